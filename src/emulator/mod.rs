@@ -1,0 +1,242 @@
+//! The local Amazon Lookout for Vision service.
+//!
+//! Speaks the restJson1 wire protocol of the 2020-11-20 API exactly as `aws-sdk-lookoutvision` expects it,
+//! with the service's quotas, errors, idempotency and lifecycles, plus reproducible fault injection. It exists
+//! because the real service reached end of support on 2025-10-31; every test, benchmark and the demo run the
+//! real SDK against it over loopback.
+//!
+//! This module must import nothing from `cloud/`, `plan/`, `exec/` or `report/`: it knows only the wire.
+//!
+//! Entry points:
+//! - [`serve`]: run on a listener until `shutdown` resolves (the CLI's `emulator` command, and tests);
+//! - [`start`]: bind `127.0.0.1:0`, spawn [`serve`] on the current runtime and return a [`RunningEmulator`]
+//!   handle (endpoint, stats, clock, live fault and rate changes, shutdown).
+//!
+//! Out-of-API endpoints live under `/_emulator/` (outside the API's `/2020-11-20/` path space):
+//! - `GET /_emulator/stats`: [`Stats`] as JSON;
+//! - `GET /_emulator/log`: the request log ([`LogEntry`] list, oldest first, at most 200,000 kept);
+//! - `POST /_emulator/clock?advance_secs=N`: advance the emulator clock (idempotency expiry, lifecycles).
+
+pub mod seed;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+
+pub use seed::{GenSpec, Mix, Seed};
+
+/// Everything the emulator is started with.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// Initial accounts, regions, projects, datasets and models (ignored when `state_file` exists).
+    pub seed: Seed,
+    /// Seed of the fault-injection random generator: the same seed and request order give the same faults.
+    pub rng_seed: u64,
+    /// Quota in requests per second per (account, region, operation); `None` is unlimited. Default 5.0.
+    pub rate: Option<f64>,
+    /// Burst size of each token bucket. Default 1 (the real service's documented TPS with no burst credit).
+    pub burst: u32,
+    /// Fault injection rates.
+    pub faults: FaultSpec,
+    /// Latency added to every API response. Default 0.
+    pub latency: Duration,
+    /// How long a deleted dataset shows `DELETE_IN_PROGRESS` before it is gone. Default 0 (gone at once).
+    pub delete_delay: Duration,
+    /// How long `CreateDataset` with a source stays `CREATE_IN_PROGRESS`. Default 2 s.
+    pub create_delay: Duration,
+    /// How long `StopModel` shows `STOPPING_HOSTING` and `DeleteModel` shows `DELETING`. Default 1 s.
+    pub model_delay: Duration,
+    /// Persist state here: loaded at start if present, written atomically after every mutation.
+    pub state_file: Option<PathBuf>,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            seed: Seed::default(),
+            rng_seed: 0,
+            rate: Some(5.0),
+            burst: 1,
+            faults: FaultSpec::default(),
+            latency: Duration::ZERO,
+            delete_delay: Duration::ZERO,
+            create_delay: Duration::from_secs(2),
+            model_delay: Duration::from_secs(1),
+            state_file: None,
+        }
+    }
+}
+
+/// Probabilities (0.0-1.0) of each injected fault, drawn per API request from the seeded generator.
+/// Parsed from `--faults internal=0.05,unavailable=0.01,reset=0.01,slow=0.01,latency=0.1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FaultSpec {
+    /// InternalServerException, 500, `Retry-After: 1`.
+    pub internal: f64,
+    /// A 503 with no error code and a non-JSON body.
+    pub unavailable: f64,
+    /// The connection is closed without any response.
+    pub reset: f64,
+    /// The response is delayed by `slow_ms` (default 30,000 ms), enough to trip a client attempt timeout.
+    pub slow: f64,
+    /// The response is delayed by `latency_ms` (default 200 ms).
+    pub latency: f64,
+    /// Delay of a `slow` fault in milliseconds.
+    pub slow_ms: u64,
+    /// Delay of a `latency` fault in milliseconds.
+    pub latency_ms: u64,
+    /// Only inject into these operations (e.g. `ops=DeleteDataset+ListProjects`); empty means every operation.
+    pub ops: Vec<String>,
+}
+
+impl std::str::FromStr for FaultSpec {
+    type Err = String;
+    /// `kind=rate` pairs separated by commas; kinds: internal, unavailable, reset, slow, latency, slow_ms,
+    /// latency_ms, ops (operation names joined by `+`). An empty string is no faults.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let _ = s;
+        todo!("emulator helper implements")
+    }
+}
+
+/// Counters served at `GET /_emulator/stats`. Operation keys are API operation names (`DeleteDataset`), or
+/// `Unknown` for paths that match none.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Responses per operation and HTTP status (as a string, e.g. "202"); `"reset"` for dropped connections.
+    pub requests: BTreeMap<String, BTreeMap<String, u64>>,
+    /// ThrottlingException responses per operation.
+    pub throttled: BTreeMap<String, u64>,
+    /// Idempotent replays (same token, same parameters, within 8 h) per operation.
+    pub replays: BTreeMap<String, u64>,
+    /// Injected faults per kind (internal, unavailable, reset, slow, latency).
+    pub faults: BTreeMap<String, u64>,
+    /// Effective state changes, counted once per real effect (replays excluded).
+    pub mutations: Mutations,
+    /// Effective dataset deletions per dataset key `account/region/project/type`.
+    pub deleted_datasets: BTreeMap<String, u64>,
+}
+
+/// Effective state changes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Mutations {
+    /// Datasets really deleted (DeleteDataset accepted, not a replay).
+    pub datasets_deleted: u64,
+    /// Datasets created.
+    pub datasets_created: u64,
+    /// Projects created.
+    pub projects_created: u64,
+    /// Projects deleted.
+    pub projects_deleted: u64,
+    /// Models stopped.
+    pub models_stopped: u64,
+    /// Models deleted.
+    pub models_deleted: u64,
+}
+
+impl Stats {
+    /// Total responses for one operation, any status.
+    pub fn calls(&self, op: &str) -> u64 {
+        self.requests.get(op).map(|m| m.values().sum()).unwrap_or(0)
+    }
+    /// Responses for one operation with one status (e.g. `"202"`).
+    pub fn calls_with_status(&self, op: &str, status: &str) -> u64 {
+        self.requests.get(op).and_then(|m| m.get(status)).copied().unwrap_or(0)
+    }
+    /// Requests of mutating operations (Create*, Delete*, StopModel) that reached the emulator, any outcome.
+    pub fn mutating_calls(&self) -> u64 {
+        ["CreateProject", "DeleteProject", "CreateDataset", "DeleteDataset", "StopModel", "DeleteModel"]
+            .iter()
+            .map(|op| self.calls(op))
+            .sum()
+    }
+}
+
+/// One API request as the emulator saw it, from `GET /_emulator/log`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// Arrival order, from 1.
+    pub seq: u64,
+    /// Wall-clock arrival, milliseconds since the Unix epoch.
+    pub at_ms: u64,
+    /// Operation name.
+    pub op: String,
+    /// Account resolved from the access key (empty if unauthenticated).
+    pub account: String,
+    /// Region from the SigV4 scope (empty if unauthenticated).
+    pub region: String,
+    /// Decoded project name, if the path has one.
+    pub project: Option<String>,
+    /// Dataset type, if the path has one.
+    pub dataset_type: Option<String>,
+    /// `X-Amzn-Client-Token`, if sent.
+    pub client_token: Option<String>,
+    /// Status sent, or 0 for a dropped connection.
+    pub status: u16,
+    /// Error code sent, if any.
+    pub error_code: Option<String>,
+}
+
+/// Run the emulator on `listener` until `shutdown` resolves; in-flight requests are then finished.
+pub async fn serve(
+    listener: TcpListener,
+    config: EmulatorConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let _ = (listener, config, shutdown);
+    todo!("emulator helper implements")
+}
+
+/// Bind `127.0.0.1:0` and spawn the emulator on the current tokio runtime.
+pub async fn start(config: EmulatorConfig) -> std::io::Result<RunningEmulator> {
+    let _ = config;
+    todo!("emulator helper implements")
+}
+
+/// Handle to an emulator spawned by [`start`]. Dropping it shuts the emulator down.
+pub struct RunningEmulator {
+    addr: SocketAddr,
+}
+
+impl RunningEmulator {
+    /// The bound address (`127.0.0.1:PORT`).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+    /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL` or `--endpoint-url`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> Stats {
+        todo!()
+    }
+    /// The request log, oldest first.
+    pub fn log(&self) -> Vec<LogEntry> {
+        todo!()
+    }
+    /// Move the emulator clock forward (idempotency expiry, lifecycle timers).
+    pub fn advance_clock(&self, by: Duration) {
+        let _ = by;
+        todo!()
+    }
+    /// Replace the fault rates from now on.
+    pub fn set_faults(&self, faults: FaultSpec) {
+        let _ = faults;
+        todo!()
+    }
+    /// Replace the quota from now on (`None` is unlimited).
+    pub fn set_rate(&self, rate: Option<f64>) {
+        let _ = rate;
+        todo!()
+    }
+    /// Stop accepting, finish in-flight requests, and wait for the server task.
+    pub async fn shutdown(self) {
+        todo!()
+    }
+}

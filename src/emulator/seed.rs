@@ -1,0 +1,202 @@
+//! The emulator's seed format: the accounts, regions, projects, datasets and models it starts with, and the
+//! generator behind `--seed-projects N`. The format is documented in the README ("Emulator seed format").
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Account used for access keys that the seed does not map.
+pub const DEFAULT_ACCOUNT: &str = "123456789012";
+
+/// A whole seed file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seed {
+    /// Account of access keys not listed in `access_keys`; [`DEFAULT_ACCOUNT`] if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_account: Option<String>,
+    /// Access key id -> account and denied operations.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub access_keys: BTreeMap<String, AccessKey>,
+    /// Resources per account.
+    #[serde(default)]
+    pub accounts: Vec<SeedAccount>,
+}
+
+/// What one access key is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessKey {
+    /// The 12-digit account the key belongs to.
+    pub account: String,
+    /// Operation names this key may not call (they get AccessDeniedException, 403), as a missing IAM
+    /// permission would do.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deny: Vec<String>,
+}
+
+/// One account's resources.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedAccount {
+    /// 12-digit account id.
+    pub account: String,
+    /// Resources per region.
+    pub regions: Vec<SeedRegion>,
+}
+
+/// One region's projects.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedRegion {
+    /// Region name, e.g. `us-east-1`.
+    pub region: String,
+    /// Projects in this account and region.
+    pub projects: Vec<SeedProject>,
+}
+
+/// One project.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedProject {
+    /// Project name (`[a-zA-Z0-9][a-zA-Z0-9_\-]*`, 1-255).
+    pub name: String,
+    /// Creation time, epoch seconds (fractions allowed).
+    pub created: f64,
+    /// At most one `train` and one `test`.
+    #[serde(default)]
+    pub datasets: Vec<SeedDataset>,
+    /// Model versions.
+    #[serde(default)]
+    pub models: Vec<SeedModel>,
+    /// Tags on the project ARN.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// The project was deleted but ListProjects (eventually consistent) still lists it for this many
+    /// milliseconds of emulator time; every other operation answers 404 for it. Models "a project deleted
+    /// between list and describe".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listed_after_delete_ms: Option<u64>,
+}
+
+/// One dataset.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedDataset {
+    /// `train` or `test`.
+    #[serde(rename = "type")]
+    pub dataset_type: String,
+    /// DatasetStatus, e.g. `CREATE_COMPLETE`; default `CREATE_COMPLETE`.
+    #[serde(default = "default_dataset_status")]
+    pub status: String,
+    /// StatusMessage; a sensible default per status if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_message: Option<String>,
+    /// Creation time, epoch seconds.
+    pub created: f64,
+    /// If set, the status becomes `settles_to` (default `CREATE_COMPLETE`) this many milliseconds of emulator
+    /// time after start: a dataset "still being created".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settle_after_ms: Option<u64>,
+    /// Status after `settle_after_ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settles_to: Option<String>,
+    /// Dataset entries, each one JSON object (a Ground Truth manifest line) as a string, returned verbatim.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entries: Vec<String>,
+    /// Generate this many more entries deterministically (from account, region, project, type and index).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generate_entries: Option<u64>,
+    /// Override ImageStats (otherwise computed from the entries): lets a seed make a dataset whose entry count
+    /// disagrees with its ImageStats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_stats: Option<ImageStats>,
+}
+
+fn default_dataset_status() -> String {
+    "CREATE_COMPLETE".to_string()
+}
+
+/// DescribeDataset's ImageStats.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageStats {
+    /// All images.
+    pub total: u64,
+    /// Labeled images.
+    pub labeled: u64,
+    /// Labeled normal.
+    pub normal: u64,
+    /// Labeled anomaly.
+    pub anomaly: u64,
+}
+
+/// One model version.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedModel {
+    /// Version, digits (`1`, `2`, ...).
+    pub version: String,
+    /// ModelStatus, e.g. `TRAINED`, `HOSTED`, `TRAINING`.
+    pub status: String,
+    /// Creation time, epoch seconds.
+    pub created: f64,
+    /// If set, the status becomes `settles_to` (default `TRAINED`) after this many ms of emulator time:
+    /// a model "still training" (DeleteDataset conflicts until then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settle_after_ms: Option<u64>,
+    /// Status after `settle_after_ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settles_to: Option<String>,
+}
+
+/// Which kinds of project a generated seed contains.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mix {
+    /// The realistic mix: single-dataset and train+test projects, empty projects, datasets in progress,
+    /// hosted and trained models. Any account-region of 10 or more projects has at least one of each kind.
+    #[default]
+    Realistic,
+    /// Every project train+test, all `CREATE_COMPLETE`, no models: for benchmarks with exact item counts.
+    TrainTest,
+    /// Every project single-dataset (`train` only), `CREATE_COMPLETE`, no models.
+    Single,
+}
+
+/// What `--seed-projects N` and tests generate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenSpec {
+    /// Projects per (account, region).
+    pub projects: usize,
+    /// Accounts (default `[DEFAULT_ACCOUNT]`).
+    pub accounts: Vec<String>,
+    /// Regions (default `["us-east-1"]`).
+    pub regions: Vec<String>,
+    /// Project mix.
+    pub mix: Mix,
+    /// Entries per dataset, inclusive range (default 5..=40); counts agree with ImageStats.
+    pub entries: (u64, u64),
+    /// Generator seed: same spec, same seed.
+    pub rng_seed: u64,
+}
+
+impl Default for GenSpec {
+    fn default() -> Self {
+        Self {
+            projects: 10,
+            accounts: vec![DEFAULT_ACCOUNT.to_string()],
+            regions: vec!["us-east-1".to_string()],
+            mix: Mix::Realistic,
+            entries: (5, 40),
+            rng_seed: 0,
+        }
+    }
+}
+
+impl Seed {
+    /// Generate a seed from a spec (deterministic).
+    pub fn generate(spec: &GenSpec) -> Seed {
+        let _ = spec;
+        todo!("emulator helper implements")
+    }
+}

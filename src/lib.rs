@@ -1,0 +1,3 @@
+//! lfv-sunset
+#![expect(missing_docs, reason = "skeleton")]
+pub mod emulator;
