@@ -1,3 +1,8 @@
 //! lfv-sunset
 #![expect(missing_docs, reason = "skeleton")]
+pub mod cloud;
 pub mod emulator;
+pub mod error;
+pub mod exec;
+pub mod plan;
+pub mod report;

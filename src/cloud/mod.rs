@@ -1,0 +1,292 @@
+//! The only module that sees `aws_sdk_lookoutvision` and `aws_config`.
+//!
+//! [`connect`] builds a client from the standard AWS chain (profile, SSO, environment, `AWS_ENDPOINT_URL`)
+//! with the flags' overrides, **SDK retries disabled** (every attempt is made, counted and rate-limited by
+//! `exec::retry`) and timeouts set: connect 3 s, each attempt `attempt_timeout` (10 s by default), because
+//! the SDK has no read timeout and a silent server would otherwise hang the run. Calls return the crate's own
+//! types; SDK errors become a [`CallError`] here and nowhere else. This module never retries and never sleeps.
+
+mod convert;
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::provider::ProvideCredentials;
+use aws_sdk_lookoutvision::config::Region;
+use aws_sdk_lookoutvision::operation::RequestId;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+pub use convert::{CallError, ErrorKind};
+use convert::{classify, timestamp};
+
+/// Connect timeout for every call.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Default per-attempt timeout.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How to reach one (profile, region).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Endpoint {
+    /// Region, e.g. `us-east-1`.
+    pub region: String,
+    /// Named profile; `None` uses the default chain.
+    pub profile: Option<String>,
+    /// Endpoint override (`--endpoint-url`); `None` uses the chain's (`AWS_ENDPOINT_URL`) or AWS's.
+    pub endpoint_url: Option<String>,
+}
+
+/// Client options that are not part of the target.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientOptions {
+    /// Per-attempt timeout.
+    pub attempt_timeout: Duration,
+    /// Let the SDK retry on its own (standard mode, 3 attempts). Only for the naive comparison run of the
+    /// benchmark: the tool itself always owns its retries.
+    pub sdk_retries: bool,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self { attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT, sdk_retries: false }
+    }
+}
+
+/// A Lookout for Vision client for one (profile, region).
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: aws_sdk_lookoutvision::Client,
+    endpoint: Endpoint,
+}
+
+/// A project as ListProjects shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectSummary {
+    /// Name.
+    pub name: String,
+    /// ARN (`arn:aws:lookoutvision:{region}:{account}:project/{name}`).
+    pub arn: String,
+    /// Creation time.
+    pub created: Option<DateTime<Utc>>,
+}
+
+/// A project as DescribeProject shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectInfo {
+    /// Name.
+    pub name: String,
+    /// ARN.
+    pub arn: String,
+    /// Creation time.
+    pub created: Option<DateTime<Utc>>,
+    /// Its datasets (at most `train` and `test`).
+    pub datasets: Vec<DatasetInfo>,
+}
+
+impl ProjectInfo {
+    /// The dataset of one type, if present.
+    pub fn dataset(&self, dataset_type: &str) -> Option<&DatasetInfo> {
+        self.datasets.iter().find(|d| d.dataset_type == dataset_type)
+    }
+}
+
+/// A dataset's metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetInfo {
+    /// `train` or `test`.
+    pub dataset_type: String,
+    /// Creation time.
+    pub created: Option<DateTime<Utc>>,
+    /// DatasetStatus as the service spells it.
+    pub status: String,
+    /// StatusMessage.
+    pub status_message: Option<String>,
+}
+
+impl DatasetInfo {
+    /// True while the service will refuse a deletion because an operation is running
+    /// (`CREATE_IN_PROGRESS`, `UPDATE_IN_PROGRESS`, `UPDATE_FAILED_ROLLBACK_IN_PROGRESS`).
+    pub fn is_busy(&self) -> bool {
+        self.status.ends_with("_IN_PROGRESS") && self.status != "DELETE_IN_PROGRESS"
+    }
+    /// True once a deletion is under way or done.
+    pub fn is_deleting(&self) -> bool {
+        self.status == "DELETE_IN_PROGRESS" || self.status == "DELETE_COMPLETE"
+    }
+}
+
+/// One page of a list call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The page's items.
+    pub items: Vec<T>,
+    /// Token of the next page; `None` at the end.
+    pub next: Option<String>,
+}
+
+/// What a successful DeleteDataset returned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accepted {
+    /// HTTP status (202).
+    pub status: u16,
+    /// `x-amzn-RequestId`.
+    pub request_id: Option<String>,
+}
+
+/// Build a client for one endpoint from the standard AWS chain. Fails (exit 6) if no credentials resolve.
+pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Client, Error> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(endpoint.region.clone()));
+    if let Some(profile) = &endpoint.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = &endpoint.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let sdk = loader.load().await;
+    let who = match &endpoint.profile {
+        Some(p) => format!("profile {p}"),
+        None => "the default credential chain".to_string(),
+    };
+    let provider = sdk
+        .credentials_provider()
+        .ok_or_else(|| Error::Unreachable(format!("no credentials found in {who}")))?;
+    provider
+        .provide_credentials()
+        .await
+        .map_err(|e| Error::Unreachable(format!("no credentials found in {who}: {}", convert::chain(&e))))?;
+    let retry = if options.sdk_retries { RetryConfig::standard() } else { RetryConfig::disabled() };
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(options.attempt_timeout)
+        .build();
+    let conf = aws_sdk_lookoutvision::config::Builder::from(&sdk).retry_config(retry).timeout_config(timeouts).build();
+    Ok(Client { inner: aws_sdk_lookoutvision::Client::from_conf(conf), endpoint: endpoint.clone() })
+}
+
+impl Client {
+    /// The endpoint this client was built for.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// One page of ListProjects (at most 100 projects).
+    pub async fn list_projects(&self, next: Option<String>) -> Result<Page<ProjectSummary>, CallError> {
+        let out = self.inner.list_projects().set_next_token(next).max_results(100).send().await.map_err(classify)?;
+        let items = out
+            .projects()
+            .iter()
+            .map(|p| ProjectSummary {
+                name: p.project_name().unwrap_or_default().to_string(),
+                arn: p.project_arn().unwrap_or_default().to_string(),
+                created: p.creation_timestamp().map(timestamp),
+            })
+            .collect();
+        Ok(Page { items, next: out.next_token().filter(|t| !t.is_empty()).map(str::to_string) })
+    }
+
+    /// DescribeProject.
+    pub async fn describe_project(&self, name: &str) -> Result<ProjectInfo, CallError> {
+        let out = self.inner.describe_project().project_name(name).send().await.map_err(classify)?;
+        let d = out
+            .project_description()
+            .ok_or_else(|| CallError::malformed("DescribeProject returned no ProjectDescription"))?;
+        Ok(ProjectInfo {
+            name: d.project_name().unwrap_or(name).to_string(),
+            arn: d.project_arn().unwrap_or_default().to_string(),
+            created: d.creation_timestamp().map(timestamp),
+            datasets: d
+                .datasets()
+                .iter()
+                .map(|m| DatasetInfo {
+                    dataset_type: m.dataset_type().unwrap_or_default().to_string(),
+                    created: m.creation_timestamp().map(timestamp),
+                    status: m.status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                    status_message: m.status_message().map(str::to_string),
+                })
+                .collect(),
+        })
+    }
+
+    /// DescribeDataset's `ImageStats.Total` (the number of entries the dataset holds).
+    pub async fn dataset_image_total(&self, project: &str, dataset_type: &str) -> Result<Option<u64>, CallError> {
+        let out = self
+            .inner
+            .describe_dataset()
+            .project_name(project)
+            .dataset_type(dataset_type)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(out
+            .dataset_description()
+            .and_then(|d| d.image_stats())
+            .and_then(|s| s.total())
+            .map(|t| t.max(0) as u64))
+    }
+
+    /// One page of ListDatasetEntries (at most 100 entries, each one JSON Lines record, verbatim).
+    pub async fn list_dataset_entries(
+        &self,
+        project: &str,
+        dataset_type: &str,
+        next: Option<String>,
+    ) -> Result<Page<String>, CallError> {
+        let out = self
+            .inner
+            .list_dataset_entries()
+            .project_name(project)
+            .dataset_type(dataset_type)
+            .set_next_token(next)
+            .max_results(100)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(Page {
+            items: out.dataset_entries().to_vec(),
+            next: out.next_token().filter(|t| !t.is_empty()).map(str::to_string),
+        })
+    }
+
+    /// DeleteDataset with the given idempotency token.
+    pub async fn delete_dataset(&self, project: &str, dataset_type: &str, token: &str) -> Result<Accepted, CallError> {
+        let out = self
+            .inner
+            .delete_dataset()
+            .project_name(project)
+            .dataset_type(dataset_type)
+            .client_token(token)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(Accepted { status: 202, request_id: out.request_id().map(str::to_string) })
+    }
+}
+
+/// Account and region from a project ARN (`arn:aws:lookoutvision:{region}:{account}:project/{name}`).
+pub fn arn_account_region(arn: &str) -> Option<(String, String)> {
+    let mut parts = arn.splitn(6, ':');
+    let (arn_lit, _partition, service, region, account) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if arn_lit != "arn" || service != "lookoutvision" || region.is_empty() || account.is_empty() {
+        return None;
+    }
+    Some((account.to_string(), region.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arn_parts() {
+        assert_eq!(
+            arn_account_region("arn:aws:lookoutvision:eu-west-1:111122223333:project/a-b"),
+            Some(("111122223333".into(), "eu-west-1".into()))
+        );
+        assert_eq!(arn_account_region("arn:aws:s3:::bucket"), None);
+        assert_eq!(arn_account_region("nonsense"), None);
+    }
+}

@@ -1,0 +1,105 @@
+//! The program's error type and its exit codes.
+//!
+//! Every failure a user can cause or meet is one variant of [`Error`], and each variant maps to one
+//! documented exit code ([`Error::exit_code`]). Per-item failures during `apply` are not errors: they are
+//! outcomes in the journal and the report, and only decide the exit code at the end ([`ExitCode`]).
+
+use std::path::PathBuf;
+
+/// Exit codes, as documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ExitCode {
+    /// Every item deleted or already absent (or would be, in a dry run); verify found nothing left.
+    Ok = 0,
+    /// An internal error (a bug, or an I/O failure on our own files).
+    Internal = 1,
+    /// Usage error or invalid input (bad flag, malformed or tampered plan, journal of another plan).
+    Usage = 2,
+    /// Finished, but some items failed or were skipped; verify found datasets left.
+    Incomplete = 3,
+    /// Interrupted (Ctrl-C, SIGTERM); rerun the same command to resume.
+    Interrupted = 4,
+    /// Refused by a safety guard (no confirmation, --max-delete, lock held, target mismatch, circuit breaker).
+    Refused = 5,
+    /// The service could not be reached, or no credentials were found.
+    Unreachable = 6,
+}
+
+impl ExitCode {
+    /// The process exit status.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// Errors that stop a command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A flag or argument is wrong.
+    #[error("{0}")]
+    Usage(String),
+    /// A plan file cannot be used.
+    #[error("invalid plan {path}: {reason}")]
+    InvalidPlan {
+        /// The plan file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A checkpoint journal cannot be used.
+    #[error("invalid checkpoint {path}: {reason}")]
+    InvalidJournal {
+        /// The journal file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A safety guard refused to go on.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// The service could not be reached (after retries) or credentials are missing.
+    #[error("service unreachable: {0}")]
+    Unreachable(String),
+    /// Reading or writing one of our own files failed.
+    #[error("failed to {action} {path}: {source}")]
+    Io {
+        /// What we tried: "read", "write", "create", ...
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The run was interrupted; `resume` is the command that continues it.
+    #[error("interrupted; resume with: {resume}")]
+    Interrupted {
+        /// Command line to resume.
+        resume: String,
+    },
+    /// A bug or an unexpected state.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// The exit code this error ends the process with.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Error::Usage(_) | Error::InvalidPlan { .. } | Error::InvalidJournal { .. } => ExitCode::Usage,
+            Error::Refused(_) => ExitCode::Refused,
+            Error::Unreachable(_) => ExitCode::Unreachable,
+            Error::Interrupted { .. } => ExitCode::Interrupted,
+            Error::Io { .. } | Error::Internal(_) => ExitCode::Internal,
+        }
+    }
+
+    /// Shorthand for an [`Error::Io`].
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { action, path: path.into(), source }
+    }
+}
+
+/// Result with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,157 @@
+//! Preserve before delete: export a dataset's entries to a Ground Truth manifest and verify it.
+//!
+//! Layout: `<backup-dir>/<account>/<region>/<project>/<dataset_type>.manifest.jsonl`, one entry per line,
+//! each exactly as ListDatasetEntries returned it. The file is written as `.<type>.manifest.jsonl.partial`
+//! beside its final name, fsynced and renamed only once verified, so a crash never leaves a file a resume
+//! would trust. Verified means: the number of entries equals DescribeDataset's `ImageStats.Total`, and every
+//! line parses as a JSON object (and holds no raw newline).
+//!
+//! Calls: one DescribeDataset, then ListDatasetEntries pages of at most 100 entries: `1 + ceil(n / 100)`
+//! calls for `n` entries (11 calls per 1,000 images), each on its own operation's limiter.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+
+use super::journal::ExportRec;
+use super::limiter::Limiters;
+use super::retry::{AttemptStats, Cancel, Retried, RetryPolicy, with_retry};
+use crate::cloud::{CallError, Client};
+use crate::plan::Item;
+
+/// Why an export could not be verified.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExportError {
+    /// A call failed after retries.
+    Call(&'static str, CallError),
+    /// The export disagrees with the service or is not valid JSON Lines.
+    Mismatch(String),
+    /// Writing the file failed.
+    Io(String),
+    /// Cancelled before it finished (the partial file is removed).
+    Cancelled,
+}
+
+impl std::fmt::Display for ExportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExportError::Call(op, e) => write!(f, "backup failed: {op}: {e}"),
+            ExportError::Mismatch(m) => write!(f, "backup not verified: {m}"),
+            ExportError::Io(m) => write!(f, "backup failed: {m}"),
+            ExportError::Cancelled => write!(f, "backup cancelled"),
+        }
+    }
+}
+
+/// The manifest path of an item.
+pub fn manifest_path(dir: &Path, item: &Item) -> PathBuf {
+    dir.join(&item.account)
+        .join(&item.region)
+        .join(&item.project)
+        .join(format!("{}.manifest.jsonl", item.dataset_type))
+}
+
+/// SHA-256 of a file, lowercase hex.
+pub fn file_sha256(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h)?;
+    Ok(hex::encode(h.finalize()))
+}
+
+/// True if a previous run's verified export is still on disk unchanged.
+pub fn still_valid(rec: &ExportRec) -> bool {
+    file_sha256(&rec.path).is_ok_and(|h| h == rec.sha256)
+}
+
+/// Export one dataset and verify it.
+pub async fn export(
+    client: &Client,
+    limiters: &Limiters,
+    policy: &RetryPolicy,
+    cancel: &Cancel,
+    dir: &Path,
+    item: &Item,
+) -> Result<ExportRec, ExportError> {
+    let (acct, region) = (&item.account, &item.region);
+    let (project, dtype) = (item.project.as_str(), item.dataset_type.as_str());
+    let mut stats = AttemptStats::default();
+    let describe = limiters.get(acct, region, "DescribeDataset");
+    let total = match with_retry(&describe, policy, cancel, &mut stats, |_| {}, || {
+        client.dataset_image_total(project, dtype)
+    })
+    .await
+    {
+        Retried::Ok(t) => t,
+        Retried::Failed(e) => return Err(ExportError::Call("DescribeDataset", e)),
+        Retried::Cancelled => return Err(ExportError::Cancelled),
+    };
+    let final_path = manifest_path(dir, item);
+    let parent = final_path.parent().expect("manifest path has a parent").to_path_buf();
+    let partial = parent.join(format!(".{dtype}.manifest.jsonl.partial"));
+    let io = |what: &str, e: std::io::Error| ExportError::Io(format!("{what} {}: {e}", partial.display()));
+    std::fs::create_dir_all(&parent).map_err(|e| io("create directory for", e))?;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&partial).map_err(|e| io("create", e))?);
+    let mut hash = Sha256::new();
+    let mut count: u64 = 0;
+    let list = limiters.get(acct, region, "ListDatasetEntries");
+    let mut next: Option<String> = None;
+    let result = async {
+        // Bounded: a dataset holds far fewer than 10 million entries.
+        for _ in 0..100_000 {
+            let token = next.clone();
+            let page = match with_retry(&list, policy, cancel, &mut stats, |_| {}, || {
+                client.list_dataset_entries(project, dtype, token.clone())
+            })
+            .await
+            {
+                Retried::Ok(p) => p,
+                Retried::Failed(e) => return Err(ExportError::Call("ListDatasetEntries", e)),
+                Retried::Cancelled => return Err(ExportError::Cancelled),
+            };
+            for entry in &page.items {
+                count += 1;
+                if entry.contains('\n') {
+                    return Err(ExportError::Mismatch(format!("entry {count} contains a raw newline")));
+                }
+                if !matches!(serde_json::from_str::<serde_json::Value>(entry), Ok(serde_json::Value::Object(_))) {
+                    return Err(ExportError::Mismatch(format!("entry {count} is not a JSON object")));
+                }
+                file.write_all(entry.as_bytes()).and_then(|_| file.write_all(b"\n")).map_err(|e| io("write", e))?;
+                hash.update(entry.as_bytes());
+                hash.update(b"\n");
+            }
+            match page.next {
+                Some(t) if Some(&t) == next.as_ref() => {
+                    return Err(ExportError::Mismatch("ListDatasetEntries repeated its page token".into()));
+                }
+                Some(t) => next = Some(t),
+                None => return Ok(()),
+            }
+        }
+        Err(ExportError::Mismatch("more than 100,000 pages".into()))
+    }
+    .await;
+    let finish = result.and_then(|()| {
+        if total != Some(count) {
+            let expected = total.map(|t| t.to_string()).unwrap_or_else(|| "absent".into());
+            return Err(ExportError::Mismatch(format!(
+                "exported {count} entries but DescribeDataset ImageStats.Total is {expected}"
+            )));
+        }
+        let f = file.into_inner().map_err(|e| io("flush", e.into_error()))?;
+        f.sync_all().map_err(|e| io("sync", e))?;
+        std::fs::rename(&partial, &final_path).map_err(|e| io("rename", e))?;
+        if let Ok(d) = std::fs::File::open(&parent) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    });
+    if let Err(e) = finish {
+        let _ = std::fs::remove_file(&partial);
+        return Err(e);
+    }
+    Ok(ExportRec { seq: item.seq, path: final_path, entries: count, sha256: hex::encode(hash.finalize()), at: Utc::now() })
+}

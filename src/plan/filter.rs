@@ -1,0 +1,150 @@
+//! The planner's filters: project-name globs (exclude wins over include), dataset type and a creation-time
+//! window on the dataset's CreationTimestamp. Each rejection carries a reason code and a detail for the
+//! plan's `skipped` list.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::cloud::DatasetInfo;
+use crate::error::{Error, Result};
+
+/// Why something was left out: (reason code, detail).
+pub type Rejection = (&'static str, String);
+
+/// Compiled filters.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    include: Vec<(String, GlobSet)>,
+    exclude: Vec<(String, GlobSet)>,
+    dataset_type: Option<String>,
+    before: Option<DateTime<Utc>>,
+    after: Option<DateTime<Utc>>,
+}
+
+fn compile(flag: &str, patterns: &[String]) -> Result<Vec<(String, GlobSet)>> {
+    patterns
+        .iter()
+        .map(|p| {
+            let glob = Glob::new(p).map_err(|e| Error::Usage(format!("invalid {flag} glob {p:?}: {e}")))?;
+            let set = GlobSetBuilder::new().add(glob).build().map_err(|e| Error::Usage(format!("{flag} {p:?}: {e}")))?;
+            Ok((p.clone(), set))
+        })
+        .collect()
+}
+
+impl Filter {
+    /// Compile the flags. `dataset_type` is `train`, `test` or `both`.
+    pub fn new(
+        include: &[String],
+        exclude: &[String],
+        dataset_type: &str,
+        before: Option<DateTime<Utc>>,
+        after: Option<DateTime<Utc>>,
+    ) -> Result<Self> {
+        let dataset_type = match dataset_type {
+            "both" => None,
+            "train" | "test" => Some(dataset_type.to_string()),
+            other => return Err(Error::Usage(format!("--dataset-type must be train, test or both, not {other:?}"))),
+        };
+        if let (Some(b), Some(a)) = (before, after)
+            && b <= a
+        {
+            return Err(Error::Usage(format!("--created-before {b} is not after --created-after {a}: nothing can match")));
+        }
+        Ok(Self {
+            include: compile("--include", include)?,
+            exclude: compile("--exclude", exclude)?,
+            dataset_type,
+            before,
+            after,
+        })
+    }
+
+    /// Is this project selected?
+    pub fn project(&self, name: &str) -> std::result::Result<(), Rejection> {
+        if let Some((p, _)) = self.exclude.iter().find(|(_, g)| g.is_match(name)) {
+            return Err(("excluded", format!("project name matches --exclude {p:?}")));
+        }
+        if !self.include.is_empty() && !self.include.iter().any(|(_, g)| g.is_match(name)) {
+            let pats: Vec<&str> = self.include.iter().map(|(p, _)| p.as_str()).collect();
+            return Err(("not_included", format!("project name matches no --include ({})", pats.join(", "))));
+        }
+        Ok(())
+    }
+
+    /// Is this dataset selected?
+    pub fn dataset(&self, d: &DatasetInfo) -> std::result::Result<(), Rejection> {
+        if let Some(t) = &self.dataset_type
+            && &d.dataset_type != t
+        {
+            return Err(("dataset_type", format!("--dataset-type {t}")));
+        }
+        if let Some(before) = self.before {
+            match d.created {
+                Some(c) if c < before => {}
+                Some(c) => return Err(("created_before", format!("created {c}, not before {before}"))),
+                None => return Err(("created_before", "no CreationTimestamp".to_string())),
+            }
+        }
+        if let Some(after) = self.after {
+            match d.created {
+                Some(c) if c >= after => {}
+                Some(c) => return Err(("created_after", format!("created {c}, before {after}"))),
+                None => return Err(("created_after", "no CreationTimestamp".to_string())),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parse a `--created-before/--created-after` value: RFC 3339 (`2024-03-01T00:00:00Z`) or a date
+/// (`2024-03-01`, midnight UTC).
+pub fn parse_time(s: &str) -> std::result::Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
+    }
+    Err(format!("{s:?} is neither RFC 3339 (2024-03-01T00:00:00Z) nor a date (2024-03-01)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ds(t: &str, created: &str) -> DatasetInfo {
+        DatasetInfo {
+            dataset_type: t.into(),
+            created: Some(parse_time(created).unwrap()),
+            status: "CREATE_COMPLETE".into(),
+            status_message: None,
+        }
+    }
+
+    #[test]
+    fn exclude_wins_over_include() {
+        let f = Filter::new(&["pcb-*".into()], &["*-keep".into()], "both", None, None).unwrap();
+        assert!(f.project("pcb-a").is_ok());
+        assert_eq!(f.project("pcb-keep").unwrap_err().0, "excluded");
+        assert_eq!(f.project("other").unwrap_err().0, "not_included");
+    }
+
+    #[test]
+    fn type_and_window() {
+        let f = Filter::new(&[], &[], "test", Some(parse_time("2024-01-01").unwrap()), None).unwrap();
+        assert!(f.dataset(&ds("test", "2023-06-01")).is_ok());
+        assert_eq!(f.dataset(&ds("train", "2023-06-01")).unwrap_err().0, "dataset_type");
+        assert_eq!(f.dataset(&ds("test", "2024-06-01")).unwrap_err().0, "created_before");
+        let f = Filter::new(&[], &[], "both", None, Some(parse_time("2024-01-01T00:00:00Z").unwrap())).unwrap();
+        assert_eq!(f.dataset(&ds("test", "2023-06-01")).unwrap_err().0, "created_after");
+        assert!(f.dataset(&ds("test", "2024-01-01")).is_ok());
+    }
+
+    #[test]
+    fn bad_inputs_name_the_flag() {
+        assert!(Filter::new(&["[".into()], &[], "both", None, None).unwrap_err().to_string().contains("--include"));
+        assert!(Filter::new(&[], &[], "all", None, None).unwrap_err().to_string().contains("--dataset-type"));
+        assert!(parse_time("yesterday").is_err());
+    }
+}

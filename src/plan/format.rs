@@ -1,0 +1,292 @@
+//! The plan file: a versioned JSON document that lists exactly what `apply` may delete.
+//!
+//! Format `lfv-sunset-plan/1` (JSON Schema: `plans/plan.schema.json`). Items are in execution order: by
+//! target, then project name, and within a project `test` before `train`, so that a run interrupted half-way
+//! leaves a valid single-dataset project rather than a test-only one.
+//!
+//! Digest: `sha256:` + lowercase hex SHA-256 of the compact JSON serialisation of
+//! `{"plan_id": ..., "targets": [...], "items": [...]}` with members in the order of the structs below (the
+//! order they appear in the file). Editing an item, a target or the plan id changes it; `apply` and `show`
+//! refuse a plan whose digest does not match.
+//!
+//! Client tokens: `lfv-` + the first 40 hex digits of SHA-256 over
+//! `plan_id \n account \n region \n project \n dataset_type` (44 characters of `[a-z0-9-]`, within the
+//! service's 1-64 `^[a-zA-Z0-9-]+$`). The same plan and item always give the same token, so every attempt and
+//! every resume of one item is one idempotent call; a new plan (new `plan_id`) gives new tokens, so a dataset
+//! re-created and re-planned within the service's 8-hour token window gets a real new call, not a replay.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// The format version this tool writes and reads.
+pub const FORMAT: &str = "lfv-sunset-plan/1";
+
+/// A whole plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// Format version, [`FORMAT`].
+    pub format: String,
+    /// Unique id of this plan (`lfv-YYYYMMDDTHHMMSSZ-xxxxxxxx`); part of every client token.
+    pub plan_id: String,
+    /// When the plan was made.
+    pub created_at: DateTime<Utc>,
+    /// Version of lfv-sunset that made it.
+    pub tool_version: String,
+    /// The selection flags as given.
+    pub selection: Selection,
+    /// The (account, region) pairs enumerated, with how they were reached.
+    pub targets: Vec<Target>,
+    /// Datasets to delete, in execution order.
+    pub items: Vec<Item>,
+    /// What was seen and left alone, with the reason.
+    pub skipped: Vec<Skipped>,
+    /// Counts.
+    pub summary: Summary,
+    /// `sha256:<hex>` over plan id, targets and items (see the module docs).
+    pub digest: String,
+}
+
+/// The selection flags as given to `plan`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selection {
+    /// `--region` values (empty: the chain's region).
+    pub regions: Vec<String>,
+    /// `--profile` values (empty: the default chain).
+    pub profiles: Vec<String>,
+    /// `--endpoint-url`, if given.
+    pub endpoint_url: Option<String>,
+    /// `--include` globs.
+    pub include: Vec<String>,
+    /// `--exclude` globs.
+    pub exclude: Vec<String>,
+    /// `--dataset-type`: `train`, `test` or `both`.
+    pub dataset_type: String,
+    /// `--created-before` (datasets created strictly before).
+    pub created_before: Option<DateTime<Utc>>,
+    /// `--created-after` (datasets created at or after).
+    pub created_after: Option<DateTime<Utc>>,
+}
+
+/// One (account, region) enumerated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// Account id read from the project ARNs; `null` if the target had no project to read it from.
+    pub account: Option<String>,
+    /// Region.
+    pub region: String,
+    /// Profile used, if any.
+    pub profile: Option<String>,
+    /// Endpoint override, if any.
+    pub endpoint_url: Option<String>,
+}
+
+/// One dataset to delete.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    /// 1-based position in execution order.
+    pub seq: u64,
+    /// Index into `targets`.
+    pub target: usize,
+    /// Account id.
+    pub account: String,
+    /// Region.
+    pub region: String,
+    /// Project name.
+    pub project: String,
+    /// Project ARN.
+    pub project_arn: String,
+    /// `train` or `test`.
+    pub dataset_type: String,
+    /// The dataset's CreationTimestamp at planning time; `apply` skips the dataset if it differs.
+    pub dataset_created: Option<DateTime<Utc>>,
+    /// The dataset's status at planning time.
+    pub dataset_status: String,
+    /// Idempotency token sent with every DeleteDataset attempt for this item.
+    pub client_token: String,
+}
+
+/// Something seen during planning and left out of `items`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Skipped {
+    /// Index into `targets`.
+    pub target: usize,
+    /// Project name.
+    pub project: String,
+    /// Dataset type, or `null` when the whole project was left out.
+    pub dataset_type: Option<String>,
+    /// Machine-readable reason: `excluded`, `not_included`, `dataset_type`, `created_before`,
+    /// `created_after`, `no_datasets`, `project_vanished`.
+    pub reason: String,
+    /// Human-readable detail.
+    pub detail: String,
+}
+
+/// Counts, for reviewers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Summary {
+    /// Targets enumerated.
+    pub targets: usize,
+    /// Projects listed.
+    pub projects_seen: usize,
+    /// Projects with at least one item.
+    pub projects_planned: usize,
+    /// Items.
+    pub items: usize,
+    /// Items per dataset type.
+    pub items_by_type: BTreeMap<String, usize>,
+    /// Skipped entries per reason.
+    pub skipped_by_reason: BTreeMap<String, usize>,
+}
+
+/// The client token of one item (see the module docs).
+pub fn client_token(plan_id: &str, account: &str, region: &str, project: &str, dataset_type: &str) -> String {
+    let mut h = Sha256::new();
+    for (i, part) in [plan_id, account, region, project, dataset_type].iter().enumerate() {
+        if i > 0 {
+            h.update(b"\n");
+        }
+        h.update(part.as_bytes());
+    }
+    format!("lfv-{}", &hex::encode(h.finalize())[..40])
+}
+
+/// True if `token` satisfies the service's ClientToken constraint (1-64 of `[a-zA-Z0-9-]`).
+pub fn is_valid_token(token: &str) -> bool {
+    (1..=64).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+#[derive(Serialize)]
+struct DigestInput<'a> {
+    plan_id: &'a str,
+    targets: &'a [Target],
+    items: &'a [Item],
+}
+
+/// The digest of a plan's id, targets and items.
+pub fn digest(plan_id: &str, targets: &[Target], items: &[Item]) -> String {
+    let bytes = serde_json::to_vec(&DigestInput { plan_id, targets, items }).expect("plan serialises");
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+impl Plan {
+    /// Compute the summary and digest from the other fields.
+    pub fn seal(&mut self) {
+        let mut items_by_type = BTreeMap::new();
+        for i in &self.items {
+            *items_by_type.entry(i.dataset_type.clone()).or_insert(0) += 1;
+        }
+        let mut skipped_by_reason = BTreeMap::new();
+        for s in &self.skipped {
+            *skipped_by_reason.entry(s.reason.clone()).or_insert(0) += 1;
+        }
+        let projects: HashSet<(usize, &str)> = self.items.iter().map(|i| (i.target, i.project.as_str())).collect();
+        self.summary.targets = self.targets.len();
+        self.summary.projects_planned = projects.len();
+        self.summary.items = self.items.len();
+        self.summary.items_by_type = items_by_type;
+        self.summary.skipped_by_reason = skipped_by_reason;
+        self.digest = digest(&self.plan_id, &self.targets, &self.items);
+    }
+
+    /// Check everything `apply` relies on; the error names the first problem.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        if self.format != FORMAT {
+            return Err(format!("unsupported format {:?}; this version reads {FORMAT:?}", self.format));
+        }
+        let expected = digest(&self.plan_id, &self.targets, &self.items);
+        if self.digest != expected {
+            return Err(format!(
+                "digest mismatch: the file says {} but its items hash to {expected}; the plan was edited after it \
+                 was made; make a new plan",
+                self.digest
+            ));
+        }
+        let mut tokens = HashSet::new();
+        let mut keys = HashSet::new();
+        for (i, item) in self.items.iter().enumerate() {
+            let at = format!("item {} ({}/{}/{})", item.seq, item.region, item.project, item.dataset_type);
+            if item.seq != i as u64 + 1 {
+                return Err(format!("{at}: seq should be {}", i + 1));
+            }
+            let target = self.targets.get(item.target).ok_or_else(|| format!("{at}: no target {}", item.target))?;
+            if target.account.as_deref() != Some(item.account.as_str()) || target.region != item.region {
+                return Err(format!("{at}: account/region differ from its target {}", item.target));
+            }
+            if item.dataset_type != "train" && item.dataset_type != "test" {
+                return Err(format!("{at}: dataset_type must be train or test"));
+            }
+            if !is_valid_token(&item.client_token) {
+                return Err(format!("{at}: client_token {:?} is not 1-64 of [a-zA-Z0-9-]", item.client_token));
+            }
+            if !tokens.insert(item.client_token.as_str()) {
+                return Err(format!("{at}: client_token {} is used twice", item.client_token));
+            }
+            if !keys.insert((&item.account, &item.region, &item.project, &item.dataset_type)) {
+                return Err(format!("{at}: the same dataset is listed twice"));
+            }
+        }
+        if self.summary.items != self.items.len() {
+            return Err(format!("summary.items is {} but there are {} items", self.summary.items, self.items.len()));
+        }
+        Ok(())
+    }
+
+    /// Read and validate a plan file (errors exit 2).
+    pub fn load(path: &Path) -> Result<Plan> {
+        let invalid = |reason: String| Error::InvalidPlan { path: path.to_path_buf(), reason };
+        let text = std::fs::read_to_string(path).map_err(|e| invalid(format!("cannot read: {e}")))?;
+        let plan: Plan = serde_json::from_str(&text).map_err(|e| invalid(format!("not a plan: {e}")))?;
+        plan.validate().map_err(invalid)?;
+        Ok(plan)
+    }
+
+    /// Write atomically: a temporary file beside `path`, fsync, rename. Refuses to replace an existing file
+    /// unless `force`.
+    pub fn save(&self, path: &Path, force: bool) -> Result<()> {
+        if !force && path.exists() {
+            return Err(Error::Usage(format!("{} already exists; pass --force to replace it", path.display())));
+        }
+        let mut bytes = serde_json::to_vec_pretty(self).expect("plan serialises");
+        bytes.push(b'\n');
+        write_atomic(path, &bytes)
+    }
+}
+
+/// Write a file atomically: `<path>.tmp-<pid>` in the same directory, fsync, rename over `path`, fsync the
+/// directory. A crash leaves either the old file or the new one, never a mix.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io("write", path, e)
+    })
+}

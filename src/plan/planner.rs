@@ -1,0 +1,269 @@
+//! The planner: enumerate every target with ListProjects (every page) and DescribeProject (per project,
+//! concurrently) into a [`Plan`].
+//!
+//! Each target has its own limiter per operation (ListProjects, DescribeProject), both at `rate` (5/s by
+//! default, the service's documented quota), so listing and describing overlap: describes start as soon as a
+//! page arrives. Calls go through `exec::retry` (the executor's policy). A listing or describe that still
+//! fails after retries fails the whole plan: an unreachable endpoint must never look like an empty account.
+//! A project that answers 404 to DescribeProject after being listed is recorded as skipped
+//! (`project_vanished`).
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+
+use super::filter::Filter;
+use super::format::{FORMAT, Item, Plan, Selection, Skipped, Summary, Target, client_token};
+use crate::cloud::{self, CallError, ClientOptions, Endpoint, ErrorKind, ProjectInfo};
+use crate::error::{Error, Result};
+use crate::exec::events::{Event, EventSink};
+use crate::exec::limiter::Limiters;
+use crate::exec::retry::{AttemptStats, Retried, RetryPolicy, with_retry};
+
+/// What to plan and how.
+#[derive(Debug, Clone)]
+pub struct PlanRequest {
+    /// One per (profile, region).
+    pub endpoints: Vec<Endpoint>,
+    /// The flags as given, recorded in the plan.
+    pub selection: Selection,
+    /// Compiled filters.
+    pub filter: Filter,
+    /// Requests/s per (target, operation); `None` unlimited.
+    pub rate: Option<f64>,
+    /// DescribeProject calls in flight per target.
+    pub concurrency: usize,
+    /// Client options.
+    pub client: ClientOptions,
+    /// Retry policy.
+    pub policy: RetryPolicy,
+}
+
+/// What one target's enumeration found.
+struct Scan {
+    endpoint: Endpoint,
+    account: Option<String>,
+    listed: usize,
+    projects: Vec<std::result::Result<ProjectInfo, String>>,
+}
+
+/// A new plan id: `lfv-YYYYMMDDTHHMMSSZ-` + 8 random hex digits.
+pub fn new_plan_id() -> String {
+    format!("lfv-{}-{:08x}", Utc::now().format("%Y%m%dT%H%M%SZ"), rand::random::<u32>())
+}
+
+fn describe_endpoint(e: &Endpoint) -> String {
+    let mut s = format!("region {}", e.region);
+    if let Some(p) = &e.profile {
+        s.push_str(&format!(", profile {p}"));
+    }
+    if let Some(u) = &e.endpoint_url {
+        s.push_str(&format!(", endpoint {u}"));
+    }
+    s
+}
+
+fn enumeration_failed(op: &str, e: &Endpoint, err: &CallError) -> Error {
+    let why = format!("{op} failed for {} after retries: {err}; no plan was written", describe_endpoint(e));
+    match err.kind {
+        ErrorKind::Validation | ErrorKind::Other => Error::Internal(why),
+        _ => Error::Unreachable(why),
+    }
+}
+
+async fn scan(req: Arc<PlanRequest>, endpoint: Endpoint, limiters: Arc<Limiters>, events: EventSink) -> Result<Scan> {
+    let client = cloud::connect(&endpoint, req.client).await?;
+    let key = endpoint.profile.clone().unwrap_or_default();
+    let list_limiter = limiters.get(&key, &endpoint.region, "ListProjects");
+    let (_never, cancel) = watch::channel(false);
+    let sem = Arc::new(Semaphore::new(req.concurrency.max(1)));
+    let mut tasks = JoinSet::new();
+    let mut account: Option<String> = None;
+    let mut listed = 0;
+    let mut next: Option<String> = None;
+    // A service that keeps handing out new tokens must not loop forever: 100,000 pages is 10 million projects.
+    for _page in 0..100_000 {
+        let mut stats = AttemptStats::default();
+        let token = next.clone();
+        let page = match with_retry(&list_limiter, &req.policy, &cancel, &mut stats, |a| throttled(&events, a), || {
+            client.list_projects(token.clone())
+        })
+        .await
+        {
+            Retried::Ok(p) => p,
+            Retried::Failed(e) => return Err(enumeration_failed("ListProjects", &endpoint, &e)),
+            Retried::Cancelled => return Err(Error::Internal("planning cancelled".into())),
+        };
+        events.send(Event::AddTotal(page.items.len() as u64));
+        for p in page.items {
+            listed += 1;
+            if let Some((acct, _)) = cloud::arn_account_region(&p.arn) {
+                account.get_or_insert(acct);
+            }
+            let (client, sem, limiters, req, events, cancel) =
+                (client.clone(), sem.clone(), limiters.clone(), req.clone(), events.clone(), cancel.clone());
+            let key = key.clone();
+            tasks.spawn(async move {
+                let _permit = sem.acquire().await.expect("semaphore open");
+                let limiter = limiters.get(&key, &client.endpoint().region, "DescribeProject");
+                let mut stats = AttemptStats::default();
+                let r = with_retry(&limiter, &req.policy, &cancel, &mut stats, |a| throttled(&events, a), || {
+                    client.describe_project(&p.name)
+                })
+                .await;
+                events.send(Event::Done { failed: false });
+                match r {
+                    Retried::Ok(info) => Ok(Ok(info)),
+                    Retried::Failed(e) if e.kind == ErrorKind::NotFound => Ok(Err(p.name)),
+                    Retried::Failed(e) => Err((p.name, e)),
+                    Retried::Cancelled => Err((p.name, CallError::malformed_pub("cancelled"))),
+                }
+            });
+        }
+        match page.next {
+            Some(t) if Some(&t) == next.as_ref() => {
+                return Err(Error::Internal(format!(
+                    "ListProjects returned the token it was sent for {}",
+                    describe_endpoint(&endpoint)
+                )));
+            }
+            Some(t) => next = Some(t),
+            None => break,
+        }
+    }
+    let mut projects = Vec::with_capacity(listed);
+    while let Some(joined) = tasks.join_next().await {
+        match joined.map_err(|e| Error::Internal(format!("describe task: {e}")))? {
+            Ok(p) => projects.push(p),
+            Err((name, e)) => {
+                return Err(enumeration_failed(&format!("DescribeProject {name}"), &endpoint, &e));
+            }
+        }
+    }
+    Ok(Scan { endpoint, account, listed, projects })
+}
+
+fn throttled(events: &EventSink, a: &crate::exec::retry::Attempt) {
+    if a.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Throttling) {
+        events.send(Event::Throttled);
+    }
+}
+
+/// Enumerate every endpoint and build the plan (not yet written).
+pub async fn make_plan(req: PlanRequest, events: EventSink) -> Result<Plan> {
+    let req = Arc::new(req);
+    let limiters = Arc::new(Limiters::new(req.rate));
+    events.send(Event::Phase { name: "enumerating projects".into(), total: 0 });
+    let mut tasks = JoinSet::new();
+    for (i, e) in req.endpoints.iter().enumerate() {
+        let fut = scan(req.clone(), e.clone(), limiters.clone(), events.clone());
+        tasks.spawn(async move { (i, fut.await) });
+    }
+    let mut scans: Vec<Option<Scan>> = (0..req.endpoints.len()).map(|_| None).collect();
+    while let Some(joined) = tasks.join_next().await {
+        let (i, r) = joined.map_err(|e| Error::Internal(format!("planner task: {e}")))?;
+        scans[i] = Some(r?);
+    }
+    let plan_id = new_plan_id();
+    let mut plan = Plan {
+        format: FORMAT.to_string(),
+        plan_id: plan_id.clone(),
+        created_at: Utc::now(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        selection: req.selection.clone(),
+        targets: Vec::new(),
+        items: Vec::new(),
+        skipped: Vec::new(),
+        summary: Summary::default(),
+        digest: String::new(),
+    };
+    for scan in scans.into_iter().flatten() {
+        let dup = plan.targets.iter().any(|t| {
+            t.region == scan.endpoint.region && t.account.is_some() && t.account == scan.account
+        });
+        if dup {
+            events.note(format!(
+                "{} reaches account {} in {} again; it is planned once",
+                describe_endpoint(&scan.endpoint),
+                scan.account.as_deref().unwrap_or("?"),
+                scan.endpoint.region
+            ));
+            continue;
+        }
+        let target = plan.targets.len();
+        plan.targets.push(Target {
+            account: scan.account.clone(),
+            region: scan.endpoint.region.clone(),
+            profile: scan.endpoint.profile.clone(),
+            endpoint_url: scan.endpoint.endpoint_url.clone(),
+        });
+        plan.summary.projects_seen += scan.listed;
+        let mut projects = scan.projects;
+        projects.sort_by(|a, b| name_of(a).cmp(name_of(b)));
+        for p in projects {
+            add_project(&mut plan, target, &req.filter, p);
+        }
+    }
+    for (i, item) in plan.items.iter_mut().enumerate() {
+        item.seq = i as u64 + 1;
+    }
+    plan.seal();
+    plan.validate().map_err(|e| Error::Internal(format!("the plan just made is invalid: {e}")))?;
+    Ok(plan)
+}
+
+fn name_of(p: &std::result::Result<ProjectInfo, String>) -> &str {
+    match p {
+        Ok(info) => &info.name,
+        Err(name) => name,
+    }
+}
+
+fn add_project(plan: &mut Plan, target: usize, filter: &Filter, p: std::result::Result<ProjectInfo, String>) {
+    let skip = |project: &str, dataset_type: Option<&str>, (reason, detail): (&str, String)| Skipped {
+        target,
+        project: project.to_string(),
+        dataset_type: dataset_type.map(str::to_string),
+        reason: reason.to_string(),
+        detail,
+    };
+    let info = match p {
+        Ok(info) => info,
+        Err(name) => {
+            let why = ("project_vanished", "listed by ListProjects, then DescribeProject answered 404".to_string());
+            plan.skipped.push(skip(&name, None, why));
+            return;
+        }
+    };
+    if let Err(r) = filter.project(&info.name) {
+        plan.skipped.push(skip(&info.name, None, r));
+        return;
+    }
+    if info.datasets.is_empty() {
+        plan.skipped.push(skip(&info.name, None, ("no_datasets", "the project has no datasets".to_string())));
+        return;
+    }
+    let (account, region) = cloud::arn_account_region(&info.arn)
+        .unwrap_or_else(|| (plan.targets[target].account.clone().unwrap_or_default(), plan.targets[target].region.clone()));
+    for dataset_type in ["test", "train"] {
+        let Some(d) = info.dataset(dataset_type) else { continue };
+        if let Err(r) = filter.dataset(d) {
+            plan.skipped.push(skip(&info.name, Some(dataset_type), r));
+            continue;
+        }
+        plan.items.push(Item {
+            seq: 0,
+            target,
+            account: account.clone(),
+            region: region.clone(),
+            project: info.name.clone(),
+            project_arn: info.arn.clone(),
+            dataset_type: dataset_type.to_string(),
+            dataset_created: d.created,
+            dataset_status: d.status.clone(),
+            client_token: client_token(&plan.plan_id, &account, &region, &info.name, dataset_type),
+        });
+    }
+}

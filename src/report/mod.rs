@@ -1,0 +1,4 @@
+//! Consumers of the executor's results: progress display, CSV audit, JSON summary.
+pub mod audit;
+pub mod progress;
+pub mod summary;

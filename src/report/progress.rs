@@ -1,0 +1,110 @@
+//! The human progress display: consumes `exec::events` and draws on stderr. On a terminal (and not under
+//! CI) an indicatif bar shows done/total, rate, ETA, throttled and failed counts; otherwise a plain line is
+//! printed every 5 s and at each phase's end. Notes are always printed as their own lines.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::task::JoinHandle;
+
+use crate::exec::events::Event;
+
+/// Interval of plain progress lines.
+pub const PLAIN_INTERVAL: Duration = Duration::from_secs(5);
+
+/// True if a bar should be drawn.
+pub fn fancy() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+}
+
+struct Plain {
+    name: String,
+    total: u64,
+    done: u64,
+    failed: u64,
+    throttled: u64,
+    started: Instant,
+    last: Instant,
+}
+
+impl Plain {
+    fn line(&self) {
+        if self.name.is_empty() {
+            return;
+        }
+        let secs = self.started.elapsed().as_secs_f64().max(0.001);
+        let pct = if self.total > 0 { format!(" ({:.0}%)", 100.0 * self.done as f64 / self.total as f64) } else { String::new() };
+        eprintln!(
+            "{}: {}/{}{pct}, {:.1}/s, throttled {}, failed {}",
+            self.name,
+            self.done,
+            self.total,
+            self.done as f64 / secs,
+            self.throttled,
+            self.failed
+        );
+    }
+}
+
+/// Spawn the display; it ends when every sender is dropped.
+pub fn spawn(mut rx: UnboundedReceiver<Event>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        if fancy() {
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} {per_sec} ETA {eta} {msg}")
+                    .expect("template")
+                    .progress_chars("=> "),
+            );
+            let (mut throttled, mut failed) = (0u64, 0u64);
+            while let Some(e) = rx.recv().await {
+                match e {
+                    Event::Phase { name, total } => {
+                        bar.reset();
+                        bar.set_prefix(name);
+                        bar.set_length(total);
+                    }
+                    Event::AddTotal(n) => bar.inc_length(n),
+                    Event::Done { failed: f } => {
+                        failed += u64::from(f);
+                        bar.inc(1);
+                    }
+                    Event::Throttled => throttled += 1,
+                    Event::Note(n) => bar.println(n),
+                }
+                bar.set_message(format!("throttled {throttled} failed {failed}"));
+            }
+            bar.finish_and_clear();
+        } else {
+            let now = Instant::now();
+            let mut p = Plain { name: String::new(), total: 0, done: 0, failed: 0, throttled: 0, started: now, last: now };
+            while let Some(e) = rx.recv().await {
+                match e {
+                    Event::Phase { name, total } => {
+                        if p.done > 0 {
+                            p.line();
+                        }
+                        p = Plain { name, total, started: Instant::now(), last: Instant::now(), ..p };
+                        p.done = 0;
+                    }
+                    Event::AddTotal(n) => p.total += n,
+                    Event::Done { failed } => {
+                        p.done += 1;
+                        p.failed += u64::from(failed);
+                    }
+                    Event::Throttled => p.throttled += 1,
+                    Event::Note(n) => eprintln!("{n}"),
+                }
+                if p.last.elapsed() >= PLAIN_INTERVAL {
+                    p.line();
+                    p.last = Instant::now();
+                }
+            }
+            if p.done > 0 {
+                p.line();
+            }
+        }
+    })
+}
