@@ -1,6 +1,24 @@
-//! lfv-sunset
-#![expect(missing_docs, reason = "skeleton")]
+//! lfv-sunset decommissions Amazon Lookout for Vision datasets in bulk, safely and provably: `plan`
+//! enumerates them into a reviewed, versioned JSON plan; `apply` backs each one up and deletes it with
+//! rate-limited, idempotent, journalled calls and writes a CSV audit; `verify` proves nothing is left.
+//! The service reached end of support on 2025-10-31, so the crate ships an emulator of it.
+//!
+//! # Layout
+//! - [`cli`]: clap definitions only.
+//! - [`commands`]: one function per command; prints, asks for confirmation, decides exit codes.
+//! - [`error`]: the [`error::Error`] enum and the documented exit codes.
+//! - [`cloud`]: the only module that sees the AWS SDK: client construction (SDK retries off, timeouts on)
+//!   and domain calls returning the crate's own types and [`cloud::CallError`].
+//! - [`plan`]: the plan format (versioned, digested, with client tokens), the filters and the planner.
+//! - [`exec`]: the retry policy, adaptive rate limiters, checkpoint journal, backups and the executor; it
+//!   emits [`exec::events::Event`]s and never prints.
+//! - [`report`]: consumers of runs: progress display, CSV audit, JSON summary.
+//! - [`emulator`]: the local Lookout for Vision service; knows only the wire protocol and imports nothing
+//!   from the modules above.
+
+pub mod cli;
 pub mod cloud;
+pub mod commands;
 pub mod emulator;
 pub mod error;
 pub mod exec;

@@ -1,1 +1,34 @@
-fn main(){}
+//! The `lfv-sunset` binary: parse arguments, set up logging, run the command, print the error chain and
+//! exit with its code.
+
+use clap::Parser;
+use lfv_sunset::cli::Cli;
+use lfv_sunset::error::ExitCode;
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| "warn".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::from(ExitCode::Internal.code());
+        }
+    };
+    let result = runtime.block_on(lfv_sunset::commands::run(cli));
+    // Do not wait for lingering tasks (a display, a signal listener).
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    match result {
+        Ok(code) => std::process::ExitCode::from(code.code()),
+        Err(e) => {
+            eprintln!("error: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                eprintln!("  caused by: {s}");
+                source = s.source();
+            }
+            std::process::ExitCode::from(e.exit_code().code())
+        }
+    }
+}

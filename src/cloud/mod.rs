@@ -290,3 +290,12 @@ mod tests {
         assert_eq!(arn_account_region("nonsense"), None);
     }
 }
+
+/// The region the standard chain resolves (AWS_REGION, profile), for commands given no `--region`.
+pub async fn default_region(profile: Option<&str>) -> Option<String> {
+    let mut chain = aws_config::default_provider::region::DefaultRegionChain::builder();
+    if let Some(p) = profile {
+        chain = chain.profile_name(p);
+    }
+    chain.build().region().await.map(|r| r.to_string())
+}

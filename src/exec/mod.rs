@@ -1,4 +1,4 @@
-//! The executor.
+//! The executor and what it is built from: retry policy, rate limiters, journal, backups, events.
 pub mod backup;
 pub mod events;
 pub mod journal;

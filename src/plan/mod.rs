@@ -1,4 +1,4 @@
-//! The plan format and the planner.
+//! The plan format, its filters, and the planner that enumerates targets into it.
 pub mod filter;
 pub mod format;
 pub mod planner;

@@ -1,0 +1,297 @@
+//! Command-line definitions (clap derive only; no logic). Every tunable flag has an `env` twin, a value
+//! name and a doc comment with its default and unit.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Decommission Amazon Lookout for Vision datasets in bulk, safely and provably: plan, review, back up,
+/// delete, verify.
+#[derive(Debug, Parser)]
+#[command(name = "lfv-sunset", version, propagate_version = true)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log filter for diagnostics on stderr (tracing syntax, e.g. `debug`, `lfv_sunset=trace`).
+    #[arg(long, global = true, env = "LFV_LOG", value_name = "FILTER", default_value = "warn")]
+    pub log: String,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Enumerate projects and datasets into a reviewed, versioned JSON plan (read-only).
+    Plan(PlanArgs),
+    /// Validate a plan and print what it holds.
+    Show(ShowArgs),
+    /// Execute a plan: back up, then delete each dataset, journalled and resumable.
+    Apply(ApplyArgs),
+    /// Export every planned dataset's entries (Ground Truth manifests) without deleting anything.
+    Export(ExportArgs),
+    /// Rebuild the CSV audit report from a checkpoint journal.
+    Report(ReportArgs),
+    /// Prove nothing is left: exit 0 if no planned (or, with --all, no) dataset exists, 3 if some do.
+    Verify(VerifyArgs),
+    /// Run the whole flow against an embedded emulator: plan, show, dry run, apply, verify.
+    Demo(DemoArgs),
+    /// Run the local Lookout for Vision emulator until Ctrl-C.
+    Emulator(EmulatorArgs),
+}
+
+/// How to reach the service, shared by the commands that call it.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectArgs {
+    /// Endpoint URL for every target (default: the AWS chain's, e.g. AWS_ENDPOINT_URL, else AWS's own).
+    #[arg(long, env = "LFV_ENDPOINT_URL", value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Per-attempt timeout of each API call (default 10s; e.g. 500ms, 30s).
+    #[arg(long, env = "LFV_ATTEMPT_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub attempt_timeout: std::time::Duration,
+}
+
+/// `plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Where to write the plan (JSON). Refuses to replace an existing file without --force.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Region to enumerate; repeat for several (default: the AWS chain's region).
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Named AWS profile; repeat for several accounts (default: the default credential chain).
+    #[arg(long = "profile", value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// Connection options.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Only projects whose name matches this glob; repeat to allow several (default: all).
+    #[arg(long = "include", value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Leave out projects whose name matches this glob; repeat for several. Wins over --include.
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Which datasets to plan.
+    #[arg(long, value_enum, default_value_t = DatasetTypeArg::Both, value_name = "TYPE")]
+    pub dataset_type: DatasetTypeArg,
+    /// Only datasets created strictly before TIME (RFC 3339 like 2024-03-01T00:00:00Z, or a date 2024-03-01).
+    #[arg(long, value_name = "TIME")]
+    pub created_before: Option<String>,
+    /// Only datasets created at or after TIME (RFC 3339 or a date).
+    #[arg(long, value_name = "TIME")]
+    pub created_after: Option<String>,
+    /// Requests per second per (target, operation) (default 5, the service's documented quota).
+    #[arg(long, env = "LFV_RATE", value_name = "TPS", default_value_t = 5.0)]
+    pub rate: f64,
+    /// DescribeProject calls in flight per target (default 8).
+    #[arg(long, env = "LFV_CONCURRENCY", value_name = "N", default_value_t = 8)]
+    pub concurrency: usize,
+    /// Replace an existing --out file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `--dataset-type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DatasetTypeArg {
+    /// Training datasets only.
+    Train,
+    /// Test datasets only.
+    Test,
+    /// Both.
+    Both,
+}
+
+/// Output formats of `show` and `verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    /// Human-readable text.
+    Table,
+    /// JSON on stdout.
+    Json,
+}
+
+/// Output formats of `apply` and `export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextFormat {
+    /// A human summary on stdout.
+    Text,
+    /// A JSON summary on stdout.
+    Json,
+}
+
+/// `show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The plan file.
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+    /// How many items to list (default 10).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub items: usize,
+}
+
+/// Options shared by `apply` and `export`.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// The plan file.
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+    /// Requests per second per (account, region, operation) (default 5, the documented quota). Lowered
+    /// automatically on throttling and recovered towards this value.
+    #[arg(long, env = "LFV_RATE", value_name = "TPS", default_value_t = 5.0)]
+    pub rate: f64,
+    /// Projects worked on at once; each has at most one call in flight (default 32).
+    #[arg(long, env = "LFV_CONCURRENCY", value_name = "N", default_value_t = 32)]
+    pub concurrency: usize,
+    /// Attempts per call, including the first (default 8).
+    #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = 8)]
+    pub max_attempts: u32,
+    /// Checkpoint journal (default: <plan>.journal.jsonl beside the plan; <plan>.dry-run.journal.jsonl for
+    /// --dry-run; <plan>.export.journal.jsonl for export).
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// CSV audit report (default: <plan>.audit.csv; <plan>.dry-run.audit.csv; <plan>.export.csv).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Refuse plans older than this (default 7d; e.g. 12h, 30d).
+    #[arg(long, env = "LFV_MAX_PLAN_AGE", value_name = "DURATION", default_value = "7d", value_parser = humantime::parse_duration)]
+    pub max_plan_age: std::time::Duration,
+    /// Summary format on stdout.
+    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+    pub format: TextFormat,
+    /// Profile for every target (default: the profile recorded in the plan).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Connection options.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Where backups go (default: <plan>.backup/ beside the plan).
+    #[arg(long, env = "LFV_BACKUP_DIR", value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// Bound on waiting for a dataset in progress, a conflict to clear, or a deletion to be confirmed
+    /// (default 10m).
+    #[arg(long, env = "LFV_WAIT_TIMEOUT", value_name = "DURATION", default_value = "10m", value_parser = humantime::parse_duration)]
+    pub wait_timeout: std::time::Duration,
+    /// Attempt again the items a previous run recorded as failed.
+    #[arg(long)]
+    pub retry_failed: bool,
+}
+
+/// `apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Common options.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Check every item (read-only) and report `would_delete`; no mutating call, no backup.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (for scheduled jobs).
+    #[arg(long)]
+    pub yes: bool,
+    /// Refuse a plan with more than N items.
+    #[arg(long, env = "LFV_MAX_DELETE", value_name = "N")]
+    pub max_delete: Option<usize>,
+    /// Skip the backup of each dataset's entries before deleting it (recorded in every report row).
+    #[arg(long)]
+    pub no_backup: bool,
+    /// Benchmark only: SDK default retries and no limiter, the naive approach.
+    #[arg(long, hide = true)]
+    pub naive: bool,
+}
+
+/// `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Common options.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The checkpoint journal.
+    #[arg(value_name = "CHECKPOINT")]
+    pub checkpoint: PathBuf,
+    /// Where to write the CSV.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The plan whose datasets must be gone (omit with --all).
+    #[arg(value_name = "PLAN", required_unless_present = "all", conflicts_with = "all")]
+    pub plan: Option<PathBuf>,
+    /// Sweep whole targets and list every dataset that exists at all.
+    #[arg(long)]
+    pub all: bool,
+    /// With --all: region to sweep; repeat for several (default: the AWS chain's region).
+    #[arg(long = "region", value_name = "REGION", requires = "all")]
+    pub regions: Vec<String>,
+    /// With --all: profile to sweep; repeat for several. With a plan: profile for every target.
+    #[arg(long = "profile", value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// Connection options.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+    /// Requests per second per (target, operation) (default 5).
+    #[arg(long, env = "LFV_RATE", value_name = "TPS", default_value_t = 5.0)]
+    pub rate: f64,
+    /// DescribeProject calls in flight per target (default 8).
+    #[arg(long, env = "LFV_CONCURRENCY", value_name = "N", default_value_t = 8)]
+    pub concurrency: usize,
+}
+
+/// `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where the demo writes its plan, journal, report, summary and backups.
+    #[arg(long, value_name = "DIR", default_value = "lfv-sunset-demo")]
+    pub dir: PathBuf,
+    /// Projects in the emulated account, split over two regions (default 40).
+    #[arg(long, value_name = "N", default_value_t = 40)]
+    pub projects: usize,
+}
+
+/// `emulator`.
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on (loopback only is sensible).
+    #[arg(long, env = "LFV_EMULATOR_LISTEN", value_name = "ADDR", default_value = "127.0.0.1:4566")]
+    pub listen: SocketAddr,
+    /// Seed file (JSON; see the README's "Emulator seed format").
+    #[arg(long, value_name = "FILE", conflicts_with = "seed_projects")]
+    pub seed: Option<PathBuf>,
+    /// Generate a realistic account with N projects instead of a seed file (default 20).
+    #[arg(long, value_name = "N")]
+    pub seed_projects: Option<usize>,
+    /// Seed of the fault injection and generator (default 0).
+    #[arg(long, env = "LFV_EMULATOR_RNG_SEED", value_name = "S", default_value_t = 0)]
+    pub rng_seed: u64,
+    /// Quota per (account, region, operation) in requests/s, or `unlimited` (default 5).
+    #[arg(long, env = "LFV_EMULATOR_RATE", value_name = "TPS|unlimited", default_value = "5")]
+    pub rate: String,
+    /// Faults to inject, e.g. `internal=0.05,unavailable=0.01,reset=0.01,slow=0.01,latency=0.1` (default none).
+    #[arg(long, env = "LFV_EMULATOR_FAULTS", value_name = "SPEC", default_value = "")]
+    pub faults: String,
+    /// Latency added to every response in milliseconds (default 0).
+    #[arg(long, env = "LFV_EMULATOR_LATENCY_MS", value_name = "MS", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// How long a deleted dataset shows DELETE_IN_PROGRESS, in milliseconds (default 0).
+    #[arg(long, env = "LFV_EMULATOR_DELETE_DELAY_MS", value_name = "MS", default_value_t = 0)]
+    pub delete_delay_ms: u64,
+    /// Persist state in this file (loaded at start, rewritten atomically after each mutation).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+}

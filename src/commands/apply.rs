@@ -1,0 +1,228 @@
+//! `apply`, `export` and `report`: checks and guards, then the executor, then the report and summary.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+
+use super::plan::check_rate;
+use super::{cancel_on_signals, command_line, out};
+use crate::cli::{ApplyArgs, ExportArgs, ReportArgs, RunArgs, TextFormat};
+use crate::cloud::ClientOptions;
+use crate::error::{Error, ExitCode, Result};
+use crate::exec::events::EventSink;
+use crate::exec::journal::{self, Journal, Mode};
+use crate::exec::retry::RetryPolicy;
+use crate::exec::run::{RunOptions, RunResult, run};
+use crate::plan::Plan;
+use crate::report::summary::Summary;
+use crate::report::{audit, progress};
+
+/// `<plan without .json><suffix>` beside the plan.
+fn beside(plan: &Path, suffix: &str) -> PathBuf {
+    let stem = plan.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "plan".into());
+    plan.with_file_name(format!("{stem}{suffix}"))
+}
+
+fn load_checked(args: &RunArgs) -> Result<Plan> {
+    let plan = Plan::load(&args.plan)?;
+    let age = Utc::now() - plan.created_at;
+    let max = chrono::Duration::from_std(args.max_plan_age).unwrap_or(chrono::Duration::MAX);
+    if age > max {
+        return Err(Error::InvalidPlan {
+            path: args.plan.clone(),
+            reason: format!(
+                "made {} ago, older than --max-plan-age {}; make a new plan (or raise --max-plan-age)",
+                humantime::format_duration(std::time::Duration::from_secs(age.num_seconds().max(0) as u64)),
+                humantime::format_duration(args.max_plan_age)
+            ),
+        });
+    }
+    if args.concurrency == 0 {
+        return Err(Error::Usage("--concurrency must be at least 1".into()));
+    }
+    if args.max_attempts == 0 {
+        return Err(Error::Usage("--max-attempts must be at least 1".into()));
+    }
+    check_rate(args.rate)?;
+    Ok(plan)
+}
+
+fn describe_scope(plan: &Plan) -> (BTreeSet<String>, String) {
+    let accounts: BTreeSet<String> = plan.items.iter().map(|i| i.account.clone()).collect();
+    let regions: BTreeSet<&str> = plan.items.iter().map(|i| i.region.as_str()).collect();
+    let projects: BTreeSet<(&str, &str, &str)> =
+        plan.items.iter().map(|i| (i.account.as_str(), i.region.as_str(), i.project.as_str())).collect();
+    let text = format!(
+        "{} datasets in {} projects, accounts {}, regions {}",
+        plan.items.len(),
+        projects.len(),
+        accounts.iter().cloned().collect::<Vec<_>>().join(", "),
+        regions.into_iter().collect::<Vec<_>>().join(", ")
+    );
+    (accounts, text)
+}
+
+/// The confirmation guard: on a terminal the user types each account id; without one, `--yes` is required.
+fn confirm(accounts: &BTreeSet<String>, yes: bool) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(Error::Refused(
+            "no terminal to confirm on; pass --yes to run without confirmation (scheduled jobs)".into(),
+        ));
+    }
+    for account in accounts {
+        eprint!("type the account id {account} to confirm deleting its datasets: ");
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line).map_err(|e| Error::io("read", "stdin", e))?;
+        if line.trim() != account {
+            return Err(Error::Refused(format!("confirmation for account {account} not given; nothing was deleted")));
+        }
+    }
+    Ok(())
+}
+
+struct Paths {
+    checkpoint: PathBuf,
+    report: PathBuf,
+    backup: Option<PathBuf>,
+}
+
+async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: bool) -> Result<ExitCode> {
+    let (journal, state) = Journal::open(&paths.checkpoint, plan, mode)?;
+    for w in &state.warnings {
+        eprintln!("warning: {w}");
+    }
+    let resumed = state.by_seq.values().filter(|s| s.outcome.is_some()).count();
+    if resumed > 0 {
+        eprintln!(
+            "resuming from {}: {resumed} of {} items already have an outcome",
+            paths.checkpoint.display(),
+            plan.items.len()
+        );
+    }
+    let opts = RunOptions {
+        mode,
+        rate: (!naive).then_some(args.rate),
+        concurrency: args.concurrency,
+        policy: RetryPolicy { max_attempts: if naive { 1 } else { args.max_attempts }, ..RetryPolicy::default() },
+        client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: naive },
+        endpoint_url: args.connect.endpoint_url.clone(),
+        profile: args.profile.clone(),
+        backup_dir: paths.backup.clone(),
+        wait_timeout: args.wait_timeout,
+        retry_failed: args.retry_failed,
+        grace: std::time::Duration::from_secs(10),
+    };
+    let cancel = cancel_on_signals();
+    let (events, rx) = EventSink::channel();
+    let display = progress::spawn(rx);
+    let result = run(plan, journal, &state, opts, events, cancel).await;
+    let _ = display.await;
+    let result: RunResult = result?;
+    let state = journal::read(&paths.checkpoint)?;
+    audit::write(&state, &paths.report)?;
+    let code = if result.interrupted {
+        ExitCode::Interrupted
+    } else if !result.guard_stops.is_empty() {
+        ExitCode::Refused
+    } else if audit::has_problems(&state) {
+        ExitCode::Incomplete
+    } else {
+        ExitCode::Ok
+    };
+    let mut summary = Summary::new(&state, &result, code.code());
+    summary.checkpoint = paths.checkpoint.display().to_string();
+    summary.report = paths.report.display().to_string();
+    summary.backup_dir = paths.backup.as_ref().map(|p| p.display().to_string());
+    match args.format {
+        TextFormat::Json => out(&format!("{}\n", serde_json::to_string_pretty(&summary).expect("json"))),
+        TextFormat::Text => {
+            let counts: Vec<String> = summary.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            out(&format!(
+                "{} {}: {}\nverified gone: {}, still present: {}\nthis run: {} items in {:.1}s ({:.1}/s), {} DeleteDataset attempts, {} throttled\nreport: {}\ncheckpoint: {}\n{}",
+                summary.mode,
+                summary.plan_id,
+                counts.join(", "),
+                summary.verified,
+                summary.not_verified,
+                summary.finished_this_run,
+                summary.wall_time_s,
+                summary.achieved_items_per_s,
+                summary.delete_attempts,
+                summary.throttled,
+                summary.report,
+                summary.checkpoint,
+                summary.backup_dir.as_ref().map(|b| format!("backups: {b}\n")).unwrap_or_default(),
+            ));
+        }
+    }
+    for s in &result.guard_stops {
+        eprintln!("stopped by a safety guard: {s}");
+    }
+    if result.interrupted {
+        eprintln!("interrupted; the journal is flushed. Resume with:\n  {}", command_line());
+    } else if code == ExitCode::Incomplete {
+        eprintln!("finished with failed, skipped or pending items; see {}", paths.report.display());
+    }
+    Ok(code)
+}
+
+pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
+    let plan = load_checked(&args.run)?;
+    if let Some(max) = args.max_delete
+        && plan.items.len() > max
+    {
+        return Err(Error::Refused(format!(
+            "the plan has {} items, more than --max-delete {max}; nothing was done",
+            plan.items.len()
+        )));
+    }
+    let (accounts, scope) = describe_scope(&plan);
+    let mode = if args.dry_run { Mode::DryRun } else { Mode::Apply };
+    if args.dry_run {
+        eprintln!("dry run: will check {scope} (read-only, no backup, nothing deleted)");
+    } else {
+        eprintln!("will back up and delete {scope}");
+        confirm(&accounts, args.yes)?;
+    }
+    let suffix = if args.dry_run { ".dry-run" } else { "" };
+    let paths = Paths {
+        checkpoint: args.run.checkpoint.clone().unwrap_or_else(|| beside(&args.run.plan, &format!("{suffix}.journal.jsonl"))),
+        report: args.run.report.clone().unwrap_or_else(|| beside(&args.run.plan, &format!("{suffix}.audit.csv"))),
+        backup: if args.no_backup || args.dry_run {
+            None
+        } else {
+            Some(args.run.backup_dir.clone().unwrap_or_else(|| beside(&args.run.plan, ".backup")))
+        },
+    };
+    execute(&args.run, &plan, mode, &paths, args.naive).await
+}
+
+pub(crate) async fn export(args: ExportArgs) -> Result<ExitCode> {
+    let plan = load_checked(&args.run)?;
+    let (_, scope) = describe_scope(&plan);
+    eprintln!("export: will back up {scope} (read-only towards the service)");
+    let paths = Paths {
+        checkpoint: args.run.checkpoint.clone().unwrap_or_else(|| beside(&args.run.plan, ".export.journal.jsonl")),
+        report: args.run.report.clone().unwrap_or_else(|| beside(&args.run.plan, ".export.csv")),
+        backup: Some(args.run.backup_dir.clone().unwrap_or_else(|| beside(&args.run.plan, ".backup"))),
+    };
+    execute(&args.run, &plan, Mode::Export, &paths, false).await
+}
+
+pub(crate) fn report(args: ReportArgs) -> Result<ExitCode> {
+    let state = journal::read(&args.checkpoint)?;
+    for w in &state.warnings {
+        eprintln!("warning: {w}");
+    }
+    audit::write(&state, &args.out)?;
+    let counts: Vec<String> = audit::counts(&state).iter().map(|(k, v)| format!("{k} {v}")).collect();
+    out(&format!("{}\n{} rows: {}\n", args.out.display(), state.items.len(), counts.join(", ")));
+    Ok(ExitCode::Ok)
+}

@@ -1,0 +1,126 @@
+//! `demo`: the whole job against an embedded emulator, with nothing to set up.
+//!
+//! Starts the emulator in-process on a free loopback port with a generated account (two regions, the
+//! realistic mix: single-dataset and train+test projects, an empty project, a dataset still being created,
+//! hosted models), a quota of 10 requests/s per operation and light faults (3% InternalServerException;
+//! the tool's `--rate 12` above the quota draws some 429s that the limiter adapts to). Then it runs the real
+//! binary for each step, printing each command as a user would type it.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::cli::DemoArgs;
+use crate::emulator::{self, EmulatorConfig, FaultSpec, GenSpec, Mix, Seed};
+use crate::error::{Error, ExitCode, Result};
+
+/// Regions of the demo account.
+pub const DEMO_REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
+/// Emulator quota during the demo (requests/s per operation).
+pub const DEMO_QUOTA: f64 = 10.0;
+/// The tool's `--rate` during the demo: a little above the quota, so some 429s happen and are absorbed.
+pub const DEMO_RATE: &str = "12";
+
+async fn step(exe: &Path, endpoint: &str, args: &[String], capture: Option<&Path>) -> Result<i32> {
+    let shown: Vec<String> = args.iter().map(|a| if a.contains(' ') { format!("'{a}'") } else { a.clone() }).collect();
+    println!("\n$ lfv-sunset {}{}", shown.join(" "), capture.map(|p| format!(" > {}", p.display())).unwrap_or_default());
+    let mut cmd = tokio::process::Command::new(exe);
+    cmd.args(args)
+        .env("AWS_ACCESS_KEY_ID", "AKIDLFVDEMO")
+        .env("AWS_SECRET_ACCESS_KEY", "demo-secret")
+        .env("AWS_REGION", DEMO_REGIONS[0])
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .stdin(Stdio::null());
+    let status = if let Some(path) = capture {
+        let output = cmd.stderr(Stdio::inherit()).output().await.map_err(|e| Error::io("run", exe, e))?;
+        std::fs::write(path, &output.stdout).map_err(|e| Error::io("write", path, e))?;
+        print!("{}", String::from_utf8_lossy(&output.stdout));
+        output.status
+    } else {
+        cmd.status().await.map_err(|e| Error::io("run", exe, e))?
+    };
+    Ok(status.code().unwrap_or(1))
+}
+
+fn s(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| x.to_string()).collect()
+}
+
+pub(crate) async fn demo(args: DemoArgs) -> Result<ExitCode> {
+    if args.projects < 2 {
+        return Err(Error::Usage("--projects must be at least 2 (one per region)".into()));
+    }
+    let exe = std::env::current_exe().map_err(|e| Error::io("find", "the lfv-sunset executable", e))?;
+    let seed = Seed::generate(&GenSpec {
+        projects: args.projects.div_ceil(2),
+        regions: DEMO_REGIONS.iter().map(|r| r.to_string()).collect(),
+        mix: Mix::Realistic,
+        rng_seed: 2025,
+        ..GenSpec::default()
+    });
+    let config = EmulatorConfig {
+        seed,
+        rng_seed: 7,
+        rate: Some(DEMO_QUOTA),
+        faults: FaultSpec { internal: 0.03, ..FaultSpec::default() },
+        delete_delay: Duration::from_millis(300),
+        ..EmulatorConfig::default()
+    };
+    let emu = emulator::start(config).await.map_err(|e| Error::Internal(format!("cannot start the emulator: {e}")))?;
+    let endpoint = emu.endpoint();
+    std::fs::create_dir_all(&args.dir).map_err(|e| Error::io("create", &args.dir, e))?;
+    let dir = args.dir.display().to_string();
+    let plan = format!("{dir}/plan.json");
+    println!(
+        "lfv-sunset demo: an emulated Lookout for Vision account at {endpoint} with {} projects in {} \
+         (quota {DEMO_QUOTA}/s per operation, 3% injected InternalServerException)",
+        args.projects,
+        DEMO_REGIONS.join(" and ")
+    );
+    println!("credentials for the steps: AWS_ACCESS_KEY_ID=AKIDLFVDEMO AWS_SECRET_ACCESS_KEY=demo-secret");
+    let mut plan_args = s(&["plan", "--out", &plan, "--force", "--rate", DEMO_RATE, "--endpoint-url", &endpoint]);
+    for r in DEMO_REGIONS {
+        plan_args.extend(s(&["--region", r]));
+    }
+    let summary = args.dir.join("summary.json");
+    let steps: Vec<(Vec<String>, Option<&Path>, i32)> = vec![
+        (plan_args, None, 0),
+        (s(&["show", &plan]), None, 0),
+        (s(&["apply", &plan, "--dry-run", "--rate", DEMO_RATE]), None, 0),
+        (s(&["apply", &plan, "--yes", "--rate", DEMO_RATE, "--format", "json"]), Some(summary.as_path()), 0),
+        (s(&["verify", &plan]), None, 0),
+    ];
+    let mut code = ExitCode::Ok;
+    for (argv, capture, expected) in steps {
+        let got = step(&exe, &endpoint, &argv, capture).await?;
+        if got != expected {
+            eprintln!("demo: `lfv-sunset {}` exited {got}, expected {expected}", argv.join(" "));
+            code = ExitCode::Incomplete;
+            break;
+        }
+    }
+    let stats = emu.stats();
+    emu.shutdown().await;
+    println!(
+        "\nemulator saw {} DeleteDataset calls ({} throttled), {} effective deletions, {} injected faults",
+        stats.calls("DeleteDataset"),
+        stats.throttled.get("DeleteDataset").copied().unwrap_or(0),
+        stats.mutations.datasets_deleted,
+        stats.faults.values().sum::<u64>()
+    );
+    println!(
+        "\nfiles in {dir}/:\n  plan.json                the reviewed plan (lfv-sunset show {dir}/plan.json)\n  \
+         plan.audit.csv           one row per dataset: outcome, verified, attempts, backup (open this)\n  \
+         plan.journal.jsonl       the checkpoint journal (lfv-sunset report {dir}/plan.journal.jsonl --out x.csv)\n  \
+         plan.backup/             Ground Truth manifests of every dataset, saved before deletion\n  \
+         summary.json             the run's JSON summary\n  \
+         plan.dry-run.audit.csv   the dry run's report"
+    );
+    if code == ExitCode::Ok {
+        println!("\ndemo finished: every planned dataset is gone and verify passed");
+    }
+    Ok(code)
+}

@@ -1,0 +1,205 @@
+//! `plan` and `show`.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::out;
+use crate::cli::{DatasetTypeArg, PlanArgs, ShowArgs, TableFormat};
+use crate::cloud::{self, ClientOptions, Endpoint};
+use crate::error::{Error, ExitCode, Result};
+use crate::exec::events::EventSink;
+use crate::exec::retry::RetryPolicy;
+use crate::plan::filter::{Filter, parse_time};
+use crate::plan::planner::{PlanRequest, make_plan};
+use crate::plan::{Plan, Selection};
+use crate::report::progress;
+
+pub(crate) fn check_rate(rate: f64) -> Result<f64> {
+    if rate.is_finite() && rate > 0.0 {
+        Ok(rate)
+    } else {
+        Err(Error::Usage(format!("--rate must be a positive number of requests per second, not {rate}")))
+    }
+}
+
+/// The (profile, region) pairs to visit: every profile given (or the default chain) times every region given
+/// (or the profile's own region).
+pub(crate) async fn endpoints(profiles: &[String], regions: &[String], url: &Option<String>) -> Result<Vec<Endpoint>> {
+    let profiles: Vec<Option<String>> =
+        if profiles.is_empty() { vec![None] } else { profiles.iter().cloned().map(Some).collect() };
+    let mut out = Vec::new();
+    for p in profiles {
+        let regions = if regions.is_empty() {
+            let r = cloud::default_region(p.as_deref()).await.ok_or_else(|| {
+                Error::Usage("no region: pass --region, or set AWS_REGION or a region in the profile".into())
+            })?;
+            vec![r]
+        } else {
+            regions.to_vec()
+        };
+        for r in regions {
+            out.push(Endpoint { region: r, profile: p.clone(), endpoint_url: url.clone() });
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
+    let rate = check_rate(args.rate)?;
+    if args.concurrency == 0 {
+        return Err(Error::Usage("--concurrency must be at least 1".into()));
+    }
+    if !args.force && args.out.exists() {
+        return Err(Error::Usage(format!("{} already exists; pass --force to replace it", args.out.display())));
+    }
+    let time = |flag: &str, v: &Option<String>| {
+        v.as_deref().map(|s| parse_time(s).map_err(|e| Error::Usage(format!("{flag}: {e}")))).transpose()
+    };
+    let before = time("--created-before", &args.created_before)?;
+    let after = time("--created-after", &args.created_after)?;
+    let dataset_type = match args.dataset_type {
+        DatasetTypeArg::Train => "train",
+        DatasetTypeArg::Test => "test",
+        DatasetTypeArg::Both => "both",
+    };
+    let filter = Filter::new(&args.include, &args.exclude, dataset_type, before, after)?;
+    let endpoints = endpoints(&args.profiles, &args.regions, &args.connect.endpoint_url).await?;
+    let selection = Selection {
+        regions: args.regions.clone(),
+        profiles: args.profiles.clone(),
+        endpoint_url: args.connect.endpoint_url.clone(),
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
+        dataset_type: dataset_type.to_string(),
+        created_before: before,
+        created_after: after,
+    };
+    let req = PlanRequest {
+        endpoints,
+        selection,
+        filter,
+        rate: Some(rate),
+        concurrency: args.concurrency,
+        client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false },
+        policy: RetryPolicy::default(),
+    };
+    let (events, rx) = EventSink::channel();
+    let display = progress::spawn(rx);
+    let result = make_plan(req, events).await;
+    let _ = display.await;
+    let plan = result?;
+    plan.save(&args.out, args.force)?;
+    let s = &plan.summary;
+    let by_type: Vec<String> = s.items_by_type.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    let skipped: Vec<String> = s.skipped_by_reason.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    out(&format!(
+        "{}\nplan {}: {} datasets ({}) in {} projects, {} targets; {} projects seen; skipped: {}\n",
+        args.out.display(),
+        plan.plan_id,
+        s.items,
+        if by_type.is_empty() { "none".into() } else { by_type.join(", ") },
+        s.projects_planned,
+        s.targets,
+        s.projects_seen,
+        if skipped.is_empty() { "none".into() } else { skipped.join(", ") }
+    ));
+    Ok(ExitCode::Ok)
+}
+
+pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
+    let plan = Plan::load(&args.plan)?;
+    let mut by_target: BTreeMap<usize, BTreeMap<&str, usize>> = BTreeMap::new();
+    let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
+    for i in &plan.items {
+        *by_target.entry(i.target).or_default().entry(i.dataset_type.as_str()).or_default() += 1;
+        *by_status.entry(i.dataset_status.as_str()).or_default() += 1;
+    }
+    let dated = plan.items.iter().filter(|i| i.dataset_created.is_some());
+    let oldest = dated.clone().min_by_key(|i| i.dataset_created);
+    let newest = dated.max_by_key(|i| i.dataset_created);
+    let label = |i: &crate::plan::Item| {
+        format!(
+            "{} {}/{}/{}",
+            i.dataset_created.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            i.region,
+            i.project,
+            i.dataset_type
+        )
+    };
+    match args.format {
+        TableFormat::Json => {
+            let targets: Vec<_> = plan
+                .targets
+                .iter()
+                .enumerate()
+                .map(|(n, t)| {
+                    json!({"account": t.account, "region": t.region, "profile": t.profile,
+                           "endpoint_url": t.endpoint_url, "items_by_type": by_target.get(&n).cloned().unwrap_or_default()})
+                })
+                .collect();
+            let v = json!({
+                "plan_id": plan.plan_id, "format": plan.format, "created_at": plan.created_at,
+                "tool_version": plan.tool_version, "digest": plan.digest, "valid": true,
+                "items": plan.items.len(), "projects": plan.summary.projects_planned,
+                "targets": targets, "items_by_type": plan.summary.items_by_type, "items_by_status": by_status,
+                "oldest": oldest.map(|i| json!({"seq": i.seq, "created": i.dataset_created, "project": i.project, "dataset_type": i.dataset_type})),
+                "newest": newest.map(|i| json!({"seq": i.seq, "created": i.dataset_created, "project": i.project, "dataset_type": i.dataset_type})),
+                "skipped_by_reason": plan.summary.skipped_by_reason,
+                "first_items": plan.items.iter().take(args.items).collect::<Vec<_>>(),
+            });
+            out(&format!("{}\n", serde_json::to_string_pretty(&v).expect("json")));
+        }
+        TableFormat::Table => {
+            let mut s = String::new();
+            s.push_str(&format!(
+                "plan {} ({}), created {} by lfv-sunset {}\ndigest {} (verified)\n",
+                plan.plan_id, plan.format, plan.created_at.to_rfc3339(), plan.tool_version, plan.digest
+            ));
+            s.push_str(&format!(
+                "{} datasets in {} projects; {} projects seen\n\ntargets:\n",
+                plan.items.len(),
+                plan.summary.projects_planned,
+                plan.summary.projects_seen
+            ));
+            for (n, t) in plan.targets.iter().enumerate() {
+                let counts = by_target.get(&n).cloned().unwrap_or_default();
+                let c: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
+                s.push_str(&format!(
+                    "  account {} region {}{}{}: {}\n",
+                    t.account.as_deref().unwrap_or("(no projects)"),
+                    t.region,
+                    t.profile.as_ref().map(|p| format!(" profile {p}")).unwrap_or_default(),
+                    t.endpoint_url.as_ref().map(|u| format!(" endpoint {u}")).unwrap_or_default(),
+                    if c.is_empty() { "nothing".into() } else { c.join(", ") }
+                ));
+            }
+            let kv = |m: &BTreeMap<String, usize>| m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
+            s.push_str(&format!("\nby dataset type: {}\n", kv(&plan.summary.items_by_type)));
+            let st: Vec<String> = by_status.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            s.push_str(&format!("by status at planning: {}\n", st.join(", ")));
+            if let (Some(o), Some(n)) = (oldest, newest) {
+                s.push_str(&format!("oldest dataset: {}\nnewest dataset: {}\n", label(o), label(n)));
+            }
+            s.push_str(&format!(
+                "skipped: {}\n",
+                if plan.skipped.is_empty() { "none".into() } else { kv(&plan.summary.skipped_by_reason) }
+            ));
+            if !plan.items.is_empty() {
+                s.push_str(&format!("\nfirst {} items:\n", args.items.min(plan.items.len())));
+                s.push_str(&format!(
+                    "  {:>5}  {:<12}  {:<14}  {:<40}  {:<5}  {:<20}  {}\n",
+                    "seq", "account", "region", "project", "type", "status", "client_token"
+                ));
+                for i in plan.items.iter().take(args.items) {
+                    s.push_str(&format!(
+                        "  {:>5}  {:<12}  {:<14}  {:<40}  {:<5}  {:<20}  {}\n",
+                        i.seq, i.account, i.region, i.project, i.dataset_type, i.dataset_status, i.client_token
+                    ));
+                }
+            }
+            out(&s);
+        }
+    }
+    Ok(ExitCode::Ok)
+}

@@ -1,0 +1,187 @@
+//! `verify`: read-only proof that nothing is left. Exit 0 nothing left, 3 something left, 6 unreachable
+//! (never "nothing left" because nothing answered: any call that fails after retries fails the command).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use serde::Serialize;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+
+use super::out;
+use super::plan::{check_rate, endpoints};
+use crate::cli::{TableFormat, VerifyArgs};
+use crate::cloud::{self, ClientOptions, Endpoint, ErrorKind, ProjectInfo};
+use crate::error::{Error, ExitCode, Result};
+use crate::exec::events::EventSink;
+use crate::exec::limiter::Limiters;
+use crate::exec::retry::{AttemptStats, Retried, RetryPolicy, with_retry};
+use crate::plan::filter::Filter;
+use crate::plan::planner::{PlanRequest, make_plan};
+use crate::plan::{Plan, Selection};
+
+/// A dataset found present.
+#[derive(Debug, Clone, Serialize)]
+struct Left {
+    account: String,
+    region: String,
+    project: String,
+    dataset_type: String,
+    status: String,
+    created: Option<chrono::DateTime<chrono::Utc>>,
+    /// With a plan: the dataset's CreationTimestamp differs from the plan's (re-created since planning).
+    recreated: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    scope: String,
+    projects_checked: usize,
+    datasets_left: usize,
+    left: Vec<Left>,
+}
+
+async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report> {
+    let options = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false };
+    let mut clients = HashMap::new();
+    for (n, t) in plan.targets.iter().enumerate() {
+        if !plan.items.iter().any(|i| i.target == n) {
+            continue;
+        }
+        let e = Endpoint {
+            region: t.region.clone(),
+            profile: args.profiles.first().cloned().or(t.profile.clone()),
+            endpoint_url: args.connect.endpoint_url.clone().or(t.endpoint_url.clone()),
+        };
+        clients.insert(n, cloud::connect(&e, options).await?);
+    }
+    let mut projects: BTreeMap<(usize, String), Vec<&crate::plan::Item>> = BTreeMap::new();
+    for i in &plan.items {
+        projects.entry((i.target, i.project.clone())).or_default().push(i);
+    }
+    let limiters = Arc::new(Limiters::new(Some(rate)));
+    let sem = Arc::new(Semaphore::new(args.concurrency.max(1)));
+    let mut set = JoinSet::new();
+    for (target, project) in projects.keys().cloned() {
+        let (client, limiters, sem) = (clients[&target].clone(), limiters.clone(), sem.clone());
+        set.spawn(async move {
+            let _p = sem.acquire().await.expect("semaphore open");
+            let (_tx, cancel) = watch::channel(false);
+            let limiter = limiters.get(&target.to_string(), &client.endpoint().region, "DescribeProject");
+            let mut stats = AttemptStats::default();
+            let r = with_retry(&limiter, &RetryPolicy::default(), &cancel, &mut stats, |_| {}, || {
+                client.describe_project(&project)
+            })
+            .await;
+            ((target, project), r)
+        });
+    }
+    let mut found: HashMap<(usize, String), Option<ProjectInfo>> = HashMap::new();
+    while let Some(j) = set.join_next().await {
+        let (key, r) = j.map_err(|e| Error::Internal(format!("verify task: {e}")))?;
+        let info = match r {
+            Retried::Ok(i) => Some(i),
+            Retried::Failed(e) if e.kind == ErrorKind::NotFound => None,
+            Retried::Failed(e) => {
+                return Err(Error::Unreachable(format!(
+                    "DescribeProject {} in {} failed after retries: {e}; cannot prove anything is gone",
+                    key.1, plan.targets[key.0].region
+                )));
+            }
+            Retried::Cancelled => return Err(Error::Internal("cancelled".into())),
+        };
+        found.insert(key, info);
+    }
+    let mut left = Vec::new();
+    for ((target, project), items) in &projects {
+        let Some(Some(info)) = found.get(&(*target, project.clone())) else { continue };
+        for item in items {
+            if let Some(d) = info.dataset(&item.dataset_type) {
+                left.push(Left {
+                    account: item.account.clone(),
+                    region: item.region.clone(),
+                    project: project.clone(),
+                    dataset_type: item.dataset_type.clone(),
+                    status: d.status.clone(),
+                    created: d.created,
+                    recreated: d.created.map(|c| c.timestamp_millis())
+                        != item.dataset_created.map(|c| c.timestamp_millis()),
+                });
+            }
+        }
+    }
+    Ok(Report {
+        scope: format!("plan {} ({} datasets)", plan.plan_id, plan.items.len()),
+        projects_checked: projects.len(),
+        datasets_left: left.len(),
+        left,
+    })
+}
+
+async fn verify_all(args: &VerifyArgs, rate: f64) -> Result<Report> {
+    let endpoints = endpoints(&args.profiles, &args.regions, &args.connect.endpoint_url).await?;
+    let scope = endpoints.iter().map(|e| e.region.clone()).collect::<Vec<_>>().join(", ");
+    // A plan with no filters lists exactly the datasets that exist: reuse the planner's enumeration.
+    let req = PlanRequest {
+        endpoints,
+        selection: Selection { dataset_type: "both".into(), ..Selection::default() },
+        filter: Filter::new(&[], &[], "both", None, None)?,
+        rate: Some(rate),
+        concurrency: args.concurrency,
+        client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false },
+        policy: RetryPolicy::default(),
+    };
+    let plan = make_plan(req, EventSink::none()).await?;
+    let left: Vec<Left> = plan
+        .items
+        .iter()
+        .map(|i| Left {
+            account: i.account.clone(),
+            region: i.region.clone(),
+            project: i.project.clone(),
+            dataset_type: i.dataset_type.clone(),
+            status: i.dataset_status.clone(),
+            created: i.dataset_created,
+            recreated: false,
+        })
+        .collect();
+    Ok(Report {
+        scope: format!("every dataset in {scope}"),
+        projects_checked: plan.summary.projects_seen,
+        datasets_left: left.len(),
+        left,
+    })
+}
+
+pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
+    let rate = check_rate(args.rate)?;
+    let report = match &args.plan {
+        Some(path) => verify_plan(&Plan::load(path)?, &args, rate).await?,
+        None => verify_all(&args, rate).await?,
+    };
+    match args.format {
+        TableFormat::Json => out(&format!("{}\n", serde_json::to_string_pretty(&report).expect("json"))),
+        TableFormat::Table => {
+            let mut s = format!(
+                "verify {}: {} projects checked, {} datasets left\n",
+                report.scope, report.projects_checked, report.datasets_left
+            );
+            for l in &report.left {
+                s.push_str(&format!(
+                    "  {} {} {} {} {}{}\n",
+                    l.account,
+                    l.region,
+                    l.project,
+                    l.dataset_type,
+                    l.status,
+                    if l.recreated { " (re-created since planning)" } else { "" }
+                ));
+            }
+            if report.left.is_empty() {
+                s.push_str("nothing left\n");
+            }
+            out(&s);
+        }
+    }
+    Ok(if report.left.is_empty() { ExitCode::Ok } else { ExitCode::Incomplete })
+}
