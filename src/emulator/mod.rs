@@ -17,16 +17,33 @@
 //! - `GET /_emulator/log`: the request log ([`LogEntry`] list, oldest first, at most 200,000 kept);
 //! - `POST /_emulator/clock?advance_secs=N`: advance the emulator clock (idempotency expiry, lifecycles).
 
+mod faults;
+mod idempotency;
+mod metrics;
+mod ops;
+mod paging;
+mod persist;
+mod queries;
+mod quota;
 pub mod seed;
+mod seed_gen;
+mod server;
+mod state;
+mod wire;
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use server::Shared;
 
 pub use seed::{GenSpec, Mix, Seed};
 
@@ -53,7 +70,14 @@ pub struct EmulatorConfig {
     pub model_delay: Duration,
     /// Persist state here: loaded at start if present, written atomically after every mutation.
     pub state_file: Option<PathBuf>,
+    /// CHOICE: most live projects per (account, region); CreateProject beyond it is
+    /// ServiceQuotaExceededException (402, QuotaCode `L-LFV-PROJECTS`, ServiceCode `lookoutvision`, ResourceType
+    /// PROJECT). Default [`DEFAULT_MAX_PROJECTS`] (1,000).
+    pub max_projects: usize,
 }
+
+/// Default of [`EmulatorConfig::max_projects`]: 1,000 projects per account and region.
+pub const DEFAULT_MAX_PROJECTS: usize = 1000;
 
 impl Default for EmulatorConfig {
     fn default() -> Self {
@@ -68,6 +92,7 @@ impl Default for EmulatorConfig {
             create_delay: Duration::from_secs(2),
             model_delay: Duration::from_secs(1),
             state_file: None,
+            max_projects: DEFAULT_MAX_PROJECTS,
         }
     }
 }
@@ -98,9 +123,9 @@ impl std::str::FromStr for FaultSpec {
     type Err = String;
     /// `kind=rate` pairs separated by commas; kinds: internal, unavailable, reset, slow, latency, slow_ms,
     /// latency_ms, ops (operation names joined by `+`). An empty string is no faults.
+    /// Unset `slow_ms` and `latency_ms` default to 30,000 and 200; an error names the bad kind or value.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let _ = s;
-        todo!("emulator helper implements")
+        faults::parse(s)
     }
 }
 
@@ -146,14 +171,25 @@ impl Stats {
     }
     /// Responses for one operation with one status (e.g. `"202"`).
     pub fn calls_with_status(&self, op: &str, status: &str) -> u64 {
-        self.requests.get(op).and_then(|m| m.get(status)).copied().unwrap_or(0)
+        self.requests
+            .get(op)
+            .and_then(|m| m.get(status))
+            .copied()
+            .unwrap_or(0)
     }
     /// Requests of mutating operations (Create*, Delete*, StopModel) that reached the emulator, any outcome.
     pub fn mutating_calls(&self) -> u64 {
-        ["CreateProject", "DeleteProject", "CreateDataset", "DeleteDataset", "StopModel", "DeleteModel"]
-            .iter()
-            .map(|op| self.calls(op))
-            .sum()
+        [
+            "CreateProject",
+            "DeleteProject",
+            "CreateDataset",
+            "DeleteDataset",
+            "StopModel",
+            "DeleteModel",
+        ]
+        .iter()
+        .map(|op| self.calls(op))
+        .sum()
     }
 }
 
@@ -188,19 +224,74 @@ pub async fn serve(
     config: EmulatorConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let _ = (listener, config, shutdown);
-    todo!("emulator helper implements")
+    let shared = Arc::new(Shared::new(config)?);
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = tx.send(true);
+    });
+    server::accept_loop(listener, shared, rx).await
 }
 
 /// Bind `127.0.0.1:0` and spawn the emulator on the current tokio runtime.
 pub async fn start(config: EmulatorConfig) -> std::io::Result<RunningEmulator> {
-    let _ = config;
-    todo!("emulator helper implements")
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let shared = Arc::new(Shared::new(config)?);
+    let (tx, rx) = watch::channel(false);
+    let task = tokio::spawn(server::accept_loop(listener, shared.clone(), rx));
+    Ok(RunningEmulator {
+        addr,
+        shared,
+        stop: tx,
+        task: Some(task),
+    })
+}
+
+/// Run the emulator on `listen` until Ctrl-C (the CLI's `emulator` command). Prints the endpoint and the
+/// environment to use it on stdout:
+///
+/// ```text
+/// lfv-sunset emulator listening on http://127.0.0.1:4566
+/// export AWS_ENDPOINT_URL=http://127.0.0.1:4566
+/// export AWS_ACCESS_KEY_ID=AKIDLFVEMULATOR
+/// export AWS_SECRET_ACCESS_KEY=emulator
+/// export AWS_REGION=us-east-1
+/// ```
+pub async fn run_standalone(listen: SocketAddr, config: EmulatorConfig) -> std::io::Result<()> {
+    let listener = TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    println!("lfv-sunset emulator listening on http://{addr}");
+    println!("export AWS_ENDPOINT_URL=http://{addr}");
+    println!("export AWS_ACCESS_KEY_ID=AKIDLFVEMULATOR");
+    println!("export AWS_SECRET_ACCESS_KEY=emulator");
+    println!("export AWS_REGION=us-east-1");
+    serve(listener, config, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// Read a seed file (JSON, the format of [`Seed`]); the error names the file and the parse error.
+pub fn load_seed(path: &Path) -> Result<Seed, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("failed to read seed file {}: {e}", path.display()))?;
+    serde_json::from_str(&text)
+        .map_err(|e| format!("failed to parse seed file {}: {e}", path.display()))
 }
 
 /// Handle to an emulator spawned by [`start`]. Dropping it shuts the emulator down.
 pub struct RunningEmulator {
     addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
 }
 
 impl RunningEmulator {
@@ -214,29 +305,30 @@ impl RunningEmulator {
     }
     /// A snapshot of the counters.
     pub fn stats(&self) -> Stats {
-        todo!()
+        self.shared.metrics.snapshot()
     }
     /// The request log, oldest first.
     pub fn log(&self) -> Vec<LogEntry> {
-        todo!()
+        self.shared.metrics.log()
     }
     /// Move the emulator clock forward (idempotency expiry, lifecycle timers).
     pub fn advance_clock(&self, by: Duration) {
-        let _ = by;
-        todo!()
+        self.shared.advance_clock(by);
     }
     /// Replace the fault rates from now on.
     pub fn set_faults(&self, faults: FaultSpec) {
-        let _ = faults;
-        todo!()
+        self.shared.faults.set(faults);
     }
     /// Replace the quota from now on (`None` is unlimited).
     pub fn set_rate(&self, rate: Option<f64>) {
-        let _ = rate;
-        todo!()
+        self.shared.quota.set_rate(rate);
     }
-    /// Stop accepting, finish in-flight requests, and wait for the server task.
-    pub async fn shutdown(self) {
-        todo!()
+    /// Stop accepting, finish in-flight requests (at most 5 s, then they are aborted), and wait for the server
+    /// task.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
     }
 }

@@ -1,0 +1,486 @@
+//! Operation handlers of the six mutating operations (CreateProject, DeleteProject, CreateDataset,
+//! DeleteDataset, StopModel, DeleteModel) and the dispatcher; the read-only ones live in `queries.rs`.
+//!
+//! A mutation validates its input, then under the world lock: checks its client token (replay or 409),
+//! applies the CHOICE conflict rules, changes state, counts the effect, records the token, and serializes a
+//! snapshot; the snapshot is written to the state file after the lock is released and before the response.
+//!
+//! CHOICES implemented here, beyond API_NOTES.md:
+//! - CreateProject beyond `max_projects` live projects in one account and region (default 1,000):
+//!   ServiceQuotaExceededException, 402, QuotaCode `L-LFV-PROJECTS`, ServiceCode `lookoutvision`.
+//! - CreateDataset with a `DatasetSource` gets 20 generated entries under the source's bucket.
+//! - DeleteModel on a model that is already DELETING: ConflictException (MODEL), like a dataset in progress.
+
+use serde_json::{Map, Value, json};
+
+use super::idempotency::{Check, Idempotency};
+use super::queries;
+use super::seed_gen::{EntryKey, gen_stats};
+use super::server::{ApiRequest, Shared};
+use super::state::{
+    Dataset, RegionState, Settle, dataset_message, model_arn, model_message, project_arn,
+};
+use super::wire::{self, ApiError, Op, Reply, ResourceType, epoch_secs};
+use super::{Mutations, Stats};
+
+/// Entries a CreateDataset with a `DatasetSource` gets: 20.
+pub(crate) const SOURCE_ENTRIES: u64 = 20;
+
+/// Run one validated-by-route request.
+pub(crate) fn execute(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
+    match r.op {
+        Op::ListProjects => queries::list_projects(s, r),
+        Op::DescribeProject => queries::describe_project(s, r),
+        Op::DescribeDataset => queries::describe_dataset(s, r),
+        Op::ListDatasetEntries => queries::list_dataset_entries(s, r),
+        Op::ListModels => queries::list_models(s, r),
+        Op::DescribeModel => queries::describe_model(s, r),
+        Op::ListTagsForResource => queries::list_tags(s, r),
+        Op::CreateProject => create_project(s, r),
+        Op::DeleteProject => delete_project(s, r),
+        Op::CreateDataset => create_dataset(s, r),
+        Op::DeleteDataset => delete_dataset(s, r),
+        Op::StopModel => stop_model(s, r),
+        Op::DeleteModel => delete_model(s, r),
+        Op::Unknown => Err(ApiError::UnknownOperation("No such operation.".into())),
+    }
+}
+
+/// Path label `i`, or "" if absent.
+pub(crate) fn label(r: &ApiRequest, i: usize) -> &str {
+    r.labels.get(i).map(String::as_str).unwrap_or("")
+}
+
+/// Context a mutation closure gets.
+struct Mut<'a> {
+    region: &'a mut RegionState,
+    now: u64,
+    stats: &'a mut Stats,
+    account: &'a str,
+    region_name: &'a str,
+}
+
+/// The idempotent mutation frame: token check, effect, token record, persistence.
+fn mutate(
+    s: &Shared,
+    r: &ApiRequest,
+    resource: (ResourceType, &str),
+    fingerprint: String,
+    f: impl FnOnce(Mut<'_>) -> Result<Reply, ApiError>,
+) -> Result<Reply, ApiError> {
+    if let Some(t) = &r.token {
+        wire::check_client_token(t)?;
+    }
+    let mut w = s.lock_world();
+    let now = s.clock.now_ms();
+    let key = r
+        .token
+        .as_ref()
+        .map(|t| Idempotency::key(&r.account, &r.region, r.op.name(), t));
+    if let Some(k) = &key {
+        match w.idempotency.check(k, &fingerprint, now) {
+            Check::New => {}
+            Check::Replay(reply) => {
+                s.metrics.replay(r.op.name());
+                return Ok(reply);
+            }
+            Check::Mismatch => {
+                return Err(ApiError::Conflict(
+                    format!(
+                        "The client token {} was already used with different parameters for {} within the last 8 \
+                         hours.",
+                        r.token.as_deref().unwrap_or(""),
+                        r.op.name()
+                    ),
+                    resource.1.to_string(),
+                    resource.0,
+                ));
+            }
+        }
+    }
+    let reply = {
+        let region = w.region_mut(&r.account, &r.region, now);
+        let mut stats = s.metrics.stats();
+        f(Mut {
+            region,
+            now,
+            stats: &mut stats,
+            account: &r.account,
+            region_name: &r.region,
+        })?
+    };
+    if let Some(k) = key {
+        w.idempotency.record(k, fingerprint, &reply, now);
+    }
+    let snap = s.snapshot(&w);
+    drop(w);
+    s.write_logged(snap);
+    Ok(reply)
+}
+
+fn mutations(stats: &mut Stats) -> &mut Mutations {
+    &mut stats.mutations
+}
+
+/// A live project of the region, or 404 PROJECT.
+fn live<'a>(
+    region: &'a mut RegionState,
+    name: &str,
+) -> Result<&'a mut super::state::Project, ApiError> {
+    region
+        .projects
+        .get_mut(name)
+        .filter(|p| p.live())
+        .ok_or_else(|| ApiError::not_found(ResourceType::Project, name))
+}
+
+fn create_project(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
+    let body = wire::json_object(&r.body)?;
+    let name = match body.get("ProjectName") {
+        Some(Value::String(n)) => n.clone(),
+        Some(_) => return Err(ApiError::Validation("ProjectName must be a string.".into())),
+        None => {
+            return Err(ApiError::Validation(
+                "1 validation error detected: ProjectName is required.".into(),
+            ));
+        }
+    };
+    wire::check_project_name(&name)?;
+    let max = s.settings.max_projects;
+    mutate(s, r, (ResourceType::Project, &name), name.clone(), |m| {
+        if m.region.projects.get(&name).is_some_and(|p| p.live()) {
+            return Err(ApiError::Conflict(
+                format!("A project named {name} already exists."),
+                name.clone(),
+                ResourceType::Project,
+            ));
+        }
+        if m.region.projects.values().filter(|p| p.live()).count() >= max {
+            return Err(ApiError::QuotaExceeded(
+                format!(
+                    "You have reached the limit of {max} projects in {} for account {}.",
+                    m.region_name, m.account
+                ),
+                wire::PROJECTS_QUOTA_CODE,
+                name.clone(),
+            ));
+        }
+        let created = m.now as f64 / 1000.0;
+        m.region.projects.insert(
+            name.clone(),
+            super::state::Project {
+                name: name.clone(),
+                created,
+                datasets: Default::default(),
+                models: Default::default(),
+                tags: Default::default(),
+                ghost_until_ms: None,
+            },
+        );
+        mutations(m.stats).projects_created += 1;
+        Ok(Reply::json(
+            200,
+            &json!({ "ProjectMetadata": {
+                "ProjectArn": project_arn(m.account, m.region_name, &name),
+                "ProjectName": name,
+                "CreationTimestamp": epoch_secs(m.now),
+            }}),
+        ))
+    })
+}
+
+fn delete_project(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
+    let name = label(r, 0).to_string();
+    wire::check_project_name(&name)?;
+    mutate(s, r, (ResourceType::Project, &name), name.clone(), |m| {
+        let p = live(m.region, &name)?;
+        if !p.datasets.is_empty() || !p.models.is_empty() {
+            return Err(ApiError::Conflict(
+                format!(
+                    "The project {name} still has {} dataset(s) and {} model(s); delete them first.",
+                    p.datasets.len(),
+                    p.models.len()
+                ),
+                name.clone(),
+                ResourceType::Project,
+            ));
+        }
+        m.region.projects.remove(&name);
+        mutations(m.stats).projects_deleted += 1;
+        Ok(Reply::json(
+            200,
+            &json!({ "ProjectArn": project_arn(m.account, m.region_name, &name) }),
+        ))
+    })
+}
+
+/// Bucket of a valid `DatasetSource`, or a ValidationException.
+fn source_bucket(src: &Value) -> Result<String, ApiError> {
+    let obj = src
+        .get("GroundTruthManifest")
+        .and_then(|g| g.get("S3Object"))
+        .and_then(Value::as_object)
+        .ok_or_else(|| {
+            ApiError::Validation("DatasetSource must contain GroundTruthManifest.S3Object.".into())
+        })?;
+    let bucket = obj.get("Bucket").and_then(Value::as_str).unwrap_or("");
+    let key = obj.get("Key").and_then(Value::as_str).unwrap_or("");
+    let bucket_ok = (3..=63).contains(&bucket.len())
+        && bucket
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-');
+    if !bucket_ok || key.is_empty() {
+        return Err(ApiError::Validation(
+            "DatasetSource.GroundTruthManifest.S3Object needs a valid Bucket (3-63 of [a-z0-9.-]) and a Key.".into(),
+        ));
+    }
+    Ok(bucket.to_string())
+}
+
+fn create_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
+    let name = label(r, 0).to_string();
+    wire::check_project_name(&name)?;
+    let body: Map<String, Value> = wire::json_object(&r.body)?;
+    let dtype = match body.get("DatasetType") {
+        Some(Value::String(t)) => t.clone(),
+        _ => {
+            return Err(ApiError::Validation(
+                "1 validation error detected: DatasetType is required.".into(),
+            ));
+        }
+    };
+    wire::check_dataset_type(&dtype)?;
+    let source = body.get("DatasetSource").filter(|v| !v.is_null());
+    let bucket = source.map(source_bucket).transpose()?;
+    let fingerprint = format!(
+        "{name}/{dtype}/{}",
+        source.map(Value::to_string).unwrap_or_default()
+    );
+    let delay = s.settings.create_delay.as_millis() as u64;
+    let id = format!("{name}/{dtype}");
+    mutate(s, r, (ResourceType::Dataset, &id), fingerprint, |m| {
+        let p = live(m.region, &name)?;
+        if p.datasets.contains_key(&dtype) {
+            return Err(ApiError::Conflict(
+                format!("The project {name} already has a {dtype} dataset."),
+                id.clone(),
+                ResourceType::Dataset,
+            ));
+        }
+        let created = m.now as f64 / 1000.0;
+        let (status, settle, n, bucket) = match bucket {
+            Some(b) if delay > 0 => (
+                "CREATE_IN_PROGRESS",
+                Some(Settle {
+                    at_ms: m.now + delay,
+                    to: "CREATE_COMPLETE".into(),
+                }),
+                SOURCE_ENTRIES,
+                b,
+            ),
+            Some(b) => ("CREATE_COMPLETE", None, SOURCE_ENTRIES, b),
+            None => (
+                "CREATE_COMPLETE",
+                None,
+                0,
+                super::seed_gen::default_bucket(m.account, m.region_name),
+            ),
+        };
+        let key = EntryKey {
+            account: m.account,
+            region: m.region_name,
+            project: &name,
+            dataset_type: &dtype,
+            bucket: &bucket,
+            created,
+        };
+        let image_stats = gen_stats(&key, n);
+        p.datasets.insert(
+            dtype.clone(),
+            Dataset {
+                dataset_type: dtype.clone(),
+                created,
+                updated: created,
+                status: status.to_string(),
+                status_message: dataset_message(status).to_string(),
+                settle,
+                gone_at_ms: None,
+                entries: Vec::new(),
+                generate_entries: n,
+                bucket,
+                image_stats,
+            },
+        );
+        if delay > 0 && n > 0 {
+            m.region.schedule(m.now + delay);
+        }
+        mutations(m.stats).datasets_created += 1;
+        Ok(Reply::json(
+            202,
+            &json!({ "DatasetMetadata": {
+                "DatasetType": dtype,
+                "CreationTimestamp": epoch_secs(m.now),
+                "Status": status,
+                "StatusMessage": dataset_message(status),
+            }}),
+        ))
+    })
+}
+
+fn delete_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
+    let name = label(r, 0).to_string();
+    let dtype = label(r, 1).to_string();
+    wire::check_project_name(&name)?;
+    wire::check_dataset_type(&dtype)?;
+    let delay = s.settings.delete_delay.as_millis() as u64;
+    let id = format!("{name}/{dtype}");
+    mutate(s, r, (ResourceType::Dataset, &id), id.clone(), |m| {
+        let p = live(m.region, &name)?;
+        let Some(d) = p.datasets.get_mut(&dtype) else {
+            return Err(ApiError::not_found(ResourceType::Dataset, &id));
+        };
+        if d.status.ends_with("_IN_PROGRESS") {
+            return Err(ApiError::Conflict(
+                format!(
+                    "The dataset {id} is {}; try again when it has finished.",
+                    d.status
+                ),
+                id.clone(),
+                ResourceType::Dataset,
+            ));
+        }
+        if let Some(mv) = p.models.values().find(|mv| mv.status == "TRAINING") {
+            return Err(ApiError::Conflict(
+                format!(
+                    "Model {} of project {name} is TRAINING; its datasets cannot be deleted.",
+                    mv.version
+                ),
+                id.clone(),
+                ResourceType::Dataset,
+            ));
+        }
+        if delay == 0 {
+            p.datasets.remove(&dtype);
+        } else {
+            let d = p
+                .datasets
+                .get_mut(&dtype)
+                .ok_or_else(|| ApiError::not_found(ResourceType::Dataset, &id))?;
+            d.status = "DELETE_IN_PROGRESS".into();
+            d.status_message = dataset_message("DELETE_IN_PROGRESS").into();
+            d.updated = m.now as f64 / 1000.0;
+            d.gone_at_ms = Some(m.now + delay);
+            m.region.schedule(m.now + delay);
+        }
+        mutations(m.stats).datasets_deleted += 1;
+        let key = format!("{}/{}/{id}", m.account, m.region_name);
+        *m.stats.deleted_datasets.entry(key).or_insert(0) += 1;
+        Ok(Reply {
+            status: 202,
+            body: None,
+        })
+    })
+}
+
+/// Resolve a version label (`latest` = highest) against a project's models.
+pub(crate) fn resolve_version(p: &super::state::Project, v: &str) -> Option<u32> {
+    if v == "latest" {
+        p.models.keys().next_back().copied()
+    } else {
+        v.parse().ok().filter(|n| p.models.contains_key(n))
+    }
+}
+
+fn stop_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
+    let name = label(r, 0).to_string();
+    let version = label(r, 1).to_string();
+    wire::check_project_name(&name)?;
+    wire::check_model_version(&version, true)?;
+    let delay = s.settings.model_delay.as_millis() as u64;
+    let id = format!("{name}/{version}");
+    mutate(s, r, (ResourceType::Model, &id), id.clone(), |m| {
+        let p = live(m.region, &name)?;
+        let v = resolve_version(p, &version)
+            .ok_or_else(|| ApiError::not_found(ResourceType::Model, &id))?;
+        let model = p
+            .models
+            .get_mut(&v)
+            .ok_or_else(|| ApiError::not_found(ResourceType::Model, &id))?;
+        if model.status != "HOSTED" {
+            return Err(ApiError::Conflict(
+                format!(
+                    "Model {v} of project {name} is {}, not HOSTED; it cannot be stopped.",
+                    model.status
+                ),
+                format!("{name}/{v}"),
+                ResourceType::Model,
+            ));
+        }
+        if delay == 0 {
+            model.status = "TRAINED".into();
+            model.status_message = model_message("TRAINED").into();
+        } else {
+            model.status = "STOPPING_HOSTING".into();
+            model.status_message = model_message("STOPPING_HOSTING").into();
+            model.settle = Some(Settle {
+                at_ms: m.now + delay,
+                to: "TRAINED".into(),
+            });
+            m.region.schedule(m.now + delay);
+        }
+        mutations(m.stats).models_stopped += 1;
+        Ok(Reply::json(202, &json!({ "Status": "STOPPING_HOSTING" })))
+    })
+}
+
+/// Model statuses in which DeleteModel is a ConflictException.
+const NOT_DELETABLE: &[&str] = &[
+    "TRAINING",
+    "STARTING_HOSTING",
+    "HOSTED",
+    "STOPPING_HOSTING",
+    "SYSTEM_UPDATING",
+    "DELETING",
+];
+
+fn delete_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
+    let name = label(r, 0).to_string();
+    let version = label(r, 1).to_string();
+    wire::check_project_name(&name)?;
+    wire::check_model_version(&version, false)?;
+    let delay = s.settings.model_delay.as_millis() as u64;
+    let id = format!("{name}/{version}");
+    mutate(s, r, (ResourceType::Model, &id), id.clone(), |m| {
+        let p = live(m.region, &name)?;
+        let v = resolve_version(p, &version)
+            .ok_or_else(|| ApiError::not_found(ResourceType::Model, &id))?;
+        let model = p
+            .models
+            .get_mut(&v)
+            .ok_or_else(|| ApiError::not_found(ResourceType::Model, &id))?;
+        if NOT_DELETABLE.contains(&model.status.as_str()) {
+            return Err(ApiError::Conflict(
+                format!(
+                    "Model {v} of project {name} is {}; it cannot be deleted now.",
+                    model.status
+                ),
+                id.clone(),
+                ResourceType::Model,
+            ));
+        }
+        if delay == 0 {
+            p.models.remove(&v);
+        } else {
+            model.status = "DELETING".into();
+            model.status_message = model_message("DELETING").into();
+            model.settle = None;
+            model.gone_at_ms = Some(m.now + delay);
+            m.region.schedule(m.now + delay);
+        }
+        mutations(m.stats).models_deleted += 1;
+        Ok(Reply::json(
+            202,
+            &json!({ "ModelArn": model_arn(m.account, m.region_name, &name, v) }),
+        ))
+    })
+}

@@ -1,0 +1,337 @@
+//! Deterministic generation: [`generate`] behind `Seed::generate` (`--seed-projects N`), and [`gen_entry`], the
+//! Ground Truth manifest line number `index` of a dataset, computed from (account, region, project, type, index)
+//! so that seeds stay small (`generate_entries: N`) while entries and ImageStats always agree.
+//!
+//! Nothing here reads the clock or global state: the same inputs give the same bytes.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::seed::{
+    GenSpec, ImageStats, Mix, Seed, SeedAccount, SeedDataset, SeedModel, SeedProject, SeedRegion,
+};
+
+/// 2021-01-01T00:00:00Z: generated creation timestamps start here.
+const FROM_SECS: u64 = 1_609_459_200;
+/// 2024-12-31T00:00:00Z: generated creation timestamps end here.
+const TO_SECS: u64 = 1_735_603_200;
+
+const PREFIXES: &[&str] = &[
+    "pcb-solder-inspection",
+    "bottle-cap-seal",
+    "weld-seam-defects",
+    "fabric-weave-check",
+    "circuit-board-missing-parts",
+    "glass-vial-cracks",
+    "pill-blister-pack",
+    "brake-disc-surface",
+    "cookie-shape-qa",
+    "cable-insulation",
+    "screw-thread-check",
+    "label-print-alignment",
+    "solar-cell-microcracks",
+    "tire-sidewall",
+    "can-lid-dents",
+    "wood-panel-knots",
+];
+
+/// A label of a generated entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Label {
+    /// No `anomaly-label` key.
+    Unlabeled,
+    /// `anomaly-label: 0`.
+    Normal,
+    /// `anomaly-label: 1`.
+    Anomaly,
+}
+
+/// Identity of a dataset whose entries are generated.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EntryKey<'a> {
+    pub(crate) account: &'a str,
+    pub(crate) region: &'a str,
+    pub(crate) project: &'a str,
+    pub(crate) dataset_type: &'a str,
+    /// S3 bucket in `source-ref`.
+    pub(crate) bucket: &'a str,
+    /// Dataset creation time, epoch seconds: entry `index` is labeled `60 + 37 * index` seconds later.
+    pub(crate) created: f64,
+}
+
+fn fnv1a(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0xff)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Default bucket of generated entries: `lookoutvision-{region}-{account}`.
+pub(crate) fn default_bucket(account: &str, region: &str) -> String {
+    format!("lookoutvision-{region}-{account}")
+}
+
+/// Entry `index` of a generated dataset: 5% unlabeled, of the labeled 20% anomaly and 80% normal.
+pub(crate) fn gen_entry(k: &EntryKey<'_>, index: u64) -> (String, Label) {
+    let h =
+        splitmix64(fnv1a(&[k.account, k.region, k.project, k.dataset_type]) ^ splitmix64(index));
+    let label = if h % 100 < 5 {
+        Label::Unlabeled
+    } else if (h >> 8) % 100 < 20 {
+        Label::Anomaly
+    } else {
+        Label::Normal
+    };
+    let src = format!(
+        "s3://{}/{}/{}/images/{:06}.jpg",
+        k.bucket, k.project, k.dataset_type, index
+    );
+    let src = serde_json::to_string(&src).unwrap_or_default();
+    let line = match label {
+        Label::Unlabeled => format!("{{\"source-ref\":{src}}}"),
+        Label::Normal | Label::Anomaly => {
+            let (n, class) = if label == Label::Anomaly {
+                (1, "anomaly")
+            } else {
+                (0, "normal")
+            };
+            let secs = k.created as i64 + 60 + 37 * index as i64;
+            let date = chrono::DateTime::from_timestamp(secs, 0)
+                .unwrap_or_default()
+                .format("%Y-%m-%dT%H:%M:%S%.3f")
+                .to_string();
+            let job =
+                serde_json::to_string(&format!("labeling-job/{}-{}", k.project, k.dataset_type))
+                    .unwrap_or_default();
+            format!(
+                "{{\"source-ref\":{src},\"anomaly-label\":{n},\"anomaly-label-metadata\":{{\"class-name\":\
+                 \"{class}\",\"confidence\":1,\"type\":\"groundtruth/image-classification\",\"job-name\":{job},\
+                 \"human-annotated\":\"yes\",\"creation-date\":\"{date}\"}}}}"
+            )
+        }
+    };
+    (line, label)
+}
+
+/// ImageStats of `n` generated entries.
+pub(crate) fn gen_stats(k: &EntryKey<'_>, n: u64) -> ImageStats {
+    let mut s = ImageStats {
+        total: n,
+        ..ImageStats::default()
+    };
+    for i in 0..n {
+        match gen_entry(k, i).1 {
+            Label::Unlabeled => {}
+            Label::Normal => {
+                s.labeled += 1;
+                s.normal += 1;
+            }
+            Label::Anomaly => {
+                s.labeled += 1;
+                s.anomaly += 1;
+            }
+        }
+    }
+    s
+}
+
+/// ImageStats of literal manifest lines: `anomaly-label` 0 is normal, 1 anomaly, absent unlabeled.
+pub(crate) fn stats_of_lines(lines: &[String]) -> ImageStats {
+    let mut s = ImageStats {
+        total: lines.len() as u64,
+        ..ImageStats::default()
+    };
+    for l in lines {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap_or_default();
+        match v.get("anomaly-label").and_then(serde_json::Value::as_u64) {
+            Some(0) => {
+                s.labeled += 1;
+                s.normal += 1;
+            }
+            Some(_) => {
+                s.labeled += 1;
+                s.anomaly += 1;
+            }
+            None => {}
+        }
+    }
+    s
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Single,
+    TrainTest,
+    Empty,
+    InProgress,
+    Hosted,
+    Trained,
+}
+
+const ALL_KINDS: [Kind; 6] = [
+    Kind::Single,
+    Kind::TrainTest,
+    Kind::Empty,
+    Kind::InProgress,
+    Kind::Hosted,
+    Kind::Trained,
+];
+
+fn random_kind(rng: &mut StdRng) -> Kind {
+    match rng.random_range(0..100) {
+        0..35 => Kind::Single,
+        35..65 => Kind::TrainTest,
+        65..75 => Kind::Empty,
+        75..80 => Kind::InProgress,
+        80..88 => Kind::Hosted,
+        _ => Kind::Trained,
+    }
+}
+
+/// See `Seed::generate`.
+pub(crate) fn generate(spec: &GenSpec) -> Seed {
+    let mut accounts = Vec::new();
+    for account in &spec.accounts {
+        let mut regions = Vec::new();
+        for region in &spec.regions {
+            let mut rng = StdRng::seed_from_u64(spec.rng_seed ^ fnv1a(&[account, region]));
+            regions.push(SeedRegion {
+                region: region.clone(),
+                projects: gen_region(spec, &mut rng),
+            });
+        }
+        accounts.push(SeedAccount {
+            account: account.clone(),
+            regions,
+        });
+    }
+    Seed {
+        accounts,
+        ..Seed::default()
+    }
+}
+
+fn gen_region(spec: &GenSpec, rng: &mut StdRng) -> Vec<SeedProject> {
+    let n = spec.projects;
+    let mut kinds: Vec<Kind> = (0..n)
+        .map(|_| match spec.mix {
+            Mix::Realistic => random_kind(rng),
+            Mix::TrainTest => Kind::TrainTest,
+            Mix::Single => Kind::Single,
+        })
+        .collect();
+    if spec.mix == Mix::Realistic && n >= 10 {
+        // Guarantee each kind at distinct random positions.
+        let mut slots: Vec<usize> = (0..n).collect();
+        for (i, kind) in ALL_KINDS.iter().enumerate() {
+            let j = rng.random_range(i..n);
+            slots.swap(i, j);
+            kinds[slots[i]] = *kind;
+        }
+    }
+    let (lo, hi) = (
+        spec.entries.0.min(spec.entries.1),
+        spec.entries.0.max(spec.entries.1),
+    );
+    kinds
+        .into_iter()
+        .enumerate()
+        .map(|(i, kind)| {
+            let prefix = PREFIXES[rng.random_range(0..PREFIXES.len())];
+            let name = format!("{prefix}-{:03}", i + 1);
+            let created = rng.random_range(FROM_SECS..TO_SECS) as f64
+                + f64::from(rng.random_range(0..1000u32)) / 1000.0;
+            let dataset = |t: &str, rng: &mut StdRng| SeedDataset {
+                dataset_type: t.to_string(),
+                status: "CREATE_COMPLETE".to_string(),
+                created: created + f64::from(rng.random_range(60..259_200u32)),
+                generate_entries: Some(rng.random_range(lo..=hi)),
+                ..SeedDataset::default()
+            };
+            let mut datasets = match kind {
+                Kind::Empty => vec![],
+                Kind::Single => vec![dataset("train", rng)],
+                _ => vec![dataset("train", rng), dataset("test", rng)],
+            };
+            let model_time = created + 300_000.0;
+            let models = match kind {
+                Kind::Hosted => vec![
+                    SeedModel {
+                        version: "1".into(),
+                        status: "TRAINED".into(),
+                        created: model_time,
+                        ..Default::default()
+                    },
+                    SeedModel {
+                        version: "2".into(),
+                        status: "HOSTED".into(),
+                        created: model_time + 86_400.0,
+                        ..Default::default()
+                    },
+                ],
+                Kind::Trained => {
+                    vec![SeedModel {
+                        version: "1".into(),
+                        status: "TRAINED".into(),
+                        created: model_time,
+                        ..Default::default()
+                    }]
+                }
+                _ => vec![],
+            };
+            if kind == Kind::InProgress
+                && let Some(d) = datasets.last_mut()
+            {
+                d.status = "CREATE_IN_PROGRESS".into();
+                d.settle_after_ms = Some(rng.random_range(2_000..6_000));
+                d.settles_to = Some("CREATE_COMPLETE".into());
+            }
+            let mut tags = std::collections::BTreeMap::new();
+            if rng.random_bool(0.3) {
+                tags.insert("team".to_string(), "quality-engineering".to_string());
+                tags.insert("line".to_string(), format!("L{}", rng.random_range(1..9)));
+            }
+            SeedProject {
+                name,
+                created,
+                datasets,
+                models,
+                tags,
+                listed_after_delete_ms: None,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_are_deterministic_and_counted() {
+        let k = EntryKey {
+            account: "1",
+            region: "us-east-1",
+            project: "p",
+            dataset_type: "train",
+            bucket: "b",
+            created: 1.7e9,
+        };
+        let lines: Vec<String> = (0..200).map(|i| gen_entry(&k, i).0).collect();
+        assert_eq!(lines[7], gen_entry(&k, 7).0);
+        assert_eq!(stats_of_lines(&lines), gen_stats(&k, 200));
+        let s = gen_stats(&k, 200);
+        assert!(s.anomaly > 0 && s.normal > 0 && s.labeled < 200);
+    }
+}

@@ -1,0 +1,454 @@
+//! The HTTP side: the accept loop, per-connection hyper tasks, graceful shutdown, the `/_emulator/` endpoints,
+//! and the per-request pipeline of API calls.
+//!
+//! Pipeline of one API request, in order: route (unknown path or method: 404 UnknownOperationException) ->
+//! SigV4 credential scope (403) -> `deny` list (403) -> quota bucket (429) -> one fault draw (internal 500,
+//! unavailable 503, reset, slow, latency) -> body read (over 1 MiB: 400) -> the operation -> `slow`/`latency`
+//! fault delay and `config.latency` -> response. Every response carries a fresh UUID `x-amzn-RequestId`.
+//! No lock is held across an await.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::faults::{Fault, Faults};
+use super::metrics::{Metrics, Outcome, wall_ms};
+use super::persist::{FORMAT_VERSION, Persister, load};
+use super::quota::Quota;
+use super::seed::{AccessKey, DEFAULT_ACCOUNT};
+use super::state::{Clock, World};
+use super::wire::{self, ApiError, Body, Op, Reply};
+use super::{EmulatorConfig, ops};
+
+/// Largest accepted request body: 1 MiB.
+pub(crate) const MAX_BODY: usize = 1 << 20;
+/// How long shutdown waits for in-flight connections before aborting them: 5 s.
+pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Delays and limits copied from [`EmulatorConfig`].
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) latency: Duration,
+    pub(crate) delete_delay: Duration,
+    pub(crate) create_delay: Duration,
+    pub(crate) model_delay: Duration,
+    pub(crate) max_projects: usize,
+}
+
+/// Everything the request handlers share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) clock: Clock,
+    pub(crate) world: Mutex<World>,
+    generation: AtomicU64,
+    pub(crate) metrics: Metrics,
+    pub(crate) quota: Quota,
+    pub(crate) faults: Faults,
+    pub(crate) settings: Settings,
+    persister: Option<Persister>,
+    default_account: String,
+    access_keys: BTreeMap<String, AccessKey>,
+}
+
+/// A snapshot to write after the world lock is released.
+pub(crate) struct Snapshot(Option<(u64, Vec<u8>)>);
+
+#[derive(serde::Serialize)]
+struct StateFileRef<'a> {
+    format_version: u32,
+    clock_offset_ms: u64,
+    world: &'a World,
+    stats: &'a super::Stats,
+}
+
+impl Shared {
+    /// Build from a config: the state file if it exists, else the seed.
+    pub(crate) fn new(config: EmulatorConfig) -> std::io::Result<Shared> {
+        let saved = match &config.state_file {
+            Some(p) => load(p)?,
+            None => None,
+        };
+        let (clock, world, stats) = match saved {
+            Some(f) => (Clock::new(f.clock_offset_ms), f.world, f.stats),
+            None => {
+                let clock = Clock::new(0);
+                let world = World::from_seed(&config.seed, clock.now_ms());
+                (clock, world, super::Stats::default())
+            }
+        };
+        let shared = Shared {
+            clock,
+            world: Mutex::new(world),
+            generation: AtomicU64::new(0),
+            metrics: Metrics::with_stats(stats),
+            quota: Quota::new(config.rate, config.burst),
+            faults: Faults::new(config.faults.clone(), config.rng_seed),
+            settings: Settings {
+                latency: config.latency,
+                delete_delay: config.delete_delay,
+                create_delay: config.create_delay,
+                model_delay: config.model_delay,
+                max_projects: config.max_projects,
+            },
+            persister: config.state_file.clone().map(Persister::new),
+            default_account: config
+                .seed
+                .default_account
+                .clone()
+                .unwrap_or_else(|| DEFAULT_ACCOUNT.to_string()),
+            access_keys: config.seed.access_keys.clone(),
+        };
+        // The file exists from the start, so a restart right away carries on from the same state.
+        let snap = shared.snapshot(&shared.lock_world());
+        shared.write(snap)?;
+        Ok(shared)
+    }
+
+    /// Lock the world (poisoning is ignored: every mutation is applied whole or not at all).
+    pub(crate) fn lock_world(&self) -> std::sync::MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Serialize the state while the world lock is held (so snapshots are ordered like mutations).
+    pub(crate) fn snapshot(&self, world: &World) -> Snapshot {
+        if self.persister.is_none() {
+            return Snapshot(None);
+        }
+        let stats = self.metrics.snapshot();
+        let file = StateFileRef {
+            format_version: FORMAT_VERSION,
+            clock_offset_ms: self.clock.offset_ms(),
+            world,
+            stats: &stats,
+        };
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        Snapshot(serde_json::to_vec(&file).ok().map(|b| (generation, b)))
+    }
+
+    /// Write a snapshot (after the world lock is released).
+    pub(crate) fn write(&self, snap: Snapshot) -> std::io::Result<()> {
+        match (&self.persister, snap.0) {
+            (Some(p), Some((generation, bytes))) => p.write(generation, &bytes),
+            _ => Ok(()),
+        }
+    }
+
+    /// Write a snapshot, logging a failure (the response still goes out: the state in memory is right).
+    pub(crate) fn write_logged(&self, snap: Snapshot) {
+        if let Err(e) = self.write(snap) {
+            tracing::error!("failed to write emulator state file: {e}");
+        }
+    }
+
+    /// Advance the emulator clock and persist the new offset.
+    pub(crate) fn advance_clock(&self, by: Duration) {
+        let w = self.lock_world();
+        self.clock.advance(by.as_millis() as u64);
+        let snap = self.snapshot(&w);
+        drop(w);
+        self.write_logged(snap);
+    }
+}
+
+/// A parsed API request, handed to `ops`.
+#[derive(Debug)]
+pub(crate) struct ApiRequest {
+    pub(crate) op: Op,
+    pub(crate) account: String,
+    pub(crate) region: String,
+    /// Decoded path labels.
+    pub(crate) labels: Vec<String>,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) body: Bytes,
+    pub(crate) token: Option<String>,
+}
+
+/// The error a service returns to make hyper drop the connection (the `reset` fault).
+#[derive(Debug)]
+struct Reset;
+
+impl std::fmt::Display for Reset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("injected connection reset")
+    }
+}
+
+impl std::error::Error for Reset {}
+
+/// Accept connections until `shutdown` flips, then finish in-flight requests (at most [`SHUTDOWN_GRACE`]).
+/// An accept error (e.g. too many open files) is retried after 100 ms.
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let mut conns = JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            _ = stopped(&mut shutdown) => break,
+            a = listener.accept() => a,
+            Some(_) = conns.join_next(), if !conns.is_empty() => continue,
+        };
+        let stream = match accepted {
+            Ok((s, _)) => s,
+            Err(e) => {
+                tracing::warn!("emulator accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        let mut stop = shutdown.clone();
+        conns.spawn(async move {
+            let svc = service_fn(move |req| {
+                let shared = shared.clone();
+                async move { handle(shared, req).await }
+            });
+            let conn = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .serve_connection(TokioIo::new(stream), svc);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = stopped(&mut stop) => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+    }
+    drop(listener);
+    let drain = async { while conns.join_next().await.is_some() {} };
+    if tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_err() {
+        conns.abort_all();
+    }
+    Ok(())
+}
+
+/// Resolves once the shutdown flag is set (or its sender is gone).
+async fn stopped(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|s| *s).await;
+}
+
+async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, Reset> {
+    if req.uri().path().starts_with("/_emulator/") {
+        return Ok(admin(&shared, &req));
+    }
+    let seq = shared.metrics.next_seq();
+    let at_ms = wall_ms();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let route = wire::route(req.method(), req.uri().path());
+    let op = route.op;
+    let mut out = Outcome {
+        op: op.name(),
+        account: String::new(),
+        region: String::new(),
+        project: None,
+        dataset_type: None,
+        client_token: None,
+        status: 0,
+        error_code: None,
+        fault: None,
+    };
+    if op == Op::Unknown {
+        let e = ApiError::UnknownOperation(format!(
+            "No operation matches {} {}.",
+            req.method(),
+            req.uri().path()
+        ));
+        return Ok(finish(&shared, seq, at_ms, out, Err(e), &request_id));
+    }
+    let labels: Vec<String> = route
+        .labels
+        .iter()
+        .map(|l| wire::decode(l).unwrap_or_default())
+        .collect();
+    if op != Op::ListTagsForResource {
+        out.project = labels.first().cloned();
+        if matches!(
+            op,
+            Op::DescribeDataset | Op::DeleteDataset | Op::ListDatasetEntries
+        ) {
+            out.dataset_type = labels.get(1).cloned();
+        }
+    }
+    out.client_token = req
+        .headers()
+        .get("x-amzn-client-token")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let auth = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok());
+    let (akid, region) = match wire::parse_sigv4(auth) {
+        Ok(x) => x,
+        Err(e) => return Ok(finish(&shared, seq, at_ms, out, Err(e), &request_id)),
+    };
+    let key = shared.access_keys.get(&akid);
+    out.account = key
+        .map(|k| k.account.clone())
+        .unwrap_or_else(|| shared.default_account.clone());
+    out.region = region;
+    if key.is_some_and(|k| k.deny.iter().any(|d| d == op.name())) {
+        let e = ApiError::AccessDenied(format!(
+            "User with access key {akid} is not authorized to perform: lookoutvision:{} (denied by the emulator \
+             seed).",
+            op.name()
+        ));
+        return Ok(finish(&shared, seq, at_ms, out, Err(e), &request_id));
+    }
+    if !shared
+        .quota
+        .try_acquire(&out.account, &out.region, op.name())
+    {
+        let e = ApiError::Throttling(format!(
+            "Rate exceeded for {} (quota {}).",
+            op.name(),
+            wire::TPS_QUOTA_CODE
+        ));
+        return Ok(finish_delayed(&shared, seq, at_ms, out, Err(e), &request_id, None).await);
+    }
+    let fault = shared.faults.draw(op.name());
+    out.fault = fault.map(Fault::kind);
+    match fault {
+        Some(Fault::Internal) => {
+            let e = ApiError::InternalServer(
+                "Amazon Lookout for Vision experienced a service issue (injected).".into(),
+            );
+            return Ok(finish_delayed(&shared, seq, at_ms, out, Err(e), &request_id, None).await);
+        }
+        Some(Fault::Unavailable) => {
+            out.status = 503;
+            shared.metrics.finish(seq, at_ms, out);
+            return Ok(wire::unavailable_response(&request_id));
+        }
+        Some(Fault::Reset) => {
+            shared.metrics.finish(seq, at_ms, out);
+            return Err(Reset);
+        }
+        _ => {}
+    }
+    let query = wire::parse_query(req.uri().query());
+    let token = out.client_token.clone();
+    let too_big = req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > MAX_BODY as u64);
+    let body = if too_big {
+        Err(())
+    } else {
+        Limited::new(req.into_body(), MAX_BODY)
+            .collect()
+            .await
+            .map(|c| c.to_bytes())
+            .map_err(|_| ())
+    };
+    let result = match (query, body) {
+        (Err(e), _) => Err(e),
+        (_, Err(())) => Err(ApiError::Validation(format!(
+            "Request body is larger than the {MAX_BODY}-byte limit or could not be read."
+        ))),
+        (Ok(query), Ok(body)) => {
+            let api = ApiRequest {
+                op,
+                account: out.account.clone(),
+                region: out.region.clone(),
+                labels,
+                query,
+                body,
+                token,
+            };
+            ops::execute(&shared, &api)
+        }
+    };
+    let delay = match fault {
+        Some(Fault::Slow(ms) | Fault::Latency(ms)) => Some(Duration::from_millis(ms)),
+        _ => None,
+    };
+    Ok(finish_delayed(&shared, seq, at_ms, out, result, &request_id, delay).await)
+}
+
+async fn finish_delayed(
+    shared: &Shared,
+    seq: u64,
+    at_ms: u64,
+    out: Outcome,
+    result: Result<Reply, ApiError>,
+    request_id: &str,
+    fault_delay: Option<Duration>,
+) -> Response<Body> {
+    let delay = shared.settings.latency + fault_delay.unwrap_or_default();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    finish(shared, seq, at_ms, out, result, request_id)
+}
+
+fn finish(
+    shared: &Shared,
+    seq: u64,
+    at_ms: u64,
+    mut out: Outcome,
+    result: Result<Reply, ApiError>,
+    request_id: &str,
+) -> Response<Body> {
+    let resp = match &result {
+        Ok(r) => {
+            out.status = r.status;
+            wire::reply_response(r, request_id)
+        }
+        Err(e) => {
+            out.status = e.status();
+            out.error_code = Some(e.code());
+            wire::error_response(e, request_id)
+        }
+    };
+    shared.metrics.finish(seq, at_ms, out);
+    resp
+}
+
+fn admin(shared: &Shared, req: &Request<Incoming>) -> Response<Body> {
+    let path = req.uri().path();
+    let method = req.method().as_str();
+    match (method, path) {
+        ("GET", "/_emulator/stats") => wire::admin_json(
+            200,
+            serde_json::to_vec(&shared.metrics.snapshot()).unwrap_or_default(),
+        ),
+        ("GET", "/_emulator/log") => wire::admin_json(
+            200,
+            serde_json::to_vec(&shared.metrics.log()).unwrap_or_default(),
+        ),
+        ("POST", "/_emulator/clock") => {
+            let q = wire::parse_query(req.uri().query()).unwrap_or_default();
+            match wire::query_get(&q, "advance_secs").and_then(|v| v.parse::<u64>().ok()) {
+                Some(n) => {
+                    shared.advance_clock(Duration::from_secs(n));
+                    let body = serde_json::json!({ "now_ms": shared.clock.now_ms(), "offset_ms": shared.clock.offset_ms() });
+                    wire::admin_json(200, body.to_string().into_bytes())
+                }
+                None => wire::admin_json(
+                    400,
+                    br#"{"Message":"advance_secs must be a non-negative integer"}"#.to_vec(),
+                ),
+            }
+        }
+        _ => wire::admin_json(404, br#"{"Message":"unknown emulator endpoint"}"#.to_vec()),
+    }
+}

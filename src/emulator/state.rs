@@ -1,0 +1,379 @@
+//! Emulator state: the emulator clock, and per (account, region) the projects with their datasets, models and
+//! tags, loaded from a [`Seed`]. Lifecycle timers (`settle_after_ms`, delete and stop delays) are absolute
+//! emulator-clock instants evaluated lazily by [`RegionState::tick`] when a region is touched: no background
+//! task runs. The whole [`World`] is serializable; `persist.rs` writes it.
+//!
+//! This module knows nothing of HTTP; `ops.rs` maps requests onto it.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use super::idempotency::Idempotency;
+use super::seed::{ImageStats, Seed};
+use super::seed_gen::{EntryKey, default_bucket, gen_entry, gen_stats, stats_of_lines};
+
+/// The emulator clock: real elapsed time since start, plus the wall clock at start, plus an offset that
+/// `advance_clock` moves forward. Milliseconds since the Unix epoch.
+#[derive(Debug)]
+pub(crate) struct Clock {
+    base_wall_ms: u64,
+    start: Instant,
+    offset_ms: AtomicU64,
+}
+
+impl Clock {
+    /// A clock reading the wall clock now plus `offset_ms`.
+    pub(crate) fn new(offset_ms: u64) -> Clock {
+        let base_wall_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        Clock {
+            base_wall_ms,
+            start: Instant::now(),
+            offset_ms: AtomicU64::new(offset_ms),
+        }
+    }
+    /// Emulator time, ms since the Unix epoch.
+    pub(crate) fn now_ms(&self) -> u64 {
+        self.base_wall_ms
+            + self.start.elapsed().as_millis() as u64
+            + self.offset_ms.load(Ordering::SeqCst)
+    }
+    /// Total advance so far.
+    pub(crate) fn offset_ms(&self) -> u64 {
+        self.offset_ms.load(Ordering::SeqCst)
+    }
+    /// Move the clock forward.
+    pub(crate) fn advance(&self, ms: u64) {
+        self.offset_ms.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+/// A pending status change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Settle {
+    /// Emulator ms at which `to` applies.
+    pub(crate) at_ms: u64,
+    /// New status.
+    pub(crate) to: String,
+}
+
+/// One dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Dataset {
+    pub(crate) dataset_type: String,
+    pub(crate) created: f64,
+    pub(crate) updated: f64,
+    pub(crate) status: String,
+    pub(crate) status_message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) settle: Option<Settle>,
+    /// DELETE_IN_PROGRESS until this instant, then gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) gone_at_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) entries: Vec<String>,
+    #[serde(default)]
+    pub(crate) generate_entries: u64,
+    pub(crate) bucket: String,
+    pub(crate) image_stats: ImageStats,
+}
+
+impl Dataset {
+    /// Number of entries (literal then generated).
+    pub(crate) fn entry_count(&self) -> u64 {
+        self.entries.len() as u64 + self.generate_entries
+    }
+    /// Entry `i` (literal entries first, then generated ones).
+    pub(crate) fn entry(&self, key: &EntryKey<'_>, i: u64) -> String {
+        match self.entries.get(i as usize) {
+            Some(e) => e.clone(),
+            None => gen_entry(key, i - self.entries.len() as u64).0,
+        }
+    }
+}
+
+/// One model version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Model {
+    pub(crate) version: u32,
+    pub(crate) created: f64,
+    pub(crate) status: String,
+    pub(crate) status_message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) settle: Option<Settle>,
+    /// DELETING until this instant, then gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) gone_at_ms: Option<u64>,
+}
+
+/// One project.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Project {
+    pub(crate) name: String,
+    pub(crate) created: f64,
+    pub(crate) datasets: BTreeMap<String, Dataset>,
+    pub(crate) models: BTreeMap<u32, Model>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) tags: BTreeMap<String, String>,
+    /// A deleted project still listed by ListProjects until this instant; 404 everywhere else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) ghost_until_ms: Option<u64>,
+}
+
+impl Project {
+    /// Whether the project exists for every operation except ListProjects.
+    pub(crate) fn live(&self) -> bool {
+        self.ghost_until_ms.is_none()
+    }
+}
+
+/// The projects of one (account, region).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RegionState {
+    pub(crate) projects: BTreeMap<String, Project>,
+    /// Earliest pending timer; `tick` does nothing before it.
+    #[serde(default)]
+    pub(crate) next_deadline_ms: u64,
+}
+
+impl RegionState {
+    /// Note a new timer.
+    pub(crate) fn schedule(&mut self, at_ms: u64) {
+        self.next_deadline_ms = self.next_deadline_ms.min(at_ms);
+    }
+
+    /// Apply every timer due at `now`: settle statuses, remove deleted datasets and models, drop expired
+    /// ghost projects. O(1) when nothing is due.
+    pub(crate) fn tick(&mut self, now: u64) {
+        if now < self.next_deadline_ms {
+            return;
+        }
+        let mut next = u64::MAX;
+        self.projects.retain(|_, p| match p.ghost_until_ms {
+            Some(t) if t <= now => false,
+            Some(t) => {
+                next = next.min(t);
+                true
+            }
+            None => true,
+        });
+        for p in self.projects.values_mut() {
+            p.datasets
+                .retain(|_, d| !matches!(d.gone_at_ms, Some(t) if t <= now));
+            for d in p.datasets.values_mut() {
+                if let Some(s) = d.settle.take_if(|s| s.at_ms <= now) {
+                    d.status_message = dataset_message(&s.to).to_string();
+                    d.status = s.to;
+                    d.updated = s.at_ms as f64 / 1000.0;
+                }
+                for t in d.settle.iter().map(|s| s.at_ms).chain(d.gone_at_ms) {
+                    next = next.min(t);
+                }
+            }
+            p.models
+                .retain(|_, m| !matches!(m.gone_at_ms, Some(t) if t <= now));
+            for m in p.models.values_mut() {
+                if let Some(s) = m.settle.take_if(|s| s.at_ms <= now) {
+                    m.status_message = model_message(&s.to).to_string();
+                    m.status = s.to;
+                }
+                for t in m.settle.iter().map(|s| s.at_ms).chain(m.gone_at_ms) {
+                    next = next.min(t);
+                }
+            }
+        }
+        self.next_deadline_ms = next;
+    }
+}
+
+/// All resources and idempotency records; everything a restart must carry on with.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct World {
+    /// account -> region -> projects.
+    pub(crate) accounts: BTreeMap<String, BTreeMap<String, RegionState>>,
+    pub(crate) idempotency: Idempotency,
+}
+
+impl World {
+    /// The region of an account, ticked to `now`; `None` if it never had resources.
+    pub(crate) fn region(
+        &mut self,
+        account: &str,
+        region: &str,
+        now: u64,
+    ) -> Option<&mut RegionState> {
+        let r = self.accounts.get_mut(account)?.get_mut(region)?;
+        r.tick(now);
+        Some(r)
+    }
+    /// The region of an account, created if needed, ticked to `now`.
+    pub(crate) fn region_mut(&mut self, account: &str, region: &str, now: u64) -> &mut RegionState {
+        let r = self
+            .accounts
+            .entry(account.to_string())
+            .or_default()
+            .entry(region.to_string())
+            .or_default();
+        r.tick(now);
+        r
+    }
+
+    /// Build the world from a seed; relative timers count from `now`.
+    pub(crate) fn from_seed(seed: &Seed, now: u64) -> World {
+        let mut w = World::default();
+        for a in &seed.accounts {
+            for r in &a.regions {
+                let rs = w
+                    .accounts
+                    .entry(a.account.clone())
+                    .or_default()
+                    .entry(r.region.clone())
+                    .or_default();
+                let mut next = u64::MAX;
+                for sp in &r.projects {
+                    let bucket = default_bucket(&a.account, &r.region);
+                    let mut datasets = BTreeMap::new();
+                    for sd in &sp.datasets {
+                        let key = EntryKey {
+                            account: &a.account,
+                            region: &r.region,
+                            project: &sp.name,
+                            dataset_type: &sd.dataset_type,
+                            bucket: &bucket,
+                            created: sd.created,
+                        };
+                        let generated = sd.generate_entries.unwrap_or(0);
+                        let stats = sd.image_stats.unwrap_or_else(|| {
+                            let a = stats_of_lines(&sd.entries);
+                            let b = gen_stats(&key, generated);
+                            ImageStats {
+                                total: a.total + b.total,
+                                labeled: a.labeled + b.labeled,
+                                normal: a.normal + b.normal,
+                                anomaly: a.anomaly + b.anomaly,
+                            }
+                        });
+                        let settle = sd.settle_after_ms.map(|ms| Settle {
+                            at_ms: now + ms,
+                            to: sd
+                                .settles_to
+                                .clone()
+                                .unwrap_or_else(|| "CREATE_COMPLETE".into()),
+                        });
+                        if let Some(s) = &settle {
+                            next = next.min(s.at_ms);
+                        }
+                        datasets.insert(
+                            sd.dataset_type.clone(),
+                            Dataset {
+                                dataset_type: sd.dataset_type.clone(),
+                                created: sd.created,
+                                updated: sd.created,
+                                status_message: sd
+                                    .status_message
+                                    .clone()
+                                    .unwrap_or_else(|| dataset_message(&sd.status).to_string()),
+                                status: sd.status.clone(),
+                                settle,
+                                gone_at_ms: None,
+                                entries: sd.entries.clone(),
+                                generate_entries: generated,
+                                bucket: bucket.clone(),
+                                image_stats: stats,
+                            },
+                        );
+                    }
+                    let mut models = BTreeMap::new();
+                    for sm in &sp.models {
+                        let Ok(v) = sm.version.parse::<u32>() else {
+                            continue;
+                        };
+                        let settle = sm.settle_after_ms.map(|ms| Settle {
+                            at_ms: now + ms,
+                            to: sm.settles_to.clone().unwrap_or_else(|| "TRAINED".into()),
+                        });
+                        if let Some(s) = &settle {
+                            next = next.min(s.at_ms);
+                        }
+                        models.insert(
+                            v,
+                            Model {
+                                version: v,
+                                created: sm.created,
+                                status: sm.status.clone(),
+                                status_message: model_message(&sm.status).to_string(),
+                                settle,
+                                gone_at_ms: None,
+                            },
+                        );
+                    }
+                    let ghost_until_ms = sp.listed_after_delete_ms.map(|ms| now + ms);
+                    if let Some(t) = ghost_until_ms {
+                        next = next.min(t);
+                    }
+                    rs.projects.insert(
+                        sp.name.clone(),
+                        Project {
+                            name: sp.name.clone(),
+                            created: sp.created,
+                            datasets,
+                            models,
+                            tags: sp.tags.clone(),
+                            ghost_until_ms,
+                        },
+                    );
+                }
+                rs.next_deadline_ms = next;
+            }
+        }
+        w
+    }
+}
+
+/// Default StatusMessage of a dataset status.
+pub(crate) fn dataset_message(status: &str) -> &'static str {
+    match status {
+        "CREATE_IN_PROGRESS" => "Dataset creation in progress.",
+        "CREATE_COMPLETE" => "Dataset created.",
+        "CREATE_FAILED" => "Dataset creation failed.",
+        "UPDATE_IN_PROGRESS" => "Dataset update in progress.",
+        "UPDATE_COMPLETE" => "Dataset updated.",
+        "UPDATE_FAILED_ROLLBACK_IN_PROGRESS" => "Dataset update failed; rollback in progress.",
+        "UPDATE_FAILED_ROLLBACK_COMPLETE" => "Dataset update failed; rollback complete.",
+        "DELETE_IN_PROGRESS" => "Dataset deletion in progress.",
+        "DELETE_COMPLETE" => "Dataset deleted.",
+        "DELETE_FAILED" => "Dataset deletion failed.",
+        _ => "",
+    }
+}
+
+/// Default StatusMessage of a model status.
+pub(crate) fn model_message(status: &str) -> &'static str {
+    match status {
+        "TRAINING" => "Training in progress.",
+        "TRAINED" => "Training completed.",
+        "TRAINING_FAILED" => "Training failed.",
+        "STARTING_HOSTING" => "Hosting starting.",
+        "HOSTED" => "Model is hosted.",
+        "HOSTING_FAILED" => "Hosting failed.",
+        "STOPPING_HOSTING" => "Hosting stopping.",
+        "SYSTEM_UPDATING" => "System update in progress.",
+        "DELETING" => "Model deletion in progress.",
+        _ => "",
+    }
+}
+
+/// `arn:aws:lookoutvision:{region}:{account}:project/{name}`.
+pub(crate) fn project_arn(account: &str, region: &str, name: &str) -> String {
+    format!("arn:aws:lookoutvision:{region}:{account}:project/{name}")
+}
+
+/// `arn:aws:lookoutvision:{region}:{account}:model/{name}/{version}`.
+pub(crate) fn model_arn(account: &str, region: &str, name: &str, version: u32) -> String {
+    format!("arn:aws:lookoutvision:{region}:{account}:model/{name}/{version}")
+}

@@ -1,0 +1,492 @@
+//! The restJson1 wire format: the [`ApiError`] type and its response form, JSON responses, routing of
+//! `/2020-11-20/` paths to operations, percent-decoding of path labels and query values, SigV4 credential
+//! scope parsing and the field validators (the Rust SDK validates nothing client-side, so the server must).
+//!
+//! Nothing here touches emulator state: every function is a pure transformation of request or response bytes.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use hyper::{Method, Response, StatusCode};
+use percent_encoding::percent_decode_str;
+use serde_json::{Map, Value, json};
+
+/// The response body type of every emulator response.
+pub(crate) type Body = Full<Bytes>;
+
+/// An API operation the emulator answers, or `Unknown` for paths and methods that match none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Op {
+    ListProjects,
+    CreateProject,
+    DescribeProject,
+    DeleteProject,
+    CreateDataset,
+    DescribeDataset,
+    DeleteDataset,
+    ListDatasetEntries,
+    ListModels,
+    DescribeModel,
+    StopModel,
+    DeleteModel,
+    ListTagsForResource,
+    Unknown,
+}
+
+impl Op {
+    /// The operation's API name, as used in stats, the log, `deny` lists and fault `ops`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Op::ListProjects => "ListProjects",
+            Op::CreateProject => "CreateProject",
+            Op::DescribeProject => "DescribeProject",
+            Op::DeleteProject => "DeleteProject",
+            Op::CreateDataset => "CreateDataset",
+            Op::DescribeDataset => "DescribeDataset",
+            Op::DeleteDataset => "DeleteDataset",
+            Op::ListDatasetEntries => "ListDatasetEntries",
+            Op::ListModels => "ListModels",
+            Op::DescribeModel => "DescribeModel",
+            Op::StopModel => "StopModel",
+            Op::DeleteModel => "DeleteModel",
+            Op::ListTagsForResource => "ListTagsForResource",
+            Op::Unknown => "Unknown",
+        }
+    }
+}
+
+/// A matched route: the operation and its still percent-encoded path labels.
+#[derive(Debug, Clone)]
+pub(crate) struct Route<'a> {
+    pub(crate) op: Op,
+    /// Raw labels in path order (project, then dataset type or model version; or the tag ARN).
+    pub(crate) labels: Vec<&'a str>,
+}
+
+/// Match a method and raw path against the 13 emulated operations.
+pub(crate) fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
+    let unknown = Route {
+        op: Op::Unknown,
+        labels: Vec::new(),
+    };
+    let Some(rest) = path.strip_prefix("/2020-11-20/") else {
+        return unknown;
+    };
+    let segs: Vec<&str> = rest.split('/').collect();
+    let m = method.as_str();
+    let op = match (m, segs.as_slice()) {
+        ("GET", ["projects"]) => Op::ListProjects,
+        ("POST", ["projects"]) => Op::CreateProject,
+        ("GET", ["projects", _]) => Op::DescribeProject,
+        ("DELETE", ["projects", _]) => Op::DeleteProject,
+        ("POST", ["projects", _, "datasets"]) => Op::CreateDataset,
+        ("GET", ["projects", _, "datasets", _]) => Op::DescribeDataset,
+        ("DELETE", ["projects", _, "datasets", _]) => Op::DeleteDataset,
+        ("GET", ["projects", _, "datasets", _, "entries"]) => Op::ListDatasetEntries,
+        ("GET", ["projects", _, "models"]) => Op::ListModels,
+        ("GET", ["projects", _, "models", _]) => Op::DescribeModel,
+        ("DELETE", ["projects", _, "models", _]) => Op::DeleteModel,
+        ("POST", ["projects", _, "models", _, "stop"]) => Op::StopModel,
+        ("GET", ["tags", _]) => Op::ListTagsForResource,
+        _ => return unknown,
+    };
+    let labels = match segs.as_slice() {
+        ["tags", arn] => vec![*arn],
+        ["projects"] => vec![],
+        ["projects", p] | ["projects", p, _] => vec![*p],
+        ["projects", p, _, x] | ["projects", p, _, x, _] => vec![*p, *x],
+        _ => vec![],
+    };
+    Route { op, labels }
+}
+
+/// The `ResourceType` member of ConflictException and ResourceNotFoundException.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ResourceType {
+    Project,
+    Dataset,
+    Model,
+}
+
+impl ResourceType {
+    fn as_str(self) -> &'static str {
+        match self {
+            ResourceType::Project => "PROJECT",
+            ResourceType::Dataset => "DATASET",
+            ResourceType::Model => "MODEL",
+        }
+    }
+}
+
+/// One of the seven modelled errors, or the unmodelled `UnknownOperationException` (404).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ApiError {
+    AccessDenied(String),
+    Conflict(String, String, ResourceType),
+    InternalServer(String),
+    NotFound(String, String, ResourceType),
+    /// Message, QuotaCode, and the ResourceId of a PROJECT.
+    QuotaExceeded(String, &'static str, String),
+    Throttling(String),
+    Validation(String),
+    UnknownOperation(String),
+}
+
+/// Quota code of the per-operation request rate.
+pub(crate) const TPS_QUOTA_CODE: &str = "L-LFV-API-TPS";
+/// Quota code of the per-account-region project limit (an emulator CHOICE).
+pub(crate) const PROJECTS_QUOTA_CODE: &str = "L-LFV-PROJECTS";
+/// ServiceCode member of quota errors.
+pub(crate) const SERVICE_CODE: &str = "lookoutvision";
+
+impl ApiError {
+    /// Build a ResourceNotFoundException.
+    pub(crate) fn not_found(rt: ResourceType, id: &str) -> ApiError {
+        let what = match rt {
+            ResourceType::Project => "project",
+            ResourceType::Dataset => "dataset",
+            ResourceType::Model => "model",
+        };
+        ApiError::NotFound(
+            format!("The {what} {id} does not exist."),
+            id.to_string(),
+            rt,
+        )
+    }
+
+    /// The `x-amzn-ErrorType` code.
+    pub(crate) fn code(&self) -> &'static str {
+        match self {
+            ApiError::AccessDenied(_) => "AccessDeniedException",
+            ApiError::Conflict(..) => "ConflictException",
+            ApiError::InternalServer(_) => "InternalServerException",
+            ApiError::NotFound(..) => "ResourceNotFoundException",
+            ApiError::QuotaExceeded(..) => "ServiceQuotaExceededException",
+            ApiError::Throttling(_) => "ThrottlingException",
+            ApiError::Validation(_) => "ValidationException",
+            ApiError::UnknownOperation(_) => "UnknownOperationException",
+        }
+    }
+
+    /// HTTP status of the error.
+    pub(crate) fn status(&self) -> u16 {
+        match self {
+            ApiError::AccessDenied(_) => 403,
+            ApiError::Conflict(..) => 409,
+            ApiError::InternalServer(_) => 500,
+            ApiError::NotFound(..) | ApiError::UnknownOperation(_) => 404,
+            ApiError::QuotaExceeded(..) => 402,
+            ApiError::Throttling(_) => 429,
+            ApiError::Validation(_) => 400,
+        }
+    }
+
+    /// The JSON body: `Message` plus the shape's other members.
+    pub(crate) fn body(&self) -> Value {
+        match self {
+            ApiError::AccessDenied(m)
+            | ApiError::InternalServer(m)
+            | ApiError::Validation(m)
+            | ApiError::UnknownOperation(m) => json!({ "Message": m }),
+            ApiError::Conflict(m, id, rt) | ApiError::NotFound(m, id, rt) => {
+                json!({ "Message": m, "ResourceId": id, "ResourceType": rt.as_str() })
+            }
+            ApiError::QuotaExceeded(m, code, id) => json!({
+                "Message": m, "QuotaCode": code, "ServiceCode": SERVICE_CODE,
+                "ResourceId": id, "ResourceType": ResourceType::Project.as_str()
+            }),
+            ApiError::Throttling(m) => {
+                json!({ "Message": m, "QuotaCode": TPS_QUOTA_CODE, "ServiceCode": SERVICE_CODE })
+            }
+        }
+    }
+
+    /// Whether the response carries `Retry-After: 1`.
+    fn retry_after(&self) -> bool {
+        matches!(self, ApiError::InternalServer(_) | ApiError::Throttling(_))
+    }
+}
+
+/// What an operation handler returns on success: a status and a body (`None` = empty body).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) body: Option<Bytes>,
+}
+
+impl Reply {
+    /// A JSON reply.
+    pub(crate) fn json(status: u16, v: &Value) -> Reply {
+        Reply {
+            status,
+            body: Some(Bytes::from(serde_json::to_vec(v).unwrap_or_default())),
+        }
+    }
+}
+
+fn base(status: u16, request_id: &str) -> hyper::http::response::Builder {
+    Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header("x-amzn-RequestId", request_id)
+}
+
+/// Render a successful reply.
+pub(crate) fn reply_response(r: &Reply, request_id: &str) -> Response<Body> {
+    let b = base(r.status, request_id);
+    match &r.body {
+        Some(body) => b
+            .header(CONTENT_TYPE, "application/json")
+            .body(Full::new(body.clone())),
+        None => b.body(Full::new(Bytes::new())),
+    }
+    .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+/// Render an error in the service's form: status, `x-amzn-ErrorType`, `x-amzn-RequestId`, JSON body, and an
+/// integer `Retry-After: 1` on 429 and 500.
+pub(crate) fn error_response(e: &ApiError, request_id: &str) -> Response<Body> {
+    let mut b = base(e.status(), request_id)
+        .header("x-amzn-ErrorType", e.code())
+        .header(CONTENT_TYPE, "application/json");
+    if e.retry_after() {
+        b = b.header(RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    let body = serde_json::to_vec(&e.body()).unwrap_or_default();
+    b.body(Full::new(Bytes::from(body)))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+/// The `unavailable` fault: a 503 with no error code and an HTML body, as a load balancer would send.
+pub(crate) fn unavailable_response(request_id: &str) -> Response<Body> {
+    base(503, request_id)
+        .header(CONTENT_TYPE, "text/html")
+        .body(Full::new(Bytes::from_static(
+            b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
+        )))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+/// A plain JSON response for `/_emulator/` endpoints.
+pub(crate) fn admin_json(status: u16, body: Vec<u8>) -> Response<Body> {
+    Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
+        .header(CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+/// Percent-decode a path label or query value; `+` stays `+`. Invalid UTF-8 is a ValidationException.
+pub(crate) fn decode(raw: &str) -> Result<String, ApiError> {
+    percent_decode_str(raw)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| {
+            ApiError::Validation("request contains a value that is not valid UTF-8".into())
+        })
+}
+
+/// Split and decode a query string into (name, value) pairs, in order.
+pub(crate) fn parse_query(q: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
+    let mut out = Vec::new();
+    for part in q.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        out.push((decode(k)?, decode(v)?));
+    }
+    Ok(out)
+}
+
+/// The first value of query parameter `name`.
+pub(crate) fn query_get<'a>(q: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    q.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// Access key id and region from `AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/lookoutvision/aws4_request, ...`.
+/// The signature is not verified.
+pub(crate) fn parse_sigv4(auth: Option<&str>) -> Result<(String, String), ApiError> {
+    let deny = |why: &str| {
+        ApiError::AccessDenied(format!(
+            "Missing or invalid SigV4 Authorization header: {why}."
+        ))
+    };
+    let auth = auth.ok_or_else(|| deny("no Authorization header"))?;
+    let rest = auth
+        .strip_prefix("AWS4-HMAC-SHA256 ")
+        .ok_or_else(|| deny("not AWS4-HMAC-SHA256"))?;
+    let cred = rest
+        .split(',')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("Credential="))
+        .ok_or_else(|| deny("no Credential"))?;
+    let parts: Vec<&str> = cred.split('/').collect();
+    match parts.as_slice() {
+        [akid, date, region, "lookoutvision", "aws4_request"]
+            if !akid.is_empty()
+                && date.len() == 8
+                && !region.is_empty()
+                && region
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>
+        {
+            Ok((akid.to_string(), region.to_string()))
+        }
+        _ => Err(deny("bad credential scope")),
+    }
+}
+
+/// ProjectName: 1-255, `[a-zA-Z0-9][a-zA-Z0-9_\-]*` (whole string).
+pub(crate) fn valid_project_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 255
+        && b[0].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
+}
+
+/// Validate a project name label or member.
+pub(crate) fn check_project_name(s: &str) -> Result<(), ApiError> {
+    if valid_project_name(s) {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(format!(
+            "1 validation error detected: Value '{s}' at 'projectName' failed to satisfy constraint: Member must \
+             satisfy regular expression pattern: [a-zA-Z0-9][a-zA-Z0-9_\\-]* and length 1-255"
+        )))
+    }
+}
+
+/// DatasetType: `train` or `test`.
+pub(crate) fn check_dataset_type(s: &str) -> Result<(), ApiError> {
+    if s == "train" || s == "test" {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(format!(
+            "1 validation error detected: Value '{s}' at 'datasetType' failed to satisfy constraint: Member must \
+             satisfy regular expression pattern: train|test"
+        )))
+    }
+}
+
+/// ClientToken: 1-64 of `[a-zA-Z0-9-]`.
+pub(crate) fn check_client_token(s: &str) -> Result<(), ApiError> {
+    if !s.is_empty() && s.len() <= 64 && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(format!(
+            "1 validation error detected: Value '{s}' at 'clientToken' failed to satisfy constraint: Member must \
+             satisfy regular expression pattern: ^[a-zA-Z0-9-]+$ and length 1-64"
+        )))
+    }
+}
+
+/// Model version: `[1-9][0-9]*` (max 10 chars), plus `latest` when `allow_latest`.
+pub(crate) fn check_model_version(s: &str, allow_latest: bool) -> Result<(), ApiError> {
+    let b = s.as_bytes();
+    let digits = !b.is_empty() && b.len() <= 10 && b[0] != b'0' && b.iter().all(u8::is_ascii_digit);
+    if digits || (allow_latest && s == "latest") {
+        Ok(())
+    } else {
+        let pat = if allow_latest {
+            "([1-9][0-9]*|latest)"
+        } else {
+            "([1-9][0-9]*)"
+        };
+        Err(ApiError::Validation(format!(
+            "1 validation error detected: Value '{s}' at 'modelVersion' failed to satisfy constraint: Member must \
+             satisfy regular expression pattern: {pat}"
+        )))
+    }
+}
+
+/// maxResults: integer 1-100; absent means 100.
+pub(crate) fn max_results(q: &[(String, String)]) -> Result<usize, ApiError> {
+    match query_get(q, "maxResults") {
+        None => Ok(100),
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if (1..=100).contains(&n) => Ok(n as usize),
+            _ => Err(ApiError::Validation(format!(
+                "1 validation error detected: Value '{v}' at 'maxResults' failed to satisfy constraint: Member \
+                 must have value between 1 and 100"
+            ))),
+        },
+    }
+}
+
+/// nextToken syntax: 0-2048 chars of `[a-zA-Z0-9/+=]`.
+pub(crate) fn check_token_syntax(s: &str) -> Result<(), ApiError> {
+    if s.len() <= 2048
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'/' || c == b'+' || c == b'=')
+    {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(
+            "1 validation error detected: Value at 'nextToken' failed to satisfy constraint: Member must satisfy \
+             regular expression pattern: ^[a-zA-Z0-9\\/\\+\\=]{0,2048}$"
+                .into(),
+        ))
+    }
+}
+
+/// Parse a JSON request body into an object; an empty body is an empty object.
+pub(crate) fn json_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(ApiError::Validation(
+            "Request body must be a JSON object.".into(),
+        )),
+        Err(e) => Err(ApiError::Validation(format!(
+            "Request body is not valid JSON: {e}."
+        ))),
+    }
+}
+
+/// Epoch seconds (with milliseconds) of an emulator-clock millisecond instant, as a JSON number.
+pub(crate) fn epoch_secs(ms: u64) -> Value {
+    json!(ms as f64 / 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_and_labels() {
+        let r = route(
+            &Method::GET,
+            "/2020-11-20/projects/a%2Bb/datasets/train/entries",
+        );
+        assert_eq!(r.op, Op::ListDatasetEntries);
+        assert_eq!(r.labels, vec!["a%2Bb", "train"]);
+        assert_eq!(decode(r.labels[0]).unwrap(), "a+b");
+        assert_eq!(route(&Method::PUT, "/2020-11-20/projects").op, Op::Unknown);
+        assert_eq!(route(&Method::GET, "/x").op, Op::Unknown);
+    }
+
+    #[test]
+    fn sigv4_scope() {
+        let h = "AWS4-HMAC-SHA256 Credential=AKID/20240101/eu-west-1/lookoutvision/aws4_request, \
+                 SignedHeaders=host, Signature=ab";
+        assert_eq!(
+            parse_sigv4(Some(h)).unwrap(),
+            ("AKID".into(), "eu-west-1".into())
+        );
+        assert!(parse_sigv4(Some("Bearer x")).is_err());
+        assert!(parse_sigv4(None).is_err());
+    }
+
+    #[test]
+    fn validators() {
+        assert!(valid_project_name("pcb-solder_1"));
+        assert!(!valid_project_name("-x"));
+        assert!(!valid_project_name(&"a".repeat(256)));
+        assert!(check_model_version("latest", true).is_ok());
+        assert!(check_model_version("latest", false).is_err());
+        assert!(check_model_version("01", false).is_err());
+        assert!(check_client_token("abc-1").is_ok());
+        assert!(check_client_token("a_b").is_err());
+    }
+}
