@@ -150,9 +150,8 @@ pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Clie
         Some(p) => format!("profile {p}"),
         None => "the default credential chain".to_string(),
     };
-    let provider = sdk
-        .credentials_provider()
-        .ok_or_else(|| Error::Unreachable(format!("no credentials found in {who}")))?;
+    let provider =
+        sdk.credentials_provider().ok_or_else(|| Error::Unreachable(format!("no credentials found in {who}")))?;
     provider
         .provide_credentials()
         .await
@@ -220,11 +219,7 @@ impl Client {
             .send()
             .await
             .map_err(classify)?;
-        Ok(out
-            .dataset_description()
-            .and_then(|d| d.image_stats())
-            .and_then(|s| s.total())
-            .map(|t| t.max(0) as u64))
+        Ok(out.dataset_description().and_then(|d| d.image_stats()).and_then(|s| s.total()).map(|t| t.max(0) as u64))
     }
 
     /// One page of ListDatasetEntries (at most 100 entries, each one JSON Lines record, verbatim).

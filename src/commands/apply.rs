@@ -145,7 +145,7 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
         TextFormat::Text => {
             let counts: Vec<String> = summary.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
             out(&format!(
-                "{} {}: {}\nverified gone: {}, still present: {}\nthis run: {} items in {:.1}s ({:.1}/s), {} DeleteDataset attempts, {} throttled\nreport: {}\ncheckpoint: {}\n{}",
+                "{} {}: {}\nverified gone: {}, still present: {}\nthis run: {} items in {:.1}s ({:.1}/s), {} DeleteDataset attempts ({} throttled), {} throttled calls in all\nreport: {}\ncheckpoint: {}\n{}",
                 summary.mode,
                 summary.plan_id,
                 counts.join(", "),
@@ -155,6 +155,7 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
                 summary.wall_time_s,
                 summary.achieved_items_per_s,
                 summary.delete_attempts,
+                summary.delete_throttled,
                 summary.throttled,
                 summary.report,
                 summary.checkpoint,
@@ -193,7 +194,11 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
     }
     let suffix = if args.dry_run { ".dry-run" } else { "" };
     let paths = Paths {
-        checkpoint: args.run.checkpoint.clone().unwrap_or_else(|| beside(&args.run.plan, &format!("{suffix}.journal.jsonl"))),
+        checkpoint: args
+            .run
+            .checkpoint
+            .clone()
+            .unwrap_or_else(|| beside(&args.run.plan, &format!("{suffix}.journal.jsonl"))),
         report: args.run.report.clone().unwrap_or_else(|| beside(&args.run.plan, &format!("{suffix}.audit.csv"))),
         backup: if args.no_backup || args.dry_run {
             None

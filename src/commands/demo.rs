@@ -23,7 +23,11 @@ pub const DEMO_RATE: &str = "12";
 
 async fn step(exe: &Path, endpoint: &str, args: &[String], capture: Option<&Path>) -> Result<i32> {
     let shown: Vec<String> = args.iter().map(|a| if a.contains(' ') { format!("'{a}'") } else { a.clone() }).collect();
-    println!("\n$ lfv-sunset {}{}", shown.join(" "), capture.map(|p| format!(" > {}", p.display())).unwrap_or_default());
+    println!(
+        "\n$ lfv-sunset {}{}",
+        shown.join(" "),
+        capture.map(|p| format!(" > {}", p.display())).unwrap_or_default()
+    );
     let mut cmd = tokio::process::Command::new(exe);
     cmd.args(args)
         .env("AWS_ACCESS_KEY_ID", "AKIDLFVDEMO")

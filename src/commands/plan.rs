@@ -154,7 +154,11 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
             let mut s = String::new();
             s.push_str(&format!(
                 "plan {} ({}), created {} by lfv-sunset {}\ndigest {} (verified)\n",
-                plan.plan_id, plan.format, plan.created_at.to_rfc3339(), plan.tool_version, plan.digest
+                plan.plan_id,
+                plan.format,
+                plan.created_at.to_rfc3339(),
+                plan.tool_version,
+                plan.digest
             ));
             s.push_str(&format!(
                 "{} datasets in {} projects; {} projects seen\n\ntargets:\n",
@@ -174,7 +178,8 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
                     if c.is_empty() { "nothing".into() } else { c.join(", ") }
                 ));
             }
-            let kv = |m: &BTreeMap<String, usize>| m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
+            let kv =
+                |m: &BTreeMap<String, usize>| m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
             s.push_str(&format!("\nby dataset type: {}\n", kv(&plan.summary.items_by_type)));
             let st: Vec<String> = by_status.iter().map(|(k, v)| format!("{k} {v}")).collect();
             s.push_str(&format!("by status at planning: {}\n", st.join(", ")));

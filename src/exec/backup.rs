@@ -47,10 +47,7 @@ impl std::fmt::Display for ExportError {
 
 /// The manifest path of an item.
 pub fn manifest_path(dir: &Path, item: &Item) -> PathBuf {
-    dir.join(&item.account)
-        .join(&item.region)
-        .join(&item.project)
-        .join(format!("{}.manifest.jsonl", item.dataset_type))
+    dir.join(&item.account).join(&item.region).join(&item.project).join(format!("{}.manifest.jsonl", item.dataset_type))
 }
 
 /// SHA-256 of a file, lowercase hex.
@@ -79,15 +76,14 @@ pub async fn export(
     let (project, dtype) = (item.project.as_str(), item.dataset_type.as_str());
     let mut stats = AttemptStats::default();
     let describe = limiters.get(acct, region, "DescribeDataset");
-    let total = match with_retry(&describe, policy, cancel, &mut stats, |_| {}, || {
-        client.dataset_image_total(project, dtype)
-    })
-    .await
-    {
-        Retried::Ok(t) => t,
-        Retried::Failed(e) => return Err(ExportError::Call("DescribeDataset", e)),
-        Retried::Cancelled => return Err(ExportError::Cancelled),
-    };
+    let total =
+        match with_retry(&describe, policy, cancel, &mut stats, |_| {}, || client.dataset_image_total(project, dtype))
+            .await
+        {
+            Retried::Ok(t) => t,
+            Retried::Failed(e) => return Err(ExportError::Call("DescribeDataset", e)),
+            Retried::Cancelled => return Err(ExportError::Cancelled),
+        };
     let final_path = manifest_path(dir, item);
     let parent = final_path.parent().expect("manifest path has a parent").to_path_buf();
     let partial = parent.join(format!(".{dtype}.manifest.jsonl.partial"));
@@ -102,9 +98,14 @@ pub async fn export(
         // Bounded: a dataset holds far fewer than 10 million entries.
         for _ in 0..100_000 {
             let token = next.clone();
-            let page = match with_retry(&list, policy, cancel, &mut stats, |_| {}, || {
-                client.list_dataset_entries(project, dtype, token.clone())
-            })
+            let page = match with_retry(
+                &list,
+                policy,
+                cancel,
+                &mut stats,
+                |_| {},
+                || client.list_dataset_entries(project, dtype, token.clone()),
+            )
             .await
             {
                 Retried::Ok(p) => p,
@@ -153,5 +154,11 @@ pub async fn export(
         let _ = std::fs::remove_file(&partial);
         return Err(e);
     }
-    Ok(ExportRec { seq: item.seq, path: final_path, entries: count, sha256: hex::encode(hash.finalize()), at: Utc::now() })
+    Ok(ExportRec {
+        seq: item.seq,
+        path: final_path,
+        entries: count,
+        sha256: hex::encode(hash.finalize()),
+        at: Utc::now(),
+    })
 }

@@ -308,8 +308,9 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<(JournalState, usize)> {
             None => (&bytes[offset..], false),
         };
         let next = offset + line.len() + usize::from(complete);
-        let parsed: std::result::Result<Record, String> =
-            std::str::from_utf8(line).map_err(|e| e.to_string()).and_then(|s| serde_json::from_str(s).map_err(|e| e.to_string()));
+        let parsed: std::result::Result<Record, String> = std::str::from_utf8(line)
+            .map_err(|e| e.to_string())
+            .and_then(|s| serde_json::from_str(s).map_err(|e| e.to_string()));
         match parsed {
             Ok(rec) => {
                 match (&mut state, rec) {
@@ -328,7 +329,9 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<(JournalState, usize)> {
                         });
                     }
                     (None, _) => return Err(invalid("the first line is not a header".into())),
-                    (Some(_), Record::Header { .. }) => return Err(invalid(format!("line {line_no}: a second header"))),
+                    (Some(_), Record::Header { .. }) => {
+                        return Err(invalid(format!("line {line_no}: a second header")));
+                    }
                     (Some(s), rec) => s.apply(rec),
                 }
                 valid_len = next;
@@ -389,7 +392,8 @@ fn take_lock(path: &Path) -> Result<File> {
         Err(std::fs::TryLockError::WouldBlock) => {
             let mut holder = String::new();
             let _ = f.read_to_string(&mut holder);
-            let holder = if holder.trim().is_empty() { "another process".to_string() } else { holder.trim().to_string() };
+            let holder =
+                if holder.trim().is_empty() { "another process".to_string() } else { holder.trim().to_string() };
             return Err(Error::Refused(format!(
                 "checkpoint {} is in use by {holder}; wait for it to finish or stop it",
                 path.display()
@@ -450,7 +454,8 @@ fn writer_loop(mut file: File, rx: std_mpsc::Receiver<Msg>) {
         for m in batch {
             match m {
                 Msg::Durable(_, ack) | Msg::Flush(ack) => {
-                    let _ = ack.send(result.as_ref().map(|_| ()).map_err(|e| std::io::Error::new(e.kind(), e.to_string())));
+                    let _ =
+                        ack.send(result.as_ref().map(|_| ()).map_err(|e| std::io::Error::new(e.kind(), e.to_string())));
                 }
                 Msg::Record(..) => {}
             }

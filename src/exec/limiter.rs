@@ -123,11 +123,14 @@ impl AdaptiveLimiter {
     }
 }
 
+/// (account or profile, region, operation).
+type LimiterKey = (String, String, &'static str);
+
 /// The limiters of one run, keyed by (account, region, operation), all starting at the same target rate.
 #[derive(Debug)]
 pub struct Limiters {
     rate: Option<f64>,
-    map: Mutex<HashMap<(String, String, &'static str), Arc<AdaptiveLimiter>>>,
+    map: Mutex<HashMap<LimiterKey, Arc<AdaptiveLimiter>>>,
 }
 
 impl Limiters {

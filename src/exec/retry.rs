@@ -187,25 +187,38 @@ mod tests {
         let (_tx, cancel) = watch::channel(false);
         let mut stats = AttemptStats::default();
         let mut n = 0;
-        let r = with_retry(&limiter, &policy, &cancel, &mut stats, |_| {}, || {
-            n += 1;
-            let k = n;
-            async move {
-                match k {
-                    1 => Err(err(ErrorKind::Throttling, Some(1))),
-                    2 => Err(err(ErrorKind::Server, None)),
-                    _ => Ok(k),
+        let r = with_retry(
+            &limiter,
+            &policy,
+            &cancel,
+            &mut stats,
+            |_| {},
+            || {
+                n += 1;
+                let k = n;
+                async move {
+                    match k {
+                        1 => Err(err(ErrorKind::Throttling, Some(1))),
+                        2 => Err(err(ErrorKind::Server, None)),
+                        _ => Ok(k),
+                    }
                 }
-            }
-        })
+            },
+        )
         .await;
         assert!(matches!(r, Retried::Ok(3)));
         assert_eq!((stats.attempts, stats.throttled), (3, 1));
 
         let mut stats = AttemptStats::default();
-        let r: Retried<()> =
-            with_retry(&limiter, &policy, &cancel, &mut stats, |_| {}, || async { Err(err(ErrorKind::Conflict, None)) })
-                .await;
+        let r: Retried<()> = with_retry(
+            &limiter,
+            &policy,
+            &cancel,
+            &mut stats,
+            |_| {},
+            || async { Err(err(ErrorKind::Conflict, None)) },
+        )
+        .await;
         assert!(matches!(r, Retried::Failed(e) if e.kind == ErrorKind::Conflict));
         assert_eq!(stats.attempts, 1);
 
@@ -222,10 +235,17 @@ mod tests {
         let limiter = AdaptiveLimiter::new(None);
         let (tx, cancel) = watch::channel(false);
         let mut stats = AttemptStats::default();
-        let r: Retried<()> = with_retry(&limiter, &RetryPolicy::default(), &cancel, &mut stats, |_| {}, || {
-            let _ = tx.send(true);
-            async { Err(err(ErrorKind::Server, Some(5))) }
-        })
+        let r: Retried<()> = with_retry(
+            &limiter,
+            &RetryPolicy::default(),
+            &cancel,
+            &mut stats,
+            |_| {},
+            || {
+                let _ = tx.send(true);
+                async { Err(err(ErrorKind::Server, Some(5))) }
+            },
+        )
         .await;
         assert!(matches!(r, Retried::Cancelled));
         assert_eq!(stats.attempts, 1);

@@ -91,6 +91,8 @@ pub struct RunResult {
     pub delete_attempts: u64,
     /// Attempts of any operation answered 429 in this invocation.
     pub throttled: u64,
+    /// DeleteDataset attempts answered 429 in this invocation.
+    pub delete_throttled: u64,
     /// Items given an outcome in this invocation.
     pub finished: u64,
 }
@@ -115,6 +117,7 @@ struct Ctx {
     breaker: Mutex<Breaker>,
     delete_attempts: AtomicU64,
     throttled: AtomicU64,
+    delete_throttled: AtomicU64,
     finished: AtomicU64,
 }
 
@@ -173,6 +176,7 @@ impl Ctx {
         self.delete_attempts.fetch_add(1, Ordering::Relaxed);
         if throttled {
             self.throttled.fetch_add(1, Ordering::Relaxed);
+            self.delete_throttled.fetch_add(1, Ordering::Relaxed);
             self.events.send(Event::Throttled);
         }
         let e = a.error.as_ref();
@@ -249,9 +253,14 @@ impl Ctx {
     async fn describe(&self, client: &Client, item: &Item) -> Retried<Option<ProjectInfo>> {
         let limiter = self.limiters.get(&item.account, &item.region, "DescribeProject");
         let mut stats = AttemptStats::default();
-        match with_retry(&limiter, &self.opts.policy, &self.stop, &mut stats, |a| self.on_other_attempt(a), || {
-            client.describe_project(&item.project)
-        })
+        match with_retry(
+            &limiter,
+            &self.opts.policy,
+            &self.stop,
+            &mut stats,
+            |a| self.on_other_attempt(a),
+            || client.describe_project(&item.project),
+        )
         .await
         {
             Retried::Ok(i) => Retried::Ok(Some(i)),
@@ -261,6 +270,9 @@ impl Ctx {
         }
     }
 }
+
+/// A project's work: (first seq, items to decide, deleted items still to confirm).
+type Group = (u64, Vec<(Item, ItemState)>, Vec<Item>);
 
 enum Step {
     Done(OutcomeRec),
@@ -355,9 +367,14 @@ async fn process_item(
     let deadline = Instant::now() + ctx.opts.wait_timeout;
     let mut stats = AttemptStats::default();
     loop {
-        let r = with_retry(&limiter, &ctx.opts.policy, &ctx.stop, &mut stats, |a| ctx.on_attempt(item, a), || {
-            client.delete_dataset(&item.project, &item.dataset_type, &item.client_token)
-        })
+        let r = with_retry(
+            &limiter,
+            &ctx.opts.policy,
+            &ctx.stop,
+            &mut stats,
+            |a| ctx.on_attempt(item, a),
+            || client.delete_dataset(&item.project, &item.dataset_type, &item.client_token),
+        )
         .await;
         let e = match r {
             Retried::Ok(acc) => {
@@ -370,14 +387,18 @@ async fn process_item(
             Retried::Failed(e) => e,
         };
         match e.kind {
-            ErrorKind::NotFound => return Ok(Step::Done(from_error(item, Outcome::AlreadyAbsent, "DeleteDataset", &e))),
+            ErrorKind::NotFound => {
+                return Ok(Step::Done(from_error(item, Outcome::AlreadyAbsent, "DeleteDataset", &e)));
+            }
             ErrorKind::Conflict if Instant::now() < deadline => {
                 if !ctx.sleep(CONFLICT_RECHECK).await {
                     return Ok(Step::Cancelled);
                 }
                 match ctx.describe(client, item).await {
                     Retried::Ok(i) => *info = i,
-                    Retried::Failed(e2) => return Ok(Step::Done(from_error(item, Outcome::Failed, "re-check after 409", &e2))),
+                    Retried::Failed(e2) => {
+                        return Ok(Step::Done(from_error(item, Outcome::Failed, "re-check after 409", &e2)));
+                    }
                     Retried::Cancelled => return Ok(Step::Cancelled),
                 }
                 match info.as_ref().and_then(|i| i.dataset(&item.dataset_type)) {
@@ -421,7 +442,12 @@ async fn confirm(ctx: &Ctx, client: &Client, items: &[Item]) {
                 Some(d) => (Some(false), Some(d.status.clone())),
             };
             match verified {
-                Some(v) => ctx.journal.append(&Record::Verified(VerifiedRec { seq: item.seq, verified: v, status, at: Utc::now() })),
+                Some(v) => ctx.journal.append(&Record::Verified(VerifiedRec {
+                    seq: item.seq,
+                    verified: v,
+                    status,
+                    at: Utc::now(),
+                })),
                 None => still.push(item),
             }
         }
@@ -433,8 +459,7 @@ async fn confirm(ctx: &Ctx, client: &Client, items: &[Item]) {
 }
 
 async fn project_task(ctx: Arc<Ctx>, items: Vec<(Item, ItemState)>, confirm_only: Vec<Item>) -> Result<()> {
-    let Some((first, _)) = items.first().or(None).cloned().or_else(|| confirm_only.first().map(|i| (i.clone(), ItemState::default())))
-    else {
+    let Some(first) = items.first().map(|(i, _)| i).or(confirm_only.first()).cloned() else {
         return Ok(());
     };
     let client = ctx.clients.get(&first.target).ok_or_else(|| Error::Internal("no client for target".into()))?;
@@ -497,7 +522,7 @@ pub async fn run(
 ) -> Result<RunResult> {
     let started = Instant::now();
     // Which items still need work, grouped by project in plan order.
-    let mut groups: BTreeMap<(usize, String), (u64, Vec<(Item, ItemState)>, Vec<Item>)> = BTreeMap::new();
+    let mut groups: BTreeMap<(usize, String), Group> = BTreeMap::new();
     let mut todo = 0u64;
     for item in &plan.items {
         let st = state.item(item.seq);
@@ -543,6 +568,7 @@ pub async fn run(
         breaker: Mutex::new(Breaker::default()),
         delete_attempts: AtomicU64::new(0),
         throttled: AtomicU64::new(0),
+        delete_throttled: AtomicU64::new(0),
         finished: AtomicU64::new(0),
     });
     let interrupted = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -618,6 +644,7 @@ pub async fn run(
         wall: started.elapsed(),
         delete_attempts: ctx.delete_attempts.load(Ordering::Relaxed),
         throttled: ctx.throttled.load(Ordering::Relaxed),
+        delete_throttled: ctx.delete_throttled.load(Ordering::Relaxed),
         finished: ctx.finished.load(Ordering::Relaxed),
     })
 }

@@ -26,7 +26,8 @@ fn compile(flag: &str, patterns: &[String]) -> Result<Vec<(String, GlobSet)>> {
         .iter()
         .map(|p| {
             let glob = Glob::new(p).map_err(|e| Error::Usage(format!("invalid {flag} glob {p:?}: {e}")))?;
-            let set = GlobSetBuilder::new().add(glob).build().map_err(|e| Error::Usage(format!("{flag} {p:?}: {e}")))?;
+            let set =
+                GlobSetBuilder::new().add(glob).build().map_err(|e| Error::Usage(format!("{flag} {p:?}: {e}")))?;
             Ok((p.clone(), set))
         })
         .collect()
@@ -49,7 +50,9 @@ impl Filter {
         if let (Some(b), Some(a)) = (before, after)
             && b <= a
         {
-            return Err(Error::Usage(format!("--created-before {b} is not after --created-after {a}: nothing can match")));
+            return Err(Error::Usage(format!(
+                "--created-before {b} is not after --created-after {a}: nothing can match"
+            )));
         }
         Ok(Self {
             include: compile("--include", include)?,

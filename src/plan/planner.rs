@@ -87,9 +87,14 @@ async fn scan(req: Arc<PlanRequest>, endpoint: Endpoint, limiters: Arc<Limiters>
     for _page in 0..100_000 {
         let mut stats = AttemptStats::default();
         let token = next.clone();
-        let page = match with_retry(&list_limiter, &req.policy, &cancel, &mut stats, |a| throttled(&events, a), || {
-            client.list_projects(token.clone())
-        })
+        let page = match with_retry(
+            &list_limiter,
+            &req.policy,
+            &cancel,
+            &mut stats,
+            |a| throttled(&events, a),
+            || client.list_projects(token.clone()),
+        )
         .await
         {
             Retried::Ok(p) => p,
@@ -109,9 +114,14 @@ async fn scan(req: Arc<PlanRequest>, endpoint: Endpoint, limiters: Arc<Limiters>
                 let _permit = sem.acquire().await.expect("semaphore open");
                 let limiter = limiters.get(&key, &client.endpoint().region, "DescribeProject");
                 let mut stats = AttemptStats::default();
-                let r = with_retry(&limiter, &req.policy, &cancel, &mut stats, |a| throttled(&events, a), || {
-                    client.describe_project(&p.name)
-                })
+                let r = with_retry(
+                    &limiter,
+                    &req.policy,
+                    &cancel,
+                    &mut stats,
+                    |a| throttled(&events, a),
+                    || client.describe_project(&p.name),
+                )
                 .await;
                 events.send(Event::Done { failed: false });
                 match r {
@@ -180,9 +190,10 @@ pub async fn make_plan(req: PlanRequest, events: EventSink) -> Result<Plan> {
         digest: String::new(),
     };
     for scan in scans.into_iter().flatten() {
-        let dup = plan.targets.iter().any(|t| {
-            t.region == scan.endpoint.region && t.account.is_some() && t.account == scan.account
-        });
+        let dup = plan
+            .targets
+            .iter()
+            .any(|t| t.region == scan.endpoint.region && t.account.is_some() && t.account == scan.account);
         if dup {
             events.note(format!(
                 "{} reaches account {} in {} again; it is planned once",
@@ -245,8 +256,9 @@ fn add_project(plan: &mut Plan, target: usize, filter: &Filter, p: std::result::
         plan.skipped.push(skip(&info.name, None, ("no_datasets", "the project has no datasets".to_string())));
         return;
     }
-    let (account, region) = cloud::arn_account_region(&info.arn)
-        .unwrap_or_else(|| (plan.targets[target].account.clone().unwrap_or_default(), plan.targets[target].region.clone()));
+    let (account, region) = cloud::arn_account_region(&info.arn).unwrap_or_else(|| {
+        (plan.targets[target].account.clone().unwrap_or_default(), plan.targets[target].region.clone())
+    });
     for dataset_type in ["test", "train"] {
         let Some(d) = info.dataset(dataset_type) else { continue };
         if let Err(r) = filter.dataset(d) {

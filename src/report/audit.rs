@@ -115,7 +115,9 @@ pub fn rows(state: &JournalState) -> Vec<Row> {
                 .unwrap_or_default();
             let (backup_path, backup_entries, backup_sha256) = match (&st.export, o) {
                 (Some(e), _) => (e.path.display().to_string(), e.entries.to_string(), e.sha256.clone()),
-                (None, Some(o)) if o.backup_skipped => ("skipped: --no-backup".to_string(), String::new(), String::new()),
+                (None, Some(o)) if o.backup_skipped => {
+                    ("skipped: --no-backup".to_string(), String::new(), String::new())
+                }
                 _ => Default::default(),
             };
             Row {
@@ -162,12 +164,10 @@ pub fn all_succeeded(state: &JournalState) -> bool {
 
 /// True when some item failed, drifted or is undecided.
 pub fn has_problems(state: &JournalState) -> bool {
-    state.items.iter().any(|i| {
-        state
-            .item(i.seq)
-            .outcome
-            .is_none_or(|o| matches!(o.outcome, Outcome::Failed | Outcome::SkippedDrift))
-    })
+    state
+        .items
+        .iter()
+        .any(|i| state.item(i.seq).outcome.is_none_or(|o| matches!(o.outcome, Outcome::Failed | Outcome::SkippedDrift)))
 }
 
 /// Write the report atomically.

@@ -35,7 +35,11 @@ impl Plain {
             return;
         }
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
-        let pct = if self.total > 0 { format!(" ({:.0}%)", 100.0 * self.done as f64 / self.total as f64) } else { String::new() };
+        let pct = if self.total > 0 {
+            format!(" ({:.0}%)", 100.0 * self.done as f64 / self.total as f64)
+        } else {
+            String::new()
+        };
         eprintln!(
             "{}: {}/{}{pct}, {:.1}/s, throttled {}, failed {}",
             self.name,
@@ -79,7 +83,8 @@ pub fn spawn(mut rx: UnboundedReceiver<Event>) -> JoinHandle<()> {
             bar.finish_and_clear();
         } else {
             let now = Instant::now();
-            let mut p = Plain { name: String::new(), total: 0, done: 0, failed: 0, throttled: 0, started: now, last: now };
+            let mut p =
+                Plain { name: String::new(), total: 0, done: 0, failed: 0, throttled: 0, started: now, last: now };
             while let Some(e) = rx.recv().await {
                 match e {
                     Event::Phase { name, total } => {

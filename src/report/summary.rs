@@ -32,6 +32,8 @@ pub struct Summary {
     pub delete_attempts: u64,
     /// Attempts answered 429 in this invocation (any operation).
     pub throttled: u64,
+    /// DeleteDataset attempts answered 429 in this invocation.
+    pub delete_throttled: u64,
     /// Share of DeleteDataset attempts throttled.
     pub throttled_share: f64,
     /// Exit code the command ends with.
@@ -71,7 +73,12 @@ impl Summary {
             achieved_items_per_s: if secs > 0.0 { run.finished as f64 / secs } else { 0.0 },
             delete_attempts: run.delete_attempts,
             throttled: run.throttled,
-            throttled_share: if run.delete_attempts > 0 { run.throttled as f64 / run.delete_attempts as f64 } else { 0.0 },
+            delete_throttled: run.delete_throttled,
+            throttled_share: if run.delete_attempts > 0 {
+                run.delete_throttled as f64 / run.delete_attempts as f64
+            } else {
+                0.0
+            },
             exit_code,
             checkpoint: String::new(),
             report: String::new(),
