@@ -171,14 +171,25 @@ impl Stats {
     }
     /// Responses for one operation with one status (e.g. `"202"`).
     pub fn calls_with_status(&self, op: &str, status: &str) -> u64 {
-        self.requests.get(op).and_then(|m| m.get(status)).copied().unwrap_or(0)
+        self.requests
+            .get(op)
+            .and_then(|m| m.get(status))
+            .copied()
+            .unwrap_or(0)
     }
     /// Requests of mutating operations (Create*, Delete*, StopModel) that reached the emulator, any outcome.
     pub fn mutating_calls(&self) -> u64 {
-        ["CreateProject", "DeleteProject", "CreateDataset", "DeleteDataset", "StopModel", "DeleteModel"]
-            .iter()
-            .map(|op| self.calls(op))
-            .sum()
+        [
+            "CreateProject",
+            "DeleteProject",
+            "CreateDataset",
+            "DeleteDataset",
+            "StopModel",
+            "DeleteModel",
+        ]
+        .iter()
+        .map(|op| self.calls(op))
+        .sum()
     }
 }
 
@@ -229,7 +240,12 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<RunningEmulator> {
     let shared = Arc::new(Shared::new(config)?);
     let (tx, rx) = watch::channel(false);
     let task = tokio::spawn(server::accept_loop(listener, shared.clone(), rx));
-    Ok(RunningEmulator { addr, shared, stop: tx, task: Some(task) })
+    Ok(RunningEmulator {
+        addr,
+        shared,
+        stop: tx,
+        task: Some(task),
+    })
 }
 
 /// Run the emulator on `listen` until Ctrl-C (the CLI's `emulator` command). Prints the endpoint and the
@@ -258,9 +274,10 @@ pub async fn run_standalone(listen: SocketAddr, config: EmulatorConfig) -> std::
 
 /// Read a seed file (JSON, the format of [`Seed`]); the error names the file and the parse error.
 pub fn load_seed(path: &Path) -> Result<Seed, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("failed to read seed file {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("failed to parse seed file {}: {e}", path.display()))
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("failed to read seed file {}: {e}", path.display()))?;
+    serde_json::from_str(&text)
+        .map_err(|e| format!("failed to parse seed file {}: {e}", path.display()))
 }
 
 /// Handle to an emulator spawned by [`start`]. Dropping it shuts the emulator down.

@@ -31,7 +31,13 @@ pub(crate) struct Quota {
 impl Quota {
     /// Buckets of `burst` tokens (at least 1) refilled at `rate` per second.
     pub(crate) fn new(rate: Option<f64>, burst: u32) -> Quota {
-        Quota { inner: Mutex::new(Inner { rate, burst: f64::from(burst.max(1)), buckets: HashMap::new() }) }
+        Quota {
+            inner: Mutex::new(Inner {
+                rate,
+                burst: f64::from(burst.max(1)),
+                buckets: HashMap::new(),
+            }),
+        }
     }
 
     /// Change the rate from now on.
@@ -56,7 +62,10 @@ impl Quota {
         let burst = g.burst;
         let now = Instant::now();
         let key = format!("{account}/{region}/{op}");
-        let b = g.buckets.entry(key).or_insert(Bucket { tokens: burst, last: now });
+        let b = g.buckets.entry(key).or_insert(Bucket {
+            tokens: burst,
+            last: now,
+        });
         b.tokens = (b.tokens + now.duration_since(b.last).as_secs_f64() * rate.max(0.0)).min(burst);
         b.last = now;
         if b.tokens >= 1.0 {
