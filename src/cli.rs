@@ -87,6 +87,9 @@ pub struct PlanArgs {
     /// DescribeProject calls in flight per target (default 8).
     #[arg(long, env = "LFV_CONCURRENCY", value_name = "N", default_value_t = 8)]
     pub concurrency: usize,
+    /// Attempts per call, including the first (default 8).
+    #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = 8)]
+    pub max_attempts: u32,
     /// Replace an existing --out file.
     #[arg(long)]
     pub force: bool,
@@ -251,6 +254,9 @@ pub struct VerifyArgs {
     /// DescribeProject calls in flight per target (default 8).
     #[arg(long, env = "LFV_CONCURRENCY", value_name = "N", default_value_t = 8)]
     pub concurrency: usize,
+    /// Attempts per call, including the first (default 8).
+    #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = 8)]
+    pub max_attempts: u32,
 }
 
 /// `demo`.

@@ -82,7 +82,7 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         rate: Some(rate),
         concurrency: args.concurrency,
         client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false },
-        policy: RetryPolicy::default(),
+        policy: RetryPolicy { max_attempts: args.max_attempts.max(1), ..RetryPolicy::default() },
     };
     let (events, rx) = EventSink::channel();
     let display = progress::spawn(rx);

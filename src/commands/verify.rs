@@ -62,8 +62,9 @@ async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report
     let limiters = Arc::new(Limiters::new(Some(rate)));
     let sem = Arc::new(Semaphore::new(args.concurrency.max(1)));
     let mut set = JoinSet::new();
+    let policy = RetryPolicy { max_attempts: args.max_attempts.max(1), ..RetryPolicy::default() };
     for (target, project) in projects.keys().cloned() {
-        let (client, limiters, sem) = (clients[&target].clone(), limiters.clone(), sem.clone());
+        let (client, limiters, sem, policy) = (clients[&target].clone(), limiters.clone(), sem.clone(), policy);
         set.spawn(async move {
             let _p = sem.acquire().await.expect("semaphore open");
             let (_tx, cancel) = watch::channel(false);
@@ -71,7 +72,7 @@ async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report
             let mut stats = AttemptStats::default();
             let r = with_retry(
                 &limiter,
-                &RetryPolicy::default(),
+                &policy,
                 &cancel,
                 &mut stats,
                 |_| {},
@@ -134,7 +135,7 @@ async fn verify_all(args: &VerifyArgs, rate: f64) -> Result<Report> {
         rate: Some(rate),
         concurrency: args.concurrency,
         client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false },
-        policy: RetryPolicy::default(),
+        policy: RetryPolicy { max_attempts: args.max_attempts.max(1), ..RetryPolicy::default() },
     };
     let plan = make_plan(req, EventSink::none()).await?;
     let left: Vec<Left> = plan
