@@ -140,7 +140,10 @@ pub struct Accepted {
 pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Client, Error> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(endpoint.region.clone()));
     if let Some(profile) = &endpoint.profile {
-        loader = loader.profile_name(profile);
+        // An explicit profile means that profile's credentials, even when AWS_ACCESS_KEY_ID is set (the
+        // default chain would otherwise prefer the environment).
+        let creds = aws_config::profile::ProfileFileCredentialsProvider::builder().profile_name(profile).build();
+        loader = loader.profile_name(profile).credentials_provider(creds);
     }
     if let Some(url) = &endpoint.endpoint_url {
         loader = loader.endpoint_url(url);

@@ -1,1 +1,5 @@
-fn main() {}
+//! The integration test binary: the emulator in-process, the SDK and the real binary against it.
+
+mod apply;
+mod plan;
+mod support;

@@ -1,0 +1,160 @@
+//! Test harness: the emulator in-process on 127.0.0.1:0 and the real `lfv-sunset` binary run against it in
+//! a temporary directory. A failed expectation panics with the command, directory, exit status, stdout and
+//! stderr.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use lfv_sunset::emulator::{self, EmulatorConfig, RunningEmulator, Seed};
+use lfv_sunset::plan::Plan;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_lfv-sunset");
+/// The access key tests use unless they map others in the seed.
+pub const KEY: &str = "AKIDTEST";
+
+/// An emulator and a scratch directory.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub emu: RunningEmulator,
+    pub key: String,
+}
+
+/// A fast emulator config: quota 200/s with one second of burst, no delays.
+pub fn fast(seed: Seed) -> EmulatorConfig {
+    EmulatorConfig {
+        seed,
+        rate: Some(200.0),
+        burst: 200,
+        create_delay: Duration::from_millis(200),
+        model_delay: Duration::from_millis(100),
+        ..EmulatorConfig::default()
+    }
+}
+
+impl Env {
+    pub async fn new(config: EmulatorConfig) -> Env {
+        let emu = emulator::start(config).await.expect("emulator starts");
+        Env { dir: tempfile::tempdir().expect("tempdir"), emu, key: KEY.to_string() }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn p(&self, name: &str) -> String {
+        self.path(name).display().to_string()
+    }
+
+    /// Build the command with the test environment (credentials, region, no profile files, no IMDS).
+    pub fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(BIN);
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_ACCESS_KEY_ID", &self.key)
+            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", self.path("no-aws-config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.path("no-aws-credentials"))
+            .env("CI", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        cmd
+    }
+
+    /// Run to completion (at most 120 s).
+    pub async fn run(&self, args: &[&str]) -> Run {
+        self.run_cmd(self.command(args), args).await
+    }
+
+    pub async fn run_cmd(&self, mut cmd: tokio::process::Command, args: &[&str]) -> Run {
+        let child = cmd.spawn().expect("spawn lfv-sunset");
+        let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
+            .await
+            .unwrap_or_else(|_| panic!("lfv-sunset {} did not finish within 120 s", args.join(" ")))
+            .expect("wait");
+        Run {
+            cmd: format!("lfv-sunset {}", args.join(" ")),
+            dir: self.dir.path().to_path_buf(),
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// `plan --out NAME --endpoint-url EMU --rate 200 --force` plus `extra`.
+    pub async fn plan(&self, name: &str, extra: &[&str]) -> Plan {
+        let out = self.p(name);
+        let endpoint = self.emu.endpoint();
+        let mut args = vec!["plan", "--out", &out, "--endpoint-url", &endpoint, "--rate", "200", "--force"];
+        args.extend_from_slice(extra);
+        self.run(&args).await.ok();
+        Plan::load(&self.path(name)).expect("plan loads")
+    }
+}
+
+/// A finished command.
+pub struct Run {
+    pub cmd: String,
+    pub dir: PathBuf,
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn context(&self) -> String {
+        format!(
+            "command: {}\ndir: {}\nexit: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.cmd,
+            self.dir.display(),
+            self.code,
+            self.stdout,
+            self.stderr
+        )
+    }
+    /// Expect this exit code.
+    pub fn code(&self, expected: i32) -> &Self {
+        assert_eq!(self.code, Some(expected), "unexpected exit code\n{}", self.context());
+        self
+    }
+    /// Expect exit 0.
+    pub fn ok(&self) -> &Self {
+        self.code(0)
+    }
+    /// Expect stderr to contain `text`.
+    pub fn stderr_has(&self, text: &str) -> &Self {
+        assert!(self.stderr.contains(text), "stderr lacks {text:?}\n{}", self.context());
+        self
+    }
+    /// Expect stdout to contain `text`.
+    pub fn stdout_has(&self, text: &str) -> &Self {
+        assert!(self.stdout.contains(text), "stdout lacks {text:?}\n{}", self.context());
+        self
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON: {e}\n{}", self.context()))
+    }
+}
+
+/// Read a CSV report into rows of (column -> value).
+pub fn read_csv(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let headers = r.headers().expect("headers").clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.expect("record");
+            headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+        })
+        .collect()
+}
+
+/// Number of datasets in a seed.
+pub fn seed_datasets(seed: &Seed) -> usize {
+    seed.accounts.iter().flat_map(|a| &a.regions).flat_map(|r| &r.projects).map(|p| p.datasets.len()).sum()
+}
