@@ -5,7 +5,8 @@
 //! `already_absent`, `would_delete`, `skipped_drift`, `failed`, `exported`, or `pending` for an item an
 //! unfinished run has not decided), verified (`true`, `false` or empty), http_status, error_code, message,
 //! attempts (DeleteDataset attempts over all runs), throttled_attempts, first_attempt_at, finished_at
-//! (RFC 3339, UTC, milliseconds), duration_ms (first attempt, or start, to outcome), request_id,
+//! (RFC 3339, UTC, milliseconds), duration_ms (finished_at minus first_attempt_at, or minus the start when no
+//! attempt was needed, as printed), request_id,
 //! backup_path, backup_entries, backup_sha256 (`backup_path` reads `skipped: --no-backup` when the run
 //! had `--no-backup`).
 
@@ -106,7 +107,7 @@ pub fn rows(state: &JournalState) -> Vec<Row> {
             let o = st.outcome.as_ref();
             let began = first.or(st.started);
             let duration = match (began, o) {
-                (Some(b), Some(o)) => (o.finished_at - b).num_milliseconds().max(0).to_string(),
+                (Some(b), Some(o)) => (o.finished_at.timestamp_millis() - b.timestamp_millis()).max(0).to_string(),
                 _ => String::new(),
             };
             let request_id = o

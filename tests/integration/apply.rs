@@ -1,0 +1,246 @@
+//! `apply` against the emulator: outcomes, guards, retries, and the emulator's own view of what happened.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use lfv_sunset::emulator::seed::{AccessKey, ImageStats, SeedModel};
+use lfv_sunset::emulator::{FaultSpec, GenSpec, Mix, Seed};
+
+use crate::plan::{dataset, one_region, project};
+use crate::support::{Env, fast, outcomes, read_csv, sdk, seed_datasets, sha256_file};
+
+const JAN23: f64 = 1_672_531_200.0;
+
+fn small_seed() -> Seed {
+    one_region(vec![
+        project("alpha", vec![dataset("train", JAN23), dataset("test", JAN23 + 60.0)]),
+        project("bravo", vec![dataset("train", JAN23 + 120.5)]),
+        project("charlie-empty", vec![]),
+    ])
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn happy_path_report_field_by_field() {
+    let env = Env::new(fast(small_seed())).await;
+    let plan = env.plan("plan.json", &[]).await;
+    assert_eq!(plan.items.len(), 3);
+    let run = env.run(&["apply", "plan.json", "--yes", "--rate", "100", "--format", "json"]).await;
+    let summary = run.ok().json();
+    assert_eq!(summary["outcomes"]["deleted"], 3);
+    assert_eq!(summary["verified"], 3);
+    assert_eq!(summary["exit_code"], 0);
+
+    let rows = read_csv(&env.path("plan.audit.csv"));
+    let header = csv::Reader::from_path(env.path("plan.audit.csv")).unwrap().headers().unwrap().clone();
+    assert_eq!(header.iter().collect::<Vec<_>>(), lfv_sunset::report::audit::COLUMNS);
+    assert_eq!(rows.len(), 3);
+    let log = env.emu.log();
+    for (row, item) in rows.iter().zip(&plan.items) {
+        assert_eq!(row["plan_id"], plan.plan_id);
+        assert_eq!(row["seq"], item.seq.to_string());
+        assert_eq!(row["account"], "123456789012");
+        assert_eq!(row["region"], "us-east-1");
+        assert_eq!(row["project"], item.project);
+        assert_eq!(row["dataset_type"], item.dataset_type);
+        assert_eq!(row["client_token"], item.client_token);
+        assert_eq!(row["outcome"], "deleted");
+        assert_eq!(row["verified"], "true");
+        assert_eq!(row["http_status"], "202");
+        assert_eq!(row["error_code"], "");
+        assert_eq!(row["attempts"], "1");
+        assert_eq!(row["throttled_attempts"], "0");
+        let first = chrono::DateTime::parse_from_rfc3339(&row["first_attempt_at"]).expect("first_attempt_at");
+        let done = chrono::DateTime::parse_from_rfc3339(&row["finished_at"]).expect("finished_at");
+        assert!(done >= first);
+        assert_eq!(row["duration_ms"], (done - first).num_milliseconds().to_string());
+        assert_eq!(row["request_id"].len(), 36, "a request id: {row:?}");
+        assert_eq!(row["backup_entries"], "3");
+        let backup = env.path(&row["backup_path"]);
+        assert!(backup.ends_with(format!("123456789012/us-east-1/{}/{}.manifest.jsonl", item.project, item.dataset_type)));
+        assert_eq!(row["backup_sha256"], sha256_file(&backup));
+        // the token on the wire is the plan's token, and it was sent once
+        let sent: Vec<_> = log.iter().filter(|e| e.op == "DeleteDataset" && e.client_token.as_deref() == Some(&item.client_token)).collect();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].project.as_deref(), Some(item.project.as_str()));
+    }
+    // test before train within alpha
+    assert_eq!(rows[0]["dataset_type"], "test");
+    let stats = env.emu.stats();
+    assert_eq!(stats.mutations.datasets_deleted, 3);
+    assert_eq!(stats.calls("DeleteDataset"), 3);
+    assert!(stats.deleted_datasets.values().all(|&n| n == 1));
+    // a rerun has nothing left to do and sends nothing
+    env.run(&["apply", "plan.json", "--yes"]).await.ok().stderr_has("3 of 3 items already have an outcome");
+    assert_eq!(env.emu.stats().calls("DeleteDataset"), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_storm_converges_without_failures() {
+    let seed = Seed::generate(&GenSpec { projects: 15, mix: Mix::TrainTest, entries: (1, 1), rng_seed: 4, ..GenSpec::default() });
+    let mut config = fast(seed);
+    config.rate = Some(5.0);
+    config.burst = 5;
+    let env = Env::new(config).await;
+    let plan = env.plan("plan.json", &[]).await;
+    env.emu.set_rate(Some(5.0));
+    let run = env.run(&["apply", "plan.json", "--yes", "--rate", "50", "--format", "json", "--no-backup"]).await;
+    let summary = run.ok().json();
+    assert_eq!(summary["outcomes"]["deleted"], 30);
+    let stats = env.emu.stats();
+    assert!(stats.throttled.get("DeleteDataset").copied().unwrap_or(0) > 0, "the storm happened: {stats:?}");
+    assert_eq!(stats.deleted_datasets.len(), plan.items.len());
+    assert!(stats.deleted_datasets.values().all(|&n| n == 1));
+    let rows = read_csv(&env.path("plan.audit.csv"));
+    let throttled: u32 = rows.iter().map(|r| r["throttled_attempts"].parse::<u32>().unwrap()).sum();
+    assert_eq!(u64::from(throttled), stats.throttled["DeleteDataset"], "every 429 is in the audit");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_errors_and_dropped_connections_are_retried_with_the_same_token() {
+    let seed = Seed::generate(&GenSpec { projects: 12, mix: Mix::TrainTest, entries: (1, 1), rng_seed: 8, ..GenSpec::default() });
+    let env = Env::new(fast(seed)).await;
+    let plan = env.plan("plan.json", &[]).await;
+    env.emu.set_faults(FaultSpec { internal: 0.25, unavailable: 0.1, reset: 0.15, ops: vec!["DeleteDataset".into()], ..FaultSpec::default() });
+    env.run(&["apply", "plan.json", "--yes", "--rate", "100", "--no-backup"]).await.ok();
+    let stats = env.emu.stats();
+    for kind in ["internal", "unavailable", "reset"] {
+        assert!(stats.faults.get(kind).copied().unwrap_or(0) > 0, "{kind} injected: {stats:?}");
+    }
+    assert_eq!(stats.deleted_datasets.len(), plan.items.len());
+    assert!(stats.deleted_datasets.values().all(|&n| n == 1), "each deleted exactly once");
+    let rows = read_csv(&env.path("plan.audit.csv"));
+    assert!(rows.iter().all(|r| r["outcome"] == "deleted"));
+    assert!(rows.iter().any(|r| r["attempts"].parse::<u32>().unwrap() > 1));
+    // every attempt for an item carried that item's token
+    let tokens: BTreeMap<&str, &str> = plan.items.iter().map(|i| (i.client_token.as_str(), i.project.as_str())).collect();
+    for e in env.emu.log().iter().filter(|e| e.op == "DeleteDataset") {
+        let t = e.client_token.as_deref().expect("token sent");
+        assert_eq!(tokens.get(t).copied(), e.project.as_deref(), "token matches its item");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_conflict_that_clears_is_waited_out() {
+    let mut p = project("busy", vec![dataset("train", JAN23)]);
+    p.models.push(SeedModel {
+        version: "1".into(),
+        status: "TRAINING".into(),
+        created: JAN23,
+        settle_after_ms: Some(2_500),
+        settles_to: Some("TRAINED".into()),
+    });
+    let env = Env::new(fast(one_region(vec![p]))).await;
+    env.plan("plan.json", &[]).await;
+    env.run(&["apply", "plan.json", "--yes", "--no-backup"]).await.ok();
+    let stats = env.emu.stats();
+    assert!(stats.calls_with_status("DeleteDataset", "409") >= 1, "{stats:?}");
+    assert_eq!(stats.calls_with_status("DeleteDataset", "202"), 1);
+    assert_eq!(read_csv(&env.path("plan.audit.csv"))[0]["outcome"], "deleted");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn already_absent_and_drifted_datasets_are_not_deleted() {
+    let env = Env::new(fast(one_region(vec![
+        project("keep-going", vec![dataset("train", JAN23)]),
+        project("gone", vec![dataset("train", JAN23)]),
+        project("recreated", vec![dataset("train", JAN23)]),
+    ])))
+    .await;
+    let plan = env.plan("plan.json", &[]).await;
+    let client = sdk(&env.emu.endpoint(), "AKIDTEST");
+    client.delete_dataset().project_name("gone").dataset_type("train").send().await.unwrap();
+    client.delete_dataset().project_name("recreated").dataset_type("train").send().await.unwrap();
+    client.create_dataset().project_name("recreated").dataset_type("train").send().await.unwrap();
+    let before = env.emu.stats();
+    env.run(&["apply", "plan.json", "--yes", "--no-backup"]).await.code(3);
+    let rows = read_csv(&env.path("plan.audit.csv"));
+    let by: BTreeMap<&str, &BTreeMap<String, String>> = rows.iter().map(|r| (r["project"].as_str(), r)).collect();
+    assert_eq!(by["keep-going"]["outcome"], "deleted");
+    assert_eq!(by["gone"]["outcome"], "already_absent");
+    assert_eq!(by["gone"]["attempts"], "0", "no call for a dataset already gone");
+    assert_eq!(by["recreated"]["outcome"], "skipped_drift");
+    assert!(by["recreated"]["message"].contains("re-created"));
+    let after = env.emu.stats();
+    assert_eq!(after.calls("DeleteDataset") - before.calls("DeleteDataset"), 1, "only keep-going was sent");
+    let ours: Vec<_> = env.emu.log().into_iter().filter(|e| e.op == "DeleteDataset" && e.client_token.as_deref().is_some_and(|t| plan.items.iter().any(|i| i.client_token == t))).collect();
+    assert_eq!(ours.len(), 1);
+    assert_eq!(ours[0].project.as_deref(), Some("keep-going"));
+    let d = client.describe_project().project_name("recreated").send().await.unwrap();
+    assert_eq!(d.project_description().unwrap().datasets().len(), 1, "the re-created dataset is still there");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn denied_delete_stops_its_target_after_three() {
+    let mut seed = Seed::generate(&GenSpec { projects: 6, mix: Mix::Single, entries: (1, 1), rng_seed: 2, ..GenSpec::default() });
+    seed.access_keys.insert("AKIDTEST".into(), AccessKey { account: "123456789012".into(), deny: vec!["DeleteDataset".into()] });
+    let env = Env::new(fast(seed)).await;
+    env.plan("plan.json", &[]).await;
+    env.run(&["apply", "plan.json", "--yes", "--concurrency", "1", "--no-backup"])
+        .await
+        .code(5)
+        .stderr_has("AccessDenied in a row");
+    let stats = env.emu.stats();
+    assert_eq!(stats.calls("DeleteDataset"), 3);
+    assert_eq!(stats.calls_with_status("DeleteDataset", "403"), 3);
+    let rows = read_csv(&env.path("plan.audit.csv"));
+    assert_eq!(outcomes(&rows), ["failed", "failed", "failed", "pending", "pending", "pending"]);
+    assert_eq!(rows[0]["http_status"], "403");
+    assert_eq!(rows[0]["error_code"], "AccessDeniedException");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_makes_no_mutating_call_and_does_not_count_for_apply() {
+    let env = Env::new(fast(small_seed())).await;
+    env.plan("plan.json", &[]).await;
+    let before = env.emu.stats();
+    let s = env.run(&["apply", "plan.json", "--dry-run", "--format", "json"]).await.ok().json();
+    assert_eq!(s["outcomes"]["would_delete"], 3);
+    let after = env.emu.stats();
+    assert_eq!(after.mutating_calls(), before.mutating_calls(), "no mutating call");
+    assert_eq!(after.mutations, before.mutations);
+    assert_eq!(after.calls("ListDatasetEntries"), 0, "no backup in a dry run");
+    assert!(outcomes(&read_csv(&env.path("plan.dry-run.audit.csv"))).iter().all(|o| o == "would_delete"));
+    assert!(!env.path("plan.journal.jsonl").exists(), "the real journal is untouched");
+    env.run(&["apply", "plan.json", "--yes"]).await.ok();
+    assert_eq!(env.emu.stats().mutations.datasets_deleted, 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn guards_refuse_before_any_call() {
+    let env = Env::new(fast(small_seed())).await;
+    env.plan("plan.json", &[]).await;
+    let before = env.emu.stats();
+    env.run(&["apply", "plan.json", "--yes", "--max-delete", "2"]).await.code(5).stderr_has("--max-delete 2");
+    env.run(&["apply", "plan.json"]).await.code(5).stderr_has("--yes");
+    let text = std::fs::read_to_string(env.path("plan.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["created_at"] = "2020-01-01T00:00:00Z".into();
+    std::fs::write(env.path("old.json"), serde_json::to_string(&v).unwrap()).unwrap();
+    env.run(&["apply", "old.json", "--yes"]).await.code(2).stderr_has("older than --max-plan-age");
+    env.run(&["apply", "old.json", "--yes", "--max-plan-age", "100000d", "--dry-run"]).await.ok();
+    let after = env.emu.stats();
+    assert_eq!(after.calls("DeleteDataset"), before.calls("DeleteDataset"));
+    assert_eq!(after.mutating_calls(), before.mutating_calls());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failures_early_in_the_run_trip_the_circuit_breaker() {
+    // Every dataset's ImageStats disagree with its entries: no backup verifies, nothing may be deleted.
+    let projects = (0..14)
+        .map(|i| {
+            let mut d = dataset("train", JAN23);
+            d.image_stats = Some(ImageStats { total: 99, labeled: 99, normal: 99, anomaly: 0 });
+            project(&format!("bad-{i:02}"), vec![d])
+        })
+        .collect();
+    let seed = one_region(projects);
+    assert_eq!(seed_datasets(&seed), 14);
+    let env = Env::new(fast(seed)).await;
+    env.plan("plan.json", &[]).await;
+    env.run(&["apply", "plan.json", "--yes", "--concurrency", "1"]).await.code(5).stderr_has("first 20 finished items failed");
+    let rows = read_csv(&env.path("plan.audit.csv"));
+    assert_eq!(rows.iter().filter(|r| r["outcome"] == "failed").count(), 11);
+    assert!(rows[0]["message"].contains("ImageStats.Total is 99"), "{:?}", rows[0]);
+    assert_eq!(env.emu.stats().calls("DeleteDataset"), 0, "an unverified backup blocks the delete");
+    let _ = Duration::ZERO;
+}

@@ -158,3 +158,27 @@ pub fn read_csv(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> 
 pub fn seed_datasets(seed: &Seed) -> usize {
     seed.accounts.iter().flat_map(|a| &a.regions).flat_map(|r| &r.projects).map(|p| p.datasets.len()).sum()
 }
+
+/// A bare SDK client for arranging state behind the tool's back (retries off, static credentials).
+pub fn sdk(endpoint: &str, key: &str) -> aws_sdk_lookoutvision::Client {
+    use aws_sdk_lookoutvision::config::{BehaviorVersion, Credentials, Region};
+    let conf = aws_sdk_lookoutvision::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(key, "secret", None, None, "test"))
+        .retry_config(aws_sdk_lookoutvision::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_lookoutvision::Client::from_conf(conf)
+}
+
+/// Outcome per seq from a report.
+pub fn outcomes(rows: &[std::collections::BTreeMap<String, String>]) -> Vec<String> {
+    rows.iter().map(|r| r["outcome"].clone()).collect()
+}
+
+/// Hex SHA-256 of a file.
+pub fn sha256_file(path: &Path) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap()))
+}
