@@ -20,6 +20,11 @@ pub const DEMO_REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 pub const DEMO_QUOTA: f64 = 10.0;
 /// The tool's `--rate` during the demo: a little above the quota, so some 429s happen and are absorbed.
 pub const DEMO_RATE: &str = "12";
+/// Emulator time for which in-progress datasets stay in progress.
+const SETTLE_HOLD: Duration = Duration::from_secs(3600);
+/// The emulator clock jumps past [`SETTLE_HOLD`] once the apply step has described a still-creating
+/// project this many times (its drift check and one re-check), so the wait is seen, then ends.
+const DESCRIBES_BEFORE_SETTLE: usize = 2;
 
 async fn step(exe: &Path, endpoint: &str, args: &[String], capture: Option<&Path>) -> Result<i32> {
     let shown: Vec<String> = args.iter().map(|a| if a.contains(' ') { format!("'{a}'") } else { a.clone() }).collect();
@@ -58,13 +63,22 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<ExitCode> {
         return Err(Error::Usage("--projects must be at least 2 (one per region)".into()));
     }
     let exe = std::env::current_exe().map_err(|e| Error::io("find", "the lfv-sunset executable", e))?;
-    let seed = Seed::generate(&GenSpec {
+    let mut seed = Seed::generate(&GenSpec {
         projects: args.projects.div_ceil(2),
         regions: DEMO_REGIONS.iter().map(|r| r.to_string()).collect(),
         mix: Mix::Realistic,
         rng_seed: 2025,
         ..GenSpec::default()
     });
+    // Datasets still being created stay so until the apply step is under way (see `DESCRIBES_BEFORE_SETTLE`),
+    // so the demo shows apply waiting for them rather than racing them.
+    let mut creating: Vec<String> = Vec::new();
+    for p in seed.accounts.iter_mut().flat_map(|a| &mut a.regions).flat_map(|r| &mut r.projects) {
+        for d in p.datasets.iter_mut().filter(|d| d.settle_after_ms.is_some()) {
+            d.settle_after_ms = Some(SETTLE_HOLD.as_millis() as u64);
+            creating.push(p.name.clone());
+        }
+    }
     let config = EmulatorConfig {
         seed,
         rng_seed: 7,
@@ -74,6 +88,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<ExitCode> {
         ..EmulatorConfig::default()
     };
     let emu = emulator::start(config).await.map_err(|e| Error::Internal(format!("cannot start the emulator: {e}")))?;
+    let emu = std::sync::Arc::new(emu);
     let endpoint = emu.endpoint();
     std::fs::create_dir_all(&args.dir).map_err(|e| Error::io("create", &args.dir, e))?;
     let dir = args.dir.display().to_string();
@@ -99,7 +114,31 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<ExitCode> {
     ];
     let mut code = ExitCode::Ok;
     for (argv, capture, expected) in steps {
+        let settle = (argv[0] == "apply" && argv.iter().any(|a| a == "--yes") && !creating.is_empty()).then(|| {
+            let (emu, creating) = (emu.clone(), creating.clone());
+            let seen_before = emu.log().len();
+            tokio::spawn(async move {
+                // Bounded: at most 60 s of polling every 200 ms.
+                for _ in 0..300 {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    let log = emu.log();
+                    let describes = log
+                        .iter()
+                        .skip(seen_before)
+                        .filter(|e| e.op == "DescribeProject" && e.status == 200)
+                        .filter(|e| e.project.as_ref().is_some_and(|p| creating.contains(p)))
+                        .count();
+                    if describes >= DESCRIBES_BEFORE_SETTLE * creating.len() {
+                        break;
+                    }
+                }
+                emu.advance_clock(SETTLE_HOLD);
+            })
+        });
         let got = step(&exe, &endpoint, &argv, capture).await?;
+        if let Some(t) = settle {
+            t.abort();
+        }
         if got != expected {
             eprintln!("demo: `lfv-sunset {}` exited {got}, expected {expected}", argv.join(" "));
             code = ExitCode::Incomplete;
@@ -107,7 +146,9 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<ExitCode> {
         }
     }
     let stats = emu.stats();
-    emu.shutdown().await;
+    if let Ok(emu) = std::sync::Arc::try_unwrap(emu) {
+        emu.shutdown().await;
+    }
     println!(
         "\nemulator saw {} DeleteDataset calls ({} throttled), {} effective deletions, {} injected faults",
         stats.calls("DeleteDataset"),

@@ -306,6 +306,11 @@ async fn check_drift(
                 return Err(Step::Done(outcome(item, Outcome::SkippedDrift, msg)));
             }
             Some(d) if d.is_deleting() && resend => return Ok(()),
+            // A dry run reports instead of waiting: it must stay quick and read-only.
+            Some(d) if ctx.opts.mode == Mode::DryRun && (d.is_deleting() || d.is_busy()) => {
+                let msg = format!("currently {}; apply will wait for it to settle", d.status);
+                return Err(Step::Done(outcome(item, Outcome::WouldDelete, msg)));
+            }
             Some(d) if d.is_deleting() || d.is_busy() => d.status,
             Some(_) => return Ok(()),
         };

@@ -1,6 +1,11 @@
-//! The integration test binary: the emulator in-process, the SDK and the real binary against it.
+//! The integration test binary: the emulator in-process on 127.0.0.1:0, the real SDK and the real binary
+//! against it.
 
 mod apply;
 mod crash;
+mod demo;
+mod export;
 mod plan;
+mod plans_dir;
 mod support;
+mod verify;
