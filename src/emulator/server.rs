@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -35,6 +35,8 @@ use super::{EmulatorConfig, ops};
 
 /// Largest accepted request body: 1 MiB.
 pub(crate) const MAX_BODY: usize = 1 << 20;
+/// Most bytes of an oversized body read and discarded before answering 400: 64 MiB.
+pub(crate) const MAX_DRAIN: usize = 64 << 20;
 /// How long shutdown waits for in-flight connections before aborting them: 5 s.
 pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -262,7 +264,6 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         client_token: None,
         status: 0,
         error_code: None,
-        fault: None,
     };
     if op == Op::Unknown {
         let e = ApiError::UnknownOperation(format!(
@@ -323,7 +324,10 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         return Ok(finish_delayed(&shared, seq, at_ms, out, Err(e), &request_id, None).await);
     }
     let fault = shared.faults.draw(op.name());
-    out.fault = fault.map(Fault::kind);
+    if let Some(f) = fault {
+        // Counted at once: a client that gives up on a slow answer must still see the fault in the stats.
+        shared.metrics.fault(f.kind());
+    }
     match fault {
         Some(Fault::Internal) => {
             let e = ApiError::InternalServer(
@@ -344,21 +348,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     }
     let query = wire::parse_query(req.uri().query());
     let token = out.client_token.clone();
-    let too_big = req
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .is_some_and(|n| n > MAX_BODY as u64);
-    let body = if too_big {
-        Err(())
-    } else {
-        Limited::new(req.into_body(), MAX_BODY)
-            .collect()
-            .await
-            .map(|c| c.to_bytes())
-            .map_err(|_| ())
-    };
+    let body = read_body(req.into_body()).await;
     let result = match (query, body) {
         (Err(e), _) => Err(e),
         (_, Err(())) => Err(ApiError::Validation(format!(
@@ -381,7 +371,39 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         Some(Fault::Slow(ms) | Fault::Latency(ms)) => Some(Duration::from_millis(ms)),
         _ => None,
     };
-    Ok(finish_delayed(&shared, seq, at_ms, out, result, &request_id, delay).await)
+    if delay.is_none() && shared.settings.latency.is_zero() {
+        return Ok(finish(&shared, seq, at_ms, out, result, &request_id));
+    }
+    // A delayed answer runs on its own task so that its log entry and counters are recorded even when the
+    // client gives up and hyper drops this future.
+    let task = tokio::spawn(async move {
+        finish_delayed(&shared, seq, at_ms, out, result, &request_id, delay).await
+    });
+    task.await.map_err(|_| Reset)
+}
+
+/// Read a body of at most [`MAX_BODY`] bytes. A larger body is drained (up to [`MAX_DRAIN`]) so the client
+/// gets its 400 instead of a broken pipe, then refused.
+async fn read_body(mut body: Incoming) -> Result<Bytes, ()> {
+    let mut buf = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else { return Err(()) };
+        if let Ok(data) = frame.into_data() {
+            seen += data.len();
+            if seen > MAX_DRAIN {
+                return Err(());
+            }
+            if seen <= MAX_BODY {
+                buf.extend_from_slice(&data);
+            }
+        }
+    }
+    if seen > MAX_BODY {
+        Err(())
+    } else {
+        Ok(Bytes::from(buf))
+    }
 }
 
 async fn finish_delayed(
