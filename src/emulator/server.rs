@@ -19,7 +19,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -220,9 +220,7 @@ pub(crate) async fn accept_loop(
                 let shared = shared.clone();
                 async move { handle(shared, req).await }
             });
-            let conn = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .serve_connection(TokioIo::new(stream), svc);
+            let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
             tokio::pin!(conn);
             tokio::select! {
                 _ = conn.as_mut() => {}
@@ -241,6 +239,20 @@ pub(crate) async fn accept_loop(
     Ok(())
 }
 
+thread_local! {
+    static ID_RNG: std::cell::RefCell<rand::rngs::SmallRng> =
+        std::cell::RefCell::new(<rand::rngs::SmallRng as rand::SeedableRng>::from_os_rng());
+}
+
+/// A random (version 4) UUID for `x-amzn-RequestId`, from a per-thread generator seeded by the OS: one
+/// `getrandom` per thread instead of one per request.
+fn request_id() -> String {
+    let bytes: [u8; 16] = ID_RNG.with(|r| rand::Rng::random(&mut *r.borrow_mut()));
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
 /// Resolves once the shutdown flag is set (or its sender is gone).
 async fn stopped(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|s| *s).await;
@@ -252,7 +264,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     }
     let seq = shared.metrics.next_seq();
     let at_ms = wall_ms();
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = request_id();
     let route = wire::route(req.method(), req.uri().path());
     let op = route.op;
     let mut out = Outcome {
@@ -446,16 +458,19 @@ fn finish(
 }
 
 fn admin(shared: &Shared, req: &Request<Incoming>) -> Response<Body> {
+    let id = request_id();
     let path = req.uri().path();
     let method = req.method().as_str();
     match (method, path) {
         ("GET", "/_emulator/stats") => wire::admin_json(
             200,
             serde_json::to_vec(&shared.metrics.snapshot()).unwrap_or_default(),
+            &id,
         ),
         ("GET", "/_emulator/log") => wire::admin_json(
             200,
             serde_json::to_vec(&shared.metrics.log()).unwrap_or_default(),
+            &id,
         ),
         ("POST", "/_emulator/clock") => {
             let q = wire::parse_query(req.uri().query()).unwrap_or_default();
@@ -463,14 +478,19 @@ fn admin(shared: &Shared, req: &Request<Incoming>) -> Response<Body> {
                 Some(n) => {
                     shared.advance_clock(Duration::from_secs(n));
                     let body = serde_json::json!({ "now_ms": shared.clock.now_ms(), "offset_ms": shared.clock.offset_ms() });
-                    wire::admin_json(200, body.to_string().into_bytes())
+                    wire::admin_json(200, body.to_string().into_bytes(), &id)
                 }
                 None => wire::admin_json(
                     400,
                     br#"{"Message":"advance_secs must be a non-negative integer"}"#.to_vec(),
+                    &id,
                 ),
             }
         }
-        _ => wire::admin_json(404, br#"{"Message":"unknown emulator endpoint"}"#.to_vec()),
+        _ => wire::admin_json(
+            404,
+            br#"{"Message":"unknown emulator endpoint"}"#.to_vec(),
+            &id,
+        ),
     }
 }
