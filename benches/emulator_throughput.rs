@@ -3,7 +3,9 @@
 //!
 //! 32 concurrent callers (env `LFV_BENCH_CONCURRENCY`) run for at most 5 s (`LFV_BENCH_SECS`) or 50,000
 //! requests in total (`LFV_BENCH_REQUESTS`), whichever comes first; the run prints requests per second and the
-//! error count. Run with `cargo bench --bench emulator_throughput` (release profile). Goal: at least 5,000
+//! error count. The client and the emulator share the machine's cores, and the SDK's per-request work (SigV4,
+//! the orchestrator) costs far more CPU than the emulator's; `LFV_BENCH_STALLED_STREAM=off` turns off the SDK's
+//! stalled-stream protection (a timer per request) to give more of the CPU to the emulator. Run with `cargo bench --bench emulator_throughput` (release profile). Goal: at least 5,000
 //! requests/s on 2 cores.
 
 use std::sync::Arc;
@@ -13,7 +15,9 @@ use std::time::{Duration, Instant};
 use aws_sdk_lookoutvision::Client;
 use aws_sdk_lookoutvision::config::retry::RetryConfig;
 use aws_sdk_lookoutvision::config::timeout::TimeoutConfig;
-use aws_sdk_lookoutvision::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_lookoutvision::config::{
+    BehaviorVersion, Credentials, Region, StalledStreamProtectionConfig,
+};
 use lfv_sunset::emulator::seed::{GenSpec, Mix};
 use lfv_sunset::emulator::{EmulatorConfig, Seed};
 
@@ -39,7 +43,11 @@ fn main() {
         let emu = lfv_sunset::emulator::start(EmulatorConfig { seed, rate: None, ..EmulatorConfig::default() })
             .await
             .expect("emulator starts");
-        let conf = aws_sdk_lookoutvision::Config::builder()
+        let mut conf = aws_sdk_lookoutvision::Config::builder();
+        if std::env::var("LFV_BENCH_STALLED_STREAM").is_ok_and(|v| v == "off") {
+            conf = conf.stalled_stream_protection(StalledStreamProtectionConfig::disabled());
+        }
+        let conf = conf
             .behavior_version(BehaviorVersion::latest())
             .endpoint_url(emu.endpoint())
             .region(Region::new("us-east-1"))
