@@ -32,7 +32,6 @@ pub(crate) struct Outcome {
     /// 0 for a dropped connection.
     pub(crate) status: u16,
     pub(crate) error_code: Option<&'static str>,
-    pub(crate) fault: Option<&'static str>,
 }
 
 impl Metrics {
@@ -75,9 +74,6 @@ impl Metrics {
             if o.error_code == Some("ThrottlingException") {
                 *s.throttled.entry(o.op.to_string()).or_insert(0) += 1;
             }
-            if let Some(f) = o.fault {
-                *s.faults.entry(f.to_string()).or_insert(0) += 1;
-            }
         }
         let entry = LogEntry {
             seq,
@@ -96,6 +92,11 @@ impl Metrics {
             log.pop_front();
         }
         log.push_back(entry);
+    }
+
+    /// Count an injected fault.
+    pub(crate) fn fault(&self, kind: &str) {
+        *self.stats().faults.entry(kind.to_string()).or_insert(0) += 1;
     }
 
     /// Count a replay.

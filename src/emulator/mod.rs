@@ -16,6 +16,17 @@
 //! - `GET /_emulator/stats`: [`Stats`] as JSON;
 //! - `GET /_emulator/log`: the request log ([`LogEntry`] list, oldest first, at most 200,000 kept);
 //! - `POST /_emulator/clock?advance_secs=N`: advance the emulator clock (idempotency expiry, lifecycles).
+//!
+//! Layout: `server.rs` (accept loop, request pipeline, `/_emulator/`), `wire.rs` (errors, responses, routing,
+//! percent-decoding, SigV4 scope, validators), `ops.rs` (mutations), `queries.rs` (reads), `paging.rs` (tokens),
+//! `state.rs` (resources, clock, lifecycle timers), `idempotency.rs`, `quota.rs`, `faults.rs`, `metrics.rs`
+//! (stats and log), `persist.rs` (state file), `seed.rs` (seed format) and `seed_gen.rs` (generator).
+//!
+//! CHOICES where AWS documented nothing (the README lists them): same client token with other parameters
+//! within 8 h is a 409; conflicts as in API_NOTES.md, plus DeleteModel on a DELETING model is a 409;
+//! CreateProject beyond [`EmulatorConfig::max_projects`] live projects per account and region (default 1,000)
+//! is ServiceQuotaExceededException (QuotaCode `L-LFV-PROJECTS`); ResourceId is the project name, `project/type`
+//! for a dataset and `project/version` for a model; a CreateDataset with a source gets 20 generated entries.
 
 mod faults;
 mod idempotency;

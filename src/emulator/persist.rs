@@ -1,7 +1,7 @@
 //! The state file: format, loading, and atomic writes.
 //!
 //! The file is JSON `{"format_version": 1, "clock_offset_ms", "world", "stats"}`: resources, idempotency records,
-//! the clock advance and the counters. It is written synchronously after every mutation and clock advance,
+//! the clock advance and the counters. It is written once at start (so it exists from then on), and synchronously after every mutation and clock advance,
 //! before the response is sent: a temporary file in the same directory is written, fsynced and renamed over the
 //! state file, then the directory is fsynced. Snapshots carry a generation number so a slower writer never
 //! replaces a newer snapshot with an older one. Request counters of read-only calls made after the last

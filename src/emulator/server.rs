@@ -14,12 +14,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -35,6 +35,8 @@ use super::{EmulatorConfig, ops};
 
 /// Largest accepted request body: 1 MiB.
 pub(crate) const MAX_BODY: usize = 1 << 20;
+/// Most bytes of an oversized body read and discarded before answering 400: 64 MiB.
+pub(crate) const MAX_DRAIN: usize = 64 << 20;
 /// How long shutdown waits for in-flight connections before aborting them: 5 s.
 pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -218,9 +220,7 @@ pub(crate) async fn accept_loop(
                 let shared = shared.clone();
                 async move { handle(shared, req).await }
             });
-            let conn = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .serve_connection(TokioIo::new(stream), svc);
+            let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
             tokio::pin!(conn);
             tokio::select! {
                 _ = conn.as_mut() => {}
@@ -239,6 +239,20 @@ pub(crate) async fn accept_loop(
     Ok(())
 }
 
+thread_local! {
+    static ID_RNG: std::cell::RefCell<rand::rngs::SmallRng> =
+        std::cell::RefCell::new(<rand::rngs::SmallRng as rand::SeedableRng>::from_os_rng());
+}
+
+/// A random (version 4) UUID for `x-amzn-RequestId`, from a per-thread generator seeded by the OS: one
+/// `getrandom` per thread instead of one per request.
+fn request_id() -> String {
+    let bytes: [u8; 16] = ID_RNG.with(|r| rand::Rng::random(&mut *r.borrow_mut()));
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
 /// Resolves once the shutdown flag is set (or its sender is gone).
 async fn stopped(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|s| *s).await;
@@ -250,7 +264,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     }
     let seq = shared.metrics.next_seq();
     let at_ms = wall_ms();
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = request_id();
     let route = wire::route(req.method(), req.uri().path());
     let op = route.op;
     let mut out = Outcome {
@@ -262,7 +276,6 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         client_token: None,
         status: 0,
         error_code: None,
-        fault: None,
     };
     if op == Op::Unknown {
         let e = ApiError::UnknownOperation(format!(
@@ -323,7 +336,10 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         return Ok(finish_delayed(&shared, seq, at_ms, out, Err(e), &request_id, None).await);
     }
     let fault = shared.faults.draw(op.name());
-    out.fault = fault.map(Fault::kind);
+    if let Some(f) = fault {
+        // Counted at once: a client that gives up on a slow answer must still see the fault in the stats.
+        shared.metrics.fault(f.kind());
+    }
     match fault {
         Some(Fault::Internal) => {
             let e = ApiError::InternalServer(
@@ -344,21 +360,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     }
     let query = wire::parse_query(req.uri().query());
     let token = out.client_token.clone();
-    let too_big = req
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .is_some_and(|n| n > MAX_BODY as u64);
-    let body = if too_big {
-        Err(())
-    } else {
-        Limited::new(req.into_body(), MAX_BODY)
-            .collect()
-            .await
-            .map(|c| c.to_bytes())
-            .map_err(|_| ())
-    };
+    let body = read_body(req.into_body()).await;
     let result = match (query, body) {
         (Err(e), _) => Err(e),
         (_, Err(())) => Err(ApiError::Validation(format!(
@@ -381,7 +383,39 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         Some(Fault::Slow(ms) | Fault::Latency(ms)) => Some(Duration::from_millis(ms)),
         _ => None,
     };
-    Ok(finish_delayed(&shared, seq, at_ms, out, result, &request_id, delay).await)
+    if delay.is_none() && shared.settings.latency.is_zero() {
+        return Ok(finish(&shared, seq, at_ms, out, result, &request_id));
+    }
+    // A delayed answer runs on its own task so that its log entry and counters are recorded even when the
+    // client gives up and hyper drops this future.
+    let task = tokio::spawn(async move {
+        finish_delayed(&shared, seq, at_ms, out, result, &request_id, delay).await
+    });
+    task.await.map_err(|_| Reset)
+}
+
+/// Read a body of at most [`MAX_BODY`] bytes. A larger body is drained (up to [`MAX_DRAIN`]) so the client
+/// gets its 400 instead of a broken pipe, then refused.
+async fn read_body(mut body: Incoming) -> Result<Bytes, ()> {
+    let mut buf = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else { return Err(()) };
+        if let Ok(data) = frame.into_data() {
+            seen += data.len();
+            if seen > MAX_DRAIN {
+                return Err(());
+            }
+            if seen <= MAX_BODY {
+                buf.extend_from_slice(&data);
+            }
+        }
+    }
+    if seen > MAX_BODY {
+        Err(())
+    } else {
+        Ok(Bytes::from(buf))
+    }
 }
 
 async fn finish_delayed(
@@ -424,16 +458,19 @@ fn finish(
 }
 
 fn admin(shared: &Shared, req: &Request<Incoming>) -> Response<Body> {
+    let id = request_id();
     let path = req.uri().path();
     let method = req.method().as_str();
     match (method, path) {
         ("GET", "/_emulator/stats") => wire::admin_json(
             200,
             serde_json::to_vec(&shared.metrics.snapshot()).unwrap_or_default(),
+            &id,
         ),
         ("GET", "/_emulator/log") => wire::admin_json(
             200,
             serde_json::to_vec(&shared.metrics.log()).unwrap_or_default(),
+            &id,
         ),
         ("POST", "/_emulator/clock") => {
             let q = wire::parse_query(req.uri().query()).unwrap_or_default();
@@ -441,14 +478,19 @@ fn admin(shared: &Shared, req: &Request<Incoming>) -> Response<Body> {
                 Some(n) => {
                     shared.advance_clock(Duration::from_secs(n));
                     let body = serde_json::json!({ "now_ms": shared.clock.now_ms(), "offset_ms": shared.clock.offset_ms() });
-                    wire::admin_json(200, body.to_string().into_bytes())
+                    wire::admin_json(200, body.to_string().into_bytes(), &id)
                 }
                 None => wire::admin_json(
                     400,
                     br#"{"Message":"advance_secs must be a non-negative integer"}"#.to_vec(),
+                    &id,
                 ),
             }
         }
-        _ => wire::admin_json(404, br#"{"Message":"unknown emulator endpoint"}"#.to_vec()),
+        _ => wire::admin_json(
+            404,
+            br#"{"Message":"unknown emulator endpoint"}"#.to_vec(),
+            &id,
+        ),
     }
 }

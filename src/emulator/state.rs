@@ -268,6 +268,12 @@ impl World {
                         if let Some(s) = &settle {
                             next = next.min(s.at_ms);
                         }
+                        // `SeedDataset::default()` leaves the status empty; treat it like the serde default.
+                        let status = if sd.status.is_empty() {
+                            "CREATE_COMPLETE".to_string()
+                        } else {
+                            sd.status.clone()
+                        };
                         datasets.insert(
                             sd.dataset_type.clone(),
                             Dataset {
@@ -277,8 +283,8 @@ impl World {
                                 status_message: sd
                                     .status_message
                                     .clone()
-                                    .unwrap_or_else(|| dataset_message(&sd.status).to_string()),
-                                status: sd.status.clone(),
+                                    .unwrap_or_else(|| dataset_message(&status).to_string()),
+                                status: status.clone(),
                                 settle,
                                 gone_at_ms: None,
                                 entries: sd.entries.clone(),

@@ -267,9 +267,8 @@ pub(crate) fn unavailable_response(request_id: &str) -> Response<Body> {
 }
 
 /// A plain JSON response for `/_emulator/` endpoints.
-pub(crate) fn admin_json(status: u16, body: Vec<u8>) -> Response<Body> {
-    Response::builder()
-        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
+pub(crate) fn admin_json(status: u16, body: Vec<u8>, request_id: &str) -> Response<Body> {
+    base(status, request_id)
         .header(CONTENT_TYPE, "application/json")
         .body(Full::new(Bytes::from(body)))
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))

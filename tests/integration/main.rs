@@ -4,6 +4,7 @@
 mod apply;
 mod crash;
 mod demo;
+mod emulator;
 mod export;
 mod plan;
 mod plans_dir;
