@@ -15,27 +15,19 @@ use std::time::{Duration, Instant};
 use aws_sdk_lookoutvision::Client;
 use aws_sdk_lookoutvision::config::retry::RetryConfig;
 use aws_sdk_lookoutvision::config::timeout::TimeoutConfig;
-use aws_sdk_lookoutvision::config::{
-    BehaviorVersion, Credentials, Region, StalledStreamProtectionConfig,
-};
+use aws_sdk_lookoutvision::config::{BehaviorVersion, Credentials, Region, StalledStreamProtectionConfig};
 use lfv_sunset::emulator::seed::{GenSpec, Mix};
 use lfv_sunset::emulator::{EmulatorConfig, Seed};
 
 fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 fn main() {
     let concurrency = env_num("LFV_BENCH_CONCURRENCY", 32);
     let secs = env_num("LFV_BENCH_SECS", 5);
     let max_requests = env_num("LFV_BENCH_REQUESTS", 50_000);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     rt.block_on(async move {
         let seed = Seed::generate(&GenSpec { projects: 100, mix: Mix::TrainTest, ..GenSpec::default() });
         let names: Arc<Vec<String>> =

@@ -288,6 +288,9 @@ pub struct EmulatorArgs {
     /// Quota per (account, region, operation) in requests/s, or `unlimited` (default 5).
     #[arg(long, env = "LFV_EMULATOR_RATE", value_name = "TPS|unlimited", default_value = "5")]
     pub rate: String,
+    /// Token-bucket capacity per (account, region, operation) (default 0: one second of --rate).
+    #[arg(long, env = "LFV_EMULATOR_BURST", value_name = "N", default_value_t = 0)]
+    pub burst: u32,
     /// Faults to inject, e.g. `internal=0.05,unavailable=0.01,reset=0.01,slow=0.01,latency=0.1` (default none).
     #[arg(long, env = "LFV_EMULATOR_FAULTS", value_name = "SPEC", default_value = "")]
     pub faults: String,

@@ -274,6 +274,15 @@ pub fn arn_account_region(arn: &str) -> Option<(String, String)> {
     Some((account.to_string(), region.to_string()))
 }
 
+/// The region the standard chain resolves (AWS_REGION, profile), for commands given no `--region`.
+pub async fn default_region(profile: Option<&str>) -> Option<String> {
+    let mut chain = aws_config::default_provider::region::DefaultRegionChain::builder();
+    if let Some(p) = profile {
+        chain = chain.profile_name(p);
+    }
+    chain.build().region().await.map(|r| r.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,13 +296,4 @@ mod tests {
         assert_eq!(arn_account_region("arn:aws:s3:::bucket"), None);
         assert_eq!(arn_account_region("nonsense"), None);
     }
-}
-
-/// The region the standard chain resolves (AWS_REGION, profile), for commands given no `--region`.
-pub async fn default_region(profile: Option<&str>) -> Option<String> {
-    let mut chain = aws_config::default_provider::region::DefaultRegionChain::builder();
-    if let Some(p) = profile {
-        chain = chain.profile_name(p);
-    }
-    chain.build().region().await.map(|r| r.to_string())
 }

@@ -3,7 +3,7 @@
 //! Starts the emulator in-process on a free loopback port with a generated account (two regions, the
 //! realistic mix: single-dataset and train+test projects, an empty project, a dataset still being created,
 //! hosted models), a quota of 10 requests/s per operation and light faults (3% InternalServerException;
-//! the tool's `--rate 12` above the quota draws some 429s that the limiter adapts to). Then it runs the real
+//! the tool's `--rate 15` above the quota draws some 429s that the limiter adapts to). Then it runs the real
 //! binary for each step, printing each command as a user would type it.
 
 use std::path::Path;
@@ -19,7 +19,7 @@ pub const DEMO_REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 /// Emulator quota during the demo (requests/s per operation).
 pub const DEMO_QUOTA: f64 = 10.0;
 /// The tool's `--rate` during the demo: a little above the quota, so some 429s happen and are absorbed.
-pub const DEMO_RATE: &str = "12";
+pub const DEMO_RATE: &str = "15";
 /// Emulator time for which in-progress datasets stay in progress.
 const SETTLE_HOLD: Duration = Duration::from_secs(3600);
 /// The emulator clock jumps past [`SETTLE_HOLD`] once the apply step has described a still-creating
@@ -44,7 +44,9 @@ async fn step(exe: &Path, endpoint: &str, args: &[String], capture: Option<&Path
         .env_remove("AWS_SESSION_TOKEN")
         .stdin(Stdio::null());
     let status = if let Some(path) = capture {
-        let output = cmd.stderr(Stdio::inherit()).output().await.map_err(|e| Error::io("run", exe, e))?;
+        let child =
+            cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().map_err(|e| Error::io("run", exe, e))?;
+        let output = child.wait_with_output().await.map_err(|e| Error::io("run", exe, e))?;
         std::fs::write(path, &output.stdout).map_err(|e| Error::io("write", path, e))?;
         print!("{}", String::from_utf8_lossy(&output.stdout));
         output.status

@@ -31,6 +31,7 @@ pub(crate) async fn emulator(args: EmulatorArgs) -> Result<ExitCode> {
         seed,
         rng_seed: args.rng_seed,
         rate: parse_rate(&args.rate)?,
+        burst: args.burst,
         faults,
         latency: Duration::from_millis(args.latency_ms),
         delete_delay: Duration::from_millis(args.delete_delay_ms),

@@ -70,15 +70,8 @@ async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report
             let (_tx, cancel) = watch::channel(false);
             let limiter = limiters.get(&target.to_string(), &client.endpoint().region, "DescribeProject");
             let mut stats = AttemptStats::default();
-            let r = with_retry(
-                &limiter,
-                &policy,
-                &cancel,
-                &mut stats,
-                |_| {},
-                || client.describe_project(&project),
-            )
-            .await;
+            let r =
+                with_retry(&limiter, &policy, &cancel, &mut stats, |_| {}, || client.describe_project(&project)).await;
             ((target, project), r)
         });
     }

@@ -43,28 +43,18 @@ impl Fault {
 /// Parse `internal=0.05,unavailable=0.01,reset=0.01,slow=0.01,latency=0.1,slow_ms=5000,latency_ms=50,
 /// ops=DeleteDataset+ListProjects`. Unset delays take their defaults (30,000 and 200 ms).
 pub(crate) fn parse(s: &str) -> Result<FaultSpec, String> {
-    let mut f = FaultSpec {
-        slow_ms: DEFAULT_SLOW_MS,
-        latency_ms: DEFAULT_LATENCY_MS,
-        ..FaultSpec::default()
-    };
+    let mut f = FaultSpec { slow_ms: DEFAULT_SLOW_MS, latency_ms: DEFAULT_LATENCY_MS, ..FaultSpec::default() };
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (k, v) = part
-            .split_once('=')
-            .ok_or_else(|| format!("invalid fault `{part}`: expected kind=value"))?;
+        let (k, v) = part.split_once('=').ok_or_else(|| format!("invalid fault `{part}`: expected kind=value"))?;
         let (k, v) = (k.trim(), v.trim());
         let prob = || -> Result<f64, String> {
             match v.parse::<f64>() {
                 Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
-                _ => Err(format!(
-                    "invalid value `{v}` for fault `{k}`: expected a probability from 0 to 1"
-                )),
+                _ => Err(format!("invalid value `{v}` for fault `{k}`: expected a probability from 0 to 1")),
             }
         };
         let ms = || -> Result<u64, String> {
-            v.parse::<u64>().map_err(|_| {
-                format!("invalid value `{v}` for `{k}`: expected milliseconds (an integer)")
-            })
+            v.parse::<u64>().map_err(|_| format!("invalid value `{v}` for `{k}`: expected milliseconds (an integer)"))
         };
         match k {
             "internal" => f.internal = prob()?,
@@ -75,16 +65,9 @@ pub(crate) fn parse(s: &str) -> Result<FaultSpec, String> {
             "slow_ms" => f.slow_ms = ms()?,
             "latency_ms" => f.latency_ms = ms()?,
             "ops" => {
-                f.ops = v
-                    .split('+')
-                    .map(str::trim)
-                    .filter(|o| !o.is_empty())
-                    .map(String::from)
-                    .collect();
+                f.ops = v.split('+').map(str::trim).filter(|o| !o.is_empty()).map(String::from).collect();
                 if f.ops.is_empty() {
-                    return Err(format!(
-                        "invalid value `{v}` for `ops`: expected operation names joined by `+`"
-                    ));
+                    return Err(format!("invalid value `{v}` for `ops`: expected operation names joined by `+`"));
                 }
             }
             _ => {
@@ -107,9 +90,7 @@ pub(crate) struct Faults {
 impl Faults {
     /// Faults from `spec`, drawn from a generator seeded with `seed`.
     pub(crate) fn new(spec: FaultSpec, seed: u64) -> Faults {
-        Faults {
-            inner: Mutex::new((spec, StdRng::seed_from_u64(seed))),
-        }
+        Faults { inner: Mutex::new((spec, StdRng::seed_from_u64(seed))) }
     }
 
     /// Replace the spec; the generator carries on.
@@ -125,16 +106,8 @@ impl Faults {
         if !spec.ops.is_empty() && !spec.ops.iter().any(|o| o == op) {
             return None;
         }
-        let slow_ms = if spec.slow_ms == 0 && spec.slow > 0.0 {
-            DEFAULT_SLOW_MS
-        } else {
-            spec.slow_ms
-        };
-        let latency_ms = if spec.latency_ms == 0 && spec.latency > 0.0 {
-            DEFAULT_LATENCY_MS
-        } else {
-            spec.latency_ms
-        };
+        let slow_ms = if spec.slow_ms == 0 && spec.slow > 0.0 { DEFAULT_SLOW_MS } else { spec.slow_ms };
+        let latency_ms = if spec.latency_ms == 0 && spec.latency > 0.0 { DEFAULT_LATENCY_MS } else { spec.latency_ms };
         let table = [
             (spec.internal, Fault::Internal),
             (spec.unavailable, Fault::Unavailable),

@@ -61,10 +61,7 @@ impl Idempotency {
         match self.records.get(key) {
             Some(r) if now.saturating_sub(r.at_ms) < TOKEN_TTL_MS => {
                 if r.fingerprint == fingerprint {
-                    Check::Replay(Reply {
-                        status: r.status,
-                        body: r.body.clone().map(Bytes::from),
-                    })
+                    Check::Replay(Reply { status: r.status, body: r.body.clone().map(Bytes::from) })
                 } else {
                     Check::Mismatch
                 }
@@ -76,23 +73,11 @@ impl Idempotency {
     /// Remember a successful first call; sweeps expired records now and then.
     pub(crate) fn record(&mut self, key: String, fingerprint: String, reply: &Reply, now: u64) {
         if now.saturating_sub(self.last_prune_ms) >= PRUNE_EVERY_MS {
-            self.records
-                .retain(|_, r| now.saturating_sub(r.at_ms) < TOKEN_TTL_MS);
+            self.records.retain(|_, r| now.saturating_sub(r.at_ms) < TOKEN_TTL_MS);
             self.last_prune_ms = now;
         }
-        let body = reply
-            .body
-            .as_ref()
-            .map(|b| String::from_utf8_lossy(b).into_owned());
-        self.records.insert(
-            key,
-            Record {
-                fingerprint,
-                status: reply.status,
-                body,
-                at_ms: now,
-            },
-        );
+        let body = reply.body.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
+        self.records.insert(key, Record { fingerprint, status: reply.status, body, at_ms: now });
     }
 
     /// Number of records held (expired ones included until swept).
@@ -111,22 +96,8 @@ mod tests {
         let mut i = Idempotency::default();
         let k = Idempotency::key("a", "r", "DeleteDataset", "t");
         assert_eq!(i.check(&k, "p", 0), Check::New);
-        i.record(
-            k.clone(),
-            "p".into(),
-            &Reply {
-                status: 202,
-                body: None,
-            },
-            1000,
-        );
-        assert_eq!(
-            i.check(&k, "p", 2000),
-            Check::Replay(Reply {
-                status: 202,
-                body: None
-            })
-        );
+        i.record(k.clone(), "p".into(), &Reply { status: 202, body: None }, 1000);
+        assert_eq!(i.check(&k, "p", 2000), Check::Replay(Reply { status: 202, body: None }));
         assert_eq!(i.check(&k, "q", 2000), Check::Mismatch);
         assert_eq!(i.check(&k, "p", 1000 + TOKEN_TTL_MS), Check::New);
         assert_eq!(i.len(), 1);

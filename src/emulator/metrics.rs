@@ -37,10 +37,7 @@ pub(crate) struct Outcome {
 impl Metrics {
     /// A metrics set starting from saved counters.
     pub(crate) fn with_stats(stats: Stats) -> Metrics {
-        Metrics {
-            stats: Mutex::new(stats),
-            ..Metrics::default()
-        }
+        Metrics { stats: Mutex::new(stats), ..Metrics::default() }
     }
 
     /// Lock the counters.
@@ -57,18 +54,11 @@ impl Metrics {
     pub(crate) fn finish(&self, seq: u64, at_ms: u64, o: Outcome) {
         {
             let mut s = self.stats();
-            let status = if o.status == 0 {
-                "reset".to_string()
-            } else {
-                o.status.to_string()
-            };
+            let status = if o.status == 0 { "reset".to_string() } else { o.status.to_string() };
             match s.requests.get_mut(o.op) {
                 Some(m) => *m.entry(status).or_insert(0) += 1,
                 None => {
-                    s.requests
-                        .entry(o.op.to_string())
-                        .or_default()
-                        .insert(status, 1);
+                    s.requests.entry(o.op.to_string()).or_default().insert(status, 1);
                 }
             }
             if o.error_code == Some("ThrottlingException") {
@@ -111,13 +101,7 @@ impl Metrics {
 
     /// The log, sorted by arrival (`seq`).
     pub(crate) fn log(&self) -> Vec<LogEntry> {
-        let mut v: Vec<LogEntry> = self
-            .log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .cloned()
-            .collect();
+        let mut v: Vec<LogEntry> = self.log.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned().collect();
         v.sort_by_key(|e| e.seq);
         v
     }
@@ -125,8 +109,5 @@ impl Metrics {
 
 /// Wall clock, ms since the Unix epoch.
 pub(crate) fn wall_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }

@@ -17,9 +17,7 @@ use super::idempotency::{Check, Idempotency};
 use super::queries;
 use super::seed_gen::{EntryKey, gen_stats};
 use super::server::{ApiRequest, Shared};
-use super::state::{
-    Dataset, RegionState, Settle, dataset_message, model_arn, model_message, project_arn,
-};
+use super::state::{Dataset, RegionState, Settle, dataset_message, model_arn, model_message, project_arn};
 use super::wire::{self, ApiError, Op, Reply, ResourceType, epoch_secs};
 use super::{Mutations, Stats};
 
@@ -73,10 +71,7 @@ fn mutate(
     }
     let mut w = s.lock_world();
     let now = s.clock.now_ms();
-    let key = r
-        .token
-        .as_ref()
-        .map(|t| Idempotency::key(&r.account, &r.region, r.op.name(), t));
+    let key = r.token.as_ref().map(|t| Idempotency::key(&r.account, &r.region, r.op.name(), t));
     if let Some(k) = &key {
         match w.idempotency.check(k, &fingerprint, now) {
             Check::New => {}
@@ -101,13 +96,7 @@ fn mutate(
     let reply = {
         let region = w.region_mut(&r.account, &r.region, now);
         let mut stats = s.metrics.stats();
-        f(Mut {
-            region,
-            now,
-            stats: &mut stats,
-            account: &r.account,
-            region_name: &r.region,
-        })?
+        f(Mut { region, now, stats: &mut stats, account: &r.account, region_name: &r.region })?
     };
     if let Some(k) = key {
         w.idempotency.record(k, fingerprint, &reply, now);
@@ -123,15 +112,8 @@ fn mutations(stats: &mut Stats) -> &mut Mutations {
 }
 
 /// A live project of the region, or 404 PROJECT.
-fn live<'a>(
-    region: &'a mut RegionState,
-    name: &str,
-) -> Result<&'a mut super::state::Project, ApiError> {
-    region
-        .projects
-        .get_mut(name)
-        .filter(|p| p.live())
-        .ok_or_else(|| ApiError::not_found(ResourceType::Project, name))
+fn live<'a>(region: &'a mut RegionState, name: &str) -> Result<&'a mut super::state::Project, ApiError> {
+    region.projects.get_mut(name).filter(|p| p.live()).ok_or_else(|| ApiError::not_found(ResourceType::Project, name))
 }
 
 fn create_project(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
@@ -140,9 +122,7 @@ fn create_project(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
         Some(Value::String(n)) => n.clone(),
         Some(_) => return Err(ApiError::Validation("ProjectName must be a string.".into())),
         None => {
-            return Err(ApiError::Validation(
-                "1 validation error detected: ProjectName is required.".into(),
-            ));
+            return Err(ApiError::Validation("1 validation error detected: ProjectName is required.".into()));
         }
     };
     wire::check_project_name(&name)?;
@@ -157,10 +137,7 @@ fn create_project(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
         }
         if m.region.projects.values().filter(|p| p.live()).count() >= max {
             return Err(ApiError::QuotaExceeded(
-                format!(
-                    "You have reached the limit of {max} projects in {} for account {}.",
-                    m.region_name, m.account
-                ),
+                format!("You have reached the limit of {max} projects in {} for account {}.", m.region_name, m.account),
                 wire::PROJECTS_QUOTA_CODE,
                 name.clone(),
             ));
@@ -207,10 +184,7 @@ fn delete_project(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
         }
         m.region.projects.remove(&name);
         mutations(m.stats).projects_deleted += 1;
-        Ok(Reply::json(
-            200,
-            &json!({ "ProjectArn": project_arn(m.account, m.region_name, &name) }),
-        ))
+        Ok(Reply::json(200, &json!({ "ProjectArn": project_arn(m.account, m.region_name, &name) })))
     })
 }
 
@@ -220,15 +194,11 @@ fn source_bucket(src: &Value) -> Result<String, ApiError> {
         .get("GroundTruthManifest")
         .and_then(|g| g.get("S3Object"))
         .and_then(Value::as_object)
-        .ok_or_else(|| {
-            ApiError::Validation("DatasetSource must contain GroundTruthManifest.S3Object.".into())
-        })?;
+        .ok_or_else(|| ApiError::Validation("DatasetSource must contain GroundTruthManifest.S3Object.".into()))?;
     let bucket = obj.get("Bucket").and_then(Value::as_str).unwrap_or("");
     let key = obj.get("Key").and_then(Value::as_str).unwrap_or("");
     let bucket_ok = (3..=63).contains(&bucket.len())
-        && bucket
-            .bytes()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-');
+        && bucket.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-');
     if !bucket_ok || key.is_empty() {
         return Err(ApiError::Validation(
             "DatasetSource.GroundTruthManifest.S3Object needs a valid Bucket (3-63 of [a-z0-9.-]) and a Key.".into(),
@@ -244,18 +214,13 @@ fn create_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     let dtype = match body.get("DatasetType") {
         Some(Value::String(t)) => t.clone(),
         _ => {
-            return Err(ApiError::Validation(
-                "1 validation error detected: DatasetType is required.".into(),
-            ));
+            return Err(ApiError::Validation("1 validation error detected: DatasetType is required.".into()));
         }
     };
     wire::check_dataset_type(&dtype)?;
     let source = body.get("DatasetSource").filter(|v| !v.is_null());
     let bucket = source.map(source_bucket).transpose()?;
-    let fingerprint = format!(
-        "{name}/{dtype}/{}",
-        source.map(Value::to_string).unwrap_or_default()
-    );
+    let fingerprint = format!("{name}/{dtype}/{}", source.map(Value::to_string).unwrap_or_default());
     let delay = s.settings.create_delay.as_millis() as u64;
     let id = format!("{name}/{dtype}");
     mutate(s, r, (ResourceType::Dataset, &id), fingerprint, |m| {
@@ -271,20 +236,12 @@ fn create_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
         let (status, settle, n, bucket) = match bucket {
             Some(b) if delay > 0 => (
                 "CREATE_IN_PROGRESS",
-                Some(Settle {
-                    at_ms: m.now + delay,
-                    to: "CREATE_COMPLETE".into(),
-                }),
+                Some(Settle { at_ms: m.now + delay, to: "CREATE_COMPLETE".into() }),
                 SOURCE_ENTRIES,
                 b,
             ),
             Some(b) => ("CREATE_COMPLETE", None, SOURCE_ENTRIES, b),
-            None => (
-                "CREATE_COMPLETE",
-                None,
-                0,
-                super::seed_gen::default_bucket(m.account, m.region_name),
-            ),
+            None => ("CREATE_COMPLETE", None, 0, super::seed_gen::default_bucket(m.account, m.region_name)),
         };
         let key = EntryKey {
             account: m.account,
@@ -341,20 +298,14 @@ fn delete_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
         };
         if d.status.ends_with("_IN_PROGRESS") {
             return Err(ApiError::Conflict(
-                format!(
-                    "The dataset {id} is {}; try again when it has finished.",
-                    d.status
-                ),
+                format!("The dataset {id} is {}; try again when it has finished.", d.status),
                 id.clone(),
                 ResourceType::Dataset,
             ));
         }
         if let Some(mv) = p.models.values().find(|mv| mv.status == "TRAINING") {
             return Err(ApiError::Conflict(
-                format!(
-                    "Model {} of project {name} is TRAINING; its datasets cannot be deleted.",
-                    mv.version
-                ),
+                format!("Model {} of project {name} is TRAINING; its datasets cannot be deleted.", mv.version),
                 id.clone(),
                 ResourceType::Dataset,
             ));
@@ -362,10 +313,7 @@ fn delete_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
         if delay == 0 {
             p.datasets.remove(&dtype);
         } else {
-            let d = p
-                .datasets
-                .get_mut(&dtype)
-                .ok_or_else(|| ApiError::not_found(ResourceType::Dataset, &id))?;
+            let d = p.datasets.get_mut(&dtype).ok_or_else(|| ApiError::not_found(ResourceType::Dataset, &id))?;
             d.status = "DELETE_IN_PROGRESS".into();
             d.status_message = dataset_message("DELETE_IN_PROGRESS").into();
             d.updated = m.now as f64 / 1000.0;
@@ -375,10 +323,7 @@ fn delete_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
         mutations(m.stats).datasets_deleted += 1;
         let key = format!("{}/{}/{id}", m.account, m.region_name);
         *m.stats.deleted_datasets.entry(key).or_insert(0) += 1;
-        Ok(Reply {
-            status: 202,
-            body: None,
-        })
+        Ok(Reply { status: 202, body: None })
     })
 }
 
@@ -400,18 +345,11 @@ fn stop_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     let id = format!("{name}/{version}");
     mutate(s, r, (ResourceType::Model, &id), id.clone(), |m| {
         let p = live(m.region, &name)?;
-        let v = resolve_version(p, &version)
-            .ok_or_else(|| ApiError::not_found(ResourceType::Model, &id))?;
-        let model = p
-            .models
-            .get_mut(&v)
-            .ok_or_else(|| ApiError::not_found(ResourceType::Model, &id))?;
+        let v = resolve_version(p, &version).ok_or_else(|| ApiError::not_found(ResourceType::Model, &id))?;
+        let model = p.models.get_mut(&v).ok_or_else(|| ApiError::not_found(ResourceType::Model, &id))?;
         if model.status != "HOSTED" {
             return Err(ApiError::Conflict(
-                format!(
-                    "Model {v} of project {name} is {}, not HOSTED; it cannot be stopped.",
-                    model.status
-                ),
+                format!("Model {v} of project {name} is {}, not HOSTED; it cannot be stopped.", model.status),
                 format!("{name}/{v}"),
                 ResourceType::Model,
             ));
@@ -422,10 +360,7 @@ fn stop_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
         } else {
             model.status = "STOPPING_HOSTING".into();
             model.status_message = model_message("STOPPING_HOSTING").into();
-            model.settle = Some(Settle {
-                at_ms: m.now + delay,
-                to: "TRAINED".into(),
-            });
+            model.settle = Some(Settle { at_ms: m.now + delay, to: "TRAINED".into() });
             m.region.schedule(m.now + delay);
         }
         mutations(m.stats).models_stopped += 1;
@@ -434,14 +369,8 @@ fn stop_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
 }
 
 /// Model statuses in which DeleteModel is a ConflictException.
-const NOT_DELETABLE: &[&str] = &[
-    "TRAINING",
-    "STARTING_HOSTING",
-    "HOSTED",
-    "STOPPING_HOSTING",
-    "SYSTEM_UPDATING",
-    "DELETING",
-];
+const NOT_DELETABLE: &[&str] =
+    &["TRAINING", "STARTING_HOSTING", "HOSTED", "STOPPING_HOSTING", "SYSTEM_UPDATING", "DELETING"];
 
 fn delete_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     let name = label(r, 0).to_string();
@@ -452,18 +381,11 @@ fn delete_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     let id = format!("{name}/{version}");
     mutate(s, r, (ResourceType::Model, &id), id.clone(), |m| {
         let p = live(m.region, &name)?;
-        let v = resolve_version(p, &version)
-            .ok_or_else(|| ApiError::not_found(ResourceType::Model, &id))?;
-        let model = p
-            .models
-            .get_mut(&v)
-            .ok_or_else(|| ApiError::not_found(ResourceType::Model, &id))?;
+        let v = resolve_version(p, &version).ok_or_else(|| ApiError::not_found(ResourceType::Model, &id))?;
+        let model = p.models.get_mut(&v).ok_or_else(|| ApiError::not_found(ResourceType::Model, &id))?;
         if NOT_DELETABLE.contains(&model.status.as_str()) {
             return Err(ApiError::Conflict(
-                format!(
-                    "Model {v} of project {name} is {}; it cannot be deleted now.",
-                    model.status
-                ),
+                format!("Model {v} of project {name} is {}; it cannot be deleted now.", model.status),
                 id.clone(),
                 ResourceType::Model,
             ));
@@ -478,9 +400,6 @@ fn delete_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
             m.region.schedule(m.now + delay);
         }
         mutations(m.stats).models_deleted += 1;
-        Ok(Reply::json(
-            202,
-            &json!({ "ModelArn": model_arn(m.account, m.region_name, &name, v) }),
-        ))
+        Ok(Reply::json(202, &json!({ "ModelArn": model_arn(m.account, m.region_name, &name, v) })))
     })
 }

@@ -35,9 +35,7 @@ pub(crate) fn decode(scope: &str, token: Option<&str>) -> Result<Option<String>,
         return Ok(None);
     };
     check_token_syntax(token)?;
-    let invalid = || {
-        ApiError::Validation("Invalid pagination token: it was not issued for this request.".into())
-    };
+    let invalid = || ApiError::Validation("Invalid pagination token: it was not issued for this request.".into());
     let raw = STANDARD.decode(token).map_err(|_| invalid())?;
     let text = String::from_utf8(raw).map_err(|_| invalid())?;
     let mut parts = text.splitn(3, '\n');
@@ -58,12 +56,7 @@ mod tests {
     #[test]
     fn roundtrip_and_rejects() {
         let t = encode("ListProjects/1/us-east-1", "abc");
-        assert_eq!(
-            decode("ListProjects/1/us-east-1", Some(&t))
-                .unwrap()
-                .as_deref(),
-            Some("abc")
-        );
+        assert_eq!(decode("ListProjects/1/us-east-1", Some(&t)).unwrap().as_deref(), Some("abc"));
         assert!(decode("ListProjects/2/us-east-1", Some(&t)).is_err());
         assert!(decode("ListProjects/1/us-east-1", Some("aGVsbG8=")).is_err());
         assert!(decode("x", Some("not a token!")).is_err());

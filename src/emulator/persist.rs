@@ -39,10 +39,7 @@ pub(crate) fn load(path: &Path) -> std::io::Result<Option<StateFile>> {
     let f: StateFile = serde_json::from_slice(&bytes).map_err(|e| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
-            format!(
-                "failed to parse emulator state file {}: {e}",
-                path.display()
-            ),
+            format!("failed to parse emulator state file {}: {e}", path.display()),
         )
     })?;
     if f.format_version != FORMAT_VERSION {
@@ -68,10 +65,7 @@ pub(crate) struct Persister {
 impl Persister {
     /// A writer for `path`.
     pub(crate) fn new(path: PathBuf) -> Persister {
-        Persister {
-            path,
-            written: Mutex::new(0),
-        }
+        Persister { path, written: Mutex::new(0) }
     }
 
     /// Write snapshot `generation` unless a newer one is already on disk.
@@ -80,16 +74,8 @@ impl Persister {
         if generation <= *written {
             return Ok(());
         }
-        let dir = self
-            .path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
         {
             let mut f = std::fs::File::create(&tmp)?;

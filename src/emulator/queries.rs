@@ -65,9 +65,7 @@ pub(crate) fn list_projects(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiErro
             return Ok(Reply::json(200, &json!({ "Projects": [] })));
         };
         let range = match &after {
-            Some(a) => region
-                .projects
-                .range::<String, _>((std::ops::Bound::Excluded(a), std::ops::Bound::Unbounded)),
+            Some(a) => region.projects.range::<String, _>((std::ops::Bound::Excluded(a), std::ops::Bound::Unbounded)),
             None => region.projects.range::<String, _>(..),
         };
         let mut items = Vec::new();
@@ -85,11 +83,7 @@ pub(crate) fn list_projects(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiErro
             }));
             last = Some(name);
         }
-        let next = if more {
-            last.map(|k| paging::encode(&scope, k))
-        } else {
-            None
-        };
+        let next = if more { last.map(|k| paging::encode(&scope, k)) } else { None };
         Ok(Reply::json(200, &page_json(items, next, "Projects")))
     })
 }
@@ -113,9 +107,7 @@ pub(crate) fn describe_project(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiE
 }
 
 fn dataset<'a>(p: &'a Project, name: &str, dtype: &str) -> Result<&'a Dataset, ApiError> {
-    p.datasets
-        .get(dtype)
-        .ok_or_else(|| ApiError::not_found(ResourceType::Dataset, &format!("{name}/{dtype}")))
+    p.datasets.get(dtype).ok_or_else(|| ApiError::not_found(ResourceType::Dataset, &format!("{name}/{dtype}")))
 }
 
 pub(crate) fn describe_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
@@ -177,30 +169,16 @@ impl EntryFilter {
             Some("anomaly") => Some(true),
             Some("normal") => Some(false),
             Some(v) => {
-                return Err(bad(
-                    "anomalyClass",
-                    v,
-                    "Member must satisfy regular expression pattern: (normal|anomaly)",
-                ));
+                return Err(bad("anomalyClass", v, "Member must satisfy regular expression pattern: (normal|anomaly)"));
             }
         };
         let contains = match query_get(q, "sourceRefContains") {
             Some(v) if v.len() > 2048 || v.trim().is_empty() => {
-                return Err(bad(
-                    "sourceRefContains",
-                    v,
-                    "Member must have length 1-2048 and a non-space character",
-                ));
+                return Err(bad("sourceRefContains", v, "Member must have length 1-2048 and a non-space character"));
             }
             v => v.map(String::from),
         };
-        Ok(EntryFilter {
-            labeled,
-            anomaly,
-            before: time("createdBefore")?,
-            after: time("createdAfter")?,
-            contains,
-        })
+        Ok(EntryFilter { labeled, anomaly, before: time("createdBefore")?, after: time("createdAfter")?, contains })
     }
 
     fn is_empty(&self) -> bool {
@@ -221,27 +199,17 @@ impl EntryFilter {
             return false;
         }
         if let Some(c) = &self.contains
-            && !v
-                .get("source-ref")
-                .and_then(Value::as_str)
-                .is_some_and(|s| s.contains(c.as_str()))
+            && !v.get("source-ref").and_then(Value::as_str).is_some_and(|s| s.contains(c.as_str()))
         {
             return false;
         }
         if self.before.is_some() || self.after.is_some() {
-            let created = v
-                .pointer("/anomaly-label-metadata/creation-date")
-                .and_then(Value::as_str)
-                .and_then(|d| {
-                    DateTime::parse_from_rfc3339(d)
-                        .map(|t| t.with_timezone(&Utc))
-                        .ok()
-                        .or_else(|| {
-                            NaiveDateTime::parse_from_str(d, "%Y-%m-%dT%H:%M:%S%.f")
-                                .ok()
-                                .map(|n| n.and_utc())
-                        })
-                });
+            let created = v.pointer("/anomaly-label-metadata/creation-date").and_then(Value::as_str).and_then(|d| {
+                DateTime::parse_from_rfc3339(d)
+                    .map(|t| t.with_timezone(&Utc))
+                    .ok()
+                    .or_else(|| NaiveDateTime::parse_from_str(d, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|n| n.and_utc()))
+            });
             let Some(t) = created else { return false };
             if self.before.is_some_and(|b| t >= b) || self.after.is_some_and(|a| t <= a) {
                 return false;
@@ -257,26 +225,13 @@ pub(crate) fn list_dataset_entries(s: &Shared, r: &ApiRequest) -> Result<Reply, 
     wire::check_dataset_type(dtype)?;
     let max = wire::max_results(&r.query)?;
     let filter = EntryFilter::parse(&r.query)?;
-    let filters: Vec<String> = [
-        "labeled",
-        "anomalyClass",
-        "createdBefore",
-        "createdAfter",
-        "sourceRefContains",
-    ]
-    .iter()
-    .map(|k| query_get(&r.query, k).unwrap_or("").to_string())
-    .collect();
-    let scope = format!(
-        "ListDatasetEntries/{}/{}/{name}/{dtype}/{}",
-        r.account,
-        r.region,
-        filters.join("|")
-    );
+    let filters: Vec<String> = ["labeled", "anomalyClass", "createdBefore", "createdAfter", "sourceRefContains"]
+        .iter()
+        .map(|k| query_get(&r.query, k).unwrap_or("").to_string())
+        .collect();
+    let scope = format!("ListDatasetEntries/{}/{}/{name}/{dtype}/{}", r.account, r.region, filters.join("|"));
     let start = match paging::decode(&scope, query_get(&r.query, "nextToken"))? {
-        Some(k) => k
-            .parse::<u64>()
-            .map_err(|_| ApiError::Validation("Invalid pagination token.".into()))?,
+        Some(k) => k.parse::<u64>().map_err(|_| ApiError::Validation("Invalid pagination token.".into()))?,
         None => 0,
     };
     with_region(s, r, |region| {
@@ -300,11 +255,7 @@ pub(crate) fn list_dataset_entries(s: &Shared, r: &ApiRequest) -> Result<Reply, 
             }
         }
         let more = (i..total).any(|j| filter.is_empty() || filter.keeps(&d.entry(&key, j)));
-        let next = if more {
-            Some(paging::encode(&scope, &i.to_string()))
-        } else {
-            None
-        };
+        let next = if more { Some(paging::encode(&scope, &i.to_string())) } else { None };
         Ok(Reply::json(200, &page_json(items, next, "DatasetEntries")))
     })
 }
@@ -338,19 +289,12 @@ pub(crate) fn list_models(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError>
     let max = wire::max_results(&r.query)?;
     let scope = format!("ListModels/{}/{}/{name}", r.account, r.region);
     let after = match paging::decode(&scope, query_get(&r.query, "nextToken"))? {
-        Some(k) => Some(
-            k.parse::<u32>()
-                .map_err(|_| ApiError::Validation("Invalid pagination token.".into()))?,
-        ),
+        Some(k) => Some(k.parse::<u32>().map_err(|_| ApiError::Validation("Invalid pagination token.".into()))?),
         None => None,
     };
     with_region(s, r, |region| {
         let p = live(region, name)?;
-        let mut iter = p
-            .models
-            .values()
-            .filter(|m| after.is_none_or(|a| m.version > a))
-            .peekable();
+        let mut iter = p.models.values().filter(|m| after.is_none_or(|a| m.version > a)).peekable();
         let mut items = Vec::new();
         let mut last = None;
         while items.len() < max {
@@ -374,9 +318,7 @@ pub(crate) fn describe_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiErr
         let p = live(region, name)?;
         let m = resolve_version(p, version)
             .and_then(|v| p.models.get(&v))
-            .ok_or_else(|| {
-                ApiError::not_found(ResourceType::Model, &format!("{name}/{version}"))
-            })?;
+            .ok_or_else(|| ApiError::not_found(ResourceType::Model, &format!("{name}/{version}")))?;
         let mut v = model_metadata(r, name, m);
         let bucket = super::seed_gen::default_bucket(&r.account, &r.region);
         if let Some(o) = v.as_object_mut() {
@@ -390,16 +332,10 @@ pub(crate) fn describe_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiErr
                     "EvaluationManifest".into(),
                     json!({ "Bucket": bucket, "Key": format!("{key}/manifest.json") }),
                 );
-                o.insert(
-                    "EvaluationResult".into(),
-                    json!({ "Bucket": bucket, "Key": format!("{key}/result.json") }),
-                );
+                o.insert("EvaluationResult".into(), json!({ "Bucket": bucket, "Key": format!("{key}/result.json") }));
                 o.insert("EvaluationEndTimestamp".into(), secs(m.created + 3600.0));
             }
-            if matches!(
-                m.status.as_str(),
-                "HOSTED" | "STARTING_HOSTING" | "STOPPING_HOSTING" | "SYSTEM_UPDATING"
-            ) {
+            if matches!(m.status.as_str(), "HOSTED" | "STARTING_HOSTING" | "STOPPING_HOSTING" | "SYSTEM_UPDATING") {
                 o.insert("MinInferenceUnits".into(), json!(1));
                 o.insert("MaxInferenceUnits".into(), json!(1));
             }
@@ -410,20 +346,13 @@ pub(crate) fn describe_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiErr
 
 pub(crate) fn list_tags(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     let arn = label(r, 0);
-    let invalid = || {
-        ApiError::Validation(format!(
-            "The ARN {arn} is not a Lookout for Vision project or model ARN."
-        ))
-    };
+    let invalid = || ApiError::Validation(format!("The ARN {arn} is not a Lookout for Vision project or model ARN."));
     if arn.is_empty() || arn.len() > 1011 {
         return Err(invalid());
     }
-    let rest = arn
-        .strip_prefix("arn:aws:lookoutvision:")
-        .ok_or_else(invalid)?;
+    let rest = arn.strip_prefix("arn:aws:lookoutvision:").ok_or_else(invalid)?;
     let mut parts = rest.splitn(3, ':');
-    let (Some(region), Some(account), Some(resource)) = (parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(region), Some(account), Some(resource)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(invalid());
     };
     let (name, version) = if let Some(n) = resource.strip_prefix("project/") {
@@ -440,20 +369,12 @@ pub(crate) fn list_tags(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     }
     let not_found = |rt| ApiError::not_found(rt, arn);
     if account != r.account || region != r.region {
-        return Err(not_found(if version.is_some() {
-            ResourceType::Model
-        } else {
-            ResourceType::Project
-        }));
+        return Err(not_found(if version.is_some() { ResourceType::Model } else { ResourceType::Project }));
     }
     with_region(s, r, |rg| {
         let p = live(rg, name).map_err(|_| not_found(ResourceType::Project))?;
         let tags: Vec<Value> = match version {
-            None => p
-                .tags
-                .iter()
-                .map(|(k, v)| json!({ "Key": k, "Value": v }))
-                .collect(),
+            None => p.tags.iter().map(|(k, v)| json!({ "Key": k, "Value": v })).collect(),
             Some(v) => {
                 resolve_version(p, v).ok_or_else(|| not_found(ResourceType::Model))?;
                 Vec::new()
@@ -474,10 +395,7 @@ mod tests {
         let a = r#"{"source-ref":"s3://b/x.jpg","anomaly-label":1,"anomaly-label-metadata":{"creation-date":"2023-01-02T00:00:00.000"}}"#;
         let n = r#"{"source-ref":"s3://b/y.jpg","anomaly-label":0}"#;
         assert!(f.keeps(a) && !f.keeps(n));
-        let q = vec![(
-            "createdAfter".to_string(),
-            "2023-01-01T00:00:00Z".to_string(),
-        )];
+        let q = vec![("createdAfter".to_string(), "2023-01-01T00:00:00Z".to_string())];
         let f = EntryFilter::parse(&q).unwrap();
         assert!(f.keeps(a) && !f.keeps(n));
         assert!(EntryFilter::parse(&[("labeled".into(), "yes".into())]).is_err());

@@ -1,6 +1,6 @@
 //! Request-rate quotas: one token bucket per (account, region, operation).
 //!
-//! Each bucket holds at most `burst` tokens (minimum 1) and refills continuously at `rate` tokens per second
+//! Each bucket holds at most `burst` tokens (minimum 1; `0` means one second of the rate, `ceil(rate)`) and refills continuously at `rate` tokens per second
 //! with fractional tokens, measured on the monotonic clock (not the emulator clock, which `advance_clock` can
 //! move). A request takes one token or is throttled; a new bucket starts full. `rate = None` admits everything.
 //! The rate can change live; existing buckets keep their tokens. The lock is held only for the arithmetic.
@@ -18,6 +18,8 @@ struct Bucket {
 #[derive(Debug)]
 struct Inner {
     rate: Option<f64>,
+    /// `None`: one second of the rate.
+    fixed_burst: Option<f64>,
     burst: f64,
     buckets: HashMap<String, Bucket>,
 }
@@ -31,10 +33,12 @@ pub(crate) struct Quota {
 impl Quota {
     /// Buckets of `burst` tokens (at least 1) refilled at `rate` per second.
     pub(crate) fn new(rate: Option<f64>, burst: u32) -> Quota {
+        let fixed_burst = (burst > 0).then_some(f64::from(burst));
         Quota {
             inner: Mutex::new(Inner {
                 rate,
-                burst: f64::from(burst.max(1)),
+                fixed_burst,
+                burst: burst_for(fixed_burst, rate),
                 buckets: HashMap::new(),
             }),
         }
@@ -53,6 +57,7 @@ impl Quota {
             }
         }
         g.rate = rate;
+        g.burst = burst_for(g.fixed_burst, rate);
     }
 
     /// Take one token for (account, region, op); `false` means throttle.
@@ -62,10 +67,7 @@ impl Quota {
         let burst = g.burst;
         let now = Instant::now();
         let key = format!("{account}/{region}/{op}");
-        let b = g.buckets.entry(key).or_insert(Bucket {
-            tokens: burst,
-            last: now,
-        });
+        let b = g.buckets.entry(key).or_insert(Bucket { tokens: burst, last: now });
         b.tokens = (b.tokens + now.duration_since(b.last).as_secs_f64() * rate.max(0.0)).min(burst);
         b.last = now;
         if b.tokens >= 1.0 {
@@ -75,6 +77,10 @@ impl Quota {
             false
         }
     }
+}
+
+fn burst_for(fixed: Option<f64>, rate: Option<f64>) -> f64 {
+    fixed.unwrap_or_else(|| rate.map_or(1.0, f64::ceil)).max(1.0)
 }
 
 #[cfg(test)]
@@ -91,5 +97,13 @@ mod tests {
         assert!(q.try_acquire("b", "r", "Op"));
         q.set_rate(None);
         assert!((0..100).all(|_| q.try_acquire("a", "r", "Op")));
+    }
+
+    #[test]
+    fn default_burst_is_one_second_of_the_rate() {
+        let q = Quota::new(Some(5.0), 0);
+        assert_eq!((0..20).filter(|_| q.try_acquire("a", "r", "Op")).count(), 5);
+        let q = Quota::new(Some(0.5), 0);
+        assert_eq!((0..20).filter(|_| q.try_acquire("a", "r", "Op")).count(), 1);
     }
 }

@@ -7,9 +7,7 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::seed::{
-    GenSpec, ImageStats, Mix, Seed, SeedAccount, SeedDataset, SeedModel, SeedProject, SeedRegion,
-};
+use super::seed::{GenSpec, ImageStats, Mix, Seed, SeedAccount, SeedDataset, SeedModel, SeedProject, SeedRegion};
 
 /// 2021-01-01T00:00:00Z: generated creation timestamps start here.
 const FROM_SECS: u64 = 1_609_459_200;
@@ -84,8 +82,7 @@ pub(crate) fn default_bucket(account: &str, region: &str) -> String {
 
 /// Entry `index` of a generated dataset: 5% unlabeled, of the labeled 20% anomaly and 80% normal.
 pub(crate) fn gen_entry(k: &EntryKey<'_>, index: u64) -> (String, Label) {
-    let h =
-        splitmix64(fnv1a(&[k.account, k.region, k.project, k.dataset_type]) ^ splitmix64(index));
+    let h = splitmix64(fnv1a(&[k.account, k.region, k.project, k.dataset_type]) ^ splitmix64(index));
     let label = if h % 100 < 5 {
         Label::Unlabeled
     } else if (h >> 8) % 100 < 20 {
@@ -93,27 +90,19 @@ pub(crate) fn gen_entry(k: &EntryKey<'_>, index: u64) -> (String, Label) {
     } else {
         Label::Normal
     };
-    let src = format!(
-        "s3://{}/{}/{}/images/{:06}.jpg",
-        k.bucket, k.project, k.dataset_type, index
-    );
+    let src = format!("s3://{}/{}/{}/images/{:06}.jpg", k.bucket, k.project, k.dataset_type, index);
     let src = serde_json::to_string(&src).unwrap_or_default();
     let line = match label {
         Label::Unlabeled => format!("{{\"source-ref\":{src}}}"),
         Label::Normal | Label::Anomaly => {
-            let (n, class) = if label == Label::Anomaly {
-                (1, "anomaly")
-            } else {
-                (0, "normal")
-            };
+            let (n, class) = if label == Label::Anomaly { (1, "anomaly") } else { (0, "normal") };
             let secs = k.created as i64 + 60 + 37 * index as i64;
             let date = chrono::DateTime::from_timestamp(secs, 0)
                 .unwrap_or_default()
                 .format("%Y-%m-%dT%H:%M:%S%.3f")
                 .to_string();
             let job =
-                serde_json::to_string(&format!("labeling-job/{}-{}", k.project, k.dataset_type))
-                    .unwrap_or_default();
+                serde_json::to_string(&format!("labeling-job/{}-{}", k.project, k.dataset_type)).unwrap_or_default();
             format!(
                 "{{\"source-ref\":{src},\"anomaly-label\":{n},\"anomaly-label-metadata\":{{\"class-name\":\
                  \"{class}\",\"confidence\":1,\"type\":\"groundtruth/image-classification\",\"job-name\":{job},\
@@ -126,10 +115,7 @@ pub(crate) fn gen_entry(k: &EntryKey<'_>, index: u64) -> (String, Label) {
 
 /// ImageStats of `n` generated entries.
 pub(crate) fn gen_stats(k: &EntryKey<'_>, n: u64) -> ImageStats {
-    let mut s = ImageStats {
-        total: n,
-        ..ImageStats::default()
-    };
+    let mut s = ImageStats { total: n, ..ImageStats::default() };
     for i in 0..n {
         match gen_entry(k, i).1 {
             Label::Unlabeled => {}
@@ -148,10 +134,7 @@ pub(crate) fn gen_stats(k: &EntryKey<'_>, n: u64) -> ImageStats {
 
 /// ImageStats of literal manifest lines: `anomaly-label` 0 is normal, 1 anomaly, absent unlabeled.
 pub(crate) fn stats_of_lines(lines: &[String]) -> ImageStats {
-    let mut s = ImageStats {
-        total: lines.len() as u64,
-        ..ImageStats::default()
-    };
+    let mut s = ImageStats { total: lines.len() as u64, ..ImageStats::default() };
     for l in lines {
         let v: serde_json::Value = serde_json::from_str(l).unwrap_or_default();
         match v.get("anomaly-label").and_then(serde_json::Value::as_u64) {
@@ -179,14 +162,8 @@ enum Kind {
     Trained,
 }
 
-const ALL_KINDS: [Kind; 6] = [
-    Kind::Single,
-    Kind::TrainTest,
-    Kind::Empty,
-    Kind::InProgress,
-    Kind::Hosted,
-    Kind::Trained,
-];
+const ALL_KINDS: [Kind; 6] =
+    [Kind::Single, Kind::TrainTest, Kind::Empty, Kind::InProgress, Kind::Hosted, Kind::Trained];
 
 fn random_kind(rng: &mut StdRng) -> Kind {
     match rng.random_range(0..100) {
@@ -206,20 +183,11 @@ pub(crate) fn generate(spec: &GenSpec) -> Seed {
         let mut regions = Vec::new();
         for region in &spec.regions {
             let mut rng = StdRng::seed_from_u64(spec.rng_seed ^ fnv1a(&[account, region]));
-            regions.push(SeedRegion {
-                region: region.clone(),
-                projects: gen_region(spec, &mut rng),
-            });
+            regions.push(SeedRegion { region: region.clone(), projects: gen_region(spec, &mut rng) });
         }
-        accounts.push(SeedAccount {
-            account: account.clone(),
-            regions,
-        });
+        accounts.push(SeedAccount { account: account.clone(), regions });
     }
-    Seed {
-        accounts,
-        ..Seed::default()
-    }
+    Seed { accounts, ..Seed::default() }
 }
 
 fn gen_region(spec: &GenSpec, rng: &mut StdRng) -> Vec<SeedProject> {
@@ -240,18 +208,15 @@ fn gen_region(spec: &GenSpec, rng: &mut StdRng) -> Vec<SeedProject> {
             kinds[slots[i]] = *kind;
         }
     }
-    let (lo, hi) = (
-        spec.entries.0.min(spec.entries.1),
-        spec.entries.0.max(spec.entries.1),
-    );
+    let (lo, hi) = (spec.entries.0.min(spec.entries.1), spec.entries.0.max(spec.entries.1));
     kinds
         .into_iter()
         .enumerate()
         .map(|(i, kind)| {
             let prefix = PREFIXES[rng.random_range(0..PREFIXES.len())];
             let name = format!("{prefix}-{:03}", i + 1);
-            let created = rng.random_range(FROM_SECS..TO_SECS) as f64
-                + f64::from(rng.random_range(0..1000u32)) / 1000.0;
+            let created =
+                rng.random_range(FROM_SECS..TO_SECS) as f64 + f64::from(rng.random_range(0..1000u32)) / 1000.0;
             let dataset = |t: &str, rng: &mut StdRng| SeedDataset {
                 dataset_type: t.to_string(),
                 status: "CREATE_COMPLETE".to_string(),
@@ -302,14 +267,7 @@ fn gen_region(spec: &GenSpec, rng: &mut StdRng) -> Vec<SeedProject> {
                 tags.insert("team".to_string(), "quality-engineering".to_string());
                 tags.insert("line".to_string(), format!("L{}", rng.random_range(1..9)));
             }
-            SeedProject {
-                name,
-                created,
-                datasets,
-                models,
-                tags,
-                listed_after_delete_ms: None,
-            }
+            SeedProject { name, created, datasets, models, tags, listed_after_delete_ms: None }
         })
         .collect()
 }

@@ -106,11 +106,7 @@ impl Shared {
                 max_projects: config.max_projects,
             },
             persister: config.state_file.clone().map(Persister::new),
-            default_account: config
-                .seed
-                .default_account
-                .clone()
-                .unwrap_or_else(|| DEFAULT_ACCOUNT.to_string()),
+            default_account: config.seed.default_account.clone().unwrap_or_else(|| DEFAULT_ACCOUNT.to_string()),
             access_keys: config.seed.access_keys.clone(),
         };
         // The file exists from the start, so a restart right away carries on from the same state.
@@ -248,9 +244,7 @@ thread_local! {
 /// `getrandom` per thread instead of one per request.
 fn request_id() -> String {
     let bytes: [u8; 16] = ID_RNG.with(|r| rand::Rng::random(&mut *r.borrow_mut()));
-    uuid::Builder::from_random_bytes(bytes)
-        .into_uuid()
-        .to_string()
+    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
 }
 
 /// Resolves once the shutdown flag is set (or its sender is gone).
@@ -278,43 +272,25 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         error_code: None,
     };
     if op == Op::Unknown {
-        let e = ApiError::UnknownOperation(format!(
-            "No operation matches {} {}.",
-            req.method(),
-            req.uri().path()
-        ));
+        let e = ApiError::UnknownOperation(format!("No operation matches {} {}.", req.method(), req.uri().path()));
         return Ok(finish(&shared, seq, at_ms, out, Err(e), &request_id));
     }
-    let labels: Vec<String> = route
-        .labels
-        .iter()
-        .map(|l| wire::decode(l).unwrap_or_default())
-        .collect();
+    let labels: Vec<String> = route.labels.iter().map(|l| wire::decode(l).unwrap_or_default()).collect();
     if op != Op::ListTagsForResource {
         out.project = labels.first().cloned();
-        if matches!(
-            op,
-            Op::DescribeDataset | Op::DeleteDataset | Op::ListDatasetEntries
-        ) {
+        if matches!(op, Op::DescribeDataset | Op::DeleteDataset | Op::ListDatasetEntries) {
             out.dataset_type = labels.get(1).cloned();
         }
     }
-    out.client_token = req
-        .headers()
-        .get("x-amzn-client-token")
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let auth = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok());
+    out.client_token =
+        req.headers().get("x-amzn-client-token").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok());
     let (akid, region) = match wire::parse_sigv4(auth) {
         Ok(x) => x,
         Err(e) => return Ok(finish(&shared, seq, at_ms, out, Err(e), &request_id)),
     };
     let key = shared.access_keys.get(&akid);
-    out.account = key
-        .map(|k| k.account.clone())
-        .unwrap_or_else(|| shared.default_account.clone());
+    out.account = key.map(|k| k.account.clone()).unwrap_or_else(|| shared.default_account.clone());
     out.region = region;
     if key.is_some_and(|k| k.deny.iter().any(|d| d == op.name())) {
         let e = ApiError::AccessDenied(format!(
@@ -324,15 +300,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         ));
         return Ok(finish(&shared, seq, at_ms, out, Err(e), &request_id));
     }
-    if !shared
-        .quota
-        .try_acquire(&out.account, &out.region, op.name())
-    {
-        let e = ApiError::Throttling(format!(
-            "Rate exceeded for {} (quota {}).",
-            op.name(),
-            wire::TPS_QUOTA_CODE
-        ));
+    if !shared.quota.try_acquire(&out.account, &out.region, op.name()) {
+        let e = ApiError::Throttling(format!("Rate exceeded for {} (quota {}).", op.name(), wire::TPS_QUOTA_CODE));
         return Ok(finish_delayed(&shared, seq, at_ms, out, Err(e), &request_id, None).await);
     }
     let fault = shared.faults.draw(op.name());
@@ -342,9 +311,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     }
     match fault {
         Some(Fault::Internal) => {
-            let e = ApiError::InternalServer(
-                "Amazon Lookout for Vision experienced a service issue (injected).".into(),
-            );
+            let e =
+                ApiError::InternalServer("Amazon Lookout for Vision experienced a service issue (injected).".into());
             return Ok(finish_delayed(&shared, seq, at_ms, out, Err(e), &request_id, None).await);
         }
         Some(Fault::Unavailable) => {
@@ -367,15 +335,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
             "Request body is larger than the {MAX_BODY}-byte limit or could not be read."
         ))),
         (Ok(query), Ok(body)) => {
-            let api = ApiRequest {
-                op,
-                account: out.account.clone(),
-                region: out.region.clone(),
-                labels,
-                query,
-                body,
-                token,
-            };
+            let api =
+                ApiRequest { op, account: out.account.clone(), region: out.region.clone(), labels, query, body, token };
             ops::execute(&shared, &api)
         }
     };
@@ -388,9 +349,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     }
     // A delayed answer runs on its own task so that its log entry and counters are recorded even when the
     // client gives up and hyper drops this future.
-    let task = tokio::spawn(async move {
-        finish_delayed(&shared, seq, at_ms, out, result, &request_id, delay).await
-    });
+    let task = tokio::spawn(async move { finish_delayed(&shared, seq, at_ms, out, result, &request_id, delay).await });
     task.await.map_err(|_| Reset)
 }
 
@@ -411,11 +370,7 @@ async fn read_body(mut body: Incoming) -> Result<Bytes, ()> {
             }
         }
     }
-    if seen > MAX_BODY {
-        Err(())
-    } else {
-        Ok(Bytes::from(buf))
-    }
+    if seen > MAX_BODY { Err(()) } else { Ok(Bytes::from(buf)) }
 }
 
 async fn finish_delayed(
@@ -462,35 +417,26 @@ fn admin(shared: &Shared, req: &Request<Incoming>) -> Response<Body> {
     let path = req.uri().path();
     let method = req.method().as_str();
     match (method, path) {
-        ("GET", "/_emulator/stats") => wire::admin_json(
-            200,
-            serde_json::to_vec(&shared.metrics.snapshot()).unwrap_or_default(),
-            &id,
-        ),
-        ("GET", "/_emulator/log") => wire::admin_json(
-            200,
-            serde_json::to_vec(&shared.metrics.log()).unwrap_or_default(),
-            &id,
-        ),
+        ("GET", "/_emulator/stats") => {
+            wire::admin_json(200, serde_json::to_vec(&shared.metrics.snapshot()).unwrap_or_default(), &id)
+        }
+        ("GET", "/_emulator/log") => {
+            wire::admin_json(200, serde_json::to_vec(&shared.metrics.log()).unwrap_or_default(), &id)
+        }
         ("POST", "/_emulator/clock") => {
             let q = wire::parse_query(req.uri().query()).unwrap_or_default();
             match wire::query_get(&q, "advance_secs").and_then(|v| v.parse::<u64>().ok()) {
                 Some(n) => {
                     shared.advance_clock(Duration::from_secs(n));
-                    let body = serde_json::json!({ "now_ms": shared.clock.now_ms(), "offset_ms": shared.clock.offset_ms() });
+                    let body =
+                        serde_json::json!({ "now_ms": shared.clock.now_ms(), "offset_ms": shared.clock.offset_ms() });
                     wire::admin_json(200, body.to_string().into_bytes(), &id)
                 }
-                None => wire::admin_json(
-                    400,
-                    br#"{"Message":"advance_secs must be a non-negative integer"}"#.to_vec(),
-                    &id,
-                ),
+                None => {
+                    wire::admin_json(400, br#"{"Message":"advance_secs must be a non-negative integer"}"#.to_vec(), &id)
+                }
             }
         }
-        _ => wire::admin_json(
-            404,
-            br#"{"Message":"unknown emulator endpoint"}"#.to_vec(),
-            &id,
-        ),
+        _ => wire::admin_json(404, br#"{"Message":"unknown emulator endpoint"}"#.to_vec(), &id),
     }
 }

@@ -27,21 +27,12 @@ pub(crate) struct Clock {
 impl Clock {
     /// A clock reading the wall clock now plus `offset_ms`.
     pub(crate) fn new(offset_ms: u64) -> Clock {
-        let base_wall_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
-        Clock {
-            base_wall_ms,
-            start: Instant::now(),
-            offset_ms: AtomicU64::new(offset_ms),
-        }
+        let base_wall_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+        Clock { base_wall_ms, start: Instant::now(), offset_ms: AtomicU64::new(offset_ms) }
     }
     /// Emulator time, ms since the Unix epoch.
     pub(crate) fn now_ms(&self) -> u64 {
-        self.base_wall_ms
-            + self.start.elapsed().as_millis() as u64
-            + self.offset_ms.load(Ordering::SeqCst)
+        self.base_wall_ms + self.start.elapsed().as_millis() as u64 + self.offset_ms.load(Ordering::SeqCst)
     }
     /// Total advance so far.
     pub(crate) fn offset_ms(&self) -> u64 {
@@ -163,8 +154,7 @@ impl RegionState {
             None => true,
         });
         for p in self.projects.values_mut() {
-            p.datasets
-                .retain(|_, d| !matches!(d.gone_at_ms, Some(t) if t <= now));
+            p.datasets.retain(|_, d| !matches!(d.gone_at_ms, Some(t) if t <= now));
             for d in p.datasets.values_mut() {
                 if let Some(s) = d.settle.take_if(|s| s.at_ms <= now) {
                     d.status_message = dataset_message(&s.to).to_string();
@@ -175,8 +165,7 @@ impl RegionState {
                     next = next.min(t);
                 }
             }
-            p.models
-                .retain(|_, m| !matches!(m.gone_at_ms, Some(t) if t <= now));
+            p.models.retain(|_, m| !matches!(m.gone_at_ms, Some(t) if t <= now));
             for m in p.models.values_mut() {
                 if let Some(s) = m.settle.take_if(|s| s.at_ms <= now) {
                     m.status_message = model_message(&s.to).to_string();
@@ -201,24 +190,14 @@ pub(crate) struct World {
 
 impl World {
     /// The region of an account, ticked to `now`; `None` if it never had resources.
-    pub(crate) fn region(
-        &mut self,
-        account: &str,
-        region: &str,
-        now: u64,
-    ) -> Option<&mut RegionState> {
+    pub(crate) fn region(&mut self, account: &str, region: &str, now: u64) -> Option<&mut RegionState> {
         let r = self.accounts.get_mut(account)?.get_mut(region)?;
         r.tick(now);
         Some(r)
     }
     /// The region of an account, created if needed, ticked to `now`.
     pub(crate) fn region_mut(&mut self, account: &str, region: &str, now: u64) -> &mut RegionState {
-        let r = self
-            .accounts
-            .entry(account.to_string())
-            .or_default()
-            .entry(region.to_string())
-            .or_default();
+        let r = self.accounts.entry(account.to_string()).or_default().entry(region.to_string()).or_default();
         r.tick(now);
         r
     }
@@ -228,12 +207,7 @@ impl World {
         let mut w = World::default();
         for a in &seed.accounts {
             for r in &a.regions {
-                let rs = w
-                    .accounts
-                    .entry(a.account.clone())
-                    .or_default()
-                    .entry(r.region.clone())
-                    .or_default();
+                let rs = w.accounts.entry(a.account.clone()).or_default().entry(r.region.clone()).or_default();
                 let mut next = u64::MAX;
                 for sp in &r.projects {
                     let bucket = default_bucket(&a.account, &r.region);
@@ -260,20 +234,14 @@ impl World {
                         });
                         let settle = sd.settle_after_ms.map(|ms| Settle {
                             at_ms: now + ms,
-                            to: sd
-                                .settles_to
-                                .clone()
-                                .unwrap_or_else(|| "CREATE_COMPLETE".into()),
+                            to: sd.settles_to.clone().unwrap_or_else(|| "CREATE_COMPLETE".into()),
                         });
                         if let Some(s) = &settle {
                             next = next.min(s.at_ms);
                         }
                         // `SeedDataset::default()` leaves the status empty; treat it like the serde default.
-                        let status = if sd.status.is_empty() {
-                            "CREATE_COMPLETE".to_string()
-                        } else {
-                            sd.status.clone()
-                        };
+                        let status =
+                            if sd.status.is_empty() { "CREATE_COMPLETE".to_string() } else { sd.status.clone() };
                         datasets.insert(
                             sd.dataset_type.clone(),
                             Dataset {

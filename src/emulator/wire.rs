@@ -65,10 +65,7 @@ pub(crate) struct Route<'a> {
 
 /// Match a method and raw path against the 13 emulated operations.
 pub(crate) fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
-    let unknown = Route {
-        op: Op::Unknown,
-        labels: Vec::new(),
-    };
+    let unknown = Route { op: Op::Unknown, labels: Vec::new() };
     let Some(rest) = path.strip_prefix("/2020-11-20/") else {
         return unknown;
     };
@@ -147,11 +144,7 @@ impl ApiError {
             ResourceType::Dataset => "dataset",
             ResourceType::Model => "model",
         };
-        ApiError::NotFound(
-            format!("The {what} {id} does not exist."),
-            id.to_string(),
-            rt,
-        )
+        ApiError::NotFound(format!("The {what} {id} does not exist."), id.to_string(), rt)
     }
 
     /// The `x-amzn-ErrorType` code.
@@ -217,10 +210,7 @@ pub(crate) struct Reply {
 impl Reply {
     /// A JSON reply.
     pub(crate) fn json(status: u16, v: &Value) -> Reply {
-        Reply {
-            status,
-            body: Some(Bytes::from(serde_json::to_vec(v).unwrap_or_default())),
-        }
+        Reply { status, body: Some(Bytes::from(serde_json::to_vec(v).unwrap_or_default())) }
     }
 }
 
@@ -234,9 +224,7 @@ fn base(status: u16, request_id: &str) -> hyper::http::response::Builder {
 pub(crate) fn reply_response(r: &Reply, request_id: &str) -> Response<Body> {
     let b = base(r.status, request_id);
     match &r.body {
-        Some(body) => b
-            .header(CONTENT_TYPE, "application/json")
-            .body(Full::new(body.clone())),
+        Some(body) => b.header(CONTENT_TYPE, "application/json").body(Full::new(body.clone())),
         None => b.body(Full::new(Bytes::new())),
     }
     .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
@@ -245,24 +233,20 @@ pub(crate) fn reply_response(r: &Reply, request_id: &str) -> Response<Body> {
 /// Render an error in the service's form: status, `x-amzn-ErrorType`, `x-amzn-RequestId`, JSON body, and an
 /// integer `Retry-After: 1` on 429 and 500.
 pub(crate) fn error_response(e: &ApiError, request_id: &str) -> Response<Body> {
-    let mut b = base(e.status(), request_id)
-        .header("x-amzn-ErrorType", e.code())
-        .header(CONTENT_TYPE, "application/json");
+    let mut b =
+        base(e.status(), request_id).header("x-amzn-ErrorType", e.code()).header(CONTENT_TYPE, "application/json");
     if e.retry_after() {
         b = b.header(RETRY_AFTER, HeaderValue::from_static("1"));
     }
     let body = serde_json::to_vec(&e.body()).unwrap_or_default();
-    b.body(Full::new(Bytes::from(body)))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+    b.body(Full::new(Bytes::from(body))).unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
 /// The `unavailable` fault: a 503 with no error code and an HTML body, as a load balancer would send.
 pub(crate) fn unavailable_response(request_id: &str) -> Response<Body> {
     base(503, request_id)
         .header(CONTENT_TYPE, "text/html")
-        .body(Full::new(Bytes::from_static(
-            b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
-        )))
+        .body(Full::new(Bytes::from_static(b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>")))
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
@@ -279,9 +263,7 @@ pub(crate) fn decode(raw: &str) -> Result<String, ApiError> {
     percent_decode_str(raw)
         .decode_utf8()
         .map(|c| c.into_owned())
-        .map_err(|_| {
-            ApiError::Validation("request contains a value that is not valid UTF-8".into())
-        })
+        .map_err(|_| ApiError::Validation("request contains a value that is not valid UTF-8".into()))
 }
 
 /// Split and decode a query string into (name, value) pairs, in order.
@@ -302,15 +284,9 @@ pub(crate) fn query_get<'a>(q: &'a [(String, String)], name: &str) -> Option<&'a
 /// Access key id and region from `AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/lookoutvision/aws4_request, ...`.
 /// The signature is not verified.
 pub(crate) fn parse_sigv4(auth: Option<&str>) -> Result<(String, String), ApiError> {
-    let deny = |why: &str| {
-        ApiError::AccessDenied(format!(
-            "Missing or invalid SigV4 Authorization header: {why}."
-        ))
-    };
+    let deny = |why: &str| ApiError::AccessDenied(format!("Missing or invalid SigV4 Authorization header: {why}."));
     let auth = auth.ok_or_else(|| deny("no Authorization header"))?;
-    let rest = auth
-        .strip_prefix("AWS4-HMAC-SHA256 ")
-        .ok_or_else(|| deny("not AWS4-HMAC-SHA256"))?;
+    let rest = auth.strip_prefix("AWS4-HMAC-SHA256 ").ok_or_else(|| deny("not AWS4-HMAC-SHA256"))?;
     let cred = rest
         .split(',')
         .map(str::trim)
@@ -322,9 +298,7 @@ pub(crate) fn parse_sigv4(auth: Option<&str>) -> Result<(String, String), ApiErr
             if !akid.is_empty()
                 && date.len() == 8
                 && !region.is_empty()
-                && region
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>
+                && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>
         {
             Ok((akid.to_string(), region.to_string()))
         }
@@ -338,8 +312,7 @@ pub(crate) fn valid_project_name(s: &str) -> bool {
     !b.is_empty()
         && b.len() <= 255
         && b[0].is_ascii_alphanumeric()
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
 }
 
 /// Validate a project name label or member.
@@ -385,11 +358,7 @@ pub(crate) fn check_model_version(s: &str, allow_latest: bool) -> Result<(), Api
     if digits || (allow_latest && s == "latest") {
         Ok(())
     } else {
-        let pat = if allow_latest {
-            "([1-9][0-9]*|latest)"
-        } else {
-            "([1-9][0-9]*)"
-        };
+        let pat = if allow_latest { "([1-9][0-9]*|latest)" } else { "([1-9][0-9]*)" };
         Err(ApiError::Validation(format!(
             "1 validation error detected: Value '{s}' at 'modelVersion' failed to satisfy constraint: Member must \
              satisfy regular expression pattern: {pat}"
@@ -413,10 +382,7 @@ pub(crate) fn max_results(q: &[(String, String)]) -> Result<usize, ApiError> {
 
 /// nextToken syntax: 0-2048 chars of `[a-zA-Z0-9/+=]`.
 pub(crate) fn check_token_syntax(s: &str) -> Result<(), ApiError> {
-    if s.len() <= 2048
-        && s.bytes()
-            .all(|c| c.is_ascii_alphanumeric() || c == b'/' || c == b'+' || c == b'=')
-    {
+    if s.len() <= 2048 && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'/' || c == b'+' || c == b'=') {
         Ok(())
     } else {
         Err(ApiError::Validation(
@@ -434,12 +400,8 @@ pub(crate) fn json_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(ApiError::Validation(
-            "Request body must be a JSON object.".into(),
-        )),
-        Err(e) => Err(ApiError::Validation(format!(
-            "Request body is not valid JSON: {e}."
-        ))),
+        Ok(_) => Err(ApiError::Validation("Request body must be a JSON object.".into())),
+        Err(e) => Err(ApiError::Validation(format!("Request body is not valid JSON: {e}."))),
     }
 }
 
@@ -454,10 +416,7 @@ mod tests {
 
     #[test]
     fn routes_and_labels() {
-        let r = route(
-            &Method::GET,
-            "/2020-11-20/projects/a%2Bb/datasets/train/entries",
-        );
+        let r = route(&Method::GET, "/2020-11-20/projects/a%2Bb/datasets/train/entries");
         assert_eq!(r.op, Op::ListDatasetEntries);
         assert_eq!(r.labels, vec!["a%2Bb", "train"]);
         assert_eq!(decode(r.labels[0]).unwrap(), "a+b");
@@ -469,10 +428,7 @@ mod tests {
     fn sigv4_scope() {
         let h = "AWS4-HMAC-SHA256 Credential=AKID/20240101/eu-west-1/lookoutvision/aws4_request, \
                  SignedHeaders=host, Signature=ab";
-        assert_eq!(
-            parse_sigv4(Some(h)).unwrap(),
-            ("AKID".into(), "eu-west-1".into())
-        );
+        assert_eq!(parse_sigv4(Some(h)).unwrap(), ("AKID".into(), "eu-west-1".into()));
         assert!(parse_sigv4(Some("Bearer x")).is_err());
         assert!(parse_sigv4(None).is_err());
     }

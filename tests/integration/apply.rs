@@ -56,10 +56,15 @@ async fn happy_path_report_field_by_field() {
         assert_eq!(row["request_id"].len(), 36, "a request id: {row:?}");
         assert_eq!(row["backup_entries"], "3");
         let backup = env.path(&row["backup_path"]);
-        assert!(backup.ends_with(format!("123456789012/us-east-1/{}/{}.manifest.jsonl", item.project, item.dataset_type)));
+        assert!(
+            backup.ends_with(format!("123456789012/us-east-1/{}/{}.manifest.jsonl", item.project, item.dataset_type))
+        );
         assert_eq!(row["backup_sha256"], sha256_file(&backup));
         // the token on the wire is the plan's token, and it was sent once
-        let sent: Vec<_> = log.iter().filter(|e| e.op == "DeleteDataset" && e.client_token.as_deref() == Some(&item.client_token)).collect();
+        let sent: Vec<_> = log
+            .iter()
+            .filter(|e| e.op == "DeleteDataset" && e.client_token.as_deref() == Some(&item.client_token))
+            .collect();
         assert_eq!(sent.len(), 1);
         assert_eq!(sent[0].project.as_deref(), Some(item.project.as_str()));
     }
@@ -76,7 +81,13 @@ async fn happy_path_report_field_by_field() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn throttling_storm_converges_without_failures() {
-    let seed = Seed::generate(&GenSpec { projects: 15, mix: Mix::TrainTest, entries: (1, 1), rng_seed: 4, ..GenSpec::default() });
+    let seed = Seed::generate(&GenSpec {
+        projects: 15,
+        mix: Mix::TrainTest,
+        entries: (1, 1),
+        rng_seed: 4,
+        ..GenSpec::default()
+    });
     let mut config = fast(seed);
     config.rate = Some(5.0);
     config.burst = 5;
@@ -97,11 +108,24 @@ async fn throttling_storm_converges_without_failures() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn server_errors_and_dropped_connections_are_retried_with_the_same_token() {
-    let seed = Seed::generate(&GenSpec { projects: 12, mix: Mix::TrainTest, entries: (1, 1), rng_seed: 8, ..GenSpec::default() });
+    let seed = Seed::generate(&GenSpec {
+        projects: 12,
+        mix: Mix::TrainTest,
+        entries: (1, 1),
+        rng_seed: 8,
+        ..GenSpec::default()
+    });
     let env = Env::new(fast(seed)).await;
     let plan = env.plan("plan.json", &[]).await;
-    env.emu.set_faults(FaultSpec { internal: 0.25, unavailable: 0.1, reset: 0.15, ops: vec!["DeleteDataset".into()], ..FaultSpec::default() });
-    env.run(&["apply", "plan.json", "--yes", "--rate", "100", "--no-backup"]).await.ok();
+    env.emu.set_faults(FaultSpec {
+        internal: 0.15,
+        unavailable: 0.05,
+        reset: 0.1,
+        ops: vec!["DeleteDataset".into()],
+        ..FaultSpec::default()
+    });
+    // 30% of attempts fail; 12 attempts make a spurious final failure about 5e-7 per item.
+    env.run(&["apply", "plan.json", "--yes", "--rate", "100", "--no-backup", "--max-attempts", "12"]).await.ok();
     let stats = env.emu.stats();
     for kind in ["internal", "unavailable", "reset"] {
         assert!(stats.faults.get(kind).copied().unwrap_or(0) > 0, "{kind} injected: {stats:?}");
@@ -112,7 +136,8 @@ async fn server_errors_and_dropped_connections_are_retried_with_the_same_token()
     assert!(rows.iter().all(|r| r["outcome"] == "deleted"));
     assert!(rows.iter().any(|r| r["attempts"].parse::<u32>().unwrap() > 1));
     // every attempt for an item carried that item's token
-    let tokens: BTreeMap<&str, &str> = plan.items.iter().map(|i| (i.client_token.as_str(), i.project.as_str())).collect();
+    let tokens: BTreeMap<&str, &str> =
+        plan.items.iter().map(|i| (i.client_token.as_str(), i.project.as_str())).collect();
     for e in env.emu.log().iter().filter(|e| e.op == "DeleteDataset") {
         let t = e.client_token.as_deref().expect("token sent");
         assert_eq!(tokens.get(t).copied(), e.project.as_deref(), "token matches its item");
@@ -162,7 +187,15 @@ async fn already_absent_and_drifted_datasets_are_not_deleted() {
     assert!(by["recreated"]["message"].contains("re-created"));
     let after = env.emu.stats();
     assert_eq!(after.calls("DeleteDataset") - before.calls("DeleteDataset"), 1, "only keep-going was sent");
-    let ours: Vec<_> = env.emu.log().into_iter().filter(|e| e.op == "DeleteDataset" && e.client_token.as_deref().is_some_and(|t| plan.items.iter().any(|i| i.client_token == t))).collect();
+    let ours: Vec<_> = env
+        .emu
+        .log()
+        .into_iter()
+        .filter(|e| {
+            e.op == "DeleteDataset"
+                && e.client_token.as_deref().is_some_and(|t| plan.items.iter().any(|i| i.client_token == t))
+        })
+        .collect();
     assert_eq!(ours.len(), 1);
     assert_eq!(ours[0].project.as_deref(), Some("keep-going"));
     let d = client.describe_project().project_name("recreated").send().await.unwrap();
@@ -171,8 +204,10 @@ async fn already_absent_and_drifted_datasets_are_not_deleted() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn denied_delete_stops_its_target_after_three() {
-    let mut seed = Seed::generate(&GenSpec { projects: 6, mix: Mix::Single, entries: (1, 1), rng_seed: 2, ..GenSpec::default() });
-    seed.access_keys.insert("AKIDTEST".into(), AccessKey { account: "123456789012".into(), deny: vec!["DeleteDataset".into()] });
+    let mut seed =
+        Seed::generate(&GenSpec { projects: 6, mix: Mix::Single, entries: (1, 1), rng_seed: 2, ..GenSpec::default() });
+    seed.access_keys
+        .insert("AKIDTEST".into(), AccessKey { account: "123456789012".into(), deny: vec!["DeleteDataset".into()] });
     let env = Env::new(fast(seed)).await;
     env.plan("plan.json", &[]).await;
     env.run(&["apply", "plan.json", "--yes", "--concurrency", "1", "--no-backup"])
@@ -237,7 +272,10 @@ async fn failures_early_in_the_run_trip_the_circuit_breaker() {
     assert_eq!(seed_datasets(&seed), 14);
     let env = Env::new(fast(seed)).await;
     env.plan("plan.json", &[]).await;
-    env.run(&["apply", "plan.json", "--yes", "--concurrency", "1"]).await.code(5).stderr_has("first 20 finished items failed");
+    env.run(&["apply", "plan.json", "--yes", "--concurrency", "1"])
+        .await
+        .code(5)
+        .stderr_has("first 20 finished items failed");
     let rows = read_csv(&env.path("plan.audit.csv"));
     assert_eq!(rows.iter().filter(|r| r["outcome"] == "failed").count(), 11);
     assert!(rows[0]["message"].contains("ImageStats.Total is 99"), "{:?}", rows[0]);

@@ -61,7 +61,11 @@ async fn sigkill_at_five_points_then_resume_deletes_each_exactly_once() {
     assert_eq!(rows.len(), 60);
     let seqs: HashSet<&str> = rows.iter().map(|r| r["seq"].as_str()).collect();
     assert_eq!(seqs.len(), 60, "one row per item");
-    assert!(rows.iter().all(|r| r["outcome"] == "deleted"), "{:?}", rows.iter().map(|r| &r["outcome"]).collect::<Vec<_>>());
+    assert!(
+        rows.iter().all(|r| r["outcome"] == "deleted"),
+        "{:?}",
+        rows.iter().map(|r| &r["outcome"]).collect::<Vec<_>>()
+    );
     // No DeleteDataset for an item went out after its outcome was journalled.
     let state = journal::read(&env.path("plan.journal.jsonl")).unwrap();
     let finished: BTreeMap<&str, i64> = plan
@@ -72,7 +76,12 @@ async fn sigkill_at_five_points_then_resume_deletes_each_exactly_once() {
     let mut deletes = 0;
     for e in env.emu.log().iter().filter(|e| e.op == "DeleteDataset") {
         let token = e.client_token.as_deref().unwrap();
-        assert!(e.at_ms as i64 <= finished[token], "DeleteDataset {token} at {} after its outcome at {}", e.at_ms, finished[token]);
+        assert!(
+            e.at_ms as i64 <= finished[token],
+            "DeleteDataset {token} at {} after its outcome at {}",
+            e.at_ms,
+            finished[token]
+        );
         deletes += 1;
     }
     assert!(deletes >= 60);

@@ -20,7 +20,8 @@ async fn demo_runs_the_whole_flow_and_leaves_its_files() {
     let rows = read_csv(&env.path("d/plan.audit.csv"));
     assert_eq!(rows.len(), plan.items.len());
     assert!(rows.iter().all(|r| r["outcome"] == "deleted" || r["outcome"] == "already_absent"), "{rows:?}");
-    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(env.path("d/summary.json")).unwrap()).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(env.path("d/summary.json")).unwrap()).unwrap();
     assert_eq!(summary["exit_code"], 0);
     assert!(env.path("d/plan.backup").is_dir());
     assert!(env.path("d/plan.dry-run.audit.csv").exists());

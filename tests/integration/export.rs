@@ -56,12 +56,20 @@ async fn manifests_equal_the_seeded_entries_byte_for_byte() {
 async fn a_dataset_whose_entries_disagree_with_image_stats_is_not_deleted() {
     let mut bad = dataset("train", JAN23);
     bad.image_stats = Some(ImageStats { total: 5, labeled: 5, normal: 5, anomaly: 0 });
-    let env = Env::new(fast(one_region(vec![project("fine", vec![dataset("train", JAN23)]), project("mismatch", vec![bad])]))).await;
+    let env = Env::new(fast(one_region(vec![
+        project("fine", vec![dataset("train", JAN23)]),
+        project("mismatch", vec![bad]),
+    ])))
+    .await;
     env.plan("plan.json", &[]).await;
     env.run(&["apply", "plan.json", "--yes"]).await.code(3);
     let rows = read_csv(&env.path("plan.audit.csv"));
     assert_eq!(outcomes(&rows), ["deleted", "failed"]);
-    assert!(rows[1]["message"].contains("exported 3 entries but DescribeDataset ImageStats.Total is 5"), "{:?}", rows[1]);
+    assert!(
+        rows[1]["message"].contains("exported 3 entries but DescribeDataset ImageStats.Total is 5"),
+        "{:?}",
+        rows[1]
+    );
     assert_eq!(rows[1]["attempts"], "0");
     let stats = env.emu.stats();
     assert!(!stats.deleted_datasets.keys().any(|k| k.contains("mismatch")), "{stats:?}");
@@ -70,7 +78,13 @@ async fn a_dataset_whose_entries_disagree_with_image_stats_is_not_deleted() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_crash_during_export_leaves_nothing_a_resume_would_trust() {
-    let seed = Seed::generate(&GenSpec { projects: 4, mix: Mix::Single, entries: (900, 900), rng_seed: 1, ..GenSpec::default() });
+    let seed = Seed::generate(&GenSpec {
+        projects: 4,
+        mix: Mix::Single,
+        entries: (900, 900),
+        rng_seed: 1,
+        ..GenSpec::default()
+    });
     let mut config = fast(seed);
     config.latency = Duration::from_millis(40);
     let env = Env::new(config).await;
@@ -117,8 +131,17 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_resume_reuses_verified_exports() {
-    let mut seed = Seed::generate(&GenSpec { projects: 3, mix: Mix::Single, entries: (150, 150), rng_seed: 6, ..GenSpec::default() });
-    seed.access_keys.insert("AKIDNODELETE".into(), AccessKey { account: "123456789012".into(), deny: vec!["DeleteDataset".into()] });
+    let mut seed = Seed::generate(&GenSpec {
+        projects: 3,
+        mix: Mix::Single,
+        entries: (150, 150),
+        rng_seed: 6,
+        ..GenSpec::default()
+    });
+    seed.access_keys.insert(
+        "AKIDNODELETE".into(),
+        AccessKey { account: "123456789012".into(), deny: vec!["DeleteDataset".into()] },
+    );
     let mut env = Env::new(fast(seed)).await;
     env.plan("plan.json", &[]).await;
     env.key = "AKIDNODELETE".into();
@@ -136,7 +159,13 @@ async fn a_resume_reuses_verified_exports() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn export_alone_is_read_only_and_resumable() {
-    let seed = Seed::generate(&GenSpec { projects: 10, mix: Mix::TrainTest, entries: (20, 120), rng_seed: 12, ..GenSpec::default() });
+    let seed = Seed::generate(&GenSpec {
+        projects: 10,
+        mix: Mix::TrainTest,
+        entries: (20, 120),
+        rng_seed: 12,
+        ..GenSpec::default()
+    });
     let env = Env::new(fast(seed)).await;
     let plan = env.plan("plan.json", &[]).await;
     let before = env.emu.stats();
@@ -158,7 +187,8 @@ async fn export_alone_is_read_only_and_resumable() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_backup_is_recorded_in_every_row() {
-    let env = Env::new(fast(one_region(vec![project("a", vec![dataset("train", JAN23), dataset("test", JAN23)])]))).await;
+    let env =
+        Env::new(fast(one_region(vec![project("a", vec![dataset("train", JAN23), dataset("test", JAN23)])]))).await;
     env.plan("plan.json", &[]).await;
     env.run(&["apply", "plan.json", "--yes", "--no-backup"]).await.ok();
     let rows = read_csv(&env.path("plan.audit.csv"));

@@ -10,12 +10,7 @@ use lfv_sunset::plan::format::{client_token, is_valid_token};
 use crate::support::{Env, fast, seed_datasets};
 
 pub fn dataset(t: &str, created: f64) -> SeedDataset {
-    SeedDataset {
-        dataset_type: t.into(),
-        created,
-        generate_entries: Some(3),
-        ..SeedDataset::default()
-    }
+    SeedDataset { dataset_type: t.into(), created, generate_entries: Some(3), ..SeedDataset::default() }
 }
 
 pub fn project(name: &str, datasets: Vec<SeedDataset>) -> SeedProject {
@@ -109,8 +104,18 @@ async fn each_filter_alone_and_together() {
         .plan(
             "together.json",
             &[
-                "--include", "pcb-*", "--include", "wood-*", "--exclude", "pcb-b*", "--dataset-type", "train",
-                "--created-after", "2023-06-01", "--created-before", "2024-06-01",
+                "--include",
+                "pcb-*",
+                "--include",
+                "wood-*",
+                "--exclude",
+                "pcb-b*",
+                "--dataset-type",
+                "train",
+                "--created-after",
+                "2023-06-01",
+                "--created-before",
+                "2024-06-01",
             ],
         )
         .await;
@@ -199,8 +204,19 @@ async fn two_accounts_and_two_regions_in_one_plan() {
     .unwrap();
     let (out, endpoint) = (env.p("plan.json"), env.emu.endpoint());
     let args = [
-        "plan", "--out", &out, "--endpoint-url", &endpoint, "--profile", "acct-a", "--profile", "acct-b", "--region",
-        "us-east-1", "--region", "eu-west-1",
+        "plan",
+        "--out",
+        &out,
+        "--endpoint-url",
+        &endpoint,
+        "--profile",
+        "acct-a",
+        "--profile",
+        "acct-b",
+        "--region",
+        "us-east-1",
+        "--region",
+        "eu-west-1",
     ];
     let mut cmd = env.command(&args);
     cmd.env("AWS_SHARED_CREDENTIALS_FILE", env.path("credentials"));

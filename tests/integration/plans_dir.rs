@@ -8,7 +8,8 @@ use lfv_sunset::plan::Plan;
 fn plans_directory_examples_parse_and_validate() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("plans");
     let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("plan.schema.json")).expect("schema")).expect("schema is JSON");
+        serde_json::from_str(&std::fs::read_to_string(dir.join("plan.schema.json")).expect("schema"))
+            .expect("schema is JSON");
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     let mut examples = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
@@ -18,17 +19,20 @@ fn plans_directory_examples_parse_and_validate() {
             continue;
         }
         let value: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+        let errors: Vec<String> =
+            validator.iter_errors(&value).map(|e| format!("{} at {}", e, e.instance_path)).collect();
         assert!(errors.is_empty(), "{name} does not match the schema: {errors:?}");
         Plan::load(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
         examples += 1;
     }
     assert!(examples >= 1, "plans/ holds at least one example");
     // The schema is not a rubber stamp: a plan with a bad token or a missing digest fails it.
-    let mut bad: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("demo-plan.json")).unwrap()).unwrap();
+    let mut bad: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("demo-plan.json")).unwrap()).unwrap();
     bad["items"][0]["client_token"] = "has spaces".into();
     assert!(!validator.is_valid(&bad));
-    let mut bad2: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("demo-plan.json")).unwrap()).unwrap();
+    let mut bad2: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("demo-plan.json")).unwrap()).unwrap();
     bad2.as_object_mut().unwrap().remove("digest");
     assert!(!validator.is_valid(&bad2));
 }

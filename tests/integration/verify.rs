@@ -25,7 +25,8 @@ async fn verify_exit_codes() {
     env.run(&["apply", "plan.json", "--yes", "--no-backup"]).await.ok();
     env.run(&["verify", "plan.json"]).await.ok().stdout_has("nothing left");
     // --all still sees the project the plan left alone
-    let all = env.run(&["verify", "--all", "--region", "us-east-1", "--endpoint-url", &endpoint, "--format", "json"]).await;
+    let all =
+        env.run(&["verify", "--all", "--region", "us-east-1", "--endpoint-url", &endpoint, "--format", "json"]).await;
     let v = all.code(3).json();
     assert_eq!(v["datasets_left"], 1);
     assert_eq!(v["left"][0]["project"], "two");
@@ -34,6 +35,11 @@ async fn verify_exit_codes() {
     // unreachable: never "nothing left"
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let dead = format!("http://127.0.0.1:{port}");
-    env.run(&["verify", "plan.json", "--endpoint-url", &dead, "--max-attempts", "2"]).await.code(6).stderr_has("cannot prove");
-    env.run(&["verify", "--all", "--region", "us-east-1", "--endpoint-url", &dead, "--max-attempts", "2"]).await.code(6);
+    env.run(&["verify", "plan.json", "--endpoint-url", &dead, "--max-attempts", "2"])
+        .await
+        .code(6)
+        .stderr_has("cannot prove");
+    env.run(&["verify", "--all", "--region", "us-east-1", "--endpoint-url", &dead, "--max-attempts", "2"])
+        .await
+        .code(6);
 }

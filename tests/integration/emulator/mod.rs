@@ -20,9 +20,7 @@ use aws_sdk_lookoutvision::Client;
 use aws_sdk_lookoutvision::config::retry::RetryConfig;
 use aws_sdk_lookoutvision::config::timeout::TimeoutConfig;
 use aws_sdk_lookoutvision::config::{BehaviorVersion, Credentials, Region};
-use lfv_sunset::emulator::seed::{
-    AccessKey, SeedAccount, SeedDataset, SeedModel, SeedProject, SeedRegion,
-};
+use lfv_sunset::emulator::seed::{AccessKey, SeedAccount, SeedDataset, SeedModel, SeedProject, SeedRegion};
 use lfv_sunset::emulator::{EmulatorConfig, RunningEmulator, Seed};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -68,9 +66,7 @@ pub fn config(seed: Seed) -> EmulatorConfig {
 
 /// Start an emulator.
 pub async fn start(config: EmulatorConfig) -> RunningEmulator {
-    lfv_sunset::emulator::start(config)
-        .await
-        .expect("emulator starts")
+    lfv_sunset::emulator::start(config).await.expect("emulator starts")
 }
 
 /// A dataset with literal entries `labels` (0 normal, 1 anomaly, None unlabeled).
@@ -87,33 +83,17 @@ pub fn dataset(t: &str, labels: &[Option<u8>]) -> SeedDataset {
             None => format!(r#"{{"source-ref":"s3://bucket/p/{t}/{i:03}.jpg"}}"#),
         })
         .collect();
-    SeedDataset {
-        dataset_type: t.into(),
-        created: 1_650_000_000.0,
-        entries,
-        ..SeedDataset::default()
-    }
+    SeedDataset { dataset_type: t.into(), created: 1_650_000_000.0, entries, ..SeedDataset::default() }
 }
 
 /// A project.
 pub fn project(name: &str, datasets: Vec<SeedDataset>, models: Vec<SeedModel>) -> SeedProject {
-    SeedProject {
-        name: name.into(),
-        created: 1_640_000_000.5,
-        datasets,
-        models,
-        ..SeedProject::default()
-    }
+    SeedProject { name: name.into(), created: 1_640_000_000.5, datasets, models, ..SeedProject::default() }
 }
 
 /// A model.
 pub fn model(version: &str, status: &str) -> SeedModel {
-    SeedModel {
-        version: version.into(),
-        status: status.into(),
-        created: 1_660_000_000.0,
-        ..SeedModel::default()
-    }
+    SeedModel { version: version.into(), status: status.into(), created: 1_660_000_000.0, ..SeedModel::default() }
 }
 
 /// A seed of one account and region.
@@ -121,10 +101,7 @@ pub fn seed_of(projects: Vec<SeedProject>) -> Seed {
     Seed {
         accounts: vec![SeedAccount {
             account: ACCOUNT.into(),
-            regions: vec![SeedRegion {
-                region: "us-east-1".into(),
-                projects,
-            }],
+            regions: vec![SeedRegion { region: "us-east-1".into(), projects }],
         }],
         ..Seed::default()
     }
@@ -136,10 +113,7 @@ pub fn with_keys(mut seed: Seed, keys: &[(&str, &str, &[&str])]) -> Seed {
     for (k, a, deny) in keys {
         m.insert(
             k.to_string(),
-            AccessKey {
-                account: a.to_string(),
-                deny: deny.iter().map(|d| d.to_string()).collect(),
-            },
+            AccessKey { account: a.to_string(), deny: deny.iter().map(|d| d.to_string()).collect() },
         );
     }
     seed.access_keys = m;
@@ -157,10 +131,7 @@ pub struct Raw {
 impl Raw {
     /// First header value by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -169,19 +140,10 @@ pub const AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKIDTEST/20240101/us-east-1/
                         SignedHeaders=host, Signature=00";
 
 /// Send one HTTP/1.1 request with `Connection: close` and read the whole response (5 s bound).
-pub async fn raw(
-    emu: &RunningEmulator,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Raw {
+pub async fn raw(emu: &RunningEmulator, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Raw {
     let fut = async {
         let mut s = tokio::net::TcpStream::connect(emu.addr()).await.unwrap();
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
-            emu.addr()
-        );
+        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", emu.addr());
         for (k, v) in headers {
             req.push_str(&format!("{k}: {v}\r\n"));
         }
@@ -193,24 +155,14 @@ pub async fn raw(
         let text = String::from_utf8_lossy(&buf).into_owned();
         let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
         let mut lines = head.lines();
-        let status = lines
-            .next()
-            .and_then(|l| l.split(' ').nth(1))
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
+        let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
         let headers = lines
             .filter_map(|l| l.split_once(':'))
             .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
             .collect();
-        Raw {
-            status,
-            headers,
-            body: body.to_string(),
-        }
+        Raw { status, headers, body: body.to_string() }
     };
-    tokio::time::timeout(Duration::from_secs(5), fut)
-        .await
-        .expect("raw request finishes within 5 s")
+    tokio::time::timeout(Duration::from_secs(5), fut).await.expect("raw request finishes within 5 s")
 }
 
 /// Poll `f` every 10 ms until it returns true, at most `limit`.

@@ -42,13 +42,7 @@ fn realistic_mix_has_every_kind_from_ten_projects() {
             for r in &a.regions {
                 assert_eq!(r.projects.len(), 10);
                 let k: BTreeSet<_> = r.projects.iter().map(kinds).collect();
-                assert_eq!(
-                    k.len(),
-                    6,
-                    "seed {rng_seed} {}/{}: {k:?}",
-                    a.account,
-                    r.region
-                );
+                assert_eq!(k.len(), 6, "seed {rng_seed} {}/{}: {k:?}", a.account, r.region);
                 let names: BTreeSet<_> = r.projects.iter().map(|p| p.name.clone()).collect();
                 assert_eq!(names.len(), 10);
                 for p in &r.projects {
@@ -65,70 +59,33 @@ fn realistic_mix_has_every_kind_from_ten_projects() {
             }
         }
     }
-    let other = Seed::generate(&GenSpec {
-        rng_seed: 99,
-        ..GenSpec::default()
-    });
+    let other = Seed::generate(&GenSpec { rng_seed: 99, ..GenSpec::default() });
     assert_ne!(other, Seed::generate(&GenSpec::default()));
 }
 
 #[test]
 fn exact_mixes() {
-    let tt = Seed::generate(&GenSpec {
-        projects: 30,
-        mix: Mix::TrainTest,
-        ..GenSpec::default()
-    });
+    let tt = Seed::generate(&GenSpec { projects: 30, mix: Mix::TrainTest, ..GenSpec::default() });
     let ps = &tt.accounts[0].regions[0].projects;
     assert_eq!(ps.len(), 30);
-    assert!(
-        ps.iter()
-            .all(|p| p.datasets.len() == 2 && p.models.is_empty())
-    );
-    assert!(
-        ps.iter()
-            .flat_map(|p| &p.datasets)
-            .all(|d| d.status == "CREATE_COMPLETE" && d.settle_after_ms.is_none())
-    );
-    let single = Seed::generate(&GenSpec {
-        projects: 5,
-        mix: Mix::Single,
-        entries: (3, 3),
-        ..GenSpec::default()
-    });
+    assert!(ps.iter().all(|p| p.datasets.len() == 2 && p.models.is_empty()));
+    assert!(ps.iter().flat_map(|p| &p.datasets).all(|d| d.status == "CREATE_COMPLETE" && d.settle_after_ms.is_none()));
+    let single = Seed::generate(&GenSpec { projects: 5, mix: Mix::Single, entries: (3, 3), ..GenSpec::default() });
     let ps = &single.accounts[0].regions[0].projects;
-    assert!(
-        ps.iter()
-            .all(|p| p.datasets.len() == 1 && p.datasets[0].dataset_type == "train")
-    );
+    assert!(ps.iter().all(|p| p.datasets.len() == 1 && p.datasets[0].dataset_type == "train"));
     assert!(ps.iter().all(|p| p.datasets[0].generate_entries == Some(3)));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn generated_entries_agree_with_image_stats_and_settle() {
-    let seed = Seed::generate(&GenSpec {
-        projects: 12,
-        entries: (5, 150),
-        ..GenSpec::default()
-    });
+    let seed = Seed::generate(&GenSpec { projects: 12, entries: (5, 150), ..GenSpec::default() });
     let emu = start(config(seed.clone())).await;
     let c = client(&emu);
     let mut checked = 0;
     for p in &seed.accounts[0].regions[0].projects {
         for d in &p.datasets {
-            let desc = c
-                .describe_dataset()
-                .project_name(&p.name)
-                .dataset_type(&d.dataset_type)
-                .send()
-                .await
-                .unwrap();
-            let st = desc
-                .dataset_description()
-                .unwrap()
-                .image_stats()
-                .unwrap()
-                .clone();
+            let desc = c.describe_dataset().project_name(&p.name).dataset_type(&d.dataset_type).send().await.unwrap();
+            let st = desc.dataset_description().unwrap().image_stats().unwrap().clone();
             let mut entries = Vec::new();
             let mut token = None;
             for _ in 0..10 {
@@ -150,22 +107,11 @@ async fn generated_entries_agree_with_image_stats_and_settle() {
             assert_eq!(st.total(), Some(entries.len() as i32));
             let labels: Vec<Option<i64>> = entries
                 .iter()
-                .map(|e| {
-                    serde_json::from_str::<serde_json::Value>(e).unwrap()["anomaly-label"].as_i64()
-                })
+                .map(|e| serde_json::from_str::<serde_json::Value>(e).unwrap()["anomaly-label"].as_i64())
                 .collect();
-            assert_eq!(
-                st.labeled(),
-                Some(labels.iter().filter(|l| l.is_some()).count() as i32)
-            );
-            assert_eq!(
-                st.anomaly(),
-                Some(labels.iter().filter(|l| **l == Some(1)).count() as i32)
-            );
-            assert_eq!(
-                st.normal(),
-                Some(labels.iter().filter(|l| **l == Some(0)).count() as i32)
-            );
+            assert_eq!(st.labeled(), Some(labels.iter().filter(|l| l.is_some()).count() as i32));
+            assert_eq!(st.anomaly(), Some(labels.iter().filter(|l| **l == Some(1)).count() as i32));
+            assert_eq!(st.normal(), Some(labels.iter().filter(|l| **l == Some(0)).count() as i32));
             let first: serde_json::Value = serde_json::from_str(&entries[0]).unwrap();
             assert!(first["source-ref"].as_str().unwrap().starts_with("s3://"));
             checked += 1;
@@ -182,24 +128,12 @@ async fn generated_entries_agree_with_image_stats_and_settle() {
         .map(|(p, d)| (p.name.clone(), d.dataset_type.clone()))
         .unwrap();
     let status = |c: aws_sdk_lookoutvision::Client, name: String, t: String| async move {
-        let d = c
-            .describe_dataset()
-            .project_name(name)
-            .dataset_type(t)
-            .send()
-            .await
-            .unwrap();
+        let d = c.describe_dataset().project_name(name).dataset_type(t).send().await.unwrap();
         d.dataset_description().unwrap().status().cloned()
     };
-    assert_eq!(
-        status(c.clone(), name.clone(), t.clone()).await,
-        Some(DatasetStatus::CreateInProgress)
-    );
+    assert_eq!(status(c.clone(), name.clone(), t.clone()).await, Some(DatasetStatus::CreateInProgress));
     emu.advance_clock(Duration::from_secs(10));
-    assert_eq!(
-        status(c.clone(), name, t).await,
-        Some(DatasetStatus::CreateComplete)
-    );
+    assert_eq!(status(c.clone(), name, t).await, Some(DatasetStatus::CreateComplete));
     emu.shutdown().await;
 }
 
@@ -207,19 +141,10 @@ async fn generated_entries_agree_with_image_stats_and_settle() {
 async fn listed_after_delete_projects_only_appear_in_list_projects() {
     let mut ghost = project("ghost", vec![], vec![]);
     ghost.listed_after_delete_ms = Some(60_000);
-    let emu = start(config(seed_of(vec![
-        ghost,
-        project("real", vec![], vec![]),
-    ])))
-    .await;
+    let emu = start(config(seed_of(vec![ghost, project("real", vec![], vec![])]))).await;
     let c = client(&emu);
     assert_eq!(c.list_projects().send().await.unwrap().projects().len(), 2);
-    let e = c
-        .describe_project()
-        .project_name("ghost")
-        .send()
-        .await
-        .unwrap_err();
+    let e = c.describe_project().project_name("ghost").send().await.unwrap_err();
     assert_eq!(e.raw_response().unwrap().status().as_u16(), 404);
     emu.advance_clock(Duration::from_secs(61));
     assert_eq!(c.list_projects().send().await.unwrap().projects().len(), 1);
@@ -230,10 +155,7 @@ async fn listed_after_delete_projects_only_appear_in_list_projects() {
 fn seed_files_load_and_errors_name_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("seed.json");
-    let seed = Seed::generate(&GenSpec {
-        projects: 3,
-        ..GenSpec::default()
-    });
+    let seed = Seed::generate(&GenSpec { projects: 3, ..GenSpec::default() });
     std::fs::write(&good, serde_json::to_string_pretty(&seed).unwrap()).unwrap();
     assert_eq!(lfv_sunset::emulator::load_seed(&good).unwrap(), seed);
     let bad = dir.path().join("bad-seed.json");
