@@ -8,5 +8,6 @@ mod emulator;
 mod export;
 mod plan;
 mod plans_dir;
+mod readme;
 mod support;
 mod verify;

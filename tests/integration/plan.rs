@@ -157,7 +157,21 @@ async fn throttling_and_server_errors_still_give_the_complete_plan() {
     let env = Env::new(config).await;
     let out = env.p("plan.json");
     let endpoint = env.emu.endpoint();
-    env.run(&["plan", "--out", &out, "--endpoint-url", &endpoint, "--rate", "60", "--concurrency", "16"]).await.ok();
+    env.run(&[
+        "plan",
+        "--out",
+        &out,
+        "--endpoint-url",
+        &endpoint,
+        "--rate",
+        "60",
+        "--concurrency",
+        "16",
+        "--max-attempts",
+        "12",
+    ])
+    .await
+    .ok();
     let plan = Plan::load(&env.path("plan.json")).unwrap();
     assert_eq!(plan.items.len(), expected);
     assert_eq!(plan.summary.projects_seen, 60);

@@ -49,8 +49,24 @@ impl Env {
     /// Build the command with the test environment (credentials, region, no profile files, no IMDS).
     pub fn command(&self, args: &[&str]) -> tokio::process::Command {
         let mut cmd = tokio::process::Command::new(BIN);
-        cmd.args(args)
-            .current_dir(self.dir.path())
+        cmd.args(args);
+        self.environment(&mut cmd);
+        cmd
+    }
+
+    /// A shell command line, with `lfv-sunset` on PATH and the emulator's `AWS_ENDPOINT_URL` exported.
+    pub fn shell(&self, line: &str) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new("sh");
+        cmd.args(["-c", line]);
+        self.environment(&mut cmd);
+        let bin_dir = Path::new(BIN).parent().expect("binary directory").display().to_string();
+        let path = std::env::var("PATH").unwrap_or_default();
+        cmd.env("PATH", format!("{bin_dir}:{path}")).env("AWS_ENDPOINT_URL", self.emu.endpoint());
+        cmd
+    }
+
+    fn environment(&self, cmd: &mut tokio::process::Command) {
+        cmd.current_dir(self.dir.path())
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("AWS_ACCESS_KEY_ID", &self.key)
@@ -64,7 +80,6 @@ impl Env {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        cmd
     }
 
     /// Run to completion (at most 120 s).
