@@ -5,7 +5,8 @@
 //!   `lfv-sunset-journal/1`; `mode` is `apply`, `dry-run` or `export`; `items` is the plan's item list, so the
 //!   journal alone can rebuild the report. A journal whose `plan_digest` differs from the plan's is refused.
 //! - `run`: `{run, started_at, pid, args}` at the start of every invocation.
-//! - `start`: `{seq, at}` when an item's work begins.
+//! - `start`: `{seq, at}` just before an item's first DeleteDataset attempt (fsynced: a start without an
+//!   outcome marks a call that may have gone out).
 //! - `attempt`: `{seq, op, n, at, status, error_code, message, request_id, throttled}` after every
 //!   DeleteDataset attempt.
 //! - `export`: `{seq, path, entries, sha256, at}` once a backup is written and verified.
@@ -201,7 +202,7 @@ pub enum Record {
         /// Command line.
         args: Vec<String>,
     },
-    /// Work on an item began.
+    /// An item's first DeleteDataset attempt is about to go out.
     Start {
         /// Item.
         seq: u64,
@@ -228,7 +229,7 @@ pub enum Record {
 /// Everything the journal says about one item.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemState {
-    /// Work began in some run.
+    /// A DeleteDataset was about to be sent in some run.
     pub started: Option<DateTime<Utc>>,
     /// Every DeleteDataset attempt, all runs.
     pub attempts: Vec<AttemptRec>,

@@ -20,8 +20,9 @@
 //! Safety stops: more than 10 failures among the first 20 finished items stops the run (exit 5).
 //! Cancellation (Ctrl-C, SIGTERM, a stop) sends nothing new; calls in flight get `grace` to finish, then
 //! their tasks are dropped, leaving the item without an outcome for the next run to re-check. An item that
-//! had attempts but no outcome is re-sent with the same token even if the dataset looks gone, so the
-//! service's idempotent replay tells whether our earlier call deleted it (`deleted`) or not (`404`).
+//! was started (a durable `start` precedes its first DeleteDataset) but has no outcome is re-sent with the
+//! same token even if the dataset looks gone, so the service's idempotent replay tells whether our earlier
+//! call deleted it (`deleted`) or not (`404`).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -348,7 +349,9 @@ async fn process_item(
     st: &ItemState,
     info: &mut Option<ProjectInfo>,
 ) -> Result<Step> {
-    let in_flight = st.outcome.is_none() && !st.attempts.is_empty();
+    // A `start` is journalled (durably) just before the first DeleteDataset attempt, so an item with a
+    // start and no outcome may have been deleted by a call whose answer was lost.
+    let in_flight = st.outcome.is_none() && (st.started.is_some() || !st.attempts.is_empty());
     if let Err(step) = check_drift(ctx, client, item, in_flight, info).await {
         return Ok(step);
     }
@@ -367,6 +370,9 @@ async fn process_item(
     }
     if ctx.opts.mode == Mode::Export {
         return Ok(Step::Done(outcome(item, Outcome::Exported, "backup written and verified")));
+    }
+    if !in_flight {
+        ctx.journal.append_durable(&Record::Start { seq: item.seq, at: Utc::now() }).await?;
     }
     let limiter = ctx.limiters.get(&item.account, &item.region, "DeleteDataset");
     let deadline = Instant::now() + ctx.opts.wait_timeout;
@@ -497,7 +503,6 @@ async fn project_task(ctx: Arc<Ctx>, items: Vec<(Item, ItemState)>, confirm_only
             if ctx.stopped(item.target) {
                 break;
             }
-            ctx.journal.append(&Record::Start { seq: item.seq, at: Utc::now() });
             match process_item(&ctx, client, item, st, &mut info).await? {
                 Step::Cancelled => break,
                 Step::Done(rec) => {
