@@ -96,11 +96,19 @@ impl AdaptiveLimiter {
     pub fn new(rate: Option<f64>) -> Self {
         Self { inner: rate.map(|r| Mutex::new((Aimd::new(r), governor_for(r)))) }
     }
-    /// Wait for a permit.
+    /// Wait for a permit. A rate change replaces the governor; a waiter woken by a replaced one waits again
+    /// on the current one, so calls queued before a decrease do not go out at the old pace (which used to let
+    /// through up to twice the new rate for `concurrency / old rate` seconds).
     pub async fn acquire(&self) {
         let Some(inner) = &self.inner else { return };
-        let limiter = inner.lock().expect("limiter lock").1.clone();
-        limiter.until_ready().await;
+        // Bounded: a rate changes at most once per COOLDOWN, so a few rounds always suffice.
+        for _ in 0..64 {
+            let limiter = inner.lock().expect("limiter lock").1.clone();
+            limiter.until_ready().await;
+            if Arc::ptr_eq(&limiter, &inner.lock().expect("limiter lock").1) {
+                return;
+            }
+        }
     }
     /// Report a throttled call.
     pub fn on_throttle(&self) {
@@ -183,6 +191,34 @@ mod tests {
             a.on_throttle(t0 + COOLDOWN * i);
         }
         assert_eq!(a.rate(), MIN_RATE);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_rate_decrease_applies_to_calls_already_waiting() {
+        let l = Arc::new(AdaptiveLimiter::new(Some(20.0)));
+        let permits = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..32 {
+            let (l, permits) = (l.clone(), permits.clone());
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..20 {
+                    l.acquire().await;
+                    permits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        l.on_throttle();
+        assert_eq!(l.rate(), Some(14.0));
+        let before = permits.load(std::sync::atomic::Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let in_next_second = permits.load(std::sync::atomic::Ordering::SeqCst) - before;
+        for t in tasks {
+            t.abort();
+        }
+        // An upper bound only (a slow machine gives fewer): 14/s plus one permit of slack for the fresh
+        // governor. Before waiters moved to the new governor this was about 34.
+        assert!(in_next_second <= 16, "{in_next_second} permits in the second after lowering to 14/s");
     }
 
     #[tokio::test]
