@@ -51,6 +51,20 @@ pub struct ConnectArgs {
     pub attempt_timeout: std::time::Duration,
 }
 
+/// How `plan` and `verify` pace their enumeration (ListProjects, DescribeProject).
+#[derive(Debug, Clone, Args)]
+pub struct SweepArgs {
+    /// Requests per second per (target, operation) (default 5, the service's documented quota).
+    #[arg(long, env = "LFV_RATE", value_name = "TPS", default_value_t = 5.0)]
+    pub rate: f64,
+    /// DescribeProject calls in flight per target (default 8).
+    #[arg(long, env = "LFV_CONCURRENCY", value_name = "N", default_value_t = 8)]
+    pub concurrency: usize,
+    /// Attempts per call, including the first (default 8).
+    #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = 8)]
+    pub max_attempts: u32,
+}
+
 /// `plan`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -81,15 +95,9 @@ pub struct PlanArgs {
     /// Only datasets created at or after TIME (RFC 3339 or a date).
     #[arg(long, value_name = "TIME")]
     pub created_after: Option<String>,
-    /// Requests per second per (target, operation) (default 5, the service's documented quota).
-    #[arg(long, env = "LFV_RATE", value_name = "TPS", default_value_t = 5.0)]
-    pub rate: f64,
-    /// DescribeProject calls in flight per target (default 8).
-    #[arg(long, env = "LFV_CONCURRENCY", value_name = "N", default_value_t = 8)]
-    pub concurrency: usize,
-    /// Attempts per call, including the first (default 8).
-    #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = 8)]
-    pub max_attempts: u32,
+    /// Pace of the enumeration.
+    #[command(flatten)]
+    pub sweep: SweepArgs,
     /// Replace an existing --out file.
     #[arg(long)]
     pub force: bool,
@@ -248,15 +256,9 @@ pub struct VerifyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
-    /// Requests per second per (target, operation) (default 5).
-    #[arg(long, env = "LFV_RATE", value_name = "TPS", default_value_t = 5.0)]
-    pub rate: f64,
-    /// DescribeProject calls in flight per target (default 8).
-    #[arg(long, env = "LFV_CONCURRENCY", value_name = "N", default_value_t = 8)]
-    pub concurrency: usize,
-    /// Attempts per call, including the first (default 8).
-    #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = 8)]
-    pub max_attempts: u32,
+    /// Pace of the enumeration.
+    #[command(flatten)]
+    pub sweep: SweepArgs,
 }
 
 /// `demo`.

@@ -46,8 +46,8 @@ pub(crate) async fn endpoints(profiles: &[String], regions: &[String], url: &Opt
 }
 
 pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
-    let rate = check_rate(args.rate)?;
-    if args.concurrency == 0 {
+    let rate = check_rate(args.sweep.rate)?;
+    if args.sweep.concurrency == 0 {
         return Err(Error::Usage("--concurrency must be at least 1".into()));
     }
     if !args.force && args.out.exists() {
@@ -80,9 +80,9 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         selection,
         filter,
         rate: Some(rate),
-        concurrency: args.concurrency,
+        concurrency: args.sweep.concurrency,
         client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false },
-        policy: RetryPolicy { max_attempts: args.max_attempts.max(1), ..RetryPolicy::default() },
+        policy: RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() },
     };
     let (events, rx) = EventSink::channel();
     let display = progress::spawn(rx);

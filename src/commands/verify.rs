@@ -60,9 +60,9 @@ async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report
         projects.entry((i.target, i.project.clone())).or_default().push(i);
     }
     let limiters = Arc::new(Limiters::new(Some(rate)));
-    let sem = Arc::new(Semaphore::new(args.concurrency.max(1)));
+    let sem = Arc::new(Semaphore::new(args.sweep.concurrency.max(1)));
     let mut set = JoinSet::new();
-    let policy = RetryPolicy { max_attempts: args.max_attempts.max(1), ..RetryPolicy::default() };
+    let policy = RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() };
     for (target, project) in projects.keys().cloned() {
         let (client, limiters, sem, policy) = (clients[&target].clone(), limiters.clone(), sem.clone(), policy);
         set.spawn(async move {
@@ -126,9 +126,9 @@ async fn verify_all(args: &VerifyArgs, rate: f64) -> Result<Report> {
         selection: Selection { dataset_type: "both".into(), ..Selection::default() },
         filter: Filter::new(&[], &[], "both", None, None)?,
         rate: Some(rate),
-        concurrency: args.concurrency,
+        concurrency: args.sweep.concurrency,
         client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false },
-        policy: RetryPolicy { max_attempts: args.max_attempts.max(1), ..RetryPolicy::default() },
+        policy: RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() },
     };
     let plan = make_plan(req, EventSink::none()).await?;
     let left: Vec<Left> = plan
@@ -153,7 +153,7 @@ async fn verify_all(args: &VerifyArgs, rate: f64) -> Result<Report> {
 }
 
 pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
-    let rate = check_rate(args.rate)?;
+    let rate = check_rate(args.sweep.rate)?;
     let report = match &args.plan {
         Some(path) => verify_plan(&Plan::load(path)?, &args, rate).await?,
         None => verify_all(&args, rate).await?,
