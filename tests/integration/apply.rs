@@ -280,5 +280,27 @@ async fn failures_early_in_the_run_trip_the_circuit_breaker() {
     assert_eq!(rows.iter().filter(|r| r["outcome"] == "failed").count(), 11);
     assert!(rows[0]["message"].contains("ImageStats.Total is 99"), "{:?}", rows[0]);
     assert_eq!(env.emu.stats().calls("DeleteDataset"), 0, "an unverified backup blocks the delete");
-    let _ = Duration::ZERO;
+}
+
+/// On a terminal (a pseudo-terminal from util-linux `script`), the user confirms by typing the account id.
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_terminal_the_account_id_must_be_typed() {
+    use tokio::io::AsyncWriteExt;
+    let env = Env::new(fast(small_seed())).await;
+    env.plan("plan.json", &[]).await;
+    let bin = crate::support::BIN;
+    for (typed, expected) in [("999999999999", 5), ("123456789012", 0)] {
+        let line = format!("script -qec '{bin} apply plan.json --no-backup' /dev/null");
+        let mut cmd = env.shell(&line);
+        cmd.stdin(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(format!("{typed}\n").as_bytes()).await.unwrap();
+        let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output()).await.unwrap().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(expected), "typed {typed}: {text}");
+        assert!(text.contains("type the account id 123456789012"), "{text}");
+        let deleted = env.emu.stats().mutations.datasets_deleted;
+        assert_eq!(deleted, if expected == 0 { 3 } else { 0 }, "typed {typed}");
+    }
 }
