@@ -61,6 +61,9 @@ pub enum Error {
     /// The service could not be reached (after retries) or credentials are missing.
     #[error("service unreachable: {0}")]
     Unreachable(String),
+    /// No credentials resolved for a target.
+    #[error("no credentials: {0}")]
+    NoCredentials(String),
     /// Reading or writing one of our own files failed.
     #[error("failed to {action} {path}: {source}")]
     Io {
@@ -89,7 +92,7 @@ impl Error {
         match self {
             Error::Usage(_) | Error::InvalidPlan { .. } | Error::InvalidJournal { .. } => ExitCode::Usage,
             Error::Refused(_) => ExitCode::Refused,
-            Error::Unreachable(_) => ExitCode::Unreachable,
+            Error::Unreachable(_) | Error::NoCredentials(_) => ExitCode::Unreachable,
             Error::Interrupted { .. } => ExitCode::Interrupted,
             Error::Io { .. } | Error::Internal(_) => ExitCode::Internal,
         }

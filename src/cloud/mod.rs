@@ -158,7 +158,7 @@ pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Clie
     provider
         .provide_credentials()
         .await
-        .map_err(|e| Error::Unreachable(format!("no credentials found in {who}: {}", convert::chain(&e))))?;
+        .map_err(|e| Error::NoCredentials(format!("none found in {who}: {}", convert::chain(&e))))?;
     let retry = if options.sdk_retries { RetryConfig::standard() } else { RetryConfig::disabled() };
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(CONNECT_TIMEOUT)

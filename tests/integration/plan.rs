@@ -192,6 +192,14 @@ async fn unreachable_endpoint_fails_with_exit_6_and_no_file() {
         .stderr_has("ListProjects failed")
         .stderr_has("no plan was written");
     assert!(!env.path("plan.json").exists());
+    // No credentials at all: also exit 6, before any call.
+    let endpoint = env.emu.endpoint();
+    let args = ["plan", "--out", "plan.json", "--endpoint-url", &endpoint];
+    let mut cmd = env.command(&args);
+    cmd.env_remove("AWS_ACCESS_KEY_ID").env_remove("AWS_SECRET_ACCESS_KEY");
+    env.run_cmd(cmd, &args).await.code(6).stderr_has("no credentials");
+    assert_eq!(env.emu.stats().calls("ListProjects"), 0);
+    assert!(!env.path("plan.json").exists());
 }
 
 #[tokio::test(flavor = "multi_thread")]
