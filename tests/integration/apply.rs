@@ -304,3 +304,31 @@ async fn on_a_terminal_the_account_id_must_be_typed() {
         assert_eq!(deleted, if expected == 0 { 3 } else { 0 }, "typed {typed}");
     }
 }
+
+/// DeleteDataset is asynchronous: the confirmation re-describes until DELETE_IN_PROGRESS is over.
+#[tokio::test(flavor = "multi_thread")]
+async fn deletions_are_confirmed_after_delete_in_progress() {
+    let mut config = fast(small_seed());
+    config.delete_delay = Duration::from_millis(1500);
+    let env = Env::new(config).await;
+    env.plan("plan.json", &[]).await;
+    let s = env.run(&["apply", "plan.json", "--yes", "--no-backup", "--format", "json"]).await.ok().json();
+    assert_eq!(s["verified"], 3);
+    assert_eq!(s["not_verified"], 0);
+    let rows = read_csv(&env.path("plan.audit.csv"));
+    assert!(rows.iter().all(|r| r["verified"] == "true"));
+    // 2 projects: one drift check each, then at least two confirmation describes each (in progress, then gone)
+    assert!(env.emu.stats().calls_with_status("DescribeProject", "200") >= 2 + 2 * 2);
+
+    // A wait bound shorter than the deletion records `verified=false` instead of waiting forever.
+    let mut config = fast(small_seed());
+    config.delete_delay = Duration::from_secs(60);
+    let env = Env::new(config).await;
+    env.plan("plan.json", &[]).await;
+    let s = env.run(&["apply", "plan.json", "--yes", "--no-backup", "--wait-timeout", "2s", "--format", "json"]).await;
+    let s = s.ok().json();
+    assert_eq!(s["outcomes"]["deleted"], 3);
+    assert_eq!(s["not_verified"], 3);
+    let rows = read_csv(&env.path("plan.audit.csv"));
+    assert!(rows.iter().all(|r| r["verified"] == "false"), "{rows:?}");
+}
