@@ -1,6 +1,7 @@
 //! The executor and what it is built from: retry policy, rate limiters, journal, backups, events.
 pub mod backup;
 pub mod events;
+pub mod item;
 pub mod journal;
 pub mod limiter;
 pub mod retry;

@@ -1,0 +1,254 @@
+//! The steps of one item: drift check, backup, DeleteDataset, and the project's confirmation.
+//!
+//! 1. **drift check** (on the project's DescribeProject): a dataset whose CreationTimestamp differs from the
+//!    plan's (compared to the millisecond) is `skipped_drift`; one already gone is `already_absent` without a
+//!    call; one `*_IN_PROGRESS` is re-described every 1, 2, 4, 8, 10, 10... s until it settles, within
+//!    `wait_timeout` (a dry run reports it instead of waiting).
+//! 2. **backup** (unless `--no-backup`, never in dry runs): see `exec::backup`; a dataset whose backup is not
+//!    verified is `failed` and not deleted.
+//! 3. **DeleteDataset** with the plan's client token on every attempt, under the (account, region) limiter,
+//!    retried per `exec::retry`. 202 `deleted`; 404 `already_absent`; 409 re-described after 2 s and sent
+//!    again until `wait_timeout`, then `failed`; 400/402/403/other `failed`.
+//! 4. **confirm**: once the project's deletions are done, DescribeProject again (every 1 s while
+//!    `DELETE_IN_PROGRESS`, within `wait_timeout`) and journal `verified` per deleted dataset.
+//!
+//! A durable `start` precedes an item's first DeleteDataset; an item with a start and no outcome is re-sent
+//! with the same token even if the dataset looks gone, so the service's idempotent replay tells whether our
+//! earlier call deleted it (`deleted`) or not (`404`).
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use super::backup;
+use super::journal::{ItemState, Mode, Outcome, OutcomeRec, Record, VerifiedRec};
+use super::retry::{AttemptStats, Retried, with_retry};
+use super::run::{CONFLICT_RECHECK, Ctx};
+use crate::cloud::{CallError, Client, ErrorKind, ProjectInfo};
+use crate::error::Result;
+use crate::plan::Item;
+
+fn same_instant(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> bool {
+    a.map(|t| t.timestamp_millis()) == b.map(|t| t.timestamp_millis())
+}
+
+fn fmt_time(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)).unwrap_or_else(|| "none".into())
+}
+
+/// An outcome under construction.
+pub(super) fn outcome(item: &Item, outcome: Outcome, message: impl Into<String>) -> OutcomeRec {
+    OutcomeRec {
+        seq: item.seq,
+        outcome,
+        http_status: None,
+        error_code: None,
+        message: message.into(),
+        request_id: None,
+        finished_at: Utc::now(),
+        backup_skipped: false,
+    }
+}
+
+pub(super) fn from_error(item: &Item, kind: Outcome, what: &str, e: &CallError) -> OutcomeRec {
+    OutcomeRec {
+        http_status: e.status,
+        error_code: e.code.clone(),
+        request_id: e.request_id.clone(),
+        ..outcome(item, kind, format!("{what}: {e}"))
+    }
+}
+
+pub(super) enum Step {
+    Done(OutcomeRec),
+    Cancelled,
+}
+
+/// Decide an item after the drift check, waiting for in-progress datasets. `Ok(())` means: go on to the
+/// backup and the deletion.
+async fn check_drift(
+    ctx: &Ctx,
+    client: &Client,
+    item: &Item,
+    in_flight: bool,
+    info: &mut Option<ProjectInfo>,
+) -> std::result::Result<(), Step> {
+    let resend = in_flight && ctx.opts.mode == Mode::Apply;
+    let deadline = Instant::now() + ctx.opts.wait_timeout;
+    let mut pause = Duration::from_secs(1);
+    let mut noted = None;
+    loop {
+        let d = info.as_ref().and_then(|i| i.dataset(&item.dataset_type)).cloned();
+        let wait_for = match d {
+            None if resend => return Ok(()),
+            None => return Err(Step::Done(outcome(item, Outcome::AlreadyAbsent, "not present at the drift check"))),
+            Some(d) if !same_instant(d.created, item.dataset_created) => {
+                let msg = format!(
+                    "re-created since planning: CreationTimestamp {} differs from the plan's {}; left alone",
+                    fmt_time(d.created),
+                    fmt_time(item.dataset_created)
+                );
+                return Err(Step::Done(outcome(item, Outcome::SkippedDrift, msg)));
+            }
+            Some(d) if d.is_deleting() && resend => return Ok(()),
+            // A dry run reports instead of waiting: it must stay quick and read-only.
+            Some(d) if ctx.opts.mode == Mode::DryRun && (d.is_deleting() || d.is_busy()) => {
+                let msg = format!("currently {}; apply will wait for it to settle", d.status);
+                return Err(Step::Done(outcome(item, Outcome::WouldDelete, msg)));
+            }
+            Some(d) if d.is_deleting() || d.is_busy() => d.status,
+            Some(_) => return Ok(()),
+        };
+        if Instant::now() >= deadline {
+            let msg = format!("still {wait_for} after waiting {}", humantime::format_duration(ctx.opts.wait_timeout));
+            return Err(Step::Done(outcome(item, Outcome::Failed, msg)));
+        }
+        if noted.as_deref() != Some(wait_for.as_str()) {
+            ctx.events.note(format!(
+                "waiting for {}/{}/{} dataset {}: {wait_for}",
+                item.region, item.project, item.dataset_type, item.seq
+            ));
+            noted = Some(wait_for);
+        }
+        if !ctx.sleep(pause).await {
+            return Err(Step::Cancelled);
+        }
+        pause = (pause * 2).min(Duration::from_secs(10));
+        match ctx.describe(client, item).await {
+            Retried::Ok(i) => *info = i,
+            Retried::Failed(e) => return Err(Step::Done(from_error(item, Outcome::Failed, "re-check", &e))),
+            Retried::Cancelled => return Err(Step::Cancelled),
+        }
+        if info.as_ref().and_then(|i| i.dataset(&item.dataset_type)).is_none() && !resend {
+            let msg = "its deletion or creation was under way; gone when re-checked";
+            return Err(Step::Done(outcome(item, Outcome::AlreadyAbsent, msg)));
+        }
+    }
+}
+
+pub(super) async fn process_item(
+    ctx: &Ctx,
+    client: &Client,
+    item: &Item,
+    st: &ItemState,
+    info: &mut Option<ProjectInfo>,
+) -> Result<Step> {
+    // A `start` is journalled (durably) just before the first DeleteDataset attempt, so an item with a
+    // start and no outcome may have been deleted by a call whose answer was lost.
+    let in_flight = st.outcome.is_none() && (st.started.is_some() || !st.attempts.is_empty());
+    if let Err(step) = check_drift(ctx, client, item, in_flight, info).await {
+        return Ok(step);
+    }
+    if ctx.opts.mode == Mode::DryRun {
+        return Ok(Step::Done(outcome(item, Outcome::WouldDelete, "present and unchanged since planning")));
+    }
+    if let Some(dir) = &ctx.opts.backup_dir {
+        let reuse = st.export.as_ref().filter(|rec| backup::still_valid(rec));
+        if reuse.is_none() {
+            match backup::export(client, &ctx.limiters, &ctx.opts.policy, &ctx.stop, dir, item).await {
+                Ok(rec) => ctx.journal.append_durable(&Record::Export(rec)).await?,
+                Err(backup::ExportError::Cancelled) => return Ok(Step::Cancelled),
+                Err(e) => return Ok(Step::Done(outcome(item, Outcome::Failed, format!("{e}; not deleted")))),
+            }
+        }
+    }
+    if ctx.opts.mode == Mode::Export {
+        return Ok(Step::Done(outcome(item, Outcome::Exported, "backup written and verified")));
+    }
+    if !in_flight {
+        ctx.journal.append_durable(&Record::Start { seq: item.seq, at: Utc::now() }).await?;
+    }
+    let limiter = ctx.limiters.get(&item.account, &item.region, "DeleteDataset");
+    let deadline = Instant::now() + ctx.opts.wait_timeout;
+    let mut stats = AttemptStats::default();
+    loop {
+        let r = with_retry(
+            &limiter,
+            &ctx.opts.policy,
+            &ctx.stop,
+            &mut stats,
+            |a| ctx.on_attempt(item, a),
+            || client.delete_dataset(&item.project, &item.dataset_type, &item.client_token),
+        )
+        .await;
+        let e = match r {
+            Retried::Ok(acc) => {
+                let mut rec = outcome(item, Outcome::Deleted, "DeleteDataset accepted");
+                rec.http_status = Some(acc.status);
+                rec.request_id = acc.request_id;
+                return Ok(Step::Done(rec));
+            }
+            Retried::Cancelled => return Ok(Step::Cancelled),
+            Retried::Failed(e) => e,
+        };
+        match e.kind {
+            ErrorKind::NotFound => {
+                return Ok(Step::Done(from_error(item, Outcome::AlreadyAbsent, "DeleteDataset", &e)));
+            }
+            ErrorKind::Conflict if Instant::now() < deadline => {
+                if !ctx.sleep(CONFLICT_RECHECK).await {
+                    return Ok(Step::Cancelled);
+                }
+                match ctx.describe(client, item).await {
+                    Retried::Ok(i) => *info = i,
+                    Retried::Failed(e2) => {
+                        return Ok(Step::Done(from_error(item, Outcome::Failed, "re-check after 409", &e2)));
+                    }
+                    Retried::Cancelled => return Ok(Step::Cancelled),
+                }
+                match info.as_ref().and_then(|i| i.dataset(&item.dataset_type)) {
+                    None if !in_flight => {
+                        return Ok(Step::Done(from_error(item, Outcome::AlreadyAbsent, "gone after a 409", &e)));
+                    }
+                    Some(d) if !same_instant(d.created, item.dataset_created) => {
+                        let msg = format!("re-created since planning (found after a 409: {e})");
+                        return Ok(Step::Done(outcome(item, Outcome::SkippedDrift, msg)));
+                    }
+                    _ => continue,
+                }
+            }
+            ErrorKind::Conflict => {
+                let what = format!("still conflicting after {}", humantime::format_duration(ctx.opts.wait_timeout));
+                return Ok(Step::Done(from_error(item, Outcome::Failed, &what, &e)));
+            }
+            _ => return Ok(Step::Done(from_error(item, Outcome::Failed, "DeleteDataset", &e))),
+        }
+    }
+}
+
+/// After a project's deletions: re-describe until no deleted dataset is `DELETE_IN_PROGRESS` (bounded) and
+/// journal whether each is gone.
+pub(super) async fn confirm(ctx: &Ctx, client: &Client, items: &[Item]) {
+    let Some(first) = items.first() else { return };
+    let deadline = Instant::now() + ctx.opts.wait_timeout;
+    let mut pending: Vec<&Item> = items.iter().collect();
+    loop {
+        let info = match ctx.describe(client, first).await {
+            Retried::Ok(i) => i,
+            Retried::Failed(_) | Retried::Cancelled => return,
+        };
+        let mut still = Vec::new();
+        for item in pending {
+            let d = info.as_ref().and_then(|i| i.dataset(&item.dataset_type));
+            let (verified, status) = match d {
+                None => (Some(true), None),
+                Some(d) if !same_instant(d.created, item.dataset_created) => (Some(true), None),
+                Some(d) if d.status == "DELETE_IN_PROGRESS" && Instant::now() < deadline => (None, None),
+                Some(d) => (Some(false), Some(d.status.clone())),
+            };
+            match verified {
+                Some(v) => ctx.journal.append(&Record::Verified(VerifiedRec {
+                    seq: item.seq,
+                    verified: v,
+                    status,
+                    at: Utc::now(),
+                })),
+                None => still.push(item),
+            }
+        }
+        if still.is_empty() || !ctx.sleep(Duration::from_secs(1)).await {
+            return;
+        }
+        pending = still;
+    }
+}
