@@ -10,8 +10,9 @@
 //! - [`cloud`]: the only module that sees the AWS SDK: client construction (SDK retries off, timeouts on)
 //!   and domain calls returning the crate's own types and [`cloud::CallError`].
 //! - [`plan`]: the plan format (versioned, digested, with client tokens), the filters and the planner.
-//! - [`exec`]: the retry policy, adaptive rate limiters, checkpoint journal, backups and the executor; it
-//!   emits [`exec::events::Event`]s and never prints.
+//! - [`exec`]: the retry policy, adaptive rate limiters, checkpoint journal, backups, one item's steps
+//!   ([`exec::item`]) and the run that schedules them ([`exec::run`]); it emits [`exec::events::Event`]s and
+//!   never prints.
 //! - [`report`]: consumers of runs: progress display, CSV audit, JSON summary.
 //! - [`emulator`]: the local Lookout for Vision service; knows only the wire protocol and imports nothing
 //!   from the modules above.
