@@ -162,11 +162,11 @@ pub struct RunArgs {
     /// Attempts per call, including the first (default 8).
     #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = 8)]
     pub max_attempts: u32,
-    /// Checkpoint journal (default: <plan>.journal.jsonl beside the plan; <plan>.dry-run.journal.jsonl for
-    /// --dry-run; <plan>.export.journal.jsonl for export).
+    /// Checkpoint journal (default: PLAN.journal.jsonl beside the plan; PLAN.dry-run.journal.jsonl for
+    /// --dry-run; PLAN.export.journal.jsonl for export).
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
-    /// CSV audit report (default: <plan>.audit.csv; <plan>.dry-run.audit.csv; <plan>.export.csv).
+    /// CSV audit report (default: PLAN.audit.csv; PLAN.dry-run.audit.csv; PLAN.export.csv).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// Refuse plans older than this (default 7d; e.g. 12h, 30d).
@@ -181,7 +181,7 @@ pub struct RunArgs {
     /// Connection options.
     #[command(flatten)]
     pub connect: ConnectArgs,
-    /// Where backups go (default: <plan>.backup/ beside the plan).
+    /// Where backups go (default: PLAN.backup/ beside the plan, PLAN being its path without .json).
     #[arg(long, env = "LFV_BACKUP_DIR", value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
     /// Bound on waiting for a dataset in progress, a conflict to clear, or a deletion to be confirmed
