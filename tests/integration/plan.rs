@@ -257,6 +257,17 @@ async fn two_accounts_and_two_regions_in_one_plan() {
         let expected = if t.profile.as_deref() == Some("acct-a") { "111111111111" } else { "222222222222" };
         assert_eq!(t.account.as_deref(), Some(expected));
     }
+    // apply reaches each target with the profile the plan recorded
+    let args = ["apply", "plan.json", "--yes", "--no-backup"];
+    let mut cmd = env.command(&args);
+    cmd.env("AWS_SHARED_CREDENTIALS_FILE", env.path("credentials"));
+    env.run_cmd(cmd, &args).await.ok();
+    let deleted: HashSet<String> = env.emu.stats().deleted_datasets.keys().cloned().collect();
+    for acct in ["111111111111", "222222222222"] {
+        for r in ["us-east-1", "eu-west-1"] {
+            assert!(deleted.contains(&format!("{acct}/{r}/p-{acct}-{r}/train")), "{deleted:?}");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
