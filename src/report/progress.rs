@@ -57,9 +57,13 @@ pub fn spawn(mut rx: UnboundedReceiver<Event>) -> JoinHandle<()> {
     tokio::spawn(async move {
         if fancy() {
             let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            // About 75 columns, so it fits an 80-column terminal without wrapping.
             bar.set_style(
-                ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} {per_sec} ETA {eta} {msg}")
+                ProgressStyle::with_template("{prefix} [{bar:20}] {pos}/{len} {rate} ETA {eta} {msg}")
                     .expect("template")
+                    .with_key("rate", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.1}/s", s.per_sec());
+                    })
                     .progress_chars("=> "),
             );
             let (mut throttled, mut failed) = (0u64, 0u64);
