@@ -14,6 +14,7 @@ use crate::cli::{TableFormat, VerifyArgs};
 use crate::cloud::{self, ClientOptions, Endpoint, ErrorKind, ProjectInfo};
 use crate::error::{Error, ExitCode, Result};
 use crate::exec::events::EventSink;
+use crate::exec::item::same_instant;
 use crate::exec::limiter::Limiters;
 use crate::exec::retry::{AttemptStats, Retried, RetryPolicy, with_retry};
 use crate::plan::filter::Filter;
@@ -103,8 +104,7 @@ async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report
                     dataset_type: item.dataset_type.clone(),
                     status: d.status.clone(),
                     created: d.created,
-                    recreated: d.created.map(|c| c.timestamp_millis())
-                        != item.dataset_created.map(|c| c.timestamp_millis()),
+                    recreated: !same_instant(d.created, item.dataset_created),
                 });
             }
         }

@@ -28,7 +28,9 @@ use crate::cloud::{CallError, Client, ErrorKind, ProjectInfo};
 use crate::error::Result;
 use crate::plan::Item;
 
-fn same_instant(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> bool {
+/// Two CreationTimestamps denote the same dataset if they agree to the millisecond (the plan stores them
+/// with full precision; the service's epoch-second floats round differently below that).
+pub fn same_instant(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> bool {
     a.map(|t| t.timestamp_millis()) == b.map(|t| t.timestamp_millis())
 }
 
