@@ -21,7 +21,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use common::{Run, Verdicts, Workspace};
-use lfv_sunset::emulator::seed::DEFAULT_ACCOUNT;
 use lfv_sunset::emulator::{GenSpec, Mix, RunningEmulator, Seed, Stats};
 
 const PROJECTS: usize = 500;
@@ -77,11 +76,10 @@ fn main() {
     let mut verdicts = Verdicts::default();
     let seed = Seed::generate(&GenSpec {
         projects: PROJECTS,
-        accounts: vec![DEFAULT_ACCOUNT.to_string()],
-        regions: vec![common::REGION.to_string()],
         mix: Mix::TrainTest,
         entries: (1, 1),
         rng_seed: 12,
+        ..GenSpec::default()
     });
     println!(
         "apply_throughput: {ITEMS} datasets in {PROJECTS} projects (Mix::TrainTest), --no-backup, default \

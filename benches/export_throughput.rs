@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::{Verdicts, Workspace};
-use lfv_sunset::emulator::seed::DEFAULT_ACCOUNT;
 use lfv_sunset::emulator::{GenSpec, Mix, Seed};
 
 const PROJECTS: usize = 200;
@@ -44,11 +43,10 @@ fn main() {
     let mut verdicts = Verdicts::default();
     let seed = Seed::generate(&GenSpec {
         projects: PROJECTS,
-        accounts: vec![DEFAULT_ACCOUNT.to_string()],
-        regions: vec![common::REGION.to_string()],
         mix: Mix::Single,
         entries: (ENTRIES, ENTRIES),
         rng_seed: 13,
+        ..GenSpec::default()
     });
     println!(
         "export_throughput: {PROJECTS} datasets of {ENTRIES} entries (Mix::Single), emulator quota {QUOTA}/s per \

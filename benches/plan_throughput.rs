@@ -9,7 +9,6 @@
 mod common;
 
 use common::{Verdicts, Workspace};
-use lfv_sunset::emulator::seed::DEFAULT_ACCOUNT;
 use lfv_sunset::emulator::{GenSpec, Mix, Seed, Stats};
 
 const PROJECTS: usize = 500;
@@ -22,11 +21,10 @@ fn main() {
     let mut ws = Workspace::new();
     let seed = Seed::generate(&GenSpec {
         projects: PROJECTS,
-        accounts: vec![DEFAULT_ACCOUNT.to_string()],
-        regions: vec![common::REGION.to_string()],
         mix: Mix::Single,
         entries: (1, 1),
         rng_seed: 11,
+        ..GenSpec::default()
     });
     println!(
         "plan_throughput: {PROJECTS} projects (Mix::Single), emulator quota {QUOTA}/s per operation (burst {}), \

@@ -58,10 +58,6 @@ impl CallError {
     }
 
     /// A failure that is not the service's answer (cancelled, unreadable response).
-    pub fn malformed_pub(message: &str) -> Self {
-        Self::malformed(message)
-    }
-
     pub(crate) fn malformed(message: &str) -> Self {
         CallError {
             kind: ErrorKind::Other,

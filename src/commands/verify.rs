@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 use super::out;
 use super::plan::{check_rate, endpoints};
 use crate::cli::{TableFormat, VerifyArgs};
-use crate::cloud::{self, ClientOptions, Endpoint, ErrorKind, ProjectInfo};
+use crate::cloud::{self, ClientOptions, Endpoint, ProjectInfo};
 use crate::error::{Error, ExitCode, Result};
 use crate::exec::events::EventSink;
 use crate::exec::item::same_instant;
@@ -71,8 +71,9 @@ async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report
             let (_tx, cancel) = watch::channel(false);
             let limiter = limiters.get(&target.to_string(), &client.endpoint().region, "DescribeProject");
             let mut stats = AttemptStats::default();
-            let r =
-                with_retry(&limiter, &policy, &cancel, &mut stats, |_| {}, || client.describe_project(&project)).await;
+            let r = with_retry(&limiter, &policy, &cancel, &mut stats, |_| {}, || client.describe_project(&project))
+                .await
+                .found();
             ((target, project), r)
         });
     }
@@ -80,8 +81,7 @@ async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report
     while let Some(j) = set.join_next().await {
         let (key, r) = j.map_err(|e| Error::Internal(format!("verify task: {e}")))?;
         let info = match r {
-            Retried::Ok(i) => Some(i),
-            Retried::Failed(e) if e.kind == ErrorKind::NotFound => None,
+            Retried::Ok(i) => i,
             Retried::Failed(e) => {
                 return Err(Error::Unreachable(format!(
                     "DescribeProject {} in {} failed after retries: {e}; cannot prove anything is gone",

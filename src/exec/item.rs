@@ -83,7 +83,13 @@ async fn check_drift(
         let d = info.as_ref().and_then(|i| i.dataset(&item.dataset_type)).cloned();
         let wait_for = match d {
             None if resend => return Ok(()),
-            None => return Err(Step::Done(outcome(item, Outcome::AlreadyAbsent, "not present at the drift check"))),
+            None => {
+                let msg = match noted {
+                    None => "not present at the drift check",
+                    Some(_) => "its deletion or creation was under way; gone when re-checked",
+                };
+                return Err(Step::Done(outcome(item, Outcome::AlreadyAbsent, msg)));
+            }
             Some(d) if !same_instant(d.created, item.dataset_created) => {
                 let msg = format!(
                     "re-created since planning: CreationTimestamp {} differs from the plan's {}; left alone",
@@ -120,10 +126,6 @@ async fn check_drift(
             Retried::Ok(i) => *info = i,
             Retried::Failed(e) => return Err(Step::Done(from_error(item, Outcome::Failed, "re-check", &e))),
             Retried::Cancelled => return Err(Step::Cancelled),
-        }
-        if info.as_ref().and_then(|i| i.dataset(&item.dataset_type)).is_none() && !resend {
-            let msg = "its deletion or creation was under way; gone when re-checked";
-            return Err(Step::Done(outcome(item, Outcome::AlreadyAbsent, msg)));
         }
     }
 }

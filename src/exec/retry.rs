@@ -86,6 +86,18 @@ pub enum Retried<T> {
     Cancelled,
 }
 
+impl<T> Retried<T> {
+    /// For reads of something that may be gone: a 404 becomes a successful `None`.
+    pub fn found(self) -> Retried<Option<T>> {
+        match self {
+            Retried::Ok(v) => Retried::Ok(Some(v)),
+            Retried::Failed(e) if e.kind == ErrorKind::NotFound => Retried::Ok(None),
+            Retried::Failed(e) => Retried::Failed(e),
+            Retried::Cancelled => Retried::Cancelled,
+        }
+    }
+}
+
 /// A cancellation signal: `true` once the run should stop sending.
 pub type Cancel = watch::Receiver<bool>;
 
@@ -228,6 +240,15 @@ mod tests {
                 .await;
         assert!(matches!(r, Retried::Failed(e) if e.kind == ErrorKind::Timeout));
         assert_eq!(stats.attempts, DEFAULT_MAX_ATTEMPTS);
+    }
+
+    #[test]
+    fn found_turns_only_a_404_into_absent() {
+        assert!(matches!(Retried::Ok(1).found(), Retried::Ok(Some(1))));
+        assert!(matches!(Retried::<u8>::Failed(err(ErrorKind::NotFound, None)).found(), Retried::Ok(None)));
+        let r = Retried::<u8>::Failed(err(ErrorKind::AccessDenied, None)).found();
+        assert!(matches!(r, Retried::Failed(e) if e.kind == ErrorKind::AccessDenied));
+        assert!(matches!(Retried::<u8>::Cancelled.found(), Retried::Cancelled));
     }
 
     #[tokio::test(start_paused = true)]

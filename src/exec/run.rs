@@ -209,7 +209,7 @@ impl Ctx {
     pub(super) async fn describe(&self, client: &Client, item: &Item) -> Retried<Option<ProjectInfo>> {
         let limiter = self.limiters.get(&item.account, &item.region, "DescribeProject");
         let mut stats = AttemptStats::default();
-        match with_retry(
+        with_retry(
             &limiter,
             &self.opts.policy,
             &self.stop,
@@ -218,12 +218,7 @@ impl Ctx {
             || client.describe_project(&item.project),
         )
         .await
-        {
-            Retried::Ok(i) => Retried::Ok(Some(i)),
-            Retried::Failed(e) if e.kind == ErrorKind::NotFound => Retried::Ok(None),
-            Retried::Failed(e) => Retried::Failed(e),
-            Retried::Cancelled => Retried::Cancelled,
-        }
+        .found()
     }
 }
 

@@ -122,13 +122,14 @@ async fn scan(req: Arc<PlanRequest>, endpoint: Endpoint, limiters: Arc<Limiters>
                     |a| throttled(&events, a),
                     || client.describe_project(&p.name),
                 )
-                .await;
+                .await
+                .found();
                 events.send(Event::Done { failed: false });
                 match r {
-                    Retried::Ok(info) => Ok(Ok(info)),
-                    Retried::Failed(e) if e.kind == ErrorKind::NotFound => Ok(Err(p.name)),
+                    Retried::Ok(Some(info)) => Ok(Ok(info)),
+                    Retried::Ok(None) => Ok(Err(p.name)),
                     Retried::Failed(e) => Err((p.name, e)),
-                    Retried::Cancelled => Err((p.name, CallError::malformed_pub("cancelled"))),
+                    Retried::Cancelled => Err((p.name, CallError::malformed("cancelled"))),
                 }
             });
         }
