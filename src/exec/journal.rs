@@ -471,7 +471,7 @@ impl Journal {
     /// line, check that it belongs to this plan and mode, and record a `run` line.
     pub fn open(path: &Path, plan: &Plan, mode: Mode) -> Result<(Journal, JournalState)> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            safe_fs::create_dir_private(dir).map_err(|e| Error::io("create directory", dir, e))?;
+            safe_fs::create_dir_private(dir).map_err(|e| Error::io("create the directory of", path, e))?;
         }
         let lock = take_lock(path)?;
         let exists = path.metadata().map(|m| m.len() > 0).unwrap_or(false);
