@@ -152,12 +152,7 @@ pub async fn export(
             )));
         }
         let f = file.into_inner().map_err(|e| io("flush", e.into_error()))?;
-        f.sync_all().map_err(|e| io("sync", e))?;
-        std::fs::rename(&partial, &final_path).map_err(|e| io("rename", e))?;
-        if let Ok(d) = std::fs::File::open(&parent) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        safe_fs::commit(f, &partial, &final_path).map_err(|e| io("sync and rename", e))
     });
     if let Err(e) = finish {
         let _ = std::fs::remove_file(&partial);

@@ -6,7 +6,7 @@
 //! - [`write_atomic`] writes `.<name>.tmp-<pid>-<n>` beside the target with `O_CREAT | O_EXCL | O_NOFOLLOW`
 //!   and mode 0600, fsyncs it, renames it over the target (a rename replaces a symlink, it never follows one)
 //!   and fsyncs the directory. A crash leaves the old file or the new one, never a mix.
-//! - [`create_fresh`] makes a new private file (a backup's `.partial`), refusing a symlink at its name and
+//! - [`create_fresh`] makes a new private file (a backup's `.partial`, later put in place by [`commit`]), refusing a symlink at its name and
 //!   unlinking a stale regular file first (so a planted hard link is never written through).
 //! - [`open_no_follow`] opens an existing-or-new file with `O_NOFOLLOW` (journal, lock).
 //! - [`dir_below`] creates the directories under a root one component at a time, refusing any component
@@ -77,17 +77,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
             .open(&tmp)
             .map_err(|e| explain_loop(&tmp, e))?;
         f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        commit(f, &tmp, path)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Make a finished temporary file `tmp` (written through `file`) the file at `path`: fsync it, rename it over
+/// `path` (replacing, never following, whatever is there) and fsync the directory.
+pub fn commit(file: File, tmp: &Path, path: &Path) -> std::io::Result<()> {
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(tmp, path)?;
+    if let Ok(d) = File::open(parent_dir(path)) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
 /// Create a new, empty, private file at `path` for writing. A symlink there is refused; a stale regular

@@ -224,6 +224,14 @@ async fn an_unwritable_output_location_is_refused_before_any_deletion() {
         assert_eq!(total_calls(&env), before, "{args:?} made calls");
     }
     assert_eq!(env.emu.stats().calls("DeleteDataset"), 0);
+    // `plan` finds out before it enumerates, not after.
+    let endpoint = env.emu.endpoint();
+    let before = total_calls(&env);
+    for out in ["plain-file/p.json", "a-directory"] {
+        let args = ["plan", "--out", out, "--force", "--endpoint-url", &endpoint];
+        env.run(&args).await.code(2).stderr_has(&format!("--out {out}"));
+    }
+    assert_eq!(total_calls(&env), before, "plan enumerated before finding its output unwritable");
     // The plan can still be applied once the report has somewhere to go.
     env.run(&["apply", "plan.json", "--yes"]).await.ok();
 }
