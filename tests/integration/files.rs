@@ -4,6 +4,7 @@
 
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
+use std::time::Duration;
 
 use crate::plan::{dataset, one_region, project};
 use crate::support::{Env, fast, sha256_file};
@@ -234,4 +235,30 @@ async fn an_unwritable_output_location_is_refused_before_any_deletion() {
     assert_eq!(total_calls(&env), before, "plan enumerated before finding its output unwritable");
     // The plan can still be applied once the report has somewhere to go.
     env.run(&["apply", "plan.json", "--yes"]).await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_that_fails_after_deletions_says_how_to_rebuild_it_from_the_journal() {
+    let config = fast(one_region(vec![project("alpha", vec![dataset("train", JAN23)])]));
+    // Deletions take a second to be confirmed, which leaves time to break the report's path mid-run.
+    let env = Env::new(lfv_sunset::emulator::EmulatorConfig { delete_delay: Duration::from_secs(1), ..config }).await;
+    env.plan("plan.json", &[]).await;
+    let args = ["apply", "plan.json", "--yes", "--report", "r.csv"];
+    let child = env.command(&args).spawn().expect("spawn");
+    // Bounded: at most 30 s of polling every 10 ms for the run to open its journal (after its probes).
+    for _ in 0..3000 {
+        if env.path("plan.journal.jsonl").exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    std::fs::create_dir_all(env.path("r.csv/occupied")).unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output()).await.unwrap().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("lfv-sunset report plan.journal.jsonl --out FILE"), "{stderr}");
+    assert!(stdout.contains("deleted 1"), "the summary is still printed: {stdout}");
+    env.run(&["report", "plan.journal.jsonl", "--out", "rebuilt.csv"]).await.ok();
+    let rows = crate::support::read_csv(&env.path("rebuilt.csv"));
+    assert_eq!(crate::support::outcomes(&rows), ["deleted"]);
 }
