@@ -50,9 +50,12 @@ pub fn is_dataset_type(s: &str) -> bool {
     s == "train" || s == "test"
 }
 
+/// A field's name, its value, its test and the shape it must have.
+type Check<'a> = (&'static str, &'a str, fn(&str) -> bool, &'static str);
+
 /// Check the four names of a backup path; the error names the first bad field and its value.
 pub fn check_backup_names(account: &str, region: &str, project: &str, dataset_type: &str) -> Result<(), String> {
-    let checks: [(&str, &str, fn(&str) -> bool, &str); 4] = [
+    let checks: [Check; 4] = [
         ("account", account, is_account, "12 digits"),
         ("region", region, is_region, "an AWS region such as us-east-1"),
         ("project", project, is_project, "1-255 of [a-zA-Z0-9_-], starting with a letter or digit"),
