@@ -55,6 +55,17 @@ fn explain_loop(path: &Path, e: Error) -> Error {
     if e.raw_os_error() == Some(libc::ELOOP) { symlink_refused(path) } else { e }
 }
 
+/// `O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW`, mode 0600: a new file, never an existing one or a symlink.
+fn create_new_private(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(FILE_MODE)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| explain_loop(path, e))
+}
+
 /// Create `dir` and its missing parents with mode 0700 (existing directories keep their mode).
 pub fn create_dir_private(dir: &Path) -> std::io::Result<()> {
     DirBuilder::new().recursive(true).mode(DIR_MODE).create(dir)
@@ -69,13 +80,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     let tmp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
     let result = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(FILE_MODE)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&tmp)
-            .map_err(|e| explain_loop(&tmp, e))?;
+        let mut f = create_new_private(&tmp)?;
         f.write_all(bytes)?;
         commit(f, &tmp, path)
     })();
@@ -107,13 +112,7 @@ pub fn create_fresh(path: &Path) -> std::io::Result<File> {
         Err(e) if e.kind() == ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(FILE_MODE)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
-        .map_err(|e| explain_loop(path, e))
+    create_new_private(path)
 }
 
 /// Open `path` with `opts` plus `O_NOFOLLOW` and mode 0600 for a file it creates; refuses a symlink, and a
@@ -170,9 +169,7 @@ pub fn probe_dir(dir: &Path) -> std::io::Result<()> {
     create_dir_private(dir)?;
     let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     let probe = dir.join(format!(".lfv-sunset-probe-{}-{n}", std::process::id()));
-    let f =
-        OpenOptions::new().write(true).create_new(true).mode(FILE_MODE).custom_flags(libc::O_NOFOLLOW).open(&probe)?;
-    drop(f);
+    drop(create_new_private(&probe)?);
     std::fs::remove_file(&probe)
 }
 
