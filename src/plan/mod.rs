@@ -2,5 +2,8 @@
 pub mod filter;
 pub mod format;
 pub mod planner;
+pub mod validate;
+#[cfg(test)]
+mod validate_tests;
 
 pub use format::{Item, Plan, Selection, Skipped, Target};
