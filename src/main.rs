@@ -4,6 +4,7 @@
 use clap::Parser;
 use lfv_sunset::cli::Cli;
 use lfv_sunset::error::ExitCode;
+use lfv_sunset::escape::escape_lines;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -22,10 +23,11 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(code) => std::process::ExitCode::from(code.code()),
         Err(e) => {
-            eprintln!("error: {e}");
+            // Messages quote plan fields, paths and service answers: never let them reach the terminal raw.
+            eprintln!("error: {}", escape_lines(&e.to_string()));
             let mut source = std::error::Error::source(&e);
             while let Some(s) = source {
-                eprintln!("  caused by: {s}");
+                eprintln!("  caused by: {}", escape_lines(&s.to_string()));
                 source = s.source();
             }
             std::process::ExitCode::from(e.exit_code().code())
