@@ -9,5 +9,6 @@ mod export;
 mod plan;
 mod plans_dir;
 mod readme;
+mod review;
 mod support;
 mod verify;
