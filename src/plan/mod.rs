@@ -4,6 +4,8 @@ pub mod format;
 pub mod planner;
 pub mod validate;
 #[cfg(test)]
+mod validate_props;
+#[cfg(test)]
 mod validate_tests;
 
 pub use format::{Item, Plan, Selection, Skipped, Target};

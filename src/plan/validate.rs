@@ -122,7 +122,8 @@ pub fn parse_project_arn(arn: &str) -> Option<(&str, &str, &str, &str)> {
     let (lit, partition, service, region, account, resource) =
         (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     let name = resource.strip_prefix("project/")?;
-    let partition_ok = partition.strip_prefix("aws").is_some_and(|p| p.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
+    let partition_ok =
+        partition.strip_prefix("aws").is_some_and(|p| p.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
     (lit == "arn" && partition_ok && service == "lookoutvision").then_some((partition, region, account, name))
 }
 
@@ -219,7 +220,11 @@ fn check_items(plan: &Plan) -> Result<(), String> {
     for (i, item) in plan.items.iter().enumerate() {
         let at = format!("item seq {}", item.seq);
         if item.seq != i as u64 + 1 {
-            return Err(format!("{at} (seq): item {} of the list must have seq {}; seqs are 1, 2, 3, ...", i + 1, i + 1));
+            return Err(format!(
+                "{at} (seq): item {} of the list must have seq {}; seqs are 1, 2, 3, ...",
+                i + 1,
+                i + 1
+            ));
         }
         check_item(plan, item, &at)?;
         let key = (item.target, item.project.as_str(), type_rank(&item.dataset_type));
@@ -248,7 +253,11 @@ fn check_skipped_and_summary(plan: &Plan) -> Result<(), String> {
             return Err(format!("skipped entry {n} (target): there is no target {}", s.target));
         }
         if !SKIP_REASONS.contains(&s.reason.as_str()) {
-            return Err(format!("skipped entry {n} (reason): {} is not one of {}", q(&s.reason), SKIP_REASONS.join(", ")));
+            return Err(format!(
+                "skipped entry {n} (reason): {} is not one of {}",
+                q(&s.reason),
+                SKIP_REASONS.join(", ")
+            ));
         }
         if let Some(t) = &s.dataset_type
             && t != "train"

@@ -296,7 +296,10 @@ mod tests {
         assert_eq!(r.backup_sha256, "ab".repeat(32));
         let pending = &rows[1];
         assert_eq!((pending.seq, pending.outcome.as_str(), pending.attempts), (2, "pending", 0));
-        assert_eq!((pending.verified.as_str(), pending.finished_at.as_str(), pending.duration_ms.as_str()), ("", "", ""));
+        assert_eq!(
+            (pending.verified.as_str(), pending.finished_at.as_str(), pending.duration_ms.as_str()),
+            ("", "", "")
+        );
         assert_eq!(counts(&s).into_iter().collect::<Vec<_>>(), [("deleted".into(), 1), ("pending".into(), 1)]);
         assert!(has_problems(&s) && !all_succeeded(&s));
     }
@@ -318,7 +321,10 @@ mod tests {
             }),
         ]);
         let r = &rows(&s)[0];
-        assert_eq!((r.outcome.as_str(), r.http_status.as_str(), r.error_code.as_str()), ("failed", "409", "ConflictException"));
+        assert_eq!(
+            (r.outcome.as_str(), r.http_status.as_str(), r.error_code.as_str()),
+            ("failed", "409", "ConflictException")
+        );
         assert_eq!(r.message, "=HYPERLINK(\"http://x\")", "rows keep the recorded value");
         assert_eq!((r.first_attempt_at.as_str(), r.duration_ms.as_str()), ("", "25"), "measured from the start");
         assert_eq!((r.backup_path.as_str(), r.backup_entries.as_str()), ("skipped: --no-backup", ""));

@@ -47,7 +47,8 @@ fn no_raw_escape(run: &Run) {
 #[tokio::test(flavor = "multi_thread")]
 async fn summary_and_skipped_that_contradict_the_items_are_refused() {
     let (env, plan) = planned().await;
-    let cases: Vec<(fn(&mut Value), &str)> = vec![
+    type Edit = fn(&mut Value);
+    let cases: Vec<(Edit, &str)> = vec![
         (|v| v["summary"]["items"] = 30.into(), "summary.items says 30"),
         (|v| v["summary"]["items_by_type"]["train"] = 1.into(), "summary.items_by_type"),
         (|v| v["summary"]["projects_planned"] = 1.into(), "summary.projects_planned"),
@@ -61,7 +62,11 @@ async fn summary_and_skipped_that_contradict_the_items_are_refused() {
         edit(&mut v);
         write(&env, "lying.json", &v);
         env.run(&["show", "lying.json"]).await.code(2).stderr_has(want);
-        env.run(&["apply", "lying.json", "--yes"]).await.code(2).stderr_has(want).stderr_has("not covered by the digest");
+        env.run(&["apply", "lying.json", "--yes"])
+            .await
+            .code(2)
+            .stderr_has(want)
+            .stderr_has("not covered by the digest");
         env.run(&["apply", "lying.json", "--dry-run"]).await.code(2).stderr_has(want);
     }
     assert_eq!(env.emu.stats().mutating_calls(), before.mutating_calls(), "refused before any call");
@@ -77,12 +82,17 @@ async fn show_recomputes_its_counts_and_names_what_the_digest_does_not_cover() {
     let run = env.run(&["show", "quiet.json"]).await;
     run.ok()
         .stdout_has("covers plan_id, targets, items")
-        .stdout_has("not covered by the digest (format 1): format, created_at, tool_version, selection, skipped, summary")
+        .stdout_has(
+            "not covered by the digest (format 1): format, created_at, tool_version, selection, skipped, summary",
+        )
         .stdout_has("3 datasets in 2 projects")
         .stdout_has("by dataset type: test 1, train 2")
         .stdout_has("skipped: none");
     let json = env.run(&["show", "quiet.json", "--format", "json"]).await.ok().json();
-    assert_eq!(json["not_digested"], serde_json::json!(["format", "created_at", "tool_version", "selection", "skipped", "summary"]));
+    assert_eq!(
+        json["not_digested"],
+        serde_json::json!(["format", "created_at", "tool_version", "selection", "skipped", "summary"])
+    );
     assert_eq!(json["digest_covers"], serde_json::json!(["plan_id", "targets", "items"]));
     assert_eq!((json["items"].as_u64(), json["projects"].as_u64()), (Some(3), Some(2)));
 }
@@ -185,13 +195,17 @@ async fn control_characters_never_reach_the_terminal_raw() {
     for i in 0..3 {
         let it = &mut v["items"][i];
         it["account"] = "1234\u{1b}[8m5678".into();
-        let (project, ty) = (it["project"].as_str().unwrap().to_string(), it["dataset_type"].as_str().unwrap().to_string());
-        it["client_token"] = client_token(plan["plan_id"].as_str().unwrap(), "1234\u{1b}[8m5678", "us-east-1", &project, &ty).into();
+        let (project, ty) =
+            (it["project"].as_str().unwrap().to_string(), it["dataset_type"].as_str().unwrap().to_string());
+        it["client_token"] =
+            client_token(plan["plan_id"].as_str().unwrap(), "1234\u{1b}[8m5678", "us-east-1", &project, &ty).into();
     }
     v["targets"][0]["account"] = "1234\u{1b}[8m5678".into();
     reseal(&mut v);
     write(&env, "account.json", &v);
-    for args in [vec!["show", "account.json"], vec!["apply", "account.json", "--dry-run"], vec!["verify", "account.json"]] {
+    for args in
+        [vec!["show", "account.json"], vec!["apply", "account.json", "--dry-run"], vec!["verify", "account.json"]]
+    {
         let run = env.run(&args).await;
         run.code(2).stderr_has("(account): \"1234\\u{1b}[8m5678\"");
         no_raw_escape(&run);
