@@ -8,7 +8,7 @@ use super::out;
 use crate::cli::{DatasetTypeArg, PlanArgs, ShowArgs, TableFormat};
 use crate::cloud::{self, ClientOptions, Endpoint};
 use crate::error::{Error, ExitCode, Result};
-use crate::escape::escape as e;
+use crate::escape::{escape as e, escape_lines};
 use crate::exec::events::EventSink;
 use crate::exec::retry::RetryPolicy;
 use crate::plan::filter::{Filter, parse_time};
@@ -95,7 +95,7 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     let s = &plan.summary;
     let by_type: Vec<String> = s.items_by_type.iter().map(|(k, v)| format!("{v} {k}")).collect();
     let skipped: Vec<String> = s.skipped_by_reason.iter().map(|(k, v)| format!("{v} {k}")).collect();
-    out(&format!(
+    out(&escape_lines(&format!(
         "{}\nplan {}: {} datasets ({}) in {} projects, {} targets; {} projects seen; skipped: {}\n",
         args.out.display(),
         plan.plan_id,
@@ -105,7 +105,7 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         s.targets,
         s.projects_seen,
         if skipped.is_empty() { "none".into() } else { skipped.join(", ") }
-    ));
+    )));
     Ok(ExitCode::Ok)
 }
 

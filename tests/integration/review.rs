@@ -211,6 +211,12 @@ async fn control_characters_never_reach_the_terminal_raw() {
         no_raw_escape(&run);
     }
 
+    // A path the tool prints back.
+    let endpoint = env.emu.endpoint();
+    let run = env.run(&["plan", "--out", "p\u{1b}[8m.json", "--endpoint-url", &endpoint, "--rate", "200"]).await;
+    run.ok().stdout_has("p\\u{1b}[8m.json");
+    no_raw_escape(&run);
+
     // A path quoted in an error message.
     let run = env.run(&["show", "no\u{1b}[8msuch.json"]).await;
     run.code(2).stderr_has("no\\u{1b}[8msuch.json");
