@@ -7,6 +7,7 @@
 //! - [`cli`]: clap definitions only.
 //! - [`commands`]: one function per command; prints, asks for confirmation, decides exit codes.
 //! - [`error`]: the [`error::Error`] enum and the documented exit codes.
+//! - [`escape`]: the one function that makes untrusted text safe to print on a terminal.
 //! - [`cloud`]: the only module that sees the AWS SDK: client construction (SDK retries off, timeouts on)
 //!   and domain calls returning the crate's own types and [`cloud::CallError`].
 //! - [`plan`]: the plan format (versioned, digested, with client tokens), the filters and the planner.
@@ -24,6 +25,7 @@ pub mod cloud;
 pub mod commands;
 pub mod emulator;
 pub mod error;
+pub mod escape;
 pub mod exec;
 pub mod plan;
 pub mod report;

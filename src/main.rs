@@ -4,11 +4,15 @@
 use clap::Parser;
 use lfv_sunset::cli::Cli;
 use lfv_sunset::error::ExitCode;
+use lfv_sunset::escape::escape_lines;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| "warn".into());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    // Colour only on a terminal: escape sequences in a redirected log are noise (and the tests check that no
+    // raw ESC reaches stderr).
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -22,10 +26,11 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(code) => std::process::ExitCode::from(code.code()),
         Err(e) => {
-            eprintln!("error: {e}");
+            // Messages quote plan fields, paths and service answers: never let them reach the terminal raw.
+            eprintln!("error: {}", escape_lines(&e.to_string()));
             let mut source = std::error::Error::source(&e);
             while let Some(s) = source {
-                eprintln!("  caused by: {s}");
+                eprintln!("  caused by: {}", escape_lines(&s.to_string()));
                 source = s.source();
             }
             std::process::ExitCode::from(e.exit_code().code())

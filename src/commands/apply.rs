@@ -12,6 +12,7 @@ use crate::cli::{ApplyArgs, ExportArgs, ReportArgs, RunArgs, TextFormat};
 use crate::cloud::ClientOptions;
 use crate::error::{Error, ExitCode, Result};
 use crate::exec::backup;
+use crate::escape::{escape, escape_lines};
 use crate::exec::events::EventSink;
 use crate::exec::journal::{self, Journal, Mode};
 use crate::exec::retry::RetryPolicy;
@@ -56,13 +57,14 @@ fn describe_scope(plan: &Plan) -> (BTreeSet<String>, String) {
     let regions: BTreeSet<&str> = plan.items.iter().map(|i| i.region.as_str()).collect();
     let projects: BTreeSet<(&str, &str, &str)> =
         plan.items.iter().map(|i| (i.account.as_str(), i.region.as_str(), i.project.as_str())).collect();
-    let text = format!(
+    let text = escape_lines(&format!(
         "{} datasets in {} projects, accounts {}, regions {}",
         plan.items.len(),
         projects.len(),
         accounts.iter().cloned().collect::<Vec<_>>().join(", "),
         regions.into_iter().collect::<Vec<_>>().join(", ")
-    );
+    ))
+    .into_owned();
     (accounts, text)
 }
 
@@ -78,12 +80,15 @@ fn confirm(accounts: &BTreeSet<String>, yes: bool) -> Result<()> {
         ));
     }
     for account in accounts {
-        eprint!("type the account id {account} to confirm deleting its datasets: ");
+        eprint!("type the account id {} to confirm deleting its datasets: ", escape(account));
         let _ = std::io::stderr().flush();
         let mut line = String::new();
         stdin.lock().read_line(&mut line).map_err(|e| Error::io("read", "stdin", e))?;
         if line.trim() != account {
-            return Err(Error::Refused(format!("confirmation for account {account} not given; nothing was deleted")));
+            return Err(Error::Refused(format!(
+                "confirmation for account {} not given; nothing was deleted",
+                escape(account)
+            )));
         }
     }
     Ok(())
@@ -134,7 +139,7 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
     paths.probe()?;
     let (journal, state) = Journal::open(&paths.checkpoint, plan, mode)?;
     for w in &state.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", escape_lines(w));
     }
     let resumed = state.by_seq.values().filter(|s| s.outcome.is_some()).count();
     if resumed > 0 {
@@ -184,7 +189,7 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
         TextFormat::Json => out(&format!("{}\n", serde_json::to_string_pretty(&summary).expect("json"))),
         TextFormat::Text => {
             let counts: Vec<String> = summary.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
-            out(&format!(
+            out(&escape_lines(&format!(
                 "{} {}: {}\nverified gone: {}, still present: {}\nthis run: {} items in {:.1}s ({:.1}/s), {} DeleteDataset attempts ({} throttled), {} throttled calls in all\nreport: {}\ncheckpoint: {}\n{}",
                 summary.mode,
                 summary.plan_id,
@@ -200,7 +205,7 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
                 summary.report,
                 summary.checkpoint,
                 summary.backup_dir.as_ref().map(|b| format!("backups: {b}\n")).unwrap_or_default(),
-            ));
+            )));
         }
     }
     if let Some(e) = &report_failed {
@@ -211,12 +216,15 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
         );
     }
     for s in &result.guard_stops {
-        eprintln!("stopped by a safety guard: {s}");
+        eprintln!("stopped by a safety guard: {}", escape_lines(s));
     }
     if result.interrupted {
-        eprintln!("interrupted; the journal is flushed. Resume with:\n  {}", command_line());
+        eprintln!("interrupted; the journal is flushed. Resume with:\n  {}", escape(&command_line()));
     } else if code == ExitCode::Incomplete {
-        eprintln!("finished with failed, skipped or pending items; see {}", paths.report.display());
+        eprintln!(
+            "finished with failed, skipped or pending items; see {}",
+            escape(&paths.report.display().to_string())
+        );
     }
     Ok(code)
 }
@@ -280,10 +288,10 @@ pub(crate) fn report(args: ReportArgs) -> Result<ExitCode> {
     .map_err(Error::Usage)?;
     let state = journal::read(&args.checkpoint)?;
     for w in &state.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", escape_lines(w));
     }
     audit::write(&state, &args.out)?;
     let counts: Vec<String> = audit::counts(&state).iter().map(|(k, v)| format!("{k} {v}")).collect();
-    out(&format!("{}\n{} rows: {}\n", args.out.display(), state.items.len(), counts.join(", ")));
+    out(&escape_lines(&format!("{}\n{} rows: {}\n", args.out.display(), state.items.len(), counts.join(", "))));
     Ok(ExitCode::Ok)
 }

@@ -8,10 +8,12 @@ use super::out;
 use crate::cli::{DatasetTypeArg, PlanArgs, ShowArgs, TableFormat};
 use crate::cloud::{self, ClientOptions, Endpoint};
 use crate::error::{Error, ExitCode, Result};
+use crate::escape::{escape as e, escape_lines};
 use crate::exec::events::EventSink;
 use crate::exec::retry::RetryPolicy;
 use crate::plan::filter::{Filter, parse_time};
 use crate::plan::planner::{PlanRequest, make_plan};
+use crate::plan::validate::{DIGESTED, NOT_DIGESTED, counts};
 use crate::plan::{Plan, Selection};
 use crate::report::progress;
 
@@ -95,7 +97,7 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     let s = &plan.summary;
     let by_type: Vec<String> = s.items_by_type.iter().map(|(k, v)| format!("{v} {k}")).collect();
     let skipped: Vec<String> = s.skipped_by_reason.iter().map(|(k, v)| format!("{v} {k}")).collect();
-    out(&format!(
+    out(&escape_lines(&format!(
         "{}\nplan {}: {} datasets ({}) in {} projects, {} targets; {} projects seen; skipped: {}\n",
         args.out.display(),
         plan.plan_id,
@@ -105,12 +107,25 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         s.targets,
         s.projects_seen,
         if skipped.is_empty() { "none".into() } else { skipped.join(", ") }
-    ));
+    )));
     Ok(ExitCode::Ok)
+}
+
+/// The digest line and the plain statement of what it does not cover, for `show`.
+fn coverage_lines(plan: &Plan) -> String {
+    format!(
+        "digest {} (verified): covers {}\nnot covered by the digest (format 1): {}; checked instead: summary agrees \
+         with the items and skipped entries, created_at is not in the future\nevery count below is recomputed from \
+         the items and skipped entries, except projects seen (summary.projects_seen)\n",
+        e(&plan.digest),
+        DIGESTED.join(", "),
+        NOT_DIGESTED.join(", ")
+    )
 }
 
 pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
     let plan = Plan::load(&args.plan)?;
+    let counts = counts(&plan);
     let mut by_target: BTreeMap<usize, BTreeMap<&str, usize>> = BTreeMap::new();
     let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
     for i in &plan.items {
@@ -124,9 +139,9 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
         format!(
             "{} {}/{}/{}",
             i.dataset_created.map(|t| t.to_rfc3339()).unwrap_or_default(),
-            i.region,
-            i.project,
-            i.dataset_type
+            e(&i.region),
+            e(&i.project),
+            e(&i.dataset_type)
         )
     };
     match args.format {
@@ -143,11 +158,13 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
             let v = json!({
                 "plan_id": plan.plan_id, "format": plan.format, "created_at": plan.created_at,
                 "tool_version": plan.tool_version, "digest": plan.digest, "valid": true,
-                "items": plan.items.len(), "projects": plan.summary.projects_planned,
-                "targets": targets, "items_by_type": plan.summary.items_by_type, "items_by_status": by_status,
+                "digest_covers": DIGESTED, "not_digested": NOT_DIGESTED,
+                "items": counts.items, "projects": counts.projects_planned,
+                "projects_seen": plan.summary.projects_seen,
+                "targets": targets, "items_by_type": counts.items_by_type, "items_by_status": by_status,
                 "oldest": oldest.map(|i| json!({"seq": i.seq, "created": i.dataset_created, "project": i.project, "dataset_type": i.dataset_type})),
                 "newest": newest.map(|i| json!({"seq": i.seq, "created": i.dataset_created, "project": i.project, "dataset_type": i.dataset_type})),
-                "skipped_by_reason": plan.summary.skipped_by_reason,
+                "skipped_by_reason": counts.skipped_by_reason,
                 "first_items": plan.items.iter().take(args.items).collect::<Vec<_>>(),
             });
             out(&format!("{}\n", serde_json::to_string_pretty(&v).expect("json")));
@@ -155,42 +172,41 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
         TableFormat::Table => {
             let mut s = String::new();
             s.push_str(&format!(
-                "plan {} ({}), created {} by lfv-sunset {}\ndigest {} (verified)\n",
-                plan.plan_id,
-                plan.format,
+                "plan {} ({}), created {} by lfv-sunset {}\n",
+                e(&plan.plan_id),
+                e(&plan.format),
                 plan.created_at.to_rfc3339(),
-                plan.tool_version,
-                plan.digest
+                e(&plan.tool_version),
             ));
+            s.push_str(&coverage_lines(&plan));
             s.push_str(&format!(
                 "{} datasets in {} projects; {} projects seen\n\ntargets:\n",
-                plan.items.len(),
-                plan.summary.projects_planned,
-                plan.summary.projects_seen
+                counts.items, counts.projects_planned, plan.summary.projects_seen
             ));
             for (n, t) in plan.targets.iter().enumerate() {
                 let counts = by_target.get(&n).cloned().unwrap_or_default();
-                let c: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
+                let c: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {}", e(k))).collect();
                 s.push_str(&format!(
                     "  account {} region {}{}{}: {}\n",
-                    t.account.as_deref().unwrap_or("(no projects)"),
-                    t.region,
-                    t.profile.as_ref().map(|p| format!(" profile {p}")).unwrap_or_default(),
-                    t.endpoint_url.as_ref().map(|u| format!(" endpoint {u}")).unwrap_or_default(),
+                    e(t.account.as_deref().unwrap_or("(no projects)")),
+                    e(&t.region),
+                    t.profile.as_ref().map(|p| format!(" profile {}", e(p))).unwrap_or_default(),
+                    t.endpoint_url.as_ref().map(|u| format!(" endpoint {}", e(u))).unwrap_or_default(),
                     if c.is_empty() { "nothing".into() } else { c.join(", ") }
                 ));
             }
-            let kv =
-                |m: &BTreeMap<String, usize>| m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
-            s.push_str(&format!("\nby dataset type: {}\n", kv(&plan.summary.items_by_type)));
-            let st: Vec<String> = by_status.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let kv = |m: &BTreeMap<String, usize>| {
+                m.iter().map(|(k, v)| format!("{} {v}", e(k))).collect::<Vec<_>>().join(", ")
+            };
+            s.push_str(&format!("\nby dataset type: {}\n", kv(&counts.items_by_type)));
+            let st: Vec<String> = by_status.iter().map(|(k, v)| format!("{} {v}", e(k))).collect();
             s.push_str(&format!("by status at planning: {}\n", st.join(", ")));
             if let (Some(o), Some(n)) = (oldest, newest) {
                 s.push_str(&format!("oldest dataset: {}\nnewest dataset: {}\n", label(o), label(n)));
             }
             s.push_str(&format!(
                 "skipped: {}\n",
-                if plan.skipped.is_empty() { "none".into() } else { kv(&plan.summary.skipped_by_reason) }
+                if plan.skipped.is_empty() { "none".into() } else { kv(&counts.skipped_by_reason) }
             ));
             if !plan.items.is_empty() {
                 s.push_str(&format!("\nfirst {} items:\n", args.items.min(plan.items.len())));
@@ -201,7 +217,13 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
                 for i in plan.items.iter().take(args.items) {
                     s.push_str(&format!(
                         "  {:>5}  {:<12}  {:<14}  {:<40}  {:<5}  {:<20}  {}\n",
-                        i.seq, i.account, i.region, i.project, i.dataset_type, i.dataset_status, i.client_token
+                        i.seq,
+                        e(&i.account),
+                        e(&i.region),
+                        e(&i.project),
+                        e(&i.dataset_type),
+                        e(&i.dataset_status),
+                        e(&i.client_token)
                     ));
                 }
             }

@@ -13,6 +13,7 @@ use super::plan::{check_rate, endpoints};
 use crate::cli::{TableFormat, VerifyArgs};
 use crate::cloud::{self, ClientOptions, Endpoint, ProjectInfo};
 use crate::error::{Error, ExitCode, Result};
+use crate::escape::escape as e;
 use crate::exec::events::EventSink;
 use crate::exec::item::same_instant;
 use crate::exec::limiter::Limiters;
@@ -163,16 +164,18 @@ pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
         TableFormat::Table => {
             let mut s = format!(
                 "verify {}: {} projects checked, {} datasets left\n",
-                report.scope, report.projects_checked, report.datasets_left
+                e(&report.scope),
+                report.projects_checked,
+                report.datasets_left
             );
             for l in &report.left {
                 s.push_str(&format!(
                     "  {} {} {} {} {}{}\n",
-                    l.account,
-                    l.region,
-                    l.project,
-                    l.dataset_type,
-                    l.status,
+                    e(&l.account),
+                    e(&l.region),
+                    e(&l.project),
+                    e(&l.dataset_type),
+                    e(&l.status),
                     if l.recreated { " (re-created since planning)" } else { "" }
                 ));
             }

@@ -7,7 +7,9 @@
 //! Digest: `sha256:` + lowercase hex SHA-256 of the compact JSON serialisation of
 //! `{"plan_id": ..., "targets": [...], "items": [...]}` with members in the order of the structs below (the
 //! order they appear in the file). Editing an item, a target or the plan id changes it; `apply` and `show`
-//! refuse a plan whose digest does not match.
+//! refuse a plan whose digest does not match. The other members (`format`, `created_at`, `tool_version`,
+//! `selection`, `skipped`, `summary`) are not digested in format 1; `validate.rs` checks them and re-checks
+//! every invariant of the digested part, since a digest can be recomputed after an edit.
 //!
 //! Client tokens: `lfv-` + the first 40 hex digits of SHA-256 over
 //! `plan_id \n account \n region \n project \n dataset_type` (44 characters of `[a-z0-9-]`, within the
@@ -15,13 +17,14 @@
 //! every resume of one item is one idempotent call; a new plan (new `plan_id`) gives new tokens, so a dataset
 //! re-created and re-planned within the service's 8-hour token window gets a real new call, not a replay.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::validate::{check_created_at, counts};
 use crate::error::{Error, Result};
 
 /// The format version this tool writes and reads.
@@ -181,74 +184,25 @@ pub fn digest(plan_id: &str, targets: &[Target], items: &[Item]) -> String {
 }
 
 impl Plan {
-    /// Compute the summary and digest from the other fields.
+    /// Compute the summary (from [`counts`], keeping `projects_seen`) and the digest from the other fields.
     pub fn seal(&mut self) {
-        let mut items_by_type = BTreeMap::new();
-        for i in &self.items {
-            *items_by_type.entry(i.dataset_type.clone()).or_insert(0) += 1;
-        }
-        let mut skipped_by_reason = BTreeMap::new();
-        for s in &self.skipped {
-            *skipped_by_reason.entry(s.reason.clone()).or_insert(0) += 1;
-        }
-        let projects: HashSet<(usize, &str)> = self.items.iter().map(|i| (i.target, i.project.as_str())).collect();
-        self.summary.targets = self.targets.len();
-        self.summary.projects_planned = projects.len();
-        self.summary.items = self.items.len();
-        self.summary.items_by_type = items_by_type;
-        self.summary.skipped_by_reason = skipped_by_reason;
+        let c = counts(self);
+        self.summary.targets = c.targets;
+        self.summary.projects_planned = c.projects_planned;
+        self.summary.items = c.items;
+        self.summary.items_by_type = c.items_by_type;
+        self.summary.skipped_by_reason = c.skipped_by_reason;
         self.digest = digest(&self.plan_id, &self.targets, &self.items);
     }
 
-    /// Check everything `apply` relies on; the error names the first problem.
-    pub fn validate(&self) -> std::result::Result<(), String> {
-        if self.format != FORMAT {
-            return Err(format!("unsupported format {:?}; this version reads {FORMAT:?}", self.format));
-        }
-        let expected = digest(&self.plan_id, &self.targets, &self.items);
-        if self.digest != expected {
-            return Err(format!(
-                "digest mismatch: the file says {} but its items hash to {expected}; the plan was edited after it \
-                 was made; make a new plan",
-                self.digest
-            ));
-        }
-        let mut tokens = HashSet::new();
-        let mut keys = HashSet::new();
-        for (i, item) in self.items.iter().enumerate() {
-            let at = format!("item {} ({}/{}/{})", item.seq, item.region, item.project, item.dataset_type);
-            if item.seq != i as u64 + 1 {
-                return Err(format!("{at}: seq should be {}", i + 1));
-            }
-            let target = self.targets.get(item.target).ok_or_else(|| format!("{at}: no target {}", item.target))?;
-            if target.account.as_deref() != Some(item.account.as_str()) || target.region != item.region {
-                return Err(format!("{at}: account/region differ from its target {}", item.target));
-            }
-            if item.dataset_type != "train" && item.dataset_type != "test" {
-                return Err(format!("{at}: dataset_type must be train or test"));
-            }
-            if !is_valid_token(&item.client_token) {
-                return Err(format!("{at}: client_token {:?} is not 1-64 of [a-zA-Z0-9-]", item.client_token));
-            }
-            if !tokens.insert(item.client_token.as_str()) {
-                return Err(format!("{at}: client_token {} is used twice", item.client_token));
-            }
-            if !keys.insert((&item.account, &item.region, &item.project, &item.dataset_type)) {
-                return Err(format!("{at}: the same dataset is listed twice"));
-            }
-        }
-        if self.summary.items != self.items.len() {
-            return Err(format!("summary.items is {} but there are {} items", self.summary.items, self.items.len()));
-        }
-        Ok(())
-    }
-
-    /// Read and validate a plan file (errors exit 2).
+    /// Read a plan file, [`Plan::validate`] it and [`check_created_at`] against this machine's clock (errors
+    /// exit 2).
     pub fn load(path: &Path) -> Result<Plan> {
         let invalid = |reason: String| Error::InvalidPlan { path: path.to_path_buf(), reason };
         let text = std::fs::read_to_string(path).map_err(|e| invalid(format!("cannot read: {e}")))?;
         let plan: Plan = serde_json::from_str(&text).map_err(|e| invalid(format!("not a plan: {e}")))?;
-        plan.validate().map_err(invalid)?;
+        plan.validate().map_err(&invalid)?;
+        check_created_at(plan.created_at, Utc::now()).map_err(invalid)?;
         Ok(plan)
     }
 

@@ -2,5 +2,10 @@
 pub mod filter;
 pub mod format;
 pub mod planner;
+pub mod validate;
+#[cfg(test)]
+mod validate_props;
+#[cfg(test)]
+mod validate_tests;
 
 pub use format::{Item, Plan, Selection, Skipped, Target};

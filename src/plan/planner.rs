@@ -42,11 +42,16 @@ pub struct PlanRequest {
 }
 
 /// What one target's enumeration found.
-struct Scan {
-    endpoint: Endpoint,
-    account: Option<String>,
-    listed: usize,
-    projects: Vec<std::result::Result<ProjectInfo, String>>,
+#[derive(Debug)]
+pub(crate) struct Scan {
+    /// The endpoint enumerated.
+    pub(crate) endpoint: Endpoint,
+    /// Account read from the first project ARN listed.
+    pub(crate) account: Option<String>,
+    /// Projects listed.
+    pub(crate) listed: usize,
+    /// Each listed project described, or its name when DescribeProject answered 404.
+    pub(crate) projects: Vec<std::result::Result<ProjectInfo, String>>,
 }
 
 /// A new plan id: `lfv-YYYYMMDDTHHMMSSZ-` + 8 random hex digits.
@@ -177,26 +182,41 @@ pub async fn make_plan(req: PlanRequest, events: EventSink) -> Result<Plan> {
         let (i, r) = joined.map_err(|e| Error::Internal(format!("planner task: {e}")))?;
         scans[i] = Some(r?);
     }
-    let plan_id = new_plan_id();
+    let scans: Vec<Scan> = scans.into_iter().flatten().collect();
+    let plan = assemble(new_plan_id(), req.selection.clone(), &req.filter, scans, |n| events.note(n));
+    plan.validate().map_err(|e| Error::Internal(format!("the plan just made is invalid: {e}")))?;
+    Ok(plan)
+}
+
+/// Build the sealed plan from the targets' scans, in endpoint order: a scan that reaches an (account,
+/// region) already planned is dropped with a note; items get their seqs, tokens, summary and digest. Pure:
+/// no network and no clock other than `created_at`; the property tests build plans through it.
+pub(crate) fn assemble(
+    plan_id: String,
+    selection: Selection,
+    filter: &Filter,
+    scans: Vec<Scan>,
+    mut note: impl FnMut(String),
+) -> Plan {
     let mut plan = Plan {
         format: FORMAT.to_string(),
-        plan_id: plan_id.clone(),
+        plan_id,
         created_at: Utc::now(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        selection: req.selection.clone(),
+        selection,
         targets: Vec::new(),
         items: Vec::new(),
         skipped: Vec::new(),
         summary: Summary::default(),
         digest: String::new(),
     };
-    for scan in scans.into_iter().flatten() {
+    for scan in scans {
         let dup = plan
             .targets
             .iter()
             .any(|t| t.region == scan.endpoint.region && t.account.is_some() && t.account == scan.account);
         if dup {
-            events.note(format!(
+            note(format!(
                 "{} reaches account {} in {} again; it is planned once",
                 describe_endpoint(&scan.endpoint),
                 scan.account.as_deref().unwrap_or("?"),
@@ -215,15 +235,14 @@ pub async fn make_plan(req: PlanRequest, events: EventSink) -> Result<Plan> {
         let mut projects = scan.projects;
         projects.sort_by(|a, b| name_of(a).cmp(name_of(b)));
         for p in projects {
-            add_project(&mut plan, target, &req.filter, p);
+            add_project(&mut plan, target, filter, p);
         }
     }
     for (i, item) in plan.items.iter_mut().enumerate() {
         item.seq = i as u64 + 1;
     }
     plan.seal();
-    plan.validate().map_err(|e| Error::Internal(format!("the plan just made is invalid: {e}")))?;
-    Ok(plan)
+    plan
 }
 
 fn name_of(p: &std::result::Result<ProjectInfo, String>) -> &str {

@@ -9,6 +9,9 @@
 //! attempt was needed, as printed), request_id,
 //! backup_path, backup_entries, backup_sha256 (`backup_path` reads `skipped: --no-backup` when the run
 //! had `--no-backup`).
+//!
+//! A cell that begins with `=`, `+`, `-`, `@`, tab, CR or NUL is written with a `'` prefixed (see
+//! `csv_cells.rs`); [`rows`] returns the values as recorded.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,6 +19,7 @@ use std::path::Path;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
+use super::csv_cells;
 use crate::error::{Error, Result};
 use crate::exec::journal::{JournalState, Outcome};
 
@@ -170,19 +174,175 @@ pub fn has_problems(state: &JournalState) -> bool {
         .any(|i| state.item(i.seq).outcome.is_none_or(|o| matches!(o.outcome, Outcome::Failed | Outcome::SkippedDrift)))
 }
 
-/// Write the report atomically and owner-only ([`crate::safe_fs::write_atomic`]).
+/// Write the report atomically and owner-only ([`crate::safe_fs::write_atomic`]), every cell neutralised
+/// against formula injection ([`csv_cells::to_csv`]).
 pub fn write(state: &JournalState, path: &Path) -> Result<()> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for row in rows(state) {
-        w.serialize(row).map_err(|e| Error::Internal(format!("csv: {e}")))?;
-    }
-    let bytes = w.into_inner().map_err(|e| Error::Internal(format!("csv: {e}")))?;
-    let bytes = if bytes.is_empty() {
-        let mut h = csv::Writer::from_writer(Vec::new());
-        h.write_record(COLUMNS).map_err(|e| Error::Internal(format!("csv: {e}")))?;
-        h.into_inner().map_err(|e| Error::Internal(format!("csv: {e}")))?
-    } else {
-        bytes
-    };
+    let bytes = csv_cells::to_csv(&COLUMNS, rows(state))?;
     crate::safe_fs::write_atomic(path, &bytes).map_err(|e| Error::io("write", path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::exec::journal::{self, AttemptRec, ExportRec, OutcomeRec, Record, VerifiedRec};
+    use crate::plan::Item;
+
+    fn at(ms: i64) -> DateTime<Utc> {
+        Utc.timestamp_millis_opt(1_700_000_000_000 + ms).unwrap()
+    }
+
+    fn item(seq: u64, project: &str, dataset_type: &str) -> Item {
+        Item {
+            seq,
+            target: 0,
+            account: "111122223333".into(),
+            region: "us-east-1".into(),
+            project: project.into(),
+            project_arn: format!("arn:aws:lookoutvision:us-east-1:111122223333:project/{project}"),
+            dataset_type: dataset_type.into(),
+            dataset_created: Some(at(0)),
+            dataset_status: "CREATE_COMPLETE".into(),
+            client_token: format!("lfv-token-{seq}"),
+        }
+    }
+
+    fn attempt(seq: u64, n: u32, ms: i64, status: u16, request_id: &str) -> Record {
+        Record::Attempt(AttemptRec {
+            seq,
+            op: "DeleteDataset".into(),
+            n,
+            at: at(ms),
+            status: Some(status),
+            error_code: (status == 429).then(|| "ThrottlingException".into()),
+            message: None,
+            request_id: Some(request_id.into()),
+            throttled: status == 429,
+        })
+    }
+
+    /// Journal records written as lines and read back the way `report` reads them.
+    fn state(records: Vec<Record>) -> JournalState {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        for r in records {
+            writeln!(file, "{}", serde_json::to_string(&r).unwrap()).unwrap();
+        }
+        journal::read(file.path()).unwrap()
+    }
+
+    fn header(items: Vec<Item>) -> Record {
+        Record::Header {
+            format: journal::FORMAT.into(),
+            mode: journal::Mode::Apply,
+            plan_id: "lfv-20250101T000000Z-0123abcd".into(),
+            plan_digest: "sha256:00".into(),
+            created_at: at(0),
+            items,
+        }
+    }
+
+    #[test]
+    fn a_deleted_item_row_field_by_field() {
+        let s = state(vec![
+            header(vec![item(1, "pcb", "test"), item(2, "pcb", "train")]),
+            Record::Run { run: 1, started_at: at(0), pid: 7, args: vec![] },
+            Record::Export(ExportRec {
+                seq: 1,
+                path: "plan.backup/111122223333/us-east-1/pcb/test.manifest".into(),
+                entries: 12,
+                sha256: "ab".repeat(32),
+                at: at(50),
+            }),
+            Record::Start { seq: 1, at: at(100) },
+            attempt(1, 1, 120, 429, "req-1"),
+            attempt(1, 2, 400, 202, "req-2"),
+            Record::Outcome(OutcomeRec {
+                seq: 1,
+                outcome: Outcome::Deleted,
+                http_status: Some(202),
+                error_code: None,
+                message: "deleted".into(),
+                request_id: Some("req-2".into()),
+                finished_at: at(1_523),
+                backup_skipped: false,
+            }),
+            Record::Verified(VerifiedRec { seq: 1, verified: true, status: None, at: at(2_000) }),
+        ]);
+        let rows = rows(&s);
+        assert_eq!(rows.len(), 2, "one row per item, decided or not");
+        let r = &rows[0];
+        assert_eq!(r.plan_id, "lfv-20250101T000000Z-0123abcd");
+        assert_eq!(r.seq, 1);
+        assert_eq!(r.account, "111122223333");
+        assert_eq!(r.region, "us-east-1");
+        assert_eq!(r.project, "pcb");
+        assert_eq!(r.dataset_type, "test");
+        assert_eq!(r.client_token, "lfv-token-1");
+        assert_eq!(r.outcome, "deleted");
+        assert_eq!(r.verified, "true");
+        assert_eq!(r.http_status, "202");
+        assert_eq!(r.error_code, "");
+        assert_eq!(r.message, "deleted");
+        assert_eq!(r.attempts, 2);
+        assert_eq!(r.throttled_attempts, 1);
+        assert_eq!(r.first_attempt_at, "2023-11-14T22:13:20.120Z");
+        assert_eq!(r.finished_at, "2023-11-14T22:13:21.523Z");
+        assert_eq!(r.duration_ms, "1403", "finished_at minus the first attempt");
+        assert_eq!(r.request_id, "req-2");
+        assert_eq!(r.backup_path, "plan.backup/111122223333/us-east-1/pcb/test.manifest");
+        assert_eq!(r.backup_entries, "12");
+        assert_eq!(r.backup_sha256, "ab".repeat(32));
+        let pending = &rows[1];
+        assert_eq!((pending.seq, pending.outcome.as_str(), pending.attempts), (2, "pending", 0));
+        assert_eq!(
+            (pending.verified.as_str(), pending.finished_at.as_str(), pending.duration_ms.as_str()),
+            ("", "", "")
+        );
+        assert_eq!(counts(&s).into_iter().collect::<Vec<_>>(), [("deleted".into(), 1), ("pending".into(), 1)]);
+        assert!(has_problems(&s) && !all_succeeded(&s));
+    }
+
+    #[test]
+    fn rows_without_attempts_and_with_no_backup() {
+        let s = state(vec![
+            header(vec![item(1, "cap", "train")]),
+            Record::Start { seq: 1, at: at(10) },
+            Record::Outcome(OutcomeRec {
+                seq: 1,
+                outcome: Outcome::Failed,
+                http_status: Some(409),
+                error_code: Some("ConflictException".into()),
+                message: "=HYPERLINK(\"http://x\")".into(),
+                request_id: None,
+                finished_at: at(35),
+                backup_skipped: true,
+            }),
+        ]);
+        let r = &rows(&s)[0];
+        assert_eq!(
+            (r.outcome.as_str(), r.http_status.as_str(), r.error_code.as_str()),
+            ("failed", "409", "ConflictException")
+        );
+        assert_eq!(r.message, "=HYPERLINK(\"http://x\")", "rows keep the recorded value");
+        assert_eq!((r.first_attempt_at.as_str(), r.duration_ms.as_str()), ("", "25"), "measured from the start");
+        assert_eq!((r.backup_path.as_str(), r.backup_entries.as_str()), ("skipped: --no-backup", ""));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.csv");
+        write(&s, &path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with(&COLUMNS.join(",")), "{text}");
+        assert!(text.contains(",\"'=HYPERLINK(\"\"http://x\"\")\","), "the file neutralises it: {text}");
+    }
+
+    #[test]
+    fn columns_are_the_row_fields_in_order() {
+        let s = state(vec![header(vec![item(1, "a", "test")])]);
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.serialize(&rows(&s)[0]).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        assert_eq!(text.lines().next().unwrap(), COLUMNS.join(","));
+    }
 }

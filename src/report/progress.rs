@@ -1,6 +1,7 @@
 //! The human progress display: consumes `exec::events` and draws on stderr. On a terminal (and not under
 //! CI) an indicatif bar shows done/total, rate, ETA, throttled and failed counts; otherwise a plain line is
-//! printed every 5 s and at each phase's end. Notes are always printed as their own lines.
+//! printed every 5 s and at each phase's end. Notes are always printed as their own lines. Text from events
+//! goes through [`crate::escape`] (notes quote plan fields and service answers).
 
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -9,6 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::task::JoinHandle;
 
+use crate::escape::{escape, escape_lines};
 use crate::exec::events::Event;
 
 /// Interval of plain progress lines.
@@ -42,7 +44,7 @@ impl Plain {
         };
         eprintln!(
             "{}: {}/{}{pct}, {:.1}/s, throttled {}, failed {}",
-            self.name,
+            escape(&self.name),
             self.done,
             self.total,
             self.done as f64 / secs,
@@ -71,7 +73,7 @@ pub fn spawn(mut rx: UnboundedReceiver<Event>) -> JoinHandle<()> {
                 match e {
                     Event::Phase { name, total } => {
                         bar.reset();
-                        bar.set_prefix(name);
+                        bar.set_prefix(escape(&name).into_owned());
                         bar.set_length(total);
                     }
                     Event::AddTotal(n) => bar.inc_length(n),
@@ -80,7 +82,7 @@ pub fn spawn(mut rx: UnboundedReceiver<Event>) -> JoinHandle<()> {
                         bar.inc(1);
                     }
                     Event::Throttled => throttled += 1,
-                    Event::Note(n) => bar.println(n),
+                    Event::Note(n) => bar.println(escape_lines(&n)),
                 }
                 bar.set_message(format!("throttled {throttled} failed {failed}"));
             }
@@ -104,7 +106,7 @@ pub fn spawn(mut rx: UnboundedReceiver<Event>) -> JoinHandle<()> {
                         p.failed += u64::from(failed);
                     }
                     Event::Throttled => p.throttled += 1,
-                    Event::Note(n) => eprintln!("{n}"),
+                    Event::Note(n) => eprintln!("{}", escape_lines(&n)),
                 }
                 if p.last.elapsed() >= PLAIN_INTERVAL {
                     p.line();

@@ -10,5 +10,6 @@ mod files;
 mod plan;
 mod plans_dir;
 mod readme;
+mod review;
 mod support;
 mod verify;

@@ -1,0 +1,310 @@
+//! What a plan must satisfy before anything reads it: [`Plan::validate`] (the file alone) and
+//! [`check_created_at`] (the file against this machine's clock). Pure functions of their arguments; no I/O.
+//!
+//! The digest (`sha256:` over `plan_id`, `targets` and `items`) proves those three were not edited, but only
+//! if nobody re-sealed the file: someone who recomputes the digest after an edit gets past it. So every
+//! invariant the planner establishes is checked again here, and an error names the item by `seq` and the
+//! field at fault. Format 1 leaves `format`, `created_at`, `tool_version`, `selection`, `skipped` and
+//! `summary` outside the digest; `summary` is checked against the counts recomputed from the items and
+//! skipped entries, and `created_at` may not lie in the future (beyond [`MAX_CLOCK_SKEW`]).
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use super::format::{FORMAT, Item, Plan, client_token, digest};
+use crate::escape::escape;
+
+/// How far in the future `created_at` may lie (clock skew between the planning and the applying machine):
+/// 5 minutes.
+pub const MAX_CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
+
+/// The members of a format 1 plan the digest covers.
+pub const DIGESTED: [&str; 3] = ["plan_id", "targets", "items"];
+
+/// The members of a format 1 plan the digest does not cover.
+pub const NOT_DIGESTED: [&str; 6] = ["format", "created_at", "tool_version", "selection", "skipped", "summary"];
+
+/// The reasons a `skipped` entry may give.
+pub const SKIP_REASONS: [&str; 7] =
+    ["excluded", "not_included", "dataset_type", "created_before", "created_after", "no_datasets", "project_vanished"];
+
+/// Counts recomputed from a plan's targets, items and skipped entries (never read from `summary`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Targets.
+    pub targets: usize,
+    /// Distinct (target, project) with at least one item.
+    pub projects_planned: usize,
+    /// Distinct (target, project) named by an item or a skipped entry: the least `summary.projects_seen`
+    /// can be.
+    pub projects_in_file: usize,
+    /// Items.
+    pub items: usize,
+    /// Items per dataset type.
+    pub items_by_type: BTreeMap<String, usize>,
+    /// Skipped entries per reason.
+    pub skipped_by_reason: BTreeMap<String, usize>,
+}
+
+/// Recompute the counts of `plan` from its targets, items and skipped entries.
+pub fn counts(plan: &Plan) -> Counts {
+    let mut c = Counts { targets: plan.targets.len(), items: plan.items.len(), ..Counts::default() };
+    for i in &plan.items {
+        *c.items_by_type.entry(i.dataset_type.clone()).or_insert(0) += 1;
+    }
+    for s in &plan.skipped {
+        *c.skipped_by_reason.entry(s.reason.clone()).or_insert(0) += 1;
+    }
+    let planned: HashSet<(usize, &str)> = plan.items.iter().map(|i| (i.target, i.project.as_str())).collect();
+    c.projects_planned = planned.len();
+    let mut all = planned;
+    all.extend(plan.skipped.iter().map(|s| (s.target, s.project.as_str())));
+    c.projects_in_file = all.len();
+    c
+}
+
+/// Refuse a `created_at` more than [`MAX_CLOCK_SKEW`] after `now`: format 1 does not digest it, and a date in
+/// the future would keep `--max-plan-age` from ever firing.
+pub fn check_created_at(created_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), String> {
+    if created_at > now + MAX_CLOCK_SKEW {
+        return Err(format!(
+            "created_at {} is in the future (this machine's clock says {}; at most 5 minutes of clock skew are \
+             allowed); format 1 does not digest created_at, so a future date would defeat --max-plan-age; make \
+             a new plan",
+            created_at.to_rfc3339(),
+            now.to_rfc3339()
+        ));
+    }
+    Ok(())
+}
+
+/// `lfv-YYYYMMDDTHHMMSSZ-xxxxxxxx` (8 lowercase hex digits), as `planner::new_plan_id` makes them.
+pub fn is_plan_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    b.len() == 29
+        && s.starts_with("lfv-")
+        && digits(4..12)
+        && b[12] == b'T'
+        && digits(13..19)
+        && &s[19..21] == "Z-"
+        && b[21..].iter().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+}
+
+pub use crate::safe_fs::names::{is_account, is_project as is_project_name, is_region};
+
+/// The (partition, region, account, project) of `arn:<partition>:lookoutvision:<region>:<account>:project/<name>`.
+pub fn parse_project_arn(arn: &str) -> Option<(&str, &str, &str, &str)> {
+    let mut parts = arn.splitn(6, ':');
+    let (lit, partition, service, region, account, resource) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let name = resource.strip_prefix("project/")?;
+    let partition_ok =
+        partition.strip_prefix("aws").is_some_and(|p| p.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
+    (lit == "arn" && partition_ok && service == "lookoutvision").then_some((partition, region, account, name))
+}
+
+/// `s` quoted, its control characters escaped: for quoting plan fields in error messages.
+fn q(s: &str) -> String {
+    format!("\"{}\"", escape(s))
+}
+
+fn type_rank(dataset_type: &str) -> u8 {
+    if dataset_type == "test" { 0 } else { 1 }
+}
+
+/// Checks of one item on its own and against its target; `at` names it.
+fn check_item(plan: &Plan, item: &Item, at: &str) -> Result<(), String> {
+    let field = |name: &str, why: String| Err(format!("{at} ({name}): {why}"));
+    if !is_account(&item.account) {
+        return field("account", format!("{} is not 12 digits", q(&item.account)));
+    }
+    if !is_region(&item.region) {
+        return field("region", format!("{} is not an AWS region name", q(&item.region)));
+    }
+    if !is_project_name(&item.project) {
+        return field("project", format!("{} is not 1-255 of [a-zA-Z0-9_-] starting alphanumeric", q(&item.project)));
+    }
+    if item.dataset_type != "train" && item.dataset_type != "test" {
+        return field("dataset_type", format!("{} is neither train nor test", q(&item.dataset_type)));
+    }
+    let allowed = plan.selection.dataset_type == "both" || plan.selection.dataset_type == item.dataset_type;
+    if !allowed {
+        return field(
+            "dataset_type",
+            format!("{} but selection.dataset_type is {}", item.dataset_type, q(&plan.selection.dataset_type)),
+        );
+    }
+    let Some(target) = plan.targets.get(item.target) else {
+        return field("target", format!("there is no target {} ({} targets)", item.target, plan.targets.len()));
+    };
+    if target.account.as_deref() != Some(item.account.as_str()) {
+        return field("account", format!("{} differs from its target {}'s account", item.account, item.target));
+    }
+    if target.region != item.region {
+        return field("region", format!("{} differs from its target {}'s region", item.region, item.target));
+    }
+    let Some((_, region, account, name)) = parse_project_arn(&item.project_arn) else {
+        return field(
+            "project_arn",
+            format!("{} is not arn:aws:lookoutvision:REGION:ACCOUNT:project/NAME", q(&item.project_arn)),
+        );
+    };
+    for (what, in_arn, in_item) in
+        [("account", account, &item.account), ("region", region, &item.region), ("project", name, &item.project)]
+    {
+        if in_arn != in_item.as_str() {
+            return field("project_arn", format!("names {what} {} but the item's {what} is {in_item}", q(in_arn)));
+        }
+    }
+    let token = client_token(&plan.plan_id, &item.account, &item.region, &item.project, &item.dataset_type);
+    if item.client_token != token {
+        return field(
+            "client_token",
+            format!(
+                "{} is not the documented derivation from plan_id, account, region, project and dataset_type \
+                 ({token})",
+                q(&item.client_token)
+            ),
+        );
+    }
+    Ok(())
+}
+
+fn check_targets(plan: &Plan) -> Result<(), String> {
+    let mut seen = HashSet::new();
+    for (n, t) in plan.targets.iter().enumerate() {
+        if let Some(a) = &t.account
+            && !is_account(a)
+        {
+            return Err(format!("target {n} (account): {} is not 12 digits", q(a)));
+        }
+        if !is_region(&t.region) {
+            return Err(format!("target {n} (region): {} is not an AWS region name", q(&t.region)));
+        }
+        if let Some(a) = &t.account
+            && !seen.insert((a, &t.region))
+        {
+            return Err(format!("target {n}: account {a} in {} is listed twice", t.region));
+        }
+    }
+    Ok(())
+}
+
+fn check_items(plan: &Plan) -> Result<(), String> {
+    let mut tokens = HashSet::new();
+    let mut previous: Option<(usize, &str, u8)> = None;
+    for (i, item) in plan.items.iter().enumerate() {
+        let at = format!("item seq {}", item.seq);
+        if item.seq != i as u64 + 1 {
+            return Err(format!(
+                "{at} (seq): item {} of the list must have seq {}; seqs are 1, 2, 3, ...",
+                i + 1,
+                i + 1
+            ));
+        }
+        check_item(plan, item, &at)?;
+        let key = (item.target, item.project.as_str(), type_rank(&item.dataset_type));
+        if let Some(prev) = previous
+            && key <= prev
+        {
+            let why = if key == prev {
+                "the same dataset is listed twice".to_string()
+            } else {
+                "out of order: items go by target, then project name, and within a project test before train"
+                    .to_string()
+            };
+            return Err(format!("{at} (target/project/dataset_type): {why}"));
+        }
+        previous = Some(key);
+        if !tokens.insert(item.client_token.as_str()) {
+            return Err(format!("{at} (client_token): {} is used twice", item.client_token));
+        }
+    }
+    Ok(())
+}
+
+fn check_skipped_and_summary(plan: &Plan) -> Result<(), String> {
+    for (n, s) in plan.skipped.iter().enumerate() {
+        if s.target >= plan.targets.len() {
+            return Err(format!("skipped entry {n} (target): there is no target {}", s.target));
+        }
+        if !SKIP_REASONS.contains(&s.reason.as_str()) {
+            return Err(format!(
+                "skipped entry {n} (reason): {} is not one of {}",
+                q(&s.reason),
+                SKIP_REASONS.join(", ")
+            ));
+        }
+        if let Some(t) = &s.dataset_type
+            && t != "train"
+            && t != "test"
+        {
+            return Err(format!("skipped entry {n} (dataset_type): {} is neither train nor test nor null", q(t)));
+        }
+    }
+    let c = counts(plan);
+    let s = &plan.summary;
+    let lie = |field: &str, says: String, is: String| {
+        Err(format!(
+            "summary.{field} says {says} but the plan's items and skipped entries give {is}; the summary is not \
+             covered by the digest, so the file was edited after it was made; make a new plan"
+        ))
+    };
+    if s.targets != c.targets {
+        return lie("targets", s.targets.to_string(), c.targets.to_string());
+    }
+    if s.items != c.items {
+        return lie("items", s.items.to_string(), c.items.to_string());
+    }
+    if s.projects_planned != c.projects_planned {
+        return lie("projects_planned", s.projects_planned.to_string(), c.projects_planned.to_string());
+    }
+    if s.items_by_type != c.items_by_type {
+        return lie("items_by_type", format!("{:?}", s.items_by_type), format!("{:?}", c.items_by_type));
+    }
+    if s.skipped_by_reason != c.skipped_by_reason {
+        return lie("skipped_by_reason", format!("{:?}", s.skipped_by_reason), format!("{:?}", c.skipped_by_reason));
+    }
+    if s.projects_seen < c.projects_in_file {
+        return lie("projects_seen", s.projects_seen.to_string(), format!("at least {}", c.projects_in_file));
+    }
+    Ok(())
+}
+
+impl Plan {
+    /// Check everything `apply` relies on and everything the planner guarantees; the error names the first
+    /// problem (the item by `seq`, and the field). In order: `format`; the digest; `plan_id`'s form; every
+    /// target (account 12 digits or null, region name, no (account, region) twice); every item (seq 1, 2, 3...,
+    /// account, region, project name, dataset type allowed by `selection.dataset_type`, the same account and
+    /// region as its target, a `project_arn` naming the item's account, region and project, the client token
+    /// derived as documented, and the order: by target, then project, `test` before `train`, no dataset
+    /// twice); every skipped entry (target, reason, dataset type); and `summary` against the recomputed
+    /// [`counts`].
+    pub fn validate(&self) -> Result<(), String> {
+        if self.format != FORMAT {
+            return Err(format!("unsupported format {}; this version reads {FORMAT:?}", q(&self.format)));
+        }
+        let expected = digest(&self.plan_id, &self.targets, &self.items);
+        if self.digest != expected {
+            return Err(format!(
+                "digest mismatch: the file says {} but its items hash to {expected}; the plan was edited after \
+                 it was made; make a new plan",
+                q(&self.digest)
+            ));
+        }
+        if !is_plan_id(&self.plan_id) {
+            return Err(format!("plan_id {} is not lfv-YYYYMMDDTHHMMSSZ-xxxxxxxx", q(&self.plan_id)));
+        }
+        if !["train", "test", "both"].contains(&self.selection.dataset_type.as_str()) {
+            return Err(format!(
+                "selection.dataset_type {} is not train, test or both",
+                q(&self.selection.dataset_type)
+            ));
+        }
+        check_targets(self)?;
+        check_items(self)?;
+        check_skipped_and_summary(self)
+    }
+}

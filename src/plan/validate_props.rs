@@ -1,0 +1,131 @@
+//! Property tests of [`Plan::validate`]: every plan the planner's assembly code makes from an arbitrary set of
+//! projects validates, and every single-field change of the digested part is rejected (re-sealed or not).
+
+use chrono::Utc;
+use proptest::prelude::*;
+
+use super::filter::Filter;
+use super::format::{Plan, digest};
+use super::planner::{Scan, assemble};
+use super::validate::check_created_at;
+use super::validate_tests::{info, reseal, scan, t};
+use crate::cloud::ProjectInfo;
+
+const ACCOUNTS: [&str; 3] = ["111122223333", "444455556666", "777788889999"];
+const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "us-gov-west-1"];
+
+fn arb_project() -> impl Strategy<Value = (String, u8, bool)> {
+    // (name, dataset bits: 1 train, 2 test, vanished)
+    ("[a-zA-Z0-9][a-zA-Z0-9_-]{0,12}", 0u8..4, proptest::bool::weighted(0.1))
+}
+
+fn arb_scan() -> impl Strategy<Value = Scan> {
+    (0..ACCOUNTS.len(), 0..REGIONS.len(), proptest::collection::vec(arb_project(), 0..8)).prop_map(|(a, r, ps)| {
+        let (account, region) = (ACCOUNTS[a], REGIONS[r]);
+        let mut names = std::collections::HashSet::new();
+        let projects: Vec<Result<ProjectInfo, String>> = ps
+            .into_iter()
+            .filter(|(n, _, _)| names.insert(n.clone()))
+            .map(|(name, bits, vanished)| {
+                let types: Vec<&str> =
+                    [(1, "train"), (2, "test")].iter().filter(|(b, _)| bits & b != 0).map(|x| x.1).collect();
+                if vanished { Err(name) } else { Ok(info(account, region, &name, &types)) }
+            })
+            .collect();
+        // The planner reads the account from the ARNs ListProjects returns: none when nothing was listed.
+        let account = (!projects.is_empty()).then(|| account.to_string());
+        Scan { account, ..scan(ACCOUNTS[a], region, projects) }
+    })
+}
+
+fn arb_plan() -> impl Strategy<Value = Plan> {
+    (proptest::collection::vec(arb_scan(), 1..4), 0..3usize, proptest::option::of("[a-z]\\*"), any::<u32>()).prop_map(
+        |(scans, ty, exclude, id)| {
+            let dataset_type = ["train", "test", "both"][ty];
+            let exclude: Vec<String> = exclude.into_iter().collect();
+            let filter = Filter::new(&[], &exclude, dataset_type, Some(t(1)), None).unwrap();
+            let selection = super::Selection { dataset_type: dataset_type.into(), exclude, ..Default::default() };
+            assemble(format!("lfv-20250101T000000Z-{id:08x}"), selection, &filter, scans, |_| {})
+        },
+    )
+}
+
+/// Change one field of the digested part to `v` (or a value derived from it); `None` if the field does not
+/// exist in this plan. The fields are those with an invariant: a change to any of them must be caught even
+/// after the digest is recomputed.
+fn mutate(p: &mut Plan, field: usize, pick: usize, v: &str) -> Option<()> {
+    let n = p.items.len();
+    let i = pick % n.max(1);
+    let item = p.items.get_mut(i);
+    match field {
+        0 => p.plan_id = format!("lfv-20250101T000000Z-{:0>8}", &v[..v.len().min(8)]),
+        1 => item?.seq = (pick as u64 % 1000) + 2 + i as u64,
+        2 => item?.target += 1 + pick % 3,
+        3 => item?.account = format!("{:0>12}", v.len() * 7919 % 1_000_000),
+        4 => item?.region = format!("{}-{}", ["ap-south", "us-west", "eu-north"][pick % 3], v.len() % 9 + 1),
+        5 => {
+            let it = item?;
+            it.project = format!("{}x{v}", it.project);
+        }
+        6 => item?.project_arn.push_str(&format!("{v}x")),
+        7 => {
+            let it = item?;
+            it.dataset_type = if it.dataset_type == "train" { "test" } else { "train" }.into();
+        }
+        8 => item?.client_token = format!("lfv-{v}"),
+        9 => {
+            let target = p.items.get(i)?.target;
+            p.targets[target].account = Some(format!("{:0>12}", v.len() * 104_729 % 1_000_000));
+        }
+        10 => {
+            let target = p.items.get(i)?.target;
+            p.targets[target].region.push('0');
+        }
+        _ => unreachable!("field {field}"),
+    }
+    if p.items.is_empty() { None } else { Some(()) }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn validate_accepts_every_plan_the_planner_makes(p in arb_plan()) {
+        prop_assert_eq!(p.validate(), Ok(()));
+        prop_assert_eq!(check_created_at(p.created_at, Utc::now()), Ok(()));
+        // Also after a round trip through the file format.
+        let back: Plan = serde_json::from_str(&serde_json::to_string_pretty(&p).unwrap()).unwrap();
+        prop_assert_eq!(back.validate(), Ok(()));
+    }
+
+    #[test]
+    fn validate_rejects_every_single_field_mutation_even_when_resealed(
+        p in arb_plan(), field in 0..11usize, pick in any::<usize>(), v in "[a-z0-9]{0,10}",
+    ) {
+        let mut m = p.clone();
+        prop_assume!(mutate(&mut m, field, pick, &v).is_some());
+        prop_assume!(m != p);
+        let unsealed = m.clone();
+        prop_assert!(unsealed.validate().is_err(), "unsealed mutation of field {} accepted", field);
+        reseal(&mut m);
+        prop_assert!(m.validate().is_err(), "re-sealed mutation of field {} accepted: {:?}", field, m.items);
+    }
+
+    #[test]
+    fn validate_rejects_any_edit_of_the_digested_part_without_resealing(
+        p in arb_plan(), pick in any::<usize>(), v in "[a-z]{1,6}",
+    ) {
+        prop_assume!(!p.items.is_empty());
+        let mut m = p.clone();
+        let i = pick % m.items.len();
+        match pick % 4 {
+            0 => m.items[i].dataset_status.push_str(&v),
+            1 => m.items[i].dataset_created = m.items[i].dataset_created.map(|c| c + chrono::Duration::seconds(1)),
+            2 => m.targets[m.items[i].target].profile = Some(v.clone()),
+            _ => m.targets[m.items[i].target].endpoint_url = Some(v.clone()),
+        }
+        prop_assume!(m != p);
+        prop_assert_eq!(&m.digest, &digest(&p.plan_id, &p.targets, &p.items));
+        prop_assert!(m.validate().unwrap_err().starts_with("digest mismatch"));
+    }
+}

@@ -1,0 +1,344 @@
+//! Tests of [`Plan::validate`] and [`check_created_at`]: a table of single-field tamperings of a plan built
+//! by the planner's own assembly code (its helpers are shared with `validate_props.rs`).
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use super::filter::Filter;
+use super::format::{Plan, Skipped, client_token};
+use super::planner::{Scan, assemble};
+use super::validate::{check_created_at, counts};
+use crate::cloud::{DatasetInfo, Endpoint, ProjectInfo};
+
+const PLAN_ID: &str = "lfv-20250101T000000Z-0123abcd";
+
+pub(super) fn t(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap()
+}
+
+pub(super) fn info(account: &str, region: &str, name: &str, types: &[&str]) -> ProjectInfo {
+    ProjectInfo {
+        name: name.to_string(),
+        arn: format!("arn:aws:lookoutvision:{region}:{account}:project/{name}"),
+        created: Some(t(0)),
+        datasets: types
+            .iter()
+            .enumerate()
+            .map(|(n, ty)| DatasetInfo {
+                dataset_type: ty.to_string(),
+                created: Some(t(n as i64)),
+                status: "CREATE_COMPLETE".into(),
+                status_message: None,
+            })
+            .collect(),
+    }
+}
+
+pub(super) fn scan(account: &str, region: &str, projects: Vec<Result<ProjectInfo, String>>) -> Scan {
+    Scan {
+        endpoint: Endpoint { region: region.into(), profile: None, endpoint_url: Some("http://127.0.0.1:1".into()) },
+        account: Some(account.into()),
+        listed: projects.len(),
+        projects,
+    }
+}
+
+/// Two targets; 5 items; one project without datasets and one vanished (2 skipped entries).
+fn sample() -> Plan {
+    let a = "111122223333";
+    let b = "444455556666";
+    let scans = vec![
+        scan(
+            a,
+            "us-east-1",
+            vec![
+                Ok(info(a, "us-east-1", "pcb", &["train", "test"])),
+                Ok(info(a, "us-east-1", "empty", &[])),
+                Err("gone".into()),
+                Ok(info(a, "us-east-1", "cap", &["train"])),
+            ],
+        ),
+        scan(b, "eu-west-1", vec![Ok(info(b, "eu-west-1", "wood", &["test", "train"]))]),
+    ];
+    let filter = Filter::new(&[], &[], "both", None, None).unwrap();
+    let selection = super::Selection { dataset_type: "both".into(), ..Default::default() };
+    assemble(PLAN_ID.into(), selection, &filter, scans, |_| {})
+}
+
+/// Recompute the digest (and the summary) after an edit, as someone covering their tracks would.
+pub(super) fn reseal(p: &mut Plan) {
+    let seen = p.summary.projects_seen;
+    p.seal();
+    p.summary.projects_seen = seen;
+}
+
+fn token_of(p: &Plan, i: usize) -> String {
+    let it = &p.items[i];
+    client_token(&p.plan_id, &it.account, &it.region, &it.project, &it.dataset_type)
+}
+
+type Edit = fn(&mut Plan);
+
+#[test]
+fn the_sample_is_valid_and_as_the_planner_orders_it() {
+    let p = sample();
+    assert_eq!(p.validate(), Ok(()));
+    let keys: Vec<String> = p.items.iter().map(|i| format!("{}/{}/{}", i.target, i.project, i.dataset_type)).collect();
+    assert_eq!(keys, ["0/cap/train", "0/pcb/test", "0/pcb/train", "1/wood/test", "1/wood/train"]);
+    assert_eq!(p.skipped.len(), 2);
+}
+
+#[test]
+fn validate_rejects_each_tampering_naming_the_field() {
+    // (what, edit, re-seal the digest afterwards, expected fragment of the error)
+    let cases: Vec<(&str, Edit, bool, &str)> = vec![
+        ("format", |p| p.format = "lfv-sunset-plan/2".into(), false, "unsupported format"),
+        ("edit without re-sealing", |p| p.items[0].dataset_status = "X".into(), false, "digest mismatch"),
+        ("plan_id form", |p| p.plan_id = "my-plan".into(), true, "plan_id \"my-plan\""),
+        (
+            "plan_id changed, tokens kept",
+            |p| p.plan_id = "lfv-20250101T000000Z-ffffffff".into(),
+            true,
+            "item seq 1 (client_token)",
+        ),
+        ("selection.dataset_type", |p| p.selection.dataset_type = "all".into(), false, "selection.dataset_type"),
+        ("seq gap", |p| p.items[1].seq = 5, true, "item seq 5 (seq)"),
+        ("seq repeated", |p| p.items[2].seq = 2, true, "item seq 2 (seq)"),
+        (
+            "train before test",
+            |p| {
+                p.items.swap(1, 2);
+                p.items[1].seq = 2;
+                p.items[2].seq = 3;
+            },
+            true,
+            "item seq 3 (target/project/dataset_type): out of order",
+        ),
+        (
+            "projects out of order",
+            |p| {
+                p.items.swap(0, 1);
+                p.items.swap(1, 2);
+                for (n, i) in p.items.iter_mut().enumerate() {
+                    i.seq = n as u64 + 1;
+                }
+            },
+            true,
+            "item seq 3 (target/project/dataset_type): out of order",
+        ),
+        (
+            "targets out of order",
+            |p| {
+                p.items.swap(0, 3);
+                for (n, i) in p.items.iter_mut().enumerate() {
+                    i.seq = n as u64 + 1;
+                }
+            },
+            true,
+            "item seq 2 (target/project/dataset_type): out of order",
+        ),
+        (
+            "dataset twice",
+            |p| {
+                let mut dup = p.items[1].clone();
+                dup.seq = 6;
+                p.items.push(dup);
+                p.items.sort_by_key(|i| (i.target, i.project.clone(), i.dataset_type == "train", i.seq));
+                for (n, i) in p.items.iter_mut().enumerate() {
+                    i.seq = n as u64 + 1;
+                }
+            },
+            true,
+            "item seq 3 (target/project/dataset_type): the same dataset is listed twice",
+        ),
+        (
+            "ARN account",
+            |p| p.items[0].project_arn = "arn:aws:lookoutvision:us-east-1:999999999999:project/cap".into(),
+            true,
+            "item seq 1 (project_arn): names account \"999999999999\"",
+        ),
+        (
+            "ARN region",
+            |p| p.items[0].project_arn = "arn:aws:lookoutvision:eu-west-1:111122223333:project/cap".into(),
+            true,
+            "item seq 1 (project_arn): names region \"eu-west-1\"",
+        ),
+        (
+            "ARN project",
+            |p| p.items[0].project_arn = "arn:aws:lookoutvision:us-east-1:111122223333:project/pcb".into(),
+            true,
+            "item seq 1 (project_arn): names project",
+        ),
+        (
+            "ARN service",
+            |p| p.items[0].project_arn = "arn:aws:s3:us-east-1:111122223333:project/cap".into(),
+            true,
+            "item seq 1 (project_arn)",
+        ),
+        (
+            "ARN resource",
+            |p| p.items[0].project_arn = "arn:aws:lookoutvision:us-east-1:111122223333:model/cap/1".into(),
+            true,
+            "item seq 1 (project_arn)",
+        ),
+        (
+            "token made up",
+            |p| p.items[0].client_token = "lfv-0000000000000000000000000000000000000000".into(),
+            true,
+            "item seq 1 (client_token)",
+        ),
+        (
+            "tokens swapped",
+            |p| {
+                let t0 = p.items[0].client_token.clone();
+                p.items[0].client_token = p.items[1].client_token.clone();
+                p.items[1].client_token = t0;
+            },
+            true,
+            "item seq 1 (client_token): \"lfv-",
+        ),
+        (
+            "token of another plan",
+            |p| {
+                p.items[2].client_token =
+                    client_token("lfv-20240101T000000Z-00000000", "111122223333", "us-east-1", "pcb", "train")
+            },
+            true,
+            "item seq 3 (client_token)",
+        ),
+        (
+            "dataset type unknown",
+            |p| p.items[0].dataset_type = "validation".into(),
+            true,
+            "item seq 1 (dataset_type): \"validation\"",
+        ),
+        (
+            "dataset type outside the selection",
+            |p| p.selection.dataset_type = "test".into(),
+            false,
+            "item seq 1 (dataset_type): train but selection.dataset_type is \"test\"",
+        ),
+        ("account not 12 digits", |p| p.items[0].account = "1111-2222".into(), true, "item seq 1 (account)"),
+        (
+            "account differs from target",
+            |p| p.items[0].account = "999999999999".into(),
+            true,
+            "item seq 1 (account): 999999999999 differs from its target 0",
+        ),
+        ("region not a region", |p| p.items[0].region = "us east 1".into(), true, "item seq 1 (region)"),
+        (
+            "region differs from target",
+            |p| p.items[0].region = "us-west-2".into(),
+            true,
+            "item seq 1 (region): us-west-2 differs",
+        ),
+        ("project name", |p| p.items[0].project = "../cap".into(), true, "item seq 1 (project)"),
+        ("control character in a name", |p| p.items[0].project = "cap\u{1b}[8m".into(), true, "\"cap\\u{1b}[8m\""),
+        ("no such target", |p| p.items[4].target = 7, true, "item seq 5 (target): there is no target 7"),
+        ("target account", |p| p.targets[1].account = Some("../../x".into()), true, "target 1 (account)"),
+        ("target region", |p| p.targets[1].region = "EU".into(), true, "target 1 (region)"),
+        (
+            "target twice",
+            |p| p.targets[1] = p.targets[0].clone(),
+            true,
+            "target 1: account 111122223333 in us-east-1 is listed twice",
+        ),
+        ("summary.items", |p| p.summary.items = 2, false, "summary.items says 2"),
+        (
+            "summary.items_by_type",
+            |p| {
+                p.summary.items_by_type.insert("train".into(), 1);
+            },
+            false,
+            "summary.items_by_type",
+        ),
+        ("summary.targets", |p| p.summary.targets = 1, false, "summary.targets"),
+        ("summary.projects_planned", |p| p.summary.projects_planned = 9, false, "summary.projects_planned"),
+        ("summary.projects_seen", |p| p.summary.projects_seen = 2, false, "summary.projects_seen says 2 but"),
+        (
+            "skipped removed",
+            |p| {
+                p.skipped.pop();
+            },
+            false,
+            "summary.skipped_by_reason",
+        ),
+        (
+            "skipped added",
+            |p| {
+                p.skipped.push(Skipped {
+                    target: 0,
+                    project: "cap".into(),
+                    dataset_type: Some("test".into()),
+                    reason: "excluded".into(),
+                    detail: String::new(),
+                })
+            },
+            false,
+            "summary.skipped_by_reason",
+        ),
+        ("skipped reason", |p| p.skipped[0].reason = "because".into(), false, "skipped entry 0 (reason)"),
+        ("skipped target", |p| p.skipped[1].target = 4, false, "skipped entry 1 (target)"),
+        (
+            "skipped dataset type",
+            |p| p.skipped[1].dataset_type = Some("x".into()),
+            false,
+            "skipped entry 1 (dataset_type)",
+        ),
+    ];
+    for (what, edit, seal, want) in cases {
+        let mut p = sample();
+        edit(&mut p);
+        if seal {
+            reseal(&mut p);
+        }
+        match p.validate() {
+            Ok(()) => panic!("{what}: accepted"),
+            Err(e) => assert!(e.contains(want), "{what}: error {e:?} lacks {want:?}"),
+        }
+    }
+}
+
+#[test]
+fn validate_accepts_what_is_outside_the_invariants() {
+    // Not digested and not checked: free text a reviewer reads (escaped on display).
+    let cases: Vec<(&str, Edit)> = vec![
+        ("tool_version", |p| p.tool_version = "9.9.9".into()),
+        ("skipped detail", |p| p.skipped[0].detail = "anything \u{1b}[8m".into()),
+        ("selection globs", |p| p.selection.include = vec!["*".into()]),
+        ("projects_seen larger", |p| p.summary.projects_seen = 100),
+        ("created_at in the past", |p| p.created_at = t(-1_000_000)),
+    ];
+    for (what, edit) in cases {
+        let mut p = sample();
+        edit(&mut p);
+        assert_eq!(p.validate(), Ok(()), "{what}");
+    }
+}
+
+#[test]
+fn created_at_may_not_lie_in_the_future() {
+    let now = t(0);
+    let cases = [(-86_400 * 400, true), (0, true), (299, true), (300, true), (301, false), (86_400, false)];
+    for (offset, ok) in cases {
+        let r = check_created_at(t(offset), now);
+        assert_eq!(r.is_ok(), ok, "offset {offset}s: {r:?}");
+        if let Err(e) = r {
+            assert!(e.starts_with("created_at "), "{e}");
+        }
+    }
+    let y2099 = Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap();
+    assert!(check_created_at(y2099, Utc::now()).unwrap_err().contains("in the future"));
+}
+
+#[test]
+fn counts_come_from_items_and_skipped() {
+    let mut p = sample();
+    p.summary = Default::default();
+    let c = counts(&p);
+    assert_eq!((c.targets, c.items, c.projects_planned, c.projects_in_file), (2, 5, 3, 5));
+    assert_eq!(c.items_by_type.get("train"), Some(&3));
+    assert_eq!(c.items_by_type.get("test"), Some(&2));
+    assert_eq!(c.skipped_by_reason.get("no_datasets"), Some(&1));
+    assert_eq!(c.skipped_by_reason.get("project_vanished"), Some(&1));
+    assert_eq!(token_of(&sample(), 0), sample().items[0].client_token);
+}
