@@ -127,7 +127,9 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
     let result: RunResult = result?;
     let state = journal::read(&paths.checkpoint)?;
     audit::write(&state, &paths.report)?;
-    let code = if result.interrupted {
+    let code = if result.wrong_endpoint.is_some() {
+        ExitCode::Unreachable
+    } else if result.interrupted {
         ExitCode::Interrupted
     } else if !result.guard_stops.is_empty() {
         ExitCode::Refused
@@ -170,6 +172,11 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
         eprintln!("interrupted; the journal is flushed. Resume with:\n  {}", command_line());
     } else if code == ExitCode::Incomplete {
         eprintln!("finished with failed, skipped or pending items; see {}", paths.report.display());
+    }
+    if let Some(why) = result.wrong_endpoint {
+        // Nothing was concluded from the foreign answer: its items are pending, and a rerun against the
+        // right endpoint does them.
+        return Err(Error::Unreachable(why));
     }
     Ok(code)
 }

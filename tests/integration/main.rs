@@ -6,6 +6,7 @@ mod crash;
 mod demo;
 mod emulator;
 mod export;
+mod gone;
 mod plan;
 mod plans_dir;
 mod readme;
