@@ -13,6 +13,7 @@
 //! - [`exec`]: the retry policy, adaptive rate limiters, checkpoint journal, backups, one item's steps
 //!   ([`exec::item`]) and the run that schedules them ([`exec::run`]); it emits [`exec::events::Event`]s and
 //!   never prints.
+//! - [`redact`]: the log writer that keeps credentials out of every log line.
 //! - [`report`]: consumers of runs: progress display, CSV audit, JSON summary.
 //! - [`emulator`]: the local Lookout for Vision service; knows only the wire protocol and imports nothing
 //!   from the modules above.
@@ -24,4 +25,5 @@ pub mod emulator;
 pub mod error;
 pub mod exec;
 pub mod plan;
+pub mod redact;
 pub mod report;

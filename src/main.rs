@@ -4,11 +4,19 @@
 use clap::Parser;
 use lfv_sunset::cli::Cli;
 use lfv_sunset::error::ExitCode;
+use lfv_sunset::redact::Redacting;
+use std::io::IsTerminal;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| "warn".into());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    // Every log line goes through the redacting writer (credentials never reach stderr, at any level).
+    lfv_sunset::redact::register_environment();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(Redacting(std::io::stderr))
+        .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

@@ -159,10 +159,16 @@ pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Clie
     };
     let provider =
         sdk.credentials_provider().ok_or_else(|| Error::Unreachable(format!("no credentials found in {who}")))?;
-    provider
+    let creds = provider
         .provide_credentials()
         .await
         .map_err(|e| Error::NoCredentials(format!("none found in {who}: {}", convert::chain(&e))))?;
+    // Hidden from every later log line (the SDK logs identities and signed headers at debug/trace).
+    crate::redact::register(creds.access_key_id());
+    crate::redact::register(creds.secret_access_key());
+    if let Some(token) = creds.session_token() {
+        crate::redact::register(token);
+    }
     let retry = if options.sdk_retries { RetryConfig::standard() } else { RetryConfig::disabled() };
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(CONNECT_TIMEOUT)

@@ -10,5 +10,6 @@ mod gone;
 mod plan;
 mod plans_dir;
 mod readme;
+mod redaction;
 mod support;
 mod verify;
