@@ -28,8 +28,7 @@ static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 
 /// Between a key and its value: a `:`, `=` or `>` (or `", ` after a quoted key, as in a debug-printed tuple),
 /// with quotes, spaces, brackets, and the wrappers of `HeaderValue`/`Sensitive` debug output around it.
-const AFTER_KEY: &str =
-    r#"\b(?:["'\s{]*[:=>]|["']\s*,)(?:["'\s:(\[{]|HeaderValue|_private|H0|Some|Sensitive)*"#;
+const AFTER_KEY: &str = r#"\b(?:["'\s{]*[:=>]|["']\s*,)(?:["'\s:(\[{]|HeaderValue|_private|H0|Some|Sensitive)*"#;
 
 static AUTHORIZATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r#"(?i)(\b(?:proxy-)?authorization{AFTER_KEY})[^"'\r\n]+"#)).expect("valid regex")
@@ -123,7 +122,10 @@ mod tests {
     #[test]
     fn credential_fields_are_redacted_in_every_shape() {
         let cases = [
-            (r#""authorization": HeaderValue { _private: H0("AWS4-HMAC-SHA256 Credential=AKIA1/x, Signature=ab") }"#, "AKIA1"),
+            (
+                r#""authorization": HeaderValue { _private: H0("AWS4-HMAC-SHA256 Credential=AKIA1/x, Signature=ab") }"#,
+                "AKIA1",
+            ),
             ("authorization: Bearer abc.def", "abc.def"),
             ("x-amz-security-token:FwoGZXIvYXdz+/=", "FwoGZXIvYXdz"),
             (r#""x-amz-security-token": HeaderValue { _private: H0("FwoTOKEN") }"#, "FwoTOKEN"),

@@ -142,11 +142,8 @@ fn from_response(raw: &HttpResponse, code: Option<&str>, message: Option<&str>) 
 fn peek(raw: &HttpResponse) -> String {
     let kind = header(raw, "content-type").unwrap_or_else(|| "no content-type".into());
     let body = raw.body().bytes().unwrap_or_default();
-    let text: String = String::from_utf8_lossy(body)
-        .chars()
-        .take(60)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let text: String =
+        String::from_utf8_lossy(body).chars().take(60).map(|c| if c.is_control() { ' ' } else { c }).collect();
     if text.trim().is_empty() { format!("{kind}, empty body") } else { format!("{kind}: {:?}", text.trim()) }
 }
 

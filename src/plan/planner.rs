@@ -69,10 +69,8 @@ fn enumeration_failed(op: &str, client: &Client, err: &CallError) -> Error {
     if err.kind == ErrorKind::Foreign {
         return Error::Unreachable(format!("{}; no plan was written", client.not_the_service(op, err)));
     }
-    let why = format!(
-        "{op} failed for {} after retries: {err}; no plan was written",
-        describe_endpoint(client.endpoint())
-    );
+    let why =
+        format!("{op} failed for {} after retries: {err}; no plan was written", describe_endpoint(client.endpoint()));
     match err.kind {
         ErrorKind::Validation | ErrorKind::Other => Error::Internal(why),
         _ => Error::Unreachable(why),

@@ -84,7 +84,10 @@ fn everywhere() -> Vec<(&'static str, Handler)> {
     vec![
         ("404 html", Arc::new(|_: &str, _: &str| html(404))),
         ("404 text", Arc::new(|_: &str, _: &str| (404, "text/plain", "404 page not found\n".into()))),
-        ("404 json without a code", Arc::new(|_: &str, _: &str| (404, "application/json", r#"{"message":"Not Found"}"#.into()))),
+        (
+            "404 json without a code",
+            Arc::new(|_: &str, _: &str| (404, "application/json", r#"{"message":"Not Found"}"#.into())),
+        ),
         ("404 empty", Arc::new(|_: &str, _: &str| (404, "text/plain", String::new()))),
         ("200 garbage", Arc::new(|_: &str, _: &str| html(200))),
         ("400 html", Arc::new(|_: &str, _: &str| html(400))),
