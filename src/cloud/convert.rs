@@ -125,7 +125,7 @@ fn from_response(raw: &HttpResponse, code: Option<&str>, message: Option<&str>) 
     let kind = kind_of(status, code, raw.body().bytes().is_some_and(is_json_object));
     let message = match (message, kind) {
         (Some(m), _) => m.to_string(),
-        (None, ErrorKind::Foreign) => format!("HTTP {status} that is not a Lookout for Vision answer ({})", peek(raw)),
+        (None, ErrorKind::Foreign) => peek(raw),
         (None, _) => format!("HTTP {status} with no message"),
     };
     CallError {

@@ -184,6 +184,13 @@ async fn verify_never_says_nothing_left_because_of_a_foreign_answer() {
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_records_no_outcome_from_a_foreign_answer_and_a_rerun_deletes() {
     let (env, plan) = one_project().await;
+    for (name, handler) in everywhere() {
+        let server = Foreign::start(handler).await;
+        let url = server.url();
+        let run = env.run(&["export", "plan.json", "--backup-dir", "backups", "--endpoint-url", &url]).await;
+        run.code(6).stderr_has(&url);
+        assert!(!run.stdout.contains("exported"), "{name}: {}", run.stdout);
+    }
     let mut cases = everywhere();
     cases.push(("delete 404 html", reads_ok(&plan, html(404))));
     cases.push(("delete 404 json without a code", reads_ok(&plan, (404, "application/json", "{}".into()))));
