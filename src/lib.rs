@@ -15,8 +15,10 @@
 //!   never prints.
 //! - [`redact`]: the log writer that keeps credentials out of every log line.
 //! - [`report`]: consumers of runs: progress display, CSV audit, JSON summary.
+//! - [`safe_fs`]: creating files and directories owner-only without following planted symlinks, atomic
+//!   writes, which names may become path components, and which outputs may not share a file.
 //! - [`emulator`]: the local Lookout for Vision service; knows only the wire protocol and imports nothing
-//!   from the modules above.
+//!   from the modules above but [`safe_fs`] (for its state file).
 
 pub mod cli;
 pub mod cloud;
@@ -27,3 +29,4 @@ pub mod exec;
 pub mod plan;
 pub mod redact;
 pub mod report;
+pub mod safe_fs;

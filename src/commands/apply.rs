@@ -11,6 +11,7 @@ use super::{cancel_on_signals, command_line, out};
 use crate::cli::{ApplyArgs, ExportArgs, ReportArgs, RunArgs, TextFormat};
 use crate::cloud::ClientOptions;
 use crate::error::{Error, ExitCode, Result};
+use crate::exec::backup;
 use crate::exec::events::EventSink;
 use crate::exec::journal::{self, Journal, Mode};
 use crate::exec::retry::RetryPolicy;
@@ -18,6 +19,7 @@ use crate::exec::run::{RunOptions, RunResult, run};
 use crate::plan::Plan;
 use crate::report::summary::Summary;
 use crate::report::{audit, progress};
+use crate::safe_fs::{self, overlap};
 
 /// `<plan without .json><suffix>` beside the plan.
 fn beside(plan: &Path, suffix: &str) -> PathBuf {
@@ -93,7 +95,43 @@ struct Paths {
     backup: Option<PathBuf>,
 }
 
+impl Paths {
+    /// Refuse, before any call, outputs that would overwrite each other or the plan, and backup paths that
+    /// would leave `--backup-dir` (every item's names are checked as path components).
+    fn check(&self, plan_path: &Path, plan: &Plan) -> Result<()> {
+        let lock = journal::lock_path(&self.checkpoint);
+        let mut named = vec![
+            (format!("the plan {}", plan_path.display()), plan_path),
+            (format!("--checkpoint {}", self.checkpoint.display()), self.checkpoint.as_path()),
+            (format!("the checkpoint's lock file {}", lock.display()), lock.as_path()),
+            (format!("--report {}", self.report.display()), self.report.as_path()),
+        ];
+        if let Some(b) = &self.backup {
+            named.push((format!("--backup-dir {}", b.display()), b.as_path()));
+            for item in &plan.items {
+                backup::manifest_path(b, item)
+                    .map_err(|reason| Error::InvalidPlan { path: plan_path.to_path_buf(), reason })?;
+            }
+        }
+        overlap::check(&named).map_err(Error::Usage)
+    }
+
+    /// Prove every output location writable before the first destructive call: the report's directory takes
+    /// a new file (and the report is not a directory), and so does the backup directory.
+    fn probe(&self) -> Result<()> {
+        let refuse = |flag: &str, p: &Path, e: std::io::Error| {
+            Error::Usage(format!("{flag} {}: cannot write there ({e}); nothing was done", p.display()))
+        };
+        safe_fs::probe_file(&self.report).map_err(|e| refuse("--report", &self.report, e))?;
+        if let Some(b) = &self.backup {
+            safe_fs::probe_dir(b).map_err(|e| refuse("--backup-dir", b, e))?;
+        }
+        Ok(())
+    }
+}
+
 async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: bool) -> Result<ExitCode> {
+    paths.probe()?;
     let (journal, state) = Journal::open(&paths.checkpoint, plan, mode)?;
     for w in &state.warnings {
         eprintln!("warning: {w}");
@@ -126,7 +164,7 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
     let _ = display.await;
     let result: RunResult = result?;
     let state = journal::read(&paths.checkpoint)?;
-    audit::write(&state, &paths.report)?;
+    let report_failed = audit::write(&state, &paths.report).err();
     let code = if result.wrong_endpoint.is_some() {
         ExitCode::Unreachable
     } else if result.interrupted {
@@ -135,6 +173,8 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
         ExitCode::Refused
     } else if audit::has_problems(&state) {
         ExitCode::Incomplete
+    } else if report_failed.is_some() {
+        ExitCode::Internal
     } else {
         ExitCode::Ok
     };
@@ -165,6 +205,13 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
             ));
         }
     }
+    if let Some(e) = &report_failed {
+        eprintln!(
+            "error: {e}\nthe checkpoint journal {0} holds every outcome and stays authoritative; rebuild the \
+             report with:\n  lfv-sunset report {0} --out FILE",
+            paths.checkpoint.display()
+        );
+    }
     for s in &result.guard_stops {
         eprintln!("stopped by a safety guard: {s}");
     }
@@ -193,12 +240,6 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
     }
     let (accounts, scope) = describe_scope(&plan);
     let mode = if args.dry_run { Mode::DryRun } else { Mode::Apply };
-    if args.dry_run {
-        eprintln!("dry run: will check {scope} (read-only, no backup, nothing deleted)");
-    } else {
-        eprintln!("will back up and delete {scope}");
-        confirm(&accounts, args.yes)?;
-    }
     let suffix = if args.dry_run { ".dry-run" } else { "" };
     let paths = Paths {
         checkpoint: args
@@ -213,6 +254,13 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
             Some(args.run.backup_dir.clone().unwrap_or_else(|| beside(&args.run.plan, ".backup")))
         },
     };
+    paths.check(&args.run.plan, &plan)?;
+    if args.dry_run {
+        eprintln!("dry run: will check {scope} (read-only, no backup, nothing deleted)");
+    } else {
+        eprintln!("will back up and delete {scope}");
+        confirm(&accounts, args.yes)?;
+    }
     execute(&args.run, &plan, mode, &paths, args.naive).await
 }
 
@@ -225,10 +273,18 @@ pub(crate) async fn export(args: ExportArgs) -> Result<ExitCode> {
         report: args.run.report.clone().unwrap_or_else(|| beside(&args.run.plan, ".export.csv")),
         backup: Some(args.run.backup_dir.clone().unwrap_or_else(|| beside(&args.run.plan, ".backup"))),
     };
+    paths.check(&args.run.plan, &plan)?;
     execute(&args.run, &plan, Mode::Export, &paths, false).await
 }
 
 pub(crate) fn report(args: ReportArgs) -> Result<ExitCode> {
+    let lock = journal::lock_path(&args.checkpoint);
+    overlap::check(&[
+        (format!("the checkpoint {}", args.checkpoint.display()), args.checkpoint.as_path()),
+        (format!("the checkpoint's lock file {}", lock.display()), lock.as_path()),
+        (format!("--out {}", args.out.display()), args.out.as_path()),
+    ])
+    .map_err(Error::Usage)?;
     let state = journal::read(&args.checkpoint)?;
     for w in &state.warnings {
         eprintln!("warning: {w}");

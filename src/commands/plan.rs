@@ -53,6 +53,8 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     if !args.force && args.out.exists() {
         return Err(Error::Usage(format!("{} already exists; pass --force to replace it", args.out.display())));
     }
+    crate::safe_fs::probe_file(&args.out)
+        .map_err(|e| Error::Usage(format!("--out {}: cannot write there ({e})", args.out.display())))?;
     let time = |flag: &str, v: &Option<String>| {
         v.as_deref().map(|s| parse_time(s).map_err(|e| Error::Usage(format!("{flag}: {e}")))).transpose()
     };

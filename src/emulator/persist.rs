@@ -2,12 +2,11 @@
 //!
 //! The file is JSON `{"format_version": 1, "clock_offset_ms", "world", "stats"}`: resources, idempotency records,
 //! the clock advance and the counters. It is written once at start (so it exists from then on), and synchronously after every mutation and clock advance,
-//! before the response is sent: a temporary file in the same directory is written, fsynced and renamed over the
-//! state file, then the directory is fsynced. Snapshots carry a generation number so a slower writer never
+//! before the response is sent, with [`crate::safe_fs::write_atomic`] (a private temporary file beside it,
+//! fsynced and renamed over it, then the directory fsynced; mode 0600). Snapshots carry a generation number so a slower writer never
 //! replaces a newer snapshot with an older one. Request counters of read-only calls made after the last
 //! mutation are not saved; mutations, deletions and replays always are.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -74,18 +73,7 @@ impl Persister {
         if generation <= *written {
             return Ok(());
         }
-        let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(bytes)?;
-            f.sync_all()?;
-        }
-        std::fs::rename(&tmp, &self.path)?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
+        crate::safe_fs::write_atomic(&self.path, bytes)?;
         *written = generation;
         Ok(())
     }

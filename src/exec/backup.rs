@@ -6,6 +6,11 @@
 //! would trust. Verified means: the number of entries equals DescribeDataset's `ImageStats.Total`, and every
 //! line parses as a JSON object (and holds no raw newline).
 //!
+//! Paths: the four names are checked before they become a path (12-digit account, AWS region, the service's
+//! ProjectName pattern, `train`/`test`); the directories are created one at a time, 0700, refusing any
+//! symlink below the backup directory; the `.partial` file is created fresh, 0600, never through a symlink
+//! or a stale hard link. So no backup is written outside `--backup-dir` or into another file.
+//!
 //! Calls: one DescribeDataset, then ListDatasetEntries pages of at most 100 entries: `1 + ceil(n / 100)`
 //! calls for `n` entries (11 calls per 1,000 images), each on its own operation's limiter.
 
@@ -20,6 +25,7 @@ use super::limiter::Limiters;
 use super::retry::{AttemptStats, Cancel, Retried, RetryPolicy, with_retry};
 use crate::cloud::{CallError, Client};
 use crate::plan::Item;
+use crate::safe_fs::{self, names};
 
 /// Why an export could not be verified.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,9 +51,12 @@ impl std::fmt::Display for ExportError {
     }
 }
 
-/// The manifest path of an item.
-pub fn manifest_path(dir: &Path, item: &Item) -> PathBuf {
-    dir.join(&item.account).join(&item.region).join(&item.project).join(format!("{}.manifest.jsonl", item.dataset_type))
+/// The manifest path of an item, once its account, region, project and dataset type have been checked to be
+/// safe path components ([`crate::safe_fs::names::check_backup_names`]); the error names the item.
+pub fn manifest_path(dir: &Path, item: &Item) -> Result<PathBuf, String> {
+    let (a, r, p, t) = (&item.account, &item.region, &item.project, &item.dataset_type);
+    names::check_backup_names(a, r, p, t).map_err(|e| format!("item {} ({r}/{p}/{t}): {e}", item.seq))?;
+    Ok(dir.join(a).join(r).join(p).join(format!("{t}.manifest.jsonl")))
 }
 
 /// SHA-256 of a file, lowercase hex.
@@ -84,12 +93,12 @@ pub async fn export(
             Retried::Failed(e) => return Err(ExportError::Call("DescribeDataset", e)),
             Retried::Cancelled => return Err(ExportError::Cancelled),
         };
-    let final_path = manifest_path(dir, item);
-    let parent = final_path.parent().expect("manifest path has a parent").to_path_buf();
+    let final_path = manifest_path(dir, item).map_err(ExportError::Io)?;
+    let parent = safe_fs::dir_below(dir, &[acct, region, project])
+        .map_err(|e| ExportError::Io(format!("create directory for {}: {e}", final_path.display())))?;
     let partial = parent.join(format!(".{dtype}.manifest.jsonl.partial"));
     let io = |what: &str, e: std::io::Error| ExportError::Io(format!("{what} {}: {e}", partial.display()));
-    std::fs::create_dir_all(&parent).map_err(|e| io("create directory for", e))?;
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&partial).map_err(|e| io("create", e))?);
+    let mut file = std::io::BufWriter::new(safe_fs::create_fresh(&partial).map_err(|e| io("create", e))?);
     let mut hash = Sha256::new();
     let mut count: u64 = 0;
     let list = limiters.get(acct, region, "ListDatasetEntries");
@@ -143,12 +152,7 @@ pub async fn export(
             )));
         }
         let f = file.into_inner().map_err(|e| io("flush", e.into_error()))?;
-        f.sync_all().map_err(|e| io("sync", e))?;
-        std::fs::rename(&partial, &final_path).map_err(|e| io("rename", e))?;
-        if let Ok(d) = std::fs::File::open(&parent) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        safe_fs::commit(f, &partial, &final_path).map_err(|e| io("sync and rename", e))
     });
     if let Err(e) = finish {
         let _ = std::fs::remove_file(&partial);

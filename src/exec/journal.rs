@@ -23,6 +23,10 @@
 //! Locking: `<journal>.lock` is held with an exclusive advisory lock for the whole run and contains the
 //! holder (pid, host, start time, command); a second `apply` on the same checkpoint is refused (exit 5),
 //! naming the holder. The OS releases the lock when the holder dies, even by SIGKILL.
+//!
+//! Files: the journal and its lock are created 0600 (their directory 0700) and opened with `O_NOFOLLOW`;
+//! a symlink, or a file with other hard links, at either name is refused rather than written through
+//! ([`crate::safe_fs::open_no_follow`]).
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -36,6 +40,7 @@ use tokio::sync::oneshot;
 
 use crate::error::{Error, Result};
 use crate::plan::{Item, Plan};
+use crate::safe_fs;
 
 /// Journal format version.
 pub const FORMAT: &str = "lfv-sunset-journal/1";
@@ -373,7 +378,8 @@ pub struct Journal {
     _lock: File,
 }
 
-fn lock_path(path: &Path) -> PathBuf {
+/// The lock file of the journal at `path`: `<path>.lock`.
+pub fn lock_path(path: &Path) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(".lock");
     PathBuf::from(s)
@@ -381,12 +387,7 @@ fn lock_path(path: &Path) -> PathBuf {
 
 fn take_lock(path: &Path) -> Result<File> {
     let lp = lock_path(path);
-    let mut f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&lp)
+    let mut f = safe_fs::open_no_follow(OpenOptions::new().read(true).write(true).create(true).truncate(false), &lp)
         .map_err(|e| Error::io("open lock file", &lp, e))?;
     match f.try_lock() {
         Ok(()) => {}
@@ -469,6 +470,9 @@ impl Journal {
     /// Open (or create) the journal for `plan` in `mode`: take the lock, read what is there, drop a torn last
     /// line, check that it belongs to this plan and mode, and record a `run` line.
     pub fn open(path: &Path, plan: &Plan, mode: Mode) -> Result<(Journal, JournalState)> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            safe_fs::create_dir_private(dir).map_err(|e| Error::io("create the directory of", path, e))?;
+        }
         let lock = take_lock(path)?;
         let exists = path.metadata().map(|m| m.len() > 0).unwrap_or(false);
         let (state, new) = if exists {
@@ -494,7 +498,8 @@ impl Journal {
                 });
             }
             if valid_len < bytes.len() {
-                let f = OpenOptions::new().write(true).open(path).map_err(|e| Error::io("open", path, e))?;
+                let f = safe_fs::open_no_follow(OpenOptions::new().write(true), path)
+                    .map_err(|e| Error::io("open", path, e))?;
                 f.set_len(valid_len as u64).map_err(|e| Error::io("truncate torn line of", path, e))?;
                 f.sync_all().map_err(|e| Error::io("sync", path, e))?;
             }
@@ -511,11 +516,8 @@ impl Journal {
             };
             (state, true)
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
-        }
-        let mut file =
-            OpenOptions::new().create(true).append(true).open(path).map_err(|e| Error::io("open", path, e))?;
+        let mut file = safe_fs::open_no_follow(OpenOptions::new().create(true).append(true), path)
+            .map_err(|e| Error::io("open", path, e))?;
         let mut first = Vec::new();
         if new {
             first.extend(line(&Record::Header {

@@ -16,7 +16,6 @@
 //! re-created and re-planned within the service's 8-hour token window gets a real new call, not a replay.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Write;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -253,7 +252,7 @@ impl Plan {
         Ok(plan)
     }
 
-    /// Write atomically: a temporary file beside `path`, fsync, rename. Refuses to replace an existing file
+    /// Write atomically and owner-only ([`crate::safe_fs::write_atomic`]). Refuses to replace an existing file
     /// unless `force`.
     pub fn save(&self, path: &Path, force: bool) -> Result<()> {
         if !force && path.exists() {
@@ -261,32 +260,6 @@ impl Plan {
         }
         let mut bytes = serde_json::to_vec_pretty(self).expect("plan serialises");
         bytes.push(b'\n');
-        write_atomic(path, &bytes)
+        crate::safe_fs::write_atomic(path, &bytes).map_err(|e| Error::io("write", path, e))
     }
-}
-
-/// Write a file atomically: `<path>.tmp-<pid>` in the same directory, fsync, rename over `path`, fsync the
-/// directory. A crash leaves either the old file or the new one, never a mix.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io("write", path, e)
-    })
 }

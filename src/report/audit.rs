@@ -18,7 +18,6 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::exec::journal::{JournalState, Outcome};
-use crate::plan::format::write_atomic;
 
 /// The header row.
 pub const COLUMNS: [&str; 21] = [
@@ -171,7 +170,7 @@ pub fn has_problems(state: &JournalState) -> bool {
         .any(|i| state.item(i.seq).outcome.is_none_or(|o| matches!(o.outcome, Outcome::Failed | Outcome::SkippedDrift)))
 }
 
-/// Write the report atomically.
+/// Write the report atomically and owner-only ([`crate::safe_fs::write_atomic`]).
 pub fn write(state: &JournalState, path: &Path) -> Result<()> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for row in rows(state) {
@@ -185,5 +184,5 @@ pub fn write(state: &JournalState, path: &Path) -> Result<()> {
     } else {
         bytes
     };
-    write_atomic(path, &bytes)
+    crate::safe_fs::write_atomic(path, &bytes).map_err(|e| Error::io("write", path, e))
 }
