@@ -199,6 +199,11 @@ pub(super) async fn process_item(
     if !in_flight {
         ctx.journal.append_durable(&Record::Start { seq: item.seq, at: Utc::now() }).await?;
     }
+    Ok(delete(ctx, client, item, in_flight, info).await)
+}
+
+/// DeleteDataset until an answer decides the item (step 3 of the module docs).
+async fn delete(ctx: &Ctx, client: &Client, item: &Item, in_flight: bool, info: &mut Option<ProjectInfo>) -> Step {
     let limiter = ctx.limiters.get(&item.account, &item.region, "DeleteDataset");
     let deadline = Instant::now() + ctx.opts.wait_timeout;
     let mut stats = AttemptStats::default();
@@ -222,41 +227,41 @@ pub(super) async fn process_item(
                 let mut rec = outcome(item, Outcome::Deleted, "DeleteDataset accepted");
                 rec.http_status = Some(acc.status);
                 rec.request_id = acc.request_id;
-                return Ok(Step::Done(rec));
+                return Step::Done(rec);
             }
-            Retried::Cancelled => return Ok(Step::Cancelled),
+            Retried::Cancelled => return Step::Cancelled,
             Retried::Failed(e) => e,
         };
         match e.kind {
             ErrorKind::NotFound => {
                 let (decided, what) = not_found_outcome(in_flight, lost_now);
-                return Ok(Step::Done(from_error(item, decided, what, &e)));
+                return Step::Done(from_error(item, decided, what, &e));
             }
             ErrorKind::Conflict if Instant::now() < deadline => {
                 if !ctx.sleep(CONFLICT_RECHECK).await {
-                    return Ok(Step::Cancelled);
+                    return Step::Cancelled;
                 }
                 match ctx.describe(client, item).await {
                     Retried::Ok(i) => *info = i,
-                    Retried::Failed(e2) => return Ok(failed(ctx, client, item, "re-check after 409", &e2)),
-                    Retried::Cancelled => return Ok(Step::Cancelled),
+                    Retried::Failed(e2) => return failed(ctx, client, item, "re-check after 409", &e2),
+                    Retried::Cancelled => return Step::Cancelled,
                 }
                 match info.as_ref().and_then(|i| i.dataset(&item.dataset_type)) {
                     None if !in_flight && !lost_now => {
-                        return Ok(Step::Done(from_error(item, Outcome::AlreadyAbsent, "gone after a 409", &e)));
+                        return Step::Done(from_error(item, Outcome::AlreadyAbsent, "gone after a 409", &e));
                     }
                     Some(d) if !same_instant(d.created, item.dataset_created) => {
                         let msg = format!("re-created since planning (found after a 409: {e})");
-                        return Ok(Step::Done(outcome(item, Outcome::SkippedDrift, msg)));
+                        return Step::Done(outcome(item, Outcome::SkippedDrift, msg));
                     }
                     _ => continue,
                 }
             }
             ErrorKind::Conflict => {
                 let what = format!("still conflicting after {}", humantime::format_duration(ctx.opts.wait_timeout));
-                return Ok(Step::Done(from_error(item, Outcome::Failed, &what, &e)));
+                return Step::Done(from_error(item, Outcome::Failed, &what, &e));
             }
-            _ => return Ok(failed(ctx, client, item, "DeleteDataset", &e)),
+            _ => return failed(ctx, client, item, "DeleteDataset", &e),
         }
     }
 }
