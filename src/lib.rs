@@ -14,6 +14,7 @@
 //! - [`exec`]: the retry policy, adaptive rate limiters, checkpoint journal, backups, one item's steps
 //!   ([`exec::item`]) and the run that schedules them ([`exec::run`]); it emits [`exec::events::Event`]s and
 //!   never prints.
+//! - [`redact`]: the log writer that keeps credentials out of every log line.
 //! - [`report`]: consumers of runs: progress display, CSV audit, JSON summary.
 //! - [`safe_fs`]: creating files and directories owner-only without following planted symlinks, atomic
 //!   writes, which names may become path components, and which outputs may not share a file.
@@ -28,5 +29,6 @@ pub mod error;
 pub mod escape;
 pub mod exec;
 pub mod plan;
+pub mod redact;
 pub mod report;
 pub mod safe_fs;

@@ -5,14 +5,19 @@ use clap::Parser;
 use lfv_sunset::cli::Cli;
 use lfv_sunset::error::ExitCode;
 use lfv_sunset::escape::escape_lines;
+use lfv_sunset::redact::Redacting;
+use std::io::IsTerminal;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| "warn".into());
-    // Colour only on a terminal: escape sequences in a redirected log are noise (and the tests check that no
-    // raw ESC reaches stderr).
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
+    // Every log line goes through the redacting writer (credentials never reach stderr, at any level).
+    lfv_sunset::redact::register_environment();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(Redacting(std::io::stderr))
+        .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

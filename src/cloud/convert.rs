@@ -1,4 +1,11 @@
 //! SDK errors and values turned into the crate's own types: the one boundary where `SdkError` is seen.
+//!
+//! Only the service's own answer counts: an error is classified by its code only when the response carries
+//! the service's error shape (a code in `x-amzn-ErrorType` or the body's `code`/`__type`, and a body that is
+//! a JSON object). A 404 is [`ErrorKind::NotFound`] only when its code is `ResourceNotFoundException`; any
+//! other 404, a body that is HTML or plain text, a 2xx that does not parse, or a 400 without a code is
+//! [`ErrorKind::Foreign`]: the endpoint is not Lookout for Vision (wrong URL, a proxy, a static web server),
+//! and nothing can be concluded from it. 429 and 500/502/503/504 keep their retry meaning whatever the body.
 
 use std::error::Error as StdError;
 use std::time::Duration;
@@ -20,7 +27,7 @@ pub enum ErrorKind {
     Timeout,
     /// The connection failed or was dropped.
     Connection,
-    /// 404 ResourceNotFoundException.
+    /// 404 with the code `ResourceNotFoundException`: the only answer that means "absent".
     NotFound,
     /// 409 ConflictException.
     Conflict,
@@ -30,7 +37,9 @@ pub enum ErrorKind {
     AccessDenied,
     /// 402 ServiceQuotaExceededException.
     QuotaExceeded,
-    /// Anything else (a response we could not read, a request we could not build).
+    /// An answer that is not the service's (see the module docs): wrong endpoint. Not retried, never "absent".
+    Foreign,
+    /// Anything else (a request we could not build, a status the service never sends with its error shape).
     Other,
 }
 
@@ -57,6 +66,11 @@ impl CallError {
         matches!(self.kind, ErrorKind::Throttling | ErrorKind::Server | ErrorKind::Timeout | ErrorKind::Connection)
     }
 
+    /// An answer that is not the service's: [`ErrorKind::Foreign`].
+    pub(crate) fn foreign(message: &str) -> Self {
+        CallError { kind: ErrorKind::Foreign, ..CallError::malformed(message) }
+    }
+
     /// A failure that is not the service's answer (cancelled, unreadable response).
     pub(crate) fn malformed(message: &str) -> Self {
         CallError {
@@ -80,11 +94,15 @@ impl std::fmt::Display for CallError {
     }
 }
 
-fn kind_of(status: u16, code: Option<&str>) -> ErrorKind {
+/// Classify one response. `json_body`: the body is a JSON object, as every answer of the service is.
+pub(crate) fn kind_of(status: u16, code: Option<&str>, json_body: bool) -> ErrorKind {
+    let shaped = json_body && code.is_some();
     match (code, status) {
         (Some("ThrottlingException"), _) | (_, 429) => ErrorKind::Throttling,
         (_, 500 | 502 | 503 | 504) => ErrorKind::Server,
-        (_, 404) => ErrorKind::NotFound,
+        _ if !shaped => ErrorKind::Foreign,
+        (Some("ResourceNotFoundException"), 404) => ErrorKind::NotFound,
+        (_, 404) | (_, 200..=299) => ErrorKind::Foreign,
         (_, 409) => ErrorKind::Conflict,
         (_, 400) => ErrorKind::Validation,
         (_, 403) => ErrorKind::AccessDenied,
@@ -93,20 +111,40 @@ fn kind_of(status: u16, code: Option<&str>) -> ErrorKind {
     }
 }
 
+/// True if `body` is one JSON object (leading and trailing whitespace allowed).
+pub(crate) fn is_json_object(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| v.is_object())
+}
+
 fn header(raw: &HttpResponse, name: &str) -> Option<String> {
     raw.headers().get(name).map(str::to_string)
 }
 
 fn from_response(raw: &HttpResponse, code: Option<&str>, message: Option<&str>) -> CallError {
     let status = raw.status().as_u16();
+    let kind = kind_of(status, code, raw.body().bytes().is_some_and(is_json_object));
+    let message = match (message, kind) {
+        (Some(m), _) => m.to_string(),
+        (None, ErrorKind::Foreign) => peek(raw),
+        (None, _) => format!("HTTP {status} with no message"),
+    };
     CallError {
-        kind: kind_of(status, code),
+        kind,
         status: Some(status),
         code: code.map(str::to_string),
-        message: message.map(str::to_string).unwrap_or_else(|| format!("HTTP {status} with no message")),
+        message,
         retry_after: header(raw, "retry-after").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs),
         request_id: header(raw, "x-amzn-requestid"),
     }
+}
+
+/// The content type and the first 60 characters of a body, control characters replaced, for messages.
+fn peek(raw: &HttpResponse) -> String {
+    let kind = header(raw, "content-type").unwrap_or_else(|| "no content-type".into());
+    let body = raw.body().bytes().unwrap_or_default();
+    let text: String =
+        String::from_utf8_lossy(body).chars().take(60).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if text.trim().is_empty() { format!("{kind}, empty body") } else { format!("{kind}: {:?}", text.trim()) }
 }
 
 /// Turn any operation's `SdkError` into a [`CallError`].
@@ -118,7 +156,7 @@ where
         SdkError::ServiceError(se) => from_response(se.raw(), se.err().code(), se.err().message()),
         SdkError::ResponseError(re) => {
             let mut e = from_response(re.raw(), None, None);
-            e.message = chain(&err);
+            e.message = format!("{}: {}", e.message, chain(&err));
             e
         }
         SdkError::TimeoutError(_) => CallError { kind: ErrorKind::Timeout, ..CallError::malformed(&chain(&err)) },
@@ -138,4 +176,48 @@ pub(crate) fn chain(err: &(dyn StdError + 'static)) -> String {
 /// An SDK timestamp as a chrono one.
 pub(crate) fn timestamp(t: &aws_smithy_types::DateTime) -> DateTime<Utc> {
     DateTime::from_timestamp(t.secs(), t.subsec_nanos()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_services_not_found_means_absent() {
+        use ErrorKind::*;
+        let cases: &[(u16, Option<&str>, bool, ErrorKind)] = &[
+            (404, Some("ResourceNotFoundException"), true, NotFound),
+            (404, Some("ResourceNotFoundException"), false, Foreign),
+            (404, None, true, Foreign),
+            (404, None, false, Foreign),
+            (404, Some("UnknownOperationException"), true, Foreign),
+            (400, Some("ValidationException"), true, Validation),
+            (400, None, false, Foreign),
+            (400, None, true, Foreign),
+            (403, Some("AccessDeniedException"), true, AccessDenied),
+            (403, None, false, Foreign),
+            (409, Some("ConflictException"), true, Conflict),
+            (402, Some("ServiceQuotaExceededException"), true, QuotaExceeded),
+            (200, None, false, Foreign),
+            (200, Some("ResourceNotFoundException"), true, Foreign),
+            (301, None, false, Foreign),
+            (429, None, false, Throttling),
+            (400, Some("ThrottlingException"), true, Throttling),
+            (503, None, false, Server),
+            (500, Some("InternalServerException"), true, Server),
+            (418, Some("Teapot"), true, Other),
+        ];
+        for &(status, code, json, want) in cases {
+            assert_eq!(kind_of(status, code, json), want, "{status} {code:?} json={json}");
+        }
+    }
+
+    #[test]
+    fn json_object_bodies() {
+        assert!(is_json_object(b" {\"Message\": \"x\"} "));
+        assert!(!is_json_object(b"<html>404</html>"));
+        assert!(!is_json_object(b"Not Found"));
+        assert!(!is_json_object(b""));
+        assert!(!is_json_object(b"[1]"));
+    }
 }

@@ -5,8 +5,11 @@
 //! `exec::retry`) and timeouts set: connect 3 s, each attempt `attempt_timeout` (10 s by default), because
 //! the SDK has no read timeout and a silent server would otherwise hang the run. Calls return the crate's own
 //! types; SDK errors become a [`CallError`] here and nowhere else. This module never retries and never sleeps.
+//! An answer that is not the service's (HTML, a 404 without `ResourceNotFoundException`, a 2xx that does not
+//! parse) is [`ErrorKind::Foreign`], never "absent" (`convert`, `shape`).
 
 mod convert;
+mod shape;
 
 use std::time::Duration;
 
@@ -60,6 +63,7 @@ impl Default for ClientOptions {
 pub struct Client {
     inner: aws_sdk_lookoutvision::Client,
     endpoint: Endpoint,
+    url: String,
 }
 
 /// A project as ListProjects shows it.
@@ -155,23 +159,52 @@ pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Clie
     };
     let provider =
         sdk.credentials_provider().ok_or_else(|| Error::Unreachable(format!("no credentials found in {who}")))?;
-    provider
+    let creds = provider
         .provide_credentials()
         .await
         .map_err(|e| Error::NoCredentials(format!("none found in {who}: {}", convert::chain(&e))))?;
+    // Hidden from every later log line (the SDK logs identities and signed headers at debug/trace).
+    crate::redact::register(creds.access_key_id());
+    crate::redact::register(creds.secret_access_key());
+    if let Some(token) = creds.session_token() {
+        crate::redact::register(token);
+    }
     let retry = if options.sdk_retries { RetryConfig::standard() } else { RetryConfig::disabled() };
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(CONNECT_TIMEOUT)
         .operation_attempt_timeout(options.attempt_timeout)
         .build();
-    let conf = aws_sdk_lookoutvision::config::Builder::from(&sdk).retry_config(retry).timeout_config(timeouts).build();
-    Ok(Client { inner: aws_sdk_lookoutvision::Client::from_conf(conf), endpoint: endpoint.clone() })
+    let conf = aws_sdk_lookoutvision::config::Builder::from(&sdk)
+        .retry_config(retry)
+        .timeout_config(timeouts)
+        .interceptor(shape::ServiceShape)
+        .build();
+    let url = match sdk.endpoint_url() {
+        Some(u) => u.to_string(),
+        None => format!("https://lookoutvision.{}.amazonaws.com", endpoint.region),
+    };
+    Ok(Client { inner: aws_sdk_lookoutvision::Client::from_conf(conf), endpoint: endpoint.clone(), url })
 }
 
 impl Client {
     /// The endpoint this client was built for.
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
+    }
+
+    /// The URL calls go to: `--endpoint-url`, `AWS_ENDPOINT_URL`, or `https://lookoutvision.{region}.amazonaws.com`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The message for an answer to `what` that is not the service's ([`ErrorKind::Foreign`]), naming the
+    /// endpoint: `{url} (region R) answered WHAT with something that is not Lookout for Vision's answer: ...`.
+    pub fn not_the_service(&self, what: &str, e: &CallError) -> String {
+        format!(
+            "{} (region {}) answered {what} with something that is not Lookout for Vision's answer ({e}); is the \
+             endpoint right (--endpoint-url, AWS_ENDPOINT_URL)? nothing was concluded from it",
+            self.url, self.endpoint.region
+        )
     }
 
     /// One page of ListProjects (at most 100 projects).
@@ -194,7 +227,7 @@ impl Client {
         let out = self.inner.describe_project().project_name(name).send().await.map_err(classify)?;
         let d = out
             .project_description()
-            .ok_or_else(|| CallError::malformed("DescribeProject returned no ProjectDescription"))?;
+            .ok_or_else(|| CallError::foreign("DescribeProject answered without a ProjectDescription"))?;
         Ok(ProjectInfo {
             name: d.project_name().unwrap_or(name).to_string(),
             arn: d.project_arn().unwrap_or_default().to_string(),

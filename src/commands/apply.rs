@@ -170,7 +170,9 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
     let result: RunResult = result?;
     let state = journal::read(&paths.checkpoint)?;
     let report_failed = audit::write(&state, &paths.report).err();
-    let code = if result.interrupted {
+    let code = if result.wrong_endpoint.is_some() {
+        ExitCode::Unreachable
+    } else if result.interrupted {
         ExitCode::Interrupted
     } else if !result.guard_stops.is_empty() {
         ExitCode::Refused
@@ -225,6 +227,11 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
             "finished with failed, skipped or pending items; see {}",
             escape(&paths.report.display().to_string())
         );
+    }
+    if let Some(why) = result.wrong_endpoint {
+        // Nothing was concluded from the foreign answer: its items are pending, and a rerun against the
+        // right endpoint does them.
+        return Err(Error::Unreachable(why));
     }
     Ok(code)
 }

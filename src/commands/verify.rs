@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 use super::out;
 use super::plan::{check_rate, endpoints};
 use crate::cli::{TableFormat, VerifyArgs};
-use crate::cloud::{self, ClientOptions, Endpoint, ProjectInfo};
+use crate::cloud::{self, ClientOptions, Endpoint, ErrorKind, ProjectInfo};
 use crate::error::{Error, ExitCode, Result};
 use crate::escape::escape as e;
 use crate::exec::events::EventSink;
@@ -83,6 +83,13 @@ async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report
         let (key, r) = j.map_err(|e| Error::Internal(format!("verify task: {e}")))?;
         let info = match r {
             Retried::Ok(i) => i,
+            Retried::Failed(e) if e.kind == ErrorKind::Foreign => {
+                let what = format!("DescribeProject {}", key.1);
+                return Err(Error::Unreachable(format!(
+                    "{}; cannot prove anything is gone",
+                    clients[&key.0].not_the_service(&what, &e)
+                )));
+            }
             Retried::Failed(e) => {
                 return Err(Error::Unreachable(format!(
                     "DescribeProject {} in {} failed after retries: {e}; cannot prove anything is gone",

@@ -7,14 +7,19 @@
 //! 2. **backup** (unless `--no-backup`, never in dry runs): see `exec::backup`; a dataset whose backup is not
 //!    verified is `failed` and not deleted.
 //! 3. **DeleteDataset** with the plan's client token on every attempt, under the (account, region) limiter,
-//!    retried per `exec::retry`. 202 `deleted`; 404 `already_absent`; 409 re-described after 2 s and sent
-//!    again until `wait_timeout`, then `failed`; 400/402/403/other `failed`.
+//!    retried per `exec::retry`. 202 `deleted`; 404 `ResourceNotFoundException` `already_absent`, unless this
+//!    tool sent a DeleteDataset for the item whose answer was lost ([`not_found_outcome`]); 409 re-described
+//!    after 2 s and sent again until `wait_timeout`, then `failed`; 400/402/403/other `failed`.
 //! 4. **confirm**: once the project's deletions are done, DescribeProject again (every 1 s while
 //!    `DELETE_IN_PROGRESS`, within `wait_timeout`) and journal `verified` per deleted dataset.
 //!
 //! A durable `start` precedes an item's first DeleteDataset; an item with a start and no outcome is re-sent
 //! with the same token even if the dataset looks gone, so the service's idempotent replay tells whether our
-//! earlier call deleted it (`deleted`) or not (`404`).
+//! earlier call deleted it (`deleted`) or not (`404`). The replay lasts only as long as the service keeps the
+//! token (8 hours): after that a 404 cannot tell, and the earlier call is taken to have deleted it.
+//!
+//! Any answer that is not the service's ([`ErrorKind::Foreign`]) records nothing for the item and stops the
+//! run ([`Ctx::not_the_service`]): it proves neither that a dataset is gone nor that a call failed.
 
 use std::time::{Duration, Instant};
 
@@ -59,6 +64,35 @@ pub(super) fn from_error(item: &Item, kind: Outcome, what: &str, e: &CallError) 
         request_id: e.request_id.clone(),
         ..outcome(item, kind, format!("{what}: {e}"))
     }
+}
+
+/// How a ResourceNotFoundException to DeleteDataset is recorded. `resumed`: an earlier invocation journalled a
+/// `start` (or attempts) for the item and no outcome, so its DeleteDataset may have been sent and its answer
+/// lost. `lost_now`: an earlier attempt of this invocation ended with no answer from the service (timeout,
+/// dropped connection, 5xx). Either way the 404 may be the service forgetting our own call's token after
+/// 8 hours, so the report never says `already_absent` for it.
+pub fn not_found_outcome(resumed: bool, lost_now: bool) -> (Outcome, &'static str) {
+    match (resumed, lost_now) {
+        (false, false) => (Outcome::AlreadyAbsent, "DeleteDataset"),
+        (true, _) => (
+            Outcome::Deleted,
+            "deleted by this tool's earlier DeleteDataset, whose answer was lost (journalled as started, no \
+             outcome); the service no longer knows its token and answered",
+        ),
+        (false, true) => (
+            Outcome::Deleted,
+            "deleted by an earlier attempt of this DeleteDataset, whose answer was lost; the retry was answered",
+        ),
+    }
+}
+
+/// `failed` for the service's answer; for one that is not the service's, nothing (and the run stops).
+fn failed(ctx: &Ctx, client: &Client, item: &Item, what: &str, e: &CallError) -> Step {
+    if e.kind == ErrorKind::Foreign {
+        ctx.not_the_service(client, &format!("{what} for {}/{}", item.project, item.dataset_type), e);
+        return Step::Cancelled;
+    }
+    Step::Done(from_error(item, Outcome::Failed, what, e))
 }
 
 pub(super) enum Step {
@@ -124,7 +158,7 @@ async fn check_drift(
         pause = (pause * 2).min(Duration::from_secs(10));
         match ctx.describe(client, item).await {
             Retried::Ok(i) => *info = i,
-            Retried::Failed(e) => return Err(Step::Done(from_error(item, Outcome::Failed, "re-check", &e))),
+            Retried::Failed(e) => return Err(failed(ctx, client, item, "re-check", &e)),
             Retried::Cancelled => return Err(Step::Cancelled),
         }
     }
@@ -152,6 +186,9 @@ pub(super) async fn process_item(
             match backup::export(client, &ctx.limiters, &ctx.opts.policy, &ctx.stop, dir, item).await {
                 Ok(rec) => ctx.journal.append_durable(&Record::Export(rec)).await?,
                 Err(backup::ExportError::Cancelled) => return Ok(Step::Cancelled),
+                Err(backup::ExportError::Call(op, e)) if e.kind == ErrorKind::Foreign => {
+                    return Ok(failed(ctx, client, item, op, &e));
+                }
                 Err(e) => return Ok(Step::Done(outcome(item, Outcome::Failed, format!("{e}; not deleted")))),
             }
         }
@@ -162,16 +199,26 @@ pub(super) async fn process_item(
     if !in_flight {
         ctx.journal.append_durable(&Record::Start { seq: item.seq, at: Utc::now() }).await?;
     }
+    Ok(delete(ctx, client, item, in_flight, info).await)
+}
+
+/// DeleteDataset until an answer decides the item (step 3 of the module docs).
+async fn delete(ctx: &Ctx, client: &Client, item: &Item, in_flight: bool, info: &mut Option<ProjectInfo>) -> Step {
     let limiter = ctx.limiters.get(&item.account, &item.region, "DeleteDataset");
     let deadline = Instant::now() + ctx.opts.wait_timeout;
     let mut stats = AttemptStats::default();
+    let mut lost_now = false;
     loop {
         let r = with_retry(
             &limiter,
             &ctx.opts.policy,
             &ctx.stop,
             &mut stats,
-            |a| ctx.on_attempt(item, a),
+            |a| {
+                let kind = a.error.as_ref().map(|e| e.kind);
+                lost_now |= matches!(kind, Some(ErrorKind::Timeout | ErrorKind::Connection | ErrorKind::Server));
+                ctx.on_attempt(item, a)
+            },
             || client.delete_dataset(&item.project, &item.dataset_type, &item.client_token),
         )
         .await;
@@ -180,42 +227,41 @@ pub(super) async fn process_item(
                 let mut rec = outcome(item, Outcome::Deleted, "DeleteDataset accepted");
                 rec.http_status = Some(acc.status);
                 rec.request_id = acc.request_id;
-                return Ok(Step::Done(rec));
+                return Step::Done(rec);
             }
-            Retried::Cancelled => return Ok(Step::Cancelled),
+            Retried::Cancelled => return Step::Cancelled,
             Retried::Failed(e) => e,
         };
         match e.kind {
             ErrorKind::NotFound => {
-                return Ok(Step::Done(from_error(item, Outcome::AlreadyAbsent, "DeleteDataset", &e)));
+                let (decided, what) = not_found_outcome(in_flight, lost_now);
+                return Step::Done(from_error(item, decided, what, &e));
             }
             ErrorKind::Conflict if Instant::now() < deadline => {
                 if !ctx.sleep(CONFLICT_RECHECK).await {
-                    return Ok(Step::Cancelled);
+                    return Step::Cancelled;
                 }
                 match ctx.describe(client, item).await {
                     Retried::Ok(i) => *info = i,
-                    Retried::Failed(e2) => {
-                        return Ok(Step::Done(from_error(item, Outcome::Failed, "re-check after 409", &e2)));
-                    }
-                    Retried::Cancelled => return Ok(Step::Cancelled),
+                    Retried::Failed(e2) => return failed(ctx, client, item, "re-check after 409", &e2),
+                    Retried::Cancelled => return Step::Cancelled,
                 }
                 match info.as_ref().and_then(|i| i.dataset(&item.dataset_type)) {
-                    None if !in_flight => {
-                        return Ok(Step::Done(from_error(item, Outcome::AlreadyAbsent, "gone after a 409", &e)));
+                    None if !in_flight && !lost_now => {
+                        return Step::Done(from_error(item, Outcome::AlreadyAbsent, "gone after a 409", &e));
                     }
                     Some(d) if !same_instant(d.created, item.dataset_created) => {
                         let msg = format!("re-created since planning (found after a 409: {e})");
-                        return Ok(Step::Done(outcome(item, Outcome::SkippedDrift, msg)));
+                        return Step::Done(outcome(item, Outcome::SkippedDrift, msg));
                     }
                     _ => continue,
                 }
             }
             ErrorKind::Conflict => {
                 let what = format!("still conflicting after {}", humantime::format_duration(ctx.opts.wait_timeout));
-                return Ok(Step::Done(from_error(item, Outcome::Failed, &what, &e)));
+                return Step::Done(from_error(item, Outcome::Failed, &what, &e));
             }
-            _ => return Ok(Step::Done(from_error(item, Outcome::Failed, "DeleteDataset", &e))),
+            _ => return failed(ctx, client, item, "DeleteDataset", &e),
         }
     }
 }
@@ -229,6 +275,9 @@ pub(super) async fn confirm(ctx: &Ctx, client: &Client, items: &[Item]) {
     loop {
         let info = match ctx.describe(client, first).await {
             Retried::Ok(i) => i,
+            Retried::Failed(e) if e.kind == ErrorKind::Foreign => {
+                return ctx.not_the_service(client, &format!("DescribeProject {}", first.project), &e);
+            }
             Retried::Failed(_) | Retried::Cancelled => return,
         };
         let mut still = Vec::new();
@@ -254,5 +303,25 @@ pub(super) async fn confirm(ctx: &Ctx, client: &Client, items: &[Item]) {
             return;
         }
         pending = still;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_404_after_our_own_lost_delete_is_never_already_absent() {
+        let cases = [
+            (false, false, Outcome::AlreadyAbsent, ""),
+            (true, false, Outcome::Deleted, "answer was lost"),
+            (true, true, Outcome::Deleted, "answer was lost"),
+            (false, true, Outcome::Deleted, "answer was lost"),
+        ];
+        for (resumed, lost_now, want, says) in cases {
+            let (got, msg) = not_found_outcome(resumed, lost_now);
+            assert_eq!(got, want, "resumed={resumed} lost_now={lost_now}");
+            assert!(msg.contains(says), "{msg}");
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! The one retry policy of the tool, used by the planner, the executor, the exporter and verify.
 //!
 //! Retried: ThrottlingException (429), 500/502/503/504, attempt timeouts and dropped or refused connections.
-//! Not retried: 400, 402, 403, 404, 409 (the caller decides what they mean).
+//! Not retried: 400, 402, 403, 404, 409 (the caller decides what they mean), and answers that are not the
+//! service's (`ErrorKind::Foreign`: a wrong endpoint does not become right by asking again).
 //!
 //! Backoff is exponential with full jitter: before attempt `n + 1` the wait is uniform in
 //! `[0, min(cap, base * 2^(n-1))]` with base 250 ms and cap 20 s (so at most 0.25, 0.5, 1, 2, 4, 8, 16, 20 s),
@@ -87,7 +88,8 @@ pub enum Retried<T> {
 }
 
 impl<T> Retried<T> {
-    /// For reads of something that may be gone: a 404 becomes a successful `None`.
+    /// For reads of something that may be gone: the service's 404 (`ResourceNotFoundException`, the only
+    /// [`ErrorKind::NotFound`]) becomes a successful `None`; any other failure stays one.
     pub fn found(self) -> Retried<Option<T>> {
         match self {
             Retried::Ok(v) => Retried::Ok(Some(v)),

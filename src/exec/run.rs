@@ -9,6 +9,8 @@
 //! AccessDenied outcomes in a row on a target stop that target; a project whose ARN names another account
 //! or region refuses its target. Cancellation (Ctrl-C, SIGTERM, a stop) sends nothing new; calls in flight
 //! get `grace` to finish, then their tasks are dropped, leaving the item without an outcome for the next run.
+//! An answer that is not the service's ([`ErrorKind::Foreign`]: wrong endpoint) stops the run the same way and
+//! records no outcome for its item ([`RunResult::wrong_endpoint`], exit 6).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -25,7 +27,7 @@ use super::item::{Step, confirm, from_error, outcome, process_item};
 use super::journal::{AttemptRec, ItemState, Journal, JournalState, Mode, Outcome, OutcomeRec, Record};
 use super::limiter::Limiters;
 use super::retry::{Attempt, AttemptStats, Cancel, Retried, RetryPolicy, with_retry};
-use crate::cloud::{self, Client, ClientOptions, Endpoint, ErrorKind, ProjectInfo};
+use crate::cloud::{self, CallError, Client, ClientOptions, Endpoint, ErrorKind, ProjectInfo};
 use crate::error::{Error, Result};
 use crate::plan::{Item, Plan};
 
@@ -82,6 +84,9 @@ pub struct RunResult {
     pub delete_throttled: u64,
     /// Items given an outcome in this invocation.
     pub finished: u64,
+    /// The run stopped because an answer was not the service's (exit 6): the message naming the endpoint.
+    /// Items that met it have no outcome, so a rerun against the right endpoint does them.
+    pub wrong_endpoint: Option<String>,
 }
 
 #[derive(Default)]
@@ -102,6 +107,7 @@ pub(super) struct Ctx {
     stop_tx: watch::Sender<bool>,
     pub(super) stop: Cancel,
     breaker: Mutex<Breaker>,
+    wrong_endpoint: Mutex<Option<String>>,
     delete_attempts: AtomicU64,
     throttled: AtomicU64,
     delete_throttled: AtomicU64,
@@ -124,6 +130,18 @@ impl Ctx {
             None => {
                 let _ = self.stop_tx.send(true);
             }
+        }
+    }
+
+    /// An answer that is not the service's: keep the first message (exit 6) and stop the whole run; the
+    /// caller records no outcome for its item.
+    pub(super) fn not_the_service(&self, client: &Client, what: &str, e: &CallError) {
+        let msg = client.not_the_service(what, e);
+        let mut w = self.wrong_endpoint.lock().expect("wrong endpoint");
+        if w.is_none() {
+            self.events.note(format!("stopping: {msg}"));
+            *w = Some(msg);
+            let _ = self.stop_tx.send(true);
         }
     }
 
@@ -235,6 +253,10 @@ async fn project_task(ctx: Arc<Ctx>, items: Vec<(Item, ItemState)>, confirm_only
         let mut info = match ctx.describe(client, &first).await {
             Retried::Ok(i) => i,
             Retried::Cancelled => return Ok(()),
+            Retried::Failed(e) if e.kind == ErrorKind::Foreign => {
+                ctx.not_the_service(client, &format!("DescribeProject {}", first.project), &e);
+                return Ok(());
+            }
             Retried::Failed(e) => {
                 for (item, _) in &items {
                     ctx.finish(item, from_error(item, Outcome::Failed, "drift check DescribeProject", &e)).await?;
@@ -332,6 +354,7 @@ pub async fn run(
         stop_tx,
         stop: stop.clone(),
         breaker: Mutex::new(Breaker::default()),
+        wrong_endpoint: Mutex::new(None),
         delete_attempts: AtomicU64::new(0),
         throttled: AtomicU64::new(0),
         delete_throttled: AtomicU64::new(0),
@@ -412,5 +435,6 @@ pub async fn run(
         throttled: ctx.throttled.load(Ordering::Relaxed),
         delete_throttled: ctx.delete_throttled.load(Ordering::Relaxed),
         finished: ctx.finished.load(Ordering::Relaxed),
+        wrong_endpoint: ctx.wrong_endpoint.lock().expect("wrong endpoint").clone(),
     })
 }

@@ -16,7 +16,7 @@ use tokio::task::JoinSet;
 
 use super::filter::Filter;
 use super::format::{FORMAT, Item, Plan, Selection, Skipped, Summary, Target, client_token};
-use crate::cloud::{self, CallError, ClientOptions, Endpoint, ErrorKind, ProjectInfo};
+use crate::cloud::{self, CallError, Client, ClientOptions, Endpoint, ErrorKind, ProjectInfo};
 use crate::error::{Error, Result};
 use crate::exec::events::{Event, EventSink};
 use crate::exec::limiter::Limiters;
@@ -70,8 +70,12 @@ fn describe_endpoint(e: &Endpoint) -> String {
     s
 }
 
-fn enumeration_failed(op: &str, e: &Endpoint, err: &CallError) -> Error {
-    let why = format!("{op} failed for {} after retries: {err}; no plan was written", describe_endpoint(e));
+fn enumeration_failed(op: &str, client: &Client, err: &CallError) -> Error {
+    if err.kind == ErrorKind::Foreign {
+        return Error::Unreachable(format!("{}; no plan was written", client.not_the_service(op, err)));
+    }
+    let why =
+        format!("{op} failed for {} after retries: {err}; no plan was written", describe_endpoint(client.endpoint()));
     match err.kind {
         ErrorKind::Validation | ErrorKind::Other => Error::Internal(why),
         _ => Error::Unreachable(why),
@@ -103,7 +107,7 @@ async fn scan(req: Arc<PlanRequest>, endpoint: Endpoint, limiters: Arc<Limiters>
         .await
         {
             Retried::Ok(p) => p,
-            Retried::Failed(e) => return Err(enumeration_failed("ListProjects", &endpoint, &e)),
+            Retried::Failed(e) => return Err(enumeration_failed("ListProjects", &client, &e)),
             Retried::Cancelled => return Err(Error::Internal("planning cancelled".into())),
         };
         events.send(Event::AddTotal(page.items.len() as u64));
@@ -154,7 +158,7 @@ async fn scan(req: Arc<PlanRequest>, endpoint: Endpoint, limiters: Arc<Limiters>
         match joined.map_err(|e| Error::Internal(format!("describe task: {e}")))? {
             Ok(p) => projects.push(p),
             Err((name, e)) => {
-                return Err(enumeration_failed(&format!("DescribeProject {name}"), &endpoint, &e));
+                return Err(enumeration_failed(&format!("DescribeProject {name}"), &client, &e));
             }
         }
     }

@@ -1,0 +1,267 @@
+//! Only the service's own `ResourceNotFoundException` means "gone": endpoints that answer something else
+//! (a static web server's 404, HTML, a 200 that does not parse, a 400 without the service's error shape) are
+//! "unreachable or wrong endpoint" (exit 6) for verify, apply and plan, and leave nothing in the journal.
+//! Also: a 404 after this tool's own lost DeleteDataset is never recorded as `already_absent`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lfv_sunset::exec::journal::{self, Journal, Mode, Record};
+use lfv_sunset::plan::Plan;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use crate::plan::{dataset, one_region, project};
+use crate::support::{Env, fast, read_csv, sdk};
+
+/// One canned answer: status, content type, body.
+type Reply = (u16, &'static str, String);
+type Handler = Arc<dyn Fn(&str, &str) -> Reply + Send + Sync>;
+
+/// A tiny HTTP/1.1 server on 127.0.0.1:0 that answers every request with `handler(method, path)` and closes
+/// the connection. Stopped when dropped.
+struct Foreign {
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Foreign {
+    async fn start(handler: Handler) -> Foreign {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            // At most 10,000 connections: every test here makes far fewer.
+            for _ in 0..10_000 {
+                let Ok((mut sock, _)) = listener.accept().await else { return };
+                let handler = handler.clone();
+                tokio::spawn(async move {
+                    let _ = tokio::time::timeout(Duration::from_secs(10), async {
+                        let mut buf = Vec::new();
+                        let mut chunk = [0u8; 4096];
+                        while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 1 << 20 {
+                            let n = sock.read(&mut chunk).await?;
+                            if n == 0 {
+                                return Ok::<_, std::io::Error>(());
+                            }
+                            buf.extend_from_slice(&chunk[..n]);
+                        }
+                        let head = String::from_utf8_lossy(&buf).into_owned();
+                        let mut words = head.split_whitespace();
+                        let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+                        let (status, ctype, body) = handler(method, path);
+                        let response = format!(
+                            "HTTP/1.1 {status} X\r\ncontent-type: {ctype}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                            body.len()
+                        );
+                        sock.write_all(response.as_bytes()).await?;
+                        sock.shutdown().await
+                    })
+                    .await;
+                });
+            }
+        });
+        Foreign { addr, task }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Foreign {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn html(status: u16) -> Reply {
+    (status, "text/html", format!("<html><body><h1>{status}</h1><p>nginx</p></body></html>"))
+}
+
+/// Answers that are not the service's, to every request.
+fn everywhere() -> Vec<(&'static str, Handler)> {
+    vec![
+        ("404 html", Arc::new(|_: &str, _: &str| html(404))),
+        ("404 text", Arc::new(|_: &str, _: &str| (404, "text/plain", "404 page not found\n".into()))),
+        (
+            "404 json without a code",
+            Arc::new(|_: &str, _: &str| (404, "application/json", r#"{"message":"Not Found"}"#.into())),
+        ),
+        ("404 empty", Arc::new(|_: &str, _: &str| (404, "text/plain", String::new()))),
+        ("200 garbage", Arc::new(|_: &str, _: &str| html(200))),
+        ("400 html", Arc::new(|_: &str, _: &str| html(400))),
+    ]
+}
+
+fn secs(t: Option<chrono::DateTime<chrono::Utc>>) -> f64 {
+    t.map(|t| t.timestamp_millis() as f64 / 1000.0).unwrap_or_default()
+}
+
+/// The plan's projects as ListProjects and DescribeProject would show them (what a proxy in front of the
+/// real service would pass through).
+fn listing(plan: &Plan) -> String {
+    let projects: Vec<serde_json::Value> = plan
+        .items
+        .iter()
+        .map(|i| serde_json::json!({"ProjectArn": i.project_arn, "ProjectName": i.project, "CreationTimestamp": 1.6e9}))
+        .collect();
+    serde_json::json!({ "Projects": projects }).to_string()
+}
+
+fn description(plan: &Plan) -> String {
+    let first = &plan.items[0];
+    let datasets: Vec<serde_json::Value> = plan
+        .items
+        .iter()
+        .map(|i| serde_json::json!({"DatasetType": i.dataset_type, "CreationTimestamp": secs(i.dataset_created), "Status": "CREATE_COMPLETE"}))
+        .collect();
+    serde_json::json!({"ProjectDescription": {"ProjectArn": first.project_arn, "ProjectName": first.project,
+        "CreationTimestamp": 1.6e9, "Datasets": datasets}})
+    .to_string()
+}
+
+/// A proxy-like endpoint: the project reads look right, but DeleteDataset gets `delete`.
+fn reads_ok(plan: &Plan, delete: Reply) -> Handler {
+    let (list, desc) = (listing(plan), description(plan));
+    Arc::new(move |method: &str, path: &str| match method {
+        "DELETE" => delete.clone(),
+        _ if path.trim_end_matches('/').ends_with("/projects") || path.contains("/projects?") => {
+            (200, "application/json", list.clone())
+        }
+        _ => (200, "application/json", desc.clone()),
+    })
+}
+
+/// ListProjects answers, DescribeProject gets `describe` (a project "deleted between list and describe").
+fn list_ok(plan: &Plan, describe: Reply) -> Handler {
+    let list = listing(plan);
+    Arc::new(move |_: &str, path: &str| {
+        if path.contains("/projects?") || path.trim_end_matches('/').ends_with("/projects") {
+            (200, "application/json", list.clone())
+        } else {
+            describe.clone()
+        }
+    })
+}
+
+async fn one_project() -> (Env, Plan) {
+    let env = Env::new(fast(one_region(vec![project(
+        "alpha",
+        vec![dataset("train", 1_672_531_200.0), dataset("test", 1_672_531_260.5)],
+    )])))
+    .await;
+    let plan = env.plan("plan.json", &[]).await;
+    assert_eq!(plan.items.len(), 2);
+    (env, plan)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_never_says_nothing_left_because_of_a_foreign_answer() {
+    let (env, plan) = one_project().await;
+    let mut cases = everywhere();
+    cases.push(("describe 404 html", list_ok(&plan, html(404))));
+    for (name, handler) in cases {
+        let server = Foreign::start(handler).await;
+        let url = server.url();
+        let run = env.run(&["verify", "plan.json", "--endpoint-url", &url]).await;
+        run.code(6).stderr_has(&url);
+        assert!(!run.stdout.contains("nothing left"), "{name}: {}", run.stdout);
+        let run = env.run(&["verify", "--all", "--endpoint-url", &url]).await;
+        run.code(6).stderr_has(&url);
+        assert!(!run.stdout.contains("nothing left"), "{name}: {}", run.stdout);
+    }
+    // The real service's ResourceNotFoundException still means gone.
+    let client = sdk(&env.emu.endpoint(), "AKIDTEST");
+    for t in ["train", "test"] {
+        client.delete_dataset().project_name("alpha").dataset_type(t).send().await.unwrap();
+    }
+    env.emu.advance_clock(Duration::from_secs(60));
+    client.delete_project().project_name("alpha").send().await.unwrap();
+    env.run(&["verify", "plan.json", "--endpoint-url", &env.emu.endpoint()]).await.ok().stdout_has("nothing left");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_records_no_outcome_from_a_foreign_answer_and_a_rerun_deletes() {
+    let (env, plan) = one_project().await;
+    for (name, handler) in everywhere() {
+        let server = Foreign::start(handler).await;
+        let url = server.url();
+        let run = env.run(&["export", "plan.json", "--backup-dir", "backups", "--endpoint-url", &url]).await;
+        run.code(6).stderr_has(&url);
+        assert!(!run.stdout.contains("exported"), "{name}: {}", run.stdout);
+    }
+    let mut cases = everywhere();
+    cases.push(("delete 404 html", reads_ok(&plan, html(404))));
+    cases.push(("delete 404 json without a code", reads_ok(&plan, (404, "application/json", "{}".into()))));
+    cases.push(("delete 200 empty", reads_ok(&plan, (200, "text/plain", String::new()))));
+    cases.push(("delete 400 html", reads_ok(&plan, html(400))));
+    for (name, handler) in cases {
+        let server = Foreign::start(handler).await;
+        let url = server.url();
+        let run = env.run(&["apply", "plan.json", "--yes", "--no-backup", "--endpoint-url", &url]).await;
+        run.code(6).stderr_has(&url);
+        let state = journal::read(&env.path("plan.journal.jsonl")).unwrap();
+        let decided: Vec<_> = state.by_seq.values().filter_map(|s| s.outcome.as_ref()).collect();
+        assert!(decided.is_empty(), "{name}: outcomes journalled from a foreign answer: {decided:?}");
+        let rows = read_csv(&env.path("plan.audit.csv"));
+        assert!(rows.iter().all(|r| r["outcome"] == "pending"), "{name}: {rows:?}");
+    }
+    assert_eq!(env.emu.stats().mutations.datasets_deleted, 0);
+    env.run(&["apply", "plan.json", "--yes", "--no-backup"]).await.ok();
+    let rows = read_csv(&env.path("plan.audit.csv"));
+    assert!(rows.iter().all(|r| r["outcome"] == "deleted"), "{rows:?}");
+    assert_eq!(env.emu.stats().mutations.datasets_deleted, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_exits_6_for_a_foreign_answer_and_writes_no_file() {
+    let (env, plan) = one_project().await;
+    let mut cases = everywhere();
+    cases.push(("describe 404 html", list_ok(&plan, html(404))));
+    cases.push(("describe 400 html", list_ok(&plan, html(400))));
+    cases.push(("describe 200 garbage", list_ok(&plan, html(200))));
+    cases.push(("describe 200 without a description", list_ok(&plan, (200, "application/json", "{}".into()))));
+    for (name, handler) in cases {
+        let server = Foreign::start(handler).await;
+        let url = server.url();
+        let out = env.p("foreign.json");
+        let run = env.run(&["plan", "--out", &out, "--endpoint-url", &url, "--force"]).await;
+        run.code(6).stderr_has(&url).stderr_has("not Lookout for Vision's answer");
+        assert!(!env.path("foreign.json").exists(), "{name}: a plan was written");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_404_after_our_own_lost_delete_is_recorded_as_deleted_not_already_absent() {
+    let (env, plan) = one_project().await;
+    // An earlier run sent DeleteDataset for the first item and lost the answer: the journal has its durable
+    // `start` and nothing else; the service deleted the dataset.
+    let lost = &plan.items[0];
+    {
+        let (j, _) = Journal::open(&env.path("plan.journal.jsonl"), &plan, Mode::Apply).unwrap();
+        j.append_durable(&Record::Start { seq: lost.seq, at: chrono::Utc::now() }).await.unwrap();
+        j.flush().await.unwrap();
+    }
+    let client = sdk(&env.emu.endpoint(), "AKIDTEST");
+    client
+        .delete_dataset()
+        .project_name(&lost.project)
+        .dataset_type(&lost.dataset_type)
+        .client_token(&lost.client_token)
+        .send()
+        .await
+        .unwrap();
+    // Nine hours later the service no longer knows the token: the resent call gets a 404.
+    env.emu.advance_clock(Duration::from_secs(9 * 3600));
+    env.run(&["apply", "plan.json", "--yes", "--no-backup"]).await.ok();
+    let rows = read_csv(&env.path("plan.audit.csv"));
+    let row = rows.iter().find(|r| r["seq"] == lost.seq.to_string()).unwrap();
+    assert_eq!(row["outcome"], "deleted", "{row:?}");
+    assert!(row["message"].contains("answer was lost"), "{row:?}");
+    assert_eq!(row["http_status"], "404", "{row:?}");
+    let other = rows.iter().find(|r| r["seq"] != lost.seq.to_string()).unwrap();
+    assert_eq!(other["outcome"], "deleted", "{other:?}");
+    // The token really had expired: the resend reached the service and was answered 404.
+    assert_eq!(env.emu.stats().calls_with_status("DeleteDataset", "404"), 1);
+}
