@@ -119,7 +119,10 @@ async fn names_that_would_leave_the_backup_dir_are_refused() {
             *p = "../../../../y".into()
         }
     });
-    for (plan, item) in [("account.json", "item 1"), ("region.json", "item 1"), ("project.json", "item 2")] {
+    // Plan validation or the path check refuses them first; either way the message quotes the bad name.
+    for (plan, item) in
+        [("account.json", "\"../../x\""), ("region.json", "\"../..\""), ("project.json", "\"../../../../y\"")]
+    {
         for cmd in ["apply", "export"] {
             let mut args = vec![cmd, plan, "--backup-dir", "a/b/backups"];
             if cmd == "apply" {

@@ -96,7 +96,7 @@ async fn read_operations_return_the_seeded_state() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn mutations_run_their_lifecycles() {
-    let emu = start(EmulatorConfig { delete_delay: Duration::from_millis(40), ..config(rich_seed()) }).await;
+    let emu = start(EmulatorConfig { delete_delay: Duration::from_millis(400), ..config(rich_seed()) }).await;
     let c = client(&emu);
     let p = "pcb-solder-inspection-001";
 
@@ -106,7 +106,7 @@ async fn mutations_run_their_lifecycles() {
     let m = c.describe_model().project_name(p).model_version("2").send().await.unwrap();
     assert_eq!(m.model_description().unwrap().status(), Some(&ModelStatus::StoppingHosting));
     assert!(
-        eventually(Duration::from_secs(2), || async {
+        eventually(Duration::from_secs(5), || async {
             let m = c.describe_model().project_name(p).model_version("2").send().await.unwrap();
             m.model_description().unwrap().status() == Some(&ModelStatus::Trained)
         })
@@ -121,7 +121,7 @@ async fn mutations_run_their_lifecycles() {
     let listed = c.list_models().project_name(p).send().await.unwrap();
     assert!(listed.models().iter().all(|m| m.status() == Some(&ModelStatus::Deleting)));
     assert!(
-        eventually(Duration::from_secs(2), || async {
+        eventually(Duration::from_secs(5), || async {
             c.list_models().project_name(p).send().await.unwrap().models().is_empty()
         })
         .await
@@ -134,7 +134,7 @@ async fn mutations_run_their_lifecycles() {
     let d = c.describe_dataset().project_name(p).dataset_type("test").send().await.unwrap();
     assert_eq!(d.dataset_description().unwrap().status(), Some(&DatasetStatus::DeleteInProgress));
     assert!(
-        eventually(Duration::from_secs(2), || async {
+        eventually(Duration::from_secs(5), || async {
             let d = c.describe_project().project_name(p).send().await.unwrap();
             d.project_description().unwrap().datasets().is_empty()
         })
@@ -171,7 +171,7 @@ async fn mutations_run_their_lifecycles() {
         .unwrap();
     assert_eq!(with_src.dataset_metadata().unwrap().status(), Some(&DatasetStatus::CreateInProgress));
     assert!(
-        eventually(Duration::from_secs(2), || async {
+        eventually(Duration::from_secs(5), || async {
             let d = c.describe_dataset().project_name("new-project_2").dataset_type("train").send().await.unwrap();
             let d = d.dataset_description().unwrap();
             d.status() == Some(&DatasetStatus::CreateComplete) && d.image_stats().unwrap().total() == Some(20)
