@@ -6,6 +6,7 @@ mod crash;
 mod demo;
 mod emulator;
 mod export;
+mod flags;
 mod plan;
 mod plans_dir;
 mod readme;
