@@ -279,11 +279,14 @@ pub async fn run_standalone(listen: SocketAddr, config: EmulatorConfig) -> std::
     .await
 }
 
-/// Read a seed file (JSON, the format of [`Seed`]); the error names the file and the parse error.
+/// Read a seed file (JSON, the format of [`Seed`]) and check it with [`seed::validate`]; the error names the
+/// file and the parse error or the entry at fault.
 pub fn load_seed(path: &Path) -> Result<Seed, String> {
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("failed to read seed file {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("failed to parse seed file {}: {e}", path.display()))
+    let seed = serde_json::from_str(&text).map_err(|e| format!("failed to parse seed file {}: {e}", path.display()))?;
+    seed::validate(&seed).map_err(|e| format!("invalid seed file {}: {e}", path.display()))?;
+    Ok(seed)
 }
 
 /// Handle to an emulator spawned by [`start`]. Dropping it shuts the emulator down.
