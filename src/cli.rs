@@ -399,11 +399,7 @@ pub fn is_region(s: &str) -> bool {
 
 /// `--region`: see [`is_region`].
 pub fn parse_region(s: &str) -> Result<String, String> {
-    if is_region(s) {
-        Ok(s.to_string())
-    } else {
-        Err("expected an AWS region name like us-east-1".to_string())
-    }
+    if is_region(s) { Ok(s.to_string()) } else { Err("expected an AWS region name like us-east-1".to_string()) }
 }
 
 /// Check an endpoint URL: `http` or `https`, a non-empty host, an optional port from 1 to 65,535 and path, no
@@ -449,7 +445,8 @@ mod tests {
         for ok in ["us-east-1", "us-gov-west-1", "ap-southeast-4", "eu-central-2", "us-isob-east-1", "il-central-1"] {
             assert!(is_region(ok), "{ok}");
         }
-        for bad in ["", "us east 1", "us-east", "US-EAST-1", "us-east-123", "use-east-1", "us--1", "us-east-1 ", "a-b-1"]
+        for bad in
+            ["", "us east 1", "us-east", "US-EAST-1", "us-east-123", "use-east-1", "us--1", "us-east-1 ", "a-b-1"]
         {
             assert!(!is_region(bad), "{bad}");
         }
@@ -487,7 +484,8 @@ mod tests {
         assert_eq!(parse_emulator_rate("UNLIMITED"), Ok(EmulatorRate(None)));
         assert_eq!(parse_emulator_rate("1000000"), Ok(EmulatorRate(Some(1e6))));
         assert!(parse_emulator_rate("1000001").is_err());
-        let durations = [("100ms", true), ("99ms", false), ("10m", true), ("601s", false), ("0s", false), ("-1s", false)];
+        let durations =
+            [("100ms", true), ("99ms", false), ("10m", true), ("601s", false), ("0s", false), ("-1s", false)];
         for (s, ok) in durations {
             assert_eq!(parse_attempt_timeout(s).is_ok(), ok, "{s}");
         }

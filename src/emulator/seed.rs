@@ -334,7 +334,8 @@ pub fn validate(seed: &Seed) -> Result<(), String> {
                 if !names.insert(&p.name) {
                     return Err(format!("{at}: duplicate project name in this account and region"));
                 }
-                total += p.datasets.iter().map(|d| d.entries.len() as u64 + d.generate_entries.unwrap_or(0)).sum::<u64>();
+                total +=
+                    p.datasets.iter().map(|d| d.entries.len() as u64 + d.generate_entries.unwrap_or(0)).sum::<u64>();
                 if total > MAX_ENTRIES_PER_SEED {
                     return Err(format!("{at}: the seed has more than {MAX_ENTRIES_PER_SEED} entries in all"));
                 }
@@ -346,7 +347,9 @@ pub fn validate(seed: &Seed) -> Result<(), String> {
 
 fn check_project(p: &SeedProject) -> Result<(), String> {
     if !valid_project_name(&p.name) {
-        return Err("expected a project name of 1-255 letters, digits, `_` and `-`, starting with a letter or digit".into());
+        return Err(
+            "expected a project name of 1-255 letters, digits, `_` and `-`, starting with a letter or digit".into()
+        );
     }
     if !time_ok(p.created) {
         return Err(format!("created {:?} is not epoch seconds from 0 to {MAX_CREATED_SECS}", p.created));
@@ -420,7 +423,12 @@ mod tests {
             name: n.into(),
             created: 1.6e9,
             datasets: vec![dataset("train"), dataset("test")],
-            models: vec![SeedModel { version: "1".into(), status: "TRAINED".into(), created: 1.7e9, ..Default::default() }],
+            models: vec![SeedModel {
+                version: "1".into(),
+                status: "TRAINED".into(),
+                created: 1.7e9,
+                ..Default::default()
+            }],
             tags: BTreeMap::from([("team".to_string(), "qa line:1".to_string())]),
             listed_after_delete_ms: None,
         };
@@ -454,7 +462,10 @@ mod tests {
             (|s| s.accounts.push(s.accounts[0].clone()), "accounts[1] (111122223333): duplicate account"),
             (|s| s.accounts[0].regions[0].region = "us east 1".into(), "regions[0] (us east 1)"),
             (|s| s.accounts[0].regions[0].region = String::new(), "regions[0] ()"),
-            (|s| s.accounts[0].regions.push(SeedRegion { region: "us-east-1".into(), projects: vec![] }), "regions[1] (us-east-1): duplicate"),
+            (
+                |s| s.accounts[0].regions.push(SeedRegion { region: "us-east-1".into(), projects: vec![] }),
+                "regions[1] (us-east-1): duplicate",
+            ),
             (|s| p(s).name = "a".into(), "projects[1] (a): duplicate project"),
             (|s| p(s).name = "../x".into(), "projects[1] (../x): expected a project name"),
             (|s| p(s).name = String::new(), "projects[1] (): expected a project name"),
@@ -474,7 +485,10 @@ mod tests {
             (|s| p(s).datasets[0].generate_entries = Some(10_000_000_000), "more than 100000"),
             (|s| p(s).datasets[0].entries = vec!["not json".into()], "entries[0] is not a one-line JSON object"),
             (|s| p(s).datasets[0].entries = vec!["[1]".into()], "entries[0]"),
-            (|s| p(s).models.push(SeedModel { version: "1".into(), ..Default::default() }), "models[1] (1): duplicate model version"),
+            (
+                |s| p(s).models.push(SeedModel { version: "1".into(), ..Default::default() }),
+                "models[1] (1): duplicate model version",
+            ),
             (|s| p(s).models[0].version = "01".into(), "models[0] (01): expected a version"),
             (|s| p(s).models[0].version = "9999999999".into(), "models[0] (9999999999)"),
             (|s| p(s).models[0].status = "ONLINE".into(), "models[0] (1): unknown status `ONLINE`"),
