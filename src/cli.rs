@@ -341,13 +341,12 @@ fn f64_in(s: &str, lo: f64, hi: f64) -> Result<f64, String> {
     }
 }
 
-/// A humantime duration (`500ms`, `30s`, `10m`, `7d`) from `lo` to `hi` inclusive.
-fn duration_in(s: &str, lo: Duration, hi: Duration) -> Result<Duration, String> {
-    let range = || format!("from {} to {}", humantime::format_duration(lo), humantime::format_duration(hi));
+/// A humantime duration (`500ms`, `30s`, `10m`, `7d`) from `lo` to `hi` inclusive; `range` says so in words.
+fn duration_in(s: &str, lo: Duration, hi: Duration, range: &str) -> Result<Duration, String> {
     match humantime::parse_duration(s.trim()) {
         Ok(d) if (lo..=hi).contains(&d) => Ok(d),
-        Ok(_) => Err(format!("expected a duration {}", range())),
-        Err(e) => Err(format!("{e}; expected a duration like 500ms, 30s or 10m, {}", range())),
+        Ok(_) => Err(format!("expected a duration from {range}")),
+        Err(e) => Err(format!("{e}; expected a duration like 500ms, 30s or 10m, from {range}")),
     }
 }
 
@@ -366,17 +365,17 @@ pub fn parse_emulator_rate(s: &str) -> Result<EmulatorRate, String> {
 
 /// `--attempt-timeout`: 100ms to 10m.
 pub fn parse_attempt_timeout(s: &str) -> Result<Duration, String> {
-    duration_in(s, Duration::from_millis(100), Duration::from_secs(600))
+    duration_in(s, Duration::from_millis(100), Duration::from_secs(600), "100ms to 10m")
 }
 
 /// `--wait-timeout`: 1s to 24h.
 pub fn parse_wait_timeout(s: &str) -> Result<Duration, String> {
-    duration_in(s, Duration::from_secs(1), Duration::from_secs(86_400))
+    duration_in(s, Duration::from_secs(1), Duration::from_secs(86_400), "1s to 24h")
 }
 
 /// `--max-plan-age`: 1m to 3650d.
 pub fn parse_max_plan_age(s: &str) -> Result<Duration, String> {
-    duration_in(s, Duration::from_secs(60), Duration::from_secs(3650 * 86_400))
+    duration_in(s, Duration::from_secs(60), Duration::from_secs(3650 * 86_400), "1m to 3650d")
 }
 
 /// `--created-before` and `--created-after`: RFC 3339 or a date (midnight UTC).
