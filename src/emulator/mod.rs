@@ -21,7 +21,8 @@
 //! Layout: `server.rs` (accept loop, request pipeline, `/_emulator/`), `wire.rs` (errors, responses, routing,
 //! percent-decoding, SigV4 scope, validators), `ops.rs` (mutations), `queries.rs` (reads), `paging.rs` (tokens),
 //! `state.rs` (resources, clock, lifecycle timers), `idempotency.rs`, `quota.rs`, `faults.rs`, `metrics.rs`
-//! (stats and log), `persist.rs` (state file), `seed.rs` (seed format) and `seed_gen.rs` (generator).
+//! (stats and log), `persist.rs` (state file), `seed.rs` (seed format), `seed_check.rs` (seed validation) and
+//! `seed_gen.rs` (generator).
 //!
 //! CHOICES where AWS documented nothing (the README lists them): same client token with other parameters
 //! within 8 h is a 409; conflicts as in API_NOTES.md, plus DeleteModel on a DELETING model is a 409;
@@ -38,6 +39,7 @@ mod persist;
 mod queries;
 mod quota;
 pub mod seed;
+mod seed_check;
 mod seed_gen;
 mod server;
 mod state;
