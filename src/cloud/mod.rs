@@ -165,7 +165,7 @@ pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Clie
     // profile before the SDK retries a malformed endpoint for seconds.
     if !crate::cli::is_region(&endpoint.region) {
         return Err(Error::Usage(format!(
-            "invalid region {:?}: expected an AWS region name like us-east-1",
+            "invalid region {:?} from the plan or the AWS chain: expected an AWS region name like us-east-1",
             endpoint.region
         )));
     }
