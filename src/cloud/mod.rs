@@ -159,7 +159,8 @@ fn check_endpoint_url(url: &str, from: &str) -> Result<(), Error> {
         .map_err(|e| Error::Usage(format!("invalid endpoint URL {url:?} from {from}: {e}")))
 }
 
-/// Build a client for one endpoint from the standard AWS chain. Fails (exit 6) if no credentials resolve.
+/// Build a client for one endpoint from the standard AWS chain. Fails with exit 2 for a malformed region or
+/// endpoint URL, and exit 6 if no credentials resolve.
 pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Client, Error> {
     // Flags are checked by clap; this catches the same values from the plan, AWS_REGION, AWS_ENDPOINT_URL or a
     // profile before the SDK retries a malformed endpoint for seconds.
