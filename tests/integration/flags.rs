@@ -40,6 +40,9 @@ const BAD: &[&str] = &[
     "1 2",
 ];
 
+/// Values of [`BAD`] also driven through each flag's `env` twin.
+const ENV_VALUES: &[&str] = &["-1", "1e300", "NaN", "garbage"];
+
 /// (command, flag, values of [`BAD`] its documented range accepts).
 const MAY_ACCEPT: &[(&str, &str, &[&str])] = &[
     ("show", "items", &["0"]),
@@ -181,8 +184,9 @@ fn every_value_flag_refuses_bad_values_with_exit_2_naming_it() {
             let mut args = f.base.clone();
             args.push(format!("--{}={v}", f.long));
             cases.push((f, args, None));
+            // The env twins go through the same parser; a few values show the path is wired.
             if let Some(env) = &f.env
-                && !v.trim().is_empty()
+                && ENV_VALUES.contains(v)
             {
                 cases.push((f, f.base.clone(), Some((env.as_str(), *v))));
             }
@@ -191,8 +195,9 @@ fn every_value_flag_refuses_bad_values_with_exit_2_naming_it() {
     assert!(cases.len() > 300, "only {} cases", cases.len());
     let failures = Mutex::new(Vec::new());
     let next = Mutex::new(cases.iter());
+    // Two at a time: the machine is shared with timing-sensitive tests running alongside.
     std::thread::scope(|s| {
-        for _ in 0..6 {
+        for _ in 0..2 {
             s.spawn(|| {
                 loop {
                     let Some((f, args, env)) = next.lock().unwrap().next() else { break };
@@ -209,6 +214,7 @@ fn every_value_flag_refuses_bad_values_with_exit_2_naming_it() {
         }
     });
     let failures = failures.into_inner().unwrap();
+    eprintln!("{} flags, {} cases", flags.len(), cases.len());
     assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
 }
 
