@@ -1,9 +1,14 @@
-//! Command-line definitions (clap derive only; no logic). Every tunable flag has an `env` twin, a value
-//! name and a doc comment with its default and unit.
+//! Command-line definitions (clap derive), and the value parsers that enforce every numeric, duration, time,
+//! URL and region flag's range at parse time, the same in every command (a bad value is clap's exit 2, naming the
+//! flag, before anything runs). Every tunable flag has an `env` twin, a value name and a doc comment with its
+//! default, unit and range; the README's "Flag ranges" lists the same ranges.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use clap::builder::RangedU64ValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Decommission Amazon Lookout for Vision datasets in bulk, safely and provably: plan, review, back up,
@@ -43,25 +48,26 @@ pub enum Command {
 /// How to reach the service, shared by the commands that call it.
 #[derive(Debug, Clone, Args)]
 pub struct ConnectArgs {
-    /// Endpoint URL for every target (default: the AWS chain's, e.g. AWS_ENDPOINT_URL, else AWS's own).
-    #[arg(long, env = "LFV_ENDPOINT_URL", value_name = "URL")]
+    /// Endpoint URL for every target: `http://` or `https://`, a host, an optional port and path (default: the
+    /// AWS chain's, e.g. AWS_ENDPOINT_URL, else AWS's own).
+    #[arg(long, env = "LFV_ENDPOINT_URL", value_name = "URL", value_parser = parse_endpoint_url)]
     pub endpoint_url: Option<String>,
-    /// Per-attempt timeout of each API call (default 10s; e.g. 500ms, 30s).
-    #[arg(long, env = "LFV_ATTEMPT_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
-    pub attempt_timeout: std::time::Duration,
+    /// Per-attempt timeout of each API call (default 10s; e.g. 500ms, 30s; 100ms to 10m).
+    #[arg(long, env = "LFV_ATTEMPT_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = parse_attempt_timeout)]
+    pub attempt_timeout: Duration,
 }
 
 /// How `plan` and `verify` pace their enumeration (ListProjects, DescribeProject).
 #[derive(Debug, Clone, Args)]
 pub struct SweepArgs {
-    /// Requests per second per (target, operation) (default 5, the service's documented quota).
-    #[arg(long, env = "LFV_RATE", value_name = "TPS", default_value_t = 5.0)]
+    /// Requests per second per (target, operation) (default 5, the service's documented quota; 0.1 to 10,000).
+    #[arg(long, env = "LFV_RATE", value_name = "TPS", default_value_t = 5.0, value_parser = parse_rate)]
     pub rate: f64,
-    /// DescribeProject calls in flight per target (default 8).
-    #[arg(long, env = "LFV_CONCURRENCY", value_name = "N", default_value_t = 8)]
+    /// DescribeProject calls in flight per target (default 8; 1 to 1,024).
+    #[arg(long, env = "LFV_CONCURRENCY", value_name = "N", default_value_t = 8, value_parser = concurrency())]
     pub concurrency: usize,
-    /// Attempts per call, including the first (default 8).
-    #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = 8)]
+    /// Attempts per call, including the first (default 8; 1 to 100).
+    #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = 8, value_parser = max_attempts())]
     pub max_attempts: u32,
 }
 
@@ -71,8 +77,8 @@ pub struct PlanArgs {
     /// Where to write the plan (JSON). Refuses to replace an existing file without --force.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// Region to enumerate; repeat for several (default: the AWS chain's region).
-    #[arg(long = "region", value_name = "REGION")]
+    /// Region to enumerate, e.g. `us-east-1`; repeat for several (default: the AWS chain's region).
+    #[arg(long = "region", value_name = "REGION", value_parser = parse_region)]
     pub regions: Vec<String>,
     /// Named AWS profile; repeat for several accounts (default: the default credential chain).
     #[arg(long = "profile", value_name = "PROFILE")]
@@ -90,11 +96,11 @@ pub struct PlanArgs {
     #[arg(long, value_enum, default_value_t = DatasetTypeArg::Both, value_name = "TYPE")]
     pub dataset_type: DatasetTypeArg,
     /// Only datasets created strictly before TIME (RFC 3339 like 2024-03-01T00:00:00Z, or a date 2024-03-01).
-    #[arg(long, value_name = "TIME")]
-    pub created_before: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub created_before: Option<DateTime<Utc>>,
     /// Only datasets created at or after TIME (RFC 3339 or a date).
-    #[arg(long, value_name = "TIME")]
-    pub created_after: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub created_after: Option<DateTime<Utc>>,
     /// Pace of the enumeration.
     #[command(flatten)]
     pub sweep: SweepArgs,
@@ -141,8 +147,8 @@ pub struct ShowArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
-    /// How many items to list (default 10).
-    #[arg(long, value_name = "N", default_value_t = 10)]
+    /// How many items to list (default 10; 0 to 1,000,000).
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = RangedU64ValueParser::<usize>::new().range(0..=1_000_000))]
     pub items: usize,
 }
 
@@ -152,15 +158,15 @@ pub struct RunArgs {
     /// The plan file.
     #[arg(value_name = "PLAN")]
     pub plan: PathBuf,
-    /// Requests per second per (account, region, operation) (default 5, the documented quota). Lowered
-    /// automatically on throttling and recovered towards this value.
-    #[arg(long, env = "LFV_RATE", value_name = "TPS", default_value_t = 5.0)]
+    /// Requests per second per (account, region, operation) (default 5, the documented quota; 0.1 to 10,000).
+    /// Lowered automatically on throttling and recovered towards this value.
+    #[arg(long, env = "LFV_RATE", value_name = "TPS", default_value_t = 5.0, value_parser = parse_rate)]
     pub rate: f64,
-    /// Projects worked on at once; each has at most one call in flight (default 32).
-    #[arg(long, env = "LFV_CONCURRENCY", value_name = "N", default_value_t = 32)]
+    /// Projects worked on at once; each has at most one call in flight (default 32; 1 to 1,024).
+    #[arg(long, env = "LFV_CONCURRENCY", value_name = "N", default_value_t = 32, value_parser = concurrency())]
     pub concurrency: usize,
-    /// Attempts per call, including the first (default 8).
-    #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = 8)]
+    /// Attempts per call, including the first (default 8; 1 to 100).
+    #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = 8, value_parser = max_attempts())]
     pub max_attempts: u32,
     /// Checkpoint journal (default: PLAN.journal.jsonl beside the plan; PLAN.dry-run.journal.jsonl for
     /// --dry-run; PLAN.export.journal.jsonl for export).
@@ -169,9 +175,9 @@ pub struct RunArgs {
     /// CSV audit report (default: PLAN.audit.csv; PLAN.dry-run.audit.csv; PLAN.export.csv).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Refuse plans older than this (default 7d; e.g. 12h, 30d).
-    #[arg(long, env = "LFV_MAX_PLAN_AGE", value_name = "DURATION", default_value = "7d", value_parser = humantime::parse_duration)]
-    pub max_plan_age: std::time::Duration,
+    /// Refuse plans older than this (default 7d; e.g. 12h, 30d; 1m to 3650d).
+    #[arg(long, env = "LFV_MAX_PLAN_AGE", value_name = "DURATION", default_value = "7d", value_parser = parse_max_plan_age)]
+    pub max_plan_age: Duration,
     /// Summary format on stdout.
     #[arg(long, value_enum, default_value_t = TextFormat::Text)]
     pub format: TextFormat,
@@ -185,9 +191,9 @@ pub struct RunArgs {
     #[arg(long, env = "LFV_BACKUP_DIR", value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
     /// Bound on waiting for a dataset in progress, a conflict to clear, or a deletion to be confirmed
-    /// (default 10m).
-    #[arg(long, env = "LFV_WAIT_TIMEOUT", value_name = "DURATION", default_value = "10m", value_parser = humantime::parse_duration)]
-    pub wait_timeout: std::time::Duration,
+    /// (default 10m; 1s to 24h).
+    #[arg(long, env = "LFV_WAIT_TIMEOUT", value_name = "DURATION", default_value = "10m", value_parser = parse_wait_timeout)]
+    pub wait_timeout: Duration,
     /// Attempt again the items a previous run recorded as failed.
     #[arg(long)]
     pub retry_failed: bool,
@@ -205,8 +211,8 @@ pub struct ApplyArgs {
     /// Do not ask for confirmation (for scheduled jobs).
     #[arg(long)]
     pub yes: bool,
-    /// Refuse a plan with more than N items.
-    #[arg(long, env = "LFV_MAX_DELETE", value_name = "N")]
+    /// Refuse a plan with more than N items (0 to 10,000,000; 0 refuses every plan that has an item).
+    #[arg(long, env = "LFV_MAX_DELETE", value_name = "N", value_parser = RangedU64ValueParser::<usize>::new().range(0..=10_000_000))]
     pub max_delete: Option<usize>,
     /// Skip the backup of each dataset's entries before deleting it (recorded in every report row).
     #[arg(long)]
@@ -244,8 +250,8 @@ pub struct VerifyArgs {
     /// Sweep whole targets and list every dataset that exists at all.
     #[arg(long)]
     pub all: bool,
-    /// With --all: region to sweep; repeat for several (default: the AWS chain's region).
-    #[arg(long = "region", value_name = "REGION", requires = "all")]
+    /// With --all: region to sweep, e.g. `us-east-1`; repeat for several (default: the AWS chain's region).
+    #[arg(long = "region", value_name = "REGION", requires = "all", value_parser = parse_region)]
     pub regions: Vec<String>,
     /// With --all: profile to sweep; repeat for several. With a plan: profile for every target.
     #[arg(long = "profile", value_name = "PROFILE")]
@@ -267,8 +273,9 @@ pub struct DemoArgs {
     /// Where the demo writes its plan, journal, report, summary and backups.
     #[arg(long, value_name = "DIR", default_value = "lfv-sunset-demo")]
     pub dir: PathBuf,
-    /// Projects in the emulated account, split over two regions (default 40).
-    #[arg(long, value_name = "N", default_value_t = 40)]
+    /// Projects in the emulated account, split over two regions (default 40; 2 to 10,000: one per region at
+    /// least).
+    #[arg(long, value_name = "N", default_value_t = 40, value_parser = RangedU64ValueParser::<usize>::new().range(2..=10_000))]
     pub projects: usize,
 }
 
@@ -281,28 +288,197 @@ pub struct EmulatorArgs {
     /// Seed file (JSON; see the README's "Emulator seed format").
     #[arg(long, value_name = "FILE", conflicts_with = "seed_projects")]
     pub seed: Option<PathBuf>,
-    /// Generate a realistic account with N projects instead of a seed file (default 20).
-    #[arg(long, value_name = "N")]
+    /// Generate a realistic account with N projects instead of a seed file (default 20; 0 to 100,000).
+    #[arg(long, value_name = "N", value_parser = RangedU64ValueParser::<usize>::new().range(0..=100_000))]
     pub seed_projects: Option<usize>,
     /// Seed of the fault injection and generator (default 0).
     #[arg(long, env = "LFV_EMULATOR_RNG_SEED", value_name = "S", default_value_t = 0)]
     pub rng_seed: u64,
-    /// Quota per (account, region, operation) in requests/s, or `unlimited` (default 5).
-    #[arg(long, env = "LFV_EMULATOR_RATE", value_name = "TPS|unlimited", default_value = "5")]
-    pub rate: String,
-    /// Token-bucket capacity per (account, region, operation) (default 0: one second of --rate).
-    #[arg(long, env = "LFV_EMULATOR_BURST", value_name = "N", default_value_t = 0)]
+    /// Quota per (account, region, operation) in requests/s, or `unlimited` (default 5; 0.1 to 1,000,000).
+    #[arg(long, env = "LFV_EMULATOR_RATE", value_name = "TPS|unlimited", default_value = "5", value_parser = parse_emulator_rate)]
+    pub rate: EmulatorRate,
+    /// Token-bucket capacity per (account, region, operation) (default 0: one second of --rate; 0 to 1,000,000).
+    #[arg(long, env = "LFV_EMULATOR_BURST", value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
     pub burst: u32,
     /// Faults to inject, e.g. `internal=0.05,unavailable=0.01,reset=0.01,slow=0.01,latency=0.1` (default none).
     #[arg(long, env = "LFV_EMULATOR_FAULTS", value_name = "SPEC", default_value = "")]
     pub faults: String,
-    /// Latency added to every response in milliseconds (default 0).
-    #[arg(long, env = "LFV_EMULATOR_LATENCY_MS", value_name = "MS", default_value_t = 0)]
+    /// Latency added to every response in milliseconds (default 0; 0 to 600,000).
+    #[arg(long, env = "LFV_EMULATOR_LATENCY_MS", value_name = "MS", default_value_t = 0, value_parser = millis())]
     pub latency_ms: u64,
-    /// How long a deleted dataset shows DELETE_IN_PROGRESS, in milliseconds (default 0).
-    #[arg(long, env = "LFV_EMULATOR_DELETE_DELAY_MS", value_name = "MS", default_value_t = 0)]
+    /// How long a deleted dataset shows DELETE_IN_PROGRESS, in milliseconds (default 0; 0 to 600,000).
+    #[arg(long, env = "LFV_EMULATOR_DELETE_DELAY_MS", value_name = "MS", default_value_t = 0, value_parser = millis())]
     pub delete_delay_ms: u64,
     /// Persist state in this file (loaded at start, rewritten atomically after each mutation).
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+}
+
+/// The emulator's `--rate`: a quota in requests per second, or unlimited (`None`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EmulatorRate(pub Option<f64>);
+
+/// `--concurrency`: 1 to 1,024 (more in flight than that only queues behind the per-operation rate).
+fn concurrency() -> RangedU64ValueParser<usize> {
+    RangedU64ValueParser::new().range(1..=1024)
+}
+
+/// `--max-attempts`: 1 to 100.
+fn max_attempts() -> RangedU64ValueParser<u32> {
+    RangedU64ValueParser::new().range(1..=100)
+}
+
+/// Emulator delays in milliseconds: 0 to 600,000 (10 minutes).
+fn millis() -> RangedU64ValueParser<u64> {
+    RangedU64ValueParser::new().range(0..=600_000)
+}
+
+/// A finite number from `lo` to `hi` inclusive; NaN, infinities and anything else are refused.
+fn f64_in(s: &str, lo: f64, hi: f64) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (lo..=hi).contains(&v) => Ok(v),
+        _ => Err(format!("expected a number from {lo} to {hi}")),
+    }
+}
+
+/// A humantime duration (`500ms`, `30s`, `10m`, `7d`) from `lo` to `hi` inclusive; `range` says so in words.
+fn duration_in(s: &str, lo: Duration, hi: Duration, range: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(s.trim()) {
+        Ok(d) if (lo..=hi).contains(&d) => Ok(d),
+        Ok(_) => Err(format!("expected a duration from {range}")),
+        Err(e) => Err(format!("{e}; expected a duration like 500ms, 30s or 10m, from {range}")),
+    }
+}
+
+/// `--rate` of `plan`, `verify`, `apply` and `export`: 0.1 to 10,000 requests per second.
+pub fn parse_rate(s: &str) -> Result<f64, String> {
+    f64_in(s, 0.1, 10_000.0)
+}
+
+/// The emulator's `--rate`: `unlimited`, or 0.1 to 1,000,000 requests per second.
+pub fn parse_emulator_rate(s: &str) -> Result<EmulatorRate, String> {
+    if s.trim().eq_ignore_ascii_case("unlimited") {
+        return Ok(EmulatorRate(None));
+    }
+    f64_in(s, 0.1, 1_000_000.0).map(|r| EmulatorRate(Some(r))).map_err(|e| format!("{e}, or `unlimited`"))
+}
+
+/// `--attempt-timeout`: 100ms to 10m.
+pub fn parse_attempt_timeout(s: &str) -> Result<Duration, String> {
+    duration_in(s, Duration::from_millis(100), Duration::from_secs(600), "100ms to 10m")
+}
+
+/// `--wait-timeout`: 1s to 24h.
+pub fn parse_wait_timeout(s: &str) -> Result<Duration, String> {
+    duration_in(s, Duration::from_secs(1), Duration::from_secs(86_400), "1s to 24h")
+}
+
+/// `--max-plan-age`: 1m to 3650d.
+pub fn parse_max_plan_age(s: &str) -> Result<Duration, String> {
+    duration_in(s, Duration::from_secs(60), Duration::from_secs(3650 * 86_400), "1m to 3650d")
+}
+
+/// `--created-before` and `--created-after`: RFC 3339 or a date (midnight UTC).
+pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    crate::plan::filter::parse_time(s)
+}
+
+pub use crate::safe_fs::names::is_region;
+
+/// `--region`: see [`is_region`].
+pub fn parse_region(s: &str) -> Result<String, String> {
+    if is_region(s) { Ok(s.to_string()) } else { Err("expected an AWS region name like us-east-1".to_string()) }
+}
+
+/// Check an endpoint URL: `http` or `https`, a non-empty host, an optional port from 1 to 65,535 and path, no
+/// query, no user info, no whitespace or control characters. The error says what is wrong.
+pub fn check_endpoint_url(s: &str) -> Result<(), String> {
+    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("expected a URL like http://127.0.0.1:4566 (it contains whitespace or a control character)".into());
+    }
+    let uri: hyper::Uri = s.parse().map_err(|e| format!("expected a URL like http://127.0.0.1:4566 ({e})"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err("expected a URL starting with http:// or https://".into());
+    }
+    let authority = uri.authority().map(|a| a.as_str()).unwrap_or("");
+    if authority.contains('@') {
+        return Err("expected a URL without user info".into());
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err("expected a URL with a host".into());
+    }
+    if let Some((_, port)) = authority.rsplit_once(':')
+        && !authority.ends_with(']')
+        && !port.parse::<u16>().is_ok_and(|p| p > 0)
+    {
+        return Err(format!("expected a port from 1 to 65535, not `{port}`"));
+    }
+    if uri.query().is_some() {
+        return Err("expected a URL without a query".into());
+    }
+    Ok(())
+}
+
+/// `--endpoint-url`: see [`check_endpoint_url`].
+pub fn parse_endpoint_url(s: &str) -> Result<String, String> {
+    check_endpoint_url(s).map(|()| s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_pattern() {
+        for ok in ["us-east-1", "us-gov-west-1", "ap-southeast-4", "eu-central-2", "us-isob-east-1", "il-central-1"] {
+            assert!(is_region(ok), "{ok}");
+        }
+        for bad in
+            ["", "us east 1", "us-east", "US-EAST-1", "us-east-123", "use-east-1", "us--1", "us-east-1 ", "a-b-1"]
+        {
+            assert!(!is_region(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn endpoint_urls() {
+        for ok in ["http://127.0.0.1:4566", "https://lookoutvision.us-east-1.amazonaws.com", "http://[::1]:80/p"] {
+            assert_eq!(check_endpoint_url(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "not a url",
+            "localhost:4566",
+            "ftp://host",
+            "http://",
+            "http://host:0",
+            "http://host:99999",
+            "http://host:x",
+            "http://u:p@host",
+            "http://host/?a=b",
+            "http://ho st",
+            "http://host\n",
+        ] {
+            assert!(check_endpoint_url(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_and_durations_in_range() {
+        let rates = [("0.1", true), ("10000", true), ("5", true), ("0.09", false), ("10001", false), ("NaN", false)];
+        for (s, ok) in rates.into_iter().chain([("inf", false), ("-1", false), ("1e300", false), ("x", false)]) {
+            assert_eq!(parse_rate(s).is_ok(), ok, "{s}");
+        }
+        assert_eq!(parse_emulator_rate("UNLIMITED"), Ok(EmulatorRate(None)));
+        assert_eq!(parse_emulator_rate("1000000"), Ok(EmulatorRate(Some(1e6))));
+        assert!(parse_emulator_rate("1000001").is_err());
+        let durations =
+            [("100ms", true), ("99ms", false), ("10m", true), ("601s", false), ("0s", false), ("-1s", false)];
+        for (s, ok) in durations {
+            assert_eq!(parse_attempt_timeout(s).is_ok(), ok, "{s}");
+        }
+        assert!(parse_wait_timeout("24h").is_ok() && parse_wait_timeout("25h").is_err());
+        assert!(parse_max_plan_age("3650d").is_ok() && parse_max_plan_age("59s").is_err());
+        assert!(parse_max_plan_age("99999999999999999999d").is_err());
+    }
 }

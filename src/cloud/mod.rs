@@ -140,8 +140,41 @@ pub struct Accepted {
     pub request_id: Option<String>,
 }
 
-/// Build a client for one endpoint from the standard AWS chain. Fails (exit 6) if no credentials resolve.
+/// Refuse a malformed endpoint URL (a usage error, exit 2) before the SDK retries it for seconds: an explicit
+/// one (`--endpoint-url` or the plan's), else `AWS_ENDPOINT_URL_LOOKOUTVISION` and `AWS_ENDPOINT_URL` (the SDK
+/// reads them itself and only warns about a malformed one; empty is unset). The profile's is checked after the SDK resolves it.
+fn check_endpoint(endpoint: &Endpoint) -> Result<(), Error> {
+    match &endpoint.endpoint_url {
+        Some(url) => check_endpoint_url(url, "--endpoint-url or the plan"),
+        None => {
+            for var in ["AWS_ENDPOINT_URL_LOOKOUTVISION", "AWS_ENDPOINT_URL"] {
+                // Set but empty is unset, as the SDK treats it.
+                if let Some(url) = std::env::var_os(var).filter(|u| !u.is_empty()) {
+                    check_endpoint_url(&url.to_string_lossy(), var)?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn check_endpoint_url(url: &str, from: &str) -> Result<(), Error> {
+    crate::cli::check_endpoint_url(url)
+        .map_err(|e| Error::Usage(format!("invalid endpoint URL {url:?} from {from}: {e}")))
+}
+
+/// Build a client for one endpoint from the standard AWS chain. Fails with exit 2 for a malformed region or
+/// endpoint URL, and exit 6 if no credentials resolve.
 pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Client, Error> {
+    // Flags are checked by clap; this catches the same values from the plan, AWS_REGION, AWS_ENDPOINT_URL or a
+    // profile before the SDK retries a malformed endpoint for seconds.
+    if !crate::cli::is_region(&endpoint.region) {
+        return Err(Error::Usage(format!(
+            "invalid region {:?} from the plan or the AWS chain: expected an AWS region name like us-east-1",
+            endpoint.region
+        )));
+    }
+    check_endpoint(endpoint)?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(endpoint.region.clone()));
     if let Some(profile) = &endpoint.profile {
         // An explicit profile means that profile's credentials, even when AWS_ACCESS_KEY_ID is set (the
@@ -153,6 +186,11 @@ pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Clie
         loader = loader.endpoint_url(url);
     }
     let sdk = loader.load().await;
+    if endpoint.endpoint_url.is_none()
+        && let Some(url) = sdk.endpoint_url()
+    {
+        check_endpoint_url(url, "the profile's endpoint_url")?;
+    }
     let who = match &endpoint.profile {
         Some(p) => format!("profile {p}"),
         None => "the default credential chain".to_string(),

@@ -6,17 +6,6 @@ use crate::cli::EmulatorArgs;
 use crate::emulator::{self, EmulatorConfig, FaultSpec, GenSpec, Seed};
 use crate::error::{Error, ExitCode, Result};
 
-/// Parse `--rate`: a positive number or `unlimited`.
-pub(crate) fn parse_rate(s: &str) -> Result<Option<f64>> {
-    if s.eq_ignore_ascii_case("unlimited") {
-        return Ok(None);
-    }
-    match s.parse::<f64>() {
-        Ok(r) if r.is_finite() && r > 0.0 => Ok(Some(r)),
-        _ => Err(Error::Usage(format!("--rate must be a positive number or `unlimited`, not {s:?}"))),
-    }
-}
-
 pub(crate) async fn emulator(args: EmulatorArgs) -> Result<ExitCode> {
     let seed = match &args.seed {
         Some(path) => emulator::load_seed(path).map_err(Error::Usage)?,
@@ -30,7 +19,7 @@ pub(crate) async fn emulator(args: EmulatorArgs) -> Result<ExitCode> {
     let config = EmulatorConfig {
         seed,
         rng_seed: args.rng_seed,
-        rate: parse_rate(&args.rate)?,
+        rate: args.rate.0,
         burst: args.burst,
         faults,
         latency: Duration::from_millis(args.latency_ms),

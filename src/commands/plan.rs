@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::out;
-use crate::cli::{DatasetTypeArg, PlanArgs, ShowArgs, TableFormat};
+use crate::cli::{DatasetTypeArg, PlanArgs, ShowArgs, TableFormat, is_region};
 use crate::cloud::{self, ClientOptions, Endpoint};
 use crate::error::{Error, ExitCode, Result};
 use crate::escape::{escape as e, escape_lines};
 use crate::exec::events::EventSink;
 use crate::exec::retry::RetryPolicy;
-use crate::plan::filter::{Filter, parse_time};
+use crate::plan::filter::Filter;
 use crate::plan::planner::{PlanRequest, make_plan};
 use crate::plan::validate::{DIGESTED, NOT_DIGESTED, counts};
 use crate::plan::{Plan, Selection};
@@ -36,6 +36,11 @@ pub(crate) async fn endpoints(profiles: &[String], regions: &[String], url: &Opt
             let r = cloud::default_region(p.as_deref()).await.ok_or_else(|| {
                 Error::Usage("no region: pass --region, or set AWS_REGION or a region in the profile".into())
             })?;
+            if !is_region(&r) {
+                return Err(Error::Usage(format!(
+                    "invalid region {r:?} from AWS_REGION or the profile: expected an AWS region name like us-east-1"
+                )));
+            }
             vec![r]
         } else {
             regions.to_vec()
@@ -57,11 +62,7 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     }
     crate::safe_fs::probe_file(&args.out)
         .map_err(|e| Error::Usage(format!("--out {}: cannot write there ({e})", args.out.display())))?;
-    let time = |flag: &str, v: &Option<String>| {
-        v.as_deref().map(|s| parse_time(s).map_err(|e| Error::Usage(format!("{flag}: {e}")))).transpose()
-    };
-    let before = time("--created-before", &args.created_before)?;
-    let after = time("--created-after", &args.created_after)?;
+    let (before, after) = (args.created_before, args.created_after);
     let dataset_type = match args.dataset_type {
         DatasetTypeArg::Train => "train",
         DatasetTypeArg::Test => "test",

@@ -11,6 +11,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::FaultSpec;
+use super::wire::Op;
 
 /// Default delay of a `slow` fault: 30,000 ms.
 pub(crate) const DEFAULT_SLOW_MS: u64 = 30_000;
@@ -40,13 +41,23 @@ impl Fault {
     }
 }
 
+/// Largest `slow_ms` and `latency_ms`: 600,000 ms (10 minutes, like `--latency-ms`).
+pub(crate) const MAX_DELAY_MS: u64 = 600_000;
+
 /// Parse `internal=0.05,unavailable=0.01,reset=0.01,slow=0.01,latency=0.1,slow_ms=5000,latency_ms=50,
-/// ops=DeleteDataset+ListProjects`. Unset delays take their defaults (30,000 and 200 ms).
+/// ops=DeleteDataset+ListProjects`. Unset delays take their defaults (30,000 and 200 ms). Refused, with a
+/// message naming the kind or value: an unknown kind, a kind given twice, a probability outside 0 to 1 or
+/// probabilities summing above 1, a delay over [`MAX_DELAY_MS`], an operation name the API does not have.
 pub(crate) fn parse(s: &str) -> Result<FaultSpec, String> {
     let mut f = FaultSpec { slow_ms: DEFAULT_SLOW_MS, latency_ms: DEFAULT_LATENCY_MS, ..FaultSpec::default() };
+    let mut seen: Vec<&str> = Vec::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (k, v) = part.split_once('=').ok_or_else(|| format!("invalid fault `{part}`: expected kind=value"))?;
         let (k, v) = (k.trim(), v.trim());
+        if seen.contains(&k) {
+            return Err(format!("fault `{k}` is given twice"));
+        }
+        seen.push(k);
         let prob = || -> Result<f64, String> {
             match v.parse::<f64>() {
                 Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
@@ -54,7 +65,10 @@ pub(crate) fn parse(s: &str) -> Result<FaultSpec, String> {
             }
         };
         let ms = || -> Result<u64, String> {
-            v.parse::<u64>().map_err(|_| format!("invalid value `{v}` for `{k}`: expected milliseconds (an integer)"))
+            match v.parse::<u64>() {
+                Ok(ms) if ms <= MAX_DELAY_MS => Ok(ms),
+                _ => Err(format!("invalid value `{v}` for `{k}`: expected milliseconds from 0 to {MAX_DELAY_MS}")),
+            }
         };
         match k {
             "internal" => f.internal = prob()?,
@@ -69,6 +83,9 @@ pub(crate) fn parse(s: &str) -> Result<FaultSpec, String> {
                 if f.ops.is_empty() {
                     return Err(format!("invalid value `{v}` for `ops`: expected operation names joined by `+`"));
                 }
+                if let Some(bad) = f.ops.iter().find(|o| !Op::is_api_name(o)) {
+                    return Err(format!("unknown operation `{bad}` in `ops`: expected {}", Op::api_names(", ")));
+                }
             }
             _ => {
                 return Err(format!(
@@ -77,6 +94,10 @@ pub(crate) fn parse(s: &str) -> Result<FaultSpec, String> {
                 ));
             }
         }
+    }
+    let sum = f.internal + f.unavailable + f.reset + f.slow + f.latency;
+    if sum > 1.0 + 1e-9 {
+        return Err(format!("the fault probabilities sum to {sum}, more than 1"));
     }
     Ok(f)
 }
@@ -140,6 +161,32 @@ mod tests {
         assert!(parse("bogus=1").unwrap_err().contains("bogus"));
         assert!(parse("internal=2").unwrap_err().contains("`2`"));
         assert!(parse("internal").unwrap_err().contains("internal"));
+    }
+
+    #[test]
+    fn refuses_what_would_silently_change_the_faults() {
+        // (spec, a fragment the error must contain); each was accepted before.
+        let cases = [
+            ("ops=NoSuchOp", "`NoSuchOp`"),
+            ("internal=0.5,ops=DeleteDataset+deletedataset", "`deletedataset`"),
+            ("internal=0.6,unavailable=0.5", "more than 1"),
+            ("internal=0.2,reset=0.2,slow=0.2,latency=0.2,unavailable=0.3", "more than 1"),
+            ("internal=0.1,internal=0.2", "`internal` is given twice"),
+            ("ops=DeleteDataset,ops=ListProjects", "`ops` is given twice"),
+            ("slow_ms=600001", "`slow_ms`"),
+            ("latency_ms=18446744073709551615", "`latency_ms`"),
+            ("internal=NaN", "`NaN`"),
+            ("ops=", "`ops`"),
+        ];
+        for (spec, fragment) in cases {
+            match parse(spec) {
+                Ok(f) => panic!("{spec:?} accepted as {f:?}"),
+                Err(e) => assert!(e.contains(fragment), "{spec:?}: {e}"),
+            }
+        }
+        for ok in ["internal=1", "internal=0.5,unavailable=0.5", "slow_ms=600000,ops=ListTagsForResource", " "] {
+            assert!(parse(ok).is_ok(), "{ok:?}: {:?}", parse(ok));
+        }
     }
 
     #[test]

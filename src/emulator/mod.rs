@@ -15,12 +15,14 @@
 //! Out-of-API endpoints live under `/_emulator/` (outside the API's `/2020-11-20/` path space):
 //! - `GET /_emulator/stats`: [`Stats`] as JSON;
 //! - `GET /_emulator/log`: the request log ([`LogEntry`] list, oldest first, at most 200,000 kept);
-//! - `POST /_emulator/clock?advance_secs=N`: advance the emulator clock (idempotency expiry, lifecycles).
+//! - `POST /_emulator/clock?advance_secs=N`: advance the emulator clock (idempotency expiry, lifecycles); 400
+//!   with a message if N is not an integer or the total advance would pass 100 years (the clock is unchanged).
 //!
 //! Layout: `server.rs` (accept loop, request pipeline, `/_emulator/`), `wire.rs` (errors, responses, routing,
 //! percent-decoding, SigV4 scope, validators), `ops.rs` (mutations), `queries.rs` (reads), `paging.rs` (tokens),
 //! `state.rs` (resources, clock, lifecycle timers), `idempotency.rs`, `quota.rs`, `faults.rs`, `metrics.rs`
-//! (stats and log), `persist.rs` (state file), `seed.rs` (seed format) and `seed_gen.rs` (generator).
+//! (stats and log), `persist.rs` (state file), `seed.rs` (seed format), `seed_check.rs` (seed validation) and
+//! `seed_gen.rs` (generator).
 //!
 //! CHOICES where AWS documented nothing (the README lists them): same client token with other parameters
 //! within 8 h is a 409; conflicts as in API_NOTES.md, plus DeleteModel on a DELETING model is a 409;
@@ -37,6 +39,7 @@ mod persist;
 mod queries;
 mod quota;
 pub mod seed;
+mod seed_check;
 mod seed_gen;
 mod server;
 mod state;
@@ -88,7 +91,14 @@ pub struct EmulatorConfig {
     /// ServiceQuotaExceededException (402, QuotaCode `L-LFV-PROJECTS`, ServiceCode `lookoutvision`, ResourceType
     /// PROJECT). Default [`DEFAULT_MAX_PROJECTS`] (1,000).
     pub max_projects: usize,
+    /// How long a connection may take to send a request's line and headers (from the first byte of the request,
+    /// or from the connection's start for its first request) before the emulator closes it, so half-sent
+    /// requests cannot hold connections open. Default [`DEFAULT_HEADER_READ_TIMEOUT`] (10 s).
+    pub header_read_timeout: Duration,
 }
+
+/// Default of [`EmulatorConfig::header_read_timeout`]: 10 s.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Default of [`EmulatorConfig::max_projects`]: 1,000 projects per account and region.
 pub const DEFAULT_MAX_PROJECTS: usize = 1000;
@@ -107,6 +117,7 @@ impl Default for EmulatorConfig {
             model_delay: Duration::from_secs(1),
             state_file: None,
             max_projects: DEFAULT_MAX_PROJECTS,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
         }
     }
 }
@@ -270,11 +281,14 @@ pub async fn run_standalone(listen: SocketAddr, config: EmulatorConfig) -> std::
     .await
 }
 
-/// Read a seed file (JSON, the format of [`Seed`]); the error names the file and the parse error.
+/// Read a seed file (JSON, the format of [`Seed`]) and check it with [`seed::validate`]; the error names the
+/// file and the parse error or the entry at fault.
 pub fn load_seed(path: &Path) -> Result<Seed, String> {
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("failed to read seed file {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("failed to parse seed file {}: {e}", path.display()))
+    let seed = serde_json::from_str(&text).map_err(|e| format!("failed to parse seed file {}: {e}", path.display()))?;
+    seed::validate(&seed).map_err(|e| format!("invalid seed file {}: {e}", path.display()))?;
+    Ok(seed)
 }
 
 /// Handle to an emulator spawned by [`start`]. Dropping it shuts the emulator down.
@@ -308,9 +322,11 @@ impl RunningEmulator {
     pub fn log(&self) -> Vec<LogEntry> {
         self.shared.metrics.log()
     }
-    /// Move the emulator clock forward (idempotency expiry, lifecycle timers).
+    /// Move the emulator clock forward (idempotency expiry, lifecycle timers). The total advance saturates at
+    /// 100 years (3,155,760,000,000 ms); the clock never moves backwards.
     pub fn advance_clock(&self, by: Duration) {
-        self.shared.advance_clock(by);
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        let _ = self.shared.advance_clock(ms, true);
     }
     /// Replace the fault rates from now on.
     pub fn set_faults(&self, faults: FaultSpec) {

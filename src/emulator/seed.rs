@@ -1,9 +1,13 @@
 //! The emulator's seed format: the accounts, regions, projects, datasets and models it starts with, and the
-//! generator behind `--seed-projects N`. The format is documented in the README ("Emulator seed format").
+//! generator behind `--seed-projects N`. [`validate`] (in `seed_check.rs`) is the one check of a seed file's
+//! values (names, types, statuses, timestamps, duplicates, bounds). The format is documented in the README
+//! ("Emulator seed format").
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+pub use super::seed_check::{MAX_CREATED_SECS, MAX_DELAY_MS, MAX_ENTRIES_PER_DATASET, MAX_ENTRIES_PER_SEED, validate};
 
 /// Account used for access keys that the seed does not map.
 pub const DEFAULT_ACCOUNT: &str = "123456789012";

@@ -19,7 +19,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -29,7 +29,7 @@ use super::metrics::{Metrics, Outcome, wall_ms};
 use super::persist::{FORMAT_VERSION, Persister, load};
 use super::quota::Quota;
 use super::seed::{AccessKey, DEFAULT_ACCOUNT};
-use super::state::{Clock, World};
+use super::state::{Clock, MAX_CLOCK_OFFSET_MS, World};
 use super::wire::{self, ApiError, Body, Op, Reply};
 use super::{EmulatorConfig, ops};
 
@@ -48,6 +48,7 @@ pub(crate) struct Settings {
     pub(crate) create_delay: Duration,
     pub(crate) model_delay: Duration,
     pub(crate) max_projects: usize,
+    pub(crate) header_read_timeout: Duration,
 }
 
 /// Everything the request handlers share.
@@ -84,6 +85,12 @@ impl Shared {
             None => None,
         };
         let (clock, world, stats) = match saved {
+            Some(f) if f.clock_offset_ms > MAX_CLOCK_OFFSET_MS => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("clock_offset_ms {} is over {MAX_CLOCK_OFFSET_MS} (100 years)", f.clock_offset_ms),
+                ));
+            }
             Some(f) => (Clock::new(f.clock_offset_ms), f.world, f.stats),
             None => {
                 let clock = Clock::new(0);
@@ -104,6 +111,7 @@ impl Shared {
                 create_delay: config.create_delay,
                 model_delay: config.model_delay,
                 max_projects: config.max_projects,
+                header_read_timeout: config.header_read_timeout,
             },
             persister: config.state_file.clone().map(Persister::new),
             default_account: config.seed.default_account.clone().unwrap_or_else(|| DEFAULT_ACCOUNT.to_string()),
@@ -151,13 +159,19 @@ impl Shared {
         }
     }
 
-    /// Advance the emulator clock and persist the new offset.
-    pub(crate) fn advance_clock(&self, by: Duration) {
+    /// Advance the emulator clock by `ms` and persist the new offset; refused (clock unchanged) past
+    /// [`MAX_CLOCK_OFFSET_MS`] of total advance, or saturating there if `saturate`.
+    pub(crate) fn advance_clock(&self, ms: u64, saturate: bool) -> Result<(), String> {
         let w = self.lock_world();
-        self.clock.advance(by.as_millis() as u64);
+        if saturate {
+            self.clock.advance_saturating(ms);
+        } else {
+            self.clock.try_advance(ms)?;
+        }
         let snap = self.snapshot(&w);
         drop(w);
         self.write_logged(snap);
+        Ok(())
     }
 }
 
@@ -209,6 +223,7 @@ pub(crate) async fn accept_loop(
             }
         };
         let _ = stream.set_nodelay(true);
+        let header_read_timeout = shared.settings.header_read_timeout;
         let shared = shared.clone();
         let mut stop = shutdown.clone();
         conns.spawn(async move {
@@ -216,7 +231,10 @@ pub(crate) async fn accept_loop(
                 let shared = shared.clone();
                 async move { handle(shared, req).await }
             });
-            let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
+            let conn = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_read_timeout)
+                .serve_connection(TokioIo::new(stream), svc);
             tokio::pin!(conn);
             tokio::select! {
                 _ = conn.as_mut() => {}
@@ -425,16 +443,17 @@ fn admin(shared: &Shared, req: &Request<Incoming>) -> Response<Body> {
         }
         ("POST", "/_emulator/clock") => {
             let q = wire::parse_query(req.uri().query()).unwrap_or_default();
-            match wire::query_get(&q, "advance_secs").and_then(|v| v.parse::<u64>().ok()) {
-                Some(n) => {
-                    shared.advance_clock(Duration::from_secs(n));
+            let ms = wire::query_get(&q, "advance_secs")
+                .and_then(|v| v.parse::<u64>().ok())
+                .ok_or_else(|| "advance_secs must be a non-negative integer".to_string())
+                .and_then(|n| n.checked_mul(1000).ok_or_else(|| format!("advance_secs {n} is too large")));
+            match ms.and_then(|ms| shared.advance_clock(ms, false)) {
+                Ok(()) => {
                     let body =
                         serde_json::json!({ "now_ms": shared.clock.now_ms(), "offset_ms": shared.clock.offset_ms() });
                     wire::admin_json(200, body.to_string().into_bytes(), &id)
                 }
-                None => {
-                    wire::admin_json(400, br#"{"Message":"advance_secs must be a non-negative integer"}"#.to_vec(), &id)
-                }
+                Err(e) => wire::admin_json(400, serde_json::json!({ "Message": e }).to_string().into_bytes(), &id),
             }
         }
         _ => wire::admin_json(404, br#"{"Message":"unknown emulator endpoint"}"#.to_vec(), &id),

@@ -38,11 +38,33 @@ impl Clock {
     pub(crate) fn offset_ms(&self) -> u64 {
         self.offset_ms.load(Ordering::SeqCst)
     }
-    /// Move the clock forward.
-    pub(crate) fn advance(&self, ms: u64) {
-        self.offset_ms.fetch_add(ms, Ordering::SeqCst);
+    /// Move the clock forward by `ms`, or refuse (leaving it unchanged) if the total advance would pass
+    /// [`MAX_CLOCK_OFFSET_MS`]: the clock never wraps or moves backwards.
+    pub(crate) fn try_advance(&self, ms: u64) -> Result<(), String> {
+        self.offset_ms
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |o| {
+                o.checked_add(ms).filter(|n| *n <= MAX_CLOCK_OFFSET_MS)
+            })
+            .map(|_| ())
+            .map_err(|o| {
+                format!(
+                    "cannot advance the clock by {ms} ms: the total advance would pass {MAX_CLOCK_OFFSET_MS} ms \
+                     (100 years); {} ms left",
+                    MAX_CLOCK_OFFSET_MS - o.min(MAX_CLOCK_OFFSET_MS)
+                )
+            })
+    }
+    /// Move the clock forward by `ms`, stopping at [`MAX_CLOCK_OFFSET_MS`] of total advance.
+    pub(crate) fn advance_saturating(&self, ms: u64) {
+        let _ = self.offset_ms.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |o| {
+            Some(o.saturating_add(ms).min(MAX_CLOCK_OFFSET_MS).max(o))
+        });
     }
 }
+
+/// Most total advance of the emulator clock: 3,155,760,000,000 ms (100 years of 365.25 days), so emulator time
+/// stays far from overflowing a u64 of milliseconds.
+pub(crate) const MAX_CLOCK_OFFSET_MS: u64 = 3_155_760_000_000;
 
 /// A pending status change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -233,7 +255,7 @@ impl World {
                             }
                         });
                         let settle = sd.settle_after_ms.map(|ms| Settle {
-                            at_ms: now + ms,
+                            at_ms: now.saturating_add(ms),
                             to: sd.settles_to.clone().unwrap_or_else(|| "CREATE_COMPLETE".into()),
                         });
                         if let Some(s) = &settle {
@@ -268,7 +290,7 @@ impl World {
                             continue;
                         };
                         let settle = sm.settle_after_ms.map(|ms| Settle {
-                            at_ms: now + ms,
+                            at_ms: now.saturating_add(ms),
                             to: sm.settles_to.clone().unwrap_or_else(|| "TRAINED".into()),
                         });
                         if let Some(s) = &settle {
@@ -286,7 +308,7 @@ impl World {
                             },
                         );
                     }
-                    let ghost_until_ms = sp.listed_after_delete_ms.map(|ms| now + ms);
+                    let ghost_until_ms = sp.listed_after_delete_ms.map(|ms| now.saturating_add(ms));
                     if let Some(t) = ghost_until_ms {
                         next = next.min(t);
                     }

@@ -34,6 +34,33 @@ pub(crate) enum Op {
 }
 
 impl Op {
+    /// Every API operation (not [`Op::Unknown`]).
+    pub(crate) const API: [Op; 13] = [
+        Op::ListProjects,
+        Op::CreateProject,
+        Op::DescribeProject,
+        Op::DeleteProject,
+        Op::CreateDataset,
+        Op::DescribeDataset,
+        Op::DeleteDataset,
+        Op::ListDatasetEntries,
+        Op::ListModels,
+        Op::DescribeModel,
+        Op::StopModel,
+        Op::DeleteModel,
+        Op::ListTagsForResource,
+    ];
+
+    /// Whether `name` is an API operation's name (as `deny` lists and fault `ops` give them).
+    pub(crate) fn is_api_name(name: &str) -> bool {
+        Op::API.iter().any(|op| op.name() == name)
+    }
+
+    /// The API operation names, joined by `sep`, for error messages.
+    pub(crate) fn api_names(sep: &str) -> String {
+        Op::API.map(Op::name).join(sep)
+    }
+
     /// The operation's API name, as used in stats, the log, `deny` lists and fault `ops`.
     pub(crate) fn name(self) -> &'static str {
         match self {

@@ -4,7 +4,8 @@
 //! rate (`--rate`, 5 requests/s by default: the service's documented quota per operation, account and
 //! region). The rate adapts (AIMD):
 //! - on a ThrottlingException the rate is multiplied by [`DECREASE_FACTOR`] (0.7), at most once per
-//!   [`COOLDOWN`] (1 s) so one burst of 429s counts once, and never below [`MIN_RATE`] (0.5/s);
+//!   [`COOLDOWN`] (1 s) so one burst of 429s counts once, and never below [`MIN_RATE`] (0.5/s), or the target
+//!   if that is lower (`--rate` goes down to 0.1/s);
 //! - after [`COOLDOWN`] without throttling, each success raises it by [`INCREASE_SHARE`] (5%) of the target
 //!   (at least 0.25/s) per elapsed [`COOLDOWN`], up to the target.
 //!
@@ -24,8 +25,11 @@ pub const DECREASE_FACTOR: f64 = 0.7;
 pub const INCREASE_SHARE: f64 = 0.05;
 /// Minimum spacing between two rate changes.
 pub const COOLDOWN: Duration = Duration::from_secs(1);
-/// The rate never goes below this (requests/s).
+/// The rate never goes below this (requests/s), or below the target if that is lower.
 pub const MIN_RATE: f64 = 0.5;
+/// Governor rates are held within 0.01 and 1,000,000 requests/s (a period of 1 µs at most): governor refuses a
+/// zero period, which a rate above about 1e9/s would round to.
+const GOVERNED_RATES: (f64, f64) = (0.01, 1_000_000.0);
 
 /// The AIMD rule, without clocks or limiters.
 #[derive(Debug, Clone)]
@@ -51,7 +55,7 @@ impl Aimd {
         if self.last_change.is_some_and(|t| now.duration_since(t) < COOLDOWN) {
             return None;
         }
-        let new = (self.rate * DECREASE_FACTOR).max(MIN_RATE);
+        let new = (self.rate * DECREASE_FACTOR).max(MIN_RATE.min(self.target));
         self.last_change = Some(now);
         (new != self.rate).then(|| {
             self.rate = new;
@@ -86,7 +90,8 @@ pub struct AdaptiveLimiter {
 }
 
 fn governor_for(rate: f64) -> Arc<DefaultDirectRateLimiter> {
-    let period = Duration::from_secs_f64(1.0 / rate.max(MIN_RATE));
+    let rate = if rate.is_nan() { MIN_RATE } else { rate.clamp(GOVERNED_RATES.0, GOVERNED_RATES.1) };
+    let period = Duration::from_secs_f64(1.0 / rate);
     let quota = Quota::with_period(period).expect("period is positive").allow_burst(NonZeroU32::MIN);
     Arc::new(RateLimiter::direct(quota))
 }
@@ -158,6 +163,17 @@ impl Limiters {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_target_below_the_floor_is_kept_and_extreme_rates_do_not_panic() {
+        let t = Instant::now();
+        let mut a = Aimd::new(0.1);
+        assert_eq!(a.on_throttle(t), None, "throttling never raises the rate");
+        assert_eq!(a.rate(), 0.1);
+        for r in [1e9, 1e12, f64::INFINITY, f64::NAN, 0.0, -1.0, 1e-300] {
+            governor_for(r);
+        }
+    }
 
     #[test]
     fn aimd_decreases_once_per_cooldown_and_recovers_to_target() {

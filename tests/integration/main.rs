@@ -7,6 +7,7 @@ mod demo;
 mod emulator;
 mod export;
 mod files;
+mod flags;
 mod gone;
 mod plan;
 mod plans_dir;

@@ -8,6 +8,7 @@ mod errors;
 mod faults;
 mod happy;
 mod idempotency;
+mod inputs;
 mod paging;
 mod persist;
 mod quota;
