@@ -272,9 +272,44 @@ pub async fn run_standalone(listen: SocketAddr, config: EmulatorConfig) -> std::
 
 /// Read a seed file (JSON, the format of [`Seed`]); the error names the file and the parse error.
 pub fn load_seed(path: &Path) -> Result<Seed, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("failed to read seed file {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("failed to parse seed file {}: {e}", path.display()))
+    let bytes = std::fs::read(path).map_err(|e| format!("failed to read seed file {}: {e}", path.display()))?;
+    parse_seed(&bytes).map_err(|e| format!("failed to parse seed file {}: {e}", path.display()))
+}
+
+/// Parse the bytes of a seed file (what [`load_seed`] does after reading it); the error is the parse error.
+/// Public so that the fuzz target `seed` reads seeds exactly as the CLI does.
+pub fn parse_seed(bytes: &[u8]) -> Result<Seed, String> {
+    serde_json::from_slice(bytes).map_err(|e| e.to_string())
+}
+
+/// The emulator without a socket: one in-memory request in, one response out, through the same pipeline as
+/// the connections of [`serve`] (routing, SigV4 scope, `deny` lists, quota, faults, the 1 MiB body limit, the
+/// operations and the `/_emulator/` endpoints). For the fuzz target `request`; the caller provides the tokio
+/// runtime (latency faults and `config.latency` sleep on it).
+pub struct Handler {
+    shared: Arc<Shared>,
+}
+
+impl Handler {
+    /// Build the state from `config` as [`start`] does (its state file if present, else its seed).
+    pub fn new(config: EmulatorConfig) -> std::io::Result<Handler> {
+        Ok(Handler { shared: Arc::new(Shared::new(config)?) })
+    }
+
+    /// Answer one request with its body in memory. `None` when the emulator would close the connection
+    /// without an answer (the `reset` fault).
+    pub async fn handle(&self, req: hyper::Request<bytes::Bytes>) -> Option<hyper::Response<bytes::Bytes>> {
+        let req = req.map(http_body_util::Full::new);
+        let resp = server::handle(self.shared.clone(), req).await.ok()?;
+        let (parts, body) = resp.into_parts();
+        let bytes = http_body_util::BodyExt::collect(body).await.map(|c| c.to_bytes()).unwrap_or_default();
+        Some(hyper::Response::from_parts(parts, bytes))
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> Stats {
+        self.shared.metrics.snapshot()
+    }
 }
 
 /// Handle to an emulator spawned by [`start`]. Dropping it shuts the emulator down.

@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
@@ -176,7 +175,7 @@ pub(crate) struct ApiRequest {
 
 /// The error a service returns to make hyper drop the connection (the `reset` fault).
 #[derive(Debug)]
-struct Reset;
+pub(crate) struct Reset;
 
 impl std::fmt::Display for Reset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -252,7 +251,12 @@ async fn stopped(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|s| *s).await;
 }
 
-async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, Reset> {
+/// Answer one request: the whole pipeline of the module docs. Generic over the body so that
+/// [`super::Handler`] can feed it in-memory requests.
+pub(crate) async fn handle<B>(shared: Arc<Shared>, req: Request<B>) -> Result<Response<Body>, Reset>
+where
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+{
     if req.uri().path().starts_with("/_emulator/") {
         return Ok(admin(&shared, &req));
     }
@@ -355,7 +359,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
 
 /// Read a body of at most [`MAX_BODY`] bytes. A larger body is drained (up to [`MAX_DRAIN`]) so the client
 /// gets its 400 instead of a broken pipe, then refused.
-async fn read_body(mut body: Incoming) -> Result<Bytes, ()> {
+async fn read_body<B: hyper::body::Body<Data = Bytes> + Unpin>(mut body: B) -> Result<Bytes, ()> {
     let mut buf = Vec::new();
     let mut seen = 0usize;
     while let Some(frame) = body.frame().await {
@@ -412,7 +416,7 @@ fn finish(
     resp
 }
 
-fn admin(shared: &Shared, req: &Request<Incoming>) -> Response<Body> {
+fn admin<B>(shared: &Shared, req: &Request<B>) -> Response<Body> {
     let id = request_id();
     let path = req.uri().path();
     let method = req.method().as_str();
