@@ -4,6 +4,8 @@ pub mod drift;
 pub mod events;
 pub mod item;
 pub mod journal;
+#[cfg(test)]
+mod journal_tests;
 pub mod limiter;
 pub mod resume;
 pub mod retry;
