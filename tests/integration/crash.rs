@@ -175,3 +175,35 @@ async fn torn_last_line_is_ignored_and_a_foreign_journal_refused() {
     std::fs::write(env.path("corrupt.jsonl"), lines.join("\n") + "\n").unwrap();
     env.run(&["report", "corrupt.jsonl", "--out", "x.csv"]).await.code(2).stderr_has("line 3");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_journal_cut_inside_an_item_resumes_to_every_dataset_deleted_once() {
+    let env = Env::new(fast(seed(3))).await;
+    let plan = env.plan("plan.json", &[]).await;
+    assert_eq!(plan.items.len(), 6);
+    let args = ["apply", "plan.json", "--yes", "--no-backup"];
+    env.run(&args).await.ok();
+    // Cut the journal in the middle of item 4's outcome line, as a crash during its write would: item 4 then
+    // has a durable start and no outcome, items 5 and 6 nothing.
+    let path = env.path("plan.journal.jsonl");
+    let full = std::fs::read_to_string(&path).unwrap();
+    let at = full.find(r#"{"type":"outcome","seq":4"#).expect("item 4 has an outcome") + 30;
+    let kept_start = full[..at].contains(r#"{"type":"start","seq":4"#);
+    assert!(kept_start, "item 4's start comes before its outcome");
+    std::fs::write(&path, &full[..at]).unwrap();
+    let before = env.emu.stats();
+    env.run(&args).await.ok().stderr_has("torn last line");
+    let rows = read_csv(&env.path("plan.audit.csv"));
+    assert_eq!(rows.len(), 6);
+    // Item 4 is re-sent with its token: the service replays the earlier acceptance, so it stays `deleted`.
+    assert_eq!(rows[3]["outcome"], "deleted", "{:?}", rows[3]);
+    assert!(rows[..3].iter().all(|r| r["outcome"] == "deleted"), "items before the cut keep their outcome");
+    let after = env.emu.stats();
+    assert_eq!(after.replays.get("DeleteDataset").copied().unwrap_or(0), 1, "{after:?}");
+    assert_eq!(after.mutations.datasets_deleted, 6, "no dataset deleted twice");
+    assert!(after.deleted_datasets.values().all(|&n| n == 1));
+    assert_eq!(after.calls("DeleteDataset"), before.calls("DeleteDataset") + 1, "only the in-flight item re-sent");
+    let state = journal::read(&path).unwrap();
+    assert!(state.warnings.is_empty());
+    assert!(plan.items.iter().all(|i| state.item(i.seq).outcome.is_some()), "every item is final");
+}
