@@ -272,14 +272,9 @@ pub async fn run_standalone(listen: SocketAddr, config: EmulatorConfig) -> std::
 
 /// Read a seed file (JSON, the format of [`Seed`]); the error names the file and the parse error.
 pub fn load_seed(path: &Path) -> Result<Seed, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("failed to read seed file {}: {e}", path.display()))?;
-    parse_seed(&bytes).map_err(|e| format!("failed to parse seed file {}: {e}", path.display()))
-}
-
-/// Parse the bytes of a seed file (what [`load_seed`] does after reading it); the error is the parse error.
-/// Public so that the fuzz target `seed` reads seeds exactly as the CLI does.
-pub fn parse_seed(bytes: &[u8]) -> Result<Seed, String> {
-    serde_json::from_slice(bytes).map_err(|e| e.to_string())
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("failed to read seed file {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("failed to parse seed file {}: {e}", path.display()))
 }
 
 /// The emulator without a socket: one in-memory request in, one response out, through the same pipeline as

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
@@ -211,7 +212,7 @@ pub(crate) async fn accept_loop(
         let shared = shared.clone();
         let mut stop = shutdown.clone();
         conns.spawn(async move {
-            let svc = service_fn(move |req| {
+            let svc = service_fn(move |req: Request<Incoming>| {
                 let shared = shared.clone();
                 async move { handle(shared, req).await }
             });
