@@ -96,7 +96,8 @@ mod tests {
         let sub_ms = DatasetInfo { created: at(T).map(|t| t + chrono::Duration::microseconds(456)), ..ds(T, "x") };
         let sub_ms = DatasetInfo { status: "CREATE_COMPLETE".into(), ..sub_ms };
         // (case, dataset, planned, mode, resend, rechecked, expected kind)
-        let cases: Vec<(&str, Option<DatasetInfo>, Option<DateTime<Utc>>, Mode, bool, bool, &str)> = vec![
+        type Case = (&'static str, Option<DatasetInfo>, Option<DateTime<Utc>>, Mode, bool, bool, &'static str);
+        let cases: Vec<Case> = vec![
             ("same timestamp, complete", Some(ds(T, "CREATE_COMPLETE")), at(T), Apply, false, false, "proceed"),
             ("same millisecond, other microseconds", Some(sub_ms), at(T), Apply, false, false, "proceed"),
             ("1 ms later", Some(ds(T + 1, "CREATE_COMPLETE")), at(T), Apply, false, false, "skipped_drift"),
