@@ -19,9 +19,9 @@ use std::sync::LazyLock;
 use libfuzzer_sys::fuzz_target;
 use lfv_sunset::emulator::{EmulatorConfig, GenSpec, Handler, Seed};
 
-static RT: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
-    tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap()
-});
+/// No latency or faults are configured, so nothing sleeps on it.
+static RT: LazyLock<tokio::runtime::Runtime> =
+    LazyLock::new(|| tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap());
 
 static SEED: LazyLock<Seed> = LazyLock::new(|| Seed::generate(&GenSpec::default()));
 

@@ -10,9 +10,9 @@ use std::sync::LazyLock;
 use libfuzzer_sys::fuzz_target;
 use lfv_sunset::emulator::{EmulatorConfig, Handler, load_seed};
 
-static RT: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
-    tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap()
-});
+/// No latency or faults are configured, so nothing sleeps on it.
+static RT: LazyLock<tokio::runtime::Runtime> =
+    LazyLock::new(|| tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap());
 
 /// One scratch file per fuzzing process.
 static FILE: LazyLock<PathBuf> =
