@@ -291,6 +291,36 @@ pub fn load_seed(path: &Path) -> Result<Seed, String> {
     Ok(seed)
 }
 
+/// The emulator without a socket: one in-memory request in, one response out, through the same pipeline as
+/// the connections of [`serve`] (routing, SigV4 scope, `deny` lists, quota, faults, the 1 MiB body limit, the
+/// operations and the `/_emulator/` endpoints). For the fuzz target `request`; the caller provides the tokio
+/// runtime (latency faults and `config.latency` sleep on it).
+pub struct Handler {
+    shared: Arc<Shared>,
+}
+
+impl Handler {
+    /// Build the state from `config` as [`start`] does (its state file if present, else its seed).
+    pub fn new(config: EmulatorConfig) -> std::io::Result<Handler> {
+        Ok(Handler { shared: Arc::new(Shared::new(config)?) })
+    }
+
+    /// Answer one request with its body in memory. `None` when the emulator would close the connection
+    /// without an answer (the `reset` fault).
+    pub async fn handle(&self, req: hyper::Request<bytes::Bytes>) -> Option<hyper::Response<bytes::Bytes>> {
+        let req = req.map(http_body_util::Full::new);
+        let resp = server::handle(self.shared.clone(), req).await.ok()?;
+        let (parts, body) = resp.into_parts();
+        let bytes = http_body_util::BodyExt::collect(body).await.map(|c| c.to_bytes()).unwrap_or_default();
+        Some(hyper::Response::from_parts(parts, bytes))
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> Stats {
+        self.shared.metrics.snapshot()
+    }
+}
+
 /// Handle to an emulator spawned by [`start`]. Dropping it shuts the emulator down.
 pub struct RunningEmulator {
     addr: SocketAddr,

@@ -190,7 +190,7 @@ pub(crate) struct ApiRequest {
 
 /// The error a service returns to make hyper drop the connection (the `reset` fault).
 #[derive(Debug)]
-struct Reset;
+pub(crate) struct Reset;
 
 impl std::fmt::Display for Reset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -227,7 +227,7 @@ pub(crate) async fn accept_loop(
         let shared = shared.clone();
         let mut stop = shutdown.clone();
         conns.spawn(async move {
-            let svc = service_fn(move |req| {
+            let svc = service_fn(move |req: Request<Incoming>| {
                 let shared = shared.clone();
                 async move { handle(shared, req).await }
             });
@@ -270,7 +270,12 @@ async fn stopped(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|s| *s).await;
 }
 
-async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, Reset> {
+/// Answer one request: the whole pipeline of the module docs. Generic over the body so that
+/// [`super::Handler`] can feed it in-memory requests.
+pub(crate) async fn handle<B>(shared: Arc<Shared>, req: Request<B>) -> Result<Response<Body>, Reset>
+where
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+{
     if req.uri().path().starts_with("/_emulator/") {
         return Ok(admin(&shared, &req));
     }
@@ -373,7 +378,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
 
 /// Read a body of at most [`MAX_BODY`] bytes. A larger body is drained (up to [`MAX_DRAIN`]) so the client
 /// gets its 400 instead of a broken pipe, then refused.
-async fn read_body(mut body: Incoming) -> Result<Bytes, ()> {
+async fn read_body<B: hyper::body::Body<Data = Bytes> + Unpin>(mut body: B) -> Result<Bytes, ()> {
     let mut buf = Vec::new();
     let mut seen = 0usize;
     while let Some(frame) = body.frame().await {
@@ -430,7 +435,7 @@ fn finish(
     resp
 }
 
-fn admin(shared: &Shared, req: &Request<Incoming>) -> Response<Body> {
+fn admin<B>(shared: &Shared, req: &Request<B>) -> Response<Body> {
     let id = request_id();
     let path = req.uri().path();
     let method = req.method().as_str();

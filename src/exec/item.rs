@@ -26,7 +26,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use super::backup;
+use super::drift::{self, Drift};
 use super::journal::{ItemState, Mode, Outcome, OutcomeRec, Record, VerifiedRec};
+use super::resume::{self, Resume};
 use super::retry::{AttemptStats, Retried, with_retry};
 use super::run::{CONFLICT_RECHECK, Ctx};
 use crate::cloud::{CallError, Client, ErrorKind, ProjectInfo};
@@ -37,10 +39,6 @@ use crate::plan::Item;
 /// with full precision; the service's epoch-second floats round differently below that).
 pub fn same_instant(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> bool {
     a.map(|t| t.timestamp_millis()) == b.map(|t| t.timestamp_millis())
-}
-
-fn fmt_time(t: Option<DateTime<Utc>>) -> String {
-    t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)).unwrap_or_else(|| "none".into())
 }
 
 /// An outcome under construction.
@@ -114,32 +112,11 @@ async fn check_drift(
     let mut pause = Duration::from_secs(1);
     let mut noted = None;
     loop {
-        let d = info.as_ref().and_then(|i| i.dataset(&item.dataset_type)).cloned();
-        let wait_for = match d {
-            None if resend => return Ok(()),
-            None => {
-                let msg = match noted {
-                    None => "not present at the drift check",
-                    Some(_) => "its deletion or creation was under way; gone when re-checked",
-                };
-                return Err(Step::Done(outcome(item, Outcome::AlreadyAbsent, msg)));
-            }
-            Some(d) if !same_instant(d.created, item.dataset_created) => {
-                let msg = format!(
-                    "re-created since planning: CreationTimestamp {} differs from the plan's {}; left alone",
-                    fmt_time(d.created),
-                    fmt_time(item.dataset_created)
-                );
-                return Err(Step::Done(outcome(item, Outcome::SkippedDrift, msg)));
-            }
-            Some(d) if d.is_deleting() && resend => return Ok(()),
-            // A dry run reports instead of waiting: it must stay quick and read-only.
-            Some(d) if ctx.opts.mode == Mode::DryRun && (d.is_deleting() || d.is_busy()) => {
-                let msg = format!("currently {}; apply will wait for it to settle", d.status);
-                return Err(Step::Done(outcome(item, Outcome::WouldDelete, msg)));
-            }
-            Some(d) if d.is_deleting() || d.is_busy() => d.status,
-            Some(_) => return Ok(()),
+        let d = info.as_ref().and_then(|i| i.dataset(&item.dataset_type));
+        let wait_for = match drift::decide(d, item.dataset_created, ctx.opts.mode, resend, noted.is_some()) {
+            Drift::Proceed => return Ok(()),
+            Drift::Done(o, msg) => return Err(Step::Done(outcome(item, o, msg))),
+            Drift::Wait(status) => status,
         };
         if Instant::now() >= deadline {
             let msg = format!("still {wait_for} after waiting {}", humantime::format_duration(ctx.opts.wait_timeout));
@@ -173,7 +150,7 @@ pub(super) async fn process_item(
 ) -> Result<Step> {
     // A `start` is journalled (durably) just before the first DeleteDataset attempt, so an item with a
     // start and no outcome may have been deleted by a call whose answer was lost.
-    let in_flight = st.outcome.is_none() && (st.started.is_some() || !st.attempts.is_empty());
+    let in_flight = resume::decide(st, ctx.opts.mode, ctx.opts.retry_failed) == Resume::Resend;
     if let Err(step) = check_drift(ctx, client, item, in_flight, info).await {
         return Ok(step);
     }

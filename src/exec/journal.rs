@@ -298,9 +298,10 @@ impl JournalState {
     }
 }
 
-/// Parse journal bytes. Returns the state and the byte length of the valid prefix (shorter than the input
-/// when a torn last line was dropped).
-fn parse(path: &Path, bytes: &[u8]) -> Result<(JournalState, usize)> {
+/// Parse journal bytes (`path` only names the file in messages). Returns the state and the byte length of the
+/// valid prefix (shorter than the input when a torn last line was dropped). Public so that the fuzz target
+/// `journal` and the property tests read journals exactly as [`Journal::open`] and [`read`] do.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<(JournalState, usize)> {
     let invalid = |reason: String| Error::InvalidJournal { path: path.to_path_buf(), reason };
     let mut state: Option<JournalState> = None;
     let mut warnings = Vec::new();
@@ -318,6 +319,13 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<(JournalState, usize)> {
             .map_err(|e| e.to_string())
             .and_then(|s| serde_json::from_str(s).map_err(|e| e.to_string()));
         match parsed {
+            // Every record is written with its newline in one `write`: a last line without it was cut, even
+            // if what arrived happens to parse (appending after it would glue the next record onto it).
+            Ok(_) if !complete => warnings.push(format!(
+                "{}: ignoring an unterminated last line ({} bytes, left by an interrupted write)",
+                path.display(),
+                line.len()
+            )),
             Ok(rec) => {
                 match (&mut state, rec) {
                     (None, Record::Header { format, mode, plan_id, plan_digest, items, .. }) => {
@@ -474,9 +482,19 @@ impl Journal {
             safe_fs::create_dir_private(dir).map_err(|e| Error::io("create the directory of", path, e))?;
         }
         let lock = take_lock(path)?;
-        let exists = path.metadata().map(|m| m.len() > 0).unwrap_or(false);
-        let (state, new) = if exists {
-            let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(Error::io("read", path, e)),
+        };
+        // Only a torn first line (the header's write was interrupted): nothing was recorded, start afresh.
+        let torn_header = !bytes.is_empty() && !bytes.contains(&b'\n');
+        if torn_header {
+            let f = safe_fs::open_no_follow(OpenOptions::new().write(true), path)
+                .map_err(|e| Error::io("open", path, e))?;
+            f.set_len(0).map_err(|e| Error::io("truncate torn header of", path, e))?;
+        }
+        let (mut state, new) = if !bytes.is_empty() && !torn_header {
             let (state, valid_len) = parse(path, &bytes)?;
             if state.plan_digest != plan.digest {
                 return Err(Error::InvalidJournal {
@@ -516,6 +534,13 @@ impl Journal {
             };
             (state, true)
         };
+        if torn_header {
+            state.warnings.push(format!(
+                "{}: ignoring a torn header ({} bytes, left by an interrupted write); starting the journal afresh",
+                path.display(),
+                bytes.len()
+            ));
+        }
         let mut file = safe_fs::open_no_follow(OpenOptions::new().create(true).append(true), path)
             .map_err(|e| Error::io("open", path, e))?;
         let mut first = Vec::new();

@@ -26,6 +26,7 @@ use super::events::{Event, EventSink};
 use super::item::{Step, confirm, from_error, outcome, process_item};
 use super::journal::{AttemptRec, ItemState, Journal, JournalState, Mode, Outcome, OutcomeRec, Record};
 use super::limiter::Limiters;
+use super::resume::{self, Resume};
 use super::retry::{Attempt, AttemptStats, Cancel, Retried, RetryPolicy, with_retry};
 use crate::cloud::{self, CallError, Client, ClientOptions, Endpoint, ErrorKind, ProjectInfo};
 use crate::error::{Error, Result};
@@ -315,13 +316,10 @@ pub async fn run(
     for item in &plan.items {
         let st = state.item(item.seq);
         let g = groups.entry((item.target, item.project.clone())).or_insert_with(|| (item.seq, Vec::new(), Vec::new()));
-        match &st.outcome {
-            Some(o) if o.outcome == Outcome::Failed && opts.retry_failed => g.1.push((item.clone(), st)),
-            Some(o) if o.outcome == Outcome::Deleted && st.verified.is_none() && opts.mode == Mode::Apply => {
-                g.2.push(item.clone())
-            }
-            Some(_) => {}
-            None => g.1.push((item.clone(), st)),
+        match resume::decide(&st, opts.mode, opts.retry_failed) {
+            Resume::Fresh | Resume::Resend => g.1.push((item.clone(), st)),
+            Resume::Confirm => g.2.push(item.clone()),
+            Resume::Skip => {}
         }
     }
     let mut groups: Vec<_> = groups.into_values().filter(|g| !g.1.is_empty() || !g.2.is_empty()).collect();

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use lfv_sunset::emulator::{GenSpec, Mix, Seed};
-use lfv_sunset::exec::journal;
+use lfv_sunset::exec::{journal, resume};
 
 use crate::support::{Env, fast, read_csv};
 
@@ -174,4 +174,49 @@ async fn torn_last_line_is_ignored_and_a_foreign_journal_refused() {
     lines.insert(2, "not json");
     std::fs::write(env.path("corrupt.jsonl"), lines.join("\n") + "\n").unwrap();
     env.run(&["report", "corrupt.jsonl", "--out", "x.csv"]).await.code(2).stderr_has("line 3");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_journal_cut_inside_an_item_resumes_to_every_dataset_deleted_once() {
+    let env = Env::new(fast(seed(3))).await;
+    let plan = env.plan("plan.json", &[]).await;
+    assert_eq!(plan.items.len(), 6);
+    let args = ["apply", "plan.json", "--yes", "--no-backup"];
+    env.run(&args).await.ok();
+    // Cut the journal in the middle of item 4's outcome line, as a crash during its write would: item 4 then
+    // has a durable start and no outcome (and so may an item of another project running alongside).
+    let path = env.path("plan.journal.jsonl");
+    let full = std::fs::read_to_string(&path).unwrap();
+    let at = full.find(r#"{"type":"outcome","seq":4"#).expect("item 4 has an outcome") + 30;
+    std::fs::write(&path, &full[..at]).unwrap();
+    let cut = journal::read(&path).unwrap();
+    let in_flight: Vec<u64> = plan
+        .items
+        .iter()
+        .map(|i| i.seq)
+        .filter(|&s| resume::decide(&cut.item(s), journal::Mode::Apply, false) == resume::Resume::Resend)
+        .collect();
+    assert!(in_flight.contains(&4), "item 4 has a start and no outcome: {in_flight:?}");
+    let before = env.emu.stats();
+    env.run(&args).await.ok().stderr_has("torn last line");
+    let rows = read_csv(&env.path("plan.audit.csv"));
+    assert_eq!(rows.len(), 6);
+    for s in &in_flight {
+        // Re-sent with its token: the service replays the earlier acceptance, so it stays `deleted`.
+        assert_eq!(rows[*s as usize - 1]["outcome"], "deleted", "{:?}", rows[*s as usize - 1]);
+    }
+    for (item, row) in plan.items.iter().zip(&rows) {
+        if let Some(o) = cut.item(item.seq).outcome {
+            assert_eq!(row["outcome"], o.outcome.as_str(), "an item final before the cut keeps its outcome");
+        }
+    }
+    let after = env.emu.stats();
+    let n = in_flight.len() as u64;
+    assert_eq!(after.replays.get("DeleteDataset").copied().unwrap_or(0), n, "{after:?}");
+    assert_eq!(after.mutations.datasets_deleted, 6, "no dataset deleted twice");
+    assert!(after.deleted_datasets.values().all(|&n| n == 1));
+    assert_eq!(after.calls("DeleteDataset"), before.calls("DeleteDataset") + n, "only the in-flight items re-sent");
+    let state = journal::read(&path).unwrap();
+    assert!(state.warnings.is_empty());
+    assert!(plan.items.iter().all(|i| state.item(i.seq).outcome.is_some()), "every item is final");
 }

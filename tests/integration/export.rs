@@ -91,10 +91,19 @@ async fn a_crash_during_export_leaves_nothing_a_resume_would_trust() {
     env.plan("plan.json", &[]).await;
     let args = ["apply", "plan.json", "--yes", "--concurrency", "1"];
     let mut child = env.command(&args).spawn().unwrap();
-    // 9 pages of 40 ms each per dataset: kill in the middle of the first export.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // 9 pages of 40 ms each per dataset, 36 in all: kill once the emulator has served 3 of them, in the
+    // middle of the first export (polled every 20 ms, at most 60 s), so the kill is known to land mid-export.
+    let pages = || env.emu.stats().calls_with_status("ListDatasetEntries", "200");
+    for _ in 0..3000 {
+        if pages() >= 3 || child.try_wait().unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     child.start_kill().unwrap();
     let _ = child.wait().await;
+    let pages_at_kill = pages();
+    assert!((3..36).contains(&pages_at_kill), "killed while exporting: {pages_at_kill} of 36 pages served");
     let state = journal::read(&env.path("plan.journal.jsonl")).unwrap();
     let dir = env.path("plan.backup/123456789012/us-east-1");
     let mut finals = 0;
@@ -112,7 +121,22 @@ async fn a_crash_during_export_leaves_nothing_a_resume_would_trust() {
     assert!(exported < 4, "killed before the end");
     env.run(&args).await.ok();
     let rows = read_csv(&env.path("plan.audit.csv"));
+    assert_eq!(rows.len(), 4);
     assert!(rows.iter().all(|r| r["outcome"] == "deleted" && r["backup_entries"] == "900"));
+    // Every manifest exactly once: one complete file per item, each where its row says, nothing partial left.
+    let files = walk(&dir);
+    assert_eq!(files.len(), 4, "{files:?}");
+    for r in &rows {
+        let path = env.path(&r["backup_path"]);
+        assert!(files.contains(&path), "{path:?} not in {files:?}");
+        assert_eq!(r["backup_sha256"], sha256_file(&path));
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 900);
+    }
+    // A verified export is not redone: only the unfinished ones are listed again.
+    let after = env.emu.stats();
+    assert!(after.calls("ListDatasetEntries") <= pages_at_kill + (4 - exported as u64) * 9, "{after:?}");
+    assert_eq!(after.deleted_datasets.len(), 4);
+    assert!(after.deleted_datasets.values().all(|&n| n == 1), "each dataset deleted exactly once: {after:?}");
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

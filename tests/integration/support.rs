@@ -1,6 +1,6 @@
 //! Test harness: the emulator in-process on 127.0.0.1:0 and the real `lfv-sunset` binary run against it in
 //! a temporary directory. A failed expectation panics with the command, directory, exit status, stdout and
-//! stderr.
+//! stderr; the directory of a test that panics is kept and its path printed, so it can be inspected.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -13,9 +13,32 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_lfv-sunset");
 /// The access key tests use unless they map others in the seed.
 pub const KEY: &str = "AKIDTEST";
 
+/// A temporary directory that is removed when its test passes and kept, with its path printed on stderr, when
+/// the test panics (as ripgrep's test harness does).
+pub struct Scratch(tempfile::TempDir);
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        Scratch(tempfile::tempdir().expect("tempdir"))
+    }
+
+    pub fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.disable_cleanup(true);
+            eprintln!("test failed: its directory is kept for inspection: {}", self.0.path().display());
+        }
+    }
+}
+
 /// An emulator and a scratch directory.
 pub struct Env {
-    pub dir: tempfile::TempDir,
+    pub dir: Scratch,
     pub emu: RunningEmulator,
     pub key: String,
 }
@@ -35,7 +58,7 @@ pub fn fast(seed: Seed) -> EmulatorConfig {
 impl Env {
     pub async fn new(config: EmulatorConfig) -> Env {
         let emu = emulator::start(config).await.expect("emulator starts");
-        Env { dir: tempfile::tempdir().expect("tempdir"), emu, key: KEY.to_string() }
+        Env { dir: Scratch::new(), emu, key: KEY.to_string() }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -196,4 +219,27 @@ pub fn outcomes(rows: &[std::collections::BTreeMap<String, String>]) -> Vec<Stri
 pub fn sha256_file(path: &Path) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+#[test]
+fn the_directory_of_a_failed_test_is_kept_and_a_passed_one_removed() {
+    let passed = {
+        let s = Scratch::new();
+        std::fs::write(s.path().join("f"), "x").unwrap();
+        s.path().to_path_buf()
+    };
+    assert!(!passed.exists(), "a passing test's directory is removed");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let failed = std::thread::spawn(move || {
+        let s = Scratch::new();
+        std::fs::write(s.path().join("evidence.txt"), "look here").unwrap();
+        tx.send(s.path().to_path_buf()).unwrap();
+        panic!("a failing test");
+    })
+    .join();
+    assert!(failed.is_err());
+    let kept = rx.recv().unwrap();
+    let evidence = std::fs::read_to_string(kept.join("evidence.txt"));
+    std::fs::remove_dir_all(&kept).unwrap();
+    assert_eq!(evidence.unwrap(), "look here", "a failing test's directory is kept with its files");
 }

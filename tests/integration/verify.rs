@@ -1,7 +1,32 @@
 //! `verify`: 0 nothing left, 3 something left, 6 unreachable.
 
 use crate::plan::{dataset, one_region, project};
-use crate::support::{Env, fast};
+use crate::support::{Env, Run, fast};
+
+/// Operations that change nothing.
+const READ_ONLY: [&str; 7] = [
+    "ListProjects",
+    "DescribeProject",
+    "DescribeDataset",
+    "ListDatasetEntries",
+    "ListModels",
+    "DescribeModel",
+    "ListTagsForResource",
+];
+
+/// Run `args` and check, from the emulator's request log, that every request it received during the run was
+/// a read-only operation, that there was at least one, and that the state counters did not move.
+async fn read_only(env: &Env, args: &[&str]) -> Run {
+    let (before, mutations) = (env.emu.log().len(), env.emu.stats().mutations);
+    let run = env.run(args).await;
+    let log = env.emu.log();
+    let during = &log[before..];
+    assert!(!during.is_empty(), "{args:?} sent no request");
+    let writes: Vec<_> = during.iter().filter(|e| !READ_ONLY.contains(&e.op.as_str())).collect();
+    assert!(writes.is_empty(), "{args:?} is read-only, yet the emulator received {writes:?}");
+    assert_eq!(env.emu.stats().mutations, mutations, "{args:?} changed state");
+    run
+}
 
 const JAN23: f64 = 1_672_531_200.0;
 
@@ -16,21 +41,24 @@ async fn verify_exit_codes() {
     env.plan("plan.json", &["--include", "one"]).await;
 
     // something left: every planned dataset is still there
-    let left = env.run(&["verify", "plan.json", "--format", "json"]).await;
+    let left = read_only(&env, &["verify", "plan.json", "--format", "json"]).await;
     let v = left.code(3).json();
     assert_eq!(v["datasets_left"], 2);
     assert_eq!(v["left"][0]["project"], "one");
-    let before = env.emu.stats();
+    // a dry run is read-only too
+    read_only(&env, &["apply", "plan.json", "--dry-run", "--checkpoint", "dry.jsonl", "--report", "dry.csv"])
+        .await
+        .ok();
 
     env.run(&["apply", "plan.json", "--yes", "--no-backup"]).await.ok();
-    env.run(&["verify", "plan.json"]).await.ok().stdout_has("nothing left");
+    read_only(&env, &["verify", "plan.json"]).await.ok().stdout_has("nothing left");
     // --all still sees the project the plan left alone
     let all =
-        env.run(&["verify", "--all", "--region", "us-east-1", "--endpoint-url", &endpoint, "--format", "json"]).await;
+        read_only(&env, &["verify", "--all", "--region", "us-east-1", "--endpoint-url", &endpoint, "--format", "json"])
+            .await;
     let v = all.code(3).json();
     assert_eq!(v["datasets_left"], 1);
     assert_eq!(v["left"][0]["project"], "two");
-    assert_eq!(before.mutating_calls(), 0, "verify is read-only");
 
     // unreachable: never "nothing left"
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

@@ -1,0 +1,153 @@
+//! The drift decision: what one look at a dataset (from the project's DescribeProject) means for an item
+//! before anything is backed up or deleted. A pure function of data, tested by a table; `exec::item` does
+//! the describing, the waiting and the journalling around it.
+
+use chrono::{DateTime, Utc};
+
+use super::item::same_instant;
+use super::journal::{Mode, Outcome};
+use crate::cloud::DatasetInfo;
+
+/// What the drift check decides from one look at the dataset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Drift {
+    /// Go on to the backup and the deletion.
+    Proceed,
+    /// The item is final with this outcome and message; no call goes out for it.
+    Done(Outcome, String),
+    /// The dataset is in this transitional status: describe it again later (within `--wait-timeout`).
+    Wait(String),
+}
+
+/// Decide from `dataset` as just described (`None`: absent from the project), the plan's CreationTimestamp
+/// `planned`, the run's `mode`, `resend` (an apply item with a durable `start` and no outcome: its earlier
+/// DeleteDataset may have gone out) and `rechecked` (this look follows a wait).
+///
+/// In order: absent is `already_absent`, unless `resend` (then the same token is sent again, so the service's
+/// idempotent answer tells whether our call deleted it); a CreationTimestamp that differs from the plan's to
+/// the millisecond is `skipped_drift` (left alone); `DELETE_IN_PROGRESS`/`DELETE_COMPLETE` with `resend`
+/// proceeds; a dry run reports a deleting or busy dataset as `would_delete` instead of waiting; any other
+/// deleting or busy (`*_IN_PROGRESS`) status waits; everything else proceeds.
+pub fn decide(
+    dataset: Option<&DatasetInfo>,
+    planned: Option<DateTime<Utc>>,
+    mode: Mode,
+    resend: bool,
+    rechecked: bool,
+) -> Drift {
+    let Some(d) = dataset else {
+        if resend {
+            return Drift::Proceed;
+        }
+        let msg = if rechecked {
+            "its deletion or creation was under way; gone when re-checked"
+        } else {
+            "not present at the drift check"
+        };
+        return Drift::Done(Outcome::AlreadyAbsent, msg.to_string());
+    };
+    if !same_instant(d.created, planned) {
+        let msg = format!(
+            "re-created since planning: CreationTimestamp {} differs from the plan's {}; left alone",
+            fmt_time(d.created),
+            fmt_time(planned)
+        );
+        return Drift::Done(Outcome::SkippedDrift, msg);
+    }
+    if d.is_deleting() && resend {
+        return Drift::Proceed;
+    }
+    // A dry run reports instead of waiting: it must stay quick and read-only.
+    if mode == Mode::DryRun && (d.is_deleting() || d.is_busy()) {
+        return Drift::Done(Outcome::WouldDelete, format!("currently {}; apply will wait for it to settle", d.status));
+    }
+    if d.is_deleting() || d.is_busy() {
+        return Drift::Wait(d.status.clone());
+    }
+    Drift::Proceed
+}
+
+fn fmt_time(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)).unwrap_or_else(|| "none".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(ms: i64) -> Option<DateTime<Utc>> {
+        DateTime::from_timestamp_millis(ms)
+    }
+
+    fn ds(created_ms: i64, status: &str) -> DatasetInfo {
+        DatasetInfo {
+            dataset_type: "train".into(),
+            created: at(created_ms),
+            status: status.into(),
+            status_message: None,
+        }
+    }
+
+    const T: i64 = 1_672_531_200_123;
+
+    #[test]
+    fn decisions_table() {
+        use Mode::{Apply, DryRun, Export};
+        let sub_ms = DatasetInfo { created: at(T).map(|t| t + chrono::Duration::microseconds(456)), ..ds(T, "x") };
+        let sub_ms = DatasetInfo { status: "CREATE_COMPLETE".into(), ..sub_ms };
+        // (case, dataset, planned, mode, resend, rechecked, expected kind)
+        type Case = (&'static str, Option<DatasetInfo>, Option<DateTime<Utc>>, Mode, bool, bool, &'static str);
+        let cases: Vec<Case> = vec![
+            ("same timestamp, complete", Some(ds(T, "CREATE_COMPLETE")), at(T), Apply, false, false, "proceed"),
+            ("same millisecond, other microseconds", Some(sub_ms), at(T), Apply, false, false, "proceed"),
+            ("1 ms later", Some(ds(T + 1, "CREATE_COMPLETE")), at(T), Apply, false, false, "skipped_drift"),
+            ("1 ms earlier", Some(ds(T - 1, "CREATE_COMPLETE")), at(T), Apply, false, false, "skipped_drift"),
+            ("plan has no timestamp", Some(ds(T, "CREATE_COMPLETE")), None, Apply, false, false, "skipped_drift"),
+            ("re-created, resend", Some(ds(T + 5, "CREATE_COMPLETE")), at(T), Apply, true, false, "skipped_drift"),
+            ("re-created, dry run", Some(ds(T + 5, "CREATE_COMPLETE")), at(T), DryRun, false, false, "skipped_drift"),
+            ("gone", None, at(T), Apply, false, false, "already_absent"),
+            ("gone after a wait", None, at(T), Apply, false, true, "already_absent"),
+            ("gone, dry run", None, at(T), DryRun, false, false, "already_absent"),
+            ("gone, export", None, at(T), Export, false, false, "already_absent"),
+            ("gone but our delete may have gone out", None, at(T), Apply, true, false, "proceed"),
+            ("deleting, resend", Some(ds(T, "DELETE_IN_PROGRESS")), at(T), Apply, true, false, "proceed"),
+            ("delete complete, resend", Some(ds(T, "DELETE_COMPLETE")), at(T), Apply, true, false, "proceed"),
+            ("deleting", Some(ds(T, "DELETE_IN_PROGRESS")), at(T), Apply, false, false, "wait"),
+            ("creating", Some(ds(T, "CREATE_IN_PROGRESS")), at(T), Apply, false, false, "wait"),
+            ("creating, resend", Some(ds(T, "CREATE_IN_PROGRESS")), at(T), Apply, true, false, "wait"),
+            ("updating", Some(ds(T, "UPDATE_IN_PROGRESS")), at(T), Apply, false, false, "wait"),
+            ("rolling back", Some(ds(T, "UPDATE_FAILED_ROLLBACK_IN_PROGRESS")), at(T), Export, false, false, "wait"),
+            ("creating, dry run", Some(ds(T, "CREATE_IN_PROGRESS")), at(T), DryRun, false, false, "would_delete"),
+            ("deleting, dry run", Some(ds(T, "DELETE_IN_PROGRESS")), at(T), DryRun, false, false, "would_delete"),
+            ("create failed", Some(ds(T, "CREATE_FAILED")), at(T), Apply, false, false, "proceed"),
+            ("update complete", Some(ds(T, "UPDATE_COMPLETE")), at(T), Apply, false, false, "proceed"),
+            ("complete, dry run", Some(ds(T, "CREATE_COMPLETE")), at(T), DryRun, false, false, "proceed"),
+        ];
+        for (case, d, planned, mode, resend, rechecked, want) in cases {
+            let got = decide(d.as_ref(), planned, mode, resend, rechecked);
+            let kind = match &got {
+                Drift::Proceed => "proceed",
+                Drift::Wait(_) => "wait",
+                Drift::Done(o, _) => o.as_str(),
+            };
+            assert_eq!(kind, want, "{case}: {got:?}");
+            if let (Drift::Wait(s), Some(d)) = (&got, &d) {
+                assert_eq!(s, &d.status, "{case}: waits naming the status");
+            }
+        }
+    }
+
+    #[test]
+    fn messages_name_what_was_seen() {
+        let d = ds(T + 1, "CREATE_COMPLETE");
+        let Drift::Done(_, msg) = decide(Some(&d), at(T), Mode::Apply, false, false) else { panic!() };
+        assert!(msg.contains("2023-01-01T00:00:00.124Z") && msg.contains("2023-01-01T00:00:00.123Z"), "{msg}");
+        let Drift::Done(_, first) = decide(None, at(T), Mode::Apply, false, false) else { panic!() };
+        let Drift::Done(_, later) = decide(None, at(T), Mode::Apply, false, true) else { panic!() };
+        assert_eq!(first, "not present at the drift check");
+        assert!(later.contains("gone when re-checked"), "{later}");
+        let d = ds(T, "CREATE_IN_PROGRESS");
+        let Drift::Done(_, dry) = decide(Some(&d), at(T), Mode::DryRun, false, false) else { panic!() };
+        assert!(dry.contains("currently CREATE_IN_PROGRESS"), "{dry}");
+    }
+}

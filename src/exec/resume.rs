@@ -1,0 +1,165 @@
+//! The resume decision: what a run does with one item given what the journal says about it. A pure
+//! function of the folded [`ItemState`], used by `exec::run` to pick the work and by `exec::item` to decide
+//! whether an earlier DeleteDataset may have gone out; tested by a table and by the journal property tests.
+
+use super::journal::{ItemState, Mode, Outcome};
+
+/// What a run does with one item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// Nothing: the item has a final outcome.
+    Skip,
+    /// Only the post-deletion check: `deleted` in an apply journal with no `verified` record yet.
+    Confirm,
+    /// Process it from the start: no DeleteDataset went out for it, or `--retry-failed` re-attempts a `failed`
+    /// item (a new durable `start` precedes its first attempt).
+    Fresh,
+    /// Process it, sending DeleteDataset again with the same token even if the dataset looks gone: a durable
+    /// `start` (or an attempt) and no outcome means an earlier call may have deleted it and lost the answer.
+    Resend,
+}
+
+/// Decide for an item whose journal state is `st`, in a run of `mode` with or without `--retry-failed`.
+pub fn decide(st: &ItemState, mode: Mode, retry_failed: bool) -> Resume {
+    match &st.outcome {
+        Some(o) if o.outcome == Outcome::Failed && retry_failed => Resume::Fresh,
+        Some(o) if o.outcome == Outcome::Deleted && st.verified.is_none() && mode == Mode::Apply => Resume::Confirm,
+        Some(_) => Resume::Skip,
+        None if st.started.is_some() || !st.attempts.is_empty() => Resume::Resend,
+        None => Resume::Fresh,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+    use crate::exec::journal::{AttemptRec, OutcomeRec, VerifiedRec};
+
+    fn t() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_700_000_000, 0).unwrap()
+    }
+
+    fn out(o: Outcome) -> Option<OutcomeRec> {
+        Some(OutcomeRec {
+            seq: 1,
+            outcome: o,
+            http_status: None,
+            error_code: None,
+            message: String::new(),
+            request_id: None,
+            finished_at: t(),
+            backup_skipped: false,
+        })
+    }
+
+    fn attempt() -> AttemptRec {
+        AttemptRec {
+            seq: 1,
+            op: "DeleteDataset".into(),
+            n: 1,
+            at: t(),
+            status: Some(500),
+            error_code: None,
+            message: None,
+            request_id: None,
+            throttled: false,
+        }
+    }
+
+    #[test]
+    fn decisions_table() {
+        let verified = Some(VerifiedRec { seq: 1, verified: true, status: None, at: t() });
+        let cases: Vec<(&str, ItemState, Mode, bool, Resume)> = vec![
+            ("nothing journalled", ItemState::default(), Mode::Apply, false, Resume::Fresh),
+            (
+                "started, no outcome",
+                ItemState { started: Some(t()), ..Default::default() },
+                Mode::Apply,
+                false,
+                Resume::Resend,
+            ),
+            (
+                "attempt without start",
+                ItemState { attempts: vec![attempt()], ..Default::default() },
+                Mode::Apply,
+                false,
+                Resume::Resend,
+            ),
+            (
+                "started, dry-run journal",
+                ItemState { started: Some(t()), ..Default::default() },
+                Mode::DryRun,
+                false,
+                Resume::Resend,
+            ),
+            (
+                "deleted, unverified",
+                ItemState { outcome: out(Outcome::Deleted), ..Default::default() },
+                Mode::Apply,
+                false,
+                Resume::Confirm,
+            ),
+            (
+                "deleted, verified",
+                ItemState { outcome: out(Outcome::Deleted), verified: verified.clone(), ..Default::default() },
+                Mode::Apply,
+                false,
+                Resume::Skip,
+            ),
+            (
+                "deleted, export journal",
+                ItemState { outcome: out(Outcome::Deleted), ..Default::default() },
+                Mode::Export,
+                false,
+                Resume::Skip,
+            ),
+            (
+                "already absent",
+                ItemState { outcome: out(Outcome::AlreadyAbsent), ..Default::default() },
+                Mode::Apply,
+                true,
+                Resume::Skip,
+            ),
+            (
+                "skipped drift",
+                ItemState { started: Some(t()), outcome: out(Outcome::SkippedDrift), ..Default::default() },
+                Mode::Apply,
+                true,
+                Resume::Skip,
+            ),
+            (
+                "failed",
+                ItemState { started: Some(t()), outcome: out(Outcome::Failed), ..Default::default() },
+                Mode::Apply,
+                false,
+                Resume::Skip,
+            ),
+            (
+                "failed, --retry-failed",
+                ItemState { started: Some(t()), outcome: out(Outcome::Failed), ..Default::default() },
+                Mode::Apply,
+                true,
+                Resume::Fresh,
+            ),
+            (
+                "exported",
+                ItemState { outcome: out(Outcome::Exported), ..Default::default() },
+                Mode::Export,
+                false,
+                Resume::Skip,
+            ),
+            (
+                "would delete",
+                ItemState { outcome: out(Outcome::WouldDelete), ..Default::default() },
+                Mode::DryRun,
+                true,
+                Resume::Skip,
+            ),
+        ];
+        for (case, st, mode, retry, want) in cases {
+            assert_eq!(decide(&st, mode, retry), want, "{case}");
+        }
+    }
+}
