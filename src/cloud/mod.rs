@@ -7,6 +7,7 @@
 //! types; SDK errors become a [`CallError`] here and nowhere else. This module never retries and never sleeps.
 
 mod convert;
+mod s3;
 
 use std::time::Duration;
 
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 pub use convert::{CallError, ErrorKind};
 use convert::{classify, timestamp};
+pub use s3::{S3Client, S3Object, S3Page, connect_s3};
 
 /// Connect timeout for every call.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -138,6 +140,24 @@ pub struct Accepted {
 
 /// Build a client for one endpoint from the standard AWS chain. Fails (exit 6) if no credentials resolve.
 pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Client, Error> {
+    let sdk = sdk_config(endpoint).await?;
+    let (retry, timeouts) = retry_and_timeouts(options);
+    let conf = aws_sdk_lookoutvision::config::Builder::from(&sdk).retry_config(retry).timeout_config(timeouts).build();
+    Ok(Client { inner: aws_sdk_lookoutvision::Client::from_conf(conf), endpoint: endpoint.clone() })
+}
+
+/// The SDK retry (disabled unless `options.sdk_retries`) and timeout settings of every client.
+fn retry_and_timeouts(options: ClientOptions) -> (RetryConfig, TimeoutConfig) {
+    let retry = if options.sdk_retries { RetryConfig::standard() } else { RetryConfig::disabled() };
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(options.attempt_timeout)
+        .build();
+    (retry, timeouts)
+}
+
+/// The shared SDK configuration of one endpoint, with credentials checked. Fails (exit 6) if none resolve.
+async fn sdk_config(endpoint: &Endpoint) -> Result<aws_config::SdkConfig, Error> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(endpoint.region.clone()));
     if let Some(profile) = &endpoint.profile {
         // An explicit profile means that profile's credentials, even when AWS_ACCESS_KEY_ID is set (the
@@ -159,13 +179,7 @@ pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Clie
         .provide_credentials()
         .await
         .map_err(|e| Error::NoCredentials(format!("none found in {who}: {}", convert::chain(&e))))?;
-    let retry = if options.sdk_retries { RetryConfig::standard() } else { RetryConfig::disabled() };
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .operation_attempt_timeout(options.attempt_timeout)
-        .build();
-    let conf = aws_sdk_lookoutvision::config::Builder::from(&sdk).retry_config(retry).timeout_config(timeouts).build();
-    Ok(Client { inner: aws_sdk_lookoutvision::Client::from_conf(conf), endpoint: endpoint.clone() })
+    Ok(sdk)
 }
 
 impl Client {

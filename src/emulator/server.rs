@@ -28,10 +28,11 @@ use super::faults::{Fault, Faults};
 use super::metrics::{Metrics, Outcome, wall_ms};
 use super::persist::{FORMAT_VERSION, Persister, load};
 use super::quota::Quota;
+use super::s3_store::Store;
 use super::seed::{AccessKey, DEFAULT_ACCOUNT};
 use super::state::{Clock, World};
 use super::wire::{self, ApiError, Body, Op, Reply};
-use super::{EmulatorConfig, ops};
+use super::{EmulatorConfig, ops, s3};
 
 /// Largest accepted request body: 1 MiB.
 pub(crate) const MAX_BODY: usize = 1 << 20;
@@ -63,6 +64,10 @@ pub(crate) struct Shared {
     persister: Option<Persister>,
     default_account: String,
     access_keys: BTreeMap<String, AccessKey>,
+    /// The S3 objects, indexed once at start.
+    pub(crate) s3: Store,
+    /// The S3 request quota (its own rate, [`EmulatorConfig::s3_rate`]).
+    pub(crate) s3_quota: Quota,
 }
 
 /// A snapshot to write after the world lock is released.
@@ -91,7 +96,10 @@ impl Shared {
                 (clock, world, super::Stats::default())
             }
         };
+        let s3 = Store::from_world(&world, &config.seed.missing_objects);
         let shared = Shared {
+            s3,
+            s3_quota: Quota::new(config.s3_rate, 0),
             clock,
             world: Mutex::new(world),
             generation: AtomicU64::new(0),
@@ -113,6 +121,14 @@ impl Shared {
         let snap = shared.snapshot(&shared.lock_world());
         shared.write(snap)?;
         Ok(shared)
+    }
+
+    /// The account of an access key (the default account for keys the seed does not map), and whether its
+    /// `deny` list names `op`.
+    pub(crate) fn account_of(&self, akid: &str, op: &str) -> (String, bool) {
+        let key = self.access_keys.get(akid);
+        let account = key.map(|k| k.account.clone()).unwrap_or_else(|| self.default_account.clone());
+        (account, key.is_some_and(|k| k.deny.iter().any(|d| d == op)))
     }
 
     /// Lock the world (poisoning is ignored: every mutation is applied whole or not at all).
@@ -255,6 +271,13 @@ async fn stopped(rx: &mut watch::Receiver<bool>) {
 async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, Reset> {
     if req.uri().path().starts_with("/_emulator/") {
         return Ok(admin(&shared, &req));
+    }
+    // The credential scope's service picks the protocol: `s3` is answered in REST-XML by `s3.rs`; anything
+    // else goes through the Lookout for Vision pipeline below (which refuses scopes other than its own).
+    let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok());
+    if wire::scope_service(auth) == Some("s3") {
+        let id = request_id();
+        return s3::handle(&shared, req, &id).await.ok_or(Reset);
     }
     let seq = shared.metrics.next_seq();
     let at_ms = wall_ms();
