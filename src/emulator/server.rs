@@ -1,6 +1,7 @@
 //! The HTTP side: the accept loop, per-connection hyper tasks, graceful shutdown, the `/_emulator/` endpoints,
 //! and the per-request pipeline of API calls.
 //!
+//! A request whose SigV4 scope names `s3` (outside `/2020-11-20/`) goes to `s3.rs` instead.
 //! Pipeline of one API request, in order: route (unknown path or method: 404 UnknownOperationException) ->
 //! SigV4 credential scope (403) -> `deny` list (403) -> quota bucket (429) -> one fault draw (internal 500,
 //! unavailable 503, reset, slow, latency) -> body read (over 1 MiB: 400) -> the operation -> `slow`/`latency`
@@ -273,9 +274,11 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         return Ok(admin(&shared, &req));
     }
     // The credential scope's service picks the protocol: `s3` is answered in REST-XML by `s3.rs`; anything
-    // else goes through the Lookout for Vision pipeline below (which refuses scopes other than its own).
+    // else goes through the Lookout for Vision pipeline below (which refuses scopes other than its own). The
+    // API's own path space `/2020-11-20/` stays Lookout for Vision's whatever the scope (CHOICE: so a bucket
+    // named `2020-11-20` cannot be emulated).
     let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok());
-    if wire::scope_service(auth) == Some("s3") {
+    if wire::scope_service(auth) == Some("s3") && !req.uri().path().starts_with("/2020-11-20/") {
         let id = request_id();
         return s3::handle(&shared, req, &id).await.ok_or(Reset);
     }
