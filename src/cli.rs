@@ -38,6 +38,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run the local Lookout for Vision emulator until Ctrl-C.
     Emulator(EmulatorArgs),
+    /// Convert preserved datasets (a backup tree) into anomalib Folder or MVTec AD layouts, images and
+    /// binary masks fetched from S3.
+    Convert(ConvertArgs),
 }
 
 /// How to reach the service, shared by the commands that call it.
@@ -305,4 +308,48 @@ pub struct EmulatorArgs {
     /// Persist state in this file (loaded at start, rewritten atomically after each mutation).
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+}
+
+/// `convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The backup tree that `apply`/`export` wrote (`<account>/<region>/<project>/<type>.manifest.jsonl`);
+    /// only read.
+    #[arg(long, value_name = "BACKUP_DIR")]
+    pub from: PathBuf,
+    /// Output directory (created `0700` if missing; a second run resumes in it).
+    #[arg(long, value_name = "OUT_DIR")]
+    pub to: PathBuf,
+    /// Output layout.
+    #[arg(long, value_enum, value_name = "LAYOUT")]
+    pub layout: crate::convert::Layout,
+    /// Only projects whose name matches this glob; repeat for several (default: all).
+    #[arg(long = "project", value_name = "GLOB")]
+    pub projects: Vec<String>,
+    /// GetObject requests per second per (account, region), 0.1 to 10,000 (default 100: S3 allows 5,500
+    /// GETs/s per prefix, so this is a courtesy to the bucket's other users, not a quota). Lowered
+    /// automatically on SlowDown and recovered towards this value.
+    #[arg(long, env = "LFV_CONVERT_RATE", value_name = "TPS", default_value_t = 100.0, value_parser = parse_convert_rate)]
+    pub rate: f64,
+    /// Images fetched and written at once, 1 to 1,024 (default 16).
+    #[arg(long, env = "LFV_CONVERT_CONCURRENCY", value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub concurrency: u32,
+    /// Attempts per GetObject, including the first, 1 to 100 (default 8).
+    #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_attempts: u32,
+    /// Named AWS profile (default: the default credential chain).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// S3 region for every call (default: each project's region in the backup tree).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Connection options.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `--rate` of `convert`: a number of requests per second from 0.1 to 10,000.
+fn parse_convert_rate(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if (0.1..=10_000.0).contains(&v) { Ok(v) } else { Err(format!("{v} is not in 0.1..=10000")) }
 }
