@@ -76,7 +76,7 @@ fn subdirs(dir: &Path, notes: &mut Vec<String>) -> std::io::Result<Vec<(String, 
         let name = e.file_name().to_string_lossy().into_owned();
         if ft.is_symlink() {
             notes.push(format!("skipped symlink {} in the backup tree", e.path().display()));
-        } else if ft.is_dir() && !name.starts_with('.') {
+        } else if ft.is_dir() {
             out.push((name, e.path()));
         }
     }

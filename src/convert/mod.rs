@@ -96,6 +96,9 @@ pub async fn run(
         safe_fs::Journal::open(&opts.to).map_err(|e| Error::io("open", opts.to.join(safe_fs::JOURNAL), e))?;
     let mut items = Vec::new();
     for (i, s) in sources.iter().enumerate() {
+        if s.problem.is_none() && safe_fs::check_rel(&s.out_name).is_ok() {
+            safe_fs::remove_stale_temps(&opts.to, &s.out_name);
+        }
         let mut manifests = Vec::new();
         for t in discover::DATASET_TYPES {
             if let Some(p) = discover::manifest_path(&s.dir, t) {

@@ -139,6 +139,31 @@ pub fn write_atomic(root: &Path, rel: &str, bytes: &[u8]) -> std::io::Result<Pat
     Ok(target)
 }
 
+/// Remove the temporary files (`.<name>.tmp-<pid>-<n>`) a killed run left under `root/rel`, without following
+/// symlinks; returns how many were removed.
+pub fn remove_stale_temps(root: &Path, rel: &str) -> usize {
+    let mut removed = 0;
+    let mut stack = vec![root.join(rel)];
+    // Bounded: a project directory holds a few levels of directories.
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.flatten() {
+            let Ok(ft) = e.file_type() else { continue };
+            let name = e.file_name().to_string_lossy().into_owned();
+            if ft.is_dir() {
+                stack.push(e.path());
+            } else if ft.is_file()
+                && name.starts_with('.')
+                && name.contains(".tmp-")
+                && std::fs::remove_file(e.path()).is_ok()
+            {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
 /// True if `root/rel` is a regular file (not a symlink) whose SHA-256 is `sha256`.
 pub fn verified(root: &Path, rel: &str, sha256: &str) -> bool {
     let path = root.join(rel);

@@ -11,7 +11,7 @@ mod idempotency;
 mod paging;
 mod persist;
 mod quota;
-mod s3;
+pub mod s3;
 mod seed;
 
 use std::collections::BTreeMap;
