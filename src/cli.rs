@@ -308,6 +308,10 @@ pub struct EmulatorArgs {
     /// Persist state in this file (loaded at start, rewritten atomically after each mutation).
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+    /// S3 quota per (account, region, operation) in requests/s, or `unlimited` (default 5500, S3's GET rate
+    /// per prefix); over it S3 answers 503 SlowDown.
+    #[arg(long, env = "LFV_EMULATOR_S3_RATE", value_name = "TPS|unlimited", default_value = "5500")]
+    pub s3_rate: String,
 }
 
 /// `convert`.

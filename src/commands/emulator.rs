@@ -36,6 +36,9 @@ pub(crate) async fn emulator(args: EmulatorArgs) -> Result<ExitCode> {
         latency: Duration::from_millis(args.latency_ms),
         delete_delay: Duration::from_millis(args.delete_delay_ms),
         state_file: args.state.clone(),
+        s3_rate: parse_rate(&args.s3_rate).map_err(|_| {
+            Error::Usage(format!("--s3-rate must be a positive number or `unlimited`, not {:?}", args.s3_rate))
+        })?,
         ..EmulatorConfig::default()
     };
     emulator::run_standalone(args.listen, config)
