@@ -20,8 +20,7 @@ pub struct Rgb {
 }
 
 fn decoder(bytes: &[u8]) -> png::Decoder<std::io::Cursor<&[u8]>> {
-    let mut limits = png::Limits::default();
-    limits.bytes = MAX_DECODED;
+    let limits = png::Limits { bytes: MAX_DECODED };
     let mut d = png::Decoder::new_with_limits(std::io::Cursor::new(bytes), limits);
     d.set_transformations(png::Transformations::normalize_to_color8());
     d
