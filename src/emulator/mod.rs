@@ -94,6 +94,9 @@ pub struct EmulatorConfig {
     /// S3 quota in requests per second per (account, region, operation), with a bucket of one second;
     /// `None` is unlimited. Default [`DEFAULT_S3_RATE`] (5,500/s, S3's documented GET rate per prefix).
     pub s3_rate: Option<f64>,
+    /// Side in pixels of every emulated S3 image and mask (noise PNGs: about `3 * side^2` bytes; 148 gives
+    /// about 64 KiB). Default 32, at least 16.
+    pub s3_image_side: u32,
 }
 
 /// Default of [`EmulatorConfig::s3_rate`]: 5,500 requests/s.
@@ -117,6 +120,7 @@ impl Default for EmulatorConfig {
             state_file: None,
             max_projects: DEFAULT_MAX_PROJECTS,
             s3_rate: Some(DEFAULT_S3_RATE),
+            s3_image_side: s3_store::DEFAULT_SIDE,
         }
     }
 }

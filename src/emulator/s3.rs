@@ -231,7 +231,7 @@ fn object(
 ) -> Result<Response<Body>, S3Error> {
     let objects = shared.s3.buckets.get(bucket).ok_or_else(|| no_bucket(bucket))?;
     let obj = objects.get(key).ok_or_else(|| err(404, "NoSuchKey", "The specified key does not exist."))?;
-    let r = obj.rendered(key);
+    let r = obj.rendered(key, shared.s3.side);
     let mut b = base(200, request_id)
         .header("content-type", "image/png")
         .header("content-length", r.bytes.len().to_string())
@@ -279,7 +279,7 @@ fn list(shared: &Shared, bucket: &str, query: Option<&str>, request_id: &str) ->
             truncated = true;
             break;
         }
-        let r = o.rendered(k);
+        let r = o.rendered(k, shared.s3.side);
         contents.push_str(&format!(
             "<Contents><Key>{}</Key><LastModified>{LAST_MODIFIED_ISO}</LastModified><ETag>&quot;{}&quot;</ETag>\
              <Size>{}</Size><StorageClass>STANDARD</StorageClass></Contents>",

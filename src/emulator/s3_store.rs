@@ -1,9 +1,9 @@
 //! The emulated S3 objects: an index built once at start from every dataset entry of the world, and the
 //! deterministic bytes of each object.
 //!
-//! - Every `source-ref` (`s3://bucket/key`) is an image: a 32x32 8-bit RGB PNG whose pixels are a function of
+//! - Every `source-ref` (`s3://bucket/key`) is an image: a 32x32 (`EmulatorConfig::s3_image_side`) 8-bit RGB PNG whose pixels are a function of
 //!   the key alone (FNV-1a of the key, then SplitMix64 per pixel), whatever the key's extension.
-//! - Every `anomaly-mask-ref` is a colour mask: a 32x32 RGB PNG filled with the entry's BACKGROUND colour
+//! - Every `anomaly-mask-ref` is a colour mask: an RGB PNG of the same size filled with the entry's BACKGROUND colour
 //!   (white `#ffffff` if its `internal-color-map` names none) with one rectangle per anomaly class of the
 //!   colour map, each in its class's `hex-color`, at positions drawn from the key's hash (class `i` of `n` in
 //!   row band `i`, so every class shows at least 12 pixels and none overlaps another).
@@ -22,8 +22,8 @@ use sha2::Sha256;
 use super::seed_gen::EntryKey;
 use super::state::World;
 
-/// Side of every emulated image and mask, in pixels.
-pub(crate) const SIDE: u32 = 32;
+/// Default side of every emulated image and mask, in pixels (a 32x32 noise PNG is about 3 KiB).
+pub const DEFAULT_SIDE: u32 = 32;
 
 /// What an object is, which decides its bytes.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,9 +56,9 @@ impl Obj {
         Obj { spec, rendered: OnceLock::new() }
     }
     /// Bytes and digests, computed once.
-    pub(crate) fn rendered(&self, key: &str) -> &Rendered {
+    pub(crate) fn rendered(&self, key: &str, side: u32) -> &Rendered {
         self.rendered.get_or_init(|| {
-            let bytes = render(key, &self.spec);
+            let bytes = render(key, &self.spec, side);
             Rendered {
                 md5_hex: hex::encode(Md5::digest(&bytes)),
                 sha256_b64: base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&bytes)),
@@ -72,6 +72,8 @@ impl Obj {
 #[derive(Debug, Default)]
 pub(crate) struct Store {
     pub(crate) buckets: BTreeMap<String, BTreeMap<String, Obj>>,
+    /// Side of every image and mask in pixels (at least 16).
+    pub(crate) side: u32,
 }
 
 /// Split `s3://bucket/key` into (bucket, key); `None` if it is not one.
@@ -114,9 +116,9 @@ fn mask_spec(entry: &serde_json::Value) -> ObjSpec {
 
 impl Store {
     /// Index every `source-ref` and `anomaly-mask-ref` of the world's datasets, less `missing` URIs.
-    pub(crate) fn from_world(world: &World, missing: &[String]) -> Store {
+    pub(crate) fn from_world(world: &World, missing: &[String], side: u32) -> Store {
         let missing: BTreeSet<&str> = missing.iter().map(String::as_str).collect();
-        let mut store = Store::default();
+        let mut store = Store { side: side.max(16), ..Store::default() };
         for (account, regions) in &world.accounts {
             for (region, rs) in regions {
                 for p in rs.projects.values() {
@@ -170,25 +172,25 @@ fn splitmix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The RGB pixels (row-major, `SIDE * SIDE * 3` bytes) of an object.
-pub(crate) fn pixels(key: &str, spec: &ObjSpec) -> Vec<u8> {
+/// The RGB pixels (row-major, `side * side * 3` bytes) of an object.
+pub(crate) fn pixels(key: &str, spec: &ObjSpec, side: u32) -> Vec<u8> {
     let seed = fnv1a(key.as_bytes());
-    let n = (SIDE * SIDE) as usize;
+    let n = (side * side) as usize;
     match spec {
         ObjSpec::Image => (0..n as u64).flat_map(|i| splitmix64(seed ^ i).to_le_bytes()[..3].to_vec()).collect(),
         ObjSpec::Mask { background, classes } => {
             let mut px: Vec<[u8; 3]> = vec![*background; n];
             let bands = classes.len().max(1) as u32;
-            let band = SIDE / bands;
+            let band = side / bands;
             for (i, color) in classes.iter().enumerate() {
                 let r = splitmix64(seed ^ (i as u64 + 1));
                 let h = (band / 2).max(3).min(band);
                 let w = 4 + (r % 12) as u32;
                 let top = i as u32 * band + ((r >> 8) % u64::from(band - h + 1)) as u32;
-                let left = ((r >> 16) % u64::from(SIDE - w + 1)) as u32;
+                let left = ((r >> 16) % u64::from(side - w + 1)) as u32;
                 for y in top..top + h {
                     for x in left..left + w {
-                        px[(y * SIDE + x) as usize] = *color;
+                        px[(y * side + x) as usize] = *color;
                     }
                 }
             }
@@ -198,13 +200,13 @@ pub(crate) fn pixels(key: &str, spec: &ObjSpec) -> Vec<u8> {
 }
 
 /// PNG bytes of an object.
-fn render(key: &str, spec: &ObjSpec) -> Vec<u8> {
+fn render(key: &str, spec: &ObjSpec, side: u32) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut enc = png::Encoder::new(&mut out, SIDE, SIDE);
+    let mut enc = png::Encoder::new(&mut out, side, side);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
     let written = enc.write_header().and_then(|mut w| {
-        w.write_image_data(&pixels(key, spec))?;
+        w.write_image_data(&pixels(key, spec, side))?;
         w.finish()
     });
     if let Err(e) = written {
@@ -220,14 +222,14 @@ mod tests {
     #[test]
     fn masks_show_every_class_and_images_differ_by_key() {
         let spec = ObjSpec::Mask { background: [255, 255, 255], classes: vec![[1, 2, 3], [4, 5, 6], [7, 8, 9]] };
-        let px = pixels("p/train/masks/000001.png", &spec);
+        let px = pixels("p/train/masks/000001.png", &spec, 32);
         for c in [[1u8, 2, 3], [4, 5, 6], [7, 8, 9]] {
             let count = px.chunks(3).filter(|p| *p == c).count();
             assert!(count >= 12, "class {c:?} has {count} pixels");
         }
         assert!(px.chunks(3).any(|p| p == [255, 255, 255]));
-        assert_ne!(pixels("a.png", &ObjSpec::Image), pixels("b.png", &ObjSpec::Image));
-        assert_eq!(pixels("a.png", &ObjSpec::Image), pixels("a.png", &ObjSpec::Image));
+        assert_ne!(pixels("a.png", &ObjSpec::Image, 32), pixels("b.png", &ObjSpec::Image, 32));
+        assert_eq!(pixels("a.png", &ObjSpec::Image, 32), pixels("a.png", &ObjSpec::Image, 32));
     }
 
     #[test]

@@ -97,7 +97,7 @@ impl Shared {
                 (clock, world, super::Stats::default())
             }
         };
-        let s3 = Store::from_world(&world, &config.seed.missing_objects);
+        let s3 = Store::from_world(&world, &config.seed.missing_objects, config.s3_image_side);
         let shared = Shared {
             s3,
             s3_quota: Quota::new(config.s3_rate, 0),
