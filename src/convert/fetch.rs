@@ -63,8 +63,8 @@ enum Stop {
     Cancelled,
 }
 
-/// Check a fetched object against what S3 said about it.
-pub fn verify_object(obj: &S3Object) -> Result<(), String> {
+/// Check a fetched object against what S3 said about it; returns its SHA-256 (hex).
+pub fn verify_object(obj: &S3Object) -> Result<String, String> {
     let len = obj.bytes.len() as u64;
     if let Some(cl) = obj.content_length
         && cl != len
@@ -80,16 +80,17 @@ pub fn verify_object(obj: &S3Object) -> Result<(), String> {
             return Err(format!("MD5 {md5} differs from ETag {etag}"));
         }
     }
+    let digest = Sha256::digest(&obj.bytes);
     if let Some(sum) = &obj.checksum_sha256 {
-        let got = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&obj.bytes));
+        let got = base64::engine::general_purpose::STANDARD.encode(digest);
         if &got != sum {
             return Err(format!("SHA-256 {got} differs from x-amz-checksum-sha256 {sum}"));
         }
     }
-    Ok(())
+    Ok(hex::encode(digest))
 }
 
-async fn fetch(ctx: &Ctx, origin: &Origin, what: &str, obj: &S3Ref) -> Result<S3Object, Stop> {
+async fn fetch(ctx: &Ctx, origin: &Origin, what: &str, obj: &S3Ref) -> Result<(S3Object, String), Stop> {
     let region = ctx.region_override.as_deref().unwrap_or(&origin.region);
     let client = ctx.clients.get(region).ok_or_else(|| Stop::Failed(format!("no S3 client for region {region}")))?;
     let limiter = ctx.limiters.get(&origin.account, region, "GetObject");
@@ -103,8 +104,8 @@ async fn fetch(ctx: &Ctx, origin: &Origin, what: &str, obj: &S3Ref) -> Result<S3
     let call = || client.get_object(&obj.bucket, &obj.key);
     match with_retry(&limiter, &ctx.policy, &ctx.cancel, &mut stats, on_attempt, call).await {
         Retried::Ok(o) => {
-            verify_object(&o).map_err(|m| Stop::Failed(format!("{what} {} not verified: {m}", obj.uri())))?;
-            Ok(o)
+            let sha = verify_object(&o).map_err(|m| Stop::Failed(format!("{what} {} not verified: {m}", obj.uri())))?;
+            Ok((o, sha))
         }
         Retried::Failed(e) => Err(Stop::Failed(describe(what, obj, &e, stats.attempts))),
         Retried::Cancelled => Err(Stop::Cancelled),
@@ -183,10 +184,10 @@ fn previous(ctx: &Ctx, row: &Row) -> Option<Done> {
 }
 
 async fn run_one(ctx: &Ctx, origin: &Origin, entry: &Entry, place: &Placement, row: &Row) -> Result<Done, Stop> {
-    let image = fetch(ctx, origin, "image", &entry.image).await?;
+    let (image, image_sha) = fetch(ctx, origin, "image", &entry.image).await?;
     let mask = match (&entry.mask, &place.mask) {
         (Some(m), Some(_)) => {
-            let colour = fetch(ctx, origin, "mask", &m.object).await?;
+            let (colour, _) = fetch(ctx, origin, "mask", &m.object).await?;
             let size = if is_png(&image.bytes) { png_size(&image.bytes).ok() } else { None };
             let colors: Vec<[u8; 3]> = m.classes.iter().map(|(_, c)| *c).collect();
             let bin = binary_mask_png(&colour.bytes, &colors, size)
@@ -200,7 +201,7 @@ async fn run_one(ctx: &Ctx, origin: &Origin, entry: &Entry, place: &Placement, r
     let sha = |b: &[u8]| hex::encode(Sha256::digest(b));
     let mut done = Done {
         image: row.destination.clone(),
-        sha256: sha(&image.bytes),
+        sha256: image_sha,
         bytes: image.bytes.len() as u64,
         mask: None,
         mask_sha256: None,

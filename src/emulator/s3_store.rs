@@ -177,7 +177,14 @@ pub(crate) fn pixels(key: &str, spec: &ObjSpec, side: u32) -> Vec<u8> {
     let seed = fnv1a(key.as_bytes());
     let n = (side * side) as usize;
     match spec {
-        ObjSpec::Image => (0..n as u64).flat_map(|i| splitmix64(seed ^ i).to_le_bytes()[..3].to_vec()).collect(),
+        ObjSpec::Image => {
+            let mut px = Vec::with_capacity(n * 3 + 8);
+            for i in 0..(n as u64 * 3).div_ceil(8) {
+                px.extend_from_slice(&splitmix64(seed ^ i).to_le_bytes());
+            }
+            px.truncate(n * 3);
+            px
+        }
         ObjSpec::Mask { background, classes } => {
             let mut px: Vec<[u8; 3]> = vec![*background; n];
             let bands = classes.len().max(1) as u32;
@@ -205,6 +212,8 @@ fn render(key: &str, spec: &ObjSpec, side: u32) -> Vec<u8> {
     let mut enc = png::Encoder::new(&mut out, side, side);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
+    // Noise does not compress: store it (and keep rendering cheap for benchmarks of many large images).
+    enc.set_compression(png::Compression::NoCompression);
     let written = enc.write_header().and_then(|mut w| {
         w.write_image_data(&pixels(key, spec, side))?;
         w.finish()
