@@ -19,7 +19,7 @@ use base64::Engine;
 use md5::{Digest as _, Md5};
 use sha2::Sha256;
 
-use super::seed_gen::EntryKey;
+use super::seed_gen::{EntryKey, fnv1a, splitmix64};
 use super::state::World;
 
 /// Default side of every emulated image and mask, in pixels (a 32x32 noise PNG is about 3 KiB).
@@ -156,25 +156,9 @@ impl Store {
     }
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
 /// The RGB pixels (row-major, `side * side * 3` bytes) of an object.
 pub(crate) fn pixels(key: &str, spec: &ObjSpec, side: u32) -> Vec<u8> {
-    let seed = fnv1a(key.as_bytes());
+    let seed = fnv1a(&[key]);
     let n = (side * side) as usize;
     match spec {
         ObjSpec::Image => {

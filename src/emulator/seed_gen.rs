@@ -57,7 +57,8 @@ pub(crate) struct EntryKey<'a> {
     pub(crate) created: f64,
 }
 
-fn fnv1a(parts: &[&str]) -> u64 {
+/// FNV-1a 64 of the parts, each followed by a 0xff byte.
+pub(crate) fn fnv1a(parts: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
         for b in p.bytes().chain(std::iter::once(0xff)) {
@@ -68,7 +69,8 @@ fn fnv1a(parts: &[&str]) -> u64 {
     h
 }
 
-fn splitmix64(mut z: u64) -> u64 {
+/// SplitMix64's output function.
+pub(crate) fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

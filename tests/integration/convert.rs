@@ -93,16 +93,7 @@ async fn check_masks(env: &Env, out: &Path, rows: &[BTreeMap<String, String>]) -
     let mut checked = 0;
     for r in rows.iter().filter(|r| !r["mask_destination"].is_empty()) {
         let entry = manifest_line(env, &r["dataset_type"], r["line"].parse().unwrap());
-        let colours: Vec<[u8; 3]> = entry["anomaly-mask-ref-metadata"]["internal-color-map"]
-            .as_object()
-            .unwrap()
-            .values()
-            .filter(|c| c["class-name"] != "BACKGROUND")
-            .map(|c| {
-                let h = u32::from_str_radix(&c["hex-color"].as_str().unwrap()[1..], 16).unwrap();
-                [(h >> 16) as u8, (h >> 8) as u8, h as u8]
-            })
-            .collect();
+        let colours = crate::emulator::s3::anomaly_colours(&entry);
         let colour = decode(&s3_object(env, entry["anomaly-mask-ref"].as_str().unwrap()).await);
         let binary = decode(&std::fs::read(out.join(&r["mask_destination"])).unwrap());
         let image = decode(&std::fs::read(out.join(&r["destination"])).unwrap());

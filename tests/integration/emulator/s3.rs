@@ -41,6 +41,18 @@ fn s3_seed() -> Seed {
     with_keys(seed, &[("AKIDNOS3", ACCOUNT, &["GetObject", "ListObjectsV2"])])
 }
 
+/// The RGB colours of every class but BACKGROUND in an entry's `internal-color-map`.
+pub fn anomaly_colours(entry: &serde_json::Value) -> Vec<[u8; 3]> {
+    let map = entry["anomaly-mask-ref-metadata"]["internal-color-map"].as_object().unwrap();
+    map.values()
+        .filter(|c| c["class-name"] != "BACKGROUND")
+        .map(|c| {
+            let h = u32::from_str_radix(&c["hex-color"].as_str().unwrap()[1..], 16).unwrap();
+            [(h >> 16) as u8, (h >> 8) as u8, h as u8]
+        })
+        .collect()
+}
+
 fn decode_rgb(bytes: &[u8]) -> (u32, u32, Vec<[u8; 3]>) {
     let mut reader = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().expect("png header");
     let mut buf = vec![0; reader.output_buffer_size().expect("size")];
@@ -100,15 +112,7 @@ async fn generated_anomalies_have_masks_with_one_to_three_classes() {
             assert_ne!(v["anomaly-label"], 1, "an anomaly without a mask: {line}");
             continue;
         };
-        let map = v["anomaly-mask-ref-metadata"]["internal-color-map"].as_object().unwrap();
-        let classes: Vec<[u8; 3]> = map
-            .values()
-            .filter(|c| c["class-name"] != "BACKGROUND")
-            .map(|c| {
-                let h = u32::from_str_radix(&c["hex-color"].as_str().unwrap()[1..], 16).unwrap();
-                [(h >> 16) as u8, (h >> 8) as u8, h as u8]
-            })
-            .collect();
+        let classes = anomaly_colours(&v);
         assert!((1..=3).contains(&classes.len()), "{line}");
         let bucket = "lookoutvision-us-east-1-123456789012";
         let key = uri.strip_prefix(&format!("s3://{bucket}/")).unwrap();
