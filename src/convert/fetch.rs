@@ -137,7 +137,7 @@ pub async fn convert_one(ctx: Arc<Ctx>, origin: Origin, item: Item) -> Row {
     let (entry, place) = match &item.plan {
         Ok(p) => p,
         Err(e) => {
-            row.message = format!("{e:?}");
+            row.message = e.to_string();
             ctx.events.send(Event::Done { failed: true });
             return row;
         }

@@ -81,6 +81,15 @@ pub enum EntryError {
     UnsafeKey(String),
 }
 
+impl std::fmt::Display for EntryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EntryError::Malformed(m) => write!(f, "malformed entry: {m}"),
+            EntryError::UnsafeKey(m) => write!(f, "refused: {m}"),
+        }
+    }
+}
+
 /// Parse `s3://bucket/key`, refusing unsafe keys.
 pub fn parse_s3_uri(uri: &str) -> Result<S3Ref, EntryError> {
     let rest =

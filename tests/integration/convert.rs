@@ -262,6 +262,14 @@ async fn path_escaping_keys_and_names_are_refused_and_nothing_lands_outside() {
     for line in ["2", "3", "4"] {
         assert_eq!(by[&("safe".into(), line.into())], "refused", "line {line}");
     }
+    let msg =
+        |line: &str| rows.iter().find(|r| r["project"] == "safe" && r["line"] == line).unwrap()["message"].clone();
+    assert!(
+        msg("2").contains("refused: key of \"s3://bucket/../../../etc/passwd\" has an empty, . or .. segment"),
+        "{}",
+        msg("2")
+    );
+    assert!(msg("3").contains("is absolute"), "{}", msg("3"));
     for bad in ["..evil", "a b", "-dash"] {
         assert_eq!(by[&(bad.to_string(), "1".into())], "refused", "{bad}");
     }
