@@ -45,6 +45,8 @@ pub struct Ctx {
     pub done: HashMap<String, Done>,
     /// Progress events.
     pub events: EventSink,
+    /// GetObject attempts answered with SlowDown.
+    pub throttled: std::sync::atomic::AtomicU64,
 }
 
 /// Where an entry came from.
@@ -98,6 +100,7 @@ async fn fetch(ctx: &Ctx, origin: &Origin, what: &str, obj: &S3Ref) -> Result<(S
     let events = ctx.events.clone();
     let on_attempt = |a: &crate::exec::retry::Attempt| {
         if a.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Throttling) {
+            ctx.throttled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             events.send(Event::Throttled);
         }
     };

@@ -119,6 +119,7 @@ pub async fn run(
         journal,
         done,
         events: events.clone(),
+        throttled: Default::default(),
     });
     let mut rows = Vec::with_capacity(items.len());
     let mut set = JoinSet::new();
@@ -144,6 +145,7 @@ pub async fn run(
     let mut summary = Summary::of(opts.layout, sources.len(), &rows);
     summary.bytes_written = rows.iter().filter(|r| r.outcome == "converted").filter_map(|r| r.bytes).sum();
     summary.elapsed_secs = started.elapsed().as_secs_f64();
+    summary.throttled = ctx.throttled.load(std::sync::atomic::Ordering::Relaxed);
     Ok((rows, summary))
 }
 

@@ -338,3 +338,16 @@ async fn resume_after_sigkill_converts_each_entry_once() {
     );
     assert!(rows.iter().all(|r| r["outcome"] == "converted" || r["outcome"] == "already_converted"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slowdown_is_retried_slowed_down_and_counted() {
+    let env = backed_up(EmulatorConfig { s3_rate: Some(25.0), ..fast(pcb_seed()) }).await;
+    let endpoint = env.emu.endpoint();
+    let run = env.run(&convert_args(&env, &endpoint, "out", "folder")).await;
+    run.ok();
+    let s = run.json();
+    let throttled = env.emu.stats().throttled.get("GetObject").copied().unwrap_or(0);
+    assert!(throttled > 0, "a --rate of 2000 against an S3 quota of 25/s meets SlowDown");
+    assert_eq!(s["throttled"], throttled, "every SlowDown is counted once");
+    assert_eq!(s["converted"], 46);
+}
