@@ -43,6 +43,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run the local Lookout for Vision emulator until Ctrl-C.
     Emulator(EmulatorArgs),
+    /// Convert preserved datasets (a backup tree) into anomalib Folder or MVTec AD layouts, images and
+    /// binary masks fetched from S3.
+    Convert(ConvertArgs),
 }
 
 /// How to reach the service, shared by the commands that call it.
@@ -312,6 +315,48 @@ pub struct EmulatorArgs {
     /// Persist state in this file (loaded at start, rewritten atomically after each mutation).
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+    /// S3 quota per (account, region, operation) in requests/s, or `unlimited` (default 5500, S3's GET rate
+    /// per prefix; 0.1 to 1,000,000); over it S3 answers 503 SlowDown.
+    #[arg(long, env = "LFV_EMULATOR_S3_RATE", value_name = "TPS|unlimited", default_value = "5500", value_parser = parse_emulator_rate)]
+    pub s3_rate: EmulatorRate,
+}
+
+/// `convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The backup tree that `apply`/`export` wrote (`<account>/<region>/<project>/<type>.manifest.jsonl`);
+    /// only read.
+    #[arg(long, value_name = "BACKUP_DIR")]
+    pub from: PathBuf,
+    /// Output directory (created `0700` if missing; a second run resumes in it).
+    #[arg(long, value_name = "OUT_DIR")]
+    pub to: PathBuf,
+    /// Output layout.
+    #[arg(long, value_enum, value_name = "LAYOUT")]
+    pub layout: crate::convert::Layout,
+    /// Only projects whose name matches this glob; repeat for several (default: all).
+    #[arg(long = "project", value_name = "GLOB")]
+    pub projects: Vec<String>,
+    /// GetObject requests per second per (account, region), 0.1 to 10,000 (default 100: S3 allows 5,500
+    /// GETs/s per prefix, so this is a courtesy to the bucket's other users, not a quota). Lowered
+    /// automatically on SlowDown and recovered towards this value.
+    #[arg(long, env = "LFV_CONVERT_RATE", value_name = "TPS", default_value_t = 100.0, value_parser = parse_rate)]
+    pub rate: f64,
+    /// Images fetched and written at once, 1 to 1,024 (default 16).
+    #[arg(long, env = "LFV_CONVERT_CONCURRENCY", value_name = "N", default_value_t = 16, value_parser = concurrency())]
+    pub concurrency: usize,
+    /// Attempts per GetObject, including the first, 1 to 100 (default 8).
+    #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = 8, value_parser = max_attempts())]
+    pub max_attempts: u32,
+    /// Named AWS profile (default: the default credential chain).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// S3 region for every call (default: each project's region in the backup tree).
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
+    pub region: Option<String>,
+    /// Connection options.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }
 
 /// The emulator's `--rate`: a quota in requests per second, or unlimited (`None`).

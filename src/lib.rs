@@ -14,6 +14,8 @@
 //! - [`exec`]: the retry policy, adaptive rate limiters, checkpoint journal, backups, one item's steps
 //!   ([`exec::item`]) and the run that schedules them ([`exec::run`]); it emits [`exec::events::Event`]s and
 //!   never prints.
+//! - [`convert`]: preserved datasets (the backup tree) into anomalib Folder / MVTec AD layouts, images and
+//!   binary masks fetched from S3 through [`cloud::S3Client`] with the executor's limiter and retry.
 //! - [`redact`]: the log writer that keeps credentials out of every log line.
 //! - [`report`]: consumers of runs: progress display, CSV audit, JSON summary.
 //! - [`safe_fs`]: creating files and directories owner-only without following planted symlinks, atomic
@@ -24,6 +26,7 @@
 pub mod cli;
 pub mod cloud;
 pub mod commands;
+pub mod convert;
 pub mod emulator;
 pub mod error;
 pub mod escape;

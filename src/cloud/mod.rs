@@ -9,6 +9,7 @@
 //! parse) is [`ErrorKind::Foreign`], never "absent" (`convert`, `shape`).
 
 mod convert;
+mod s3;
 mod shape;
 
 use std::time::Duration;
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 pub use convert::{CallError, ErrorKind};
 use convert::{classify, timestamp};
+pub use s3::{S3Client, S3Object, S3Page, connect_s3};
 
 /// Connect timeout for every call.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -166,6 +168,33 @@ fn check_endpoint_url(url: &str, from: &str) -> Result<(), Error> {
 /// Build a client for one endpoint from the standard AWS chain. Fails with exit 2 for a malformed region or
 /// endpoint URL, and exit 6 if no credentials resolve.
 pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Client, Error> {
+    let sdk = sdk_config(endpoint).await?;
+    let (retry, timeouts) = retry_and_timeouts(options);
+    let conf = aws_sdk_lookoutvision::config::Builder::from(&sdk)
+        .retry_config(retry)
+        .timeout_config(timeouts)
+        .interceptor(shape::ServiceShape)
+        .build();
+    let url = match sdk.endpoint_url() {
+        Some(u) => u.to_string(),
+        None => format!("https://lookoutvision.{}.amazonaws.com", endpoint.region),
+    };
+    Ok(Client { inner: aws_sdk_lookoutvision::Client::from_conf(conf), endpoint: endpoint.clone(), url })
+}
+
+/// The SDK retry (disabled unless `options.sdk_retries`) and timeout settings of every client.
+fn retry_and_timeouts(options: ClientOptions) -> (RetryConfig, TimeoutConfig) {
+    let retry = if options.sdk_retries { RetryConfig::standard() } else { RetryConfig::disabled() };
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(options.attempt_timeout)
+        .build();
+    (retry, timeouts)
+}
+
+/// The shared SDK configuration of one endpoint, with credentials checked (and registered for redaction). Fails
+/// with exit 2 for a malformed region or endpoint URL, exit 6 if no credentials resolve.
+async fn sdk_config(endpoint: &Endpoint) -> Result<aws_config::SdkConfig, Error> {
     // Flags are checked by clap; this catches the same values from the plan, AWS_REGION, AWS_ENDPOINT_URL or a
     // profile before the SDK retries a malformed endpoint for seconds.
     if !crate::cli::is_region(&endpoint.region) {
@@ -207,21 +236,7 @@ pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Clie
     if let Some(token) = creds.session_token() {
         crate::redact::register(token);
     }
-    let retry = if options.sdk_retries { RetryConfig::standard() } else { RetryConfig::disabled() };
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .operation_attempt_timeout(options.attempt_timeout)
-        .build();
-    let conf = aws_sdk_lookoutvision::config::Builder::from(&sdk)
-        .retry_config(retry)
-        .timeout_config(timeouts)
-        .interceptor(shape::ServiceShape)
-        .build();
-    let url = match sdk.endpoint_url() {
-        Some(u) => u.to_string(),
-        None => format!("https://lookoutvision.{}.amazonaws.com", endpoint.region),
-    };
-    Ok(Client { inner: aws_sdk_lookoutvision::Client::from_conf(conf), endpoint: endpoint.clone(), url })
+    Ok(sdk)
 }
 
 impl Client {

@@ -25,6 +25,7 @@ pub(crate) async fn emulator(args: EmulatorArgs) -> Result<ExitCode> {
         latency: Duration::from_millis(args.latency_ms),
         delete_delay: Duration::from_millis(args.delete_delay_ms),
         state_file: args.state.clone(),
+        s3_rate: args.s3_rate.0,
         ..EmulatorConfig::default()
     };
     emulator::run_standalone(args.listen, config)

@@ -2,6 +2,7 @@
 //! stdout, progress and messages on stderr) and that decides exit codes.
 
 mod apply;
+mod convert;
 mod demo;
 mod emulator;
 mod plan;
@@ -25,6 +26,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Verify(a) => verify::verify(a).await,
         Command::Demo(a) => demo::demo(a).await,
         Command::Emulator(a) => emulator::emulator(a).await,
+        Command::Convert(a) => convert::convert(a).await,
     }
 }
 

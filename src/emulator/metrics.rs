@@ -61,7 +61,7 @@ impl Metrics {
                     s.requests.entry(o.op.to_string()).or_default().insert(status, 1);
                 }
             }
-            if o.error_code == Some("ThrottlingException") {
+            if matches!(o.error_code, Some("ThrottlingException" | "SlowDown")) {
                 *s.throttled.entry(o.op.to_string()).or_insert(0) += 1;
             }
         }

@@ -21,8 +21,9 @@
 //! Layout: `server.rs` (accept loop, request pipeline, `/_emulator/`), `wire.rs` (errors, responses, routing,
 //! percent-decoding, SigV4 scope, validators), `ops.rs` (mutations), `queries.rs` (reads), `paging.rs` (tokens),
 //! `state.rs` (resources, clock, lifecycle timers), `idempotency.rs`, `quota.rs`, `faults.rs`, `metrics.rs`
-//! (stats and log), `persist.rs` (state file), `seed.rs` (seed format), `seed_check.rs` (seed validation) and
-//! `seed_gen.rs` (generator).
+//! (stats and log), `persist.rs` (state file), `seed.rs` (seed format), `seed_check.rs` (seed validation),
+//! `seed_gen.rs` (generator), `s3.rs` (the minimal S3, chosen by the SigV4 scope's service `s3`) and
+//! `s3_store.rs` (its objects: images and masks).
 //!
 //! CHOICES where AWS documented nothing (the README lists them): same client token with other parameters
 //! within 8 h is a 409; conflicts as in API_NOTES.md, plus DeleteModel on a DELETING model is a 409;
@@ -38,6 +39,8 @@ mod paging;
 mod persist;
 mod queries;
 mod quota;
+mod s3;
+mod s3_store;
 pub mod seed;
 mod seed_check;
 mod seed_gen;
@@ -95,10 +98,19 @@ pub struct EmulatorConfig {
     /// or from the connection's start for its first request) before the emulator closes it, so half-sent
     /// requests cannot hold connections open. Default [`DEFAULT_HEADER_READ_TIMEOUT`] (10 s).
     pub header_read_timeout: Duration,
+    /// S3 quota in requests per second per (account, region, operation), with a bucket of one second;
+    /// `None` is unlimited. Default [`DEFAULT_S3_RATE`] (5,500/s, S3's documented GET rate per prefix).
+    pub s3_rate: Option<f64>,
+    /// Side in pixels of every emulated S3 image and mask (noise PNGs: about `3 * side^2` bytes; 148 gives
+    /// about 64 KiB). Default 32, at least 16.
+    pub s3_image_side: u32,
 }
 
 /// Default of [`EmulatorConfig::header_read_timeout`]: 10 s.
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Default of [`EmulatorConfig::s3_rate`]: 5,500 requests/s.
+pub const DEFAULT_S3_RATE: f64 = 5500.0;
 
 /// Default of [`EmulatorConfig::max_projects`]: 1,000 projects per account and region.
 pub const DEFAULT_MAX_PROJECTS: usize = 1000;
@@ -118,6 +130,8 @@ impl Default for EmulatorConfig {
             state_file: None,
             max_projects: DEFAULT_MAX_PROJECTS,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            s3_rate: Some(DEFAULT_S3_RATE),
+            s3_image_side: s3_store::DEFAULT_SIDE,
         }
     }
 }
@@ -365,6 +379,10 @@ impl RunningEmulator {
     /// Replace the quota from now on (`None` is unlimited).
     pub fn set_rate(&self, rate: Option<f64>) {
         self.shared.quota.set_rate(rate);
+    }
+    /// Replace the S3 quota from now on (`None` is unlimited).
+    pub fn set_s3_rate(&self, rate: Option<f64>) {
+        self.shared.s3_quota.set_rate(rate);
     }
     /// Stop accepting, finish in-flight requests (at most 5 s, then they are aborted), and wait for the server
     /// task.

@@ -25,6 +25,10 @@ pub struct Seed {
     /// Resources per account.
     #[serde(default)]
     pub accounts: Vec<SeedAccount>,
+    /// `s3://bucket/key` URIs that entries reference but S3 does not hold (a deleted image or mask):
+    /// GetObject and HeadObject answer 404 NoSuchKey for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_objects: Vec<String>,
 }
 
 /// What one access key is.

@@ -231,6 +231,7 @@ mod tests {
             listed_after_delete_ms: None,
         };
         Seed {
+            missing_objects: Vec::new(),
             default_account: Some("111122223333".into()),
             access_keys: BTreeMap::from([(
                 "AKIDX".to_string(),

@@ -57,7 +57,8 @@ pub(crate) struct EntryKey<'a> {
     pub(crate) created: f64,
 }
 
-fn fnv1a(parts: &[&str]) -> u64 {
+/// FNV-1a 64 of the parts, each followed by a 0xff byte.
+pub(crate) fn fnv1a(parts: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
         for b in p.bytes().chain(std::iter::once(0xff)) {
@@ -68,7 +69,8 @@ fn fnv1a(parts: &[&str]) -> u64 {
     h
 }
 
-fn splitmix64(mut z: u64) -> u64 {
+/// SplitMix64's output function.
+pub(crate) fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -90,7 +92,7 @@ pub(crate) fn gen_entry(k: &EntryKey<'_>, index: u64) -> (String, Label) {
     } else {
         Label::Normal
     };
-    let src = format!("s3://{}/{}/{}/images/{:06}.jpg", k.bucket, k.project, k.dataset_type, index);
+    let src = format!("s3://{}/{}/{}/images/{:06}.png", k.bucket, k.project, k.dataset_type, index);
     let src = serde_json::to_string(&src).unwrap_or_default();
     let line = match label {
         Label::Unlabeled => format!("{{\"source-ref\":{src}}}"),
@@ -103,14 +105,48 @@ pub(crate) fn gen_entry(k: &EntryKey<'_>, index: u64) -> (String, Label) {
                 .to_string();
             let job =
                 serde_json::to_string(&format!("labeling-job/{}-{}", k.project, k.dataset_type)).unwrap_or_default();
+            let mask = if label == Label::Anomaly { gen_mask(k, index, h, &job, &date) } else { String::new() };
             format!(
                 "{{\"source-ref\":{src},\"anomaly-label\":{n},\"anomaly-label-metadata\":{{\"class-name\":\
                  \"{class}\",\"confidence\":1,\"type\":\"groundtruth/image-classification\",\"job-name\":{job},\
-                 \"human-annotated\":\"yes\",\"creation-date\":\"{date}\"}}}}"
+                 \"human-annotated\":\"yes\",\"creation-date\":\"{date}\"}}{mask}}}"
             )
         }
     };
     (line, label)
+}
+
+/// Anomaly classes of generated masks and their colours (matplotlib's tab10, as the console uses).
+pub(crate) const MASK_CLASSES: [(&str, &str); 5] = [
+    ("scratch", "#2ca02c"),
+    ("dent", "#1f77b4"),
+    ("crack", "#d62728"),
+    ("stain", "#ff7f0e"),
+    ("missing-part", "#9467bd"),
+];
+
+/// The `anomaly-mask-ref` and `anomaly-mask-ref-metadata` members (with a leading comma) of anomalous entry
+/// `index`: mask `s3://{bucket}/{project}/{type}/masks/{index:06}.png`, a colour map with `BACKGROUND`
+/// (`#ffffff`) as `0` and 1-3 distinct classes of [`MASK_CLASSES`] as `1`, `2`, `3`, drawn from the entry hash.
+fn gen_mask(k: &EntryKey<'_>, index: u64, h: u64, job: &str, date: &str) -> String {
+    let uri = format!("s3://{}/{}/{}/masks/{:06}.png", k.bucket, k.project, k.dataset_type, index);
+    let uri = serde_json::to_string(&uri).unwrap_or_default();
+    let r = splitmix64(h);
+    let n = 1 + (r % 3) as usize;
+    let first = ((r >> 8) % MASK_CLASSES.len() as u64) as usize;
+    let mut map = String::from("\"0\":{\"class-name\":\"BACKGROUND\",\"hex-color\":\"#ffffff\",\"confidence\":0.0}");
+    for i in 0..n {
+        let (name, color) = MASK_CLASSES[(first + i) % MASK_CLASSES.len()];
+        map.push_str(&format!(
+            ",\"{}\":{{\"class-name\":\"{name}\",\"hex-color\":\"{color}\",\"confidence\":0.0}}",
+            i + 1
+        ));
+    }
+    format!(
+        ",\"anomaly-mask-ref\":{uri},\"anomaly-mask-ref-metadata\":{{\"internal-color-map\":{{{map}}},\
+         \"type\":\"groundtruth/semantic-segmentation\",\"human-annotated\":\"yes\",\"creation-date\":\"{date}\",\
+         \"job-name\":{job}}}"
+    )
 }
 
 /// ImageStats of `n` generated entries.

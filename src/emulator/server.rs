@@ -1,6 +1,7 @@
 //! The HTTP side: the accept loop, per-connection hyper tasks, graceful shutdown, the `/_emulator/` endpoints,
 //! and the per-request pipeline of API calls.
 //!
+//! A request whose SigV4 scope names `s3` (outside `/2020-11-20/`) goes to `s3.rs` instead.
 //! Pipeline of one API request, in order: route (unknown path or method: 404 UnknownOperationException) ->
 //! SigV4 credential scope (403) -> `deny` list (403) -> quota bucket (429) -> one fault draw (internal 500,
 //! unavailable 503, reset, slow, latency) -> body read (over 1 MiB: 400) -> the operation -> `slow`/`latency`
@@ -28,10 +29,11 @@ use super::faults::{Fault, Faults};
 use super::metrics::{Metrics, Outcome, wall_ms};
 use super::persist::{FORMAT_VERSION, Persister, load};
 use super::quota::Quota;
+use super::s3_store::Store;
 use super::seed::{AccessKey, DEFAULT_ACCOUNT};
 use super::state::{Clock, MAX_CLOCK_OFFSET_MS, World};
 use super::wire::{self, ApiError, Body, Op, Reply};
-use super::{EmulatorConfig, ops};
+use super::{EmulatorConfig, ops, s3};
 
 /// Largest accepted request body: 1 MiB.
 pub(crate) const MAX_BODY: usize = 1 << 20;
@@ -64,6 +66,10 @@ pub(crate) struct Shared {
     persister: Option<Persister>,
     default_account: String,
     access_keys: BTreeMap<String, AccessKey>,
+    /// The S3 objects, indexed once at start.
+    pub(crate) s3: Store,
+    /// The S3 request quota (its own rate, [`EmulatorConfig::s3_rate`]).
+    pub(crate) s3_quota: Quota,
 }
 
 /// A snapshot to write after the world lock is released.
@@ -98,7 +104,10 @@ impl Shared {
                 (clock, world, super::Stats::default())
             }
         };
+        let s3 = Store::from_world(&world, &config.seed.missing_objects, config.s3_image_side);
         let shared = Shared {
+            s3,
+            s3_quota: Quota::new(config.s3_rate, 0),
             clock,
             world: Mutex::new(world),
             generation: AtomicU64::new(0),
@@ -121,6 +130,14 @@ impl Shared {
         let snap = shared.snapshot(&shared.lock_world());
         shared.write(snap)?;
         Ok(shared)
+    }
+
+    /// The account of an access key (the default account for keys the seed does not map), and whether its
+    /// `deny` list names `op`.
+    pub(crate) fn account_of(&self, akid: &str, op: &str) -> (String, bool) {
+        let key = self.access_keys.get(akid);
+        let account = key.map(|k| k.account.clone()).unwrap_or_else(|| self.default_account.clone());
+        (account, key.is_some_and(|k| k.deny.iter().any(|d| d == op)))
     }
 
     /// Lock the world (poisoning is ignored: every mutation is applied whole or not at all).
@@ -278,6 +295,15 @@ where
 {
     if req.uri().path().starts_with("/_emulator/") {
         return Ok(admin(&shared, &req));
+    }
+    // The credential scope's service picks the protocol: `s3` is answered in REST-XML by `s3.rs`; anything
+    // else goes through the Lookout for Vision pipeline below (which refuses scopes other than its own). The
+    // API's own path space `/2020-11-20/` stays Lookout for Vision's whatever the scope (CHOICE: so a bucket
+    // named `2020-11-20` cannot be emulated).
+    let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok());
+    if wire::scope_service(auth) == Some("s3") && !req.uri().path().starts_with("/2020-11-20/") {
+        let id = request_id();
+        return s3::handle(&shared, req, &id).await.ok_or(Reset);
     }
     let seq = shared.metrics.next_seq();
     let at_ms = wall_ms();

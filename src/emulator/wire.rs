@@ -311,6 +311,23 @@ pub(crate) fn query_get<'a>(q: &'a [(String, String)], name: &str) -> Option<&'a
 /// Access key id and region from `AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/lookoutvision/aws4_request, ...`.
 /// The signature is not verified.
 pub(crate) fn parse_sigv4(auth: Option<&str>) -> Result<(String, String), ApiError> {
+    parse_sigv4_scope(auth, "lookoutvision")
+}
+
+/// The service named by a SigV4 credential scope (`lookoutvision`, `s3`, ...), which decides the protocol a
+/// request is answered in; `None` without a readable `Credential=`.
+pub(crate) fn scope_service(auth: Option<&str>) -> Option<&str> {
+    let cred = auth?
+        .strip_prefix("AWS4-HMAC-SHA256 ")?
+        .split(',')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("Credential="))?;
+    cred.split('/').nth(3)
+}
+
+/// Access key id and region from a SigV4 `Authorization` header whose credential scope names `service`.
+/// The signature is not verified.
+pub(crate) fn parse_sigv4_scope(auth: Option<&str>, service: &str) -> Result<(String, String), ApiError> {
     let deny = |why: &str| ApiError::AccessDenied(format!("Missing or invalid SigV4 Authorization header: {why}."));
     let auth = auth.ok_or_else(|| deny("no Authorization header"))?;
     let rest = auth.strip_prefix("AWS4-HMAC-SHA256 ").ok_or_else(|| deny("not AWS4-HMAC-SHA256"))?;
@@ -321,8 +338,9 @@ pub(crate) fn parse_sigv4(auth: Option<&str>) -> Result<(String, String), ApiErr
         .ok_or_else(|| deny("no Credential"))?;
     let parts: Vec<&str> = cred.split('/').collect();
     match parts.as_slice() {
-        [akid, date, region, "lookoutvision", "aws4_request"]
-            if !akid.is_empty()
+        [akid, date, region, svc, "aws4_request"]
+            if *svc == service
+                && !akid.is_empty()
                 && date.len() == 8
                 && !region.is_empty()
                 && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>

@@ -2,6 +2,7 @@
 //! against it.
 
 mod apply;
+mod convert;
 mod crash;
 mod demo;
 mod emulator;

@@ -12,6 +12,7 @@ mod inputs;
 mod paging;
 mod persist;
 mod quota;
+pub mod s3;
 mod seed;
 
 use std::collections::BTreeMap;

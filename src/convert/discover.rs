@@ -1,0 +1,166 @@
+//! Reading the backup tree (read-only): `<account>/<region>/<project>/<type>.manifest.jsonl` as `apply` and
+//! `export` write it, into the list of entries to convert, each with its placement already decided.
+//!
+//! Symlinks in the tree are skipped (a note says so). An account that is not 12 digits, a region that is not
+//! `[a-z0-9-]` or a project that is not a Lookout for Vision project name (`[a-zA-Z0-9][a-zA-Z0-9_-]*`,
+//! 1-255) cannot name an output directory: its entries are all refused. The output directory of a project is
+//! `OUT_DIR/<project>`, or `OUT_DIR/<project>@<account>-<region>` for every copy of a project name that the
+//! tree holds under more than one account or region (CHOICE: never merge two projects).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::layout::{Layout, Namer, Placement};
+use super::manifest::{Entry, EntryError, parse_entry};
+
+/// Manifest types in the order they are converted.
+pub const DATASET_TYPES: [&str; 2] = ["train", "test"];
+
+/// One project directory of the backup tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    /// Account directory name.
+    pub account: String,
+    /// Region directory name.
+    pub region: String,
+    /// Project directory name.
+    pub project: String,
+    /// The directory.
+    pub dir: PathBuf,
+    /// Output directory name under OUT_DIR (set by [`discover`]).
+    pub out_name: String,
+    /// Why this project cannot be converted, if it cannot.
+    pub problem: Option<String>,
+}
+
+/// One manifest line to convert, or the reason it cannot be.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Index into the sources.
+    pub source: usize,
+    /// `train` or `test`.
+    pub dataset_type: &'static str,
+    /// 1-based line number in the manifest.
+    pub line: u64,
+    /// The raw `source-ref` if one could be read (for the report).
+    pub source_uri: String,
+    /// The entry and its placement, or why not.
+    pub plan: Result<(Entry, Placement), EntryError>,
+}
+
+fn valid_project(s: &str) -> bool {
+    (1..=255).contains(&s.len())
+        && s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+fn problem_of(account: &str, region: &str, project: &str) -> Option<String> {
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(format!("account directory {account:?} is not a 12-digit account id"));
+    }
+    if region.is_empty()
+        || region.len() > 32
+        || !region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Some(format!("region directory {region:?} is not a region name"));
+    }
+    (!valid_project(project)).then(|| format!("project directory {project:?} is not a valid project name"))
+}
+
+/// Subdirectories of `dir`, sorted, symlinks and files left out (symlinks reported in `notes`).
+fn subdirs(dir: &Path, notes: &mut Vec<String>) -> std::io::Result<Vec<(String, PathBuf)>> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        let ft = e.file_type()?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if ft.is_symlink() {
+            notes.push(format!("skipped symlink {} in the backup tree", e.path().display()));
+        } else if ft.is_dir() {
+            out.push((name, e.path()));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Every project directory under `from` whose name `keep` accepts.
+pub fn sources(from: &Path, keep: &dyn Fn(&str) -> bool, notes: &mut Vec<String>) -> std::io::Result<Vec<Source>> {
+    let mut out = Vec::new();
+    for (account, adir) in subdirs(from, notes)? {
+        for (region, rdir) in subdirs(&adir, notes)? {
+            for (project, pdir) in subdirs(&rdir, notes)? {
+                if keep(&project) {
+                    let problem = problem_of(&account, &region, &project);
+                    out.push(Source {
+                        account: account.clone(),
+                        region: region.clone(),
+                        out_name: project.clone(),
+                        project,
+                        dir: pdir,
+                        problem,
+                    });
+                }
+            }
+        }
+    }
+    let mut count: BTreeMap<String, usize> = BTreeMap::new();
+    for s in &out {
+        *count.entry(s.project.clone()).or_default() += 1;
+    }
+    for s in &mut out {
+        if count[&s.project] > 1 {
+            s.out_name = format!("{}@{}-{}", s.project, s.account, s.region);
+        }
+    }
+    Ok(out)
+}
+
+/// The manifest of one dataset type in a project directory, if it is a regular file.
+pub fn manifest_path(dir: &Path, dataset_type: &str) -> Option<PathBuf> {
+    let p = dir.join(format!("{dataset_type}.manifest.jsonl"));
+    std::fs::symlink_metadata(&p).ok().filter(|m| m.is_file()).map(|_| p)
+}
+
+/// The items of one project, placed with `layout` (train lines first, then test).
+pub fn items(index: usize, source: &Source, layout: Layout, manifests: &[(&'static str, String)]) -> Vec<Item> {
+    let mut namer = Namer::default();
+    let mut out = Vec::new();
+    for (dataset_type, text) in manifests {
+        for (i, line) in text.lines().enumerate() {
+            let line_no = i as u64 + 1;
+            let source_uri = serde_json::from_str::<serde_json::Value>(line)
+                .ok()
+                .and_then(|v| v.get("source-ref").and_then(|s| s.as_str()).map(str::to_string))
+                .unwrap_or_default();
+            let plan = match &source.problem {
+                Some(p) => Err(EntryError::UnsafeKey(p.clone())),
+                None => parse_entry(line).map(|e| {
+                    let p = namer.place(layout, dataset_type, line_no, &e);
+                    (e, p)
+                }),
+            };
+            out.push(Item { source: index, dataset_type, line: line_no, source_uri, plan });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_cannot_be_directories_are_problems() {
+        assert_eq!(problem_of("123456789012", "us-east-1", "pcb-1_a"), None);
+        for (a, r, p) in [
+            ("12345678901", "us-east-1", "p"),
+            ("123456789012", "US", "p"),
+            ("123456789012", "us-east-1", "..evil"),
+            ("123456789012", "us-east-1", "-x"),
+            ("123456789012", "us-east-1", "a b"),
+        ] {
+            assert!(problem_of(a, r, p).is_some(), "{a} {r} {p}");
+        }
+    }
+}
