@@ -16,11 +16,19 @@ use lfv_sunset::cli::Cli;
 use crate::support::BIN;
 
 /// Value names of free-text arguments: any string is a valid path, profile, glob, log filter or fault spec.
-const FREE_TEXT: &[&str] = &["FILE", "DIR", "PLAN", "CHECKPOINT", "PROFILE", "GLOB", "FILTER", "SPEC"];
+const FREE_TEXT: &[&str] =
+    &["FILE", "DIR", "PLAN", "CHECKPOINT", "PROFILE", "GLOB", "FILTER", "SPEC", "BACKUP_DIR", "OUT_DIR"];
 
 /// Values for required arguments (by value name), to build an otherwise valid command line.
-const VALID: &[(&str, &str)] =
-    &[("PLAN", "plan.json"), ("CHECKPOINT", "plan.journal.jsonl"), ("FILE", "out.json"), ("DIR", "out")];
+const VALID: &[(&str, &str)] = &[
+    ("PLAN", "plan.json"),
+    ("CHECKPOINT", "plan.journal.jsonl"),
+    ("FILE", "out.json"),
+    ("DIR", "out"),
+    ("BACKUP_DIR", "backup"),
+    ("OUT_DIR", "converted"),
+    ("LAYOUT", "folder"),
+];
 
 /// Bad values: every one must be refused by every driven flag unless listed in [`MAY_ACCEPT`].
 const BAD: &[&str] = &[
@@ -94,7 +102,8 @@ fn flags() -> Vec<Flag> {
                 env: a.get_env().map(|e| e.to_string_lossy().into_owned()),
                 value_name: vn,
                 help: a.get_help().map(|h| h.to_string()).unwrap_or_default(),
-                base: base.clone(),
+                // A required flag is in `base` with a valid value; drive it alone.
+                base: base.iter().filter(|b| !b.starts_with(&format!("--{long}="))).cloned().collect(),
             });
         }
     }
