@@ -18,13 +18,16 @@ pub(crate) fn parse_rate(s: &str) -> Result<Option<f64>> {
 }
 
 pub(crate) async fn emulator(args: EmulatorArgs) -> Result<ExitCode> {
-    let seed = match &args.seed {
-        Some(path) => emulator::load_seed(path).map_err(Error::Usage)?,
-        None => Seed::generate(&GenSpec {
-            projects: args.seed_projects.unwrap_or(20),
-            rng_seed: args.rng_seed,
-            ..GenSpec::default()
-        }),
+    let spec = GenSpec {
+        projects: args.seed_projects.unwrap_or(20),
+        rng_seed: args.rng_seed,
+        regions: args.seed_regions.clone(),
+        ..GenSpec::default()
+    };
+    let seed = match (&args.seed, args.seed_accounts) {
+        (Some(path), _) => emulator::load_seed(path).map_err(Error::Usage)?,
+        (None, Some(n)) => emulator::org_seed::generate_org(n, &spec),
+        (None, None) => Seed::generate(&spec),
     };
     let faults: FaultSpec = args.faults.parse().map_err(|e| Error::Usage(format!("--faults: {e}")))?;
     let config = EmulatorConfig {
@@ -39,6 +42,7 @@ pub(crate) async fn emulator(args: EmulatorArgs) -> Result<ExitCode> {
         s3_rate: parse_rate(&args.s3_rate).map_err(|_| {
             Error::Usage(format!("--s3-rate must be a positive number or `unlimited`, not {:?}", args.s3_rate))
         })?,
+        session_ttl: Duration::from_secs(args.session_ttl),
         ..EmulatorConfig::default()
     };
     emulator::run_standalone(args.listen, config)

@@ -29,10 +29,14 @@
 //! is ServiceQuotaExceededException (QuotaCode `L-LFV-PROJECTS`); ResourceId is the project name, `project/type`
 //! for a dataset and `project/version` for a model; a CreateDataset with a source gets 20 generated entries.
 
+mod auth;
 mod faults;
 mod idempotency;
+mod identity;
 mod metrics;
 mod ops;
+pub mod org_seed;
+mod orgs;
 mod paging;
 mod persist;
 mod queries;
@@ -43,6 +47,7 @@ pub mod seed;
 mod seed_gen;
 mod server;
 mod state;
+mod sts;
 mod wire;
 
 use std::collections::BTreeMap;
@@ -97,7 +102,13 @@ pub struct EmulatorConfig {
     /// Side in pixels of every emulated S3 image and mask (noise PNGs: about `3 * side^2` bytes; 148 gives
     /// about 64 KiB). Default 32, at least 16.
     pub s3_image_side: u32,
+    /// Lifetime of an STS session when AssumeRole names no DurationSeconds (`--session-ttl`); role chaining
+    /// caps it at 3,600 s. Default [`DEFAULT_SESSION_TTL`] (3,600 s).
+    pub session_ttl: Duration,
 }
+
+/// Default of [`EmulatorConfig::session_ttl`]: 3,600 s, AWS's default DurationSeconds.
+pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(3600);
 
 /// Default of [`EmulatorConfig::s3_rate`]: 5,500 requests/s.
 pub const DEFAULT_S3_RATE: f64 = 5500.0;
@@ -121,6 +132,7 @@ impl Default for EmulatorConfig {
             max_projects: DEFAULT_MAX_PROJECTS,
             s3_rate: Some(DEFAULT_S3_RATE),
             s3_image_side: s3_store::DEFAULT_SIDE,
+            session_ttl: DEFAULT_SESSION_TTL,
         }
     }
 }
@@ -288,7 +300,10 @@ pub async fn run_standalone(listen: SocketAddr, config: EmulatorConfig) -> std::
 pub fn load_seed(path: &Path) -> Result<Seed, String> {
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("failed to read seed file {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("failed to parse seed file {}: {e}", path.display()))
+    let seed: Seed =
+        serde_json::from_str(&text).map_err(|e| format!("failed to parse seed file {}: {e}", path.display()))?;
+    org_seed::validate(&seed).map_err(|e| format!("invalid seed file {}: {e}", path.display()))?;
+    Ok(seed)
 }
 
 /// Handle to an emulator spawned by [`start`]. Dropping it shuts the emulator down.
@@ -325,6 +340,10 @@ impl RunningEmulator {
     /// Move the emulator clock forward (idempotency expiry, lifecycle timers).
     pub fn advance_clock(&self, by: Duration) {
         self.shared.advance_clock(by);
+    }
+    /// The emulator clock now (the wall clock plus every advance): session expiry is judged by it.
+    pub fn now(&self) -> std::time::SystemTime {
+        std::time::UNIX_EPOCH + Duration::from_millis(self.shared.clock.now_ms())
     }
     /// Replace the fault rates from now on.
     pub fn set_faults(&self, faults: FaultSpec) {
