@@ -8,11 +8,13 @@ mod errors;
 mod faults;
 mod happy;
 mod idempotency;
+mod orgs;
 mod paging;
 mod persist;
 mod quota;
 pub mod s3;
 mod seed;
+mod sts;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
