@@ -84,6 +84,18 @@ pub(crate) fn front(
     }
 }
 
+/// The Lookout for Vision (restJson1) form of a credentials refusal.
+pub(crate) fn api_error(e: AuthError) -> wire::ApiError {
+    match e {
+        AuthError::Expired => {
+            wire::ApiError::ExpiredToken("The security token included in the request is expired".into())
+        }
+        AuthError::Unknown | AuthError::RegionDisabled => {
+            wire::ApiError::UnrecognizedClient("The security token included in the request is invalid.".into())
+        }
+    }
+}
+
 /// A fresh outcome for the log, before the caller is known.
 pub(crate) fn outcome(op: &'static str) -> Outcome {
     Outcome {

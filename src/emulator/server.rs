@@ -26,7 +26,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::faults::{Fault, Faults};
-use super::identity::{AuthError, Identity};
+use super::identity::Identity;
 use super::metrics::{Metrics, Outcome, wall_ms};
 use super::persist::{FORMAT_VERSION, Persister, load};
 use super::quota::Quota;
@@ -346,17 +346,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     out.region = region;
     let principal = match principal {
         Ok(p) => p,
-        Err(e) => {
-            let e = match e {
-                AuthError::Expired => {
-                    ApiError::ExpiredToken("The security token included in the request is expired".into())
-                }
-                AuthError::Unknown | AuthError::RegionDisabled => {
-                    ApiError::UnrecognizedClient("The security token included in the request is invalid.".into())
-                }
-            };
-            return Ok(finish(&shared, seq, at_ms, out, Err(e), &request_id));
-        }
+        Err(e) => return Ok(finish(&shared, seq, at_ms, out, Err(auth::api_error(e)), &request_id)),
     };
     if principal.denies(op.name()) {
         let e = ApiError::AccessDenied(format!(
