@@ -37,10 +37,17 @@ pub(crate) enum Refusal {
     Denied(String),
     /// Injected 500.
     Internal,
-    /// Injected 503 (rendered as the load balancer's HTML page).
-    Unavailable,
-    /// Injected connection reset.
-    Reset,
+    /// Already logged and answered by a connection-level fault: the load balancer's 503 page (`unavailable`),
+    /// or `None` to drop the connection (`reset`).
+    Finished(Option<Box<Response<Body>>>),
+}
+
+/// One request's place in the log: its sequence number, arrival (wall ms) and request id.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Arrival<'a> {
+    pub(crate) seq: u64,
+    pub(crate) at_ms: u64,
+    pub(crate) request_id: &'a str,
 }
 
 /// A request that passed the front: its caller, region and the delay fault to apply (if any).
@@ -51,14 +58,16 @@ pub(crate) struct Admitted {
 }
 
 /// Authenticate a global-service request (no region check) and draw its fault; fills `out.account` and
-/// `out.region` when the scope is readable.
+/// `out.region` when the scope is readable. The `unavailable` and `reset` faults are logged and answered here
+/// ([`Refusal::Finished`]).
 pub(crate) fn front(
     shared: &Shared,
     headers: &HeaderMap,
     service: &str,
-    op: &str,
     out: &mut Outcome,
+    at: Arrival<'_>,
 ) -> Result<Admitted, Refusal> {
+    let op = out.op;
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
     let (akid, region) = wire::parse_sigv4_scope(auth, service).map_err(|_| Refusal::BadScope)?;
     out.region = region;
@@ -75,10 +84,21 @@ pub(crate) fn front(
     if let Some(f) = fault {
         shared.metrics.fault(f.kind());
     }
+    let mut finish = |status: u16| {
+        let mut o = std::mem::replace(out, outcome(op));
+        o.status = status;
+        shared.metrics.finish(at.seq, at.at_ms, o);
+    };
     match fault {
         Some(Fault::Internal) => Err(Refusal::Internal),
-        Some(Fault::Unavailable) => Err(Refusal::Unavailable),
-        Some(Fault::Reset) => Err(Refusal::Reset),
+        Some(Fault::Unavailable) => {
+            finish(503);
+            Err(Refusal::Finished(Some(Box::new(wire::unavailable_response(at.request_id)))))
+        }
+        Some(Fault::Reset) => {
+            finish(0);
+            Err(Refusal::Finished(None))
+        }
         Some(Fault::Slow(ms) | Fault::Latency(ms)) => Ok(Admitted { principal, delay_ms: Some(ms) }),
         None => Ok(Admitted { principal, delay_ms: None }),
     }

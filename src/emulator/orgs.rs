@@ -52,16 +52,9 @@ pub(crate) async fn handle(shared: &Shared, req: Request<Incoming>, request_id: 
     };
     let mut out = auth::outcome(op);
     let (parts, body) = req.into_parts();
-    let result = match auth::front(shared, &parts.headers, "organizations", op, &mut out) {
-        Err(Refusal::Reset) => {
-            shared.metrics.finish(seq, at_ms, out);
-            return None;
-        }
-        Err(Refusal::Unavailable) => {
-            out.status = 503;
-            shared.metrics.finish(seq, at_ms, out);
-            return Some(wire::unavailable_response(request_id));
-        }
+    let at = auth::Arrival { seq, at_ms, request_id };
+    let result = match auth::front(shared, &parts.headers, "organizations", &mut out, at) {
+        Err(Refusal::Finished(resp)) => return resp.map(|r| *r),
         Err(r) => Err(refusal(r)),
         Ok(admitted) => {
             let body = read_body(body).await;
@@ -108,7 +101,7 @@ fn refusal(r: Refusal) -> OrgError {
             None,
         ),
         Refusal::Denied(m) => OrgError(400, "AccessDeniedException", m, None),
-        Refusal::Internal | Refusal::Unavailable | Refusal::Reset => {
+        Refusal::Internal | Refusal::Finished(_) => {
             OrgError(500, "ServiceException", "AWS Organizations can't complete your request (injected).".into(), None)
         }
     }

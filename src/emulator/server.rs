@@ -312,16 +312,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     let request_id = request_id();
     let route = wire::route(req.method(), req.uri().path());
     let op = route.op;
-    let mut out = Outcome {
-        op: op.name(),
-        account: String::new(),
-        region: String::new(),
-        project: None,
-        dataset_type: None,
-        client_token: None,
-        status: 0,
-        error_code: None,
-    };
+    let mut out = auth::outcome(op.name());
     if op == Op::Unknown {
         let e = ApiError::UnknownOperation(format!("No operation matches {} {}.", req.method(), req.uri().path()));
         return Ok(finish(&shared, seq, at_ms, out, Err(e), &request_id));

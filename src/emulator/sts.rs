@@ -76,16 +76,9 @@ pub(crate) async fn handle(shared: &Shared, req: Request<Incoming>, request_id: 
     let params = body.as_deref().map(form).unwrap_or_default();
     let op = op_name(wire::query_get(&params, "Action"));
     let mut out = auth::outcome(op);
-    let result = match auth::front(shared, &parts.headers, "sts", op, &mut out) {
-        Err(Refusal::Reset) => {
-            shared.metrics.finish(seq, at_ms, out);
-            return None;
-        }
-        Err(Refusal::Unavailable) => {
-            out.status = 503;
-            shared.metrics.finish(seq, at_ms, out);
-            return Some(wire::unavailable_response(request_id));
-        }
+    let at = auth::Arrival { seq, at_ms, request_id };
+    let result = match auth::front(shared, &parts.headers, "sts", &mut out, at) {
+        Err(Refusal::Finished(resp)) => return resp.map(|r| *r),
         Err(r) => Err(refusal(r)),
         Ok(admitted) => {
             auth::delay(shared, admitted.delay_ms).await;
@@ -128,7 +121,7 @@ fn refusal(r: Refusal) -> StsError {
             StsError(403, "InvalidClientTokenId", "The security token included in the request is invalid.".into())
         }
         Refusal::Denied(m) => StsError(403, "AccessDenied", m),
-        Refusal::Internal | Refusal::Unavailable | Refusal::Reset => {
+        Refusal::Internal | Refusal::Finished(_) => {
             StsError(500, "InternalFailure", "An internal error occurred (injected).".into())
         }
     }

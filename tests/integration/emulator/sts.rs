@@ -15,7 +15,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use lfv_sunset::emulator::org_seed::{ORG_ROLE, SeedRole, generate_org, member_id};
 use lfv_sunset::emulator::seed::AccessKey;
-use lfv_sunset::emulator::{GenSpec, Mix, RunningEmulator, Seed};
+use lfv_sunset::emulator::{FaultSpec, GenSpec, Mix, RunningEmulator, Seed};
 
 use super::{config, start};
 
@@ -290,4 +290,24 @@ async fn assume_role_provider_refreshes_when_the_emulator_clock_passes_expiry() 
     );
     emu.advance_clock(Duration::from_secs(901));
     assert_eq!(failure(stale.list_projects().send().await), ("ExpiredTokenException".into(), 403));
+}
+
+#[tokio::test]
+async fn sts_and_organizations_draw_faults_like_every_operation() {
+    let emu = start(config(org_seed())).await;
+    let conf = sdk(&emu, key("AKIDTEST"), "us-east-1").await;
+    let sts = aws_sdk_sts::Client::new(&conf);
+    let orgs = aws_sdk_organizations::Client::new(&conf);
+    emu.set_faults(FaultSpec { internal: 1.0, ..FaultSpec::default() });
+    assert_eq!(failure(sts.get_caller_identity().send().await), ("InternalFailure".into(), 500));
+    assert_eq!(failure(orgs.list_accounts().send().await), ("ServiceException".into(), 500));
+    emu.set_faults(FaultSpec { unavailable: 1.0, ..FaultSpec::default() });
+    assert_eq!(failure(sts.get_caller_identity().send().await).1, 503);
+    assert_eq!(failure(orgs.list_accounts().send().await).1, 503);
+    emu.set_faults(FaultSpec::default());
+    assert!(sts.get_caller_identity().send().await.is_ok());
+    let stats = emu.stats();
+    let statuses = |op: &str| ["200", "500", "503"].map(|s| stats.calls_with_status(op, s));
+    assert_eq!((statuses("GetCallerIdentity"), statuses("ListAccounts")), ([1, 1, 1], [0, 1, 1]));
+    assert_eq!((stats.faults.get("internal"), stats.faults.get("unavailable")), (Some(&2), Some(&2)));
 }
