@@ -21,7 +21,12 @@
 //! percent-decoding, SigV4 scope, validators), `ops.rs` (mutations), `queries.rs` (reads), `paging.rs` (tokens),
 //! `state.rs` (resources, clock, lifecycle timers), `idempotency.rs`, `quota.rs`, `faults.rs`, `metrics.rs`
 //! (stats and log), `persist.rs` (state file), `seed.rs` (seed format), `seed_gen.rs` (generator), `s3.rs` (the
-//! minimal S3, chosen by the SigV4 scope's service `s3`) and `s3_store.rs` (its objects: images and masks).
+//! minimal S3, chosen by the SigV4 scope's service `s3`) and `s3_store.rs` (its objects: images and masks),
+//! `sts.rs` (STS GetCallerIdentity and AssumeRole, scope service `sts`, query protocol), `orgs.rs`
+//! (Organizations ListAccounts, scope service `organizations`, JSON 1.1), `identity.rs` (long-term keys,
+//! sessions and their expiry, roles, disabled regions), `auth.rs` (the credentials check every service shares,
+//! each rendering refusals in its own shape) and `org_seed.rs` (the seed's organisation, roles and disabled
+//! regions, their validation, `--seed-accounts`).
 //!
 //! CHOICES where AWS documented nothing (the README lists them): same client token with other parameters
 //! within 8 h is a 409; conflicts as in API_NOTES.md, plus DeleteModel on a DELETING model is a 409;
