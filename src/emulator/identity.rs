@@ -292,3 +292,107 @@ fn parse_role_arn(arn: &str) -> Option<(&str, &str)> {
     let name = path.rsplit('/').next()?;
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty()).then_some((account, name))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::org_seed::ORG_ROLE as ORG;
+    use crate::emulator::org_seed::{generate_org, member_id};
+    use crate::emulator::seed::GenSpec;
+
+    fn identity() -> Identity {
+        let mut seed = generate_org(2, &GenSpec { projects: 0, ..GenSpec::default() });
+        seed.roles.push(SeedRole {
+            account: member_id(1),
+            name: "Ext".into(),
+            trusted_access_keys: vec!["AKIAOTHER".into()],
+            external_id: Some("x-1".into()),
+            max_session_secs: Some(7200),
+            ..SeedRole::default()
+        });
+        seed.organization.as_mut().unwrap().accounts[2].status = "SUSPENDED".into();
+        seed.disabled_regions.insert(member_id(1), vec!["ap-east-1".into()]);
+        seed.access_keys.insert("AKIAOTHER".into(), AccessKey { account: "210987654321".into(), deny: vec![] });
+        Identity::new(&seed, "123456789012".into(), 600)
+    }
+
+    fn key(id: &Identity, akid: &str) -> Principal {
+        id.authenticate(akid, None, None, 0).unwrap()
+    }
+
+    #[test]
+    fn assume_role_decisions() {
+        let id = identity();
+        let mgmt = key(&id, "AKIDTEST");
+        let other = key(&id, "AKIAOTHER");
+        let (session, akid, _) = id
+            .assume_role(
+                &mgmt,
+                &AssumeRequest {
+                    role_arn: "arn:aws:iam::100000000001:role/OrganizationAccountAccessRole",
+                    session_name: "s1",
+                    external_id: None,
+                    duration_secs: None,
+                },
+                0,
+            )
+            .unwrap();
+        let chained = id.authenticate(&akid, Some(&session.token), None, 0).unwrap();
+        let role = |a: usize, n: &str| format!("arn:aws:iam::{}:role/{n}", member_id(a));
+        type Case<'a> = (&'a Principal, String, &'a str, Option<&'a str>, Option<u64>, Result<u64, &'a str>);
+        let cases: Vec<Case<'_>> = vec![
+            (&mgmt, role(1, ORG), "ok", None, None, Ok(600)),
+            (&mgmt, role(1, ORG), "ok", None, Some(900), Ok(900)),
+            (&mgmt, role(1, ORG), "ok", None, Some(3601), Err("MaxSessionDuration")),
+            (&mgmt, role(1, ORG), "ok", None, Some(899), Err("between 900 and 43200")),
+            (&mgmt, role(1, ORG), "o", None, None, Err("roleSessionName")),
+            (&mgmt, "arn:aws:iam::1:role/x".into(), "ok", None, None, Err("not a valid role ARN")),
+            (&mgmt, role(2, ORG), "ok", None, None, Err("not authorized")),
+            (&mgmt, role(1, "Nope"), "ok", None, None, Err("not authorized")),
+            (&other, role(1, ORG), "ok", None, None, Err("not authorized")),
+            (&other, role(1, "Ext"), "ok", None, None, Err("not authorized")),
+            (&other, role(1, "Ext"), "ok", Some("x-2"), None, Err("not authorized")),
+            (&other, role(1, "Ext"), "ok", Some("x-1"), Some(7200), Ok(7200)),
+            (&mgmt, role(1, ORG), "ok", Some("ignored"), None, Ok(600)),
+            (&chained, role(1, ORG), "ok", None, None, Err("not authorized")),
+        ];
+        for (i, (caller, arn, name, ext, dur, want)) in cases.into_iter().enumerate() {
+            let req = AssumeRequest { role_arn: &arn, session_name: name, external_id: ext, duration_secs: dur };
+            match (id.assume_role(caller, &req, 1000), want) {
+                (Ok((s, akid, _)), Ok(secs)) => {
+                    assert_eq!(s.expires_ms, 1000 + secs * 1000, "case {i}");
+                    assert!(akid.starts_with("ASIA") && akid.len() == 20, "case {i}");
+                }
+                (Err(AssumeError::Denied(m) | AssumeError::Invalid(m)), Err(w)) => {
+                    assert!(m.contains(w), "case {i}: {m:?} should contain {w:?}")
+                }
+                (got, want) => panic!("case {i}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn sessions_expire_and_unknown_keys_and_disabled_regions_are_refused() {
+        let id = identity();
+        let mgmt = key(&id, "AKIDTEST");
+        let arn = format!("arn:aws:iam::{}:role/{ORG}", member_id(1));
+        let req = AssumeRequest { role_arn: &arn, session_name: "s1", external_id: None, duration_secs: Some(900) };
+        let (s, akid, _) = id.assume_role(&mgmt, &req, 0).unwrap();
+        let auth = |k: &str, t: Option<&str>, r: Option<&str>, now: u64| id.authenticate(k, t, r, now).map(|p| p.arn());
+        assert_eq!(auth(&akid, Some(&s.token), Some("us-east-1"), 899_999), Ok(s.arn()));
+        assert_eq!(auth(&akid, Some(&s.token), None, 900_000), Err(AuthError::Expired));
+        assert_eq!(auth(&akid, Some("other"), None, 0), Err(AuthError::Unknown));
+        assert_eq!(auth(&akid, None, None, 0), Err(AuthError::Unknown));
+        assert_eq!(auth("ASIANEVERISSUED0000", Some("t"), None, 0), Err(AuthError::Unknown));
+        assert_eq!(auth(&akid, Some(&s.token), Some("ap-east-1"), 0), Err(AuthError::RegionDisabled));
+        assert!(auth("AKIDTEST", None, Some("ap-east-1"), u64::MAX).is_ok(), "long-term keys never expire");
+        // Chained: capped at one hour, and the default TTL too.
+        let chained = id.authenticate(&akid, Some(&s.token), None, 0).unwrap();
+        let ext = format!("arn:aws:iam::{}:role/Ext", member_id(1));
+        let long =
+            AssumeRequest { role_arn: &ext, session_name: "s2", external_id: Some("x-1"), duration_secs: Some(3601) };
+        assert!(
+            matches!(id.assume_role(&chained, &long, 0), Err(AssumeError::Invalid(m)) if m.contains("role chaining"))
+        );
+    }
+}
