@@ -294,6 +294,18 @@ pub struct EmulatorArgs {
     /// Generate a realistic account with N projects instead of a seed file (default 20; 0 to 100,000).
     #[arg(long, value_name = "N", value_parser = RangedU64ValueParser::<usize>::new().range(0..=100_000))]
     pub seed_projects: Option<usize>,
+    /// Generate an organisation instead: the default access key's management account plus N ACTIVE member
+    /// accounts, each with --seed-projects projects per --seed-regions region and the role
+    /// OrganizationAccountAccessRole that the management account may assume.
+    #[arg(long, value_name = "N", conflicts_with = "seed")]
+    pub seed_accounts: Option<usize>,
+    /// Regions that get generated projects, comma-separated (default us-east-1).
+    #[arg(long, value_name = "R1,R2,...", value_delimiter = ',', default_value = "us-east-1", conflicts_with = "seed")]
+    pub seed_regions: Vec<String>,
+    /// Lifetime of STS sessions when AssumeRole names no DurationSeconds, in seconds (default 3600; role
+    /// chaining caps it at 3600).
+    #[arg(long, env = "LFV_EMULATOR_SESSION_TTL", value_name = "SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=43_200))]
+    pub session_ttl: u64,
     /// Seed of the fault injection and generator (default 0).
     #[arg(long, env = "LFV_EMULATOR_RNG_SEED", value_name = "S", default_value_t = 0)]
     pub rng_seed: u64,

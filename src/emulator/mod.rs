@@ -23,7 +23,11 @@
 //! `state.rs` (resources, clock, lifecycle timers), `idempotency.rs`, `quota.rs`, `faults.rs`, `metrics.rs`
 //! (stats and log), `persist.rs` (state file), `seed.rs` (seed format), `seed_check.rs` (seed validation),
 //! `seed_gen.rs` (generator), `s3.rs` (the minimal S3, chosen by the SigV4 scope's service `s3`) and
-//! `s3_store.rs` (its objects: images and masks).
+//! `s3_store.rs` (its objects: images and masks), `sts.rs` (STS GetCallerIdentity and AssumeRole, scope service
+//! `sts`, query protocol), `orgs.rs` (Organizations ListAccounts, scope service `organizations`, JSON 1.1),
+//! `identity.rs` (long-term keys, sessions and their expiry, roles, disabled regions), `auth.rs` (the
+//! credentials check every service shares, each rendering refusals in its own shape) and `org_seed.rs` (the
+//! seed's organisation, roles and disabled regions, their validation, `--seed-accounts`).
 //!
 //! CHOICES where AWS documented nothing (the README lists them): same client token with other parameters
 //! within 8 h is a 409; conflicts as in API_NOTES.md, plus DeleteModel on a DELETING model is a 409;
@@ -31,10 +35,14 @@
 //! is ServiceQuotaExceededException (QuotaCode `L-LFV-PROJECTS`); ResourceId is the project name, `project/type`
 //! for a dataset and `project/version` for a model; a CreateDataset with a source gets 20 generated entries.
 
+mod auth;
 mod faults;
 mod idempotency;
+mod identity;
 mod metrics;
 mod ops;
+pub mod org_seed;
+mod orgs;
 mod paging;
 mod persist;
 mod queries;
@@ -46,6 +54,7 @@ mod seed_check;
 mod seed_gen;
 mod server;
 mod state;
+mod sts;
 mod wire;
 
 use std::collections::BTreeMap;
@@ -104,10 +113,16 @@ pub struct EmulatorConfig {
     /// Side in pixels of every emulated S3 image and mask (noise PNGs: about `3 * side^2` bytes; 148 gives
     /// about 64 KiB). Default 32, at least 16.
     pub s3_image_side: u32,
+    /// Lifetime of an STS session when AssumeRole names no DurationSeconds (`--session-ttl`); role chaining
+    /// caps it at 3,600 s. Default [`DEFAULT_SESSION_TTL`] (3,600 s).
+    pub session_ttl: Duration,
 }
 
 /// Default of [`EmulatorConfig::header_read_timeout`]: 10 s.
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Default of [`EmulatorConfig::session_ttl`]: 3,600 s, AWS's default DurationSeconds.
+pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(3600);
 
 /// Default of [`EmulatorConfig::s3_rate`]: 5,500 requests/s.
 pub const DEFAULT_S3_RATE: f64 = 5500.0;
@@ -132,6 +147,7 @@ impl Default for EmulatorConfig {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             s3_rate: Some(DEFAULT_S3_RATE),
             s3_image_side: s3_store::DEFAULT_SIDE,
+            session_ttl: DEFAULT_SESSION_TTL,
         }
     }
 }
@@ -302,6 +318,7 @@ pub fn load_seed(path: &Path) -> Result<Seed, String> {
         std::fs::read_to_string(path).map_err(|e| format!("failed to read seed file {}: {e}", path.display()))?;
     let seed = serde_json::from_str(&text).map_err(|e| format!("failed to parse seed file {}: {e}", path.display()))?;
     seed::validate(&seed).map_err(|e| format!("invalid seed file {}: {e}", path.display()))?;
+    org_seed::validate(&seed).map_err(|e| format!("invalid seed file {}: {e}", path.display()))?;
     Ok(seed)
 }
 
@@ -371,6 +388,10 @@ impl RunningEmulator {
     pub fn advance_clock(&self, by: Duration) {
         let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
         let _ = self.shared.advance_clock(ms, true);
+    }
+    /// The emulator clock now (the wall clock plus every advance): session expiry is judged by it.
+    pub fn now(&self) -> std::time::SystemTime {
+        std::time::UNIX_EPOCH + Duration::from_millis(self.shared.clock.now_ms())
     }
     /// Replace the fault rates from now on.
     pub fn set_faults(&self, faults: FaultSpec) {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::org_seed::{OrgAccount, SeedOrganization, SeedRole};
 pub use super::seed_check::{MAX_CREATED_SECS, MAX_DELAY_MS, MAX_ENTRIES_PER_DATASET, MAX_ENTRIES_PER_SEED, validate};
 
 /// Account used for access keys that the seed does not map.
@@ -29,6 +30,17 @@ pub struct Seed {
     /// GetObject and HeadObject answer 404 NoSuchKey for them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing_objects: Vec<String>,
+    /// The AWS Organizations organisation that ListAccounts shows; none: every caller gets
+    /// AWSOrganizationsNotInUseException.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<SeedOrganization>,
+    /// IAM roles that STS AssumeRole grants.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<SeedRole>,
+    /// Account id -> regions it has not enabled (opt-in regions not opted into): every Lookout for Vision or
+    /// S3 call there is refused as an unrecognized client.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub disabled_regions: BTreeMap<String, Vec<String>>,
 }
 
 /// What one access key is.

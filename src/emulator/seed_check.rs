@@ -232,6 +232,9 @@ mod tests {
         };
         Seed {
             missing_objects: Vec::new(),
+            organization: None,
+            roles: Vec::new(),
+            disabled_regions: BTreeMap::new(),
             default_account: Some("111122223333".into()),
             access_keys: BTreeMap::from([(
                 "AKIDX".to_string(),

@@ -26,6 +26,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::faults::{Fault, Faults};
+use super::identity::Identity;
 use super::metrics::{Metrics, Outcome, wall_ms};
 use super::persist::{FORMAT_VERSION, Persister, load};
 use super::quota::Quota;
@@ -33,7 +34,7 @@ use super::s3_store::Store;
 use super::seed::{AccessKey, DEFAULT_ACCOUNT};
 use super::state::{Clock, MAX_CLOCK_OFFSET_MS, World};
 use super::wire::{self, ApiError, Body, Op, Reply};
-use super::{EmulatorConfig, ops, s3};
+use super::{EmulatorConfig, auth, ops, orgs, s3, sts};
 
 /// Largest accepted request body: 1 MiB.
 pub(crate) const MAX_BODY: usize = 1 << 20;
@@ -70,6 +71,8 @@ pub(crate) struct Shared {
     pub(crate) s3: Store,
     /// The S3 request quota (its own rate, [`EmulatorConfig::s3_rate`]).
     pub(crate) s3_quota: Quota,
+    /// Access keys, STS sessions, roles, the organisation and disabled regions.
+    pub(crate) identity: Identity,
 }
 
 /// A snapshot to write after the world lock is released.
@@ -104,6 +107,10 @@ impl Shared {
                 (clock, world, super::Stats::default())
             }
         };
+        super::org_seed::validate(&config.seed)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("invalid seed: {e}")))?;
+        let default_account = config.seed.default_account.clone().unwrap_or_else(|| DEFAULT_ACCOUNT.to_string());
+        let identity = Identity::new(&config.seed, default_account.clone(), config.session_ttl.as_secs());
         let s3 = Store::from_world(&world, &config.seed.missing_objects, config.s3_image_side);
         let shared = Shared {
             s3,
@@ -123,8 +130,9 @@ impl Shared {
                 header_read_timeout: config.header_read_timeout,
             },
             persister: config.state_file.clone().map(Persister::new),
-            default_account: config.seed.default_account.clone().unwrap_or_else(|| DEFAULT_ACCOUNT.to_string()),
+            default_account,
             access_keys: config.seed.access_keys.clone(),
+            identity,
         };
         // The file exists from the start, so a restart right away carries on from the same state.
         let snap = shared.snapshot(&shared.lock_world());
@@ -132,9 +140,12 @@ impl Shared {
         Ok(shared)
     }
 
-    /// The account of an access key (the default account for keys the seed does not map), and whether its
-    /// `deny` list names `op`.
+    /// The account of an access key (the session's account for an issued session key; the default account
+    /// for keys the seed does not map), and whether its `deny` list names `op`.
     pub(crate) fn account_of(&self, akid: &str, op: &str) -> (String, bool) {
+        if let Some(account) = self.identity.session_account(akid) {
+            return (account, false);
+        }
         let key = self.access_keys.get(akid);
         let account = key.map(|k| k.account.clone()).unwrap_or_else(|| self.default_account.clone());
         (account, key.is_some_and(|k| k.deny.iter().any(|d| d == op)))
@@ -300,26 +311,31 @@ where
     // else goes through the Lookout for Vision pipeline below (which refuses scopes other than its own). The
     // API's own path space `/2020-11-20/` stays Lookout for Vision's whatever the scope (CHOICE: so a bucket
     // named `2020-11-20` cannot be emulated).
+    // `sts` (query protocol, `sts.rs`) and `organizations` (JSON 1.1, `orgs.rs`, also recognised by its
+    // X-Amz-Target) likewise; expired or unknown session keys are refused by every service (`auth.rs`).
     let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok());
-    if wire::scope_service(auth) == Some("s3") && !req.uri().path().starts_with("/2020-11-20/") {
+    let service = wire::scope_service(auth);
+    if service == Some("s3") && !req.uri().path().starts_with("/2020-11-20/") {
         let id = request_id();
+        let op = s3::route(req.method(), req.uri().path(), req.uri().query()).0.name();
+        if let Some(refused) = auth::s3_refusal(&shared, req.method(), req.headers(), op, &id) {
+            return Ok(refused);
+        }
         return s3::handle(&shared, req, &id).await.ok_or(Reset);
+    }
+    if service == Some("sts") && req.uri().path() == "/" {
+        return sts::handle(&shared, req, &request_id()).await.ok_or(Reset);
+    }
+    let target = req.headers().get("x-amz-target").and_then(|v| v.to_str().ok());
+    if service == Some("organizations") || target.is_some_and(|t| t.starts_with(orgs::TARGET_PREFIX)) {
+        return orgs::handle(&shared, req, &request_id()).await.ok_or(Reset);
     }
     let seq = shared.metrics.next_seq();
     let at_ms = wall_ms();
     let request_id = request_id();
     let route = wire::route(req.method(), req.uri().path());
     let op = route.op;
-    let mut out = Outcome {
-        op: op.name(),
-        account: String::new(),
-        region: String::new(),
-        project: None,
-        dataset_type: None,
-        client_token: None,
-        status: 0,
-        error_code: None,
-    };
+    let mut out = auth::outcome(op.name());
     if op == Op::Unknown {
         let e = ApiError::UnknownOperation(format!("No operation matches {} {}.", req.method(), req.uri().path()));
         return Ok(finish(&shared, seq, at_ms, out, Err(e), &request_id));
@@ -338,10 +354,15 @@ where
         Ok(x) => x,
         Err(e) => return Ok(finish(&shared, seq, at_ms, out, Err(e), &request_id)),
     };
-    let key = shared.access_keys.get(&akid);
-    out.account = key.map(|k| k.account.clone()).unwrap_or_else(|| shared.default_account.clone());
+    let principal =
+        shared.identity.authenticate(&akid, auth::token(req.headers()), Some(&region), shared.clock.now_ms());
+    out.account = shared.account_of(&akid, op.name()).0;
     out.region = region;
-    if key.is_some_and(|k| k.deny.iter().any(|d| d == op.name())) {
+    let principal = match principal {
+        Ok(p) => p,
+        Err(e) => return Ok(finish(&shared, seq, at_ms, out, Err(auth::api_error(e)), &request_id)),
+    };
+    if principal.denies(op.name()) {
         let e = ApiError::AccessDenied(format!(
             "User with access key {akid} is not authorized to perform: lookoutvision:{} (denied by the emulator \
              seed).",
@@ -404,7 +425,7 @@ where
 
 /// Read a body of at most [`MAX_BODY`] bytes. A larger body is drained (up to [`MAX_DRAIN`]) so the client
 /// gets its 400 instead of a broken pipe, then refused.
-async fn read_body<B: hyper::body::Body<Data = Bytes> + Unpin>(mut body: B) -> Result<Bytes, ()> {
+pub(crate) async fn read_body<B: hyper::body::Body<Data = Bytes> + Unpin>(mut body: B) -> Result<Bytes, ()> {
     let mut buf = Vec::new();
     let mut seen = 0usize;
     while let Some(frame) = body.frame().await {

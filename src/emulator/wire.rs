@@ -154,6 +154,10 @@ pub(crate) enum ApiError {
     Throttling(String),
     Validation(String),
     UnknownOperation(String),
+    /// ExpiredTokenException (403): a session key whose session expired.
+    ExpiredToken(String),
+    /// UnrecognizedClientException (403): an unknown session key, or a region the account has not enabled.
+    UnrecognizedClient(String),
 }
 
 /// Quota code of the per-operation request rate.
@@ -185,13 +189,15 @@ impl ApiError {
             ApiError::Throttling(_) => "ThrottlingException",
             ApiError::Validation(_) => "ValidationException",
             ApiError::UnknownOperation(_) => "UnknownOperationException",
+            ApiError::ExpiredToken(_) => "ExpiredTokenException",
+            ApiError::UnrecognizedClient(_) => "UnrecognizedClientException",
         }
     }
 
     /// HTTP status of the error.
     pub(crate) fn status(&self) -> u16 {
         match self {
-            ApiError::AccessDenied(_) => 403,
+            ApiError::AccessDenied(_) | ApiError::ExpiredToken(_) | ApiError::UnrecognizedClient(_) => 403,
             ApiError::Conflict(..) => 409,
             ApiError::InternalServer(_) => 500,
             ApiError::NotFound(..) | ApiError::UnknownOperation(_) => 404,
@@ -207,7 +213,9 @@ impl ApiError {
             ApiError::AccessDenied(m)
             | ApiError::InternalServer(m)
             | ApiError::Validation(m)
-            | ApiError::UnknownOperation(m) => json!({ "Message": m }),
+            | ApiError::UnknownOperation(m)
+            | ApiError::ExpiredToken(m)
+            | ApiError::UnrecognizedClient(m) => json!({ "Message": m }),
             ApiError::Conflict(m, id, rt) | ApiError::NotFound(m, id, rt) => {
                 json!({ "Message": m, "ResourceId": id, "ResourceType": rt.as_str() })
             }

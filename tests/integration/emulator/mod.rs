@@ -9,11 +9,13 @@ mod faults;
 mod happy;
 mod idempotency;
 mod inputs;
+mod orgs;
 mod paging;
 mod persist;
 mod quota;
 pub mod s3;
 mod seed;
+mod sts;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

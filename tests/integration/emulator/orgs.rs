@@ -1,0 +1,143 @@
+//! The emulator's Organizations through the real `aws-sdk-organizations` client: ListAccounts paging and
+//! statuses, who may list, and the organisation `emulator --seed-accounts` generates (run as the binary).
+
+use std::time::Duration;
+
+use aws_sdk_organizations::types::AccountStatus;
+use lfv_sunset::emulator::Seed;
+use lfv_sunset::emulator::org_seed::{ORG_ROLE, OrgAccount, SeedOrganization, member_id};
+use lfv_sunset::emulator::seed::AccessKey;
+use tokio::io::AsyncBufReadExt;
+
+use super::sts::{MGMT, failure, key, org_seed, sdk, sdk_at};
+use super::{config, start};
+
+/// An organisation of 45 accounts (the management account first); every 4th member SUSPENDED.
+fn org45() -> Seed {
+    let mut accounts = vec![OrgAccount {
+        id: MGMT.into(),
+        name: "management".into(),
+        email: "root@example.com".into(),
+        status: "ACTIVE".into(),
+    }];
+    for i in 1..45 {
+        accounts.push(OrgAccount {
+            id: member_id(i),
+            name: format!("acct-{i:02}"),
+            email: format!("acct-{i:02}@example.com"),
+            status: if i % 4 == 0 { "SUSPENDED" } else { "ACTIVE" }.into(),
+        });
+    }
+    let mut seed =
+        Seed { organization: Some(SeedOrganization { management_account: MGMT.into(), accounts }), ..Seed::default() };
+    seed.access_keys.insert("AKIAMEMBER1".into(), AccessKey { account: member_id(1), deny: vec![] });
+    seed.access_keys.insert("AKIAOUTSIDE".into(), AccessKey { account: "210987654321".into(), deny: vec![] });
+    seed
+}
+
+#[tokio::test]
+async fn list_accounts_pages_over_45_accounts_with_their_statuses() {
+    let emu = start(config(org45())).await;
+    let orgs = aws_sdk_organizations::Client::new(&sdk(&emu, key("AKIDTEST"), "us-east-1").await);
+    // Pages of 7: 7 pages, the last of 3, NextToken absent only on the last.
+    let mut token = None;
+    let mut sizes = Vec::new();
+    let mut seen = Vec::new();
+    for _ in 0..20 {
+        let page = orgs.list_accounts().max_results(7).set_next_token(token.clone()).send().await.unwrap();
+        sizes.push(page.accounts().len());
+        seen.extend(page.accounts().iter().map(|a| (a.id().unwrap().to_string(), a.status().cloned())));
+        token = page.next_token().map(String::from);
+        if token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(sizes, [7, 7, 7, 7, 7, 7, 3]);
+    assert_eq!(seen.len(), 45);
+    assert_eq!(seen[0], (MGMT.to_string(), Some(AccountStatus::Active)));
+    let suspended: Vec<&str> =
+        seen.iter().filter(|(_, s)| *s == Some(AccountStatus::Suspended)).map(|(id, _)| id.as_str()).collect();
+    assert_eq!(suspended.len(), 11);
+    assert!(suspended.contains(&member_id(4).as_str()) && !suspended.contains(&member_id(5).as_str()));
+    // The SDK's paginator with the default page size (20): 3 pages, the same 45 accounts.
+    let pages: Vec<_> = orgs.list_accounts().into_paginator().send().collect::<Vec<_>>().await;
+    assert_eq!(pages.iter().map(|p| p.as_ref().unwrap().accounts().len()).collect::<Vec<_>>(), [20, 20, 5]);
+    let first = &pages[0].as_ref().unwrap().accounts()[1];
+    assert_eq!((first.name(), first.email()), (Some("acct-01"), Some("acct-01@example.com")));
+    assert!(first.arn().unwrap().ends_with(&format!(":account/o-lfvemulator/{}", member_id(1))));
+    // MaxResults outside 1..=20 and a token not issued here are InvalidInputException.
+    let bad = ("InvalidInputException".to_string(), 400);
+    assert_eq!(failure(orgs.list_accounts().max_results(21).send().await), bad);
+    assert_eq!(failure(orgs.list_accounts().max_results(0).send().await), bad);
+    assert_eq!(failure(orgs.list_accounts().next_token("bm90IGEgdG9rZW4=").send().await), bad);
+    assert_eq!(emu.stats().calls_with_status("ListAccounts", "200"), 10);
+}
+
+#[tokio::test]
+async fn only_the_management_account_may_list_and_others_are_not_in_use() {
+    let emu = start(config(org45())).await;
+    let member = aws_sdk_organizations::Client::new(&sdk(&emu, key("AKIAMEMBER1"), "us-east-1").await);
+    assert_eq!(failure(member.list_accounts().send().await), ("AccessDeniedException".into(), 400));
+    let outside = aws_sdk_organizations::Client::new(&sdk(&emu, key("AKIAOUTSIDE"), "us-east-1").await);
+    assert_eq!(failure(outside.list_accounts().send().await), ("AWSOrganizationsNotInUseException".into(), 400));
+    // An assumed role in the management account lists (the session's account decides).
+    let emu2 = start(config(org_seed())).await;
+    let mgmt = aws_sdk_organizations::Client::new(&sdk(&emu2, key("AKIDTEST"), "us-east-1").await);
+    assert_eq!(mgmt.list_accounts().send().await.unwrap().accounts().len(), 4);
+    // No organisation at all.
+    let emu3 = start(config(Seed::default())).await;
+    let alone = aws_sdk_organizations::Client::new(&sdk(&emu3, key("AKIDTEST"), "us-east-1").await);
+    assert_eq!(failure(alone.list_accounts().send().await), ("AWSOrganizationsNotInUseException".into(), 400));
+    let log = emu.log();
+    assert_eq!(log.iter().filter(|e| e.op == "ListAccounts" && e.account == member_id(1)).count(), 1);
+}
+
+#[tokio::test]
+async fn seed_accounts_generates_an_organisation_with_roles_and_projects_per_region() {
+    let mut child = tokio::process::Command::new(crate::support::BIN)
+        .args(["emulator", "--listen", "127.0.0.1:0", "--rate", "unlimited", "--seed-accounts", "3"])
+        .args(["--seed-projects", "2", "--seed-regions", "us-east-1,eu-west-1"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("emulator binary starts");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await.unwrap().unwrap().unwrap();
+    let endpoint = first.rsplit(' ').next().unwrap().to_string();
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "{first}");
+    let conf = sdk_at(&endpoint, key("AKIDTEST"), "us-east-1").await;
+    let accounts = aws_sdk_organizations::Client::new(&conf).list_accounts().send().await.unwrap();
+    let ids: Vec<&str> = accounts.accounts().iter().map(|a| a.id().unwrap()).collect();
+    assert_eq!(ids, [MGMT, &member_id(1), &member_id(2), &member_id(3)]);
+    assert!(accounts.accounts().iter().all(|a| a.status() == Some(&AccountStatus::Active)));
+    // The management account holds no projects; every member 2 per region, reached through its role.
+    let lfv = aws_sdk_lookoutvision::Client::new(&conf);
+    assert_eq!(lfv.list_projects().send().await.unwrap().projects().len(), 0);
+    let sts = aws_sdk_sts::Client::new(&conf);
+    for i in 1..=3 {
+        let out = sts
+            .assume_role()
+            .role_arn(format!("arn:aws:iam::{}:role/{ORG_ROLE}", member_id(i)))
+            .role_session_name("gen")
+            .send()
+            .await
+            .unwrap();
+        let c = out.credentials().unwrap();
+        let creds = aws_credential_types::Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().into()),
+            None,
+            "sts",
+        );
+        for (region, want) in [("us-east-1", 2), ("eu-west-1", 2), ("us-west-2", 0)] {
+            let c = aws_sdk_lookoutvision::Client::new(&sdk_at(&endpoint, creds.clone(), region).await);
+            assert_eq!(c.list_projects().send().await.unwrap().projects().len(), want, "member {i} {region}");
+        }
+    }
+    // A role that does not exist is AccessDenied, as a role whose trust policy does not name the caller.
+    let m = aws_sdk_sts::Client::new(&sdk_at(&endpoint, key("AKIDTEST"), "us-east-1").await);
+    let nope = m.assume_role().role_arn(format!("arn:aws:iam::{}:role/Other", member_id(1))).role_session_name("xx");
+    assert_eq!(failure(nope.send().await), ("AccessDenied".into(), 403));
+    child.kill().await.ok();
+}
