@@ -296,14 +296,14 @@ pub struct EmulatorArgs {
     pub seed_projects: Option<usize>,
     /// Generate an organisation instead: the default access key's management account plus N ACTIVE member
     /// accounts, each with --seed-projects projects per --seed-regions region and the role
-    /// OrganizationAccountAccessRole that the management account may assume.
-    #[arg(long, value_name = "N", conflicts_with = "seed")]
+    /// OrganizationAccountAccessRole that the management account may assume (1 to 1,000).
+    #[arg(long, value_name = "N", conflicts_with = "seed", value_parser = RangedU64ValueParser::<usize>::new().range(1..=1_000))]
     pub seed_accounts: Option<usize>,
     /// Regions that get generated projects, comma-separated (default us-east-1).
-    #[arg(long, value_name = "R1,R2,...", value_delimiter = ',', default_value = "us-east-1", conflicts_with = "seed")]
+    #[arg(long, value_name = "R1,R2,...", value_delimiter = ',', default_value = "us-east-1", conflicts_with = "seed", value_parser = parse_region)]
     pub seed_regions: Vec<String>,
-    /// Lifetime of STS sessions when AssumeRole names no DurationSeconds, in seconds (default 3600; role
-    /// chaining caps it at 3600).
+    /// Lifetime of STS sessions when AssumeRole names no DurationSeconds, in seconds (default 3600; 1 to
+    /// 43,200; role chaining caps it at 3600).
     #[arg(long, env = "LFV_EMULATOR_SESSION_TTL", value_name = "SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=43_200))]
     pub session_ttl: u64,
     /// Seed of the fault injection and generator (default 0).
