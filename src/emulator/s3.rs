@@ -129,16 +129,7 @@ pub(crate) async fn handle<B>(shared: &Shared, req: Request<B>, request_id: &str
     let seq = shared.metrics.next_seq();
     let at_ms = wall_ms();
     let (op, raw_bucket, raw_key) = route(req.method(), req.uri().path(), req.uri().query());
-    let mut out = Outcome {
-        op: op.name(),
-        account: String::new(),
-        region: String::new(),
-        project: None,
-        dataset_type: None,
-        client_token: None,
-        status: 0,
-        error_code: None,
-    };
+    let mut out = super::auth::outcome(op.name());
     let done = |out: Outcome, result: Result<Response<Body>, S3Error>| -> Response<Body> {
         let mut out = out;
         let resp = result.unwrap_or_else(|e| {
