@@ -1,0 +1,176 @@
+//! The value parsers behind every numeric, duration, time, URL and region flag: one per kind, shared by every
+//! command, each refusing what is outside its documented range (clap turns the error into exit 2 naming the flag).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use clap::builder::RangedU64ValueParser;
+
+/// The emulator's `--rate`: a quota in requests per second, or unlimited (`None`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EmulatorRate(pub Option<f64>);
+
+/// `--concurrency`: 1 to 1,024 (more in flight than that only queues behind the per-operation rate).
+pub(super) fn concurrency() -> RangedU64ValueParser<usize> {
+    RangedU64ValueParser::new().range(1..=1024)
+}
+
+/// `--max-attempts`: 1 to 100.
+pub(super) fn max_attempts() -> RangedU64ValueParser<u32> {
+    RangedU64ValueParser::new().range(1..=100)
+}
+
+/// Emulator delays in milliseconds: 0 to 600,000 (10 minutes).
+pub(super) fn millis() -> RangedU64ValueParser<u64> {
+    RangedU64ValueParser::new().range(0..=600_000)
+}
+
+/// A finite number from `lo` to `hi` inclusive; NaN, infinities and anything else are refused.
+fn f64_in(s: &str, lo: f64, hi: f64) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (lo..=hi).contains(&v) => Ok(v),
+        _ => Err(format!("expected a number from {lo} to {hi}")),
+    }
+}
+
+/// A humantime duration (`500ms`, `30s`, `10m`, `7d`) from `lo` to `hi` inclusive; `range` says so in words.
+fn duration_in(s: &str, lo: Duration, hi: Duration, range: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(s.trim()) {
+        Ok(d) if (lo..=hi).contains(&d) => Ok(d),
+        Ok(_) => Err(format!("expected a duration from {range}")),
+        Err(e) => Err(format!("{e}; expected a duration like 500ms, 30s or 10m, from {range}")),
+    }
+}
+
+/// `--rate` of `plan`, `verify`, `apply` and `export`: 0.1 to 10,000 requests per second.
+pub fn parse_rate(s: &str) -> Result<f64, String> {
+    f64_in(s, 0.1, 10_000.0)
+}
+
+/// The emulator's `--rate`: `unlimited`, or 0.1 to 1,000,000 requests per second.
+pub fn parse_emulator_rate(s: &str) -> Result<EmulatorRate, String> {
+    if s.trim().eq_ignore_ascii_case("unlimited") {
+        return Ok(EmulatorRate(None));
+    }
+    f64_in(s, 0.1, 1_000_000.0).map(|r| EmulatorRate(Some(r))).map_err(|e| format!("{e}, or `unlimited`"))
+}
+
+/// `--attempt-timeout`: 100ms to 10m.
+pub fn parse_attempt_timeout(s: &str) -> Result<Duration, String> {
+    duration_in(s, Duration::from_millis(100), Duration::from_secs(600), "100ms to 10m")
+}
+
+/// `--wait-timeout`: 1s to 24h.
+pub fn parse_wait_timeout(s: &str) -> Result<Duration, String> {
+    duration_in(s, Duration::from_secs(1), Duration::from_secs(86_400), "1s to 24h")
+}
+
+/// `--max-plan-age`: 1m to 3650d.
+pub fn parse_max_plan_age(s: &str) -> Result<Duration, String> {
+    duration_in(s, Duration::from_secs(60), Duration::from_secs(3650 * 86_400), "1m to 3650d")
+}
+
+/// `--created-before` and `--created-after`: RFC 3339 or a date (midnight UTC).
+pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    crate::plan::filter::parse_time(s)
+}
+
+pub use crate::safe_fs::names::is_region;
+
+/// `--region`: see [`is_region`].
+pub fn parse_region(s: &str) -> Result<String, String> {
+    if is_region(s) { Ok(s.to_string()) } else { Err("expected an AWS region name like us-east-1".to_string()) }
+}
+
+/// Check an endpoint URL: `http` or `https`, a non-empty host, an optional port from 1 to 65,535 and path, no
+/// query, no user info, no whitespace or control characters. The error says what is wrong.
+pub fn check_endpoint_url(s: &str) -> Result<(), String> {
+    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("expected a URL like http://127.0.0.1:4566 (it contains whitespace or a control character)".into());
+    }
+    let uri: hyper::Uri = s.parse().map_err(|e| format!("expected a URL like http://127.0.0.1:4566 ({e})"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err("expected a URL starting with http:// or https://".into());
+    }
+    let authority = uri.authority().map(|a| a.as_str()).unwrap_or("");
+    if authority.contains('@') {
+        return Err("expected a URL without user info".into());
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err("expected a URL with a host".into());
+    }
+    if let Some((_, port)) = authority.rsplit_once(':')
+        && !authority.ends_with(']')
+        && !port.parse::<u16>().is_ok_and(|p| p > 0)
+    {
+        return Err(format!("expected a port from 1 to 65535, not `{port}`"));
+    }
+    if uri.query().is_some() {
+        return Err("expected a URL without a query".into());
+    }
+    Ok(())
+}
+
+/// `--endpoint-url`: see [`check_endpoint_url`].
+pub fn parse_endpoint_url(s: &str) -> Result<String, String> {
+    check_endpoint_url(s).map(|()| s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_pattern() {
+        for ok in ["us-east-1", "us-gov-west-1", "ap-southeast-4", "eu-central-2", "us-isob-east-1", "il-central-1"] {
+            assert!(is_region(ok), "{ok}");
+        }
+        for bad in
+            ["", "us east 1", "us-east", "US-EAST-1", "us-east-123", "use-east-1", "us--1", "us-east-1 ", "a-b-1"]
+        {
+            assert!(!is_region(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn endpoint_urls() {
+        for ok in ["http://127.0.0.1:4566", "https://lookoutvision.us-east-1.amazonaws.com", "http://[::1]:80/p"] {
+            assert_eq!(check_endpoint_url(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "not a url",
+            "localhost:4566",
+            "ftp://host",
+            "http://",
+            "http://host:0",
+            "http://host:99999",
+            "http://host:x",
+            "http://u:p@host",
+            "http://host/?a=b",
+            "http://ho st",
+            "http://host\n",
+        ] {
+            assert!(check_endpoint_url(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_and_durations_in_range() {
+        let rates = [("0.1", true), ("10000", true), ("5", true), ("0.09", false), ("10001", false), ("NaN", false)];
+        for (s, ok) in rates.into_iter().chain([("inf", false), ("-1", false), ("1e300", false), ("x", false)]) {
+            assert_eq!(parse_rate(s).is_ok(), ok, "{s}");
+        }
+        assert_eq!(parse_emulator_rate("UNLIMITED"), Ok(EmulatorRate(None)));
+        assert_eq!(parse_emulator_rate("1000000"), Ok(EmulatorRate(Some(1e6))));
+        assert!(parse_emulator_rate("1000001").is_err());
+        let durations =
+            [("100ms", true), ("99ms", false), ("10m", true), ("601s", false), ("0s", false), ("-1s", false)];
+        for (s, ok) in durations {
+            assert_eq!(parse_attempt_timeout(s).is_ok(), ok, "{s}");
+        }
+        assert!(parse_wait_timeout("24h").is_ok() && parse_wait_timeout("25h").is_err());
+        assert!(parse_max_plan_age("3650d").is_ok() && parse_max_plan_age("59s").is_err());
+        assert!(parse_max_plan_age("99999999999999999999d").is_err());
+    }
+}
