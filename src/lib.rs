@@ -18,6 +18,8 @@
 //!   binary masks fetched from S3 through [`cloud::S3Client`] with the executor's limiter and retry.
 //! - [`redact`]: the log writer that keeps credentials out of every log line.
 //! - [`report`]: consumers of runs: progress display, CSV audit, JSON summary.
+//! - [`service`]: the one caller of Lookout for Vision for every runner: limiters keyed by (target,
+//!   operation), retry, cancellation, and the fair scheduler that keeps every target at its own quota.
 //! - [`safe_fs`]: creating files and directories owner-only without following planted symlinks, atomic
 //!   writes, which names may become path components, and which outputs may not share a file.
 //! - [`emulator`]: the local Lookout for Vision service; knows only the wire protocol and imports nothing
@@ -35,3 +37,4 @@ pub mod plan;
 pub mod redact;
 pub mod report;
 pub mod safe_fs;
+pub mod service;

@@ -16,7 +16,7 @@ pub use values::{
     EmulatorRate, check_endpoint_url, is_region, parse_attempt_timeout, parse_emulator_rate, parse_endpoint_url,
     parse_max_plan_age, parse_rate, parse_region, parse_time, parse_wait_timeout,
 };
-use values::{concurrency, max_attempts, millis};
+use values::{concurrency, max_attempts, max_in_flight, millis};
 
 /// Decommission Amazon Lookout for Vision datasets in bulk, safely and provably: plan, review, back up,
 /// delete, verify.
@@ -73,9 +73,12 @@ pub struct SweepArgs {
     /// Requests per second per (target, operation) (default 5, the service's documented quota; 0.1 to 10,000).
     #[arg(long, env = "LFV_RATE", value_name = "TPS", default_value_t = 5.0, value_parser = parse_rate)]
     pub rate: f64,
-    /// DescribeProject calls in flight per target (default 8; 1 to 1,024).
+    /// DescribeProject calls in flight per target; every target is enumerated at once (default 8; 1 to 1,024).
     #[arg(long, env = "LFV_CONCURRENCY", value_name = "N", default_value_t = 8, value_parser = concurrency())]
     pub concurrency: usize,
+    /// Calls in flight across every target, shared fairly (default 256; 1 to 65,536).
+    #[arg(long, env = "LFV_MAX_IN_FLIGHT", value_name = "N", default_value_t = crate::service::schedule::DEFAULT_MAX_IN_FLIGHT, value_parser = max_in_flight())]
+    pub max_in_flight: usize,
     /// Attempts per call, including the first (default 8; 1 to 100).
     #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = 8, value_parser = max_attempts())]
     pub max_attempts: u32,
@@ -172,9 +175,13 @@ pub struct RunArgs {
     /// Lowered automatically on throttling and recovered towards this value.
     #[arg(long, env = "LFV_RATE", value_name = "TPS", default_value_t = 5.0, value_parser = parse_rate)]
     pub rate: f64,
-    /// Projects worked on at once; each has at most one call in flight (default 32; 1 to 1,024).
+    /// Projects worked on at once per target; each has at most one call in flight (default 32; 1 to 1,024).
     #[arg(long, env = "LFV_CONCURRENCY", value_name = "N", default_value_t = 32, value_parser = concurrency())]
     pub concurrency: usize,
+    /// Calls in flight across every target, shared fairly so that no target holds another back (default 256;
+    /// 1 to 65,536).
+    #[arg(long, env = "LFV_MAX_IN_FLIGHT", value_name = "N", default_value_t = crate::service::schedule::DEFAULT_MAX_IN_FLIGHT, value_parser = max_in_flight())]
+    pub max_in_flight: usize,
     /// Attempts per call, including the first (default 8; 1 to 100).
     #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = 8, value_parser = max_attempts())]
     pub max_attempts: u32,

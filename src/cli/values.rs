@@ -15,6 +15,11 @@ pub(super) fn concurrency() -> RangedU64ValueParser<usize> {
     RangedU64ValueParser::new().range(1..=1024)
 }
 
+/// `--max-in-flight`: 1 to 65,536 calls in flight across every target.
+pub(super) fn max_in_flight() -> RangedU64ValueParser<usize> {
+    RangedU64ValueParser::new().range(1..=65_536)
+}
+
 /// `--max-attempts`: 1 to 100.
 pub(super) fn max_attempts() -> RangedU64ValueParser<u32> {
     RangedU64ValueParser::new().range(1..=100)

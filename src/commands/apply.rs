@@ -153,6 +153,7 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
         mode,
         rate: (!naive).then_some(args.rate),
         concurrency: args.concurrency,
+        max_in_flight: args.max_in_flight,
         policy: RetryPolicy { max_attempts: if naive { 1 } else { args.max_attempts }, ..RetryPolicy::default() },
         client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: naive },
         endpoint_url: args.connect.endpoint_url.clone(),

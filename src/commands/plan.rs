@@ -86,6 +86,7 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         filter,
         rate: Some(rate),
         concurrency: args.sweep.concurrency,
+        max_in_flight: args.sweep.max_in_flight,
         client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false },
         policy: RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() },
     };

@@ -1,12 +1,12 @@
 //! `verify`: read-only proof that nothing is left. Exit 0 nothing left, 3 something left, 6 unreachable
 //! (never "nothing left" because nothing answered: any call that fails after retries fails the command).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
-use tokio::sync::{Semaphore, watch};
-use tokio::task::JoinSet;
+use tokio::sync::watch;
 
 use super::out;
 use super::plan::{check_rate, endpoints};
@@ -21,6 +21,7 @@ use crate::exec::retry::{AttemptStats, Retried, RetryPolicy, with_retry};
 use crate::plan::filter::Filter;
 use crate::plan::planner::{PlanRequest, make_plan};
 use crate::plan::{Plan, Selection};
+use crate::service::schedule::{Caps, run_fair};
 
 /// A dataset found present.
 #[derive(Debug, Clone, Serialize)]
@@ -62,24 +63,28 @@ async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report
         projects.entry((i.target, i.project.clone())).or_default().push(i);
     }
     let limiters = Arc::new(Limiters::new(Some(rate)));
-    let sem = Arc::new(Semaphore::new(args.sweep.concurrency.max(1)));
-    let mut set = JoinSet::new();
     let policy = RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() };
-    for (target, project) in projects.keys().cloned() {
-        let (client, limiters, sem, policy) = (clients[&target].clone(), limiters.clone(), sem.clone(), policy);
-        set.spawn(async move {
-            let _p = sem.acquire().await.expect("semaphore open");
-            let (_tx, cancel) = watch::channel(false);
+    let (_tx, cancel) = watch::channel(false);
+    let mut queues: Vec<VecDeque<String>> = plan.targets.iter().map(|_| VecDeque::new()).collect();
+    for (target, project) in projects.keys() {
+        queues[*target].push_back(project.clone());
+    }
+    let work = |target: usize, project: String| {
+        let (client, limiters, cancel) = (clients[&target].clone(), limiters.clone(), cancel.clone());
+        async move {
             let limiter = limiters.get(&target.to_string(), &client.endpoint().region, "DescribeProject");
             let mut stats = AttemptStats::default();
             let r = with_retry(&limiter, &policy, &cancel, &mut stats, |_| {}, || client.describe_project(&project))
                 .await
                 .found();
             ((target, project), r)
-        });
-    }
+        }
+    };
+    let mut joined = Vec::new();
+    let caps = Caps { per_target: args.sweep.concurrency, global: args.sweep.max_in_flight };
+    run_fair(queues, caps, &cancel, Duration::ZERO, work, |j| joined.push(j)).await;
     let mut found: HashMap<(usize, String), Option<ProjectInfo>> = HashMap::new();
-    while let Some(j) = set.join_next().await {
+    for j in joined {
         let (key, r) = j.map_err(|e| Error::Internal(format!("verify task: {e}")))?;
         let info = match r {
             Retried::Ok(i) => i,
@@ -135,6 +140,7 @@ async fn verify_all(args: &VerifyArgs, rate: f64) -> Result<Report> {
         filter: Filter::new(&[], &[], "both", None, None)?,
         rate: Some(rate),
         concurrency: args.sweep.concurrency,
+        max_in_flight: args.sweep.max_in_flight,
         client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false },
         policy: RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() },
     };

@@ -1,8 +1,9 @@
 //! The run: every item of a plan, grouped by project, under limiters, guards and cancellation, journalled.
 //!
-//! Work is grouped by project (items keep plan order: `test` before `train`), and up to `concurrency`
-//! projects are worked on at once; within a project each step waits for the previous one, so at most
-//! `concurrency` calls are in flight. Per project: a drift check (DescribeProject), then each item's steps
+//! Work is grouped by project (items keep plan order: `test` before `train`), and projects are queued per
+//! target; the fair scheduler (`service::schedule`) works on up to `concurrency` projects per target and
+//! `max_in_flight` in all, round robin across targets, so every target progresses at its own quota. Within
+//! a project each step waits for the previous one, so each project has at most one call in flight. Per project: a drift check (DescribeProject), then each item's steps
 //! (`exec::item`), then a confirmation DescribeProject for what was deleted.
 //!
 //! Safety stops: more than 10 failures among the first 20 finished items stops the run (exit 5); three
@@ -12,15 +13,14 @@
 //! An answer that is not the service's ([`ErrorKind::Foreign`]: wrong endpoint) stops the run the same way and
 //! records no outcome for its item ([`RunResult::wrong_endpoint`], exit 6).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use tokio::sync::{Semaphore, watch};
-use tokio::task::JoinSet;
+use tokio::sync::watch;
 
 use super::events::{Event, EventSink};
 use super::item::{Step, confirm, from_error, outcome, process_item};
@@ -31,6 +31,7 @@ use super::retry::{Attempt, AttemptStats, Cancel, Retried, RetryPolicy, with_ret
 use crate::cloud::{self, CallError, Client, ClientOptions, Endpoint, ErrorKind, ProjectInfo};
 use crate::error::{Error, Result};
 use crate::plan::{Item, Plan};
+use crate::service::schedule::{Caps, run_fair};
 
 /// Failures among the first [`BREAKER_WINDOW`] finished items above which the run stops.
 pub const BREAKER_MAX_FAILED: u32 = 10;
@@ -48,8 +49,10 @@ pub struct RunOptions {
     pub mode: Mode,
     /// Requests/s per (account, region, operation); `None` unlimited.
     pub rate: Option<f64>,
-    /// Projects worked on at once.
+    /// Projects worked on at once per target (`--concurrency`).
     pub concurrency: usize,
+    /// Projects, so calls, in flight across every target (`--max-in-flight`); targets share it fairly.
+    pub max_in_flight: usize,
     /// Retry policy.
     pub policy: RetryPolicy,
     /// Client options.
@@ -322,25 +325,29 @@ pub async fn run(
             Resume::Skip => {}
         }
     }
-    let mut groups: Vec<_> = groups.into_values().filter(|g| !g.1.is_empty() || !g.2.is_empty()).collect();
-    groups.sort_by_key(|g| g.0);
-    for g in &groups {
+    let mut groups: Vec<_> = groups.into_iter().filter(|(_, g)| !g.1.is_empty() || !g.2.is_empty()).collect();
+    groups.sort_by_key(|(_, g)| g.0);
+    for (_, g) in &groups {
         todo += g.1.len() as u64;
     }
     // Connect every target that has work (fails with exit 6 before any call if credentials are missing).
     let mut clients = HashMap::new();
-    for g in &groups {
-        let item = g.1.first().map(|(i, _)| i).or(g.2.first()).expect("non-empty group");
-        if clients.contains_key(&item.target) {
+    for ((target, _), _) in &groups {
+        if clients.contains_key(target) {
             continue;
         }
-        let t = &plan.targets[item.target];
+        let t = &plan.targets[*target];
         let endpoint = Endpoint {
             region: t.region.clone(),
             profile: opts.profile.clone().or(t.profile.clone()),
             endpoint_url: opts.endpoint_url.clone().or(t.endpoint_url.clone()),
         };
-        clients.insert(item.target, cloud::connect(&endpoint, opts.client).await?);
+        clients.insert(*target, cloud::connect(&endpoint, opts.client).await?);
+    }
+    // One queue per target, each in plan order: the scheduler takes from every target fairly.
+    let mut queues: Vec<VecDeque<_>> = plan.targets.iter().map(|_| VecDeque::new()).collect();
+    for ((target, _), (_, items, confirm_only)) in groups {
+        queues[target].push_back((items, confirm_only));
     }
     let (stop_tx, stop) = watch::channel(false);
     let ctx = Arc::new(Ctx {
@@ -375,23 +382,9 @@ pub async fn run(
         Mode::Export => "exporting",
     };
     events.send(Event::Phase { name: phase.into(), total: todo });
-    let sem = Arc::new(Semaphore::new(opts.concurrency.max(1)));
-    let mut set = JoinSet::new();
-    let mut stop_wait = stop.clone();
-    for (_, items, confirm_only) in groups {
-        let permit = tokio::select! {
-            p = sem.clone().acquire_owned() => p.expect("semaphore open"),
-            _ = stop_wait.wait_for(|s| *s) => break,
-        };
-        let ctx = ctx.clone();
-        set.spawn(async move {
-            let r = project_task(ctx, items, confirm_only).await;
-            drop(permit);
-            r
-        });
-    }
+    let caps = Caps { per_target: opts.concurrency, global: opts.max_in_flight };
     let mut first_error: Option<Error> = None;
-    let mut record = |joined: std::result::Result<Result<()>, tokio::task::JoinError>| match joined {
+    let record = |joined: std::result::Result<Result<()>, tokio::task::JoinError>| match joined {
         Ok(Ok(())) => {}
         Ok(Err(e)) => {
             first_error.get_or_insert(e);
@@ -401,22 +394,10 @@ pub async fn run(
             first_error.get_or_insert(Error::Internal(format!("worker panicked: {e}")));
         }
     };
-    let grace = opts.grace;
-    loop {
-        tokio::select! {
-            joined = set.join_next() => match joined {
-                Some(j) => record(j),
-                None => break,
-            },
-            _ = async { stop_wait.wait_for(|s| *s).await.ok(); tokio::time::sleep(grace).await } => {
-                set.abort_all();
-                while let Some(j) = set.join_next().await {
-                    record(j);
-                }
-                break;
-            }
-        }
-    }
+    let work = |_target, (items, confirm_only): (Vec<(Item, ItemState)>, Vec<Item>)| {
+        project_task(ctx.clone(), items, confirm_only)
+    };
+    run_fair(queues, caps, &stop, opts.grace, work, record).await;
     forward.abort();
     let was_interrupted = interrupted.load(Ordering::SeqCst);
     ctx.journal.append(&Record::End { at: Utc::now(), interrupted: was_interrupted || *stop.borrow() });

@@ -35,6 +35,8 @@ pub struct PlanRequest {
     pub rate: Option<f64>,
     /// DescribeProject calls in flight per target.
     pub concurrency: usize,
+    /// Calls in flight across every target (`--max-in-flight`).
+    pub max_in_flight: usize,
     /// Client options.
     pub client: ClientOptions,
     /// Retry policy.
@@ -82,7 +84,13 @@ fn enumeration_failed(op: &str, client: &Client, err: &CallError) -> Error {
     }
 }
 
-async fn scan(req: Arc<PlanRequest>, endpoint: Endpoint, limiters: Arc<Limiters>, events: EventSink) -> Result<Scan> {
+async fn scan(
+    req: Arc<PlanRequest>,
+    endpoint: Endpoint,
+    limiters: Arc<Limiters>,
+    global: Arc<Semaphore>,
+    events: EventSink,
+) -> Result<Scan> {
     let client = cloud::connect(&endpoint, req.client).await?;
     let key = endpoint.profile.clone().unwrap_or_default();
     let list_limiter = limiters.get(&key, &endpoint.region, "ListProjects");
@@ -118,9 +126,13 @@ async fn scan(req: Arc<PlanRequest>, endpoint: Endpoint, limiters: Arc<Limiters>
             }
             let (client, sem, limiters, req, events, cancel) =
                 (client.clone(), sem.clone(), limiters.clone(), req.clone(), events.clone(), cancel.clone());
+            let global = global.clone();
             let key = key.clone();
             tasks.spawn(async move {
+                // The target's own permit first, then the shared one: at most `concurrency` waiters per target
+                // queue (first in, first out) on the shared cap, so targets take turns under it.
                 let _permit = sem.acquire().await.expect("semaphore open");
+                let _shared = global.acquire().await.expect("semaphore open");
                 let limiter = limiters.get(&key, &client.endpoint().region, "DescribeProject");
                 let mut stats = AttemptStats::default();
                 let r = with_retry(
@@ -176,9 +188,10 @@ pub async fn make_plan(req: PlanRequest, events: EventSink) -> Result<Plan> {
     let req = Arc::new(req);
     let limiters = Arc::new(Limiters::new(req.rate));
     events.send(Event::Phase { name: "enumerating projects".into(), total: 0 });
+    let global = Arc::new(Semaphore::new(req.max_in_flight.max(1)));
     let mut tasks = JoinSet::new();
     for (i, e) in req.endpoints.iter().enumerate() {
-        let fut = scan(req.clone(), e.clone(), limiters.clone(), events.clone());
+        let fut = scan(req.clone(), e.clone(), limiters.clone(), global.clone(), events.clone());
         tasks.spawn(async move { (i, fut.await) });
     }
     let mut scans: Vec<Option<Scan>> = (0..req.endpoints.len()).map(|_| None).collect();

@@ -16,4 +16,5 @@ mod readme;
 mod redaction;
 mod review;
 mod support;
+mod targets;
 mod verify;
