@@ -1,7 +1,189 @@
 //! The one place that talks to Lookout for Vision for the tool's runners (planner, executor, export,
-//! verify): rate limiters keyed by [`LimitKey`] (target, operation), the retry policy, cancellation, and
-//! fair scheduling of work across targets ([`schedule`]). SDK types stay in `cloud`; this module sees only
-//! the crate's own [`crate::cloud::Client`] calls.
+//! verify): one client per target, rate limiters keyed by [`LimitKey`] (target, [`Op`]), the retry policy
+//! ([`retry`]), cancellation, [`Service::describe_project`] and the paging loop [`Service::pages`], and fair
+//! scheduling of work across targets ([`schedule`]). SDK types stay in `cloud`; this module sees only the
+//! crate's own [`Client`] calls. Runners decide what answers mean; this module only sends and retries.
+//!
+//! To add a kind of resource: add its operations to [`Op`] (each gets its own limiter per target, at the
+//! run's rate), call them through [`Service::call`] (or [`Service::pages`] for a list), and schedule the
+//! work as units of [`schedule::run_fair`].
+
 pub mod limiter;
 pub mod retry;
 pub mod schedule;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use crate::cloud::{CallError, Client, Page, ProjectInfo};
+use crate::error::{Error, Result};
+use limiter::AdaptiveLimiter;
+use retry::{Attempt, AttemptStats, Cancel, Retried, RetryPolicy, with_retry};
+
+/// A Lookout for Vision operation the tool calls; each has its own limiter per target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Op {
+    /// ListProjects (planning, verify --all).
+    ListProjects,
+    /// DescribeProject (planning, drift checks, confirmation, verify).
+    DescribeProject,
+    /// DescribeDataset (the image count a backup is checked against).
+    DescribeDataset,
+    /// ListDatasetEntries (backups).
+    ListDatasetEntries,
+    /// DeleteDataset.
+    DeleteDataset,
+}
+
+impl Op {
+    /// The operation's name as the service spells it, e.g. `DescribeProject`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::ListProjects => "ListProjects",
+            Op::DescribeProject => "DescribeProject",
+            Op::DescribeDataset => "DescribeDataset",
+            Op::ListDatasetEntries => "ListDatasetEntries",
+            Op::DeleteDataset => "DeleteDataset",
+        }
+    }
+}
+
+impl std::fmt::Display for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Which limiter paces a call: the service's quota is per (account, region, operation), and a target is one
+/// (account, region) of the run, numbered as in the plan (or the planner's endpoints).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LimitKey {
+    /// Index of the target in the plan's `targets` (the planner: in its endpoints).
+    pub target: usize,
+    /// The operation.
+    pub op: Op,
+}
+
+/// Why [`Service::pages`] stopped before the last page.
+#[derive(Debug)]
+pub enum PagesError<E> {
+    /// A page's call failed after retries.
+    Call(CallError),
+    /// Cancellation was requested; nothing more was sent.
+    Cancelled,
+    /// The service handed back the token it was sent (it would loop forever).
+    RepeatedToken,
+    /// More than [`MAX_PAGES`] pages.
+    TooManyPages,
+    /// The page consumer refused a page.
+    Consumer(E),
+}
+
+/// Most pages [`Service::pages`] reads of one listing: 100,000 (10 million items at 100 a page).
+pub const MAX_PAGES: usize = 100_000;
+
+/// The service for one run: a client per target, limiters per [`LimitKey`], one retry policy, one
+/// cancellation signal.
+#[derive(Debug)]
+pub struct Service {
+    clients: HashMap<usize, Client>,
+    rate: Option<f64>,
+    limiters: Mutex<HashMap<LimitKey, Arc<AdaptiveLimiter>>>,
+    policy: RetryPolicy,
+    cancel: Cancel,
+}
+
+impl Service {
+    /// A service over `clients` (by target), every limiter starting at `rate` requests/s (`None`: unlimited).
+    pub fn new(clients: HashMap<usize, Client>, rate: Option<f64>, policy: RetryPolicy, cancel: Cancel) -> Self {
+        Self { clients, rate, limiters: Mutex::new(HashMap::new()), policy, cancel }
+    }
+
+    /// The client of `target`.
+    pub fn client(&self, target: usize) -> Result<&Client> {
+        self.clients.get(&target).ok_or_else(|| Error::Internal(format!("no client for target {target}")))
+    }
+
+    /// The limiter of `key`, created at the run's rate on first use.
+    pub fn limiter(&self, key: LimitKey) -> Arc<AdaptiveLimiter> {
+        let mut map = self.limiters.lock().expect("limiters lock");
+        map.entry(key).or_insert_with(|| Arc::new(AdaptiveLimiter::new(self.rate))).clone()
+    }
+
+    /// The run's retry policy.
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
+    /// The run's cancellation signal.
+    pub fn cancel(&self) -> &Cancel {
+        &self.cancel
+    }
+
+    /// `call` under the limiter of `key`, retried by the run's policy; `on_attempt` sees every attempt.
+    pub async fn call<T, F, Fut>(
+        &self,
+        key: LimitKey,
+        stats: &mut AttemptStats,
+        on_attempt: impl FnMut(&Attempt),
+        call: F,
+    ) -> Retried<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = std::result::Result<T, CallError>>,
+    {
+        let limiter = self.limiter(key);
+        with_retry(&limiter, &self.policy, &self.cancel, stats, on_attempt, call).await
+    }
+
+    /// DescribeProject of `name` in `target`; the service's 404 is `Ok(None)`.
+    pub async fn describe_project(
+        &self,
+        target: usize,
+        name: &str,
+        on_attempt: impl FnMut(&Attempt),
+    ) -> Retried<Option<ProjectInfo>> {
+        let Ok(client) = self.client(target) else {
+            return Retried::Failed(CallError::malformed(&format!("no client for target {target}")));
+        };
+        let key = LimitKey { target, op: Op::DescribeProject };
+        self.call(key, &mut AttemptStats::default(), on_attempt, || client.describe_project(name)).await.found()
+    }
+
+    /// Every page of a listing: `fetch(token)` under the limiter of `key` (retried), each page's items to
+    /// `each` in order, until a page has no next token. At most [`MAX_PAGES`] pages; a page whose next token
+    /// is the one it was asked with stops with [`PagesError::RepeatedToken`].
+    pub async fn pages<T, E, F, Fut>(
+        &self,
+        key: LimitKey,
+        stats: &mut AttemptStats,
+        mut on_attempt: impl FnMut(&Attempt),
+        mut fetch: F,
+        mut each: impl FnMut(Vec<T>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), PagesError<E>>
+    where
+        F: FnMut(Option<String>) -> Fut,
+        Fut: Future<Output = std::result::Result<Page<T>, CallError>>,
+    {
+        let mut next: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let token = next.clone();
+            let page = match self.call(key, stats, &mut on_attempt, || fetch(token.clone())).await {
+                Retried::Ok(p) => p,
+                Retried::Failed(e) => return Err(PagesError::Call(e)),
+                Retried::Cancelled => return Err(PagesError::Cancelled),
+            };
+            each(page.items).map_err(PagesError::Consumer)?;
+            match page.next {
+                Some(t) if Some(&t) == next.as_ref() => return Err(PagesError::RepeatedToken),
+                Some(t) => next = Some(t),
+                None => return Ok(()),
+            }
+        }
+        Err(PagesError::TooManyPages)
+    }
+}
+
+#[cfg(test)]
+mod tests;
