@@ -10,7 +10,9 @@
 //! - [`escape`]: the one function that makes untrusted text safe to print on a terminal.
 //! - [`cloud`]: the only module that sees the AWS SDK: client construction (SDK retries off, timeouts on)
 //!   and domain calls returning the crate's own types and [`cloud::CallError`].
-//! - [`plan`]: the plan format (versioned, digested, with client tokens), the filters and the planner.
+//! - [`plan`]: the plan format (versioned, digested, with client tokens) and the filters; typed data that
+//!   imports nothing from the modules that talk to services.
+//! - [`planner`]: enumerates every target at once (ListProjects, DescribeProject) into a [`plan::Plan`].
 //! - [`exec`]: the retry policy, adaptive rate limiters, checkpoint journal, backups, one item's steps
 //!   ([`exec::item`]) and the run that schedules them ([`exec::run`]); it emits [`exec::events::Event`]s and
 //!   never prints.
@@ -34,6 +36,7 @@ pub mod error;
 pub mod escape;
 pub mod exec;
 pub mod plan;
+pub mod planner;
 pub mod redact;
 pub mod report;
 pub mod safe_fs;

@@ -12,9 +12,9 @@ use crate::escape::{escape as e, escape_lines};
 use crate::exec::events::EventSink;
 use crate::exec::retry::RetryPolicy;
 use crate::plan::filter::Filter;
-use crate::plan::planner::{PlanRequest, make_plan};
 use crate::plan::validate::{DIGESTED, NOT_DIGESTED, counts};
 use crate::plan::{Plan, Selection};
+use crate::planner::{PlanRequest, make_plan};
 use crate::report::progress;
 
 pub(crate) fn check_rate(rate: f64) -> Result<f64> {

@@ -16,11 +16,11 @@ use crate::error::{Error, ExitCode, Result};
 use crate::escape::escape as e;
 use crate::exec::events::EventSink;
 use crate::exec::item::same_instant;
-use crate::exec::limiter::Limiters;
-use crate::exec::retry::{AttemptStats, Retried, RetryPolicy, with_retry};
+use crate::exec::retry::{Retried, RetryPolicy};
 use crate::plan::filter::Filter;
-use crate::plan::planner::{PlanRequest, make_plan};
 use crate::plan::{Plan, Selection};
+use crate::planner::{PlanRequest, make_plan};
+use crate::service::Service;
 use crate::service::schedule::{Caps, run_fair};
 
 /// A dataset found present.
@@ -62,21 +62,17 @@ async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report
     for i in &plan.items {
         projects.entry((i.target, i.project.clone())).or_default().push(i);
     }
-    let limiters = Arc::new(Limiters::new(Some(rate)));
     let policy = RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() };
     let (_tx, cancel) = watch::channel(false);
+    let svc = Arc::new(Service::new(clients, Some(rate), policy, cancel.clone()));
     let mut queues: Vec<VecDeque<String>> = plan.targets.iter().map(|_| VecDeque::new()).collect();
     for (target, project) in projects.keys() {
         queues[*target].push_back(project.clone());
     }
     let work = |target: usize, project: String| {
-        let (client, limiters, cancel) = (clients[&target].clone(), limiters.clone(), cancel.clone());
+        let svc = svc.clone();
         async move {
-            let limiter = limiters.get(&target.to_string(), &client.endpoint().region, "DescribeProject");
-            let mut stats = AttemptStats::default();
-            let r = with_retry(&limiter, &policy, &cancel, &mut stats, |_| {}, || client.describe_project(&project))
-                .await
-                .found();
+            let r = svc.describe_project(target, &project, |_| {}).await;
             ((target, project), r)
         }
     };
@@ -92,7 +88,7 @@ async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report
                 let what = format!("DescribeProject {}", key.1);
                 return Err(Error::Unreachable(format!(
                     "{}; cannot prove anything is gone",
-                    clients[&key.0].not_the_service(&what, &e)
+                    svc.client(key.0)?.not_the_service(&what, &e)
                 )));
             }
             Retried::Failed(e) => {

@@ -21,11 +21,11 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 
 use super::journal::ExportRec;
-use super::limiter::Limiters;
-use super::retry::{AttemptStats, Cancel, Retried, RetryPolicy, with_retry};
-use crate::cloud::{CallError, Client};
+use super::retry::{Attempt, AttemptStats, Retried};
+use crate::cloud::CallError;
 use crate::plan::Item;
 use crate::safe_fs::{self, names};
+use crate::service::{LimitKey, MAX_PAGES, Op, PagesError, Service};
 
 /// Why an export could not be verified.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,23 +72,20 @@ pub fn still_valid(rec: &ExportRec) -> bool {
     file_sha256(&rec.path).is_ok_and(|h| h == rec.sha256)
 }
 
-/// Export one dataset and verify it.
+/// Export one dataset and verify it; `on_attempt` sees every attempt (the executor counts throttles).
 pub async fn export(
-    client: &Client,
-    limiters: &Limiters,
-    policy: &RetryPolicy,
-    cancel: &Cancel,
+    svc: &Service,
     dir: &Path,
     item: &Item,
+    mut on_attempt: impl FnMut(&Attempt),
 ) -> Result<ExportRec, ExportError> {
     let (acct, region) = (&item.account, &item.region);
     let (project, dtype) = (item.project.as_str(), item.dataset_type.as_str());
+    let client = svc.client(item.target).map_err(|e| ExportError::Io(e.to_string()))?;
     let mut stats = AttemptStats::default();
-    let describe = limiters.get(acct, region, "DescribeDataset");
+    let describe = LimitKey { target: item.target, op: Op::DescribeDataset };
     let total =
-        match with_retry(&describe, policy, cancel, &mut stats, |_| {}, || client.dataset_image_total(project, dtype))
-            .await
-        {
+        match svc.call(describe, &mut stats, &mut on_attempt, || client.dataset_image_total(project, dtype)).await {
             Retried::Ok(t) => t,
             Retried::Failed(e) => return Err(ExportError::Call("DescribeDataset", e)),
             Retried::Cancelled => return Err(ExportError::Cancelled),
@@ -101,27 +98,11 @@ pub async fn export(
     let mut file = std::io::BufWriter::new(safe_fs::create_fresh(&partial).map_err(|e| io("create", e))?);
     let mut hash = Sha256::new();
     let mut count: u64 = 0;
-    let list = limiters.get(acct, region, "ListDatasetEntries");
-    let mut next: Option<String> = None;
-    let result = async {
-        // Bounded: a dataset holds far fewer than 10 million entries.
-        for _ in 0..100_000 {
-            let token = next.clone();
-            let page = match with_retry(
-                &list,
-                policy,
-                cancel,
-                &mut stats,
-                |_| {},
-                || client.list_dataset_entries(project, dtype, token.clone()),
-            )
-            .await
-            {
-                Retried::Ok(p) => p,
-                Retried::Failed(e) => return Err(ExportError::Call("ListDatasetEntries", e)),
-                Retried::Cancelled => return Err(ExportError::Cancelled),
-            };
-            for entry in &page.items {
+    let list = LimitKey { target: item.target, op: Op::ListDatasetEntries };
+    let fetch = |token| client.list_dataset_entries(project, dtype, token);
+    let result = svc
+        .pages(list, &mut stats, on_attempt, fetch, |entries: Vec<String>| {
+            for entry in &entries {
                 count += 1;
                 if entry.contains('\n') {
                     return Err(ExportError::Mismatch(format!("entry {count} contains a raw newline")));
@@ -133,17 +114,16 @@ pub async fn export(
                 hash.update(entry.as_bytes());
                 hash.update(b"\n");
             }
-            match page.next {
-                Some(t) if Some(&t) == next.as_ref() => {
-                    return Err(ExportError::Mismatch("ListDatasetEntries repeated its page token".into()));
-                }
-                Some(t) => next = Some(t),
-                None => return Ok(()),
-            }
-        }
-        Err(ExportError::Mismatch("more than 100,000 pages".into()))
-    }
-    .await;
+            Ok(())
+        })
+        .await
+        .map_err(|e| match e {
+            PagesError::Call(e) => ExportError::Call("ListDatasetEntries", e),
+            PagesError::Cancelled => ExportError::Cancelled,
+            PagesError::RepeatedToken => ExportError::Mismatch("ListDatasetEntries repeated its page token".into()),
+            PagesError::TooManyPages => ExportError::Mismatch(format!("more than {MAX_PAGES} pages")),
+            PagesError::Consumer(e) => e,
+        });
     let finish = result.and_then(|()| {
         if total != Some(count) {
             let expected = total.map(|t| t.to_string()).unwrap_or_else(|| "absent".into());

@@ -6,7 +6,7 @@
 //!    `wait_timeout` (a dry run reports it instead of waiting).
 //! 2. **backup** (unless `--no-backup`, never in dry runs): see `exec::backup`; a dataset whose backup is not
 //!    verified is `failed` and not deleted.
-//! 3. **DeleteDataset** with the plan's client token on every attempt, under the (account, region) limiter,
+//! 3. **DeleteDataset** with the plan's client token on every attempt, under the (target, DeleteDataset) limiter,
 //!    retried per `exec::retry`. 202 `deleted`; 404 `ResourceNotFoundException` `already_absent`, unless this
 //!    tool sent a DeleteDataset for the item whose answer was lost ([`not_found_outcome`]); 409 re-described
 //!    after 2 s and sent again until `wait_timeout`, then `failed`; 400/402/403/other `failed`.
@@ -29,11 +29,12 @@ use super::backup;
 use super::drift::{self, Drift};
 use super::journal::{ItemState, Mode, Outcome, OutcomeRec, Record, VerifiedRec};
 use super::resume::{self, Resume};
-use super::retry::{AttemptStats, Retried, with_retry};
+use super::retry::{AttemptStats, Retried};
 use super::run::{CONFLICT_RECHECK, Ctx};
 use crate::cloud::{CallError, Client, ErrorKind, ProjectInfo};
 use crate::error::Result;
 use crate::plan::Item;
+use crate::service::{LimitKey, Op};
 
 /// Two CreationTimestamps denote the same dataset if they agree to the millisecond (the plan stores them
 /// with full precision; the service's epoch-second floats round differently below that).
@@ -133,7 +134,7 @@ async fn check_drift(
             return Err(Step::Cancelled);
         }
         pause = (pause * 2).min(Duration::from_secs(10));
-        match ctx.describe(client, item).await {
+        match ctx.describe(item).await {
             Retried::Ok(i) => *info = i,
             Retried::Failed(e) => return Err(failed(ctx, client, item, "re-check", &e)),
             Retried::Cancelled => return Err(Step::Cancelled),
@@ -160,7 +161,7 @@ pub(super) async fn process_item(
     if let Some(dir) = &ctx.opts.backup_dir {
         let reuse = st.export.as_ref().filter(|rec| backup::still_valid(rec));
         if reuse.is_none() {
-            match backup::export(client, &ctx.limiters, &ctx.opts.policy, &ctx.stop, dir, item).await {
+            match backup::export(&ctx.svc, dir, item, |a| ctx.on_other_attempt(a)).await {
                 Ok(rec) => ctx.journal.append_durable(&Record::Export(rec)).await?,
                 Err(backup::ExportError::Cancelled) => return Ok(Step::Cancelled),
                 Err(backup::ExportError::Call(op, e)) if e.kind == ErrorKind::Foreign => {
@@ -181,24 +182,24 @@ pub(super) async fn process_item(
 
 /// DeleteDataset until an answer decides the item (step 3 of the module docs).
 async fn delete(ctx: &Ctx, client: &Client, item: &Item, in_flight: bool, info: &mut Option<ProjectInfo>) -> Step {
-    let limiter = ctx.limiters.get(&item.account, &item.region, "DeleteDataset");
+    let key = LimitKey { target: item.target, op: Op::DeleteDataset };
     let deadline = Instant::now() + ctx.opts.wait_timeout;
     let mut stats = AttemptStats::default();
     let mut lost_now = false;
     loop {
-        let r = with_retry(
-            &limiter,
-            &ctx.opts.policy,
-            &ctx.stop,
-            &mut stats,
-            |a| {
-                let kind = a.error.as_ref().map(|e| e.kind);
-                lost_now |= matches!(kind, Some(ErrorKind::Timeout | ErrorKind::Connection | ErrorKind::Server));
-                ctx.on_attempt(item, a)
-            },
-            || client.delete_dataset(&item.project, &item.dataset_type, &item.client_token),
-        )
-        .await;
+        let r = ctx
+            .svc
+            .call(
+                key,
+                &mut stats,
+                |a| {
+                    let kind = a.error.as_ref().map(|e| e.kind);
+                    lost_now |= matches!(kind, Some(ErrorKind::Timeout | ErrorKind::Connection | ErrorKind::Server));
+                    ctx.on_attempt(item, a)
+                },
+                || client.delete_dataset(&item.project, &item.dataset_type, &item.client_token),
+            )
+            .await;
         let e = match r {
             Retried::Ok(acc) => {
                 let mut rec = outcome(item, Outcome::Deleted, "DeleteDataset accepted");
@@ -218,7 +219,7 @@ async fn delete(ctx: &Ctx, client: &Client, item: &Item, in_flight: bool, info: 
                 if !ctx.sleep(CONFLICT_RECHECK).await {
                     return Step::Cancelled;
                 }
-                match ctx.describe(client, item).await {
+                match ctx.describe(item).await {
                     Retried::Ok(i) => *info = i,
                     Retried::Failed(e2) => return failed(ctx, client, item, "re-check after 409", &e2),
                     Retried::Cancelled => return Step::Cancelled,
@@ -250,7 +251,7 @@ pub(super) async fn confirm(ctx: &Ctx, client: &Client, items: &[Item]) {
     let deadline = Instant::now() + ctx.opts.wait_timeout;
     let mut pending: Vec<&Item> = items.iter().collect();
     loop {
-        let info = match ctx.describe(client, first).await {
+        let info = match ctx.describe(first).await {
             Retried::Ok(i) => i,
             Retried::Failed(e) if e.kind == ErrorKind::Foreign => {
                 return ctx.not_the_service(client, &format!("DescribeProject {}", first.project), &e);

@@ -25,12 +25,12 @@ use tokio::sync::watch;
 use super::events::{Event, EventSink};
 use super::item::{Step, confirm, from_error, outcome, process_item};
 use super::journal::{AttemptRec, ItemState, Journal, JournalState, Mode, Outcome, OutcomeRec, Record};
-use super::limiter::Limiters;
 use super::resume::{self, Resume};
-use super::retry::{Attempt, AttemptStats, Cancel, Retried, RetryPolicy, with_retry};
+use super::retry::{Attempt, Cancel, Retried, RetryPolicy};
 use crate::cloud::{self, CallError, Client, ClientOptions, Endpoint, ErrorKind, ProjectInfo};
 use crate::error::{Error, Result};
 use crate::plan::{Item, Plan};
+use crate::service::Service;
 use crate::service::schedule::{Caps, run_fair};
 
 /// Failures among the first [`BREAKER_WINDOW`] finished items above which the run stops.
@@ -104,8 +104,7 @@ struct Breaker {
 
 pub(super) struct Ctx {
     pub(super) journal: Journal,
-    clients: HashMap<usize, Client>,
-    pub(super) limiters: Limiters,
+    pub(super) svc: Service,
     pub(super) opts: RunOptions,
     pub(super) events: EventSink,
     stop_tx: watch::Sender<bool>,
@@ -171,7 +170,8 @@ impl Ctx {
         }));
     }
 
-    fn on_other_attempt(&self, a: &Attempt) {
+    /// An attempt of an operation other than DeleteDataset: throttles are counted.
+    pub(super) fn on_other_attempt(&self, a: &Attempt) {
         if a.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Throttling) {
             self.throttled.fetch_add(1, Ordering::Relaxed);
             self.events.send(Event::Throttled);
@@ -228,19 +228,9 @@ impl Ctx {
         }
     }
 
-    pub(super) async fn describe(&self, client: &Client, item: &Item) -> Retried<Option<ProjectInfo>> {
-        let limiter = self.limiters.get(&item.account, &item.region, "DescribeProject");
-        let mut stats = AttemptStats::default();
-        with_retry(
-            &limiter,
-            &self.opts.policy,
-            &self.stop,
-            &mut stats,
-            |a| self.on_other_attempt(a),
-            || client.describe_project(&item.project),
-        )
-        .await
-        .found()
+    /// DescribeProject of the item's project, throttles counted.
+    pub(super) async fn describe(&self, item: &Item) -> Retried<Option<ProjectInfo>> {
+        self.svc.describe_project(item.target, &item.project, |a| self.on_other_attempt(a)).await
     }
 }
 
@@ -251,10 +241,10 @@ async fn project_task(ctx: Arc<Ctx>, items: Vec<(Item, ItemState)>, confirm_only
     let Some(first) = items.first().map(|(i, _)| i).or(confirm_only.first()).cloned() else {
         return Ok(());
     };
-    let client = ctx.clients.get(&first.target).ok_or_else(|| Error::Internal("no client for target".into()))?;
+    let client = ctx.svc.client(first.target)?;
     let mut deleted: Vec<Item> = confirm_only;
     if !items.is_empty() && !ctx.stopped(first.target) {
-        let mut info = match ctx.describe(client, &first).await {
+        let mut info = match ctx.describe(&first).await {
             Retried::Ok(i) => i,
             Retried::Cancelled => return Ok(()),
             Retried::Failed(e) if e.kind == ErrorKind::Foreign => {
@@ -352,8 +342,7 @@ pub async fn run(
     let (stop_tx, stop) = watch::channel(false);
     let ctx = Arc::new(Ctx {
         journal,
-        clients,
-        limiters: Limiters::new(opts.rate),
+        svc: Service::new(clients, opts.rate, opts.policy, stop.clone()),
         opts: opts.clone(),
         events: events.clone(),
         stop_tx,

@@ -1,7 +1,7 @@
-//! The plan format, its filters, and the planner that enumerates targets into it.
+//! The plan format and its filters: typed data at the bottom of the import graph (the planner that fills it
+//! is [`crate::planner`]).
 pub mod filter;
 pub mod format;
-pub mod planner;
 pub mod validate;
 #[cfg(test)]
 mod validate_props;

@@ -6,10 +6,10 @@ use proptest::prelude::*;
 
 use super::filter::Filter;
 use super::format::{Plan, digest};
-use super::planner::{Scan, assemble};
 use super::validate::check_created_at;
 use super::validate_tests::{info, reseal, scan, t};
 use crate::cloud::ProjectInfo;
+use crate::planner::{Scan, assemble};
 
 const ACCOUNTS: [&str; 3] = ["111122223333", "444455556666", "777788889999"];
 const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "us-gov-west-1"];

@@ -5,9 +5,9 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::filter::Filter;
 use super::format::{Plan, Skipped, client_token};
-use super::planner::{Scan, assemble};
 use super::validate::{check_created_at, counts};
 use crate::cloud::{DatasetInfo, Endpoint, ProjectInfo};
+use crate::planner::{Scan, assemble};
 
 const PLAN_ID: &str = "lfv-20250101T000000Z-0123abcd";
 

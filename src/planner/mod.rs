@@ -3,24 +3,27 @@
 //!
 //! Each target has its own limiter per operation (ListProjects, DescribeProject), both at `rate` (5/s by
 //! default, the service's documented quota), so listing and describing overlap: describes start as soon as a
-//! page arrives. Calls go through `exec::retry` (the executor's policy). A listing or describe that still
+//! page arrives. Every target is enumerated at once, each with up to `concurrency` DescribeProject calls in
+//! flight and `max_in_flight` in all. Calls go through [`crate::service`] (the executor's limiters and
+//! retry policy). A listing or describe that still
 //! fails after retries fails the whole plan: an unreachable endpoint must never look like an empty account.
 //! A project that answers 404 to DescribeProject after being listed is recorded as skipped
 //! (`project_vanished`).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::Utc;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
-use super::filter::Filter;
-use super::format::{FORMAT, Item, Plan, Selection, Skipped, Summary, Target, client_token};
-use crate::cloud::{self, CallError, Client, ClientOptions, Endpoint, ErrorKind, ProjectInfo};
+use crate::cloud::{self, CallError, Client, ClientOptions, Endpoint, ErrorKind, ProjectInfo, ProjectSummary};
 use crate::error::{Error, Result};
 use crate::exec::events::{Event, EventSink};
-use crate::exec::limiter::Limiters;
-use crate::exec::retry::{AttemptStats, Retried, RetryPolicy, with_retry};
+use crate::plan::filter::Filter;
+use crate::plan::format::{FORMAT, Item, Plan, Selection, Skipped, Summary, Target, client_token};
+use crate::service::retry::{Attempt, AttemptStats, Retried, RetryPolicy};
+use crate::service::{LimitKey, MAX_PAGES, Op, PagesError, Service};
 
 /// What to plan and how.
 #[derive(Debug, Clone)]
@@ -86,65 +89,31 @@ fn enumeration_failed(op: &str, client: &Client, err: &CallError) -> Error {
 
 async fn scan(
     req: Arc<PlanRequest>,
-    endpoint: Endpoint,
-    limiters: Arc<Limiters>,
+    target: usize,
+    svc: Arc<Service>,
     global: Arc<Semaphore>,
     events: EventSink,
 ) -> Result<Scan> {
-    let client = cloud::connect(&endpoint, req.client).await?;
-    let key = endpoint.profile.clone().unwrap_or_default();
-    let list_limiter = limiters.get(&key, &endpoint.region, "ListProjects");
-    let (_never, cancel) = watch::channel(false);
+    let endpoint = req.endpoints[target].clone();
+    let client = svc.client(target)?.clone();
     let sem = Arc::new(Semaphore::new(req.concurrency.max(1)));
     let mut tasks = JoinSet::new();
     let mut account: Option<String> = None;
     let mut listed = 0;
-    let mut next: Option<String> = None;
-    // A service that keeps handing out new tokens must not loop forever: 100,000 pages is 10 million projects.
-    for _page in 0..100_000 {
-        let mut stats = AttemptStats::default();
-        let token = next.clone();
-        let page = match with_retry(
-            &list_limiter,
-            &req.policy,
-            &cancel,
-            &mut stats,
-            |a| throttled(&events, a),
-            || client.list_projects(token.clone()),
-        )
-        .await
-        {
-            Retried::Ok(p) => p,
-            Retried::Failed(e) => return Err(enumeration_failed("ListProjects", &client, &e)),
-            Retried::Cancelled => return Err(Error::Internal("planning cancelled".into())),
-        };
-        events.send(Event::AddTotal(page.items.len() as u64));
-        for p in page.items {
+    let on_page = |page: Vec<ProjectSummary>| {
+        events.send(Event::AddTotal(page.len() as u64));
+        for p in page {
             listed += 1;
             if let Some((acct, _)) = cloud::arn_account_region(&p.arn) {
                 account.get_or_insert(acct);
             }
-            let (client, sem, limiters, req, events, cancel) =
-                (client.clone(), sem.clone(), limiters.clone(), req.clone(), events.clone(), cancel.clone());
-            let global = global.clone();
-            let key = key.clone();
+            let (svc, sem, global, events) = (svc.clone(), sem.clone(), global.clone(), events.clone());
             tasks.spawn(async move {
                 // The target's own permit first, then the shared one: at most `concurrency` waiters per target
                 // queue (first in, first out) on the shared cap, so targets take turns under it.
                 let _permit = sem.acquire().await.expect("semaphore open");
                 let _shared = global.acquire().await.expect("semaphore open");
-                let limiter = limiters.get(&key, &client.endpoint().region, "DescribeProject");
-                let mut stats = AttemptStats::default();
-                let r = with_retry(
-                    &limiter,
-                    &req.policy,
-                    &cancel,
-                    &mut stats,
-                    |a| throttled(&events, a),
-                    || client.describe_project(&p.name),
-                )
-                .await
-                .found();
+                let r = svc.describe_project(target, &p.name, |a| throttled(&events, a)).await;
                 events.send(Event::Done { failed: false });
                 match r {
                     Retried::Ok(Some(info)) => Ok(Ok(info)),
@@ -154,16 +123,24 @@ async fn scan(
                 }
             });
         }
-        match page.next {
-            Some(t) if Some(&t) == next.as_ref() => {
-                return Err(Error::Internal(format!(
-                    "ListProjects returned the token it was sent for {}",
-                    describe_endpoint(&endpoint)
-                )));
-            }
-            Some(t) => next = Some(t),
-            None => break,
+        Ok::<(), std::convert::Infallible>(())
+    };
+    let key = LimitKey { target, op: Op::ListProjects };
+    let fetch = |token| client.list_projects(token);
+    let listing = svc.pages(key, &mut AttemptStats::default(), |a| throttled(&events, a), fetch, on_page).await;
+    match listing {
+        Ok(()) => {}
+        Err(PagesError::Call(e)) => return Err(enumeration_failed("ListProjects", &client, &e)),
+        Err(PagesError::Cancelled) => return Err(Error::Internal("planning cancelled".into())),
+        Err(PagesError::RepeatedToken) => {
+            let at = describe_endpoint(&endpoint);
+            return Err(Error::Internal(format!("ListProjects returned the token it was sent for {at}")));
         }
+        Err(PagesError::TooManyPages) => {
+            let at = describe_endpoint(&endpoint);
+            return Err(Error::Internal(format!("ListProjects gave more than {MAX_PAGES} pages for {at}")));
+        }
+        Err(PagesError::Consumer(never)) => match never {},
     }
     let mut projects = Vec::with_capacity(listed);
     while let Some(joined) = tasks.join_next().await {
@@ -177,7 +154,7 @@ async fn scan(
     Ok(Scan { endpoint, account, listed, projects })
 }
 
-fn throttled(events: &EventSink, a: &crate::exec::retry::Attempt) {
+fn throttled(events: &EventSink, a: &Attempt) {
     if a.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Throttling) {
         events.send(Event::Throttled);
     }
@@ -186,12 +163,18 @@ fn throttled(events: &EventSink, a: &crate::exec::retry::Attempt) {
 /// Enumerate every endpoint and build the plan (not yet written).
 pub async fn make_plan(req: PlanRequest, events: EventSink) -> Result<Plan> {
     let req = Arc::new(req);
-    let limiters = Arc::new(Limiters::new(req.rate));
+    // Connect every target first (fails with exit 6 before any call if credentials are missing).
+    let mut clients = HashMap::new();
+    for (i, e) in req.endpoints.iter().enumerate() {
+        clients.insert(i, cloud::connect(e, req.client).await?);
+    }
+    let (_never, cancel) = watch::channel(false);
+    let svc = Arc::new(Service::new(clients, req.rate, req.policy, cancel));
     events.send(Event::Phase { name: "enumerating projects".into(), total: 0 });
     let global = Arc::new(Semaphore::new(req.max_in_flight.max(1)));
     let mut tasks = JoinSet::new();
-    for (i, e) in req.endpoints.iter().enumerate() {
-        let fut = scan(req.clone(), e.clone(), limiters.clone(), global.clone(), events.clone());
+    for i in 0..req.endpoints.len() {
+        let fut = scan(req.clone(), i, svc.clone(), global.clone(), events.clone());
         tasks.spawn(async move { (i, fut.await) });
     }
     let mut scans: Vec<Option<Scan>> = (0..req.endpoints.len()).map(|_| None).collect();
