@@ -6,6 +6,8 @@ pub mod item;
 pub mod journal;
 #[cfg(test)]
 mod journal_tests;
+pub mod project;
+pub mod queue;
 pub mod resume;
 pub mod run;
 

@@ -13,7 +13,7 @@
 //! An answer that is not the service's ([`ErrorKind::Foreign`]: wrong endpoint) stops the run the same way and
 //! records no outcome for its item ([`RunResult::wrong_endpoint`], exit 6).
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,9 +23,9 @@ use chrono::Utc;
 use tokio::sync::watch;
 
 use super::events::{Event, EventSink};
-use super::item::{Step, confirm, from_error, outcome, process_item};
-use super::journal::{AttemptRec, ItemState, Journal, JournalState, Mode, Outcome, OutcomeRec, Record};
-use super::resume::{self, Resume};
+use super::journal::{AttemptRec, Journal, JournalState, Mode, Outcome, OutcomeRec, Record};
+use super::project::project_task;
+use super::queue::{ProjectWork, Work, queue_work};
 use super::retry::{Attempt, Cancel, Retried, RetryPolicy};
 use crate::cloud::{self, CallError, Client, ClientOptions, Endpoint, ErrorKind, ProjectInfo};
 use crate::error::{Error, Result};
@@ -102,6 +102,7 @@ struct Breaker {
     stops: Vec<String>,
 }
 
+/// What every project task of a run shares.
 pub(super) struct Ctx {
     pub(super) journal: Journal,
     pub(super) svc: Service,
@@ -118,11 +119,11 @@ pub(super) struct Ctx {
 }
 
 impl Ctx {
-    fn stopped(&self, target: usize) -> bool {
+    pub(super) fn stopped(&self, target: usize) -> bool {
         *self.stop.borrow() || self.breaker.lock().expect("breaker").stopped_targets.contains(&target)
     }
 
-    fn guard_stop(&self, target: Option<usize>, why: String) {
+    pub(super) fn guard_stop(&self, target: Option<usize>, why: String) {
         let mut b = self.breaker.lock().expect("breaker");
         self.events.note(format!("stopping: {why}"));
         b.stops.push(why);
@@ -179,7 +180,7 @@ impl Ctx {
     }
 
     /// Journal an outcome durably, then count it.
-    async fn finish(&self, item: &Item, mut rec: OutcomeRec) -> Result<()> {
+    pub(super) async fn finish(&self, item: &Item, mut rec: OutcomeRec) -> Result<()> {
         rec.backup_skipped = self.opts.backup_dir.is_none() && self.opts.mode == Mode::Apply;
         rec.finished_at = Utc::now();
         self.journal.append_durable(&Record::Outcome(rec.clone())).await?;
@@ -234,63 +235,26 @@ impl Ctx {
     }
 }
 
-/// A project's work: (first seq, items to decide, deleted items still to confirm).
-type Group = (u64, Vec<(Item, ItemState)>, Vec<Item>);
-
-async fn project_task(ctx: Arc<Ctx>, items: Vec<(Item, ItemState)>, confirm_only: Vec<Item>) -> Result<()> {
-    let Some(first) = items.first().map(|(i, _)| i).or(confirm_only.first()).cloned() else {
-        return Ok(());
-    };
-    let client = ctx.svc.client(first.target)?;
-    let mut deleted: Vec<Item> = confirm_only;
-    if !items.is_empty() && !ctx.stopped(first.target) {
-        let mut info = match ctx.describe(&first).await {
-            Retried::Ok(i) => i,
-            Retried::Cancelled => return Ok(()),
-            Retried::Failed(e) if e.kind == ErrorKind::Foreign => {
-                ctx.not_the_service(client, &format!("DescribeProject {}", first.project), &e);
-                return Ok(());
-            }
-            Retried::Failed(e) => {
-                for (item, _) in &items {
-                    ctx.finish(item, from_error(item, Outcome::Failed, "drift check DescribeProject", &e)).await?;
-                }
-                return Ok(());
-            }
+/// Connect every target that has work (fails with exit 6 before any call if credentials are missing).
+async fn connect_targets(
+    plan: &Plan,
+    queues: &[VecDeque<ProjectWork>],
+    opts: &RunOptions,
+) -> Result<HashMap<usize, Client>> {
+    let mut clients = HashMap::new();
+    for (target, queue) in queues.iter().enumerate() {
+        if queue.is_empty() {
+            continue;
+        }
+        let t = &plan.targets[target];
+        let endpoint = Endpoint {
+            region: t.region.clone(),
+            profile: opts.profile.clone().or(t.profile.clone()),
+            endpoint_url: opts.endpoint_url.clone().or(t.endpoint_url.clone()),
         };
-        if let Some(i) = &info
-            && cloud::arn_account_region(&i.arn) != Some((first.account.clone(), first.region.clone()))
-        {
-            let why = format!(
-                "project {} answers with ARN {} but the plan's target is account {} region {}; target refused",
-                first.project, i.arn, first.account, first.region
-            );
-            ctx.guard_stop(Some(first.target), why.clone());
-            for (item, _) in &items {
-                ctx.finish(item, outcome(item, Outcome::Failed, why.clone())).await?;
-            }
-            return Ok(());
-        }
-        for (item, st) in &items {
-            if ctx.stopped(item.target) {
-                break;
-            }
-            match process_item(&ctx, client, item, st, &mut info).await? {
-                Step::Cancelled => break,
-                Step::Done(rec) => {
-                    let was_deleted = rec.outcome == Outcome::Deleted;
-                    ctx.finish(item, rec).await?;
-                    if was_deleted {
-                        deleted.push(item.clone());
-                    }
-                }
-            }
-        }
+        clients.insert(target, cloud::connect(&endpoint, opts.client).await?);
     }
-    if !deleted.is_empty() && !*ctx.stop.borrow() {
-        confirm(&ctx, client, &deleted).await;
-    }
-    Ok(())
+    Ok(clients)
 }
 
 /// Run a plan. `cancel` turning true (Ctrl-C, SIGTERM) stops the run gracefully.
@@ -303,42 +267,8 @@ pub async fn run(
     mut cancel: watch::Receiver<bool>,
 ) -> Result<RunResult> {
     let started = Instant::now();
-    // Which items still need work, grouped by project in plan order.
-    let mut groups: BTreeMap<(usize, String), Group> = BTreeMap::new();
-    let mut todo = 0u64;
-    for item in &plan.items {
-        let st = state.item(item.seq);
-        let g = groups.entry((item.target, item.project.clone())).or_insert_with(|| (item.seq, Vec::new(), Vec::new()));
-        match resume::decide(&st, opts.mode, opts.retry_failed) {
-            Resume::Fresh | Resume::Resend => g.1.push((item.clone(), st)),
-            Resume::Confirm => g.2.push(item.clone()),
-            Resume::Skip => {}
-        }
-    }
-    let mut groups: Vec<_> = groups.into_iter().filter(|(_, g)| !g.1.is_empty() || !g.2.is_empty()).collect();
-    groups.sort_by_key(|(_, g)| g.0);
-    for (_, g) in &groups {
-        todo += g.1.len() as u64;
-    }
-    // Connect every target that has work (fails with exit 6 before any call if credentials are missing).
-    let mut clients = HashMap::new();
-    for ((target, _), _) in &groups {
-        if clients.contains_key(target) {
-            continue;
-        }
-        let t = &plan.targets[*target];
-        let endpoint = Endpoint {
-            region: t.region.clone(),
-            profile: opts.profile.clone().or(t.profile.clone()),
-            endpoint_url: opts.endpoint_url.clone().or(t.endpoint_url.clone()),
-        };
-        clients.insert(*target, cloud::connect(&endpoint, opts.client).await?);
-    }
-    // One queue per target, each in plan order: the scheduler takes from every target fairly.
-    let mut queues: Vec<VecDeque<_>> = plan.targets.iter().map(|_| VecDeque::new()).collect();
-    for ((target, _), (_, items, confirm_only)) in groups {
-        queues[target].push_back((items, confirm_only));
-    }
+    let Work { queues, todo } = queue_work(plan, state, opts.mode, opts.retry_failed);
+    let clients = connect_targets(plan, &queues, &opts).await?;
     let (stop_tx, stop) = watch::channel(false);
     let ctx = Arc::new(Ctx {
         journal,
@@ -383,9 +313,7 @@ pub async fn run(
             first_error.get_or_insert(Error::Internal(format!("worker panicked: {e}")));
         }
     };
-    let work = |_target, (items, confirm_only): (Vec<(Item, ItemState)>, Vec<Item>)| {
-        project_task(ctx.clone(), items, confirm_only)
-    };
+    let work = |_target, (items, confirm_only): ProjectWork| project_task(ctx.clone(), items, confirm_only);
     run_fair(queues, caps, &stop, opts.grace, work, record).await;
     forward.abort();
     let was_interrupted = interrupted.load(Ordering::SeqCst);

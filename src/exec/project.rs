@@ -1,0 +1,71 @@
+//! One project's work in a run: the drift check (DescribeProject, refusing a target whose project answers
+//! with another account's or region's ARN), each item's steps (`exec::item`), then the confirmation of what
+//! was deleted. The scheduler (`service::schedule`) runs one of these per project, per target's turn.
+
+use std::sync::Arc;
+
+use super::item::{Step, confirm, from_error, outcome, process_item};
+use super::journal::{ItemState, Outcome};
+use super::retry::Retried;
+use super::run::Ctx;
+use crate::cloud::{self, ErrorKind};
+use crate::error::Result;
+use crate::plan::Item;
+
+/// One project's work, as the scheduler runs it: a drift check, each item's steps, then a confirmation of
+/// what was deleted (see the module docs of `exec::run`).
+pub(super) async fn project_task(ctx: Arc<Ctx>, items: Vec<(Item, ItemState)>, confirm_only: Vec<Item>) -> Result<()> {
+    let Some(first) = items.first().map(|(i, _)| i).or(confirm_only.first()).cloned() else {
+        return Ok(());
+    };
+    let client = ctx.svc.client(first.target)?;
+    let mut deleted: Vec<Item> = confirm_only;
+    if !items.is_empty() && !ctx.stopped(first.target) {
+        let mut info = match ctx.describe(&first).await {
+            Retried::Ok(i) => i,
+            Retried::Cancelled => return Ok(()),
+            Retried::Failed(e) if e.kind == ErrorKind::Foreign => {
+                ctx.not_the_service(client, &format!("DescribeProject {}", first.project), &e);
+                return Ok(());
+            }
+            Retried::Failed(e) => {
+                for (item, _) in &items {
+                    ctx.finish(item, from_error(item, Outcome::Failed, "drift check DescribeProject", &e)).await?;
+                }
+                return Ok(());
+            }
+        };
+        if let Some(i) = &info
+            && cloud::arn_account_region(&i.arn) != Some((first.account.clone(), first.region.clone()))
+        {
+            let why = format!(
+                "project {} answers with ARN {} but the plan's target is account {} region {}; target refused",
+                first.project, i.arn, first.account, first.region
+            );
+            ctx.guard_stop(Some(first.target), why.clone());
+            for (item, _) in &items {
+                ctx.finish(item, outcome(item, Outcome::Failed, why.clone())).await?;
+            }
+            return Ok(());
+        }
+        for (item, st) in &items {
+            if ctx.stopped(item.target) {
+                break;
+            }
+            match process_item(&ctx, client, item, st, &mut info).await? {
+                Step::Cancelled => break,
+                Step::Done(rec) => {
+                    let was_deleted = rec.outcome == Outcome::Deleted;
+                    ctx.finish(item, rec).await?;
+                    if was_deleted {
+                        deleted.push(item.clone());
+                    }
+                }
+            }
+        }
+    }
+    if !deleted.is_empty() && !*ctx.stop.borrow() {
+        confirm(&ctx, client, &deleted).await;
+    }
+    Ok(())
+}

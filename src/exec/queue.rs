@@ -1,0 +1,46 @@
+//! Which work a run still has, per target: the plan's items grouped by project, decided by the journal
+//! (`exec::resume`), queued per target in plan order. Pure: no I/O.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use super::journal::{ItemState, JournalState, Mode};
+use super::resume::{self, Resume};
+use crate::plan::{Item, Plan};
+
+/// One project's work: the items to decide (with their journal state), and items deleted by an earlier run
+/// that still need their deletion confirmed.
+pub type ProjectWork = (Vec<(Item, ItemState)>, Vec<Item>);
+
+/// The run's work.
+#[derive(Debug, Default)]
+pub struct Work {
+    /// One queue per plan target (index as in `plan.targets`), projects in plan order.
+    pub queues: Vec<VecDeque<ProjectWork>>,
+    /// Items to decide in all.
+    pub todo: u64,
+}
+
+/// Group the items that still need work by (target, project), each project queued on its target in the order
+/// of its first item; a project with nothing to do is left out.
+pub fn queue_work(plan: &Plan, state: &JournalState, mode: Mode, retry_failed: bool) -> Work {
+    let mut groups: BTreeMap<(usize, &str), (u64, ProjectWork)> = BTreeMap::new();
+    for item in &plan.items {
+        let st = state.item(item.seq);
+        let g = groups.entry((item.target, item.project.as_str())).or_insert_with(|| (item.seq, Default::default()));
+        match resume::decide(&st, mode, retry_failed) {
+            Resume::Fresh | Resume::Resend => g.1.0.push((item.clone(), st)),
+            Resume::Confirm => g.1.1.push(item.clone()),
+            Resume::Skip => {}
+        }
+    }
+    let mut groups: Vec<_> = groups.into_iter().filter(|(_, (_, w))| !w.0.is_empty() || !w.1.is_empty()).collect();
+    groups.sort_by_key(|(_, (first, _))| *first);
+    let mut work = Work { queues: plan.targets.iter().map(|_| VecDeque::new()).collect(), todo: 0 };
+    for ((target, _), (_, w)) in groups {
+        work.todo += w.0.len() as u64;
+        if let Some(q) = work.queues.get_mut(target) {
+            q.push_back(w);
+        }
+    }
+    work
+}
