@@ -218,9 +218,6 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
             paths.checkpoint.display()
         );
     }
-    for s in &result.guard_stops {
-        eprintln!("stopped by a safety guard: {}", escape_lines(s));
-    }
     if result.interrupted {
         eprintln!("interrupted; the journal is flushed. Resume with:\n  {}", escape(&command_line()));
     } else if code == ExitCode::Incomplete {

@@ -22,8 +22,36 @@ pub enum Event {
     },
     /// A call was throttled (429).
     Throttled,
-    /// Something a watching user should see as its own line (waits, stops, warnings).
+    /// The run, or one target of it, stops sending (shown once, as its own line).
+    Stopping(Stop),
+    /// Something a watching user should see as its own line (waits, warnings).
     Note(String),
+}
+
+/// Why a run, or one target of it, stops sending new calls.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    /// A safety guard stopped one target (`Some(index in the plan's targets)`) or the whole run (`None`).
+    Guard {
+        /// The target stopped, or `None` for the whole run.
+        target: Option<usize>,
+        /// Why, naming the account and region or the items.
+        reason: String,
+    },
+    /// Ctrl-C or SIGTERM: no new calls; calls in flight get the grace period.
+    Signal,
+    /// An answer was not the service's (wrong endpoint): the message naming the endpoint.
+    WrongEndpoint(String),
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stop::Guard { reason, .. } => write!(f, "stopped by a safety guard: {reason}"),
+            Stop::Signal => f.write_str("stopping: no new calls; waiting for calls in flight"),
+            Stop::WrongEndpoint(msg) => write!(f, "stopping: {msg}"),
+        }
+    }
 }
 
 /// Where a runner sends its events; sending never blocks and never fails the runner.

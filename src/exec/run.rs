@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use tokio::sync::watch;
 
-use super::events::{Event, EventSink};
+use super::events::{Event, EventSink, Stop};
 use super::journal::{AttemptRec, Journal, JournalState, Mode, Outcome, OutcomeRec, Record};
 use super::project::project_task;
 use super::queue::{ProjectWork, Work, queue_work};
@@ -125,7 +125,7 @@ impl Ctx {
 
     pub(super) fn guard_stop(&self, target: Option<usize>, why: String) {
         let mut b = self.breaker.lock().expect("breaker");
-        self.events.note(format!("stopping: {why}"));
+        self.events.send(Event::Stopping(Stop::Guard { target, reason: why.clone() }));
         b.stops.push(why);
         match target {
             Some(t) => {
@@ -143,7 +143,7 @@ impl Ctx {
         let msg = client.not_the_service(what, e);
         let mut w = self.wrong_endpoint.lock().expect("wrong endpoint");
         if w.is_none() {
-            self.events.note(format!("stopping: {msg}"));
+            self.events.send(Event::Stopping(Stop::WrongEndpoint(msg.clone())));
             *w = Some(msg);
             let _ = self.stop_tx.send(true);
         }
@@ -290,7 +290,7 @@ pub async fn run(
         tokio::spawn(async move {
             if cancel.wait_for(|c| *c).await.is_ok() {
                 interrupted.store(true, Ordering::SeqCst);
-                ctx.events.note("stopping: no new calls; waiting for calls in flight");
+                ctx.events.send(Event::Stopping(Stop::Signal));
                 let _ = ctx.stop_tx.send(true);
             }
         })

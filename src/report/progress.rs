@@ -83,6 +83,7 @@ pub fn spawn(mut rx: UnboundedReceiver<Event>) -> JoinHandle<()> {
                     }
                     Event::Throttled => throttled += 1,
                     Event::Note(n) => bar.println(escape_lines(&n)),
+                    Event::Stopping(stop) => bar.println(escape_lines(&stop.to_string())),
                 }
                 bar.set_message(format!("throttled {throttled} failed {failed}"));
             }
@@ -107,6 +108,7 @@ pub fn spawn(mut rx: UnboundedReceiver<Event>) -> JoinHandle<()> {
                     }
                     Event::Throttled => p.throttled += 1,
                     Event::Note(n) => eprintln!("{}", escape_lines(&n)),
+                    Event::Stopping(stop) => eprintln!("{}", escape_lines(&stop.to_string())),
                 }
                 if p.last.elapsed() >= PLAIN_INTERVAL {
                     p.line();

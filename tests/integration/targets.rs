@@ -81,3 +81,30 @@ async fn the_shared_cap_is_taken_in_turns() {
     assert_eq!(during.iter().filter(|e| e.op == "DeleteDataset" && e.status == 202).count(), 18);
     assert_interleaved("apply --max-in-flight 1", during);
 }
+
+/// A guard stops only its own target, and says so once: the key is denied DeleteDataset everywhere, so each
+/// of the three targets stops after its third AccessDenied, each stop is printed once (it used to be printed
+/// as a note during the run and again at the end), and no target sent more than three.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_target_stops_on_its_own_guard_and_says_so_once() {
+    let mut seed = three_regions();
+    seed.access_keys.insert(
+        "AKIDTEST".into(),
+        lfv_sunset::emulator::seed::AccessKey { account: "123456789012".into(), deny: vec!["DeleteDataset".into()] },
+    );
+    let env = Env::new(fast(seed)).await;
+    let mut extra = Vec::new();
+    for r in REGIONS {
+        extra.extend(["--region", r]);
+    }
+    env.plan("plan.json", &extra).await;
+    let run = env.run(&["apply", "plan.json", "--yes", "--no-backup", "--concurrency", "1"]).await;
+    run.code(5);
+    let log = env.emu.log();
+    for r in REGIONS {
+        let denied = log.iter().filter(|e| e.region == r && e.op == "DeleteDataset" && e.status == 403).count();
+        assert_eq!(denied, 3, "{r}: its own guard stopped it after three");
+        let line = format!("3 AccessDenied in a row on account 123456789012 region {r};");
+        assert_eq!(run.stderr.matches(&line).count(), 1, "{r}'s stop is said once:\n{}", run.stderr);
+    }
+}
