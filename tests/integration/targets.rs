@@ -39,7 +39,11 @@ fn assert_interleaved(what: &str, log: &[LogEntry]) {
 
 /// The emulator, a plan of the three regions, and how many requests planning made.
 async fn planned() -> (Env, usize) {
-    let env = Env::new(fast(three_regions())).await;
+    planned_with(three_regions()).await
+}
+
+async fn planned_with(seed: Seed) -> (Env, usize) {
+    let env = Env::new(fast(seed)).await;
     let mut extra = Vec::new();
     for r in REGIONS {
         extra.extend(["--region", r]);
@@ -51,14 +55,21 @@ async fn planned() -> (Env, usize) {
     (env, before)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn apply_works_on_every_target_at_once() {
+/// Apply the three regions' plan with `flags`: all 18 datasets deleted, the regions worked on together.
+async fn apply_interleaved(flags: &[&str]) {
     let (env, before) = planned().await;
-    env.run(&["apply", "plan.json", "--yes", "--no-backup", "--concurrency", "1"]).await.ok();
+    let mut args = vec!["apply", "plan.json", "--yes", "--no-backup"];
+    args.extend_from_slice(flags);
+    env.run(&args).await.ok();
     let log = env.emu.log();
     let during = &log[before..];
     assert_eq!(during.iter().filter(|e| e.op == "DeleteDataset" && e.status == 202).count(), 18);
-    assert_interleaved("apply", during);
+    assert_interleaved(&args.join(" "), during);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_works_on_every_target_at_once() {
+    apply_interleaved(&["--concurrency", "1"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -74,12 +85,7 @@ async fn export_and_verify_work_on_every_target_at_once() {
 /// `--max-in-flight 1` puts one call in flight in all, and the targets still take turns.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_shared_cap_is_taken_in_turns() {
-    let (env, before) = planned().await;
-    env.run(&["apply", "plan.json", "--yes", "--no-backup", "--max-in-flight", "1"]).await.ok();
-    let log = env.emu.log();
-    let during = &log[before..];
-    assert_eq!(during.iter().filter(|e| e.op == "DeleteDataset" && e.status == 202).count(), 18);
-    assert_interleaved("apply --max-in-flight 1", during);
+    apply_interleaved(&["--max-in-flight", "1"]).await;
 }
 
 /// A guard stops only its own target, and says so once: the key is denied DeleteDataset everywhere, so each
@@ -92,12 +98,7 @@ async fn each_target_stops_on_its_own_guard_and_says_so_once() {
         "AKIDTEST".into(),
         lfv_sunset::emulator::seed::AccessKey { account: "123456789012".into(), deny: vec!["DeleteDataset".into()] },
     );
-    let env = Env::new(fast(seed)).await;
-    let mut extra = Vec::new();
-    for r in REGIONS {
-        extra.extend(["--region", r]);
-    }
-    env.plan("plan.json", &extra).await;
+    let (env, _) = planned_with(seed).await;
     let run = env.run(&["apply", "plan.json", "--yes", "--no-backup", "--concurrency", "1"]).await;
     run.code(5);
     let log = env.emu.log();
