@@ -2,6 +2,7 @@
 pub mod backup;
 pub mod drift;
 pub mod events;
+pub mod guards;
 pub mod item;
 pub mod journal;
 #[cfg(test)]

@@ -3,17 +3,19 @@
 //! Work is grouped by project (items keep plan order: `test` before `train`), and projects are queued per
 //! target; the fair scheduler (`service::schedule`) works on up to `concurrency` projects per target and
 //! `max_in_flight` in all, round robin across targets, so every target progresses at its own quota. Within
-//! a project each step waits for the previous one, so each project has at most one call in flight. Per project: a drift check (DescribeProject), then each item's steps
-//! (`exec::item`), then a confirmation DescribeProject for what was deleted.
+//! a project each step waits for the previous one, so each project has at most one call in flight. Per
+//! project: a drift check (DescribeProject), then each item's steps (`exec::item`), then a confirmation
+//! DescribeProject for what was deleted.
 //!
-//! Safety stops: more than 10 failures among the first 20 finished items stops the run (exit 5); three
-//! AccessDenied outcomes in a row on a target stop that target; a project whose ARN names another account
+//! Safety stops (`exec::guards`, per target): more than 10 failures among a target's first 20 finished
+//! items, or three AccessDenied outcomes in a row on it, stop that target (exit 5) while the others go on;
+//! a project whose ARN names another account
 //! or region refuses its target. Cancellation (Ctrl-C, SIGTERM, a stop) sends nothing new; calls in flight
 //! get `grace` to finish, then their tasks are dropped, leaving the item without an outcome for the next run.
 //! An answer that is not the service's ([`ErrorKind::Foreign`]: wrong endpoint) stops the run the same way and
 //! records no outcome for its item ([`RunResult::wrong_endpoint`], exit 6).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,6 +25,7 @@ use chrono::Utc;
 use tokio::sync::watch;
 
 use super::events::{Event, EventSink, Stop};
+use super::guards::{Guards, Trip};
 use super::journal::{AttemptRec, Journal, JournalState, Mode, Outcome, OutcomeRec, Record};
 use super::project::project_task;
 use super::queue::{ProjectWork, Work, queue_work};
@@ -33,12 +36,7 @@ use crate::plan::{Item, Plan};
 use crate::service::Service;
 use crate::service::schedule::{Caps, run_fair};
 
-/// Failures among the first [`BREAKER_WINDOW`] finished items above which the run stops.
-pub const BREAKER_MAX_FAILED: u32 = 10;
-/// Window of the failure circuit breaker.
-pub const BREAKER_WINDOW: u32 = 20;
-/// Consecutive AccessDenied outcomes that stop a target.
-pub const ACCESS_DENIED_STOP: u32 = 3;
+pub use super::guards::{ACCESS_DENIED_STOP, BREAKER_MAX_FAILED, BREAKER_WINDOW};
 /// Wait before re-checking after a 409.
 pub const CONFLICT_RECHECK: Duration = Duration::from_secs(2);
 
@@ -95,10 +93,7 @@ pub struct RunResult {
 
 #[derive(Default)]
 struct Breaker {
-    finished: u32,
-    failed_early: u32,
-    denied_in_a_row: HashMap<usize, u32>,
-    stopped_targets: HashSet<usize>,
+    guards: Guards,
     stops: Vec<String>,
 }
 
@@ -120,7 +115,7 @@ pub(super) struct Ctx {
 
 impl Ctx {
     pub(super) fn stopped(&self, target: usize) -> bool {
-        *self.stop.borrow() || self.breaker.lock().expect("breaker").stopped_targets.contains(&target)
+        *self.stop.borrow() || self.breaker.lock().expect("breaker").guards.stopped(target)
     }
 
     pub(super) fn guard_stop(&self, target: Option<usize>, why: String) {
@@ -128,9 +123,7 @@ impl Ctx {
         self.events.send(Event::Stopping(Stop::Guard { target, reason: why.clone() }));
         b.stops.push(why);
         match target {
-            Some(t) => {
-                b.stopped_targets.insert(t);
-            }
+            Some(t) => b.guards.stop(t),
             None => {
                 let _ = self.stop_tx.send(true);
             }
@@ -187,37 +180,22 @@ impl Ctx {
         self.finished.fetch_add(1, Ordering::Relaxed);
         let failed = rec.outcome == Outcome::Failed;
         self.events.send(Event::Done { failed });
-        let mut b = self.breaker.lock().expect("breaker");
-        b.finished += 1;
-        if failed && b.finished <= BREAKER_WINDOW {
-            b.failed_early += 1;
-            if b.failed_early == BREAKER_MAX_FAILED + 1 {
-                drop(b);
-                self.guard_stop(
-                    None,
-                    format!(
-                        "more than {BREAKER_MAX_FAILED} of the first {BREAKER_WINDOW} finished items failed; \
-                         something is wrong (last: {}/{}: {})",
-                        item.project, item.dataset_type, rec.message
-                    ),
-                );
-                return Ok(());
-            }
-        }
         let denied = rec.error_code.as_deref() == Some("AccessDeniedException") || rec.http_status == Some(403);
-        let in_a_row = b.denied_in_a_row.entry(item.target).or_insert(0);
-        *in_a_row = if denied { *in_a_row + 1 } else { 0 };
-        if *in_a_row == ACCESS_DENIED_STOP {
-            drop(b);
-            self.guard_stop(
-                Some(item.target),
-                format!(
-                    "{ACCESS_DENIED_STOP} AccessDenied in a row on account {} region {}; its remaining items are \
-                     left for a rerun once the permission is granted",
-                    item.account, item.region
-                ),
-            );
-        }
+        let trip = self.breaker.lock().expect("breaker").guards.record(item.target, failed, denied);
+        let why = match trip {
+            None => return Ok(()),
+            Some(Trip::Breaker) => format!(
+                "more than {BREAKER_MAX_FAILED} of the first {BREAKER_WINDOW} finished items failed on account {} \
+                 region {}; something is wrong (last: {}/{}: {}); its remaining items are left for a rerun",
+                item.account, item.region, item.project, item.dataset_type, rec.message
+            ),
+            Some(Trip::AccessDenied) => format!(
+                "{ACCESS_DENIED_STOP} AccessDenied in a row on account {} region {}; its remaining items are left \
+                 for a rerun once the permission is granted",
+                item.account, item.region
+            ),
+        };
+        self.guard_stop(Some(item.target), why);
         Ok(())
     }
 
