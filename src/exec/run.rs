@@ -295,12 +295,13 @@ pub async fn run(
     run_fair(queues, caps, &stop, opts.grace, work, record).await;
     forward.abort();
     let was_interrupted = interrupted.load(Ordering::SeqCst);
-    ctx.journal.append(&Record::End { at: Utc::now(), interrupted: was_interrupted || *stop.borrow() });
+    let stops = ctx.breaker.lock().expect("breaker").stops.clone();
+    let stopped = was_interrupted || *stop.borrow() || !stops.is_empty();
+    ctx.journal.append(&Record::End { at: Utc::now(), interrupted: stopped });
     ctx.journal.flush().await?;
     if let Some(e) = first_error {
         return Err(e);
     }
-    let stops = ctx.breaker.lock().expect("breaker").stops.clone();
     Ok(RunResult {
         interrupted: was_interrupted,
         guard_stops: stops,
