@@ -2,9 +2,10 @@
 //! `--max-in-flight`), so a target late in the plan does not wait for the ones before it. Asserted on the
 //! emulator's arrival order, never on wall time.
 
+use lfv_sunset::emulator::seed::ImageStats;
 use lfv_sunset::emulator::{GenSpec, LogEntry, Mix, Seed};
 
-use crate::support::{Env, fast};
+use crate::support::{Env, fast, read_csv};
 
 const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-2"];
 
@@ -43,6 +44,12 @@ async fn planned() -> (Env, usize) {
 }
 
 async fn planned_with(seed: Seed) -> (Env, usize) {
+    planned_with_items(seed, 18).await
+}
+
+/// The emulator of `seed`, its plan of the three regions (holding `items` items), and how many requests
+/// planning made.
+async fn planned_with_items(seed: Seed, items: usize) -> (Env, usize) {
     let env = Env::new(fast(seed)).await;
     let mut extra = Vec::new();
     for r in REGIONS {
@@ -50,7 +57,7 @@ async fn planned_with(seed: Seed) -> (Env, usize) {
     }
     let plan = env.plan("plan.json", &extra).await;
     assert_eq!(plan.targets.len(), 3);
-    assert_eq!(plan.items.len(), 18, "6 single-dataset projects in each of 3 regions");
+    assert_eq!(plan.items.len(), items, "single-dataset projects in each of 3 regions");
     let before = env.emu.log().len();
     (env, before)
 }
@@ -108,4 +115,34 @@ async fn each_target_stops_on_its_own_guard_and_says_so_once() {
         let line = format!("3 AccessDenied in a row on account 123456789012 region {r};");
         assert_eq!(run.stderr.matches(&line).count(), 1, "{r}'s stop is said once:\n{}", run.stderr);
     }
+}
+
+/// The circuit breaker stops only the target it trips on: every backup in us-east-1 fails to verify (its
+/// ImageStats disagree with its entries), so that target stops after 11 failures among its first 20, and the
+/// two other regions are still deleted in full. A run-wide breaker stopped every target there.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_target_trips_its_own_breaker_and_the_others_finish() {
+    let mut seed = Seed::generate(&GenSpec {
+        projects: 14,
+        regions: REGIONS.iter().map(|r| r.to_string()).collect(),
+        mix: Mix::Single,
+        entries: (1, 1),
+        rng_seed: 5,
+        ..GenSpec::default()
+    });
+    let broken = &mut seed.accounts[0].regions[0];
+    assert_eq!(broken.region, REGIONS[0]);
+    for d in broken.projects.iter_mut().flat_map(|p| p.datasets.iter_mut()) {
+        d.image_stats = Some(ImageStats { total: 99, labeled: 99, normal: 99, anomaly: 0 });
+    }
+    let (env, before) = planned_with_items(seed, 42).await;
+    let run = env.run(&["apply", "plan.json", "--yes", "--concurrency", "1"]).await;
+    run.code(5).stderr_has("first 20 finished items failed on account 123456789012 region us-east-1");
+    let log = env.emu.log();
+    let deleted = |r: &str| log[before..].iter().filter(|e| e.region == r && e.op == "DeleteDataset").count();
+    assert_eq!(deleted(REGIONS[0]), 0, "an unverified backup blocks the delete");
+    assert_eq!((deleted(REGIONS[1]), deleted(REGIONS[2])), (14, 14), "the other targets finish");
+    let rows = read_csv(&env.path("plan.audit.csv"));
+    let failed = rows.iter().filter(|r| r["region"] == REGIONS[0] && r["outcome"] == "failed").count();
+    assert_eq!(failed, 11, "the breaker trips on the 11th failure of the target");
 }
