@@ -75,7 +75,12 @@ impl Guards {
 mod tests {
     use super::*;
 
-    /// (what, finished items as (target, failed, denied), the trips expected at each, in order).
+    /// A finished item: (target, failed, denied).
+    type Finished = (usize, bool, bool);
+    /// What a case shows, its finished items, and the trips expected as (index of the item, guard).
+    type Case = (&'static str, Vec<Finished>, Vec<(usize, Trip)>);
+
+    /// (what, finished items, the trips expected as (index of the item, guard), in order).
     #[test]
     fn each_guard_trips_once_on_its_own_target() {
         let fail = |t| (t, true, false);
@@ -86,7 +91,7 @@ mod tests {
         let late: Vec<_> = (0..20).map(|_| ok(0)).chain((0..15).map(|_| fail(0))).collect();
         let broken_denials = vec![deny(0), deny(0), ok(0), deny(0), deny(0)];
         let denials_on_two = vec![deny(0), deny(1), deny(0), deny(1), deny(0)];
-        let cases: Vec<(&str, Vec<(usize, bool, bool)>, Vec<(usize, Trip)>)> = vec![
+        let cases: Vec<Case> = vec![
             ("the 11th early failure trips the breaker", eleven_failures, vec![(10, Trip::Breaker)]),
             ("two targets failing 10 each: neither trips (the run-wide breaker tripped here)", failures_on_two, vec![]),
             ("failures after a target's first 20 do not count", late, vec![]),
