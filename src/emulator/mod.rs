@@ -40,21 +40,28 @@ mod faults;
 mod idempotency;
 mod identity;
 mod metrics;
+mod model_state;
+mod models;
 mod ops;
+mod packaging;
 pub mod org_seed;
 mod orgs;
 mod paging;
 mod persist;
 mod queries;
 mod quota;
+mod routes;
 mod s3;
 mod s3_store;
 pub mod seed;
 mod seed_check;
 mod seed_gen;
+mod seed_model;
 mod server;
 mod state;
 mod sts;
+mod tags;
+mod validate;
 mod wire;
 
 use std::collections::BTreeMap;
@@ -217,6 +224,12 @@ pub struct Mutations {
     pub models_stopped: u64,
     /// Models deleted.
     pub models_deleted: u64,
+    /// Tags added or overwritten by TagResource.
+    #[serde(default)]
+    pub tags_added: u64,
+    /// Tags removed by UntagResource.
+    #[serde(default)]
+    pub tags_removed: u64,
 }
 
 impl Stats {
@@ -228,9 +241,19 @@ impl Stats {
     pub fn calls_with_status(&self, op: &str, status: &str) -> u64 {
         self.requests.get(op).and_then(|m| m.get(status)).copied().unwrap_or(0)
     }
-    /// Requests of mutating operations (Create*, Delete*, StopModel) that reached the emulator, any outcome.
+    /// Requests of mutating operations (Create*, Delete*, StopModel, TagResource, UntagResource) that reached the
+    /// emulator, any outcome.
     pub fn mutating_calls(&self) -> u64 {
-        ["CreateProject", "DeleteProject", "CreateDataset", "DeleteDataset", "StopModel", "DeleteModel"]
+        [
+            "CreateProject",
+            "DeleteProject",
+            "CreateDataset",
+            "DeleteDataset",
+            "StopModel",
+            "DeleteModel",
+            "TagResource",
+            "UntagResource",
+        ]
             .iter()
             .map(|op| self.calls(op))
             .sum()

@@ -303,7 +303,7 @@ fn gen_region(spec: &GenSpec, rng: &mut StdRng) -> Vec<SeedProject> {
                 tags.insert("team".to_string(), "quality-engineering".to_string());
                 tags.insert("line".to_string(), format!("L{}", rng.random_range(1..9)));
             }
-            SeedProject { name, created, datasets, models, tags, listed_after_delete_ms: None }
+            SeedProject { name, created, datasets, models, tags, ..SeedProject::default() }
         })
         .collect()
 }

@@ -341,7 +341,7 @@ where
         return Ok(finish(&shared, seq, at_ms, out, Err(e), &request_id));
     }
     let labels: Vec<String> = route.labels.iter().map(|l| wire::decode(l).unwrap_or_default()).collect();
-    if op != Op::ListTagsForResource {
+    if !matches!(op, Op::ListTagsForResource | Op::TagResource | Op::UntagResource) {
         out.project = labels.first().cloned();
         if matches!(op, Op::DescribeDataset | Op::DeleteDataset | Op::ListDatasetEntries) {
             out.dataset_type = labels.get(1).cloned();
