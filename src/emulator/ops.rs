@@ -1,5 +1,7 @@
-//! Operation handlers of the six mutating operations (CreateProject, DeleteProject, CreateDataset,
-//! DeleteDataset, StopModel, DeleteModel) and the dispatcher; the read-only ones live in `queries.rs`.
+//! The dispatcher, the idempotent mutation frame ([`mutate`]) and the project and dataset mutations
+//! (CreateProject, DeleteProject, CreateDataset, DeleteDataset); StopModel and DeleteModel are in `models.rs`,
+//! TagResource and UntagResource in `tags.rs`, the reads in `queries.rs`, `models.rs`, `tags.rs` and
+//! `packaging.rs`.
 //!
 //! A mutation validates its input, then under the world lock: checks its client token (replay or 409),
 //! applies the CHOICE conflict rules, changes state, counts the effect, records the token, and serializes a
@@ -10,6 +12,8 @@
 //!   ServiceQuotaExceededException, 402, QuotaCode `L-LFV-PROJECTS`, ServiceCode `lookoutvision`.
 //! - CreateDataset with a `DatasetSource` gets 20 generated entries under the source's bucket.
 //! - DeleteModel on a model that is already DELETING: ConflictException (MODEL), like a dataset in progress.
+//! - DeleteProject while any dataset or model version remains (including ones still DELETE_IN_PROGRESS or
+//!   DELETING): ConflictException (PROJECT) naming the counts; the project's packaging jobs go with it.
 
 use serde_json::{Map, Value, json};
 

@@ -3,9 +3,8 @@
 //! They hold the world lock only while building one response and never change state except applying due
 //! lifecycle timers.
 //!
-//! ListProjects is sorted by project name, ListModels by version, ListDatasetEntries by entry index; pages hold
-//! at most `maxResults` (default and maximum 100) items. Projects "listed after delete" appear only in
-//! ListProjects. ListTagsForResource answers 404 for an ARN of another account or region.
+//! ListProjects is sorted by project name, ListDatasetEntries by entry index; pages hold at most `maxResults`
+//! (default and maximum 100) items. Projects "listed after delete" appear only in ListProjects.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Value, json};
