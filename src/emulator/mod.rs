@@ -27,7 +27,7 @@
 //! lifecycle timers), `model_state.rs` (models and packaging jobs as held), `idempotency.rs`, `quota.rs`,
 //! `faults.rs`, `metrics.rs` (stats, the log and their types), `persist.rs` (state file), `seed.rs` (seed format),
 //! `seed_model.rs` (the seed's model fields and packaging jobs, their checks), `seed_check.rs` (seed validation),
-//! `seed_gen.rs` (generator), `s3.rs` (the minimal S3, chosen by the SigV4 scope's service `s3`) and
+//! `seed_gen.rs` (generator), `seed_gen_models.rs` (the generator's model states, packaging jobs, model tags), `s3.rs` (the minimal S3, chosen by the SigV4 scope's service `s3`) and
 //! `s3_store.rs` (its objects: images and masks), `sts.rs` (STS GetCallerIdentity and AssumeRole, scope service
 //! `sts`, query protocol), `orgs.rs` (Organizations ListAccounts, scope service `organizations`, JSON 1.1),
 //! `identity.rs` (long-term keys, sessions and their expiry, roles, disabled regions), `auth.rs` (the
@@ -65,6 +65,7 @@ mod s3_store;
 pub mod seed;
 mod seed_check;
 mod seed_gen;
+mod seed_gen_models;
 mod seed_model;
 mod server;
 mod shared;

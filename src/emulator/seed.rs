@@ -217,7 +217,7 @@ pub struct SeedModel {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Mix {
     /// The realistic mix: single-dataset and train+test projects, empty projects, datasets in progress,
-    /// hosted and trained models. Any account-region of 10 or more projects has at least one of each kind.
+    /// hosted and trained models, models starting, stopping, training and deleting, packaging jobs. Any account-region of 10 or more projects has at least one of each kind.
     #[default]
     Realistic,
     /// Every project train+test, all `CREATE_COMPLETE`, no models: for benchmarks with exact item counts.
@@ -265,7 +265,10 @@ impl Seed {
     /// [`Mix::Realistic`] draws each project's kind: single-dataset 35%, train+test 30%, empty 10%, a dataset
     /// `CREATE_IN_PROGRESS` settling to `CREATE_COMPLETE` after 2-6 s 5%, hosted model (v1 TRAINED, v2 HOSTED)
     /// 8%, trained model (v1 TRAINED) 12%; with 10 or more projects each of the six kinds occurs at least once.
-    /// About 30% of projects carry the tags `team` and `line`.
+    /// About 30% of projects carry the tags `team` and `line`. [`Mix::Realistic`] then mixes every model state,
+    /// packaging jobs and model tags into the hosted and trained projects without changing any project or
+    /// dataset (see `seed_gen_models::mix_models`): starting, stopping, training and deleting models that
+    /// settle after 2-6 s of emulator time.
     pub fn generate(spec: &GenSpec) -> Seed {
         super::seed_gen::generate(spec)
     }
