@@ -155,6 +155,7 @@ async fn a_conflict_that_clears_is_waited_out() {
         created: JAN23,
         settle_after_ms: Some(2_500),
         settles_to: Some("TRAINED".into()),
+        ..SeedModel::default()
     });
     let env = Env::new(fast(one_region(vec![p]))).await;
     env.plan("plan.json", &[]).await;
