@@ -260,3 +260,86 @@ pub(crate) fn check_jobs(p: &SeedProject) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good_job() -> SeedPackagingJob {
+        SeedPackagingJob {
+            name: "job-1".into(),
+            model_version: "1".into(),
+            status: "SUCCEEDED".into(),
+            created: 1.7e9,
+            component_name: "com.example.p".into(),
+            target_device: Some("jetson_xavier".into()),
+            s3_output: SeedS3Location { bucket: "bucket".into(), prefix: Some("p/".into()) },
+            ..SeedPackagingJob::default()
+        }
+    }
+
+    #[test]
+    fn model_fields_and_jobs_are_checked_against_the_service_constraints() {
+        let m = || SeedModel { version: "1".into(), status: "HOSTED".into(), ..SeedModel::default() };
+        assert_eq!(check_model(&m()), Ok(()));
+        type ModelCase = fn(&mut SeedModel);
+        let models: &[(ModelCase, &str)] = &[
+            (|m| m.description = Some("has space".into()), "description `has space`"),
+            (|m| m.description = Some(String::new()), "description ``"),
+            (|m| m.performance = Some(SeedPerformance { f1_score: 1.5, recall: 0.5, precision: 0.5 }), "0.0-1.0"),
+            (|m| m.performance = Some(SeedPerformance { f1_score: f64::NAN, ..Default::default() }), "0.0-1.0"),
+            (|m| m.output = Some(SeedS3Location { bucket: "b".into(), prefix: None }), "output bucket `b`"),
+            (|m| m.output = Some(SeedS3Location { bucket: "bkt".into(), prefix: Some("/x".into()) }), "prefix `/x`"),
+            (|m| m.evaluation_result = Some(SeedS3Object { bucket: "bkt".into(), key: String::new() }), "key ``"),
+            (|m| m.kms_key_id = Some("-key".into()), "kms_key_id `-key`"),
+            (|m| m.min_inference_units = Some(0), "inference units"),
+            (|m| m.max_inference_units = Some(0), "inference units"),
+            (|m| m.stop_after_ms = Some(u64::MAX), "stop_after_ms over"),
+            (|m| m.delete_after_ms = Some(u64::MAX), "delete_after_ms over"),
+            (|m| m.tags = (0..51).map(|i| (format!("k{i}"), String::new())).collect(), "more than 50 tags"),
+            (|m| m.tags = BTreeMap::from([("k;".into(), String::new())]), "invalid tag"),
+            (
+                |m| {
+                    m.status = "DELETING".into();
+                    m.settles_to = Some("TRAINED".into());
+                },
+                "settles_to on a DELETING model",
+            ),
+        ];
+        for (i, (mutate, fragment)) in models.iter().enumerate() {
+            let mut v = m();
+            mutate(&mut v);
+            let e = check_model(&v).expect_err(fragment);
+            assert!(e.contains(fragment), "model case {i}: {e:?} lacks {fragment:?}");
+        }
+        let project = |jobs: Vec<SeedPackagingJob>| SeedProject { packaging_jobs: jobs, ..SeedProject::default() };
+        assert_eq!(check_jobs(&project(vec![good_job()])), Ok(()));
+        type JobCase = fn(&mut SeedPackagingJob);
+        let jobs: &[(JobCase, &str)] = &[
+            (|j| j.name = "bad_name".into(), "packaging_jobs[0] (bad_name): expected a job name"),
+            (|j| j.name = "x".repeat(65), "expected a job name"),
+            (|j| j.model_version = "latest".into(), "model_version `latest`"),
+            (|j| j.status = "DONE".into(), "unknown status `DONE`"),
+            (|j| j.created = f64::NAN, "created and updated"),
+            (|j| j.description = Some("semi;colon!".into()), "description `semi;colon!`"),
+            (|j| j.component_name = "has space".into(), "component_name `has space`"),
+            (|j| j.component_version = Some("1.0".into()), "component_version `1.0`"),
+            (|j| j.target_device = None, "exactly one of target_device"),
+            (|j| j.target_device = Some("raspberry".into()), "exactly one of target_device"),
+            (
+                |j| j.target_platform = Some(SeedTargetPlatform { os: "LINUX".into(), arch: "ARM64".into(), accelerator: None }),
+                "exactly one of target_device",
+            ),
+            (|j| j.compiler_options = Some("{}".into()), "compiler_options"),
+            (|j| j.s3_output.bucket = "x".into(), "s3_output bucket `x`"),
+        ];
+        for (i, (mutate, fragment)) in jobs.iter().enumerate() {
+            let mut j = good_job();
+            mutate(&mut j);
+            let e = check_jobs(&project(vec![j])).expect_err(fragment);
+            assert!(e.contains(fragment), "job case {i}: {e:?} lacks {fragment:?}");
+        }
+        let e = check_jobs(&project(vec![good_job(), good_job()])).unwrap_err();
+        assert!(e.contains("packaging_jobs[1] (job-1): duplicate job name"), "{e}");
+    }
+}
