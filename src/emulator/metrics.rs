@@ -72,9 +72,9 @@ impl Stats {
             "TagResource",
             "UntagResource",
         ]
-            .iter()
-            .map(|op| self.calls(op))
-            .sum()
+        .iter()
+        .map(|op| self.calls(op))
+        .sum()
     }
 }
 

@@ -2,9 +2,9 @@
 //! DescribeModel (reads), and the JSON shapes `ModelMetadata` and `ModelDescription` of the service model.
 //!
 //! Lifecycles run on the emulator clock (`state.rs` applies them lazily): StopModel on a `HOSTED` model shows
-//! `STOPPING_HOSTING` for the model's `stop_after_ms` (default `--model-delay`) and then `TRAINED`; DeleteModel
-//! shows `DELETING` for `delete_after_ms` (default `--model-delay`) and then the version is gone (404, absent
-//! from ListModels); a delay of 0 applies at once. Refusals (ConflictException, ResourceType MODEL):
+//! `STOPPING_HOSTING` for the model's `stop_after_ms` (default `EmulatorConfig::model_delay`, 1 s) and then
+//! `TRAINED`; DeleteModel shows `DELETING` for `delete_after_ms` (default the same) and then the version is gone
+//! (404, absent from ListModels); a delay of 0 applies at once. Refusals (ConflictException, ResourceType MODEL):
 //! StopModel on any status but `HOSTED` (a model `STARTING_HOSTING` must become `HOSTED` first; CHOICE);
 //! DeleteModel on `TRAINING`, `STARTING_HOSTING`, `HOSTED`, `STOPPING_HOSTING`, `SYSTEM_UPDATING` or
 //! `DELETING`. A model's tags go with it; its packaging jobs stay (CHOICE: the service has no API to delete a

@@ -18,12 +18,12 @@
 use serde_json::{Map, Value, json};
 
 use super::idempotency::{Check, Idempotency};
-use super::{models, packaging, queries, tags};
 use super::seed_gen::{EntryKey, gen_stats};
 use super::server::{ApiRequest, Shared};
 use super::state::{Dataset, RegionState, Settle, dataset_message, project_arn};
 use super::wire::{self, ApiError, Op, Reply, ResourceType, epoch_secs};
 use super::{Mutations, Stats};
+use super::{models, packaging, queries, tags};
 
 /// Entries a CreateDataset with a `DatasetSource` gets: 20.
 pub(crate) const SOURCE_ENTRIES: u64 = 20;

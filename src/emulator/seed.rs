@@ -174,11 +174,11 @@ pub struct SeedModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settles_to: Option<String>,
     /// How long a StopModel of this model shows `STOPPING_HOSTING` before `TRAINED`, in ms of emulator time;
-    /// default the emulator's `--model-delay`.
+    /// default `EmulatorConfig::model_delay` (1 s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_after_ms: Option<u64>,
     /// How long a DeleteModel of this model shows `DELETING` before it is gone, in ms of emulator time;
-    /// default the emulator's `--model-delay`.
+    /// default `EmulatorConfig::model_delay` (1 s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delete_after_ms: Option<u64>,
     /// Description (1-500 of `[0-9A-Za-z.-_]`); absent by default, as for a model created without one.

@@ -139,7 +139,9 @@ fn location_ok(l: &SeedS3Location) -> Result<(), String> {
     }
     let prefix_ok = |p: &str| {
         p.len() <= 1024
-            && p.chars().enumerate().all(|(i, c)| c.is_ascii_alphanumeric() || "!_.*'()-".contains(c) || (i > 0 && c == '/'))
+            && p.chars()
+                .enumerate()
+                .all(|(i, c)| c.is_ascii_alphanumeric() || "!_.*'()-".contains(c) || (i > 0 && c == '/'))
     };
     match &l.prefix {
         Some(p) if !prefix_ok(p) => Err(format!("prefix `{p}`: expected 0-1024 of [a-zA-Z0-9!_.*'()-/], no leading /")),
@@ -327,7 +329,10 @@ mod tests {
             (|j| j.target_device = None, "exactly one of target_device"),
             (|j| j.target_device = Some("raspberry".into()), "exactly one of target_device"),
             (
-                |j| j.target_platform = Some(SeedTargetPlatform { os: "LINUX".into(), arch: "ARM64".into(), accelerator: None }),
+                |j| {
+                    j.target_platform =
+                        Some(SeedTargetPlatform { os: "LINUX".into(), arch: "ARM64".into(), accelerator: None })
+                },
                 "exactly one of target_device",
             ),
             (|j| j.compiler_options = Some("{}".into()), "compiler_options"),

@@ -277,11 +277,8 @@ impl World {
                         next = next.min(m.next_timer().unwrap_or(u64::MAX));
                         models.insert(m.version, m);
                     }
-                    let packaging_jobs = sp
-                        .packaging_jobs
-                        .iter()
-                        .map(|j| (j.name.clone(), PackagingJob { job: j.clone() }))
-                        .collect();
+                    let packaging_jobs =
+                        sp.packaging_jobs.iter().map(|j| (j.name.clone(), PackagingJob { job: j.clone() })).collect();
                     let ghost_until_ms = sp.listed_after_delete_ms.map(|ms| now.saturating_add(ms));
                     if let Some(t) = ghost_until_ms {
                         next = next.min(t);

@@ -84,7 +84,9 @@ fn target(r: &ApiRequest) -> Result<Target<'_>, ApiError> {
 }
 
 fn bad_tag(what: &str, v: &str, want: &str) -> ApiError {
-    ApiError::Validation(format!("1 validation error detected: Value '{v}' at '{what}' failed to satisfy constraint: {want}"))
+    ApiError::Validation(format!(
+        "1 validation error detected: Value '{v}' at '{what}' failed to satisfy constraint: {want}"
+    ))
 }
 
 const TAG_PATTERN: &str = r"Member must satisfy regular expression pattern: ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$";

@@ -55,7 +55,10 @@ async fn packaging_jobs_list_in_pages_and_describe_in_the_greengrass_shape() {
             c.list_model_packaging_jobs().project_name("p").max_results(2).set_next_token(token).send().await.unwrap();
         assert!(page.model_packaging_jobs().len() <= 2);
         for j in page.model_packaging_jobs() {
-            assert_eq!((j.project_name(), j.model_version(), j.model_packaging_method()), (Some("p"), Some("1"), Some("Greengrass")));
+            assert_eq!(
+                (j.project_name(), j.model_version(), j.model_packaging_method()),
+                (Some("p"), Some("1"), Some("Greengrass"))
+            );
             names.push(j.job_name().unwrap().to_string());
         }
         token = page.next_token().map(String::from);
@@ -73,7 +76,10 @@ async fn packaging_jobs_list_in_pages_and_describe_in_the_greengrass_shape() {
     assert_eq!((gg.component_name(), gg.component_version()), (Some("com.example.a-device"), Some("1.0.0")));
     assert_eq!(gg.target_device(), Some(&TargetDevice::JetsonXavier));
     assert!(gg.target_platform().is_none());
-    assert_eq!((gg.s3_output_location().unwrap().bucket(), gg.s3_output_location().unwrap().prefix()), (Some("packages"), Some("a-device/")));
+    assert_eq!(
+        (gg.s3_output_location().unwrap().bucket(), gg.s3_output_location().unwrap().prefix()),
+        (Some("packages"), Some("a-device/"))
+    );
     let out = d.model_packaging_output_details().unwrap().greengrass().unwrap();
     assert_eq!(
         out.component_version_arn(),
@@ -87,7 +93,10 @@ async fn packaging_jobs_list_in_pages_and_describe_in_the_greengrass_shape() {
     let tp = gg.target_platform().unwrap();
     assert_eq!((tp.os(), tp.arch()), (Some(&TargetPlatformOs::Linux), Some(&TargetPlatformArch::X8664)));
     assert_eq!(tp.accelerator(), Some(&TargetPlatformAccelerator::Nvidia));
-    assert_eq!((gg.compiler_options(), gg.component_description()), (Some(r#"{"gpu-code": "sm_75"}"#), Some("edge build")));
+    assert_eq!(
+        (gg.compiler_options(), gg.component_description()),
+        (Some(r#"{"gpu-code": "sm_75"}"#), Some("edge build"))
+    );
     assert_eq!(gg.tags().len(), 1);
     assert_eq!(d.model_packaging_output_details().unwrap().greengrass().unwrap().component_version(), Some("2.1.0"));
 
@@ -125,11 +134,20 @@ async fn model_tags_round_trip_and_are_validated() {
         let c = c.clone();
         async move {
             let t = c.list_tags_for_resource().resource_arn(arn).send().await.unwrap();
-            t.tags().iter().map(|t| format!("{}={}", t.key().unwrap_or(""), t.value().unwrap_or(""))).collect::<Vec<_>>()
+            t.tags()
+                .iter()
+                .map(|t| format!("{}={}", t.key().unwrap_or(""), t.value().unwrap_or("")))
+                .collect::<Vec<_>>()
         }
     };
     assert_eq!(list(arn.clone()).await, ["team=qa"]);
-    c.tag_resource().resource_arn(&arn).tags(tag("team", "vision")).tags(tag("cost center", "4711")).send().await.unwrap();
+    c.tag_resource()
+        .resource_arn(&arn)
+        .tags(tag("team", "vision"))
+        .tags(tag("cost center", "4711"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(list(arn.clone()).await, ["cost center=4711", "team=vision"]);
     c.untag_resource().resource_arn(&arn).tag_keys("team").tag_keys("absent").send().await.unwrap();
     assert_eq!(list(arn.clone()).await, ["cost center=4711"]);
@@ -155,7 +173,8 @@ async fn model_tags_round_trip_and_are_validated() {
     // Missing model, other account: 404; not an ARN: 400.
     let e = c.tag_resource().resource_arn(arn.replace("/1", "/9")).tags(tag("a", "b")).send().await.unwrap_err();
     assert_eq!(e.into_service_error().code(), Some("ResourceNotFoundException"));
-    let e = c.untag_resource().resource_arn(arn.replace(ACCOUNT, "210987654321")).tag_keys("a").send().await.unwrap_err();
+    let e =
+        c.untag_resource().resource_arn(arn.replace(ACCOUNT, "210987654321")).tag_keys("a").send().await.unwrap_err();
     assert_eq!(e.into_service_error().code(), Some("ResourceNotFoundException"));
     let e = c.tag_resource().resource_arn("not-an-arn").tags(tag("a", "b")).send().await.unwrap_err();
     assert_eq!(e.into_service_error().code(), Some("ValidationException"));

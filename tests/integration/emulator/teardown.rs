@@ -44,7 +44,10 @@ async fn seeded_lifecycles_settle_on_the_emulator_clock() {
     let c = client(&emu);
     let before: Vec<_> = statuses(&c, &["1", "2", "3", "4", "5"]).await;
     use ModelStatus::*;
-    assert_eq!(before, [Some(Training), Some(StartingHosting), Some(StoppingHosting), Some(Deleting), Some(SystemUpdating)]);
+    assert_eq!(
+        before,
+        [Some(Training), Some(StartingHosting), Some(StoppingHosting), Some(Deleting), Some(SystemUpdating)]
+    );
     emu.advance_clock(Duration::from_secs(59));
     assert_eq!(statuses(&c, &["1", "2", "3", "4", "5"]).await, before, "nothing settles early");
     emu.advance_clock(Duration::from_secs(2));
@@ -93,11 +96,12 @@ fn conflict_of<E: ProvideErrorMetadata>(e: &E) -> (Option<String>, String) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn teardown_out_of_order_is_refused_with_conflicts() {
-    let models = ["TRAINED", "TRAINING", "STARTING_HOSTING", "HOSTED", "STOPPING_HOSTING", "SYSTEM_UPDATING", "DELETING"]
-        .iter()
-        .enumerate()
-        .map(|(i, s)| model(&(i + 1).to_string(), s))
-        .collect();
+    let models =
+        ["TRAINED", "TRAINING", "STARTING_HOSTING", "HOSTED", "STOPPING_HOSTING", "SYSTEM_UPDATING", "DELETING"]
+            .iter()
+            .enumerate()
+            .map(|(i, s)| model(&(i + 1).to_string(), s))
+            .collect();
     let emu = start(slow(seed_of(vec![project("p", vec![dataset("train", &[Some(0)])], models)]))).await;
     let c = client(&emu);
     // StopModel on anything but HOSTED: 409 MODEL.
@@ -166,7 +170,10 @@ async fn describe_model_shows_every_seeded_field_in_the_service_shape() {
     assert_eq!((perf.f1_score(), perf.recall(), perf.precision()), (Some(0.5), Some(0.25), Some(0.75)));
     let out = m.output_config().unwrap().s3_location().unwrap();
     assert_eq!((out.bucket(), out.prefix()), (Some("out-bucket"), Some("models/p/")));
-    assert_eq!((m.evaluation_manifest().unwrap().bucket(), m.evaluation_manifest().unwrap().key()), (Some("eval"), Some("m.json")));
+    assert_eq!(
+        (m.evaluation_manifest().unwrap().bucket(), m.evaluation_manifest().unwrap().key()),
+        (Some("eval"), Some("m.json"))
+    );
     assert_eq!(m.evaluation_result().unwrap().key(), Some("r.json"));
     assert_eq!(m.kms_key_id(), Some("arn:aws:kms:us-east-1:123456789012:key/abcd-1234"));
     assert_eq!((m.min_inference_units(), m.max_inference_units()), (Some(3), Some(5)));
@@ -177,7 +184,10 @@ async fn describe_model_shows_every_seeded_field_in_the_service_shape() {
     assert_eq!((m.description(), m.kms_key_id(), m.min_inference_units()), (None, None, None));
     assert!(m.performance().is_none() && m.evaluation_manifest().is_none() && m.evaluation_result().is_none());
     let out = m.output_config().unwrap().s3_location().unwrap();
-    assert_eq!((out.bucket(), out.prefix()), (Some(format!("lookoutvision-us-east-1-{ACCOUNT}").as_str()), Some("p/models/")));
+    assert_eq!(
+        (out.bucket(), out.prefix()),
+        (Some(format!("lookoutvision-us-east-1-{ACCOUNT}").as_str()), Some("p/models/"))
+    );
     // ListModels carries the same metadata.
     let listed = c.list_models().project_name("p").send().await.unwrap();
     assert_eq!(listed.models()[0].description(), Some("line-3.v2_final"));
