@@ -42,6 +42,21 @@ fn job(p: &SeedProject, version: u32, bucket: &str, device: bool, created: f64) 
     }
 }
 
+/// Add the `k`-th project's settling models (the first unless k % 3 == 2, the second if k % 3 == 0) and, for
+/// even k, a packaging job of v1 (for a device, or a platform).
+fn add(p: &mut SeedProject, k: u64, settle: u64, more: [(u32, &str, f64); 2], bucket: &str, device: bool) {
+    for (i, (version, status, created)) in more.into_iter().enumerate() {
+        if (i == 0 && k % 3 != 2) || (i == 1 && k % 3 == 0) {
+            p.models.push(settling(version, status, created, settle));
+        }
+    }
+    if k % 2 == 0 {
+        let created = p.models[0].created + 3_600.0;
+        let j = job(p, 1, bucket, device, created);
+        p.packaging_jobs.push(j);
+    }
+}
+
 /// Mix model states into one region's generated projects. Projects with a `HOSTED` model (the "hosted" kind:
 /// v1 `TRAINED`, v2 `HOSTED`) and projects with only trained models (the "trained" kind: v1 `TRAINED`) are
 /// numbered in generation order (by NNN) per region (k = 0, 1, ...); then:
@@ -71,30 +86,14 @@ pub(crate) fn mix_models(projects: &mut [SeedProject], account: &str, region: &s
                 v2.tags = BTreeMap::from([("stage".to_string(), "production".to_string())]);
                 v2.kms_key_id = (k % 2 == 1).then(|| format!("arn:aws:kms:{region}:{account}:key/{}", p.name));
             }
-            if k % 3 != 2 {
-                p.models.push(settling(3, "STARTING_HOSTING", t + 172_800.0, settle));
-            }
-            if k % 3 == 0 {
-                p.models.push(settling(4, "STOPPING_HOSTING", t + 259_200.0, settle));
-            }
-            if k % 2 == 0 {
-                let j = job(p, 1, &bucket, true, t + 3_600.0);
-                p.packaging_jobs.push(j);
-            }
+            let more = [(3, "STARTING_HOSTING", t + 172_800.0), (4, "STOPPING_HOSTING", t + 259_200.0)];
+            add(p, k, settle, more, &bucket, true);
         } else {
             let k = trained;
             trained += 1;
             p.models[0].tags = BTreeMap::from([("team".to_string(), "quality-engineering".to_string())]);
-            if k % 3 != 2 {
-                p.models.push(settling(2, "TRAINING", t + 86_400.0, settle));
-            }
-            if k % 3 == 0 {
-                p.models.push(settling(3, "DELETING", t + 172_800.0, settle));
-            }
-            if k % 2 == 0 {
-                let j = job(p, 1, &bucket, false, t + 3_600.0);
-                p.packaging_jobs.push(j);
-            }
+            let more = [(2, "TRAINING", t + 86_400.0), (3, "DELETING", t + 172_800.0)];
+            add(p, k, settle, more, &bucket, false);
         }
     }
 }
