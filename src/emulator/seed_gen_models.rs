@@ -46,11 +46,11 @@ fn job(p: &SeedProject, version: u32, bucket: &str, device: bool, created: f64) 
 /// even k, a packaging job of v1 (for a device, or a platform).
 fn add(p: &mut SeedProject, k: u64, settle: u64, more: [(u32, &str, f64); 2], bucket: &str, device: bool) {
     for (i, (version, status, created)) in more.into_iter().enumerate() {
-        if (i == 0 && k % 3 != 2) || (i == 1 && k % 3 == 0) {
+        if (i == 0 && k % 3 != 2) || (i == 1 && k.is_multiple_of(3)) {
             p.models.push(settling(version, status, created, settle));
         }
     }
-    if k % 2 == 0 {
+    if k.is_multiple_of(2) {
         let created = p.models[0].created + 3_600.0;
         let j = job(p, 1, bucket, device, created);
         p.packaging_jobs.push(j);
