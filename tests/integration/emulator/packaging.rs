@@ -214,3 +214,40 @@ fn generated_seeds_hold_every_model_state_and_packaging_jobs() {
     let tt = Seed::generate(&GenSpec { projects: 30, mix: Mix::TrainTest, ..GenSpec::default() });
     assert!(tt.accounts[0].regions[0].projects.iter().all(|p| p.models.is_empty() && p.packaging_jobs.is_empty()));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn new_operations_have_their_own_quota_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state.json");
+    let mut p = project("p", vec![], vec![model("1", "TRAINED")]);
+    p.packaging_jobs = vec![job("j-1", "SUCCEEDED")];
+    let config = |seed| EmulatorConfig { rate: Some(0.01), burst: 1, state_file: Some(file.clone()), ..config(seed) };
+    let emu = start(config(seed_of(vec![p]))).await;
+    let c = client(&emu);
+    let arn = format!("arn:aws:lookoutvision:us-east-1:{ACCOUNT}:model/p/1");
+    // One token per (account, region, operation), refilled every 100 s: each first call passes, a second is
+    // throttled.
+    c.list_model_packaging_jobs().project_name("p").send().await.unwrap();
+    c.describe_model_packaging_job().project_name("p").job_name("j-1").send().await.unwrap();
+    c.tag_resource().resource_arn(&arn).tags(tag("k", "v")).send().await.unwrap();
+    c.untag_resource().resource_arn(&arn).tag_keys("none").send().await.unwrap();
+    let e = c.list_model_packaging_jobs().project_name("p").send().await.unwrap_err();
+    assert_eq!(e.into_service_error().code(), Some("ThrottlingException"));
+    let e = c.tag_resource().resource_arn(&arn).tags(tag("k2", "v")).send().await.unwrap_err();
+    assert_eq!(e.into_service_error().code(), Some("ThrottlingException"));
+    let s = emu.stats();
+    for op in ["ListModelPackagingJobs", "TagResource"] {
+        assert_eq!(s.throttled.get(op), Some(&1), "{op}");
+    }
+    assert_eq!(s.throttled.get("DescribeModelPackagingJob"), None);
+    emu.shutdown().await;
+
+    // Restarted from the state file with an empty seed: the tag and the job are still there.
+    let emu = start(config(Seed::default())).await;
+    let c = client(&emu);
+    let t = c.list_tags_for_resource().resource_arn(&arn).send().await.unwrap();
+    assert_eq!(t.tags().iter().map(|t| t.key().unwrap_or("")).collect::<Vec<_>>(), ["k"]);
+    let d = c.describe_model_packaging_job().project_name("p").job_name("j-1").send().await.unwrap();
+    assert_eq!(d.model_packaging_description().unwrap().job_name(), Some("j-1"));
+    emu.shutdown().await;
+}
