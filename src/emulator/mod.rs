@@ -113,7 +113,8 @@ pub struct EmulatorConfig {
     pub delete_delay: Duration,
     /// How long `CreateDataset` with a source stays `CREATE_IN_PROGRESS`. Default 2 s.
     pub create_delay: Duration,
-    /// How long `StopModel` shows `STOPPING_HOSTING` and `DeleteModel` shows `DELETING`. Default 1 s.
+    /// How long `StopModel` shows `STOPPING_HOSTING` and `DeleteModel` shows `DELETING`, unless the model's seed
+    /// sets `stop_after_ms` or `delete_after_ms`. Default 1 s.
     pub model_delay: Duration,
     /// Persist state here: loaded at start if present, written atomically after every mutation.
     pub state_file: Option<PathBuf>,
