@@ -62,6 +62,33 @@ macro_rules! wire_enum {
     };
 }
 
+/// A module for `#[serde(with)]` that writes `Option<T>` as `{"KEY": T}` (absent: left out by
+/// `skip_serializing_if`), the way the service nests `OutputConfig.S3Location` and `*.Greengrass`.
+macro_rules! nested {
+    ($module:ident, $key:literal) => {
+        mod $module {
+            use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+            #[derive(Serialize, Deserialize)]
+            struct Wrap<T> {
+                #[serde(rename = $key)]
+                inner: Option<T>,
+            }
+
+            pub fn serialize<S: Serializer, T: Serialize + Clone>(v: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+                Wrap { inner: v.clone() }.serialize(s)
+            }
+
+            pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+                Ok(Option::<Wrap<T>>::deserialize(d)?.and_then(|w| w.inner))
+            }
+        }
+    };
+}
+
+nested!(in_s3_location, "S3Location");
+nested!(in_greengrass, "Greengrass");
+
 wire_enum! {
     /// A model version's status (the service model's `ModelStatus`, 9 values).
     ModelStatus {
@@ -121,19 +148,21 @@ wire_enum! {
     }
 }
 
-/// A model's performance metrics (`ModelPerformance`), absent until training succeeds.
+/// A model's performance metrics (`ModelPerformance`), absent until training succeeds. The service's values are
+/// 32-bit floats; they are kept as the 64-bit float of their shortest decimal form (`0.91`, not
+/// `0.9100000262260437`), so they print and read back exactly.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Performance {
     /// F1 score, 0-1.
     #[serde(rename = "F1Score", skip_serializing_if = "Option::is_none", default)]
-    pub f1_score: Option<f32>,
+    pub f1_score: Option<f64>,
     /// Recall, 0-1.
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub recall: Option<f32>,
+    pub recall: Option<f64>,
     /// Precision, 0-1.
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub precision: Option<f32>,
+    pub precision: Option<f64>,
 }
 
 /// An S3 bucket and key prefix (`S3Location`).
@@ -213,8 +242,8 @@ pub struct ModelInfo {
     /// Performance.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub performance: Option<Performance>,
-    /// Where training output went (`OutputConfig.S3Location`).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// Where training output went (`OutputConfig.S3Location`; serialised nested, as the service does).
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "in_s3_location")]
     pub output_config: Option<S3Location>,
     /// The manifest the model was tested with.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -315,9 +344,7 @@ pub struct GreengrassOutput {
     pub component_version: Option<String>,
 }
 
-/// A model packaging job as DescribeModelPackagingJob shows it (`ModelPackagingDescription`; the nested
-/// `ModelPackagingConfiguration.Greengrass` and `ModelPackagingOutputDetails.Greengrass` are flattened to
-/// `Greengrass` and `GreengrassOutput`).
+/// A model packaging job as DescribeModelPackagingJob shows it (`ModelPackagingDescription`, all 11 members).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PackagingJobInfo {
@@ -344,11 +371,21 @@ pub struct PackagingJobInfo {
     /// Last update time.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub last_updated_timestamp: Option<DateTime<Utc>>,
-    /// The job's Greengrass configuration.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The job's Greengrass configuration (`ModelPackagingConfiguration.Greengrass`, serialised nested).
+    #[serde(
+        rename = "ModelPackagingConfiguration",
+        skip_serializing_if = "Option::is_none",
+        default,
+        with = "in_greengrass"
+    )]
     pub greengrass: Option<GreengrassConfig>,
-    /// What it produced.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// What it produced (`ModelPackagingOutputDetails.Greengrass`, serialised nested).
+    #[serde(
+        rename = "ModelPackagingOutputDetails",
+        skip_serializing_if = "Option::is_none",
+        default,
+        with = "in_greengrass"
+    )]
     pub greengrass_output: Option<GreengrassOutput>,
 }
 

@@ -27,8 +27,17 @@ fn s3_object(o: &sdk::OutputS3Object) -> S3ObjectRef {
     S3ObjectRef { bucket: o.bucket().unwrap_or_default().to_string(), key: o.key().unwrap_or_default().to_string() }
 }
 
+/// A 32-bit float as the 64-bit float of its shortest decimal form (`0.91f32` is `0.91`, not `0.9100000262...`).
+fn decimal(f: f32) -> f64 {
+    f.to_string().parse().unwrap_or(f64::from(f))
+}
+
 fn performance(p: &sdk::ModelPerformance) -> Performance {
-    Performance { f1_score: p.f1_score(), recall: p.recall(), precision: p.precision() }
+    Performance {
+        f1_score: p.f1_score().map(decimal),
+        recall: p.recall().map(decimal),
+        precision: p.precision().map(decimal),
+    }
 }
 
 fn tag(t: &sdk::Tag) -> Tag {

@@ -58,8 +58,11 @@ fn describe_model_keeps_every_member() {
     assert_eq!(m, want);
     // Serialised with the service's member names.
     let v = serde_json::to_value(&m).unwrap();
-    assert_eq!(v["OutputConfig"]["Bucket"], "out-bucket");
-    assert_eq!(v["Performance"]["F1Score"].as_f64().map(|f| (f * 10.0).round()), Some(9.0));
+    assert_eq!(v["Performance"]["F1Score"].as_f64(), Some(0.9));
+    assert_eq!(v["OutputConfig"], serde_json::json!({"S3Location": {"Bucket": "out-bucket", "Prefix": "models/p/"}}));
+    // The bytes read back equal (floats in their shortest decimal form).
+    let back: serde_json::Value = serde_json::from_slice(&serde_json::to_vec(&v).unwrap()).unwrap();
+    assert_eq!(back, v);
     assert_eq!(v["MaxInferenceUnits"], 5);
     assert_eq!(v["Status"], "HOSTED");
     // And read back equal.
@@ -132,7 +135,8 @@ fn packaging_job_keeps_greengrass_configuration_and_output() {
     let o = j.greengrass_output.as_ref().unwrap();
     assert!(o.component_version_arn.as_deref().unwrap().ends_with(":versions:3.0.0"));
     let v = serde_json::to_value(&j).unwrap();
-    assert_eq!(v["Greengrass"]["S3OutputLocation"]["Bucket"], "edge-bucket");
+    assert_eq!(v["ModelPackagingConfiguration"]["Greengrass"]["S3OutputLocation"]["Bucket"], "edge-bucket");
+    assert_eq!(v["ModelPackagingOutputDetails"]["Greengrass"]["ComponentVersion"], "3.0.0");
     assert_eq!(serde_json::from_value::<PackagingJobInfo>(v).unwrap(), j);
     // A target device instead of a platform.
     let device = sdk::GreengrassConfiguration::builder()

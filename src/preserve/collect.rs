@@ -11,7 +11,7 @@
 use std::future::Future;
 
 use super::document::{Collected, PreservedModel};
-use crate::cloud::{CallError, Client, ErrorKind, Page};
+use crate::cloud::{CallError, Client, ErrorKind, PackagingJobInfo, Page};
 
 /// The most pages read from one list call before giving up (10,000 pages of 100: a million items).
 pub const MAX_PAGES: usize = 10_000;
@@ -82,12 +82,13 @@ where
     Err(CallError::foreign(&format!("{op} gave more than {MAX_PAGES} pages")).into())
 }
 
-/// Collect DescribeProject, every model version's DescribeModel and tags, and every packaging job's
-/// DescribeModelPackagingJob for `project` (see the module docs for the calls). `None` if the project is gone.
-pub async fn collect<C: Caller>(caller: &C, client: &Client, project: &str) -> Result<Option<Collected>, C::Error> {
-    let described =
-        caller.call("DescribeProject", || async { absent_is_none(client.describe_project(project).await) }).await?;
-    let Some(info) = described else { return Ok(None) };
+/// Every model version of `project` still present: its DescribeModel answer and its ListTagsForResource tags
+/// (`ceil(m / 100)` ListModels pages, then `2m` calls).
+pub async fn collect_models<C: Caller>(
+    caller: &C,
+    client: &Client,
+    project: &str,
+) -> Result<Vec<PreservedModel>, C::Error> {
     let summaries = all_pages(caller, "ListModels", |next| client.list_models(project, next)).await?;
     let mut models = Vec::with_capacity(summaries.len());
     for s in &summaries {
@@ -102,8 +103,18 @@ pub async fn collect<C: Caller>(caller: &C, client: &Client, project: &str) -> R
         let Some(tags) = tags else { continue };
         models.push(PreservedModel { info: model, tags });
     }
+    Ok(models)
+}
+
+/// Every model packaging job of `project` still present, as DescribeModelPackagingJob answers it
+/// (`ceil(j / 100)` ListModelPackagingJobs pages, then `j` calls).
+pub async fn collect_packaging_jobs<C: Caller>(
+    caller: &C,
+    client: &Client,
+    project: &str,
+) -> Result<Vec<PackagingJobInfo>, C::Error> {
     let jobs = all_pages(caller, "ListModelPackagingJobs", |next| client.list_packaging_jobs(project, next)).await?;
-    let mut packaging_jobs = Vec::with_capacity(jobs.len());
+    let mut described_jobs = Vec::with_capacity(jobs.len());
     for j in &jobs {
         let name = j.job_name.as_str();
         let described = caller
@@ -111,7 +122,18 @@ pub async fn collect<C: Caller>(caller: &C, client: &Client, project: &str) -> R
                 absent_is_none(client.describe_packaging_job(project, name).await)
             })
             .await?;
-        packaging_jobs.extend(described);
+        described_jobs.extend(described);
     }
+    Ok(described_jobs)
+}
+
+/// Collect DescribeProject, then [`collect_models`], then [`collect_packaging_jobs`] for `project` (see the
+/// module docs for the calls). `None` if the project is gone.
+pub async fn collect<C: Caller>(caller: &C, client: &Client, project: &str) -> Result<Option<Collected>, C::Error> {
+    let described =
+        caller.call("DescribeProject", || async { absent_is_none(client.describe_project(project).await) }).await?;
+    let Some(info) = described else { return Ok(None) };
+    let models = collect_models(caller, client, project).await?;
+    let packaging_jobs = collect_packaging_jobs(caller, client, project).await?;
     Ok(Some(Collected { project: info, models, packaging_jobs }))
 }

@@ -1,9 +1,10 @@
 //! The `project.json` document: a pure function of the data collected for one project. No I/O.
 //!
 //! Layout (format `lfv-sunset-project/1`); the envelope's keys are the tool's (snake_case), every object inside
-//! `project`, `models[].ModelDescription`, `models[].Tags` and `packaging_jobs[]` carries the service's own member
-//! names (PascalCase) as the API reference documents them; timestamps are RFC 3339 UTC; members the service did
-//! not send are left out:
+//! `project`, `models[].ModelDescription`, `models[].Tags` and `packaging_jobs[]` has the service's own members,
+//! names and nesting (PascalCase) as the API reference documents them; timestamps are RFC 3339 UTC (the wire's
+//! are epoch seconds), performance figures the shortest decimal of the service's 32-bit value; members the
+//! service did not send are left out:
 //! ```text
 //! {
 //!   "format": "lfv-sunset-project/1",
@@ -12,9 +13,7 @@
 //!                "Datasets": [ { "DatasetType", "CreationTimestamp", "Status", "StatusMessage" } ] },
 //!   "models": [ { "ModelDescription": { every member of DescribeModel's answer },
 //!                 "Tags": [ { "Key", "Value" } ] } ],                      // by version, numerically
-//!   "packaging_jobs": [ { every member of DescribeModelPackagingJob's answer, with
-//!                         ModelPackagingConfiguration.Greengrass as "Greengrass" and
-//!                         ModelPackagingOutputDetails.Greengrass as "GreengrassOutput" } ]  // by JobName
+//!   "packaging_jobs": [ { every member of DescribeModelPackagingJob's answer } ]      // by JobName
 //! }
 //! ```
 

@@ -207,7 +207,7 @@ pub fn project_rows(doc: &Value) -> Vec<Row> {
         let d = &m["ModelDescription"];
         let by = format!("model {}", str_at(d, "/ModelVersion").unwrap_or("?"));
         let s3 = [
-            ("/OutputConfig", "Prefix", None, Suggestion::ModelOutput),
+            ("/OutputConfig/S3Location", "Prefix", None, Suggestion::ModelOutput),
             ("/EvaluationManifest", "Key", Some(1), Suggestion::EvaluationManifest),
             ("/EvaluationResult", "Key", Some(1), Suggestion::EvaluationResult),
         ];
@@ -222,10 +222,10 @@ pub fn project_rows(doc: &Value) -> Vec<Row> {
     }
     for j in doc.get("packaging_jobs").and_then(Value::as_array).into_iter().flatten() {
         let by = format!("packaging job {}", str_at(j, "/JobName").unwrap_or("?"));
-        if let Some(uri) = s3_at(j, "/Greengrass/S3OutputLocation", "Prefix") {
+        if let Some(uri) = s3_at(j, "/ModelPackagingConfiguration/Greengrass/S3OutputLocation", "Prefix") {
             rows.push(at.row(&by, Service::S3, uri, None, Suggestion::ComponentArtifacts));
         }
-        if let Some(arn) = str_at(j, "/GreengrassOutput/ComponentVersionArn") {
+        if let Some(arn) = str_at(j, "/ModelPackagingOutputDetails/Greengrass/ComponentVersionArn") {
             rows.push(at.row(&by, Service::Greengrass, arn.to_string(), Some(1), Suggestion::Component));
         }
     }

@@ -67,18 +67,18 @@ fn doc() -> Value {
         "project": {"ProjectName": "p", "Datasets": []},
         "models": [
             {"ModelDescription": {"ModelVersion": "1", "Status": "TRAINED",
-                "OutputConfig": {"Bucket": "out", "Prefix": "models/"},
+                "OutputConfig": {"S3Location": {"Bucket": "out", "Prefix": "models/"}},
                 "EvaluationManifest": {"Bucket": "out", "Key": "models/1/manifest.json"},
                 "EvaluationResult": {"Bucket": "out", "Key": "models/1/result.json"},
                 "KmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/k"}, "Tags": []},
             {"ModelDescription": {"ModelVersion": "2", "Status": "TRAINING",
-                "OutputConfig": {"Bucket": "out"}}, "Tags": []}
+                "OutputConfig": {"S3Location": {"Bucket": "out"}}}, "Tags": []}
         ],
         "packaging_jobs": [
             {"JobName": "edge", "Status": "SUCCEEDED",
-             "Greengrass": {"ComponentName": "c", "S3OutputLocation": {"Bucket": "gg", "Prefix": "art/"}},
-             "GreengrassOutput": {"ComponentVersionArn": "arn:aws:greengrass:us-east-1:123456789012:components:c:versions:1.0.0"}},
-            {"JobName": "failed", "Status": "FAILED", "Greengrass": {"ComponentName": "d"}}
+             "ModelPackagingConfiguration": {"Greengrass": {"ComponentName": "c", "S3OutputLocation": {"Bucket": "gg", "Prefix": "art/"}}},
+             "ModelPackagingOutputDetails": {"Greengrass": {"ComponentVersionArn": "arn:aws:greengrass:us-east-1:123456789012:components:c:versions:1.0.0"}}},
+            {"JobName": "failed", "Status": "FAILED", "ModelPackagingConfiguration": {"Greengrass": {"ComponentName": "d"}}}
         ]
     })
 }
