@@ -39,13 +39,13 @@ pub struct OneAttempt;
 impl Caller for OneAttempt {
     type Error = CallError;
 
-    fn call<T, F, Fut>(&self, _op: &'static str, mut attempt: F) -> impl Future<Output = Result<T, CallError>> + Send
+    async fn call<T, F, Fut>(&self, _op: &'static str, mut attempt: F) -> Result<T, CallError>
     where
         T: Send,
         F: FnMut() -> Fut + Send,
         Fut: Future<Output = Result<T, CallError>> + Send,
     {
-        async move { attempt().await }
+        attempt().await
     }
 }
 

@@ -35,24 +35,10 @@ pub struct Preserved {
     pub packaging_jobs: usize,
 }
 
-/// Check that account, region and project may name directories; the error names the first bad field.
-pub fn check_names(account: &str, region: &str, project: &str) -> Result<(), String> {
-    let checks: [(&str, &str, fn(&str) -> bool, &str); 3] = [
-        ("account", account, names::is_account, "12 digits"),
-        ("region", region, names::is_region, "an AWS region such as us-east-1"),
-        ("project", project, names::is_project, "1-255 of [a-zA-Z0-9_-], starting with a letter or digit"),
-    ];
-    for (field, value, ok, shape) in checks {
-        if !ok(value) {
-            return Err(format!("{field} {value:?} is not {shape}, so it cannot name a backup directory"));
-        }
-    }
-    Ok(())
-}
-
-/// `<dir>/<account>/<region>/<project>/project.json`, once the three names are checked ([`check_names`]).
+/// `<dir>/<account>/<region>/<project>/project.json`, once the three names are checked
+/// ([`names::check_project_names`]).
 pub fn path(dir: &Path, account: &str, region: &str, project: &str) -> Result<PathBuf, String> {
-    check_names(account, region, project)?;
+    names::check_project_names(account, region, project)?;
     Ok(dir.join(account).join(region).join(project).join(FILE_NAME))
 }
 

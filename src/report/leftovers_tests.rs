@@ -7,9 +7,12 @@ use super::*;
 
 const AT: Origin<'static> = Origin { account: "123456789012", region: "us-east-1", project: "p" };
 
+/// (uri, its bucket, directory and key).
+type UriCase = (&'static str, Option<(&'static str, &'static str, &'static str)>);
+
 #[test]
 fn s3_uris_split_into_bucket_directory_and_key() {
-    let cases: &[(&str, Option<(&str, &str, &str)>)] = &[
+    let cases: &[UriCase] = &[
         ("s3://b/p/train/0.jpg", Some(("b", "p/train/", "p/train/0.jpg"))),
         ("s3://b/0.jpg", Some(("b", "", "0.jpg"))),
         ("s3://b/dir/", Some(("b", "dir/", "dir/"))),
