@@ -220,28 +220,14 @@ pub struct ModelSummary {
     pub performance: Option<Performance>,
 }
 
-/// A model version as DescribeModel shows it (`ModelDescription`, all 14 members).
+/// A model version as DescribeModel shows it (`ModelDescription`, all 14 members): ListModels' 7 members
+/// ([`ModelSummary`], serialised flat beside the others) and 7 more.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ModelInfo {
-    /// Version, digits.
-    pub model_version: String,
-    /// ARN.
-    pub model_arn: String,
-    /// Creation time.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub creation_timestamp: Option<DateTime<Utc>>,
-    /// Description.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub description: Option<String>,
-    /// Status.
-    pub status: ModelStatus,
-    /// Status message.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub status_message: Option<String>,
-    /// Performance.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub performance: Option<Performance>,
+    /// Version, ARN, creation time, description, status, status message, performance.
+    #[serde(flatten)]
+    pub summary: ModelSummary,
     /// Where training output went (`OutputConfig.S3Location`; serialised nested, as the service does).
     #[serde(skip_serializing_if = "Option::is_none", default, with = "in_s3_location")]
     pub output_config: Option<S3Location>,

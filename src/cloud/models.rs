@@ -52,29 +52,31 @@ fn job_status(s: Option<&sdk::ModelPackagingJobStatus>) -> PackagingJobStatus {
     PackagingJobStatus::parse(s.map(|s| s.as_str()).unwrap_or_default())
 }
 
+/// The [`ModelSummary`] members of `ModelMetadata` and `ModelDescription` (the SDK gives both the same
+/// accessors but no common trait).
+macro_rules! summary {
+    ($m:expr) => {
+        ModelSummary {
+            model_version: $m.model_version().unwrap_or_default().to_string(),
+            model_arn: $m.model_arn().unwrap_or_default().to_string(),
+            creation_timestamp: $m.creation_timestamp().map(timestamp),
+            description: $m.description().map(str::to_string),
+            status: model_status($m.status()),
+            status_message: $m.status_message().map(str::to_string),
+            performance: $m.performance().map(performance),
+        }
+    };
+}
+
 /// ListModels' `ModelMetadata` as a [`ModelSummary`].
 pub(crate) fn model_summary(m: &sdk::ModelMetadata) -> ModelSummary {
-    ModelSummary {
-        model_version: m.model_version().unwrap_or_default().to_string(),
-        model_arn: m.model_arn().unwrap_or_default().to_string(),
-        creation_timestamp: m.creation_timestamp().map(timestamp),
-        description: m.description().map(str::to_string),
-        status: model_status(m.status()),
-        status_message: m.status_message().map(str::to_string),
-        performance: m.performance().map(performance),
-    }
+    summary!(m)
 }
 
 /// DescribeModel's `ModelDescription` as a [`ModelInfo`], every member kept.
 pub(crate) fn model_info(d: &sdk::ModelDescription) -> ModelInfo {
     ModelInfo {
-        model_version: d.model_version().unwrap_or_default().to_string(),
-        model_arn: d.model_arn().unwrap_or_default().to_string(),
-        creation_timestamp: d.creation_timestamp().map(timestamp),
-        description: d.description().map(str::to_string),
-        status: model_status(d.status()),
-        status_message: d.status_message().map(str::to_string),
-        performance: d.performance().map(performance),
+        summary: summary!(d),
         output_config: d.output_config().and_then(|o| o.s3_location()).map(s3_location),
         evaluation_manifest: d.evaluation_manifest().map(s3_object),
         evaluation_result: d.evaluation_result().map(s3_object),

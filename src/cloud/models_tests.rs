@@ -37,13 +37,15 @@ fn describe_model_keeps_every_member() {
     let m = model_info(&full_description());
     let t = |s| chrono::DateTime::from_timestamp(s, 0).unwrap();
     let want = ModelInfo {
-        model_version: "3".into(),
-        model_arn: "arn:aws:lookoutvision:us-east-1:123456789012:model/p/3".into(),
-        creation_timestamp: Some(t(1_700_000_000)),
-        description: Some("third try".into()),
-        status: ModelStatus::Hosted,
-        status_message: Some("Hosting succeeded.".into()),
-        performance: Some(Performance { f1_score: Some(0.9), recall: Some(0.8), precision: Some(0.7) }),
+        summary: ModelSummary {
+            model_version: "3".into(),
+            model_arn: "arn:aws:lookoutvision:us-east-1:123456789012:model/p/3".into(),
+            creation_timestamp: Some(t(1_700_000_000)),
+            description: Some("third try".into()),
+            status: ModelStatus::Hosted,
+            status_message: Some("Hosting succeeded.".into()),
+            performance: Some(Performance { f1_score: Some(0.9), recall: Some(0.8), precision: Some(0.7) }),
+        },
         output_config: Some(S3Location { bucket: "out-bucket".into(), prefix: Some("models/p/".into()) }),
         evaluation_manifest: Some(S3ObjectRef {
             bucket: "out-bucket".into(),
@@ -73,13 +75,13 @@ fn describe_model_keeps_every_member() {
 fn a_bare_model_leaves_optional_members_out() {
     let d = sdk::ModelDescription::builder().model_version("1").status(sdk::ModelStatus::Training).build();
     let m = model_info(&d);
-    assert_eq!(m.status, ModelStatus::Training);
+    assert_eq!(m.summary.status, ModelStatus::Training);
     let v = serde_json::to_value(&m).unwrap();
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, vec!["ModelArn", "ModelVersion", "Status"]);
     // A status the SDK does not know is kept verbatim.
     let d = sdk::ModelDescription::builder().status(sdk::ModelStatus::from("FROZEN")).build();
-    assert_eq!(model_info(&d).status, ModelStatus::Unknown("FROZEN".into()));
+    assert_eq!(model_info(&d).summary.status, ModelStatus::Unknown("FROZEN".into()));
 }
 
 #[test]

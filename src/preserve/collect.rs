@@ -97,7 +97,7 @@ pub async fn collect_models<C: Caller>(
             .call("DescribeModel", || async { absent_is_none(client.describe_model(project, version).await) })
             .await?;
         let Some(model) = described else { continue };
-        let arn = model.model_arn.clone();
+        let arn = model.summary.model_arn.clone();
         let tags =
             caller.call("ListTagsForResource", || async { absent_is_none(client.list_tags(&arn).await) }).await?;
         let Some(tags) = tags else { continue };

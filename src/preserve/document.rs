@@ -88,7 +88,7 @@ fn project_value(p: &ProjectInfo) -> Value {
 /// (numerically), tags by key, packaging jobs by name, datasets by type, so equal data gives equal bytes.
 pub fn build(account: &str, region: &str, collected_at: DateTime<Utc>, c: &Collected) -> Value {
     let mut models: Vec<&PreservedModel> = c.models.iter().collect();
-    models.sort_by(|a, b| version_key(&a.info.model_version).cmp(&version_key(&b.info.model_version)));
+    models.sort_by(|a, b| version_key(&a.info.summary.model_version).cmp(&version_key(&b.info.summary.model_version)));
     let models: Vec<Value> = models
         .into_iter()
         .map(|m| {
@@ -113,18 +113,20 @@ pub fn build(account: &str, region: &str, collected_at: DateTime<Utc>, c: &Colle
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloud::{DatasetInfo, ModelStatus};
+    use crate::cloud::{DatasetInfo, ModelStatus, ModelSummary};
 
     fn model(version: &str, tags: &[(&str, &str)]) -> PreservedModel {
         PreservedModel {
             info: ModelInfo {
-                model_version: version.into(),
-                model_arn: format!("arn:aws:lookoutvision:us-east-1:123456789012:model/p/{version}"),
-                creation_timestamp: None,
-                description: None,
-                status: ModelStatus::Trained,
-                status_message: None,
-                performance: None,
+                summary: ModelSummary {
+                    model_version: version.into(),
+                    model_arn: format!("arn:aws:lookoutvision:us-east-1:123456789012:model/p/{version}"),
+                    creation_timestamp: None,
+                    description: None,
+                    status: ModelStatus::Trained,
+                    status_message: None,
+                    performance: None,
+                },
                 output_config: None,
                 evaluation_manifest: None,
                 evaluation_result: None,

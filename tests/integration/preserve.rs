@@ -107,7 +107,7 @@ async fn model_calls_return_the_services_answers() {
     assert_eq!((stopped.status, stopped.answer.as_deref()), (202, Some("STOPPING_HOSTING")));
     assert!(stopped.request_id.is_some());
     let trained = eventually(Duration::from_secs(5), || async {
-        c.describe_model("p", "2").await.is_ok_and(|m| m.status == ModelStatus::Trained)
+        c.describe_model("p", "2").await.is_ok_and(|m| m.summary.status == ModelStatus::Trained)
     })
     .await;
     assert!(trained, "model 2 reaches TRAINED after StopModel");
