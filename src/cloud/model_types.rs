@@ -251,26 +251,6 @@ pub struct ModelInfo {
     pub max_inference_units: Option<i32>,
 }
 
-/// A model packaging job as ListModelPackagingJobs shows it (`ModelPackagingJobMetadata`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PackagingJobSummary {
-    /// Job name.
-    pub job_name: String,
-    /// Project.
-    pub project_name: String,
-    /// Model version packaged.
-    pub model_version: String,
-    /// Status.
-    pub status: PackagingJobStatus,
-    /// Status message.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub status_message: Option<String>,
-    /// Creation time.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub creation_timestamp: Option<DateTime<Utc>>,
-}
-
 /// The target platform of a Greengrass component (`TargetPlatform`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -330,10 +310,10 @@ pub struct GreengrassOutput {
     pub component_version: Option<String>,
 }
 
-/// A model packaging job as DescribeModelPackagingJob shows it (`ModelPackagingDescription`, all 11 members).
+/// A model packaging job as ListModelPackagingJobs shows it (`ModelPackagingJobMetadata`, all 9 members).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct PackagingJobInfo {
+pub struct PackagingJobSummary {
     /// Job name.
     pub job_name: String,
     /// Project.
@@ -357,6 +337,16 @@ pub struct PackagingJobInfo {
     /// Last update time.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub last_updated_timestamp: Option<DateTime<Utc>>,
+}
+
+/// A model packaging job as DescribeModelPackagingJob shows it (`ModelPackagingDescription`, all 11 members):
+/// ListModelPackagingJobs' 9 ([`PackagingJobSummary`], serialised flat beside the others) and 2 more.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PackagingJobInfo {
+    /// Name, project, model version, description, method, status, status message, creation and update times.
+    #[serde(flatten)]
+    pub summary: PackagingJobSummary,
     /// The job's Greengrass configuration (`ModelPackagingConfiguration.Greengrass`, serialised nested).
     #[serde(
         rename = "ModelPackagingConfiguration",

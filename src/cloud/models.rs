@@ -87,16 +87,26 @@ pub(crate) fn model_info(d: &sdk::ModelDescription) -> ModelInfo {
     }
 }
 
+/// The [`PackagingJobSummary`] members of `ModelPackagingJobMetadata` and `ModelPackagingDescription`.
+macro_rules! job_summary {
+    ($j:expr) => {
+        PackagingJobSummary {
+            job_name: $j.job_name().unwrap_or_default().to_string(),
+            project_name: $j.project_name().unwrap_or_default().to_string(),
+            model_version: $j.model_version().unwrap_or_default().to_string(),
+            model_packaging_job_description: $j.model_packaging_job_description().map(str::to_string),
+            model_packaging_method: $j.model_packaging_method().map(str::to_string),
+            status: job_status($j.status()),
+            status_message: $j.status_message().map(str::to_string),
+            creation_timestamp: $j.creation_timestamp().map(timestamp),
+            last_updated_timestamp: $j.last_updated_timestamp().map(timestamp),
+        }
+    };
+}
+
 /// ListModelPackagingJobs' `ModelPackagingJobMetadata` as a [`PackagingJobSummary`].
 pub(crate) fn job_summary(j: &sdk::ModelPackagingJobMetadata) -> PackagingJobSummary {
-    PackagingJobSummary {
-        job_name: j.job_name().unwrap_or_default().to_string(),
-        project_name: j.project_name().unwrap_or_default().to_string(),
-        model_version: j.model_version().unwrap_or_default().to_string(),
-        status: job_status(j.status()),
-        status_message: j.status_message().map(str::to_string),
-        creation_timestamp: j.creation_timestamp().map(timestamp),
-    }
+    job_summary!(j)
 }
 
 fn greengrass(g: &sdk::GreengrassConfiguration) -> GreengrassConfig {
@@ -120,15 +130,7 @@ fn greengrass(g: &sdk::GreengrassConfiguration) -> GreengrassConfig {
 pub(crate) fn job_info(d: &sdk::ModelPackagingDescription) -> PackagingJobInfo {
     let out = d.model_packaging_output_details().and_then(|o| o.greengrass());
     PackagingJobInfo {
-        job_name: d.job_name().unwrap_or_default().to_string(),
-        project_name: d.project_name().unwrap_or_default().to_string(),
-        model_version: d.model_version().unwrap_or_default().to_string(),
-        model_packaging_job_description: d.model_packaging_job_description().map(str::to_string),
-        model_packaging_method: d.model_packaging_method().map(str::to_string),
-        status: job_status(d.status()),
-        status_message: d.status_message().map(str::to_string),
-        creation_timestamp: d.creation_timestamp().map(timestamp),
-        last_updated_timestamp: d.last_updated_timestamp().map(timestamp),
+        summary: job_summary!(d),
         greengrass: d.model_packaging_configuration().and_then(|c| c.greengrass()).map(greengrass),
         greengrass_output: out.map(|g| GreengrassOutput {
             component_version_arn: g.component_version_arn().map(str::to_string),

@@ -118,8 +118,9 @@ fn packaging_job_keeps_greengrass_configuration_and_output() {
         .model_packaging_output_details(sdk::ModelPackagingOutputDetails::builder().greengrass(output).build())
         .build();
     let j = job_info(&d);
-    assert_eq!((j.job_name.as_str(), j.model_version.as_str()), ("job-a", "3"));
-    assert_eq!(j.status, PackagingJobStatus::Succeeded);
+    assert_eq!((j.summary.job_name.as_str(), j.summary.model_version.as_str()), ("job-a", "3"));
+    assert_eq!(j.summary.model_packaging_method.as_deref(), Some("Greengrass"));
+    assert_eq!(j.summary.status, PackagingJobStatus::Succeeded);
     let g = j.greengrass.as_ref().unwrap();
     assert_eq!(g.component_name, "solder-check");
     assert_eq!(g.component_version.as_deref(), Some("3.0.0"));

@@ -98,7 +98,7 @@ pub fn build(account: &str, region: &str, collected_at: DateTime<Utc>, c: &Colle
         })
         .collect();
     let mut jobs: Vec<&PackagingJobInfo> = c.packaging_jobs.iter().collect();
-    jobs.sort_by(|a, b| a.job_name.cmp(&b.job_name));
+    jobs.sort_by(|a, b| a.summary.job_name.cmp(&b.summary.job_name));
     json!({
         "format": FORMAT,
         "account": account,
