@@ -12,6 +12,7 @@ mod flags;
 mod gone;
 mod plan;
 mod plans_dir;
+mod preserve;
 mod readme;
 mod redaction;
 mod review;
