@@ -8,6 +8,7 @@ use proptest::prelude::*;
 
 use super::journal::{self, AttemptRec, ExportRec, FORMAT, Journal, Mode, Outcome, OutcomeRec, Record, VerifiedRec};
 use super::resume::{self, Resume};
+use crate::plan::Kind;
 use crate::plan::format::{Summary, client_token};
 use crate::plan::{Item, Plan, Selection, Target};
 
@@ -28,11 +29,20 @@ fn plan(n: u64) -> Plan {
                 account: "123456789012".into(),
                 region: "us-east-1".into(),
                 project_arn: format!("arn:aws:lookoutvision:us-east-1:123456789012:project/{project}"),
-                client_token: client_token(&plan_id, "123456789012", "us-east-1", &project, &dataset_type),
+                client_token: client_token(
+                    &plan_id,
+                    "123456789012",
+                    "us-east-1",
+                    &project,
+                    Kind::DeleteDataset,
+                    &dataset_type,
+                ),
                 project,
-                dataset_type,
-                dataset_created: Some(t(-1000)),
-                dataset_status: "CREATE_COMPLETE".into(),
+                kind: Kind::DeleteDataset,
+                resource: dataset_type,
+                created: Some(t(-1000)),
+                status: "CREATE_COMPLETE".into(),
+                after: Vec::new(),
             }
         })
         .collect();
@@ -48,6 +58,7 @@ fn plan(n: u64) -> Plan {
             profile: None,
             endpoint_url: None,
         }],
+        unreachable: Vec::new(),
         items,
         skipped: Vec::new(),
         summary: Summary::default(),

@@ -7,8 +7,9 @@ use proptest::prelude::*;
 use super::filter::Filter;
 use super::format::{Plan, digest};
 use super::planner::{Scan, assemble};
+use super::types::{DatasetType, Kind};
 use super::validate::check_created_at;
-use super::validate_tests::{info, reseal, scan, t};
+use super::validate_tests::{ModelSpec, info, reseal, scan, t, teardown};
 use crate::cloud::ProjectInfo;
 
 const ACCOUNTS: [&str; 3] = ["111122223333", "444455556666", "777788889999"];
@@ -43,7 +44,8 @@ fn arb_plan() -> impl Strategy<Value = Plan> {
         |(scans, ty, exclude, id)| {
             let dataset_type = ["train", "test", "both"][ty];
             let exclude: Vec<String> = exclude.into_iter().collect();
-            let filter = Filter::new(&[], &exclude, dataset_type, Some(t(1)), None).unwrap();
+            let filter =
+                Filter::new(&[], &exclude, dataset_type.parse::<DatasetType>().ok(), Some(t(1)), None).unwrap();
             let selection = super::Selection { dataset_type: dataset_type.into(), exclude, ..Default::default() };
             assemble(format!("lfv-20250101T000000Z-{id:08x}"), selection, &filter, scans, |_| {})
         },
@@ -70,7 +72,14 @@ fn mutate(p: &mut Plan, field: usize, pick: usize, v: &str) -> Option<()> {
         6 => item?.project_arn.push_str(&format!("{v}x")),
         7 => {
             let it = item?;
-            it.dataset_type = if it.dataset_type == "train" { "test" } else { "train" }.into();
+            it.resource = match it.kind {
+                Kind::DeleteDataset if it.resource == "train" => "test".into(),
+                Kind::DeleteDataset => "train".into(),
+                Kind::StopModel | Kind::DeleteModel => {
+                    format!("{}", it.resource.parse::<u64>().ok()? + 1 + pick as u64 % 3)
+                }
+                Kind::DeleteProject => format!("{}x", it.resource),
+            };
         }
         8 => item?.client_token = format!("lfv-{v}"),
         9 => {
@@ -81,9 +90,49 @@ fn mutate(p: &mut Plan, field: usize, pick: usize, v: &str) -> Option<()> {
             let target = p.items.get(i)?.target;
             p.targets[target].region.push('0');
         }
+        11 => {
+            let it = item?;
+            it.kind = Kind::ALL[(Kind::ALL.iter().position(|k| *k == it.kind)? + 1 + pick % 3) % 4];
+        }
+        12 => {
+            let it = item?;
+            // A later seq, the item itself, or one repeated: never an earlier seq of the project in order.
+            match pick % 3 {
+                0 => it.after.push(it.seq + (pick as u64 % 3)),
+                1 => it.after.insert(0, it.seq),
+                _ => {
+                    let first = *it.after.first()?;
+                    it.after.push(first);
+                }
+            }
+        }
+        13 => {
+            let it = item?;
+            it.after.pop()?;
+            if it.kind != Kind::DeleteProject && it.kind != Kind::DeleteModel {
+                return None;
+            }
+        }
         _ => unreachable!("field {field}"),
     }
     if p.items.is_empty() { None } else { Some(()) }
+}
+
+fn arb_teardown() -> impl Strategy<Value = Vec<(String, Vec<ModelSpec>, u8)>> {
+    // Per project: (name, model versions as (version, hosted), dataset bits: 1 train, 2 test).
+    let model = (1u64..30, any::<bool>());
+    let project = ("[a-z][a-z0-9-]{0,8}", proptest::collection::vec(model, 0..4), 0u8..4);
+    proptest::collection::vec(project, 1..5).prop_map(|ps| {
+        let mut names = std::collections::HashSet::new();
+        ps.into_iter()
+            .filter(|(n, _, _)| names.insert(n.clone()))
+            .map(|(n, models, bits)| {
+                let mut seen = std::collections::HashSet::new();
+                let models = models.into_iter().filter(|(v, _)| seen.insert(*v)).collect();
+                (n, models, bits)
+            })
+            .collect()
+    })
 }
 
 proptest! {
@@ -99,8 +148,29 @@ proptest! {
     }
 
     #[test]
+    fn validate_accepts_every_teardown_plan(projects in arb_teardown()) {
+        let p = teardown(&projects);
+        prop_assert_eq!(p.validate(), Ok(()));
+        let back = Plan::parse(&serde_json::to_string_pretty(&p).unwrap()).unwrap();
+        prop_assert_eq!(back, p);
+    }
+
+    #[test]
+    fn validate_rejects_every_single_field_mutation_of_a_teardown_plan(
+        projects in arb_teardown(), field in 1..14usize, pick in any::<usize>(), v in "[a-z0-9]{0,10}",
+    ) {
+        let p = teardown(&projects);
+        let mut m = p.clone();
+        prop_assume!(mutate(&mut m, field, pick, &v).is_some());
+        prop_assume!(m != p);
+        prop_assert!(m.clone().validate().is_err(), "unsealed mutation of field {} accepted", field);
+        reseal(&mut m);
+        prop_assert!(m.validate().is_err(), "re-sealed mutation of field {} accepted: {:?}", field, m.items);
+    }
+
+    #[test]
     fn validate_rejects_every_single_field_mutation_even_when_resealed(
-        p in arb_plan(), field in 0..11usize, pick in any::<usize>(), v in "[a-z0-9]{0,10}",
+        p in arb_plan(), field in 0..14usize, pick in any::<usize>(), v in "[a-z0-9]{0,10}",
     ) {
         let mut m = p.clone();
         prop_assume!(mutate(&mut m, field, pick, &v).is_some());
@@ -118,14 +188,15 @@ proptest! {
         prop_assume!(!p.items.is_empty());
         let mut m = p.clone();
         let i = pick % m.items.len();
-        match pick % 4 {
-            0 => m.items[i].dataset_status.push_str(&v),
-            1 => m.items[i].dataset_created = m.items[i].dataset_created.map(|c| c + chrono::Duration::seconds(1)),
+        match pick % 5 {
+            0 => m.items[i].status.push_str(&v),
+            1 => m.items[i].created = m.items[i].created.map(|c| c + chrono::Duration::seconds(1)),
             2 => m.targets[m.items[i].target].profile = Some(v.clone()),
-            _ => m.targets[m.items[i].target].endpoint_url = Some(v.clone()),
+            3 => m.targets[m.items[i].target].endpoint_url = Some(v.clone()),
+            _ => m.created_at -= chrono::Duration::milliseconds(1 + v.len() as i64),
         }
         prop_assume!(m != p);
-        prop_assert_eq!(&m.digest, &digest(&p.plan_id, &p.targets, &p.items));
+        prop_assert_eq!(&m.digest, &digest(&p));
         prop_assert!(m.validate().unwrap_err().starts_with("digest mismatch"));
     }
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use super::filter::Filter;
 use super::format::{Plan, Skipped, client_token};
 use super::planner::{Scan, assemble};
+use super::types::{DatasetType, Kind, Scope};
 use super::validate::{check_created_at, counts};
 use crate::cloud::{DatasetInfo, Endpoint, ProjectInfo};
 
@@ -59,7 +60,7 @@ fn sample() -> Plan {
         ),
         scan(b, "eu-west-1", vec![Ok(info(b, "eu-west-1", "wood", &["test", "train"]))]),
     ];
-    let filter = Filter::new(&[], &[], "both", None, None).unwrap();
+    let filter = Filter::new(&[], &[], None, None, None).unwrap();
     let selection = super::Selection { dataset_type: "both".into(), ..Default::default() };
     assemble(PLAN_ID.into(), selection, &filter, scans, |_| {})
 }
@@ -73,7 +74,7 @@ pub(super) fn reseal(p: &mut Plan) {
 
 fn token_of(p: &Plan, i: usize) -> String {
     let it = &p.items[i];
-    client_token(&p.plan_id, &it.account, &it.region, &it.project, &it.dataset_type)
+    client_token(&p.plan_id, &it.account, &it.region, &it.project, it.kind, &it.resource)
 }
 
 type Edit = fn(&mut Plan);
@@ -82,7 +83,7 @@ type Edit = fn(&mut Plan);
 fn the_sample_is_valid_and_as_the_planner_orders_it() {
     let p = sample();
     assert_eq!(p.validate(), Ok(()));
-    let keys: Vec<String> = p.items.iter().map(|i| format!("{}/{}/{}", i.target, i.project, i.dataset_type)).collect();
+    let keys: Vec<String> = p.items.iter().map(|i| format!("{}/{}/{}", i.target, i.project, i.resource)).collect();
     assert_eq!(keys, ["0/cap/train", "0/pcb/test", "0/pcb/train", "1/wood/test", "1/wood/train"]);
     assert_eq!(p.skipped.len(), 2);
 }
@@ -91,8 +92,24 @@ fn the_sample_is_valid_and_as_the_planner_orders_it() {
 fn validate_rejects_each_tampering_naming_the_field() {
     // (what, edit, re-seal the digest afterwards, expected fragment of the error)
     let cases: Vec<(&str, Edit, bool, &str)> = vec![
-        ("format", |p| p.format = "lfv-sunset-plan/2".into(), false, "unsupported format"),
-        ("edit without re-sealing", |p| p.items[0].dataset_status = "X".into(), false, "digest mismatch"),
+        ("format", |p| p.format = "lfv-sunset-plan/3".into(), false, "unsupported format"),
+        ("edit without re-sealing", |p| p.items[0].status = "X".into(), false, "digest mismatch"),
+        ("created_at without re-sealing", |p| p.created_at = t(-60), false, "digest mismatch"),
+        ("format 2 read as format 1", |p| p.format = "lfv-sunset-plan/1".into(), false, "digest mismatch"),
+        (
+            "unreachable added without re-sealing",
+            |p| {
+                p.unreachable.push(super::Unreachable {
+                    account: "777788889999".into(),
+                    region: "us-east-1".into(),
+                    role_arn: None,
+                    error: "AccessDenied".into(),
+                    message: String::new(),
+                })
+            },
+            false,
+            "digest mismatch",
+        ),
         ("plan_id form", |p| p.plan_id = "my-plan".into(), true, "plan_id \"my-plan\""),
         (
             "plan_id changed, tokens kept",
@@ -111,7 +128,7 @@ fn validate_rejects_each_tampering_naming_the_field() {
                 p.items[2].seq = 3;
             },
             true,
-            "item seq 3 (target/project/dataset_type): out of order",
+            "item seq 3 (target/project/kind/resource): out of order",
         ),
         (
             "projects out of order",
@@ -123,7 +140,7 @@ fn validate_rejects_each_tampering_naming_the_field() {
                 }
             },
             true,
-            "item seq 3 (target/project/dataset_type): out of order",
+            "item seq 3 (target/project/kind/resource): out of order",
         ),
         (
             "targets out of order",
@@ -134,7 +151,7 @@ fn validate_rejects_each_tampering_naming_the_field() {
                 }
             },
             true,
-            "item seq 2 (target/project/dataset_type): out of order",
+            "item seq 2 (target/project/kind/resource): out of order",
         ),
         (
             "dataset twice",
@@ -142,13 +159,13 @@ fn validate_rejects_each_tampering_naming_the_field() {
                 let mut dup = p.items[1].clone();
                 dup.seq = 6;
                 p.items.push(dup);
-                p.items.sort_by_key(|i| (i.target, i.project.clone(), i.dataset_type == "train", i.seq));
+                p.items.sort_by_key(|i| (i.target, i.project.clone(), i.resource == "train", i.seq));
                 for (n, i) in p.items.iter_mut().enumerate() {
                     i.seq = n as u64 + 1;
                 }
             },
             true,
-            "item seq 3 (target/project/dataset_type): the same dataset is listed twice",
+            "item seq 3 (target/project/kind/resource): delete_dataset \"test\" is listed twice",
         ),
         (
             "ARN account",
@@ -199,23 +216,66 @@ fn validate_rejects_each_tampering_naming_the_field() {
         (
             "token of another plan",
             |p| {
-                p.items[2].client_token =
-                    client_token("lfv-20240101T000000Z-00000000", "111122223333", "us-east-1", "pcb", "train")
+                p.items[2].client_token = client_token(
+                    "lfv-20240101T000000Z-00000000",
+                    "111122223333",
+                    "us-east-1",
+                    "pcb",
+                    Kind::DeleteDataset,
+                    "train",
+                )
             },
             true,
             "item seq 3 (client_token)",
         ),
         (
-            "dataset type unknown",
-            |p| p.items[0].dataset_type = "validation".into(),
+            "token of a format 1 plan",
+            |p| {
+                let i = &mut p.items[0];
+                i.client_token = super::v1::client_token(&p.plan_id, &i.account, &i.region, &i.project, &i.resource)
+            },
             true,
-            "item seq 1 (dataset_type): \"validation\"",
+            "item seq 1 (client_token)",
+        ),
+        (
+            "token of another kind",
+            |p| {
+                let i = &mut p.items[0];
+                i.client_token =
+                    client_token(&p.plan_id, &i.account, &i.region, &i.project, Kind::DeleteModel, &i.resource)
+            },
+            true,
+            "item seq 1 (client_token)",
+        ),
+        (
+            "dataset type unknown",
+            |p| p.items[0].resource = "validation".into(),
+            true,
+            "item seq 1 (resource): \"validation\"",
         ),
         (
             "dataset type outside the selection",
             |p| p.selection.dataset_type = "test".into(),
             false,
-            "item seq 1 (dataset_type): train but selection.dataset_type is \"test\"",
+            "item seq 1 (resource): train but selection.dataset_type is \"test\"",
+        ),
+        (
+            "a model kind in scope datasets",
+            |p| {
+                p.items[0].kind = Kind::DeleteModel;
+                p.items[0].resource = "1".into();
+            },
+            true,
+            "item seq 1 (kind): delete_model but selection.scope is datasets",
+        ),
+        (
+            "scope all with one dataset type",
+            |p| {
+                p.selection.scope = Scope::All;
+                p.selection.dataset_type = "train".into();
+            },
+            false,
+            "selection.scope all",
         ),
         ("account not 12 digits", |p| p.items[0].account = "1111-2222".into(), true, "item seq 1 (account)"),
         (
@@ -246,10 +306,18 @@ fn validate_rejects_each_tampering_naming_the_field() {
         (
             "summary.items_by_type",
             |p| {
-                p.summary.items_by_type.insert("train".into(), 1);
+                p.summary.items_by_type.insert(DatasetType::Train, 1);
             },
             false,
             "summary.items_by_type",
+        ),
+        (
+            "summary.items_by_kind",
+            |p| {
+                p.summary.items_by_kind.insert(Kind::DeleteProject, 1);
+            },
+            false,
+            "summary.items_by_kind",
         ),
         ("summary.targets", |p| p.summary.targets = 1, false, "summary.targets"),
         ("summary.projects_planned", |p| p.summary.projects_planned = 9, false, "summary.projects_planned"),
@@ -268,7 +336,7 @@ fn validate_rejects_each_tampering_naming_the_field() {
                 p.skipped.push(Skipped {
                     target: 0,
                     project: "cap".into(),
-                    dataset_type: Some("test".into()),
+                    dataset_type: Some(DatasetType::Test),
                     reason: "excluded".into(),
                     detail: String::new(),
                 })
@@ -278,12 +346,6 @@ fn validate_rejects_each_tampering_naming_the_field() {
         ),
         ("skipped reason", |p| p.skipped[0].reason = "because".into(), false, "skipped entry 0 (reason)"),
         ("skipped target", |p| p.skipped[1].target = 4, false, "skipped entry 1 (target)"),
-        (
-            "skipped dataset type",
-            |p| p.skipped[1].dataset_type = Some("x".into()),
-            false,
-            "skipped entry 1 (dataset_type)",
-        ),
     ];
     for (what, edit, seal, want) in cases {
         let mut p = sample();
@@ -306,7 +368,10 @@ fn validate_accepts_what_is_outside_the_invariants() {
         ("skipped detail", |p| p.skipped[0].detail = "anything \u{1b}[8m".into()),
         ("selection globs", |p| p.selection.include = vec!["*".into()]),
         ("projects_seen larger", |p| p.summary.projects_seen = 100),
-        ("created_at in the past", |p| p.created_at = t(-1_000_000)),
+        ("created_at in the past, re-sealed", |p| {
+            p.created_at = t(-1_000_000);
+            reseal(p)
+        }),
     ];
     for (what, edit) in cases {
         let mut p = sample();
@@ -336,9 +401,336 @@ fn counts_come_from_items_and_skipped() {
     p.summary = Default::default();
     let c = counts(&p);
     assert_eq!((c.targets, c.items, c.projects_planned, c.projects_in_file), (2, 5, 3, 5));
-    assert_eq!(c.items_by_type.get("train"), Some(&3));
-    assert_eq!(c.items_by_type.get("test"), Some(&2));
+    assert_eq!(c.items_by_type.get(&DatasetType::Train), Some(&3));
+    assert_eq!(c.items_by_type.get(&DatasetType::Test), Some(&2));
+    assert_eq!(c.items_by_kind.get(&Kind::DeleteDataset), Some(&5));
+    assert_eq!(c.items_by_kind.len(), 1);
     assert_eq!(c.skipped_by_reason.get("no_datasets"), Some(&1));
     assert_eq!(c.skipped_by_reason.get("project_vanished"), Some(&1));
     assert_eq!(token_of(&sample(), 0), sample().items[0].client_token);
+}
+
+/// A model version of a teardown project: (version, hosted).
+pub(super) type ModelSpec = (u64, bool);
+
+/// A sealed scope-`all` plan, one target, built as the teardown planner must build it: per project (in name
+/// order) a stop_model per hosted version, a delete_model per version (after its stop), delete_dataset test
+/// then train (dataset bits: 1 train, 2 test), and delete_project after every other item of the project.
+pub(super) fn teardown(projects: &[(String, Vec<ModelSpec>, u8)]) -> Plan {
+    let (account, region) = ("111122223333", "us-east-1");
+    let mut plan = sample();
+    plan.targets.truncate(1);
+    plan.skipped.clear();
+    plan.items.clear();
+    plan.selection.scope = Scope::All;
+    let mut sorted: Vec<_> = projects.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, models, bits) in sorted {
+        let first = plan.items.len() as u64 + 1;
+        let mut versions = models.clone();
+        versions.sort();
+        let push = |kind: Kind, resource: String, after: Vec<u64>, items: &mut Vec<super::Item>| {
+            let seq = items.len() as u64 + 1;
+            items.push(super::Item {
+                seq,
+                target: 0,
+                account: account.into(),
+                region: region.into(),
+                project: name.clone(),
+                project_arn: format!("arn:aws:lookoutvision:{region}:{account}:project/{name}"),
+                kind,
+                client_token: client_token(PLAN_ID, account, region, name, kind, &resource),
+                resource,
+                created: Some(t(seq as i64)),
+                status: "TRAINED".into(),
+                after,
+            });
+            seq
+        };
+        let mut stops = std::collections::HashMap::new();
+        for (v, hosted) in &versions {
+            if *hosted {
+                stops.insert(*v, push(Kind::StopModel, v.to_string(), vec![], &mut plan.items));
+            }
+        }
+        for (v, _) in &versions {
+            push(Kind::DeleteModel, v.to_string(), stops.get(v).into_iter().copied().collect(), &mut plan.items);
+        }
+        for (bit, ty) in [(2, "test"), (1, "train")] {
+            if bits & bit != 0 {
+                push(Kind::DeleteDataset, ty.into(), vec![], &mut plan.items);
+            }
+        }
+        let before: Vec<u64> = (first..=plan.items.len() as u64).collect();
+        push(Kind::DeleteProject, name.clone(), before, &mut plan.items);
+    }
+    plan.summary.projects_seen = projects.len();
+    plan.seal();
+    plan
+}
+
+/// Project `pcb`: model 1 hosted, models 2 and 10, test and train; project `wood`: train only.
+fn teardown_sample() -> Plan {
+    teardown(&[("wood".into(), vec![], 1), ("pcb".into(), vec![(10, false), (1, true), (2, false)], 3)])
+}
+
+#[test]
+fn the_teardown_sample_is_valid_in_the_documented_order() {
+    let p = teardown_sample();
+    assert_eq!(p.validate(), Ok(()));
+    let got: Vec<String> =
+        p.items.iter().map(|i| format!("{} {} {} {:?}", i.project, i.kind, i.resource, i.after)).collect();
+    let want = [
+        "pcb stop_model 1 []",
+        "pcb delete_model 1 [1]",
+        "pcb delete_model 2 []",
+        "pcb delete_model 10 []",
+        "pcb delete_dataset test []",
+        "pcb delete_dataset train []",
+        "pcb delete_project pcb [1, 2, 3, 4, 5, 6]",
+        "wood delete_dataset train []",
+        "wood delete_project wood [8]",
+    ];
+    assert_eq!(got, want);
+    let by_kind: Vec<(Kind, usize)> = p.summary.items_by_kind.iter().map(|(k, v)| (*k, *v)).collect();
+    let want = [(Kind::StopModel, 1), (Kind::DeleteModel, 3), (Kind::DeleteDataset, 3), (Kind::DeleteProject, 2)];
+    assert_eq!(by_kind, want);
+}
+
+/// Renumber seqs after a move, keeping each `after` pointing at the same items.
+fn renumber(p: &mut Plan) {
+    let old: Vec<u64> = p.items.iter().map(|i| i.seq).collect();
+    let new_of = |s: u64| old.iter().position(|o| *o == s).map_or(s, |n| n as u64 + 1);
+    for i in &mut p.items {
+        i.after = i.after.iter().map(|a| new_of(*a)).collect();
+        i.after.sort();
+    }
+    for (n, i) in p.items.iter_mut().enumerate() {
+        i.seq = n as u64 + 1;
+    }
+}
+
+fn retoken(p: &mut Plan, seq: usize) {
+    let i = &mut p.items[seq - 1];
+    i.client_token = client_token(&p.plan_id, &i.account, &i.region, &i.project, i.kind, &i.resource);
+}
+
+#[test]
+fn validate_rejects_each_teardown_tampering_naming_the_field() {
+    // Every case is re-sealed (tokens recomputed where the edit touches kind or resource), so only the
+    // invariant can catch it.
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "version with a leading zero",
+            |p| {
+                p.items[2].resource = "02".into();
+                retoken(p, 3)
+            },
+            "item seq 3 (resource): \"02\" is not a model version",
+        ),
+        (
+            "version not a number",
+            |p| {
+                p.items[2].resource = "v2".into();
+                retoken(p, 3)
+            },
+            "item seq 3 (resource)",
+        ),
+        (
+            "version empty",
+            |p| {
+                p.items[0].resource = String::new();
+                retoken(p, 1)
+            },
+            "item seq 1 (resource)",
+        ),
+        (
+            "project resource",
+            |p| {
+                p.items[6].resource = "wood".into();
+                retoken(p, 7)
+            },
+            "item seq 7 (resource): \"wood\" is not the item's project",
+        ),
+        (
+            "dataset resource",
+            |p| {
+                p.items[4].resource = "1".into();
+                retoken(p, 5)
+            },
+            "item seq 5 (resource): \"1\" is neither train nor test",
+        ),
+        (
+            "token of another kind",
+            |p| {
+                p.items[1].client_token = {
+                    let i = &p.items[1];
+                    client_token(&p.plan_id, &i.account, &i.region, &i.project, Kind::StopModel, &i.resource)
+                }
+            },
+            "item seq 2 (client_token)",
+        ),
+        (
+            "tokens repeated",
+            |p| {
+                p.items[3] = p.items[2].clone();
+                p.items[3].seq = 4;
+            },
+            "item seq 4 (target/project/kind/resource): delete_model \"2\" is listed twice",
+        ),
+        (
+            "versions out of order",
+            |p| {
+                p.items.swap(2, 3);
+                renumber(p)
+            },
+            "item seq 4 (target/project/kind/resource): out of order",
+        ),
+        (
+            "dataset before model",
+            |p| {
+                p.items.swap(3, 4);
+                renumber(p)
+            },
+            "item seq 5 (target/project/kind/resource): out of order",
+        ),
+        (
+            "train before test",
+            |p| {
+                p.items.swap(4, 5);
+                renumber(p)
+            },
+            "item seq 6 (target/project/kind/resource): out of order",
+        ),
+        (
+            "project before its datasets",
+            |p| {
+                p.items.swap(5, 6);
+                renumber(p);
+                p.items[5].after.retain(|a| *a < 6);
+            },
+            "item seq 7 (target/project/kind/resource): out of order",
+        ),
+        (
+            "stop after delete",
+            |p| {
+                p.items.swap(0, 1);
+                renumber(p)
+            },
+            "item seq 1 (after)",
+        ),
+        ("after names a later seq", |p| p.items[2].after = vec![4], "item seq 3 (after): 4 is not an earlier seq"),
+        ("after names itself", |p| p.items[2].after = vec![3], "item seq 3 (after): 3 is not an earlier seq"),
+        ("after names seq 0", |p| p.items[2].after = vec![0], "item seq 3 (after): 0 is not an earlier seq"),
+        (
+            "after repeats",
+            |p| p.items[6].after = vec![1, 1, 2, 3, 4, 5, 6],
+            "item seq 7 (after): 1 is not an earlier seq in increasing order",
+        ),
+        (
+            "after out of order",
+            |p| p.items[6].after = vec![2, 1, 3, 4, 5, 6],
+            "item seq 7 (after): 1 is not an earlier seq in increasing order",
+        ),
+        (
+            "after names another project",
+            |p| p.items[8].after = vec![6, 8],
+            "item seq 9 (after): seq 6 belongs to project \"pcb\"",
+        ),
+        (
+            "project without a dependency",
+            |p| p.items[6].after = vec![1, 2, 3, 4, 6],
+            "item seq 7 (after): does not list seq 5, which a delete_project must wait for",
+        ),
+        (
+            "delete before its stop",
+            |p| p.items[1].after.clear(),
+            "item seq 2 (after): does not list seq 1, which a delete_model must wait for",
+        ),
+        (
+            "scope datasets",
+            |p| p.selection.scope = Scope::Datasets,
+            "item seq 1 (kind): stop_model but selection.scope is datasets",
+        ),
+        (
+            "summary.items_by_kind",
+            |p| {
+                p.summary.items_by_kind.remove(&Kind::StopModel);
+            },
+            "summary.items_by_kind",
+        ),
+    ];
+    for (what, edit, want) in cases {
+        let mut p = teardown_sample();
+        edit(&mut p);
+        if what != "summary.items_by_kind" {
+            reseal(&mut p);
+        }
+        match p.validate() {
+            Ok(()) => panic!("{what}: accepted"),
+            Err(e) => assert!(e.contains(want), "{what}: error {e:?} lacks {want:?}"),
+        }
+    }
+}
+
+const FIXTURE_V1: &str = include_str!("../../tests/fixtures/plan-v1.json");
+
+#[test]
+fn a_format_1_plan_loads_as_delete_dataset_items_under_format_1_rules() {
+    let p = Plan::parse(FIXTURE_V1).unwrap();
+    assert_eq!(p.validate(), Ok(()));
+    assert_eq!(p.format, super::format::FORMAT_V1);
+    let got: Vec<String> =
+        p.items.iter().map(|i| format!("{} {} {} {:?}", i.project, i.kind, i.resource, i.after)).collect();
+    assert_eq!(got, ["alpha delete_dataset test []", "alpha delete_dataset train []", "bravo delete_dataset train []"]);
+    assert_eq!(p.items[2].created, Some("2023-01-01T00:02:00.500Z".parse().unwrap()));
+    assert_eq!(p.items[0].status, "CREATE_COMPLETE");
+    assert_eq!(p.summary.items_by_kind.get(&Kind::DeleteDataset), Some(&3));
+    // Format 1 does not digest created_at (it is checked against the clock instead) ...
+    let mut later = p.clone();
+    later.created_at = t(5);
+    assert_eq!(later.validate(), Ok(()));
+    // ... but it digests the items in their format 1 shape, and keeps format 1's token rule.
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        ("status", |p| p.items[0].status = "X".into(), "digest mismatch"),
+        ("created", |p| p.items[1].created = None, "digest mismatch"),
+        ("profile", |p| p.targets[0].profile = Some("x".into()), "digest mismatch"),
+        ("after", |p| p.items[1].after = vec![1], "digest mismatch"),
+        ("kind", |p| p.items[0].kind = Kind::DeleteProject, "digest mismatch"),
+        (
+            "re-sealed after",
+            |p| {
+                p.items[1].after = vec![1];
+                reseal(p)
+            },
+            "item seq 2 (kind)",
+        ),
+        (
+            "re-sealed format 2 token",
+            |p| {
+                retoken(p, 1);
+                reseal(p)
+            },
+            "item seq 1 (client_token)",
+        ),
+    ];
+    for (what, edit, want) in cases {
+        let mut m = p.clone();
+        edit(&mut m);
+        match m.validate() {
+            Ok(()) => panic!("{what}: accepted"),
+            Err(e) => assert!(e.contains(want), "{what}: error {e:?} lacks {want:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_format_1_file_with_format_2_members_is_not_a_plan() {
+    let mut v: serde_json::Value = serde_json::from_str(FIXTURE_V1).unwrap();
+    v["items"][0]["kind"] = "delete_dataset".into();
+    let e = Plan::parse(&v.to_string()).unwrap_err();
+    assert!(e.contains("not a format 1 plan") && e.contains("kind"), "{e}");
+    let mut v: serde_json::Value = serde_json::from_str(FIXTURE_V1).unwrap();
+    v["items"][0]["dataset_type"] = "validation".into();
+    assert!(Plan::parse(&v.to_string()).unwrap_err().contains("item seq 1 (dataset_type)"));
 }

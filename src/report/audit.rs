@@ -130,7 +130,7 @@ pub fn rows(state: &JournalState) -> Vec<Row> {
                 account: item.account.clone(),
                 region: item.region.clone(),
                 project: item.project.clone(),
-                dataset_type: item.dataset_type.clone(),
+                dataset_type: item.resource.clone(),
                 client_token: item.client_token.clone(),
                 outcome: o.map_or("pending", |o| o.outcome.as_str()).to_string(),
                 verified: st.verified.as_ref().map(|v| v.verified.to_string()).unwrap_or_default(),
@@ -203,10 +203,12 @@ mod tests {
             region: "us-east-1".into(),
             project: project.into(),
             project_arn: format!("arn:aws:lookoutvision:us-east-1:111122223333:project/{project}"),
-            dataset_type: dataset_type.into(),
-            dataset_created: Some(at(0)),
-            dataset_status: "CREATE_COMPLETE".into(),
+            kind: crate::plan::Kind::DeleteDataset,
+            resource: dataset_type.into(),
+            created: Some(at(0)),
+            status: "CREATE_COMPLETE".into(),
             client_token: format!("lfv-token-{seq}"),
+            after: Vec::new(),
         }
     }
 

@@ -41,7 +41,7 @@ async fn happy_path_report_field_by_field() {
         assert_eq!(row["account"], "123456789012");
         assert_eq!(row["region"], "us-east-1");
         assert_eq!(row["project"], item.project);
-        assert_eq!(row["dataset_type"], item.dataset_type);
+        assert_eq!(row["dataset_type"], item.resource);
         assert_eq!(row["client_token"], item.client_token);
         assert_eq!(row["outcome"], "deleted");
         assert_eq!(row["verified"], "true");
@@ -56,9 +56,7 @@ async fn happy_path_report_field_by_field() {
         assert_eq!(row["request_id"].len(), 36, "a request id: {row:?}");
         assert_eq!(row["backup_entries"], "3");
         let backup = env.path(&row["backup_path"]);
-        assert!(
-            backup.ends_with(format!("123456789012/us-east-1/{}/{}.manifest.jsonl", item.project, item.dataset_type))
-        );
+        assert!(backup.ends_with(format!("123456789012/us-east-1/{}/{}.manifest.jsonl", item.project, item.resource)));
         assert_eq!(row["backup_sha256"], sha256_file(&backup));
         // the token on the wire is the plan's token, and it was sent once
         let sent: Vec<_> = log
