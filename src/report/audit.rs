@@ -166,12 +166,13 @@ pub fn all_succeeded(state: &JournalState) -> bool {
     state.items.iter().all(|i| state.item(i.seq).outcome.is_some_and(|o| o.outcome.is_success()))
 }
 
-/// True when some item failed, drifted or is undecided.
+/// True when some item failed, drifted, is blocked or skipped for a dependency, or is undecided.
 pub fn has_problems(state: &JournalState) -> bool {
-    state
-        .items
-        .iter()
-        .any(|i| state.item(i.seq).outcome.is_none_or(|o| matches!(o.outcome, Outcome::Failed | Outcome::SkippedDrift)))
+    state.items.iter().any(|i| {
+        state.item(i.seq).outcome.is_none_or(|o| {
+            matches!(o.outcome, Outcome::Failed | Outcome::SkippedDrift | Outcome::Blocked | Outcome::SkippedDependency)
+        })
+    })
 }
 
 /// Write the report atomically and owner-only ([`crate::safe_fs::write_atomic`]), every cell neutralised
