@@ -9,6 +9,7 @@ mod emulator;
 mod export;
 mod files;
 mod flags;
+mod format1;
 mod gone;
 mod plan;
 mod plans_dir;
