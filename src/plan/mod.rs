@@ -5,6 +5,9 @@ pub mod planner;
 pub mod types;
 pub mod v1;
 pub mod validate;
+mod validate_kinds;
+#[cfg(test)]
+mod validate_kinds_tests;
 #[cfg(test)]
 mod validate_props;
 #[cfg(test)]

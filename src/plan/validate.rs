@@ -14,6 +14,8 @@ use chrono::{DateTime, Utc};
 use super::format::{FORMAT, FORMAT_V1, Item, Plan, client_token, digest};
 use super::types::{DATASET_TYPE_BOTH, DatasetType, Kind, Scope, order_key};
 use super::v1;
+pub use super::validate_kinds::is_model_version;
+use super::validate_kinds::{check_after, check_resource};
 use crate::escape::escape;
 
 /// How far in the future `created_at` may lie (clock skew between the planning and the applying machine):
@@ -122,36 +124,8 @@ pub fn parse_project_arn(arn: &str) -> Option<(&str, &str, &str, &str)> {
 }
 
 /// `s` quoted, its control characters escaped: for quoting plan fields in error messages.
-fn q(s: &str) -> String {
+pub(super) fn q(s: &str) -> String {
     format!("\"{}\"", escape(s))
-}
-
-/// `1` to `N`: 1 to 20 decimal digits without a leading zero, as the service numbers model versions.
-pub fn is_model_version(s: &str) -> bool {
-    (1..=20).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) && !s.starts_with('0')
-}
-
-/// Does `item.resource` suit `item.kind`? `Err` says what it should be.
-fn check_resource(plan: &Plan, item: &Item) -> Result<(), String> {
-    let r = &item.resource;
-    match item.kind {
-        Kind::StopModel | Kind::DeleteModel if !is_model_version(r) => {
-            Err(format!("{} is not a model version (1 to 20 digits, no leading zero)", q(r)))
-        }
-        Kind::DeleteDataset => match item.dataset_type() {
-            None => Err(format!("{} is neither train nor test", q(r))),
-            Some(t)
-                if plan.selection.dataset_type != DATASET_TYPE_BOTH && plan.selection.dataset_type != t.as_str() =>
-            {
-                Err(format!("{t} but selection.dataset_type is {}", q(&plan.selection.dataset_type)))
-            }
-            Some(_) => Ok(()),
-        },
-        Kind::DeleteProject if *r != item.project => {
-            Err(format!("{} is not the item's project {}", q(r), q(&item.project)))
-        }
-        _ => Ok(()),
-    }
 }
 
 /// The client token `item` must carry under `plan`'s format.
@@ -274,40 +248,6 @@ fn check_items(plan: &Plan) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// `after` names only earlier items of the same project, each once, in increasing order (so the graph is
-/// acyclic by construction); a `delete_project` waits for every earlier item of its project, and a
-/// `delete_model` for the `stop_model` of its version if the plan has one.
-fn check_after(plan: &Plan, item: &Item) -> Result<(), String> {
-    let mut last = 0;
-    for &a in &item.after {
-        if a <= last || a >= item.seq {
-            return Err(format!("{a} is not an earlier seq in increasing order (after {last}, before {})", item.seq));
-        }
-        last = a;
-        let other = &plan.items[(a - 1) as usize];
-        if (other.target, &other.project) != (item.target, &item.project) {
-            return Err(format!(
-                "seq {a} belongs to project {} of target {}, not this project",
-                q(&other.project),
-                other.target
-            ));
-        }
-    }
-    let same_project =
-        plan.items[..(item.seq - 1) as usize].iter().filter(|o| (o.target, &o.project) == (item.target, &item.project));
-    let must: Vec<u64> = match item.kind {
-        Kind::DeleteProject => same_project.map(|o| o.seq).collect(),
-        Kind::DeleteModel => {
-            same_project.filter(|o| o.kind == Kind::StopModel && o.resource == item.resource).map(|o| o.seq).collect()
-        }
-        Kind::StopModel | Kind::DeleteDataset => Vec::new(),
-    };
-    match must.iter().find(|s| !item.after.contains(s)) {
-        Some(missing) => Err(format!("does not list seq {missing}, which a {} must wait for", item.kind)),
-        None => Ok(()),
-    }
 }
 
 fn check_skipped_and_summary(plan: &Plan) -> Result<(), String> {

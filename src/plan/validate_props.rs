@@ -9,7 +9,8 @@ use super::format::{Plan, digest};
 use super::planner::{Scan, assemble};
 use super::types::{DatasetType, Kind};
 use super::validate::check_created_at;
-use super::validate_tests::{ModelSpec, info, reseal, scan, t, teardown};
+use super::validate_kinds_tests::{ModelSpec, teardown};
+use super::validate_tests::{info, reseal, scan, t};
 use crate::cloud::ProjectInfo;
 
 const ACCOUNTS: [&str; 3] = ["111122223333", "444455556666", "777788889999"];
