@@ -281,3 +281,17 @@ proptest! {
         prop_assert!(after.item(1).started.is_some());
     }
 }
+
+#[test]
+fn a_journal_written_by_a_format_1_version_still_reads() {
+    // A journal from before format 2: its header holds format 1 items (dataset_type, dataset_created, ...).
+    let bytes = include_bytes!("../../fuzz/seeds/journal/apply-failures.jsonl");
+    let (state, len) = journal::parse(Path::new("old.jsonl"), bytes).expect("a format 1 journal parses");
+    assert_eq!(len, bytes.len());
+    assert!(!state.items.is_empty());
+    assert!(state.items.iter().all(|i| i.kind == Kind::DeleteDataset && i.after.is_empty()));
+    assert!(state.items.iter().all(|i| i.dataset_type().is_some() && !i.status.is_empty()));
+    // A format 1 item with a dataset type format 2 cannot hold is an error, not a silent default.
+    let text = std::str::from_utf8(bytes).unwrap().replacen("\"dataset_type\":\"test\"", "\"dataset_type\":\"x\"", 1);
+    assert!(journal::parse(Path::new("old.jsonl"), text.as_bytes()).is_err());
+}

@@ -125,6 +125,44 @@ pub fn parse(text: &str) -> Result<Plan, String> {
     })
 }
 
+/// A format 1 item as the `delete_dataset` item it means.
+fn item(i: ItemV1) -> Result<Item, String> {
+    let ty: DatasetType = i.dataset_type.parse().map_err(|e| format!("item seq {} (dataset_type): {e}", i.seq))?;
+    Ok(Item {
+        seq: i.seq,
+        target: i.target,
+        account: i.account,
+        region: i.region,
+        project: i.project,
+        project_arn: i.project_arn,
+        kind: Kind::DeleteDataset,
+        resource: ty.as_str().to_string(),
+        created: i.dataset_created,
+        status: i.dataset_status,
+        client_token: i.client_token,
+        after: Vec::new(),
+    })
+}
+
+/// Read a list of items in either shape (format 2, or format 1 with `dataset_type`): for the header of a
+/// journal written by a format 1 version, so that an interrupted run resumes after an upgrade.
+pub fn deserialize_items<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Item>, D::Error> {
+    use serde::de::Error as _;
+    let values = Vec::<serde_json::Value>::deserialize(d)?;
+    values
+        .into_iter()
+        .map(|v| {
+            if v.get("dataset_type").is_some() {
+                serde_json::from_value::<ItemV1>(v)
+                    .map_err(D::Error::custom)
+                    .and_then(|i| item(i).map_err(D::Error::custom))
+            } else {
+                serde_json::from_value::<Item>(v).map_err(D::Error::custom)
+            }
+        })
+        .collect()
+}
+
 #[derive(Serialize)]
 struct DigestInput<'a> {
     plan_id: &'a str,

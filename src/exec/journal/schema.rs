@@ -178,7 +178,8 @@ pub enum Record {
         plan_digest: String,
         /// Creation time.
         created_at: DateTime<Utc>,
-        /// The plan's items.
+        /// The plan's items (format 1 journals hold format 1 items; they are read as `delete_dataset` items).
+        #[serde(deserialize_with = "crate::plan::v1::deserialize_items")]
         items: Vec<Item>,
     },
     /// An invocation started.
