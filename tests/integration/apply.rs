@@ -250,6 +250,11 @@ async fn guards_refuse_before_any_call() {
     let text = std::fs::read_to_string(env.path("plan.json")).unwrap();
     let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
     v["created_at"] = "2020-01-01T00:00:00Z".into();
+    // Format 2 digests created_at: the edit alone is caught by the digest; re-sealed, by --max-plan-age.
+    std::fs::write(env.path("old.json"), serde_json::to_string(&v).unwrap()).unwrap();
+    env.run(&["apply", "old.json", "--yes"]).await.code(2).stderr_has("digest mismatch");
+    let resealed = lfv_sunset::plan::Plan::parse(&v.to_string()).unwrap();
+    v["digest"] = lfv_sunset::plan::format::digest(&resealed).into();
     std::fs::write(env.path("old.json"), serde_json::to_string(&v).unwrap()).unwrap();
     env.run(&["apply", "old.json", "--yes"]).await.code(2).stderr_has("older than --max-plan-age");
     env.run(&["apply", "old.json", "--yes", "--max-plan-age", "3650d", "--dry-run"]).await.ok();
