@@ -1,6 +1,6 @@
 //! The plan's small vocabularies as types: what an item does ([`Kind`]), which dataset ([`DatasetType`]),
-//! what `plan` selects ([`Scope`]), and the statuses the tool compares. Each serialises exactly as the plan
-//! file and the service spell it (`stop_model`, `train`, `datasets`), prints the same way, and parses back.
+//! what `plan` selects ([`Scope`]). Each serialises exactly as the plan file and the service spell it
+//! (`stop_model`, `train`, `datasets`), prints the same way, and parses back.
 
 use std::fmt;
 use std::str::FromStr;
@@ -160,14 +160,6 @@ impl FromStr for Scope {
 
 /// `selection.dataset_type` of a plan: `train`, `test` or `both`.
 pub const DATASET_TYPE_BOTH: &str = "both";
-
-/// Dataset statuses the tool compares (the service's spelling).
-pub mod dataset_status {
-    /// A dataset being deleted.
-    pub const DELETE_IN_PROGRESS: &str = "DELETE_IN_PROGRESS";
-    /// A dataset whose creation finished.
-    pub const CREATE_COMPLETE: &str = "CREATE_COMPLETE";
-}
 
 #[cfg(test)]
 mod tests {

@@ -77,24 +77,7 @@ pub fn client_token(plan_id: &str, account: &str, region: &str, project: &str, d
 /// not `train` or `test` is refused here, since format 2 cannot hold it as a dataset.
 pub fn parse(text: &str) -> Result<Plan, String> {
     let v1: PlanV1 = serde_json::from_str(text).map_err(|e| format!("not a format 1 plan: {e}"))?;
-    let mut items = Vec::with_capacity(v1.items.len());
-    for i in v1.items {
-        let ty: DatasetType = i.dataset_type.parse().map_err(|e| format!("item seq {} (dataset_type): {e}", i.seq))?;
-        items.push(Item {
-            seq: i.seq,
-            target: i.target,
-            account: i.account,
-            region: i.region,
-            project: i.project,
-            project_arn: i.project_arn,
-            kind: Kind::DeleteDataset,
-            resource: ty.as_str().to_string(),
-            created: i.dataset_created,
-            status: i.dataset_status,
-            client_token: i.client_token,
-            after: Vec::new(),
-        });
-    }
+    let items = v1.items.into_iter().map(item).collect::<Result<Vec<_>, _>>()?;
     let targets = v1
         .targets
         .into_iter()

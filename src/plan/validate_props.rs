@@ -5,7 +5,7 @@ use chrono::Utc;
 use proptest::prelude::*;
 
 use super::filter::Filter;
-use super::format::{Plan, digest};
+use super::format::{FORMAT_V1, Plan, digest};
 use super::planner::{Scan, assemble};
 use super::types::{DatasetType, Kind};
 use super::validate::check_created_at;
@@ -136,6 +136,32 @@ fn arb_teardown() -> impl Strategy<Value = Vec<(String, Vec<ModelSpec>, u8)>> {
     })
 }
 
+/// `p` as the format 1 planner would have written it: the in-memory plan with format 1's tokens and digest,
+/// and the file in format 1's shape.
+fn as_v1(p: &Plan) -> (Plan, String) {
+    let mut m = p.clone();
+    m.format = FORMAT_V1.into();
+    for i in &mut m.items {
+        i.client_token = super::v1::client_token(&m.plan_id, &i.account, &i.region, &i.project, &i.resource);
+    }
+    m.digest = digest(&m);
+    let mut v = serde_json::to_value(&m).unwrap();
+    let o = v.as_object_mut().unwrap();
+    o.remove("unreachable");
+    o["selection"].as_object_mut().unwrap().remove("scope");
+    o["summary"].as_object_mut().unwrap().remove("items_by_kind");
+    for it in o["items"].as_array_mut().unwrap() {
+        let it = it.as_object_mut().unwrap();
+        it.remove("kind");
+        it.remove("after");
+        for (new, old) in [("resource", "dataset_type"), ("created", "dataset_created"), ("status", "dataset_status")] {
+            let value = it.remove(new).unwrap();
+            it.insert(old.into(), value);
+        }
+    }
+    (m, v.to_string())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -146,6 +172,27 @@ proptest! {
         // Also after a round trip through the file format.
         let back: Plan = serde_json::from_str(&serde_json::to_string_pretty(&p).unwrap()).unwrap();
         prop_assert_eq!(back.validate(), Ok(()));
+    }
+
+    #[test]
+    fn every_format_1_plan_loads_as_its_delete_dataset_items(p in arb_plan(), secs in 1i64..1_000_000) {
+        let (m, file) = as_v1(&p);
+        let back = Plan::parse(&file).unwrap();
+        prop_assert_eq!(&back, &m);
+        prop_assert_eq!(back.validate(), Ok(()));
+        // Format 1 does not digest created_at; it digests the items and keeps its own token rule.
+        let mut older = back.clone();
+        older.created_at -= chrono::Duration::seconds(secs);
+        prop_assert_eq!(older.validate(), Ok(()));
+        if !back.items.is_empty() {
+            let mut edited = back.clone();
+            edited.items[0].status.push('x');
+            prop_assert!(edited.validate().unwrap_err().starts_with("digest mismatch"));
+            let mut v2_tokens = back.clone();
+            v2_tokens.items = p.items.clone();
+            reseal(&mut v2_tokens);
+            prop_assert!(v2_tokens.validate().unwrap_err().contains("(client_token)"));
+        }
     }
 
     #[test]
