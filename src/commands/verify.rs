@@ -105,7 +105,7 @@ async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report
     for ((target, project), items) in &projects {
         let Some(Some(info)) = found.get(&(*target, project.clone())) else { continue };
         for item in items {
-            // Only dataset items are checked here; the other kinds belong to the teardown's verify.
+            // `datasets_only` refused every other kind before any call.
             let Some(ty) = item.dataset_type() else { continue };
             if let Some(d) = info.dataset(ty.as_str()) {
                 left.push(Left {
@@ -166,7 +166,11 @@ async fn verify_all(args: &VerifyArgs, rate: f64) -> Result<Report> {
 pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
     let rate = check_rate(args.sweep.rate)?;
     let report = match &args.plan {
-        Some(path) => verify_plan(&Plan::load(path)?, &args, rate).await?,
+        Some(path) => {
+            let plan = Plan::load(path)?;
+            super::apply::datasets_only(&plan, path)?;
+            verify_plan(&plan, &args, rate).await?
+        }
         None => verify_all(&args, rate).await?,
     };
     match args.format {

@@ -1,12 +1,14 @@
-//! Format 1 plans keep working: the committed fixture `tests/fixtures/plan-v1.json` (made by the format 1
-//! binary against the emulator seeded as below) goes through `show`, `apply --dry-run`, `export`,
-//! `apply --yes` and `verify`, with its own (format 1) client tokens on the wire.
+//! Plan formats. Format 1 plans keep working: the committed fixture `tests/fixtures/plan-v1.json` (made by
+//! the format 1 binary against the emulator seeded as below) goes through `show`, `apply --dry-run`,
+//! `export`, `apply --yes` and `verify`, with its own (format 1) client tokens on the wire. A format 2 plan
+//! with kinds the executor does not carry out yet is shown, and refused by every command that acts on it.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use lfv_sunset::emulator::Seed;
-use lfv_sunset::plan::{Kind, Plan};
+use lfv_sunset::plan::format::client_token;
+use lfv_sunset::plan::{Item, Kind, Plan, Scope};
 
 use crate::plan::{dataset, one_region, project};
 use crate::support::{Env, fast, outcomes, read_csv};
@@ -124,6 +126,40 @@ async fn a_format_1_plan_edited_after_it_was_made_is_refused_by_the_format_1_dig
         vec!["apply", "edited.json", "--yes", "--endpoint-url", &endpoint, "--max-plan-age", "3650d"],
     ] {
         env.run(&args).await.code(2).stderr_has("digest mismatch");
+    }
+    assert_eq!(env.emu.stats().mutating_calls(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_with_kinds_the_executor_lacks_is_shown_but_not_acted_on() {
+    let env = Env::new(fast(fixture_seed())).await;
+    let mut plan = env.plan("plan.json", &[]).await;
+    assert_eq!(plan.format, "lfv-sunset-plan/2");
+    let last = plan.items.last().unwrap().clone();
+    let token =
+        client_token(&plan.plan_id, &last.account, &last.region, &last.project, Kind::DeleteProject, &last.project);
+    plan.items.push(Item {
+        seq: last.seq + 1,
+        kind: Kind::DeleteProject,
+        resource: last.project.clone(),
+        created: None,
+        status: "CREATED".into(),
+        client_token: token,
+        after: vec![last.seq],
+        ..last
+    });
+    plan.selection.scope = Scope::All;
+    plan.seal();
+    assert_eq!(plan.validate(), Ok(()));
+    plan.save(&env.path("all.json"), true).unwrap();
+    env.run(&["show", "all.json"]).await.ok().stdout_has("by kind: delete_dataset 3, delete_project 1");
+    for args in [
+        vec!["apply", "all.json", "--yes"],
+        vec!["apply", "all.json", "--dry-run"],
+        vec!["export", "all.json"],
+        vec!["verify", "all.json"],
+    ] {
+        env.run(&args).await.code(2).stderr_has("item seq 4 (kind): delete_project is not carried out by this version");
     }
     assert_eq!(env.emu.stats().mutating_calls(), 0);
 }
