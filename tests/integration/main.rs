@@ -11,6 +11,7 @@ mod files;
 mod flags;
 mod gone;
 mod plan;
+mod plan_formats;
 mod plans_dir;
 mod preserve;
 mod readme;
