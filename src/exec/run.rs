@@ -187,7 +187,7 @@ impl Ctx {
             Some(Trip::Breaker) => format!(
                 "more than {BREAKER_MAX_FAILED} of the first {BREAKER_WINDOW} finished items failed on account {} \
                  region {}; something is wrong (last: {}/{}: {}); its remaining items are left for a rerun",
-                item.account, item.region, item.project, item.dataset_type, rec.message
+                item.account, item.region, item.project, item.resource, rec.message
             ),
             Some(Trip::AccessDenied) => format!(
                 "{ACCESS_DENIED_STOP} AccessDenied in a row on account {} region {}; its remaining items are left \
