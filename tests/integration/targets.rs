@@ -10,8 +10,13 @@ use crate::support::{Env, fast, read_csv};
 const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-2"];
 
 fn three_regions() -> Seed {
+    regions_of(6)
+}
+
+/// `projects` single-dataset projects in each of the three regions.
+fn regions_of(projects: usize) -> Seed {
     Seed::generate(&GenSpec {
-        projects: 6,
+        projects,
         regions: REGIONS.iter().map(|r| r.to_string()).collect(),
         mix: Mix::Single,
         entries: (1, 1),
@@ -122,14 +127,7 @@ async fn each_target_stops_on_its_own_guard_and_says_so_once() {
 /// two other regions are still deleted in full. A run-wide breaker stopped every target there.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_broken_target_trips_its_own_breaker_and_the_others_finish() {
-    let mut seed = Seed::generate(&GenSpec {
-        projects: 14,
-        regions: REGIONS.iter().map(|r| r.to_string()).collect(),
-        mix: Mix::Single,
-        entries: (1, 1),
-        rng_seed: 5,
-        ..GenSpec::default()
-    });
+    let mut seed = regions_of(14);
     let broken = &mut seed.accounts[0].regions[0];
     assert_eq!(broken.region, REGIONS[0]);
     for d in broken.projects.iter_mut().flat_map(|p| p.datasets.iter_mut()) {
