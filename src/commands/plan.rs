@@ -65,6 +65,13 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         .map_err(|e| Error::Usage(format!("--out {}: cannot write there ({e})", args.out.display())))?;
     let (before, after) = (args.created_before, args.created_after);
     let dataset_type = args.dataset_type.dataset_type();
+    let scope = args.scope.scope();
+    if scope == Scope::All && dataset_type.is_some() {
+        return Err(Error::Usage(
+            "--dataset-type cannot be combined with --scope all, which deletes every dataset of a selected project"
+                .into(),
+        ));
+    }
     let filter = Filter::new(&args.include, &args.exclude, dataset_type, before, after)?;
     let endpoints = endpoints(&args.profiles, &args.regions, &args.connect.endpoint_url).await?;
     let selection = Selection {
@@ -73,7 +80,7 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         endpoint_url: args.connect.endpoint_url.clone(),
         include: args.include.clone(),
         exclude: args.exclude.clone(),
-        scope: Scope::Datasets,
+        scope,
         dataset_type: dataset_type.map_or(DATASET_TYPE_BOTH, DatasetType::as_str).to_string(),
         created_before: before,
         created_after: after,
