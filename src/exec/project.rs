@@ -5,12 +5,13 @@
 use std::sync::Arc;
 
 use super::item::{Step, confirm, from_error, outcome, process_item};
-use super::journal::{ItemState, Outcome};
+use super::journal::{ItemState, Outcome, Record, VerifiedRec};
+use super::kind_io;
 use super::retry::Retried;
 use super::run::Ctx;
 use crate::cloud::{self, ErrorKind};
 use crate::error::Result;
-use crate::plan::Item;
+use crate::plan::{Item, Kind};
 
 /// One project's work, as the scheduler runs it: a drift check, each item's steps, then a confirmation of
 /// what was deleted (see the module docs of `exec::run`).
@@ -52,13 +53,26 @@ pub(super) async fn project_task(ctx: Arc<Ctx>, items: Vec<(Item, ItemState)>, c
             if ctx.stopped(item.target) {
                 break;
             }
-            match process_item(&ctx, client, item, st, &mut info).await? {
+            let step = match item.kind {
+                Kind::DeleteDataset => process_item(&ctx, client, item, st, &mut info).await?,
+                _ => kind_io::process(&ctx, client, item, st).await?,
+            };
+            match step {
                 Step::Cancelled => break,
                 Step::Done(rec) => {
                     let was_deleted = rec.outcome == Outcome::Deleted;
                     ctx.finish(item, rec).await?;
-                    if was_deleted {
-                        deleted.push(item.clone());
+                    match item.kind {
+                        Kind::DeleteDataset if was_deleted => deleted.push(item.clone()),
+                        // Model and project items end `deleted` only once DescribeModel/DescribeProject
+                        // answered 404: that is their confirmation.
+                        _ if was_deleted => ctx.journal.append(&Record::Verified(VerifiedRec {
+                            seq: item.seq,
+                            verified: true,
+                            status: None,
+                            at: chrono::Utc::now(),
+                        })),
+                        _ => {}
                     }
                 }
             }

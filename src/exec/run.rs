@@ -33,8 +33,8 @@ use super::retry::{Attempt, Cancel, Retried, RetryPolicy};
 use crate::cloud::{self, CallError, Client, ClientOptions, Endpoint, ErrorKind, ProjectInfo};
 use crate::error::{Error, Result};
 use crate::plan::{Item, Plan};
-use crate::service::Service;
 use crate::service::schedule::{Caps, run_fair};
+use crate::service::{Op, Service};
 
 pub use super::guards::{ACCESS_DENIED_STOP, BREAKER_MAX_FAILED, BREAKER_WINDOW};
 /// Wait before re-checking after a 409.
@@ -103,6 +103,10 @@ pub(super) struct Ctx {
     pub(super) svc: Service,
     pub(super) opts: RunOptions,
     pub(super) events: EventSink,
+    /// The plan's items (`delete_project` looks at its project's and at those it waits for).
+    pub(super) plan: Vec<Item>,
+    /// The final outcome of every item known so far: the journal's at the start, then this run's.
+    outcomes: Mutex<HashMap<u64, Outcome>>,
     stop_tx: watch::Sender<bool>,
     pub(super) stop: Cancel,
     breaker: Mutex<Breaker>,
@@ -142,21 +146,38 @@ impl Ctx {
         }
     }
 
+    /// The final outcome of every item known so far.
+    pub(super) fn outcomes(&self) -> HashMap<u64, Outcome> {
+        self.outcomes.lock().expect("outcomes").clone()
+    }
+
+    /// An attempt of an item's DeleteDataset.
     pub(super) fn on_attempt(&self, item: &Item, a: &Attempt) {
+        self.on_item_attempt(item, Op::DeleteDataset, a);
+    }
+
+    /// An attempt of an item's own call (DeleteDataset, StopModel, DeleteModel, DeleteProject): journalled;
+    /// DeleteDataset attempts and throttles counted.
+    pub(super) fn on_item_attempt(&self, item: &Item, op: Op, a: &Attempt) {
         let throttled = a.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Throttling);
-        self.delete_attempts.fetch_add(1, Ordering::Relaxed);
+        if op == Op::DeleteDataset {
+            self.delete_attempts.fetch_add(1, Ordering::Relaxed);
+        }
         if throttled {
             self.throttled.fetch_add(1, Ordering::Relaxed);
-            self.delete_throttled.fetch_add(1, Ordering::Relaxed);
+            if op == Op::DeleteDataset {
+                self.delete_throttled.fetch_add(1, Ordering::Relaxed);
+            }
             self.events.send(Event::Throttled);
         }
+        let ok_status = if op == Op::DeleteProject { 200 } else { 202 };
         let e = a.error.as_ref();
         self.journal.append(&Record::Attempt(AttemptRec {
             seq: item.seq,
-            op: "DeleteDataset".into(),
+            op: op.name().into(),
             n: a.number,
             at: a.at,
-            status: e.map_or(Some(202), |e| e.status),
+            status: e.map_or(Some(ok_status), |e| e.status),
             error_code: e.and_then(|e| e.code.clone()),
             message: e.map(|e| e.message.clone()),
             request_id: e.and_then(|e| e.request_id.clone()),
@@ -178,6 +199,7 @@ impl Ctx {
         rec.finished_at = Utc::now();
         self.journal.append_durable(&Record::Outcome(rec.clone())).await?;
         self.finished.fetch_add(1, Ordering::Relaxed);
+        self.outcomes.lock().expect("outcomes").insert(rec.seq, rec.outcome);
         let failed = rec.outcome == Outcome::Failed;
         self.events.send(Event::Done { failed });
         let denied = rec.error_code.as_deref() == Some("AccessDeniedException") || rec.http_status == Some(403);
@@ -253,6 +275,10 @@ pub async fn run(
         svc: Service::new(clients, opts.rate, opts.policy, stop.clone()),
         opts: opts.clone(),
         events: events.clone(),
+        plan: plan.items.clone(),
+        outcomes: Mutex::new(
+            state.by_seq.iter().filter_map(|(s, st)| st.outcome.as_ref().map(|o| (*s, o.outcome))).collect(),
+        ),
         stop_tx,
         stop: stop.clone(),
         breaker: Mutex::new(Breaker::default()),

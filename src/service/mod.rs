@@ -232,7 +232,9 @@ impl Service {
             return Retried::Failed(CallError::malformed(&format!("no client for target {target}")));
         };
         let key = LimitKey { target, op: Op::DescribeModel };
-        self.call(key, &mut AttemptStats::default(), on_attempt, || client.describe_model(project, version)).await.found()
+        self.call(key, &mut AttemptStats::default(), on_attempt, || client.describe_model(project, version))
+            .await
+            .found()
     }
 
     /// Every page of a listing: `fetch(token)` under the limiter of `key` (retried), each page's items to
