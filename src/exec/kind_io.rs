@@ -57,9 +57,10 @@ pub(super) async fn process(ctx: &Ctx, client: &Client, item: &Item, st: &ItemSt
             drive(ctx, client, item, resend, Op::StopModel, look, call).await?
         }
         Kind::DeleteModel => {
+            let stop_planned = !item.after.is_empty();
             let look = |called| async move {
                 let r = ctx.svc.describe_model(target, project, version, |a| ctx.on_other_attempt(a)).await;
-                r.map(|m| kinds::delete_model(m.as_ref().map(|m| &m.summary), item.created, mode, called))
+                r.map(|m| kinds::delete_model(m.as_ref().map(|m| &m.summary), item.created, mode, called, stop_planned))
             };
             let call = || client.delete_model(project, version, &item.client_token);
             drive(ctx, client, item, resend, Op::DeleteModel, look, call).await?

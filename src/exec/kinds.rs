@@ -72,8 +72,15 @@ pub fn stop_model(model: Option<&ModelSummary>, planned: Option<DateTime<Utc>>, 
 }
 
 /// `delete_model` from the version as DescribeModel shows it (`None`: 404). `called`: this tool sent (or may
-/// have sent) DeleteModel for the item, so a 404 means our call deleted it.
-pub fn delete_model(model: Option<&ModelSummary>, planned: Option<DateTime<Utc>>, mode: Mode, called: bool) -> Action {
+/// have sent) DeleteModel for the item, so a 404 means our call deleted it. `stop_planned`: the plan stops
+/// this version first (a dry run, which stops nothing, reports the deletion that follows).
+pub fn delete_model(
+    model: Option<&ModelSummary>,
+    planned: Option<DateTime<Utc>>,
+    mode: Mode,
+    called: bool,
+    stop_planned: bool,
+) -> Action {
     let Some(m) = model else {
         return match called {
             true => Action::Done(Outcome::Deleted, "DeleteModel done: DescribeModel answers 404".into()),
@@ -87,7 +94,12 @@ pub fn delete_model(model: Option<&ModelSummary>, planned: Option<DateTime<Utc>>
     if m.status.is_hosted() {
         return Action::Done(
             Outcome::Blocked,
-            "HOSTED, and the plan has no stop for it (hosted since planning); not deleted".into(),
+            if stop_planned {
+                "still HOSTED: its stop_model did not stop it; not deleted"
+            } else {
+                "HOSTED, and the plan has no stop for it (hosted since planning); not deleted"
+            }
+            .into(),
         );
     }
     match mode {

@@ -61,6 +61,7 @@ fn delete_model_table() {
     use Mode::{Apply, DryRun};
     use ModelStatus::*;
     let cases: Vec<(&str, Option<ModelSummary>, Mode, bool, &str)> = vec![
+        ("hosted, stop planned, dry run", Some(model("2", Hosted, T)), DryRun, true, "would_delete"),
         ("trained", Some(model("2", Trained, T)), Apply, false, "call"),
         ("training failed", Some(model("2", TrainingFailed, T)), Apply, false, "call"),
         ("hosting failed", Some(model("2", HostingFailed, T)), Apply, false, "call"),
@@ -74,13 +75,17 @@ fn delete_model_table() {
         ("training, dry run", Some(model("2", Training, T)), DryRun, false, "would_delete"),
         ("hosted, no stop planned", Some(model("2", Hosted, T)), Apply, false, "blocked"),
         ("hosted, dry run", Some(model("2", Hosted, T)), DryRun, false, "blocked"),
+        ("hosted, stop planned but not done", Some(model("2", Hosted, T)), Apply, true, "blocked"),
         ("gone before any call", None, Apply, false, "already_absent"),
         ("gone after our call", None, Apply, true, "deleted"),
         ("re-created", Some(model("2", Trained, T + 1)), Apply, false, "skipped_drift"),
         ("re-created after our call", Some(model("2", Trained, T + 1)), Apply, true, "skipped_drift"),
     ];
     for (case, m, mode, called, want) in cases {
-        let got = delete_model(m.as_ref(), at(T), mode, called);
+        // `called` doubles as "a stop is planned" only where the case says so.
+        let stop_planned = case.contains("stop planned");
+        let called = called && !stop_planned;
+        let got = delete_model(m.as_ref(), at(T), mode, called, stop_planned);
         assert_eq!(kind_of(&got), want, "{case}: {got:?}");
     }
 }

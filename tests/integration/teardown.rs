@@ -1,0 +1,272 @@
+//! `plan --scope all` and `apply` of every kind against the emulator: models in each state, blocked and
+//! dependency-skipped projects left intact, drift of a new model version, a clean run leaving nothing (judged
+//! by the emulator's own state), and SIGKILL during a stop wait with resume.
+
+use std::time::Duration;
+
+use lfv_sunset::emulator::seed::{SeedModel, SeedProject};
+use lfv_sunset::emulator::{EmulatorConfig, Seed};
+use lfv_sunset::exec::journal;
+use lfv_sunset::plan::Kind;
+
+use crate::plan::{dataset, one_region};
+use crate::support::{Env, fast, read_csv, sdk};
+
+const JAN23: f64 = 1_672_531_200.0;
+
+fn model(version: &str, status: &str, settle_ms: Option<u64>) -> SeedModel {
+    SeedModel {
+        version: version.into(),
+        status: status.into(),
+        created: JAN23 + 1000.0 + version.parse::<f64>().unwrap(),
+        settle_after_ms: settle_ms,
+        ..SeedModel::default()
+    }
+}
+
+fn project(name: &str, datasets: Vec<&str>, models: Vec<SeedModel>) -> SeedProject {
+    SeedProject {
+        name: name.into(),
+        created: JAN23,
+        datasets: datasets.into_iter().map(|t| dataset(t, JAN23 + 60.0)).collect(),
+        models,
+        ..SeedProject::default()
+    }
+}
+
+/// Every model state: hosted, starting (settles to hosted), trained, training (settles), stopping (settles),
+/// deleting (settles to gone); plus a project with one dataset and an empty project.
+fn every_state() -> Seed {
+    one_region(vec![
+        project(
+            "alpha",
+            vec!["train", "test"],
+            vec![
+                model("1", "HOSTED", None),
+                model("2", "TRAINED", None),
+                model("3", "STARTING_HOSTING", Some(1500)),
+                model("4", "TRAINING", Some(1500)),
+                model("5", "STOPPING_HOSTING", Some(1500)),
+                model("6", "DELETING", Some(1500)),
+            ],
+        ),
+        project("bravo", vec!["train"], vec![]),
+        project("charlie-empty", vec![], vec![]),
+    ])
+}
+
+/// Project names the emulator still has (its own ListProjects).
+async fn projects_left(env: &Env) -> Vec<String> {
+    let out = sdk(&env.emu.endpoint(), &env.key).list_projects().send().await.expect("ListProjects");
+    out.projects().iter().filter_map(|p| p.project_name().map(str::to_string)).collect()
+}
+
+async fn versions_left(env: &Env, project: &str) -> Vec<String> {
+    let out = sdk(&env.emu.endpoint(), &env.key).list_models().project_name(project).send().await.expect("ListModels");
+    out.models().iter().filter_map(|m| m.model_version().map(str::to_string)).collect()
+}
+
+fn outcome_of(rows: &[std::collections::BTreeMap<String, String>], seq: u64) -> String {
+    rows.iter().find(|r| r["seq"] == seq.to_string()).map(|r| r["outcome"].clone()).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scope_all_plans_every_kind_in_order() {
+    let env = Env::new(fast(every_state())).await;
+    let plan = env.plan("plan.json", &["--scope", "all"]).await;
+    let alpha: Vec<(Kind, &str, Vec<u64>)> = plan
+        .items
+        .iter()
+        .filter(|i| i.project == "alpha")
+        .map(|i| (i.kind, i.resource.as_str(), i.after.clone()))
+        .collect();
+    let want: Vec<(Kind, &str, Vec<u64>)> = vec![
+        (Kind::StopModel, "1", vec![]),
+        (Kind::StopModel, "3", vec![]),
+        (Kind::DeleteModel, "1", vec![1]),
+        (Kind::DeleteModel, "2", vec![]),
+        (Kind::DeleteModel, "3", vec![2]),
+        (Kind::DeleteModel, "4", vec![]),
+        (Kind::DeleteModel, "5", vec![]),
+        (Kind::DeleteModel, "6", vec![]),
+        (Kind::DeleteDataset, "test", vec![]),
+        (Kind::DeleteDataset, "train", vec![]),
+        (Kind::DeleteProject, "alpha", (1..=10).collect()),
+    ];
+    assert_eq!(alpha, want);
+    let stop = &plan.items[0];
+    assert_eq!((stop.status.as_str(), stop.created.map(|t| t.timestamp())), ("HOSTED", Some(JAN23 as i64 + 1001)));
+    let kinds = |p: &str| plan.items.iter().filter(|i| i.project == p).map(|i| i.kind).collect::<Vec<_>>();
+    assert_eq!(kinds("bravo"), [Kind::DeleteDataset, Kind::DeleteProject]);
+    assert_eq!(kinds("charlie-empty"), [Kind::DeleteProject], "an empty project is still deleted");
+    // The default scope is today's: datasets only.
+    let datasets = env.plan("datasets.json", &[]).await;
+    assert!(datasets.items.iter().all(|i| i.kind == Kind::DeleteDataset));
+    assert_eq!(datasets.items.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scope_all_selects_projects_by_creation_time_and_refuses_dataset_type() {
+    let mut seed = every_state();
+    seed.accounts[0].regions[0].projects[1].created = JAN23 + 86_400.0 * 30.0;
+    let env = Env::new(fast(seed)).await;
+    let plan = env.plan("plan.json", &["--scope", "all", "--created-after", "2023-01-15"]).await;
+    let projects: std::collections::BTreeSet<&str> = plan.items.iter().map(|i| i.project.as_str()).collect();
+    assert_eq!(projects.into_iter().collect::<Vec<_>>(), ["bravo"]);
+    let endpoint = env.emu.endpoint();
+    let run = env
+        .run(&["plan", "--out", "x.json", "--endpoint-url", &endpoint, "--scope", "all", "--dataset-type", "train"])
+        .await;
+    run.code(2).stderr_has("--dataset-type").stderr_has("--scope all");
+    assert!(!env.path("x.json").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_clean_teardown_leaves_nothing_and_calls_each_once() {
+    let env = Env::new(fast(every_state())).await;
+    let plan = env.plan("plan.json", &["--scope", "all"]).await;
+    let run = env.run(&["apply", "plan.json", "--yes", "--no-backup", "--rate", "100", "--format", "json"]).await;
+    run.ok();
+    assert!(projects_left(&env).await.is_empty(), "the emulator holds no project");
+    let stats = env.emu.stats();
+    assert_eq!(stats.calls("StopModel"), 2, "models 1 (hosted) and 3 (starting, waited for)");
+    assert_eq!(stats.mutations.models_stopped, 2);
+    assert_eq!(stats.calls("DeleteModel"), 5, "every version but 6, which was already deleting");
+    assert_eq!(stats.calls("DeleteProject"), 3);
+    assert_eq!(stats.mutations.projects_deleted, 3);
+    assert_eq!(stats.calls("DeleteDataset"), 3);
+    let rows = read_csv(&env.path("plan.audit.csv"));
+    let by_kind =
+        |k: Kind| plan.items.iter().filter(|i| i.kind == k).map(|i| outcome_of(&rows, i.seq)).collect::<Vec<_>>();
+    assert_eq!(by_kind(Kind::StopModel), ["stopped", "stopped"]);
+    assert_eq!(by_kind(Kind::DeleteModel), ["deleted", "deleted", "deleted", "deleted", "deleted", "already_absent"]);
+    assert_eq!(by_kind(Kind::DeleteProject), ["deleted"; 3]);
+    // Each call carried its item's token.
+    for item in plan.items.iter().filter(|i| i.kind != Kind::DeleteDataset) {
+        let op = match item.kind {
+            Kind::StopModel => "StopModel",
+            Kind::DeleteModel => "DeleteModel",
+            _ => "DeleteProject",
+        };
+        let tokens: Vec<_> = env
+            .emu
+            .log()
+            .into_iter()
+            .filter(|e| e.op == op && e.client_token.as_deref() == Some(item.client_token.as_str()))
+            .collect();
+        let want = usize::from(!(item.kind == Kind::DeleteModel && item.resource == "6"));
+        assert_eq!(tokens.len(), want, "{} {}", item.kind, item.resource);
+    }
+    let state = journal::read(&env.path("plan.journal.jsonl")).unwrap();
+    let units: Vec<Option<u32>> = plan
+        .items
+        .iter()
+        .filter(|i| i.kind == Kind::StopModel)
+        .map(|i| state.item(i.seq).outcome.unwrap().inference_units)
+        .collect();
+    assert!(units.iter().all(|u| u.is_some_and(|u| u >= 1)), "inference units of stopped models: {units:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_model_stuck_training_blocks_and_its_project_is_left_intact() {
+    let seed = one_region(vec![
+        project("stuck", vec![], vec![model("1", "TRAINING", None), model("2", "TRAINED", None)]),
+        project("fine", vec![], vec![model("1", "TRAINED", None)]),
+    ]);
+    let env = Env::new(fast(seed)).await;
+    let plan = env.plan("plan.json", &["--scope", "all"]).await;
+    let run = env.run(&["apply", "plan.json", "--yes", "--no-backup", "--wait-timeout", "2s"]).await;
+    assert_ne!(run.code, Some(0), "a blocked item is not a success");
+    let rows = read_csv(&env.path("plan.audit.csv"));
+    let find = |p: &str, k: Kind, r: &str| {
+        let item = plan.items.iter().find(|i| i.project == p && i.kind == k && i.resource == r).unwrap();
+        rows.iter().find(|row| row["seq"] == item.seq.to_string()).unwrap().clone()
+    };
+    let blocked = find("stuck", Kind::DeleteModel, "1");
+    assert_eq!(blocked["outcome"], "blocked");
+    assert!(blocked["message"].contains("TRAINING"), "{blocked:?}");
+    assert_eq!(find("stuck", Kind::DeleteModel, "2")["outcome"], "deleted");
+    assert_eq!(find("stuck", Kind::DeleteProject, "stuck")["outcome"], "skipped_dependency");
+    assert_eq!(find("fine", Kind::DeleteProject, "fine")["outcome"], "deleted");
+    assert_eq!(projects_left(&env).await, ["stuck"]);
+    assert_eq!(versions_left(&env, "stuck").await, ["1"]);
+    assert_eq!(env.emu.stats().calls("DeleteProject"), 1, "no DeleteProject for the blocked project");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_model_version_created_after_planning_is_untouched_and_its_project_kept() {
+    let before = one_region(vec![project("alpha", vec!["train"], vec![model("1", "HOSTED", None)])]);
+    let env = Env::new(fast(before)).await;
+    let plan = env.plan("plan.json", &["--scope", "all"]).await;
+    assert_eq!(plan.items.len(), 4);
+    // The same account, now with a version 2 trained since planning.
+    let after = one_region(vec![project(
+        "alpha",
+        vec!["train"],
+        vec![model("1", "HOSTED", None), model("2", "TRAINED", None)],
+    )]);
+    let later = lfv_sunset::emulator::start(EmulatorConfig { ..fast(after) }).await.unwrap();
+    let endpoint = later.endpoint();
+    let run = env.run(&["apply", "plan.json", "--yes", "--no-backup", "--endpoint-url", &endpoint]).await;
+    let rows = read_csv(&env.path("plan.audit.csv"));
+    let outcomes: Vec<String> = plan.items.iter().map(|i| outcome_of(&rows, i.seq)).collect();
+    assert_eq!(outcomes, ["stopped", "deleted", "deleted", "skipped_drift"], "{}", run.stderr);
+    let client = sdk(&endpoint, &env.key);
+    let models = client.list_models().project_name("alpha").send().await.unwrap();
+    let left: Vec<_> = models.models().iter().filter_map(|m| m.model_version()).collect();
+    assert_eq!(left, ["2"], "the new version is untouched");
+    let stats = later.stats();
+    assert_eq!(stats.calls("DeleteProject"), 0);
+    assert_eq!((stats.calls("StopModel"), stats.calls("DeleteModel")), (1, 1), "only version 1 was acted on");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_sends_nothing_and_says_what_would_wait() {
+    let env = Env::new(fast(every_state())).await;
+    let plan = env.plan("plan.json", &["--scope", "all"]).await;
+    env.run(&["apply", "plan.json", "--dry-run", "--yes"]).await.ok();
+    assert_eq!(env.emu.stats().mutating_calls(), 0);
+    let rows = read_csv(&env.path("plan.dry-run.audit.csv"));
+    let training = plan.items.iter().find(|i| i.kind == Kind::DeleteModel && i.resource == "4").unwrap();
+    let row = rows.iter().find(|r| r["seq"] == training.seq.to_string()).unwrap();
+    assert_eq!(row["outcome"], "would_delete");
+    assert!(row["message"].contains("TRAINING"), "{row:?}");
+    let project = plan.items.iter().find(|i| i.kind == Kind::DeleteProject && i.project == "alpha").unwrap();
+    assert_eq!(outcome_of(&rows, project.seq), "would_delete");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigkill_during_a_stop_wait_then_resume_stops_once() {
+    let mut hosted = model("1", "HOSTED", None);
+    hosted.stop_after_ms = Some(600_000);
+    let env = Env::new(fast(one_region(vec![project("alpha", vec![], vec![hosted])]))).await;
+    let plan = env.plan("plan.json", &["--scope", "all"]).await;
+    assert_eq!(plan.items.len(), 3);
+    let args = ["apply", "plan.json", "--yes", "--no-backup"];
+    let mut child = env.command(&args).spawn().unwrap();
+    let mut stopped = false;
+    for _ in 0..600 {
+        if env.emu.stats().calls("StopModel") > 0 {
+            stopped = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(stopped, "StopModel went out");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(child.try_wait().unwrap().is_none(), "still waiting for STOPPING_HOSTING to end");
+    child.start_kill().unwrap();
+    assert_eq!(child.wait().await.unwrap().code(), None, "killed by a signal");
+    let state = journal::read(&env.path("plan.journal.jsonl")).unwrap();
+    assert!(state.item(1).started.is_some() && state.item(1).outcome.is_none(), "killed mid-wait");
+    env.emu.advance_clock(Duration::from_secs(601));
+    env.run(&args).await.ok();
+    let stats = env.emu.stats();
+    assert_eq!(stats.mutations.models_stopped, 1, "stopped once in effect");
+    assert_eq!(stats.mutations.models_deleted, 1);
+    assert_eq!(stats.mutations.projects_deleted, 1);
+    assert!(projects_left(&env).await.is_empty());
+    let rows = read_csv(&env.path("plan.audit.csv"));
+    let outcomes: Vec<String> = plan.items.iter().map(|i| outcome_of(&rows, i.seq)).collect();
+    assert_eq!(outcomes, ["stopped", "deleted", "deleted"]);
+}
