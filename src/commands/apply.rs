@@ -129,8 +129,12 @@ impl Paths {
         if let Some(b) = &self.backup {
             named.push((format!("--backup-dir {}", b.display()), b.as_path()));
             for item in &plan.items {
-                backup::manifest_path(b, item)
-                    .map_err(|reason| Error::InvalidPlan { path: plan_path.to_path_buf(), reason })?;
+                let checked = match item.kind {
+                    Kind::DeleteDataset => backup::manifest_path(b, item).map(drop),
+                    // Model and project items name only `<account>/<region>/<project>/project.json`.
+                    _ => crate::preserve::path(b, &item.account, &item.region, &item.project).map(drop),
+                };
+                checked.map_err(|reason| Error::InvalidPlan { path: plan_path.to_path_buf(), reason })?;
             }
         }
         overlap::check(&named).map_err(Error::Usage)

@@ -91,6 +91,9 @@ pub fn delete_model(
         return drifted("model version", m.creation_timestamp, planned);
     }
     let status = m.status.as_str().to_string();
+    if m.status.is_hosted() && mode == Mode::DryRun && stop_planned {
+        return Action::Done(Outcome::WouldDelete, "HOSTED; would be deleted once its stop_model stopped it".into());
+    }
     if m.status.is_hosted() {
         return Action::Done(
             Outcome::Blocked,

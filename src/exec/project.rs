@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use super::item::{Step, confirm, from_error, outcome, process_item};
 use super::journal::{ItemState, Outcome, Record, VerifiedRec};
-use super::kind_io;
 use super::retry::Retried;
 use super::run::Ctx;
+use super::{kind_io, preserved};
 use crate::cloud::{self, ErrorKind};
 use crate::error::Result;
 use crate::plan::{Item, Kind};
@@ -48,6 +48,23 @@ pub(super) async fn project_task(ctx: Arc<Ctx>, items: Vec<(Item, ItemState)>, c
                 ctx.finish(item, outcome(item, Outcome::Failed, why.clone())).await?;
             }
             return Ok(());
+        }
+        if let Some((project_item, st)) = preserved::needs(&ctx, &items) {
+            match preserved::ensure(&ctx, client, project_item, st).await? {
+                None => {}
+                Some(preserved::PreserveError::Cancelled) => return Ok(()),
+                Some(preserved::PreserveError::Call(e)) if preserved::is_foreign_call(&e) => {
+                    ctx.not_the_service(client, &format!("project.json of {}", first.project), &e);
+                    return Ok(());
+                }
+                Some(e) => {
+                    let why = format!("project.json not written: {e}; nothing of the project was touched");
+                    for (item, _) in &items {
+                        ctx.finish(item, outcome(item, Outcome::Failed, why.clone())).await?;
+                    }
+                    return Ok(());
+                }
+            }
         }
         for (item, st) in &items {
             if ctx.stopped(item.target) {

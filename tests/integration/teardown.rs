@@ -270,3 +270,59 @@ async fn sigkill_during_a_stop_wait_then_resume_stops_once() {
     let outcomes: Vec<String> = plan.items.iter().map(|i| outcome_of(&rows, i.seq)).collect();
     assert_eq!(outcomes, ["stopped", "deleted", "deleted"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn project_json_is_written_before_deleting_and_holds_the_emulators_answers() {
+    use lfv_sunset::emulator::seed::SeedPackagingJob;
+    let mut hosted = model("1", "HOSTED", None);
+    hosted.min_inference_units = Some(3);
+    hosted.tags = [("team".to_string(), "vision".to_string())].into();
+    let mut trained = model("2", "TRAINED", None);
+    trained.kms_key_id = Some("arn:aws:kms:us-east-1:123456789012:key/abc".into());
+    let mut p = project("alpha", vec!["train"], vec![hosted, trained]);
+    p.packaging_jobs = vec![SeedPackagingJob {
+        name: "job-1".into(),
+        model_version: "1".into(),
+        created: JAN23 + 5000.0,
+        status: "SUCCEEDED".into(),
+        component_name: "com.example.vision".into(),
+        target_device: Some("jetson_xavier".into()),
+        s3_output: lfv_sunset::emulator::seed::SeedS3Location { bucket: "packages".into(), prefix: Some("v/".into()) },
+        ..SeedPackagingJob::default()
+    }];
+    let env = Env::new(fast(one_region(vec![p]))).await;
+    let plan = env.plan("plan.json", &["--scope", "all"]).await;
+    let before = [
+        crate::preserve::raw_model(&env.emu, "alpha", "1").await,
+        crate::preserve::raw_model(&env.emu, "alpha", "2").await,
+    ];
+    env.run(&["apply", "plan.json", "--yes", "--backup-dir", "backups"]).await.ok();
+    assert!(projects_left(&env).await.is_empty());
+    let file = env.path("backups/123456789012/us-east-1/alpha/project.json");
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let models = doc["models"].as_array().unwrap();
+    assert_eq!(models.len(), 2);
+    for (m, want) in models.iter().zip(&before) {
+        crate::preserve::same(&m["ModelDescription"], want, "ModelDescription");
+    }
+    assert_eq!(models[0]["ModelDescription"]["Status"], "HOSTED", "preserved before StopModel");
+    assert_eq!(models[0]["Tags"], serde_json::json!([{"Key": "team", "Value": "vision"}]));
+    let jobs = doc["packaging_jobs"].as_array().unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0]["JobName"], "job-1");
+    // Journalled with its sha256, on the delete_project item.
+    let state = journal::read(&env.path("plan.journal.jsonl")).unwrap();
+    let project = plan.items.iter().find(|i| i.kind == Kind::DeleteProject).unwrap();
+    let rec = state.item(project.seq).export.expect("project.json journalled");
+    assert_eq!(rec.sha256, crate::support::sha256_file(&file));
+    assert_eq!(state.item(1).outcome.unwrap().inference_units, Some(3));
+    // Written before the first destructive call: the file's DescribeModel calls precede StopModel.
+    let log = env.emu.log();
+    let first_stop = log.iter().position(|e| e.op == "StopModel").unwrap();
+    let last_tags = log.iter().rposition(|e| e.op == "DescribeModelPackagingJob").unwrap();
+    assert!(last_tags < first_stop, "preserved before any destructive call");
+    // A resume reuses it: no second collection.
+    let describes = env.emu.stats().calls("DescribeModelPackagingJob");
+    env.run(&["apply", "plan.json", "--yes", "--backup-dir", "backups"]).await;
+    assert_eq!(env.emu.stats().calls("DescribeModelPackagingJob"), describes);
+}
