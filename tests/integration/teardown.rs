@@ -326,3 +326,36 @@ async fn project_json_is_written_before_deleting_and_holds_the_emulators_answers
     env.run(&["apply", "plan.json", "--yes", "--backup-dir", "backups"]).await;
     assert_eq!(env.emu.stats().calls("DescribeModelPackagingJob"), describes);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigkill_during_delete_project_then_resume_deletes_it_once() {
+    let env =
+        Env::new(fast(one_region(vec![project("alpha", vec!["train"], vec![model("1", "TRAINED", None)])]))).await;
+    let plan = env.plan("plan.json", &["--scope", "all"]).await;
+    assert_eq!(plan.items.len(), 3);
+    // DeleteProject takes effect at once, its answer comes 10 s later: the kill lands between the two.
+    env.emu.set_faults("latency=1,latency_ms=10000,ops=DeleteProject".parse().unwrap());
+    let args = ["apply", "plan.json", "--yes", "--no-backup"];
+    let mut child = env.command(&args).spawn().unwrap();
+    let mut sent = false;
+    for _ in 0..600 {
+        if env.emu.stats().calls("DeleteProject") > 0 {
+            sent = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(sent, "DeleteProject went out");
+    child.start_kill().unwrap();
+    assert_eq!(child.wait().await.unwrap().code(), None, "killed by a signal");
+    let state = journal::read(&env.path("plan.journal.jsonl")).unwrap();
+    assert!(state.item(3).started.is_some() && state.item(3).outcome.is_none(), "killed mid-call");
+    env.emu.set_faults(Default::default());
+    env.run(&args).await.ok();
+    let stats = env.emu.stats();
+    assert_eq!(stats.mutations.projects_deleted, 1, "deleted once in effect");
+    assert!(projects_left(&env).await.is_empty());
+    let rows = read_csv(&env.path("plan.audit.csv"));
+    let outcomes: Vec<String> = plan.items.iter().map(|i| outcome_of(&rows, i.seq)).collect();
+    assert_eq!(outcomes, ["deleted", "deleted", "deleted"], "the resumed project is ours, not already_absent");
+}
