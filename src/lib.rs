@@ -35,3 +35,4 @@ pub mod plan;
 pub mod redact;
 pub mod report;
 pub mod safe_fs;
+pub mod targets;

@@ -9,6 +9,7 @@
 //! parse) is [`ErrorKind::Foreign`], never "absent" (`convert`, `shape`).
 
 mod convert;
+pub mod identity;
 mod s3;
 mod shape;
 

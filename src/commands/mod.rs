@@ -5,6 +5,7 @@ mod apply;
 mod convert;
 mod demo;
 mod emulator;
+mod identity;
 mod plan;
 mod verify;
 

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
+use super::identity::identities;
 use super::out;
 use crate::cli::{DatasetTypeArg, PlanArgs, ShowArgs, TableFormat, is_region};
 use crate::cloud::{self, ClientOptions, Endpoint};
@@ -89,11 +90,17 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false },
         policy: RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() },
     };
+    // Who each target's credentials belong to, before the first call to it (recorded per target).
+    let ids = identities(&req.endpoints, req.client).await?;
     let (events, rx) = EventSink::channel();
     let display = progress::spawn(rx);
     let result = make_plan(req, events).await;
     let _ = display.await;
-    let plan = result?;
+    let mut plan = result?;
+    for t in &mut plan.targets {
+        t.identity = ids.get(&(t.profile.clone(), t.endpoint_url.clone())).cloned();
+    }
+    plan.seal();
     plan.save(&args.out, args.force)?;
     let s = &plan.summary;
     let by_type: Vec<String> = s.items_by_type.iter().map(|(k, v)| format!("{v} {k}")).collect();

@@ -47,9 +47,11 @@ fn plan(n: u64) -> Plan {
             region: "us-east-1".into(),
             profile: None,
             endpoint_url: None,
+            ..Target::default()
         }],
         items,
         skipped: Vec::new(),
+        unreachable: Vec::new(),
         summary: Summary::default(),
         digest: String::new(),
     };

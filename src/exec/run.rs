@@ -12,7 +12,7 @@
 //! An answer that is not the service's ([`ErrorKind::Foreign`]: wrong endpoint) stops the run the same way and
 //! records no outcome for its item ([`RunResult::wrong_endpoint`], exit 6).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -66,6 +66,9 @@ pub struct RunOptions {
     pub retry_failed: bool,
     /// Time in-flight calls get after a stop.
     pub grace: Duration,
+    /// Targets refused by the identity check (`targets::check`): no call is made to them and their items stay
+    /// pending in the journal.
+    pub refused_targets: BTreeSet<usize>,
 }
 
 /// What happened in this invocation.
@@ -313,7 +316,7 @@ pub async fn run(
     // Which items still need work, grouped by project in plan order.
     let mut groups: BTreeMap<(usize, String), Group> = BTreeMap::new();
     let mut todo = 0u64;
-    for item in &plan.items {
+    for item in plan.items.iter().filter(|i| !opts.refused_targets.contains(&i.target)) {
         let st = state.item(item.seq);
         let g = groups.entry((item.target, item.project.clone())).or_insert_with(|| (item.seq, Vec::new(), Vec::new()));
         match resume::decide(&st, opts.mode, opts.retry_failed) {

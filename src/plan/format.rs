@@ -50,6 +50,9 @@ pub struct Plan {
     pub items: Vec<Item>,
     /// What was seen and left alone, with the reason.
     pub skipped: Vec<Skipped>,
+    /// Targets that could not be reached (`plan --allow-unreachable`); absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreachable: Vec<Unreachable>,
     /// Counts.
     pub summary: Summary,
     /// `sha256:<hex>` over plan id, targets and items (see the module docs).
@@ -79,7 +82,7 @@ pub struct Selection {
 }
 
 /// One (account, region) enumerated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
     /// Account id read from the project ARNs; `null` if the target had no project to read it from.
@@ -90,6 +93,45 @@ pub struct Target {
     pub profile: Option<String>,
     /// Endpoint override, if any.
     pub endpoint_url: Option<String>,
+    /// Role assumed to reach the target (`arn:aws:iam::<account>:role/<name>`); absent: the source credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// Whether an external id is passed when assuming `role_arn` (the id itself is never stored).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub external_id: bool,
+    /// The caller identity GetCallerIdentity answered at planning; absent in plans made before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// A caller identity as STS GetCallerIdentity answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    /// The 12-digit account id.
+    pub account: String,
+    /// The caller's ARN (`arn:aws:iam::<account>:user/...`, `arn:aws:sts::<account>:assumed-role/...`).
+    pub arn: String,
+}
+
+/// A target `plan` could not reach (listed only with `--allow-unreachable`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unreachable {
+    /// Account id.
+    pub account: String,
+    /// Region.
+    pub region: String,
+    /// Role that was to be assumed, if any.
+    pub role_arn: Option<String>,
+    /// Machine-readable error: the service's error code (`AccessDenied`, `OptInRequired`, ...) or `unreachable`.
+    pub error: String,
+    /// Human-readable detail.
+    pub message: String,
 }
 
 /// One dataset to delete.

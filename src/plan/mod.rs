@@ -8,4 +8,4 @@ mod validate_props;
 #[cfg(test)]
 mod validate_tests;
 
-pub use format::{Item, Plan, Selection, Skipped, Target};
+pub use format::{Identity, Item, Plan, Selection, Skipped, Target, Unreachable};

@@ -211,6 +211,7 @@ pub(crate) fn assemble(
         targets: Vec::new(),
         items: Vec::new(),
         skipped: Vec::new(),
+        unreachable: Vec::new(),
         summary: Summary::default(),
         digest: String::new(),
     };
@@ -234,6 +235,7 @@ pub(crate) fn assemble(
             region: scan.endpoint.region.clone(),
             profile: scan.endpoint.profile.clone(),
             endpoint_url: scan.endpoint.endpoint_url.clone(),
+            ..Target::default()
         });
         plan.summary.projects_seen += scan.listed;
         let mut projects = scan.projects;

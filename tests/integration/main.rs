@@ -10,6 +10,7 @@ mod export;
 mod files;
 mod flags;
 mod gone;
+mod identity;
 mod plan;
 mod plans_dir;
 mod readme;

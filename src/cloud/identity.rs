@@ -1,0 +1,54 @@
+//! Who the credentials of a target belong to: STS GetCallerIdentity.
+//!
+//! Every command that reads or changes a target asks this before its first Lookout for Vision call there
+//! (`plan` records the answer per target; `apply`, `export` and `verify` compare it with the plan's account,
+//! `crate::targets::check`). GetCallerIdentity needs no IAM permission. The STS client is built from the same
+//! SDK configuration (credentials, `--endpoint-url` / `AWS_ENDPOINT_URL`) as the target's Lookout for Vision
+//! client, with the SDK's standard retries (3 attempts) and the usual timeouts: a failure after them is exit 6,
+//! never an identity.
+
+use aws_config::retry::RetryConfig;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use super::{ClientOptions, Endpoint};
+use crate::error::Error;
+use crate::plan::Identity;
+
+/// The caller identity of `endpoint`'s credentials. Exit 6 when STS cannot be reached or answers an error
+/// (the message names the region and profile), exit 2 for a malformed region or endpoint URL.
+pub async fn caller_identity(endpoint: &Endpoint, options: ClientOptions) -> Result<Identity, Error> {
+    let sdk = super::sdk_config(endpoint).await?;
+    let (_, timeouts) = super::retry_and_timeouts(options);
+    let conf =
+        aws_sdk_sts::config::Builder::from(&sdk).retry_config(RetryConfig::standard()).timeout_config(timeouts).build();
+    let client = aws_sdk_sts::Client::from_conf(conf);
+    let who = || {
+        let mut s = format!("region {}", endpoint.region);
+        if let Some(p) = &endpoint.profile {
+            s.push_str(&format!(", profile {p}"));
+        }
+        s
+    };
+    let out = client.get_caller_identity().send().await.map_err(|e| {
+        let detail = match (e.code(), e.message()) {
+            (Some(c), Some(m)) => format!("{c}: {m}"),
+            (Some(c), None) => c.to_string(),
+            _ => DisplayErrorContext(&e).to_string(),
+        };
+        Error::Unreachable(format!(
+            "sts GetCallerIdentity for {} failed: {detail}; no Lookout for Vision call was made there",
+            who()
+        ))
+    })?;
+    match (out.account(), out.arn()) {
+        (Some(account), Some(arn)) if crate::targets::is_account_id(account) => {
+            Ok(Identity { account: account.to_string(), arn: arn.to_string() })
+        }
+        (account, _) => Err(Error::Unreachable(format!(
+            "sts GetCallerIdentity for {} answered without a 12-digit account (got {account:?}); is the endpoint \
+             right (--endpoint-url, AWS_ENDPOINT_URL)?",
+            who()
+        ))),
+    }
+}
