@@ -1,7 +1,9 @@
 //! Targets: which (account, region) pairs a command works on, and whether the credentials at hand belong to the
 //! account a plan names. Pure functions only (no SDK types, no I/O), tested by tables.
 
+pub mod accounts;
 pub mod check;
+pub mod shard;
 
 pub use check::{Verdict, verdict};
 
