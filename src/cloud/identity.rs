@@ -11,9 +11,49 @@ use aws_config::retry::RetryConfig;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use super::{ClientOptions, Endpoint};
+use super::{ClientOptions, Endpoint, Role};
 use crate::error::Error;
-use crate::plan::Identity;
+use crate::plan::{Identity, Target};
+
+/// How a command reaches the roles a plan names: the external id (given again by flag, never stored) and the
+/// session name.
+#[derive(Debug, Clone, Default)]
+pub struct Access {
+    /// `--external-id`, passed to every role the plan marks `external_id: true`.
+    pub external_id: Option<String>,
+    /// RoleSessionName (`--session-name`, default `lfv-sunset-<plan id>`).
+    pub session_name: String,
+}
+
+/// The endpoint of a plan's target, with the command's `--profile` and `--endpoint-url` overrides and the
+/// target's role, if any.
+pub fn target_endpoint(
+    t: &Target,
+    profile: Option<&String>,
+    endpoint_url: Option<&String>,
+    access: &Access,
+) -> Endpoint {
+    Endpoint {
+        region: t.region.clone(),
+        profile: profile.cloned().or(t.profile.clone()),
+        endpoint_url: endpoint_url.cloned().or(t.endpoint_url.clone()),
+        role: t.role_arn.as_ref().map(|arn| Role {
+            arn: arn.clone(),
+            external_id: if t.external_id { access.external_id.clone() } else { None },
+            session_name: access.session_name.clone(),
+        }),
+    }
+}
+
+/// The default RoleSessionName of a run of a plan: `lfv-sunset-<plan id>`, cut to STS's 64 characters, with any
+/// character outside `[\w+=,.@-]` replaced by `-`.
+pub fn session_name(plan_id: &str) -> String {
+    format!("lfv-sunset-{plan_id}")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) { c } else { '-' })
+        .take(64)
+        .collect()
+}
 
 /// The caller identity of `endpoint`'s credentials. Exit 6 when STS cannot be reached or answers an error
 /// (the message names the region and profile), exit 2 for a malformed region or endpoint URL.

@@ -10,6 +10,7 @@
 
 mod convert;
 pub mod identity;
+pub mod orgs;
 mod s3;
 mod shape;
 
@@ -34,8 +35,8 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Default per-attempt timeout.
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How to reach one (profile, region).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// How to reach one (profile, region), with the role assumed there, if any.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Endpoint {
     /// Region, e.g. `us-east-1`.
     pub region: String,
@@ -43,6 +44,21 @@ pub struct Endpoint {
     pub profile: Option<String>,
     /// Endpoint override (`--endpoint-url`); `None` uses the chain's (`AWS_ENDPOINT_URL`) or AWS's.
     pub endpoint_url: Option<String>,
+    /// Role assumed with the source credentials (profile or chain); `None`: the source credentials themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+/// A role to assume (aws-config's `AssumeRoleProvider`: refreshed before expiry, cached per client).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Role {
+    /// `arn:aws:iam::<account>:role/<name>`.
+    pub arn: String,
+    /// External id, if the role wants one (never serialised).
+    #[serde(skip)]
+    pub external_id: Option<String>,
+    /// RoleSessionName: 2 to 64 of `[\w+=,.@-]`.
+    pub session_name: String,
 }
 
 /// Client options that are not part of the target.
@@ -215,22 +231,36 @@ async fn sdk_config(endpoint: &Endpoint) -> Result<aws_config::SdkConfig, Error>
     if let Some(url) = &endpoint.endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    let sdk = loader.load().await;
+    let mut sdk = loader.load().await;
+    if let Some(role) = &endpoint.role {
+        let mut builder = aws_config::sts::AssumeRoleProvider::builder(&role.arn).session_name(&role.session_name);
+        if let Some(x) = &role.external_id {
+            builder = builder.external_id(x);
+        }
+        let provider = builder.configure(&sdk).build().await;
+        sdk = sdk
+            .into_builder()
+            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider))
+            .build();
+    }
     if endpoint.endpoint_url.is_none()
         && let Some(url) = sdk.endpoint_url()
     {
         check_endpoint_url(url, "the profile's endpoint_url")?;
     }
-    let who = match &endpoint.profile {
+    let mut who = match &endpoint.profile {
         Some(p) => format!("profile {p}"),
         None => "the default credential chain".to_string(),
     };
+    if let Some(role) = &endpoint.role {
+        who = format!("role {} assumed with {who} (region {})", role.arn, endpoint.region);
+    }
     let provider =
         sdk.credentials_provider().ok_or_else(|| Error::Unreachable(format!("no credentials found in {who}")))?;
-    let creds = provider
-        .provide_credentials()
-        .await
-        .map_err(|e| Error::NoCredentials(format!("none found in {who}: {}", convert::chain(&e))))?;
+    let creds = provider.provide_credentials().await.map_err(|e| match endpoint.role {
+        Some(_) => Error::Unreachable(format!("could not assume {who}: {}", convert::chain(&e))),
+        None => Error::NoCredentials(format!("none found in {who}: {}", convert::chain(&e))),
+    })?;
     // Hidden from every later log line (the SDK logs identities and signed headers at debug/trace).
     crate::redact::register(creds.access_key_id());
     crate::redact::register(creds.secret_access_key());

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 
-use super::identity::refused_targets;
+use super::identity::{access, refused_targets};
 use super::plan::check_rate;
 use super::{cancel_on_signals, command_line, out};
 use crate::cli::{ApplyArgs, ExportArgs, ReportArgs, RunArgs, TextFormat};
@@ -151,7 +151,9 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
         );
     }
     let client = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: naive };
-    let refused = refused_targets(plan, args.profile.as_ref(), args.connect.endpoint_url.as_ref(), client).await?;
+    let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
+    let refused =
+        refused_targets(plan, args.profile.as_ref(), args.connect.endpoint_url.as_ref(), &access, client).await?;
     let opts = RunOptions {
         mode,
         rate: (!naive).then_some(args.rate),
@@ -165,6 +167,7 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
         retry_failed: args.retry_failed,
         grace: std::time::Duration::from_secs(10),
         refused_targets: refused.keys().copied().collect(),
+        access,
     };
     let cancel = cancel_on_signals();
     let (events, rx) = EventSink::channel();

@@ -7,6 +7,7 @@ mod demo;
 mod emulator;
 mod identity;
 mod plan;
+mod reach;
 mod verify;
 
 use std::io::Write;

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::identity::identities;
 use super::out;
+use super::reach::reach;
 use crate::cli::{DatasetTypeArg, PlanArgs, ShowArgs, TableFormat, is_region};
 use crate::cloud::{self, ClientOptions, Endpoint};
 use crate::error::{Error, ExitCode, Result};
@@ -15,7 +15,7 @@ use crate::exec::retry::RetryPolicy;
 use crate::plan::filter::Filter;
 use crate::plan::planner::{PlanRequest, make_plan};
 use crate::plan::validate::{DIGESTED, NOT_DIGESTED, counts};
-use crate::plan::{Plan, Selection};
+use crate::plan::{Plan, Selection, Unreachable};
 use crate::report::progress;
 
 pub(crate) fn check_rate(rate: f64) -> Result<f64> {
@@ -47,7 +47,7 @@ pub(crate) async fn endpoints(profiles: &[String], regions: &[String], url: &Opt
             regions.to_vec()
         };
         for r in regions {
-            out.push(Endpoint { region: r, profile: p.clone(), endpoint_url: url.clone() });
+            out.push(Endpoint { region: r, profile: p.clone(), endpoint_url: url.clone(), role: None });
         }
     }
     Ok(out)
@@ -70,7 +70,20 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         DatasetTypeArg::Both => "both",
     };
     let filter = Filter::new(&args.include, &args.exclude, dataset_type, before, after)?;
-    let endpoints = endpoints(&args.profiles, &args.regions, &args.connect.endpoint_url).await?;
+    let base = endpoints(&args.profiles, &args.regions, &args.connect.endpoint_url).await?;
+    let client = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false };
+    // Who each target's credentials belong to, before the first call to it (recorded per target).
+    let reach = reach(&args.targets, base, client).await?;
+    if !reach.unreachable.is_empty() && !args.targets.allow_unreachable {
+        for u in &reach.unreachable {
+            eprintln!("unreachable: {}", escape_lines(&unreachable_line(u)));
+        }
+        return Err(Error::Unreachable(format!(
+            "{} targets cannot be reached; no plan was written (pass --allow-unreachable to write the plan \
+             without them, listed under unreachable)",
+            reach.unreachable.len()
+        )));
+    }
     let selection = Selection {
         regions: args.regions.clone(),
         profiles: args.profiles.clone(),
@@ -82,24 +95,23 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         created_after: after,
     };
     let req = PlanRequest {
-        endpoints,
+        endpoints: reach.endpoints,
         selection,
         filter,
         rate: Some(rate),
         concurrency: args.sweep.concurrency,
-        client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false },
+        client,
         policy: RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() },
     };
-    // Who each target's credentials belong to, before the first call to it (recorded per target).
-    let ids = identities(&req.endpoints, req.client).await?;
     let (events, rx) = EventSink::channel();
     let display = progress::spawn(rx);
     let result = make_plan(req, events).await;
     let _ = display.await;
     let mut plan = result?;
     for t in &mut plan.targets {
-        t.identity = ids.get(&(t.profile.clone(), t.endpoint_url.clone())).cloned();
+        t.identity = reach.ids.get(&(t.profile.clone(), t.endpoint_url.clone(), t.role_arn.clone())).cloned();
     }
+    plan.unreachable = reach.unreachable;
     plan.seal();
     plan.save(&args.out, args.force)?;
     let s = &plan.summary;
@@ -116,7 +128,26 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         s.projects_seen,
         if skipped.is_empty() { "none".into() } else { skipped.join(", ") }
     )));
+    if !plan.unreachable.is_empty() {
+        for u in &plan.unreachable {
+            eprintln!("unreachable: {}", escape_lines(&unreachable_line(u)));
+        }
+        eprintln!("{} targets could not be reached; the plan lists them under unreachable", plan.unreachable.len());
+        return Ok(ExitCode::Unreachable);
+    }
     Ok(ExitCode::Ok)
+}
+
+/// One unreachable target on one line: `account A region R (role ARN): ERROR: MESSAGE`.
+fn unreachable_line(u: &Unreachable) -> String {
+    format!(
+        "account {} region {}{}: {}: {}",
+        u.account,
+        u.region,
+        u.role_arn.as_ref().map(|r| format!(" (role {r})")).unwrap_or_default(),
+        u.error,
+        u.message
+    )
 }
 
 /// The digest line and the plain statement of what it does not cover, for `show`.
@@ -160,10 +191,12 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
                 .enumerate()
                 .map(|(n, t)| {
                     json!({"account": t.account, "region": t.region, "profile": t.profile,
+                           "role_arn": t.role_arn, "external_id": t.external_id, "identity": t.identity,
                            "endpoint_url": t.endpoint_url, "items_by_type": by_target.get(&n).cloned().unwrap_or_default()})
                 })
                 .collect();
             let v = json!({
+                "unreachable": plan.unreachable,
                 "plan_id": plan.plan_id, "format": plan.format, "created_at": plan.created_at,
                 "tool_version": plan.tool_version, "digest": plan.digest, "valid": true,
                 "digest_covers": DIGESTED, "not_digested": NOT_DIGESTED,
@@ -186,6 +219,15 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
                 plan.created_at.to_rfc3339(),
                 e(&plan.tool_version),
             ));
+            if !plan.unreachable.is_empty() {
+                s.push_str(&format!(
+                    "UNREACHABLE: {} targets could not be reached and are NOT in this plan:\n",
+                    plan.unreachable.len()
+                ));
+                for u in &plan.unreachable {
+                    s.push_str(&format!("  {}\n", e(&unreachable_line(u))));
+                }
+            }
             s.push_str(&coverage_lines(&plan));
             s.push_str(&format!(
                 "{} datasets in {} projects; {} projects seen\n\ntargets:\n",
@@ -195,9 +237,13 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
                 let counts = by_target.get(&n).cloned().unwrap_or_default();
                 let c: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {}", e(k))).collect();
                 s.push_str(&format!(
-                    "  account {} region {}{}{}: {}\n",
-                    e(t.account.as_deref().unwrap_or("(no projects)")),
+                    "  account {} region {}{}{}{}: {}\n",
+                    e(t.account
+                        .as_deref()
+                        .or(t.identity.as_ref().map(|i| i.account.as_str()))
+                        .unwrap_or("(no projects)")),
                     e(&t.region),
+                    t.role_arn.as_ref().map(|r| format!(" via role {}", e(r))).unwrap_or_default(),
                     t.profile.as_ref().map(|p| format!(" profile {}", e(p))).unwrap_or_default(),
                     t.endpoint_url.as_ref().map(|u| format!(" endpoint {}", e(u))).unwrap_or_default(),
                     if c.is_empty() { "nothing".into() } else { c.join(", ") }

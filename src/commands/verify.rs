@@ -8,10 +8,11 @@ use serde::Serialize;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
-use super::identity::{identities, refused_targets, target_endpoint};
+use super::identity::{access, identities, refused_targets};
 use super::out;
 use super::plan::{check_rate, endpoints};
 use crate::cli::{TableFormat, VerifyArgs};
+use crate::cloud::identity::target_endpoint;
 use crate::cloud::{self, ClientOptions, ErrorKind, ProjectInfo};
 use crate::error::{Error, ExitCode, Result};
 use crate::escape::escape as e;
@@ -46,7 +47,9 @@ struct Report {
 
 async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report> {
     let options = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false };
-    let refused = refused_targets(plan, args.profiles.first(), args.connect.endpoint_url.as_ref(), options).await?;
+    let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
+    let (profile, url) = (args.profiles.first(), args.connect.endpoint_url.as_ref());
+    let refused = refused_targets(plan, profile, url, &access, options).await?;
     if !refused.is_empty() {
         // Never "nothing left" because another account was asked.
         return Err(Error::Refused(refused.into_values().collect::<Vec<_>>().join("; ")));
@@ -56,7 +59,7 @@ async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report
         if !plan.items.iter().any(|i| i.target == n) {
             continue;
         }
-        let e = target_endpoint(t, args.profiles.first(), args.connect.endpoint_url.as_ref());
+        let e = target_endpoint(t, profile, url, &access);
         clients.insert(n, cloud::connect(&e, options).await?);
     }
     let mut projects: BTreeMap<(usize, String), Vec<&crate::plan::Item>> = BTreeMap::new();

@@ -28,7 +28,8 @@ use super::journal::{AttemptRec, ItemState, Journal, JournalState, Mode, Outcome
 use super::limiter::Limiters;
 use super::resume::{self, Resume};
 use super::retry::{Attempt, AttemptStats, Cancel, Retried, RetryPolicy, with_retry};
-use crate::cloud::{self, CallError, Client, ClientOptions, Endpoint, ErrorKind, ProjectInfo};
+use crate::cloud::identity::{Access, target_endpoint};
+use crate::cloud::{self, CallError, Client, ClientOptions, ErrorKind, ProjectInfo};
 use crate::error::{Error, Result};
 use crate::plan::{Item, Plan};
 
@@ -69,6 +70,8 @@ pub struct RunOptions {
     /// Targets refused by the identity check (`targets::check`): no call is made to them and their items stay
     /// pending in the journal.
     pub refused_targets: BTreeSet<usize>,
+    /// External id and session name for the roles the plan names.
+    pub access: Access,
 }
 
 /// What happened in this invocation.
@@ -338,11 +341,7 @@ pub async fn run(
             continue;
         }
         let t = &plan.targets[item.target];
-        let endpoint = Endpoint {
-            region: t.region.clone(),
-            profile: opts.profile.clone().or(t.profile.clone()),
-            endpoint_url: opts.endpoint_url.clone().or(t.endpoint_url.clone()),
-        };
+        let endpoint = target_endpoint(t, opts.profile.as_ref(), opts.endpoint_url.as_ref(), &opts.access);
         clients.insert(item.target, cloud::connect(&endpoint, opts.client).await?);
     }
     let (stop_tx, stop) = watch::channel(false);

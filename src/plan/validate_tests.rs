@@ -35,7 +35,12 @@ pub(super) fn info(account: &str, region: &str, name: &str, types: &[&str]) -> P
 
 pub(super) fn scan(account: &str, region: &str, projects: Vec<Result<ProjectInfo, String>>) -> Scan {
     Scan {
-        endpoint: Endpoint { region: region.into(), profile: None, endpoint_url: Some("http://127.0.0.1:1".into()) },
+        endpoint: Endpoint {
+            region: region.into(),
+            profile: None,
+            endpoint_url: Some("http://127.0.0.1:1".into()),
+            role: None,
+        },
         account: Some(account.into()),
         listed: projects.len(),
         projects,

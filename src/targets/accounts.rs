@@ -34,7 +34,8 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Account>, String> {
         Ok(())
     };
     if csv {
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).comment(Some(b'#')).from_reader(text.as_bytes());
+        let mut reader =
+            csv::ReaderBuilder::new().trim(csv::Trim::All).comment(Some(b'#')).from_reader(text.as_bytes());
         let header = reader.headers().map_err(|e| at(1, format!("unreadable CSV header: {e}")))?.clone();
         let col = |n: &str| header.iter().position(|h| h == n);
         let id_col = col("account_id").ok_or_else(|| at(1, "no account_id column".into()))?;
@@ -80,10 +81,19 @@ mod tests {
             ("name,account_id,owner\nprod,111122223333,x\n", ok(&[(a, "prod")])),
             ("account_id\n111122223333\n", ok(&[(a, "")])),
             ("111122223333\n12345\n", Err("--accounts a.txt line 2: \"12345\" is not a 12-digit account id".into())),
-            ("111122223333\n111122223333\n", Err("--accounts a.txt line 2: account 111122223333 is listed twice".into())),
-            ("account_id,name\n111122223333,a\nabc,b\n", Err("--accounts a.txt line 3: \"abc\" is not a 12-digit account id".into())),
+            (
+                "111122223333\n111122223333\n",
+                Err("--accounts a.txt line 2: account 111122223333 is listed twice".into()),
+            ),
+            (
+                "account_id,name\n111122223333,a\nabc,b\n",
+                Err("--accounts a.txt line 3: \"abc\" is not a 12-digit account id".into()),
+            ),
             ("# nothing\n\n", Err("--accounts a.txt: lists no account".into())),
-            ("id,name\n111122223333,a\n", Err("--accounts a.txt line 1: \"id,name\" is not a 12-digit account id".into())),
+            (
+                "id,name\n111122223333,a\n",
+                Err("--accounts a.txt line 1: \"id,name\" is not a 12-digit account id".into()),
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(ids(text), want, "{text:?}");

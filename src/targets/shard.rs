@@ -70,10 +70,8 @@ mod tests {
     #[test]
     fn fixed_assignments() {
         // Pinned: a change of the hash would move accounts between shards of running jobs.
-        let got: Vec<u32> = ["111122223333", "444455556666", "123456789012", "000000000001"]
-            .iter()
-            .map(|a| shard_of(a, 4))
-            .collect();
+        let got: Vec<u32> =
+            ["111122223333", "444455556666", "123456789012", "000000000001"].iter().map(|a| shard_of(a, 4)).collect();
         assert_eq!(got, PINNED);
     }
 
