@@ -73,7 +73,8 @@ const MAY_ACCEPT: &[(&str, &str, &[&str])] = &[
 
 /// Values of [`BAD`] that are 2 or more of IAM's name characters `[\w+=,.@-]` (role session names, external
 /// ids): valid, whatever they look like as numbers.
-const NAME_CHARS_2: &[&str] = &["-1", "-0.5", "1e300", "18446744073709551616", "99999999999", "NaN", "inf", "-inf", "0x10", "garbage"];
+const NAME_CHARS_2: &[&str] =
+    &["-1", "-0.5", "1e300", "18446744073709551616", "99999999999", "NaN", "inf", "-inf", "0x10", "garbage"];
 /// [`NAME_CHARS_2`] and the one-character `0` (role names are 1 to 64 characters).
 const NAME_CHARS_1: &[&str] =
     &["0", "-1", "-0.5", "1e300", "18446744073709551616", "99999999999", "NaN", "inf", "-inf", "0x10", "garbage"];

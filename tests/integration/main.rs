@@ -11,6 +11,7 @@ mod files;
 mod flags;
 mod gone;
 mod identity;
+mod organization;
 mod plan;
 mod plans_dir;
 mod readme;
