@@ -11,6 +11,7 @@
 mod convert;
 pub mod identity;
 pub mod orgs;
+mod renew;
 mod s3;
 mod shape;
 
@@ -83,6 +84,8 @@ pub struct Client {
     inner: aws_sdk_lookoutvision::Client,
     endpoint: Endpoint,
     url: String,
+    /// The role session, when the endpoint assumes a role: dropped when a call answers ExpiredTokenException.
+    renewing: Option<renew::Renewing>,
 }
 
 /// A project as ListProjects shows it.
@@ -185,7 +188,7 @@ fn check_endpoint_url(url: &str, from: &str) -> Result<(), Error> {
 /// Build a client for one endpoint from the standard AWS chain. Fails with exit 2 for a malformed region or
 /// endpoint URL, and exit 6 if no credentials resolve.
 pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Client, Error> {
-    let sdk = sdk_config(endpoint).await?;
+    let (sdk, renewing) = sdk_config_renewing(endpoint).await?;
     let (retry, timeouts) = retry_and_timeouts(options);
     let conf = aws_sdk_lookoutvision::config::Builder::from(&sdk)
         .retry_config(retry)
@@ -196,7 +199,7 @@ pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Clie
         Some(u) => u.to_string(),
         None => format!("https://lookoutvision.{}.amazonaws.com", endpoint.region),
     };
-    Ok(Client { inner: aws_sdk_lookoutvision::Client::from_conf(conf), endpoint: endpoint.clone(), url })
+    Ok(Client { inner: aws_sdk_lookoutvision::Client::from_conf(conf), endpoint: endpoint.clone(), url, renewing })
 }
 
 /// The SDK retry (disabled unless `options.sdk_retries`) and timeout settings of every client.
@@ -212,6 +215,11 @@ fn retry_and_timeouts(options: ClientOptions) -> (RetryConfig, TimeoutConfig) {
 /// The shared SDK configuration of one endpoint, with credentials checked (and registered for redaction). Fails
 /// with exit 2 for a malformed region or endpoint URL, exit 6 if no credentials resolve.
 async fn sdk_config(endpoint: &Endpoint) -> Result<aws_config::SdkConfig, Error> {
+    sdk_config_renewing(endpoint).await.map(|(sdk, _)| sdk)
+}
+
+/// [`sdk_config`] and, with a role, the handle that renews its session.
+async fn sdk_config_renewing(endpoint: &Endpoint) -> Result<(aws_config::SdkConfig, Option<renew::Renewing>), Error> {
     // Flags are checked by clap; this catches the same values from the plan, AWS_REGION, AWS_ENDPOINT_URL or a
     // profile before the SDK retries a malformed endpoint for seconds.
     if !crate::cli::is_region(&endpoint.region) {
@@ -232,15 +240,19 @@ async fn sdk_config(endpoint: &Endpoint) -> Result<aws_config::SdkConfig, Error>
         loader = loader.endpoint_url(url);
     }
     let mut sdk = loader.load().await;
+    let mut renewing = None;
     if let Some(role) = &endpoint.role {
         let mut builder = aws_config::sts::AssumeRoleProvider::builder(&role.arn).session_name(&role.session_name);
         if let Some(x) = &role.external_id {
             builder = builder.external_id(x);
         }
-        let provider = builder.configure(&sdk).build().await;
+        let provider = renew::Renewing::new(builder.configure(&sdk).build().await);
+        renewing = Some(provider.clone());
+        // No SDK identity cache: `Renewing` caches, and can be told a session expired (see `renew`).
         sdk = sdk
             .into_builder()
             .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider))
+            .identity_cache(aws_config::identity::IdentityCache::no_cache())
             .build();
     }
     if endpoint.endpoint_url.is_none()
@@ -267,10 +279,20 @@ async fn sdk_config(endpoint: &Endpoint) -> Result<aws_config::SdkConfig, Error>
     if let Some(token) = creds.session_token() {
         crate::redact::register(token);
     }
-    Ok(sdk)
+    Ok((sdk, renewing))
 }
 
 impl Client {
+    /// A failed call: an expired role session is dropped here so that the retry re-assumes the role.
+    fn failed(&self, e: CallError) -> CallError {
+        if e.kind == ErrorKind::ExpiredCredentials
+            && let Some(r) = &self.renewing
+        {
+            r.invalidate();
+        }
+        e
+    }
+
     /// The endpoint this client was built for.
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
@@ -293,7 +315,14 @@ impl Client {
 
     /// One page of ListProjects (at most 100 projects).
     pub async fn list_projects(&self, next: Option<String>) -> Result<Page<ProjectSummary>, CallError> {
-        let out = self.inner.list_projects().set_next_token(next).max_results(100).send().await.map_err(classify)?;
+        let out = self
+            .inner
+            .list_projects()
+            .set_next_token(next)
+            .max_results(100)
+            .send()
+            .await
+            .map_err(|e| self.failed(classify(e)))?;
         let items = out
             .projects()
             .iter()
@@ -308,7 +337,8 @@ impl Client {
 
     /// DescribeProject.
     pub async fn describe_project(&self, name: &str) -> Result<ProjectInfo, CallError> {
-        let out = self.inner.describe_project().project_name(name).send().await.map_err(classify)?;
+        let out =
+            self.inner.describe_project().project_name(name).send().await.map_err(|e| self.failed(classify(e)))?;
         let d = out
             .project_description()
             .ok_or_else(|| CallError::foreign("DescribeProject answered without a ProjectDescription"))?;
@@ -338,7 +368,7 @@ impl Client {
             .dataset_type(dataset_type)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|e| self.failed(classify(e)))?;
         Ok(out.dataset_description().and_then(|d| d.image_stats()).and_then(|s| s.total()).map(|t| t.max(0) as u64))
     }
 
@@ -358,7 +388,7 @@ impl Client {
             .max_results(100)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|e| self.failed(classify(e)))?;
         Ok(Page {
             items: out.dataset_entries().to_vec(),
             next: out.next_token().filter(|t| !t.is_empty()).map(str::to_string),
@@ -375,7 +405,7 @@ impl Client {
             .client_token(token)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|e| self.failed(classify(e)))?;
         Ok(Accepted { status: 202, request_id: out.request_id().map(str::to_string) })
     }
 }

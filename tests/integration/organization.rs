@@ -161,3 +161,49 @@ async fn shards_are_disjoint_and_their_union_is_the_whole_plan() {
     assert_eq!(unreachable, all_unreachable);
     assert!(sizes.iter().filter(|&&s| s > 0).count() >= 2, "a partition in name only: {sizes:?}");
 }
+
+/// A run through a role that outlives three session lifetimes on the emulator clock (which the SDK cannot see:
+/// it judges expiry by this machine's clock) finishes: every ExpiredTokenException drops the session, the retry
+/// re-assumes the role, and no item fails.
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_outlives_three_sessions() {
+    let spec = GenSpec { projects: 30, mix: Mix::TrainTest, entries: (1, 1), ..GenSpec::default() };
+    let mut config = fast(generate_org(1, &spec));
+    config.session_ttl = std::time::Duration::from_secs(900);
+    let env = Env::new(config).await;
+    let endpoint = env.emu.endpoint();
+    let out = env.p("org.json");
+    let mut args = vec!["plan", "--out", &out, "--endpoint-url", &endpoint, "--rate", "200", "--region", "us-east-1"];
+    args.extend_from_slice(&["--organization"]);
+    env.run(&args).await.ok();
+    let plan = Plan::load(&env.path("org.json")).unwrap();
+    assert_eq!(plan.items.len(), 60);
+    let before = env.emu.log().len();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let apply = async {
+        let args = ["apply", &out, "--yes", "--endpoint-url", &endpoint, "--rate", "8", "--format", "json"];
+        let run = env.run(&args).await;
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        run
+    };
+    let advance = async {
+        let mut n = 0;
+        // At most 40 advances of one session lifetime, 1.5 s apart, while the apply runs.
+        while n < 40 && !done.load(std::sync::atomic::Ordering::SeqCst) {
+            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+            env.emu.advance_clock(std::time::Duration::from_secs(901));
+            n += 1;
+        }
+        n
+    };
+    let (run, advances) = tokio::join!(apply, advance);
+    let summary = run.ok().json();
+    assert_eq!(summary["outcomes"]["deleted"], 60, "{summary}");
+    assert!(advances >= 3, "the run outlived only {advances} session lifetimes");
+    let log = env.emu.log();
+    let during = &log[before..];
+    let expired = during.iter().filter(|e| e.error_code.as_deref() == Some("ExpiredTokenException")).count();
+    let assumed = during.iter().filter(|e| e.op == "AssumeRole" && e.status == 200).count();
+    assert!(expired >= 1, "no call met an expired session: the test proves nothing");
+    assert!(assumed >= 3, "{assumed} AssumeRole calls for {advances} expiries");
+}
