@@ -22,9 +22,8 @@ pub(crate) fn creds_key(e: &Endpoint) -> CredsKey {
 pub(crate) async fn identities(endpoints: &[Endpoint], options: ClientOptions) -> Result<HashMap<CredsKey, Identity>> {
     let mut seen = HashMap::new();
     for e in endpoints {
-        let key = creds_key(e);
-        if !seen.contains_key(&key) {
-            seen.insert(key, caller_identity(e, options).await?);
+        if let std::collections::hash_map::Entry::Vacant(slot) = seen.entry(creds_key(e)) {
+            slot.insert(caller_identity(e, options).await?);
         }
     }
     Ok(seen)

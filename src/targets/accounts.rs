@@ -65,7 +65,10 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<Account>, String> {
 mod tests {
     use super::*;
 
-    fn ids(text: &str) -> Result<Vec<(String, String)>, String> {
+    /// (id, name) pairs, or the error.
+    type Parsed = Result<Vec<(String, String)>, String>;
+
+    fn ids(text: &str) -> Parsed {
         parse(Path::new("a.txt"), text).map(|v| v.into_iter().map(|a| (a.id, a.name)).collect())
     }
 
@@ -74,7 +77,7 @@ mod tests {
         let a = "111122223333";
         let b = "444455556666";
         let ok = |v: &[(&str, &str)]| Ok(v.iter().map(|(i, n)| (i.to_string(), n.to_string())).collect());
-        let cases: Vec<(&str, Result<Vec<(String, String)>, String>)> = vec![
+        let cases: Vec<(&str, Parsed)> = vec![
             ("111122223333\n444455556666\n", ok(&[(a, ""), (b, "")])),
             ("# prod\n\n 111122223333  # main\n444455556666", ok(&[(a, ""), (b, "")])),
             ("account_id,name\n111122223333,prod\n444455556666,\"dev, eu\"\n", ok(&[(a, "prod"), (b, "dev, eu")])),

@@ -207,3 +207,35 @@ async fn apply_outlives_three_sessions() {
     assert!(expired >= 1, "no call met an expired session: the test proves nothing");
     assert!(assumed >= 3, "{assumed} AssumeRole calls for {advances} expiries");
 }
+
+/// `--accounts FILE`: a suspended account listed in the file is unreachable (its role cannot be assumed), an
+/// excluded one is not planned, and a malformed file is a usage error naming the file and line.
+#[tokio::test(flavor = "multi_thread")]
+async fn accounts_file() {
+    let env = Env::new(fast(org())).await;
+    let endpoint = env.emu.endpoint();
+    let list = format!(
+        "account_id,name\n{MGMT},management\n{},one\n{},two\n{},suspended\n",
+        member_id(1),
+        member_id(2),
+        member_id(3)
+    );
+    std::fs::write(env.path("accounts.csv"), list).unwrap();
+    let out = env.p("a.json");
+    let file = env.p("accounts.csv");
+    let m2 = member_id(2);
+    let flags = ["--accounts", &file, "--exclude-account", &m2, "--allow-unreachable"];
+    env.run(&plan_args(&out, &endpoint, &flags)).await.code(6);
+    let plan = Plan::load(&env.path("a.json")).unwrap();
+    let reached: BTreeSet<String> = targets(&plan).into_iter().map(|(a, _)| a).collect();
+    assert_eq!(reached, [MGMT.to_string(), member_id(1)].into_iter().collect());
+    let unreachable: BTreeSet<(String, String)> =
+        plan.unreachable.iter().map(|u| (u.account.clone(), u.error.clone())).collect();
+    assert_eq!(unreachable, [(member_id(3), "assume_role".to_string())].into_iter().collect());
+    assert_eq!(plan.unreachable.len(), 2, "both regions of the suspended account");
+
+    std::fs::write(env.path("bad.txt"), format!("{MGMT}\n# fine\n12345\n")).unwrap();
+    let bad = env.p("bad.txt");
+    let run = env.run(&plan_args(&out, &endpoint, &["--accounts", &bad])).await;
+    run.code(2).stderr_has("bad.txt line 3").stderr_has("not a 12-digit account id");
+}
