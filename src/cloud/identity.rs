@@ -63,21 +63,33 @@ pub async fn caller_identity(endpoint: &Endpoint, options: ClientOptions) -> Res
     let conf =
         aws_sdk_sts::config::Builder::from(&sdk).retry_config(RetryConfig::standard()).timeout_config(timeouts).build();
     let client = aws_sdk_sts::Client::from_conf(conf);
+    let url = sdk
+        .endpoint_url()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("https://sts.{}.amazonaws.com", endpoint.region));
     let who = || {
-        let mut s = format!("region {}", endpoint.region);
+        let mut s = format!("at {url} (region {}", endpoint.region);
         if let Some(p) = &endpoint.profile {
             s.push_str(&format!(", profile {p}"));
         }
+        if let Some(r) = &endpoint.role {
+            s.push_str(&format!(", role {}", r.arn));
+        }
+        s.push(')');
         s
     };
     let out = client.get_caller_identity().send().await.map_err(|e| {
-        let detail = match (e.code(), e.message()) {
-            (Some(c), Some(m)) => format!("{c}: {m}"),
-            (Some(c), None) => c.to_string(),
+        let detail = match (e.code(), e.message(), e.raw_response()) {
+            (Some(c), Some(m), _) => format!("{c}: {m}"),
+            (Some(c), None, _) => c.to_string(),
+            (None, _, Some(raw)) => format!(
+                "HTTP {} that is not an STS answer; is the endpoint right (--endpoint-url, AWS_ENDPOINT_URL)?",
+                raw.status().as_u16()
+            ),
             _ => DisplayErrorContext(&e).to_string(),
         };
         Error::Unreachable(format!(
-            "sts GetCallerIdentity for {} failed: {detail}; no Lookout for Vision call was made there",
+            "sts GetCallerIdentity {} failed: {detail}; no Lookout for Vision call was made there",
             who()
         ))
     })?;

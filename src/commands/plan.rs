@@ -73,7 +73,10 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     let base = endpoints(&args.profiles, &args.regions, &args.connect.endpoint_url).await?;
     let client = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false };
     // Who each target's credentials belong to, before the first call to it (recorded per target).
-    let reach = reach(&args.targets, base, client).await?;
+    let reach = reach(&args.targets, base, client).await.map_err(|e| match e {
+        Error::Unreachable(m) => Error::Unreachable(format!("{m}; no plan was written")),
+        other => other,
+    })?;
     if !reach.unreachable.is_empty() && !args.targets.allow_unreachable {
         for u in &reach.unreachable {
             eprintln!("unreachable: {}", escape_lines(&unreachable_line(u)));

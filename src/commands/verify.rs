@@ -45,11 +45,19 @@ struct Report {
     left: Vec<Left>,
 }
 
+/// An identity that cannot be resolved: verify proves nothing (exit 6).
+fn cannot_prove(e: Error) -> Error {
+    match e {
+        Error::Unreachable(m) => Error::Unreachable(format!("{m}; cannot prove anything is gone")),
+        other => other,
+    }
+}
+
 async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report> {
     let options = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false };
     let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
     let (profile, url) = (args.profiles.first(), args.connect.endpoint_url.as_ref());
-    let refused = refused_targets(plan, profile, url, &access, options).await?;
+    let refused = refused_targets(plan, profile, url, &access, options).await.map_err(cannot_prove)?;
     if !refused.is_empty() {
         // Never "nothing left" because another account was asked.
         return Err(Error::Refused(refused.into_values().collect::<Vec<_>>().join("; ")));
@@ -144,7 +152,7 @@ async fn verify_all(args: &VerifyArgs, rate: f64) -> Result<Report> {
         policy: RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() },
     };
     // Resolve the caller before the first call (exit 6 if it cannot be resolved).
-    identities(&req.endpoints, req.client).await?;
+    identities(&req.endpoints, req.client).await.map_err(cannot_prove)?;
     let plan = make_plan(req, EventSink::none()).await?;
     let left: Vec<Left> = plan
         .items
