@@ -14,10 +14,12 @@
 //! - [`exec`]: the retry policy, adaptive rate limiters, checkpoint journal, backups, one item's steps
 //!   ([`exec::item`]) and the run that schedules them ([`exec::run`]); it emits [`exec::events::Event`]s and
 //!   never prints.
+//! - [`preserve`]: `project.json`, each project's DescribeProject, models (DescribeModel, tags) and model
+//!   packaging jobs, collected through the caller's limiter and retry, written owner-only and verified.
 //! - [`convert`]: preserved datasets (the backup tree) into anomalib Folder / MVTec AD layouts, images and
 //!   binary masks fetched from S3 through [`cloud::S3Client`] with the executor's limiter and retry.
 //! - [`redact`]: the log writer that keeps credentials out of every log line.
-//! - [`report`]: consumers of runs: progress display, CSV audit, JSON summary.
+//! - [`report`]: consumers of runs: progress display, CSV audit, JSON summary, `leftovers.csv`.
 //! - [`safe_fs`]: creating files and directories owner-only without following planted symlinks, atomic
 //!   writes, which names may become path components, and which outputs may not share a file.
 //! - [`emulator`]: the local Lookout for Vision service; knows only the wire protocol and imports nothing
@@ -32,6 +34,7 @@ pub mod error;
 pub mod escape;
 pub mod exec;
 pub mod plan;
+pub mod preserve;
 pub mod redact;
 pub mod report;
 pub mod safe_fs;

@@ -1,12 +1,14 @@
-//! Fuzz the plan reader: the bytes of a plan file through the same parse and `validate` as `Plan::load`.
-//! A plan that validates must survive a save/load round trip and still validate.
+//! Fuzz the plan reader: the bytes of a plan file (format 2 or 1) through the same `Plan::parse` and
+//! `validate` as `Plan::load`. A plan that validates must survive a round trip of its in-memory form and
+//! still validate.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use lfv_sunset::plan::Plan;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(plan) = serde_json::from_slice::<Plan>(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(plan) = Plan::parse(text) else { return };
     if plan.validate().is_err() {
         return;
     }

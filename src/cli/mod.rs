@@ -180,6 +180,17 @@ pub enum DatasetTypeArg {
     Both,
 }
 
+impl DatasetTypeArg {
+    /// The dataset type selected, `None` for both.
+    pub fn dataset_type(self) -> Option<crate::plan::DatasetType> {
+        match self {
+            DatasetTypeArg::Train => Some(crate::plan::DatasetType::Train),
+            DatasetTypeArg::Test => Some(crate::plan::DatasetType::Test),
+            DatasetTypeArg::Both => None,
+        }
+    }
+}
+
 /// Output formats of `show` and `verify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TableFormat {

@@ -9,7 +9,10 @@
 //! parse) is [`ErrorKind::Foreign`], never "absent" (`convert`, `shape`).
 
 mod convert;
+mod fixed;
 pub mod identity;
+mod model_types;
+mod models;
 pub mod orgs;
 mod renew;
 mod s3;
@@ -29,6 +32,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 pub use convert::{CallError, ErrorKind};
 use convert::{classify, timestamp};
+pub use model_types::{
+    Done, GreengrassConfig, GreengrassOutput, ModelInfo, ModelStatus, ModelSummary, PackagingJobInfo,
+    PackagingJobStatus, PackagingJobSummary, Performance, S3Location, S3ObjectRef, Tag, TargetPlatform,
+};
 pub use s3::{S3Client, S3Object, S3Page, connect_s3};
 
 /// Connect timeout for every call.

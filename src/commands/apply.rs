@@ -18,7 +18,7 @@ use crate::exec::events::EventSink;
 use crate::exec::journal::{self, Journal, Mode};
 use crate::exec::retry::RetryPolicy;
 use crate::exec::run::{RunOptions, RunResult, run};
-use crate::plan::Plan;
+use crate::plan::{Kind, Plan};
 use crate::report::summary::Summary;
 use crate::report::{audit, progress};
 use crate::safe_fs::{self, overlap};
@@ -29,8 +29,25 @@ fn beside(plan: &Path, suffix: &str) -> PathBuf {
     plan.with_file_name(format!("{stem}{suffix}"))
 }
 
+/// Refuse a plan holding items of a kind this executor does not carry out yet (only `delete_dataset`): exit 2
+/// naming the first such item, before any call. Format 2 can describe a full teardown; until the executor
+/// knows every kind, acting on (or verifying) part of such a plan would misreport it.
+pub(crate) fn datasets_only(plan: &Plan, path: &Path) -> Result<()> {
+    match plan.items.iter().find(|i| i.kind != Kind::DeleteDataset) {
+        Some(i) => Err(Error::InvalidPlan {
+            path: path.to_path_buf(),
+            reason: format!(
+                "item seq {} (kind): {} is not carried out by this version, which acts on delete_dataset items only",
+                i.seq, i.kind
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
 fn load_checked(args: &RunArgs) -> Result<Plan> {
     let plan = Plan::load(&args.plan)?;
+    datasets_only(&plan, &args.plan)?;
     let age = Utc::now() - plan.created_at;
     let max = chrono::Duration::from_std(args.max_plan_age).unwrap_or(chrono::Duration::MAX);
     if age > max {

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::out;
 use super::reach::reach;
-use crate::cli::{DatasetTypeArg, PlanArgs, ShowArgs, TableFormat, is_region};
+use crate::cli::{PlanArgs, ShowArgs, TableFormat, is_region};
 use crate::cloud::{self, ClientOptions, Endpoint};
 use crate::error::{Error, ExitCode, Result};
 use crate::escape::{escape as e, escape_lines};
@@ -14,8 +14,9 @@ use crate::exec::events::EventSink;
 use crate::exec::retry::RetryPolicy;
 use crate::plan::filter::Filter;
 use crate::plan::planner::{PlanRequest, make_plan};
-use crate::plan::validate::{DIGESTED, NOT_DIGESTED, counts};
-use crate::plan::{Plan, Selection, Unreachable};
+use crate::plan::types::DATASET_TYPE_BOTH;
+use crate::plan::validate::{counts, digested_members};
+use crate::plan::{DatasetType, Item, Plan, Scope, Selection, Unreachable};
 use crate::report::progress;
 
 pub(crate) fn check_rate(rate: f64) -> Result<f64> {
@@ -64,11 +65,7 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     crate::safe_fs::probe_file(&args.out)
         .map_err(|e| Error::Usage(format!("--out {}: cannot write there ({e})", args.out.display())))?;
     let (before, after) = (args.created_before, args.created_after);
-    let dataset_type = match args.dataset_type {
-        DatasetTypeArg::Train => "train",
-        DatasetTypeArg::Test => "test",
-        DatasetTypeArg::Both => "both",
-    };
+    let dataset_type = args.dataset_type.dataset_type();
     let filter = Filter::new(&args.include, &args.exclude, dataset_type, before, after)?;
     let base = endpoints(&args.profiles, &args.regions, &args.connect.endpoint_url).await?;
     let client = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false };
@@ -93,7 +90,8 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         endpoint_url: args.connect.endpoint_url.clone(),
         include: args.include.clone(),
         exclude: args.exclude.clone(),
-        dataset_type: dataset_type.to_string(),
+        scope: Scope::Datasets,
+        dataset_type: dataset_type.map_or(DATASET_TYPE_BOTH, DatasetType::as_str).to_string(),
         created_before: before,
         created_after: after,
     };
@@ -155,14 +153,21 @@ fn unreachable_line(u: &Unreachable) -> String {
 
 /// The digest line and the plain statement of what it does not cover, for `show`.
 fn coverage_lines(plan: &Plan) -> String {
+    let (covered, not_covered) = digested_members(plan);
+    let format = if crate::plan::v1::is_v1(plan) { "format 1" } else { "format 2" };
     format!(
-        "digest {} (verified): covers {}\nnot covered by the digest (format 1): {}; checked instead: summary agrees \
+        "digest {} (verified): covers {}\nnot covered by the digest ({format}): {}; checked instead: summary agrees \
          with the items and skipped entries, created_at is not in the future\nevery count below is recomputed from \
          the items and skipped entries, except projects seen (summary.projects_seen)\n",
         e(&plan.digest),
-        DIGESTED.join(", "),
-        NOT_DIGESTED.join(", ")
+        covered.join(", "),
+        not_covered.join(", ")
     )
+}
+
+/// What an item acts on, in one word: its dataset type for `delete_dataset`, else its kind.
+fn what(i: &Item) -> &'static str {
+    i.dataset_type().map_or(i.kind.as_str(), DatasetType::as_str)
 }
 
 pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
@@ -171,21 +176,22 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
     let mut by_target: BTreeMap<usize, BTreeMap<&str, usize>> = BTreeMap::new();
     let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
     for i in &plan.items {
-        *by_target.entry(i.target).or_default().entry(i.dataset_type.as_str()).or_default() += 1;
-        *by_status.entry(i.dataset_status.as_str()).or_default() += 1;
+        *by_target.entry(i.target).or_default().entry(what(i)).or_default() += 1;
+        *by_status.entry(i.status.as_str()).or_default() += 1;
     }
-    let dated = plan.items.iter().filter(|i| i.dataset_created.is_some());
-    let oldest = dated.clone().min_by_key(|i| i.dataset_created);
-    let newest = dated.max_by_key(|i| i.dataset_created);
-    let label = |i: &crate::plan::Item| {
+    let dated = plan.items.iter().filter(|i| i.created.is_some());
+    let oldest = dated.clone().min_by_key(|i| i.created);
+    let newest = dated.max_by_key(|i| i.created);
+    let label = |i: &Item| {
         format!(
             "{} {}/{}/{}",
-            i.dataset_created.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            i.created.map(|t| t.to_rfc3339()).unwrap_or_default(),
             e(&i.region),
             e(&i.project),
-            e(&i.dataset_type)
+            e(&i.resource)
         )
     };
+    let (covered, not_covered) = digested_members(&plan);
     match args.format {
         TableFormat::Json => {
             let targets: Vec<_> = plan
@@ -202,12 +208,13 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
                 "unreachable": plan.unreachable,
                 "plan_id": plan.plan_id, "format": plan.format, "created_at": plan.created_at,
                 "tool_version": plan.tool_version, "digest": plan.digest, "valid": true,
-                "digest_covers": DIGESTED, "not_digested": NOT_DIGESTED,
+                "digest_covers": covered, "not_digested": not_covered, "unreachable": plan.unreachable,
                 "items": counts.items, "projects": counts.projects_planned,
                 "projects_seen": plan.summary.projects_seen,
-                "targets": targets, "items_by_type": counts.items_by_type, "items_by_status": by_status,
-                "oldest": oldest.map(|i| json!({"seq": i.seq, "created": i.dataset_created, "project": i.project, "dataset_type": i.dataset_type})),
-                "newest": newest.map(|i| json!({"seq": i.seq, "created": i.dataset_created, "project": i.project, "dataset_type": i.dataset_type})),
+                "targets": targets, "items_by_kind": counts.items_by_kind,
+                "items_by_type": counts.items_by_type, "items_by_status": by_status,
+                "oldest": oldest.map(|i| json!({"seq": i.seq, "created": i.created, "project": i.project, "kind": i.kind, "resource": i.resource})),
+                "newest": newest.map(|i| json!({"seq": i.seq, "created": i.created, "project": i.project, "kind": i.kind, "resource": i.resource})),
                 "skipped_by_reason": counts.skipped_by_reason,
                 "first_items": plan.items.iter().take(args.items).collect::<Vec<_>>(),
             });
@@ -255,7 +262,12 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
             let kv = |m: &BTreeMap<String, usize>| {
                 m.iter().map(|(k, v)| format!("{} {v}", e(k))).collect::<Vec<_>>().join(", ")
             };
-            s.push_str(&format!("\nby dataset type: {}\n", kv(&counts.items_by_type)));
+            let kinds: BTreeMap<String, usize> =
+                counts.items_by_kind.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+            let types: BTreeMap<String, usize> =
+                counts.items_by_type.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+            s.push_str(&format!("\nby kind: {}\n", kv(&kinds)));
+            s.push_str(&format!("by dataset type: {}\n", kv(&types)));
             let st: Vec<String> = by_status.iter().map(|(k, v)| format!("{} {v}", e(k))).collect();
             s.push_str(&format!("by status at planning: {}\n", st.join(", ")));
             if let (Some(o), Some(n)) = (oldest, newest) {
@@ -278,8 +290,8 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
                         e(&i.account),
                         e(&i.region),
                         e(&i.project),
-                        e(&i.dataset_type),
-                        e(&i.dataset_status),
+                        what(i),
+                        e(&i.status),
                         e(&i.client_token)
                     ));
                 }

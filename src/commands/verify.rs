@@ -22,6 +22,7 @@ use crate::exec::limiter::Limiters;
 use crate::exec::retry::{AttemptStats, Retried, RetryPolicy, with_retry};
 use crate::plan::filter::Filter;
 use crate::plan::planner::{PlanRequest, make_plan};
+use crate::plan::types::DATASET_TYPE_BOTH;
 use crate::plan::{Plan, Selection};
 
 /// A dataset found present.
@@ -117,15 +118,17 @@ async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report
     for ((target, project), items) in &projects {
         let Some(Some(info)) = found.get(&(*target, project.clone())) else { continue };
         for item in items {
-            if let Some(d) = info.dataset(&item.dataset_type) {
+            // `datasets_only` refused every other kind before any call.
+            let Some(ty) = item.dataset_type() else { continue };
+            if let Some(d) = info.dataset(ty.as_str()) {
                 left.push(Left {
                     account: item.account.clone(),
                     region: item.region.clone(),
                     project: project.clone(),
-                    dataset_type: item.dataset_type.clone(),
+                    dataset_type: item.resource.clone(),
                     status: d.status.clone(),
                     created: d.created,
-                    recreated: !same_instant(d.created, item.dataset_created),
+                    recreated: !same_instant(d.created, item.created),
                 });
             }
         }
@@ -144,8 +147,8 @@ async fn verify_all(args: &VerifyArgs, rate: f64) -> Result<Report> {
     // A plan with no filters lists exactly the datasets that exist: reuse the planner's enumeration.
     let req = PlanRequest {
         endpoints,
-        selection: Selection { dataset_type: "both".into(), ..Selection::default() },
-        filter: Filter::new(&[], &[], "both", None, None)?,
+        selection: Selection { dataset_type: DATASET_TYPE_BOTH.into(), ..Selection::default() },
+        filter: Filter::new(&[], &[], None, None, None)?,
         rate: Some(rate),
         concurrency: args.sweep.concurrency,
         client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false },
@@ -161,9 +164,9 @@ async fn verify_all(args: &VerifyArgs, rate: f64) -> Result<Report> {
             account: i.account.clone(),
             region: i.region.clone(),
             project: i.project.clone(),
-            dataset_type: i.dataset_type.clone(),
-            status: i.dataset_status.clone(),
-            created: i.dataset_created,
+            dataset_type: i.resource.clone(),
+            status: i.status.clone(),
+            created: i.created,
             recreated: false,
         })
         .collect();
@@ -178,7 +181,11 @@ async fn verify_all(args: &VerifyArgs, rate: f64) -> Result<Report> {
 pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
     let rate = check_rate(args.sweep.rate)?;
     let report = match &args.plan {
-        Some(path) => verify_plan(&Plan::load(path)?, &args, rate).await?,
+        Some(path) => {
+            let plan = Plan::load(path)?;
+            super::apply::datasets_only(&plan, path)?;
+            verify_plan(&plan, &args, rate).await?
+        }
         None => verify_all(&args, rate).await?,
     };
     match args.format {

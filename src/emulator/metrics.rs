@@ -2,12 +2,106 @@
 //!
 //! Each lock is held only to bump counters or push one entry; nothing here awaits.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{LogEntry, Stats};
+use serde::{Deserialize, Serialize};
+
+/// Counters served at `GET /_emulator/stats`. Operation keys are API operation names (`DeleteDataset`), or
+/// `Unknown` for paths that match none.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Responses per operation and HTTP status (as a string, e.g. "202"); `"reset"` for dropped connections.
+    pub requests: BTreeMap<String, BTreeMap<String, u64>>,
+    /// ThrottlingException responses per operation.
+    pub throttled: BTreeMap<String, u64>,
+    /// Idempotent replays (same token, same parameters, within 8 h) per operation.
+    pub replays: BTreeMap<String, u64>,
+    /// Injected faults per kind (internal, unavailable, reset, slow, latency).
+    pub faults: BTreeMap<String, u64>,
+    /// Effective state changes, counted once per real effect (replays excluded).
+    pub mutations: Mutations,
+    /// Effective dataset deletions per dataset key `account/region/project/type`.
+    pub deleted_datasets: BTreeMap<String, u64>,
+}
+
+/// Effective state changes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Mutations {
+    /// Datasets really deleted (DeleteDataset accepted, not a replay).
+    pub datasets_deleted: u64,
+    /// Datasets created.
+    pub datasets_created: u64,
+    /// Projects created.
+    pub projects_created: u64,
+    /// Projects deleted.
+    pub projects_deleted: u64,
+    /// Models stopped.
+    pub models_stopped: u64,
+    /// Models deleted.
+    pub models_deleted: u64,
+    /// Tags added or overwritten by TagResource.
+    #[serde(default)]
+    pub tags_added: u64,
+    /// Tags removed by UntagResource.
+    #[serde(default)]
+    pub tags_removed: u64,
+}
+
+impl Stats {
+    /// Total responses for one operation, any status.
+    pub fn calls(&self, op: &str) -> u64 {
+        self.requests.get(op).map(|m| m.values().sum()).unwrap_or(0)
+    }
+    /// Responses for one operation with one status (e.g. `"202"`).
+    pub fn calls_with_status(&self, op: &str, status: &str) -> u64 {
+        self.requests.get(op).and_then(|m| m.get(status)).copied().unwrap_or(0)
+    }
+    /// Requests of mutating operations (Create*, Delete*, StopModel, TagResource, UntagResource) that reached the
+    /// emulator, any outcome.
+    pub fn mutating_calls(&self) -> u64 {
+        [
+            "CreateProject",
+            "DeleteProject",
+            "CreateDataset",
+            "DeleteDataset",
+            "StopModel",
+            "DeleteModel",
+            "TagResource",
+            "UntagResource",
+        ]
+        .iter()
+        .map(|op| self.calls(op))
+        .sum()
+    }
+}
+
+/// One API request as the emulator saw it, from `GET /_emulator/log`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// Arrival order, from 1.
+    pub seq: u64,
+    /// Wall-clock arrival, milliseconds since the Unix epoch.
+    pub at_ms: u64,
+    /// Operation name.
+    pub op: String,
+    /// Account resolved from the access key (empty if unauthenticated).
+    pub account: String,
+    /// Region from the SigV4 scope (empty if unauthenticated).
+    pub region: String,
+    /// Decoded project name, if the path has one.
+    pub project: Option<String>,
+    /// Dataset type, if the path has one.
+    pub dataset_type: Option<String>,
+    /// `X-Amzn-Client-Token`, if sent.
+    pub client_token: Option<String>,
+    /// Status sent, or 0 for a dropped connection.
+    pub status: u16,
+    /// Error code sent, if any.
+    pub error_code: Option<String>,
+}
 
 /// Most log entries kept: 200,000 (the oldest are dropped first).
 pub(crate) const LOG_CAPACITY: usize = 200_000;

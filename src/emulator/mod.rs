@@ -18,11 +18,16 @@
 //! - `POST /_emulator/clock?advance_secs=N`: advance the emulator clock (idempotency expiry, lifecycles); 400
 //!   with a message if N is not an integer or the total advance would pass 100 years (the clock is unchanged).
 //!
-//! Layout: `server.rs` (accept loop, request pipeline, `/_emulator/`), `wire.rs` (errors, responses, routing,
-//! percent-decoding, SigV4 scope, validators), `ops.rs` (mutations), `queries.rs` (reads), `paging.rs` (tokens),
-//! `state.rs` (resources, clock, lifecycle timers), `idempotency.rs`, `quota.rs`, `faults.rs`, `metrics.rs`
-//! (stats and log), `persist.rs` (state file), `seed.rs` (seed format), `seed_check.rs` (seed validation),
-//! `seed_gen.rs` (generator), `s3.rs` (the minimal S3, chosen by the SigV4 scope's service `s3`) and
+//! Layout: `server.rs` (accept loop, request pipeline, `/_emulator/`), `shared.rs` (what handlers share: clock,
+//! world lock, snapshots), `routes.rs` (operations and routing), `wire.rs` (errors, responses, percent-decoding,
+//! SigV4 scope), `validate.rs` (field validators), `ops.rs` (dispatch, the idempotent mutation frame, project and
+//! dataset mutations), `queries.rs` (project and dataset reads), `models.rs` (StopModel, DeleteModel, ListModels,
+//! DescribeModel), `tags.rs` (ListTagsForResource, TagResource, UntagResource), `packaging.rs`
+//! (ListModelPackagingJobs, DescribeModelPackagingJob), `paging.rs` (tokens), `state.rs` (resources, clock,
+//! lifecycle timers), `model_state.rs` (models and packaging jobs as held), `idempotency.rs`, `quota.rs`,
+//! `faults.rs`, `metrics.rs` (stats, the log and their types), `persist.rs` (state file), `seed.rs` (seed format),
+//! `seed_model.rs` (the seed's model fields and packaging jobs, their checks), `seed_check.rs` (seed validation),
+//! `seed_gen.rs` (generator), `seed_gen_models.rs` (the generator's model states, packaging jobs, model tags), `s3.rs` (the minimal S3, chosen by the SigV4 scope's service `s3`) and
 //! `s3_store.rs` (its objects: images and masks), `sts.rs` (STS GetCallerIdentity and AssumeRole, scope service
 //! `sts`, query protocol), `orgs.rs` (Organizations ListAccounts, scope service `organizations`, JSON 1.1),
 //! `identity.rs` (long-term keys, sessions and their expiry, roles, disabled regions), `auth.rs` (the
@@ -30,34 +35,46 @@
 //! seed's organisation, roles and disabled regions, their validation, `--seed-accounts`).
 //!
 //! CHOICES where AWS documented nothing (the README lists them): same client token with other parameters
-//! within 8 h is a 409; conflicts as in API_NOTES.md, plus DeleteModel on a DELETING model is a 409;
-//! CreateProject beyond [`EmulatorConfig::max_projects`] live projects per account and region (default 1,000)
-//! is ServiceQuotaExceededException (QuotaCode `L-LFV-PROJECTS`); ResourceId is the project name, `project/type`
-//! for a dataset and `project/version` for a model; a CreateDataset with a source gets 20 generated entries.
+//! within 8 h is a 409; conflicts as in API_NOTES.md, plus DeleteModel on a DELETING model is a 409 and
+//! StopModel on a STARTING_HOSTING model is a 409; CreateProject beyond [`EmulatorConfig::max_projects`] live
+//! projects per account and region (default 1,000) is ServiceQuotaExceededException (QuotaCode
+//! `L-LFV-PROJECTS`); ResourceId is the project name, `project/type` for a dataset, `project/version` for a
+//! model, the ARN for a tag target and the job name for a packaging job; a CreateDataset with a source gets 20
+//! generated entries; more than 50 tags on a resource is ServiceQuotaExceededException (QuotaCode `L-LFV-TAGS`),
+//! `aws:` tag keys are reserved; packaging jobs outlive their model and go with their project; a Greengrass
+//! component version ARN is `arn:aws:greengrass:{region}:{account}:components:{name}:versions:{version}`.
 
 mod auth;
 mod faults;
 mod idempotency;
 mod identity;
 mod metrics;
+mod model_state;
+mod models;
 mod ops;
 pub mod org_seed;
 mod orgs;
+mod packaging;
 mod paging;
 mod persist;
 mod queries;
 mod quota;
+mod routes;
 mod s3;
 mod s3_store;
 pub mod seed;
 mod seed_check;
 mod seed_gen;
+mod seed_gen_models;
+mod seed_model;
 mod server;
+mod shared;
 mod state;
 mod sts;
+mod tags;
+mod validate;
 mod wire;
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -71,6 +88,7 @@ use tokio::task::JoinHandle;
 
 use server::Shared;
 
+pub use metrics::{LogEntry, Mutations, Stats};
 pub use seed::{GenSpec, Mix, Seed};
 
 /// Everything the emulator is started with.
@@ -95,7 +113,8 @@ pub struct EmulatorConfig {
     pub delete_delay: Duration,
     /// How long `CreateDataset` with a source stays `CREATE_IN_PROGRESS`. Default 2 s.
     pub create_delay: Duration,
-    /// How long `StopModel` shows `STOPPING_HOSTING` and `DeleteModel` shows `DELETING`. Default 1 s.
+    /// How long `StopModel` shows `STOPPING_HOSTING` and `DeleteModel` shows `DELETING`, unless the model's seed
+    /// sets `stop_after_ms` or `delete_after_ms`. Default 1 s.
     pub model_delay: Duration,
     /// Persist state here: loaded at start if present, written atomically after every mutation.
     pub state_file: Option<PathBuf>,
@@ -182,84 +201,6 @@ impl std::str::FromStr for FaultSpec {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         faults::parse(s)
     }
-}
-
-/// Counters served at `GET /_emulator/stats`. Operation keys are API operation names (`DeleteDataset`), or
-/// `Unknown` for paths that match none.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Stats {
-    /// Responses per operation and HTTP status (as a string, e.g. "202"); `"reset"` for dropped connections.
-    pub requests: BTreeMap<String, BTreeMap<String, u64>>,
-    /// ThrottlingException responses per operation.
-    pub throttled: BTreeMap<String, u64>,
-    /// Idempotent replays (same token, same parameters, within 8 h) per operation.
-    pub replays: BTreeMap<String, u64>,
-    /// Injected faults per kind (internal, unavailable, reset, slow, latency).
-    pub faults: BTreeMap<String, u64>,
-    /// Effective state changes, counted once per real effect (replays excluded).
-    pub mutations: Mutations,
-    /// Effective dataset deletions per dataset key `account/region/project/type`.
-    pub deleted_datasets: BTreeMap<String, u64>,
-}
-
-/// Effective state changes.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Mutations {
-    /// Datasets really deleted (DeleteDataset accepted, not a replay).
-    pub datasets_deleted: u64,
-    /// Datasets created.
-    pub datasets_created: u64,
-    /// Projects created.
-    pub projects_created: u64,
-    /// Projects deleted.
-    pub projects_deleted: u64,
-    /// Models stopped.
-    pub models_stopped: u64,
-    /// Models deleted.
-    pub models_deleted: u64,
-}
-
-impl Stats {
-    /// Total responses for one operation, any status.
-    pub fn calls(&self, op: &str) -> u64 {
-        self.requests.get(op).map(|m| m.values().sum()).unwrap_or(0)
-    }
-    /// Responses for one operation with one status (e.g. `"202"`).
-    pub fn calls_with_status(&self, op: &str, status: &str) -> u64 {
-        self.requests.get(op).and_then(|m| m.get(status)).copied().unwrap_or(0)
-    }
-    /// Requests of mutating operations (Create*, Delete*, StopModel) that reached the emulator, any outcome.
-    pub fn mutating_calls(&self) -> u64 {
-        ["CreateProject", "DeleteProject", "CreateDataset", "DeleteDataset", "StopModel", "DeleteModel"]
-            .iter()
-            .map(|op| self.calls(op))
-            .sum()
-    }
-}
-
-/// One API request as the emulator saw it, from `GET /_emulator/log`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LogEntry {
-    /// Arrival order, from 1.
-    pub seq: u64,
-    /// Wall-clock arrival, milliseconds since the Unix epoch.
-    pub at_ms: u64,
-    /// Operation name.
-    pub op: String,
-    /// Account resolved from the access key (empty if unauthenticated).
-    pub account: String,
-    /// Region from the SigV4 scope (empty if unauthenticated).
-    pub region: String,
-    /// Decoded project name, if the path has one.
-    pub project: Option<String>,
-    /// Dataset type, if the path has one.
-    pub dataset_type: Option<String>,
-    /// `X-Amzn-Client-Token`, if sent.
-    pub client_token: Option<String>,
-    /// Status sent, or 0 for a dropped connection.
-    pub status: u16,
-    /// Error code sent, if any.
-    pub error_code: Option<String>,
 }
 
 /// Run the emulator on `listener` until `shutdown` resolves; in-flight requests are then finished.

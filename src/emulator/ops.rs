@@ -1,5 +1,7 @@
-//! Operation handlers of the six mutating operations (CreateProject, DeleteProject, CreateDataset,
-//! DeleteDataset, StopModel, DeleteModel) and the dispatcher; the read-only ones live in `queries.rs`.
+//! The dispatcher, the idempotent mutation frame ([`mutate`]) and the project and dataset mutations
+//! (CreateProject, DeleteProject, CreateDataset, DeleteDataset); StopModel and DeleteModel are in `models.rs`,
+//! TagResource and UntagResource in `tags.rs`, the reads in `queries.rs`, `models.rs`, `tags.rs` and
+//! `packaging.rs`.
 //!
 //! A mutation validates its input, then under the world lock: checks its client token (replay or 409),
 //! applies the CHOICE conflict rules, changes state, counts the effect, records the token, and serializes a
@@ -10,16 +12,18 @@
 //!   ServiceQuotaExceededException, 402, QuotaCode `L-LFV-PROJECTS`, ServiceCode `lookoutvision`.
 //! - CreateDataset with a `DatasetSource` gets 20 generated entries under the source's bucket.
 //! - DeleteModel on a model that is already DELETING: ConflictException (MODEL), like a dataset in progress.
+//! - DeleteProject while any dataset or model version remains (including ones still DELETE_IN_PROGRESS or
+//!   DELETING): ConflictException (PROJECT) naming the counts; the project's packaging jobs go with it.
 
 use serde_json::{Map, Value, json};
 
 use super::idempotency::{Check, Idempotency};
-use super::queries;
 use super::seed_gen::{EntryKey, gen_stats};
 use super::server::{ApiRequest, Shared};
-use super::state::{Dataset, RegionState, Settle, dataset_message, model_arn, model_message, project_arn};
+use super::state::{Dataset, RegionState, Settle, dataset_message, project_arn};
 use super::wire::{self, ApiError, Op, Reply, ResourceType, epoch_secs};
 use super::{Mutations, Stats};
+use super::{models, packaging, queries, tags};
 
 /// Entries a CreateDataset with a `DatasetSource` gets: 20.
 pub(crate) const SOURCE_ENTRIES: u64 = 20;
@@ -31,15 +35,19 @@ pub(crate) fn execute(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
         Op::DescribeProject => queries::describe_project(s, r),
         Op::DescribeDataset => queries::describe_dataset(s, r),
         Op::ListDatasetEntries => queries::list_dataset_entries(s, r),
-        Op::ListModels => queries::list_models(s, r),
-        Op::DescribeModel => queries::describe_model(s, r),
-        Op::ListTagsForResource => queries::list_tags(s, r),
+        Op::ListModels => models::list_models(s, r),
+        Op::DescribeModel => models::describe_model(s, r),
+        Op::ListTagsForResource => tags::list_tags(s, r),
+        Op::TagResource => tags::tag_resource(s, r),
+        Op::UntagResource => tags::untag_resource(s, r),
+        Op::ListModelPackagingJobs => packaging::list_jobs(s, r),
+        Op::DescribeModelPackagingJob => packaging::describe_job(s, r),
         Op::CreateProject => create_project(s, r),
         Op::DeleteProject => delete_project(s, r),
         Op::CreateDataset => create_dataset(s, r),
         Op::DeleteDataset => delete_dataset(s, r),
-        Op::StopModel => stop_model(s, r),
-        Op::DeleteModel => delete_model(s, r),
+        Op::StopModel => models::stop_model(s, r),
+        Op::DeleteModel => models::delete_model(s, r),
         Op::Unknown => Err(ApiError::UnknownOperation("No such operation.".into())),
     }
 }
@@ -50,16 +58,16 @@ pub(crate) fn label(r: &ApiRequest, i: usize) -> &str {
 }
 
 /// Context a mutation closure gets.
-struct Mut<'a> {
-    region: &'a mut RegionState,
-    now: u64,
-    stats: &'a mut Stats,
-    account: &'a str,
-    region_name: &'a str,
+pub(crate) struct Mut<'a> {
+    pub(crate) region: &'a mut RegionState,
+    pub(crate) now: u64,
+    pub(crate) stats: &'a mut Stats,
+    pub(crate) account: &'a str,
+    pub(crate) region_name: &'a str,
 }
 
 /// The idempotent mutation frame: token check, effect, token record, persistence.
-fn mutate(
+pub(crate) fn mutate(
     s: &Shared,
     r: &ApiRequest,
     resource: (ResourceType, &str),
@@ -107,12 +115,12 @@ fn mutate(
     Ok(reply)
 }
 
-fn mutations(stats: &mut Stats) -> &mut Mutations {
+pub(crate) fn mutations(stats: &mut Stats) -> &mut Mutations {
     &mut stats.mutations
 }
 
 /// A live project of the region, or 404 PROJECT.
-fn live<'a>(region: &'a mut RegionState, name: &str) -> Result<&'a mut super::state::Project, ApiError> {
+pub(crate) fn live<'a>(region: &'a mut RegionState, name: &str) -> Result<&'a mut super::state::Project, ApiError> {
     region.projects.get_mut(name).filter(|p| p.live()).ok_or_else(|| ApiError::not_found(ResourceType::Project, name))
 }
 
@@ -140,6 +148,7 @@ fn create_project(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
                 format!("You have reached the limit of {max} projects in {} for account {}.", m.region_name, m.account),
                 wire::PROJECTS_QUOTA_CODE,
                 name.clone(),
+                ResourceType::Project,
             ));
         }
         let created = m.now as f64 / 1000.0;
@@ -151,6 +160,7 @@ fn create_project(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
                 datasets: Default::default(),
                 models: Default::default(),
                 tags: Default::default(),
+                packaging_jobs: Default::default(),
                 ghost_until_ms: None,
             },
         );
@@ -324,82 +334,5 @@ fn delete_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
         let key = format!("{}/{}/{id}", m.account, m.region_name);
         *m.stats.deleted_datasets.entry(key).or_insert(0) += 1;
         Ok(Reply { status: 202, body: None })
-    })
-}
-
-/// Resolve a version label (`latest` = highest) against a project's models.
-pub(crate) fn resolve_version(p: &super::state::Project, v: &str) -> Option<u32> {
-    if v == "latest" {
-        p.models.keys().next_back().copied()
-    } else {
-        v.parse().ok().filter(|n| p.models.contains_key(n))
-    }
-}
-
-fn stop_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
-    let name = label(r, 0).to_string();
-    let version = label(r, 1).to_string();
-    wire::check_project_name(&name)?;
-    wire::check_model_version(&version, true)?;
-    let delay = s.settings.model_delay.as_millis() as u64;
-    let id = format!("{name}/{version}");
-    mutate(s, r, (ResourceType::Model, &id), id.clone(), |m| {
-        let p = live(m.region, &name)?;
-        let v = resolve_version(p, &version).ok_or_else(|| ApiError::not_found(ResourceType::Model, &id))?;
-        let model = p.models.get_mut(&v).ok_or_else(|| ApiError::not_found(ResourceType::Model, &id))?;
-        if model.status != "HOSTED" {
-            return Err(ApiError::Conflict(
-                format!("Model {v} of project {name} is {}, not HOSTED; it cannot be stopped.", model.status),
-                format!("{name}/{v}"),
-                ResourceType::Model,
-            ));
-        }
-        if delay == 0 {
-            model.status = "TRAINED".into();
-            model.status_message = model_message("TRAINED").into();
-        } else {
-            model.status = "STOPPING_HOSTING".into();
-            model.status_message = model_message("STOPPING_HOSTING").into();
-            model.settle = Some(Settle { at_ms: m.now + delay, to: "TRAINED".into() });
-            m.region.schedule(m.now + delay);
-        }
-        mutations(m.stats).models_stopped += 1;
-        Ok(Reply::json(202, &json!({ "Status": "STOPPING_HOSTING" })))
-    })
-}
-
-/// Model statuses in which DeleteModel is a ConflictException.
-const NOT_DELETABLE: &[&str] =
-    &["TRAINING", "STARTING_HOSTING", "HOSTED", "STOPPING_HOSTING", "SYSTEM_UPDATING", "DELETING"];
-
-fn delete_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
-    let name = label(r, 0).to_string();
-    let version = label(r, 1).to_string();
-    wire::check_project_name(&name)?;
-    wire::check_model_version(&version, false)?;
-    let delay = s.settings.model_delay.as_millis() as u64;
-    let id = format!("{name}/{version}");
-    mutate(s, r, (ResourceType::Model, &id), id.clone(), |m| {
-        let p = live(m.region, &name)?;
-        let v = resolve_version(p, &version).ok_or_else(|| ApiError::not_found(ResourceType::Model, &id))?;
-        let model = p.models.get_mut(&v).ok_or_else(|| ApiError::not_found(ResourceType::Model, &id))?;
-        if NOT_DELETABLE.contains(&model.status.as_str()) {
-            return Err(ApiError::Conflict(
-                format!("Model {v} of project {name} is {}; it cannot be deleted now.", model.status),
-                id.clone(),
-                ResourceType::Model,
-            ));
-        }
-        if delay == 0 {
-            p.models.remove(&v);
-        } else {
-            model.status = "DELETING".into();
-            model.status_message = model_message("DELETING").into();
-            model.settle = None;
-            model.gone_at_ms = Some(m.now + delay);
-            m.region.schedule(m.now + delay);
-        }
-        mutations(m.stats).models_deleted += 1;
-        Ok(Reply::json(202, &json!({ "ModelArn": model_arn(m.account, m.region_name, &name, v) })))
     })
 }

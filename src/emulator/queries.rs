@@ -1,27 +1,28 @@
-//! Handlers of the seven read-only operations: ListProjects, DescribeProject, DescribeDataset,
-//! ListDatasetEntries, ListModels, DescribeModel, ListTagsForResource. They hold the world lock only while
-//! building one response and never change state except applying due lifecycle timers.
+//! Handlers of the project and dataset reads: ListProjects, DescribeProject, DescribeDataset,
+//! ListDatasetEntries (the model reads are in `models.rs`, tags in `tags.rs`, packaging jobs in `packaging.rs`).
+//! They hold the world lock only while building one response and never change state except applying due
+//! lifecycle timers.
 //!
-//! ListProjects is sorted by project name, ListModels by version, ListDatasetEntries by entry index; pages hold
-//! at most `maxResults` (default and maximum 100) items. Projects "listed after delete" appear only in
-//! ListProjects. ListTagsForResource answers 404 for an ARN of another account or region.
+//! ListProjects is sorted by project name, ListDatasetEntries by entry index; pages hold at most `maxResults`
+//! (default and maximum 100) items. Projects "listed after delete" appear only in ListProjects.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Value, json};
 
-use super::ops::{label, resolve_version};
+use super::ops::label;
 use super::paging;
 use super::seed_gen::EntryKey;
 use super::server::{ApiRequest, Shared};
-use super::state::{Dataset, Model, Project, RegionState, model_arn, project_arn};
+use super::state::{Dataset, Project, RegionState, project_arn};
 use super::wire::{self, ApiError, Reply, ResourceType, query_get};
 
-fn secs(v: f64) -> Value {
+/// A timestamp as epoch seconds.
+pub(crate) fn secs(v: f64) -> Value {
     json!(v)
 }
 
 /// Run `f` on the caller's region (ticked to now) under the world lock.
-fn with_region<T>(
+pub(crate) fn with_region<T>(
     s: &Shared,
     r: &ApiRequest,
     f: impl FnOnce(Option<&mut RegionState>) -> Result<T, ApiError>,
@@ -31,7 +32,8 @@ fn with_region<T>(
     f(w.region(&r.account, &r.region, now))
 }
 
-fn live<'a>(region: Option<&'a mut RegionState>, name: &str) -> Result<&'a Project, ApiError> {
+/// A live project of the region, or 404 PROJECT.
+pub(crate) fn live<'a>(region: Option<&'a mut RegionState>, name: &str) -> Result<&'a Project, ApiError> {
     region
         .and_then(|rg| rg.projects.get(name))
         .filter(|p| p.live())
@@ -47,7 +49,8 @@ fn dataset_metadata(d: &Dataset) -> Value {
     })
 }
 
-fn page_json(items: Vec<Value>, next: Option<String>, member: &str) -> Value {
+/// A page: `{member: items, NextToken?}`.
+pub(crate) fn page_json(items: Vec<Value>, next: Option<String>, member: &str) -> Value {
     let mut o = serde_json::Map::new();
     o.insert(member.to_string(), Value::Array(items));
     if let Some(t) = next {
@@ -257,130 +260,6 @@ pub(crate) fn list_dataset_entries(s: &Shared, r: &ApiRequest) -> Result<Reply, 
         let more = (i..total).any(|j| filter.is_empty() || filter.keeps(&d.entry(&key, j)));
         let next = if more { Some(paging::encode(&scope, &i.to_string())) } else { None };
         Ok(Reply::json(200, &page_json(items, next, "DatasetEntries")))
-    })
-}
-
-fn performance(m: &Model) -> Option<Value> {
-    if matches!(m.status.as_str(), "TRAINING" | "TRAINING_FAILED") {
-        return None;
-    }
-    let f = f64::from(m.version % 7) / 100.0;
-    Some(json!({ "F1Score": 0.90 + f, "Recall": 0.88 + f, "Precision": 0.92 + f / 2.0 }))
-}
-
-fn model_metadata(r: &ApiRequest, name: &str, m: &Model) -> Value {
-    let mut v = json!({
-        "CreationTimestamp": secs(m.created),
-        "ModelVersion": m.version.to_string(),
-        "ModelArn": model_arn(&r.account, &r.region, name, m.version),
-        "Description": format!("Model {} of {name}", m.version),
-        "Status": m.status,
-        "StatusMessage": m.status_message,
-    });
-    if let (Some(p), Some(o)) = (performance(m), v.as_object_mut()) {
-        o.insert("Performance".into(), p);
-    }
-    v
-}
-
-pub(crate) fn list_models(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
-    let name = label(r, 0);
-    wire::check_project_name(name)?;
-    let max = wire::max_results(&r.query)?;
-    let scope = format!("ListModels/{}/{}/{name}", r.account, r.region);
-    let after = match paging::decode(&scope, query_get(&r.query, "nextToken"))? {
-        Some(k) => Some(k.parse::<u32>().map_err(|_| ApiError::Validation("Invalid pagination token.".into()))?),
-        None => None,
-    };
-    with_region(s, r, |region| {
-        let p = live(region, name)?;
-        let mut iter = p.models.values().filter(|m| after.is_none_or(|a| m.version > a)).peekable();
-        let mut items = Vec::new();
-        let mut last = None;
-        while items.len() < max {
-            let Some(m) = iter.next() else { break };
-            items.push(model_metadata(r, name, m));
-            last = Some(m.version);
-        }
-        let next = match (iter.peek(), last) {
-            (Some(_), Some(l)) => Some(paging::encode(&scope, &l.to_string())),
-            _ => None,
-        };
-        Ok(Reply::json(200, &page_json(items, next, "Models")))
-    })
-}
-
-pub(crate) fn describe_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
-    let (name, version) = (label(r, 0), label(r, 1));
-    wire::check_project_name(name)?;
-    wire::check_model_version(version, true)?;
-    with_region(s, r, |region| {
-        let p = live(region, name)?;
-        let m = resolve_version(p, version)
-            .and_then(|v| p.models.get(&v))
-            .ok_or_else(|| ApiError::not_found(ResourceType::Model, &format!("{name}/{version}")))?;
-        let mut v = model_metadata(r, name, m);
-        let bucket = super::seed_gen::default_bucket(&r.account, &r.region);
-        if let Some(o) = v.as_object_mut() {
-            o.insert(
-                "OutputConfig".into(),
-                json!({ "S3Location": { "Bucket": bucket, "Prefix": format!("{name}/models/") } }),
-            );
-            if performance(m).is_some() {
-                let key = format!("{name}/models/{}/evaluation", m.version);
-                o.insert(
-                    "EvaluationManifest".into(),
-                    json!({ "Bucket": bucket, "Key": format!("{key}/manifest.json") }),
-                );
-                o.insert("EvaluationResult".into(), json!({ "Bucket": bucket, "Key": format!("{key}/result.json") }));
-                o.insert("EvaluationEndTimestamp".into(), secs(m.created + 3600.0));
-            }
-            if matches!(m.status.as_str(), "HOSTED" | "STARTING_HOSTING" | "STOPPING_HOSTING" | "SYSTEM_UPDATING") {
-                o.insert("MinInferenceUnits".into(), json!(1));
-                o.insert("MaxInferenceUnits".into(), json!(1));
-            }
-        }
-        Ok(Reply::json(200, &json!({ "ModelDescription": v })))
-    })
-}
-
-pub(crate) fn list_tags(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
-    let arn = label(r, 0);
-    let invalid = || ApiError::Validation(format!("The ARN {arn} is not a Lookout for Vision project or model ARN."));
-    if arn.is_empty() || arn.len() > 1011 {
-        return Err(invalid());
-    }
-    let rest = arn.strip_prefix("arn:aws:lookoutvision:").ok_or_else(invalid)?;
-    let mut parts = rest.splitn(3, ':');
-    let (Some(region), Some(account), Some(resource)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(invalid());
-    };
-    let (name, version) = if let Some(n) = resource.strip_prefix("project/") {
-        (n, None)
-    } else if let Some(m) = resource.strip_prefix("model/") {
-        let (n, v) = m.rsplit_once('/').ok_or_else(invalid)?;
-        wire::check_model_version(v, false).map_err(|_| invalid())?;
-        (n, Some(v))
-    } else {
-        return Err(invalid());
-    };
-    if !wire::valid_project_name(name) {
-        return Err(invalid());
-    }
-    let not_found = |rt| ApiError::not_found(rt, arn);
-    if account != r.account || region != r.region {
-        return Err(not_found(if version.is_some() { ResourceType::Model } else { ResourceType::Project }));
-    }
-    with_region(s, r, |rg| {
-        let p = live(rg, name).map_err(|_| not_found(ResourceType::Project))?;
-        let tags: Vec<Value> = match version {
-            None => p.tags.iter().map(|(k, v)| json!({ "Key": k, "Value": v })).collect(),
-            Some(v) => {
-                resolve_version(p, v).ok_or_else(|| not_found(ResourceType::Model))?;
-                Vec::new()
-            }
-        };
-        Ok(Reply::json(200, &json!({ "Tags": tags })))
     })
 }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::org_seed::{OrgAccount, SeedOrganization, SeedRole};
 pub use super::seed_check::{MAX_CREATED_SECS, MAX_DELAY_MS, MAX_ENTRIES_PER_DATASET, MAX_ENTRIES_PER_SEED, validate};
+pub use super::seed_model::{SeedPackagingJob, SeedPerformance, SeedS3Location, SeedS3Object, SeedTargetPlatform};
 
 /// Account used for access keys that the seed does not map.
 pub const DEFAULT_ACCOUNT: &str = "123456789012";
@@ -92,6 +93,9 @@ pub struct SeedProject {
     /// Tags on the project ARN.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    /// Model packaging jobs (ListModelPackagingJobs, DescribeModelPackagingJob); unique names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packaging_jobs: Vec<SeedPackagingJob>,
     /// The project was deleted but ListProjects (eventually consistent) still lists it for this many
     /// milliseconds of emulator time; every other operation answers 404 for it. Models "a project deleted
     /// between list and describe".
@@ -161,20 +165,59 @@ pub struct SeedModel {
     pub status: String,
     /// Creation time, epoch seconds.
     pub created: f64,
-    /// If set, the status becomes `settles_to` (default `TRAINED`) after this many ms of emulator time:
-    /// a model "still training" (DeleteDataset conflicts until then).
+    /// If set, the model leaves its status after this many ms of emulator time: to `settles_to`, or by default
+    /// `TRAINING` -> `TRAINED`, `STARTING_HOSTING` -> `HOSTED`, `STOPPING_HOSTING` -> `TRAINED`,
+    /// `SYSTEM_UPDATING` -> `HOSTED`, `DELETING` -> gone (no `settles_to` allowed), any other -> `TRAINED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settle_after_ms: Option<u64>,
     /// Status after `settle_after_ms`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settles_to: Option<String>,
+    /// How long a StopModel of this model shows `STOPPING_HOSTING` before `TRAINED`, in ms of emulator time;
+    /// default `EmulatorConfig::model_delay` (1 s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_after_ms: Option<u64>,
+    /// How long a DeleteModel of this model shows `DELETING` before it is gone, in ms of emulator time;
+    /// default `EmulatorConfig::model_delay` (1 s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_after_ms: Option<u64>,
+    /// Description (1-500 of `[0-9A-Za-z.-_]`); absent by default, as for a model created without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Performance; default F1 `0.90 + v`, recall `0.88 + v`, precision `0.92 + v/2` with `v = (version % 7) /
+    /// 100`. Shown once the model is past training (never while `TRAINING` or `TRAINING_FAILED`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performance: Option<SeedPerformance>,
+    /// OutputConfig's S3 location; default bucket `lookoutvision-{region}-{account}`, prefix `{project}/models/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<SeedS3Location>,
+    /// EvaluationManifest; default `{output prefix}{version}/evaluation/manifest.json` in the output bucket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation_manifest: Option<SeedS3Object>,
+    /// EvaluationResult; default `{output prefix}{version}/evaluation/result.json` in the output bucket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation_result: Option<SeedS3Object>,
+    /// KmsKeyId the model was encrypted with (1-2048, `^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]*$`); absent by default
+    /// (an AWS-owned key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    /// MinInferenceUnits, shown while `STARTING_HOSTING`, `HOSTED`, `STOPPING_HOSTING` or `SYSTEM_UPDATING`;
+    /// default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_inference_units: Option<u32>,
+    /// MaxInferenceUnits, shown with the minimum; default the minimum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_inference_units: Option<u32>,
+    /// Tags on the model ARN (at most 50).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
 }
 
 /// Which kinds of project a generated seed contains.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Mix {
     /// The realistic mix: single-dataset and train+test projects, empty projects, datasets in progress,
-    /// hosted and trained models. Any account-region of 10 or more projects has at least one of each kind.
+    /// hosted and trained models, models starting, stopping, training and deleting, packaging jobs. Any account-region of 10 or more projects has at least one of each kind.
     #[default]
     Realistic,
     /// Every project train+test, all `CREATE_COMPLETE`, no models: for benchmarks with exact item counts.
@@ -222,7 +265,10 @@ impl Seed {
     /// [`Mix::Realistic`] draws each project's kind: single-dataset 35%, train+test 30%, empty 10%, a dataset
     /// `CREATE_IN_PROGRESS` settling to `CREATE_COMPLETE` after 2-6 s 5%, hosted model (v1 TRAINED, v2 HOSTED)
     /// 8%, trained model (v1 TRAINED) 12%; with 10 or more projects each of the six kinds occurs at least once.
-    /// About 30% of projects carry the tags `team` and `line`.
+    /// About 30% of projects carry the tags `team` and `line`. [`Mix::Realistic`] then mixes every model state,
+    /// packaging jobs and model tags into the hosted and trained projects without changing any project or
+    /// dataset (see `seed_gen_models::mix_models`): starting, stopping, training and deleting models that
+    /// settle after 2-6 s of emulator time.
     pub fn generate(spec: &GenSpec) -> Seed {
         super::seed_gen::generate(spec)
     }

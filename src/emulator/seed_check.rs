@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::seed::{Seed, SeedProject};
+use super::seed_model::{check_jobs, check_model, check_tags};
 use super::wire::{Op, valid_project_name};
 
 /// Most entries of one dataset, literal plus `generate_entries`: 100,000.
@@ -57,12 +58,6 @@ fn region_ok(r: &str) -> bool {
 
 fn time_ok(t: f64) -> bool {
     t.is_finite() && (0.0..=MAX_CREATED_SECS).contains(&t)
-}
-
-/// Tag keys (1-128) and values (0-256): letters, digits, spaces and `_.:/=+-@`, as the service's pattern.
-fn tag_ok(s: &str, min: usize, max: usize) -> bool {
-    (min..=max).contains(&s.chars().count())
-        && s.chars().all(|c| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c))
 }
 
 fn status_ok(s: &str, allowed: &[&str], settle: Option<u64>, to: &Option<String>) -> Result<(), String> {
@@ -152,12 +147,8 @@ fn check_project(p: &SeedProject) -> Result<(), String> {
     if p.listed_after_delete_ms.is_some_and(|ms| ms > MAX_DELAY_MS) {
         return Err(format!("listed_after_delete_ms over {MAX_DELAY_MS} (10 years)"));
     }
-    if p.tags.len() > 50 {
-        return Err("more than 50 tags".into());
-    }
-    if let Some((k, v)) = p.tags.iter().find(|(k, v)| !tag_ok(k, 1, 128) || !tag_ok(v, 0, 256)) {
-        return Err(format!("invalid tag {k:?}={v:?}: keys 1-128 and values 0-256 letters, digits, spaces, _.:/=+-@"));
-    }
+    check_tags(&p.tags)?;
+    check_jobs(p)?;
     let mut types = BTreeSet::new();
     for (di, d) in p.datasets.iter().enumerate() {
         let at = format!("datasets[{di}] ({})", d.dataset_type);
@@ -197,6 +188,7 @@ fn check_project(p: &SeedProject) -> Result<(), String> {
         if !time_ok(m.created) {
             return Err(format!("{at}: created {:?} is not epoch seconds from 0 to {MAX_CREATED_SECS}", m.created));
         }
+        check_model(m).map_err(|e| format!("{at}: {e}"))?;
     }
     Ok(())
 }
@@ -228,7 +220,7 @@ mod tests {
                 ..Default::default()
             }],
             tags: BTreeMap::from([("team".to_string(), "qa line:1".to_string())]),
-            listed_after_delete_ms: None,
+            ..SeedProject::default()
         };
         Seed {
             missing_objects: Vec::new(),

@@ -219,7 +219,11 @@ pub(crate) fn generate(spec: &GenSpec) -> Seed {
         let mut regions = Vec::new();
         for region in &spec.regions {
             let mut rng = StdRng::seed_from_u64(spec.rng_seed ^ fnv1a(&[account, region]));
-            regions.push(SeedRegion { region: region.clone(), projects: gen_region(spec, &mut rng) });
+            let mut projects = gen_region(spec, &mut rng);
+            if spec.mix == Mix::Realistic {
+                super::seed_gen_models::mix_models(&mut projects, account, region, spec.rng_seed);
+            }
+            regions.push(SeedRegion { region: region.clone(), projects });
         }
         accounts.push(SeedAccount { account: account.clone(), regions });
     }
@@ -303,7 +307,7 @@ fn gen_region(spec: &GenSpec, rng: &mut StdRng) -> Vec<SeedProject> {
                 tags.insert("team".to_string(), "quality-engineering".to_string());
                 tags.insert("line".to_string(), format!("L{}", rng.random_range(1..9)));
             }
-            SeedProject { name, created, datasets, models, tags, listed_after_delete_ms: None }
+            SeedProject { name, created, datasets, models, tags, ..SeedProject::default() }
         })
         .collect()
 }

@@ -12,6 +12,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::idempotency::Idempotency;
+pub(crate) use super::model_state::{Model, PackagingJob, model_message};
 use super::seed::{ImageStats, Seed};
 use super::seed_gen::{EntryKey, default_bucket, gen_entry, gen_stats, stats_of_lines};
 
@@ -110,20 +111,6 @@ impl Dataset {
     }
 }
 
-/// One model version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Model {
-    pub(crate) version: u32,
-    pub(crate) created: f64,
-    pub(crate) status: String,
-    pub(crate) status_message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) settle: Option<Settle>,
-    /// DELETING until this instant, then gone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) gone_at_ms: Option<u64>,
-}
-
 /// One project.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Project {
@@ -133,6 +120,9 @@ pub(crate) struct Project {
     pub(crate) models: BTreeMap<u32, Model>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) tags: BTreeMap<String, String>,
+    /// Model packaging jobs by job name; they go with the project.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) packaging_jobs: BTreeMap<String, PackagingJob>,
     /// A deleted project still listed by ListProjects until this instant; 404 everywhere else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) ghost_until_ms: Option<u64>,
@@ -193,9 +183,7 @@ impl RegionState {
                     m.status_message = model_message(&s.to).to_string();
                     m.status = s.to;
                 }
-                for t in m.settle.iter().map(|s| s.at_ms).chain(m.gone_at_ms) {
-                    next = next.min(t);
-                }
+                next = next.min(m.next_timer().unwrap_or(u64::MAX));
             }
         }
         self.next_deadline_ms = next;
@@ -285,29 +273,12 @@ impl World {
                         );
                     }
                     let mut models = BTreeMap::new();
-                    for sm in &sp.models {
-                        let Ok(v) = sm.version.parse::<u32>() else {
-                            continue;
-                        };
-                        let settle = sm.settle_after_ms.map(|ms| Settle {
-                            at_ms: now.saturating_add(ms),
-                            to: sm.settles_to.clone().unwrap_or_else(|| "TRAINED".into()),
-                        });
-                        if let Some(s) = &settle {
-                            next = next.min(s.at_ms);
-                        }
-                        models.insert(
-                            v,
-                            Model {
-                                version: v,
-                                created: sm.created,
-                                status: sm.status.clone(),
-                                status_message: model_message(&sm.status).to_string(),
-                                settle,
-                                gone_at_ms: None,
-                            },
-                        );
+                    for m in sp.models.iter().filter_map(|sm| Model::from_seed(sm, now)) {
+                        next = next.min(m.next_timer().unwrap_or(u64::MAX));
+                        models.insert(m.version, m);
                     }
+                    let packaging_jobs =
+                        sp.packaging_jobs.iter().map(|j| (j.name.clone(), PackagingJob { job: j.clone() })).collect();
                     let ghost_until_ms = sp.listed_after_delete_ms.map(|ms| now.saturating_add(ms));
                     if let Some(t) = ghost_until_ms {
                         next = next.min(t);
@@ -320,6 +291,7 @@ impl World {
                             datasets,
                             models,
                             tags: sp.tags.clone(),
+                            packaging_jobs,
                             ghost_until_ms,
                         },
                     );
@@ -344,22 +316,6 @@ pub(crate) fn dataset_message(status: &str) -> &'static str {
         "DELETE_IN_PROGRESS" => "Dataset deletion in progress.",
         "DELETE_COMPLETE" => "Dataset deleted.",
         "DELETE_FAILED" => "Dataset deletion failed.",
-        _ => "",
-    }
-}
-
-/// Default StatusMessage of a model status.
-pub(crate) fn model_message(status: &str) -> &'static str {
-    match status {
-        "TRAINING" => "Training in progress.",
-        "TRAINED" => "Training completed.",
-        "TRAINING_FAILED" => "Training failed.",
-        "STARTING_HOSTING" => "Hosting starting.",
-        "HOSTED" => "Model is hosted.",
-        "HOSTING_FAILED" => "Hosting failed.",
-        "STOPPING_HOSTING" => "Hosting stopping.",
-        "SYSTEM_UPDATING" => "System update in progress.",
-        "DELETING" => "Model deletion in progress.",
         _ => "",
     }
 }

@@ -7,122 +7,18 @@
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
-use hyper::{Method, Response, StatusCode};
+use hyper::{Response, StatusCode};
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
+pub(crate) use super::routes::{Op, route};
+pub(crate) use super::validate::{
+    check_client_token, check_dataset_type, check_model_version, check_project_name, check_token_syntax, max_results,
+    valid_project_name,
+};
+
 /// The response body type of every emulator response.
 pub(crate) type Body = Full<Bytes>;
-
-/// An API operation the emulator answers, or `Unknown` for paths and methods that match none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Op {
-    ListProjects,
-    CreateProject,
-    DescribeProject,
-    DeleteProject,
-    CreateDataset,
-    DescribeDataset,
-    DeleteDataset,
-    ListDatasetEntries,
-    ListModels,
-    DescribeModel,
-    StopModel,
-    DeleteModel,
-    ListTagsForResource,
-    Unknown,
-}
-
-impl Op {
-    /// Every API operation (not [`Op::Unknown`]).
-    pub(crate) const API: [Op; 13] = [
-        Op::ListProjects,
-        Op::CreateProject,
-        Op::DescribeProject,
-        Op::DeleteProject,
-        Op::CreateDataset,
-        Op::DescribeDataset,
-        Op::DeleteDataset,
-        Op::ListDatasetEntries,
-        Op::ListModels,
-        Op::DescribeModel,
-        Op::StopModel,
-        Op::DeleteModel,
-        Op::ListTagsForResource,
-    ];
-
-    /// Whether `name` is an API operation's name (as `deny` lists and fault `ops` give them).
-    pub(crate) fn is_api_name(name: &str) -> bool {
-        Op::API.iter().any(|op| op.name() == name)
-    }
-
-    /// The API operation names, joined by `sep`, for error messages.
-    pub(crate) fn api_names(sep: &str) -> String {
-        Op::API.map(Op::name).join(sep)
-    }
-
-    /// The operation's API name, as used in stats, the log, `deny` lists and fault `ops`.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Op::ListProjects => "ListProjects",
-            Op::CreateProject => "CreateProject",
-            Op::DescribeProject => "DescribeProject",
-            Op::DeleteProject => "DeleteProject",
-            Op::CreateDataset => "CreateDataset",
-            Op::DescribeDataset => "DescribeDataset",
-            Op::DeleteDataset => "DeleteDataset",
-            Op::ListDatasetEntries => "ListDatasetEntries",
-            Op::ListModels => "ListModels",
-            Op::DescribeModel => "DescribeModel",
-            Op::StopModel => "StopModel",
-            Op::DeleteModel => "DeleteModel",
-            Op::ListTagsForResource => "ListTagsForResource",
-            Op::Unknown => "Unknown",
-        }
-    }
-}
-
-/// A matched route: the operation and its still percent-encoded path labels.
-#[derive(Debug, Clone)]
-pub(crate) struct Route<'a> {
-    pub(crate) op: Op,
-    /// Raw labels in path order (project, then dataset type or model version; or the tag ARN).
-    pub(crate) labels: Vec<&'a str>,
-}
-
-/// Match a method and raw path against the 13 emulated operations.
-pub(crate) fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
-    let unknown = Route { op: Op::Unknown, labels: Vec::new() };
-    let Some(rest) = path.strip_prefix("/2020-11-20/") else {
-        return unknown;
-    };
-    let segs: Vec<&str> = rest.split('/').collect();
-    let m = method.as_str();
-    let op = match (m, segs.as_slice()) {
-        ("GET", ["projects"]) => Op::ListProjects,
-        ("POST", ["projects"]) => Op::CreateProject,
-        ("GET", ["projects", _]) => Op::DescribeProject,
-        ("DELETE", ["projects", _]) => Op::DeleteProject,
-        ("POST", ["projects", _, "datasets"]) => Op::CreateDataset,
-        ("GET", ["projects", _, "datasets", _]) => Op::DescribeDataset,
-        ("DELETE", ["projects", _, "datasets", _]) => Op::DeleteDataset,
-        ("GET", ["projects", _, "datasets", _, "entries"]) => Op::ListDatasetEntries,
-        ("GET", ["projects", _, "models"]) => Op::ListModels,
-        ("GET", ["projects", _, "models", _]) => Op::DescribeModel,
-        ("DELETE", ["projects", _, "models", _]) => Op::DeleteModel,
-        ("POST", ["projects", _, "models", _, "stop"]) => Op::StopModel,
-        ("GET", ["tags", _]) => Op::ListTagsForResource,
-        _ => return unknown,
-    };
-    let labels = match segs.as_slice() {
-        ["tags", arn] => vec![*arn],
-        ["projects"] => vec![],
-        ["projects", p] | ["projects", p, _] => vec![*p],
-        ["projects", p, _, x] | ["projects", p, _, x, _] => vec![*p, *x],
-        _ => vec![],
-    };
-    Route { op, labels }
-}
 
 /// The `ResourceType` member of ConflictException and ResourceNotFoundException.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +26,7 @@ pub(crate) enum ResourceType {
     Project,
     Dataset,
     Model,
+    ModelPackageJob,
 }
 
 impl ResourceType {
@@ -138,6 +35,7 @@ impl ResourceType {
             ResourceType::Project => "PROJECT",
             ResourceType::Dataset => "DATASET",
             ResourceType::Model => "MODEL",
+            ResourceType::ModelPackageJob => "MODEL_PACKAGE_JOB",
         }
     }
 }
@@ -149,8 +47,8 @@ pub(crate) enum ApiError {
     Conflict(String, String, ResourceType),
     InternalServer(String),
     NotFound(String, String, ResourceType),
-    /// Message, QuotaCode, and the ResourceId of a PROJECT.
-    QuotaExceeded(String, &'static str, String),
+    /// Message, QuotaCode, and the ResourceId and ResourceType of the resource at its limit.
+    QuotaExceeded(String, &'static str, String, ResourceType),
     Throttling(String),
     Validation(String),
     UnknownOperation(String),
@@ -164,6 +62,8 @@ pub(crate) enum ApiError {
 pub(crate) const TPS_QUOTA_CODE: &str = "L-LFV-API-TPS";
 /// Quota code of the per-account-region project limit (an emulator CHOICE).
 pub(crate) const PROJECTS_QUOTA_CODE: &str = "L-LFV-PROJECTS";
+/// Quota code of the per-resource tag limit (an emulator CHOICE).
+pub(crate) const TAGS_QUOTA_CODE: &str = "L-LFV-TAGS";
 /// ServiceCode member of quota errors.
 pub(crate) const SERVICE_CODE: &str = "lookoutvision";
 
@@ -174,6 +74,7 @@ impl ApiError {
             ResourceType::Project => "project",
             ResourceType::Dataset => "dataset",
             ResourceType::Model => "model",
+            ResourceType::ModelPackageJob => "model packaging job",
         };
         ApiError::NotFound(format!("The {what} {id} does not exist."), id.to_string(), rt)
     }
@@ -219,9 +120,9 @@ impl ApiError {
             ApiError::Conflict(m, id, rt) | ApiError::NotFound(m, id, rt) => {
                 json!({ "Message": m, "ResourceId": id, "ResourceType": rt.as_str() })
             }
-            ApiError::QuotaExceeded(m, code, id) => json!({
+            ApiError::QuotaExceeded(m, code, id, rt) => json!({
                 "Message": m, "QuotaCode": code, "ServiceCode": SERVICE_CODE,
-                "ResourceId": id, "ResourceType": ResourceType::Project.as_str()
+                "ResourceId": id, "ResourceType": rt.as_str()
             }),
             ApiError::Throttling(m) => {
                 json!({ "Message": m, "QuotaCode": TPS_QUOTA_CODE, "ServiceCode": SERVICE_CODE })
@@ -359,93 +260,6 @@ pub(crate) fn parse_sigv4_scope(auth: Option<&str>, service: &str) -> Result<(St
     }
 }
 
-/// ProjectName: 1-255, `[a-zA-Z0-9][a-zA-Z0-9_\-]*` (whole string).
-pub(crate) fn valid_project_name(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= 255
-        && b[0].is_ascii_alphanumeric()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
-}
-
-/// Validate a project name label or member.
-pub(crate) fn check_project_name(s: &str) -> Result<(), ApiError> {
-    if valid_project_name(s) {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(format!(
-            "1 validation error detected: Value '{s}' at 'projectName' failed to satisfy constraint: Member must \
-             satisfy regular expression pattern: [a-zA-Z0-9][a-zA-Z0-9_\\-]* and length 1-255"
-        )))
-    }
-}
-
-/// DatasetType: `train` or `test`.
-pub(crate) fn check_dataset_type(s: &str) -> Result<(), ApiError> {
-    if s == "train" || s == "test" {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(format!(
-            "1 validation error detected: Value '{s}' at 'datasetType' failed to satisfy constraint: Member must \
-             satisfy regular expression pattern: train|test"
-        )))
-    }
-}
-
-/// ClientToken: 1-64 of `[a-zA-Z0-9-]`.
-pub(crate) fn check_client_token(s: &str) -> Result<(), ApiError> {
-    if !s.is_empty() && s.len() <= 64 && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(format!(
-            "1 validation error detected: Value '{s}' at 'clientToken' failed to satisfy constraint: Member must \
-             satisfy regular expression pattern: ^[a-zA-Z0-9-]+$ and length 1-64"
-        )))
-    }
-}
-
-/// Model version: `[1-9][0-9]*` (max 10 chars), plus `latest` when `allow_latest`.
-pub(crate) fn check_model_version(s: &str, allow_latest: bool) -> Result<(), ApiError> {
-    let b = s.as_bytes();
-    let digits = !b.is_empty() && b.len() <= 10 && b[0] != b'0' && b.iter().all(u8::is_ascii_digit);
-    if digits || (allow_latest && s == "latest") {
-        Ok(())
-    } else {
-        let pat = if allow_latest { "([1-9][0-9]*|latest)" } else { "([1-9][0-9]*)" };
-        Err(ApiError::Validation(format!(
-            "1 validation error detected: Value '{s}' at 'modelVersion' failed to satisfy constraint: Member must \
-             satisfy regular expression pattern: {pat}"
-        )))
-    }
-}
-
-/// maxResults: integer 1-100; absent means 100.
-pub(crate) fn max_results(q: &[(String, String)]) -> Result<usize, ApiError> {
-    match query_get(q, "maxResults") {
-        None => Ok(100),
-        Some(v) => match v.parse::<i64>() {
-            Ok(n) if (1..=100).contains(&n) => Ok(n as usize),
-            _ => Err(ApiError::Validation(format!(
-                "1 validation error detected: Value '{v}' at 'maxResults' failed to satisfy constraint: Member \
-                 must have value between 1 and 100"
-            ))),
-        },
-    }
-}
-
-/// nextToken syntax: 0-2048 chars of `[a-zA-Z0-9/+=]`.
-pub(crate) fn check_token_syntax(s: &str) -> Result<(), ApiError> {
-    if s.len() <= 2048 && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'/' || c == b'+' || c == b'=') {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(
-            "1 validation error detected: Value at 'nextToken' failed to satisfy constraint: Member must satisfy \
-             regular expression pattern: ^[a-zA-Z0-9\\/\\+\\=]{0,2048}$"
-                .into(),
-        ))
-    }
-}
-
 /// Parse a JSON request body into an object; an empty body is an empty object.
 pub(crate) fn json_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -465,6 +279,8 @@ pub(crate) fn epoch_secs(ms: u64) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use hyper::Method;
+
     use super::*;
 
     #[test]
@@ -484,17 +300,5 @@ mod tests {
         assert_eq!(parse_sigv4(Some(h)).unwrap(), ("AKID".into(), "eu-west-1".into()));
         assert!(parse_sigv4(Some("Bearer x")).is_err());
         assert!(parse_sigv4(None).is_err());
-    }
-
-    #[test]
-    fn validators() {
-        assert!(valid_project_name("pcb-solder_1"));
-        assert!(!valid_project_name("-x"));
-        assert!(!valid_project_name(&"a".repeat(256)));
-        assert!(check_model_version("latest", true).is_ok());
-        assert!(check_model_version("latest", false).is_err());
-        assert!(check_model_version("01", false).is_err());
-        assert!(check_client_token("abc-1").is_ok());
-        assert!(check_client_token("a_b").is_err());
     }
 }

@@ -54,7 +54,7 @@ impl std::fmt::Display for ExportError {
 /// The manifest path of an item, once its account, region, project and dataset type have been checked to be
 /// safe path components ([`crate::safe_fs::names::check_backup_names`]); the error names the item.
 pub fn manifest_path(dir: &Path, item: &Item) -> Result<PathBuf, String> {
-    let (a, r, p, t) = (&item.account, &item.region, &item.project, &item.dataset_type);
+    let (a, r, p, t) = (&item.account, &item.region, &item.project, &item.resource);
     names::check_backup_names(a, r, p, t).map_err(|e| format!("item {} ({r}/{p}/{t}): {e}", item.seq))?;
     Ok(dir.join(a).join(r).join(p).join(format!("{t}.manifest.jsonl")))
 }
@@ -82,7 +82,7 @@ pub async fn export(
     item: &Item,
 ) -> Result<ExportRec, ExportError> {
     let (acct, region) = (&item.account, &item.region);
-    let (project, dtype) = (item.project.as_str(), item.dataset_type.as_str());
+    let (project, dtype) = (item.project.as_str(), item.resource.as_str());
     let mut stats = AttemptStats::default();
     let describe = limiters.get(acct, region, "DescribeDataset");
     let total =

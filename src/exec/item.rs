@@ -87,7 +87,7 @@ pub fn not_found_outcome(resumed: bool, lost_now: bool) -> (Outcome, &'static st
 /// `failed` for the service's answer; for one that is not the service's, nothing (and the run stops).
 fn failed(ctx: &Ctx, client: &Client, item: &Item, what: &str, e: &CallError) -> Step {
     if e.kind == ErrorKind::Foreign {
-        ctx.not_the_service(client, &format!("{what} for {}/{}", item.project, item.dataset_type), e);
+        ctx.not_the_service(client, &format!("{what} for {}/{}", item.project, item.resource), e);
         return Step::Cancelled;
     }
     Step::Done(from_error(item, Outcome::Failed, what, e))
@@ -112,8 +112,8 @@ async fn check_drift(
     let mut pause = Duration::from_secs(1);
     let mut noted = None;
     loop {
-        let d = info.as_ref().and_then(|i| i.dataset(&item.dataset_type));
-        let wait_for = match drift::decide(d, item.dataset_created, ctx.opts.mode, resend, noted.is_some()) {
+        let d = info.as_ref().and_then(|i| i.dataset(&item.resource));
+        let wait_for = match drift::decide(d, item.created, ctx.opts.mode, resend, noted.is_some()) {
             Drift::Proceed => return Ok(()),
             Drift::Done(o, msg) => return Err(Step::Done(outcome(item, o, msg))),
             Drift::Wait(status) => status,
@@ -125,7 +125,7 @@ async fn check_drift(
         if noted.as_deref() != Some(wait_for.as_str()) {
             ctx.events.note(format!(
                 "waiting for {}/{}/{} dataset {}: {wait_for}",
-                item.region, item.project, item.dataset_type, item.seq
+                item.region, item.project, item.resource, item.seq
             ));
             noted = Some(wait_for);
         }
@@ -196,7 +196,7 @@ async fn delete(ctx: &Ctx, client: &Client, item: &Item, in_flight: bool, info: 
                 lost_now |= matches!(kind, Some(ErrorKind::Timeout | ErrorKind::Connection | ErrorKind::Server));
                 ctx.on_attempt(item, a)
             },
-            || client.delete_dataset(&item.project, &item.dataset_type, &item.client_token),
+            || client.delete_dataset(&item.project, &item.resource, &item.client_token),
         )
         .await;
         let e = match r {
@@ -223,11 +223,11 @@ async fn delete(ctx: &Ctx, client: &Client, item: &Item, in_flight: bool, info: 
                     Retried::Failed(e2) => return failed(ctx, client, item, "re-check after 409", &e2),
                     Retried::Cancelled => return Step::Cancelled,
                 }
-                match info.as_ref().and_then(|i| i.dataset(&item.dataset_type)) {
+                match info.as_ref().and_then(|i| i.dataset(&item.resource)) {
                     None if !in_flight && !lost_now => {
                         return Step::Done(from_error(item, Outcome::AlreadyAbsent, "gone after a 409", &e));
                     }
-                    Some(d) if !same_instant(d.created, item.dataset_created) => {
+                    Some(d) if !same_instant(d.created, item.created) => {
                         let msg = format!("re-created since planning (found after a 409: {e})");
                         return Step::Done(outcome(item, Outcome::SkippedDrift, msg));
                     }
@@ -259,10 +259,10 @@ pub(super) async fn confirm(ctx: &Ctx, client: &Client, items: &[Item]) {
         };
         let mut still = Vec::new();
         for item in pending {
-            let d = info.as_ref().and_then(|i| i.dataset(&item.dataset_type));
+            let d = info.as_ref().and_then(|i| i.dataset(&item.resource));
             let (verified, status) = match d {
                 None => (Some(true), None),
-                Some(d) if !same_instant(d.created, item.dataset_created) => (Some(true), None),
+                Some(d) if !same_instant(d.created, item.created) => (Some(true), None),
                 Some(d) if d.status == "DELETE_IN_PROGRESS" && Instant::now() < deadline => (None, None),
                 Some(d) => (Some(false), Some(d.status.clone())),
             };

@@ -8,6 +8,7 @@ use proptest::prelude::*;
 
 use super::journal::{self, AttemptRec, ExportRec, FORMAT, Journal, Mode, Outcome, OutcomeRec, Record, VerifiedRec};
 use super::resume::{self, Resume};
+use crate::plan::Kind;
 use crate::plan::format::{Summary, client_token};
 use crate::plan::{Item, Plan, Selection, Target};
 
@@ -28,11 +29,20 @@ fn plan(n: u64) -> Plan {
                 account: "123456789012".into(),
                 region: "us-east-1".into(),
                 project_arn: format!("arn:aws:lookoutvision:us-east-1:123456789012:project/{project}"),
-                client_token: client_token(&plan_id, "123456789012", "us-east-1", &project, &dataset_type),
+                client_token: client_token(
+                    &plan_id,
+                    "123456789012",
+                    "us-east-1",
+                    &project,
+                    Kind::DeleteDataset,
+                    &dataset_type,
+                ),
                 project,
-                dataset_type,
-                dataset_created: Some(t(-1000)),
-                dataset_status: "CREATE_COMPLETE".into(),
+                kind: Kind::DeleteDataset,
+                resource: dataset_type,
+                created: Some(t(-1000)),
+                status: "CREATE_COMPLETE".into(),
+                after: Vec::new(),
             }
         })
         .collect();
@@ -49,9 +59,9 @@ fn plan(n: u64) -> Plan {
             endpoint_url: None,
             ..Target::default()
         }],
+        unreachable: Vec::new(),
         items,
         skipped: Vec::new(),
-        unreachable: Vec::new(),
         summary: Summary::default(),
         digest: String::new(),
     };
@@ -271,4 +281,18 @@ proptest! {
         prop_assert_eq!(after.runs, state.runs + 1);
         prop_assert!(after.item(1).started.is_some());
     }
+}
+
+#[test]
+fn a_journal_written_by_a_format_1_version_still_reads() {
+    // A journal from before format 2: its header holds format 1 items (dataset_type, dataset_created, ...).
+    let bytes = include_bytes!("../../fuzz/seeds/journal/apply-failures.jsonl");
+    let (state, len) = journal::parse(Path::new("old.jsonl"), bytes).expect("a format 1 journal parses");
+    assert_eq!(len, bytes.len());
+    assert!(!state.items.is_empty());
+    assert!(state.items.iter().all(|i| i.kind == Kind::DeleteDataset && i.after.is_empty()));
+    assert!(state.items.iter().all(|i| i.dataset_type().is_some() && !i.status.is_empty()));
+    // A format 1 item with a dataset type format 2 cannot hold is an error, not a silent default.
+    let text = std::str::from_utf8(bytes).unwrap().replacen("\"dataset_type\":\"test\"", "\"dataset_type\":\"x\"", 1);
+    assert!(journal::parse(Path::new("old.jsonl"), text.as_bytes()).is_err());
 }

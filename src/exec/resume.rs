@@ -11,8 +11,9 @@ pub enum Resume {
     Skip,
     /// Only the post-deletion check: `deleted` in an apply journal with no `verified` record yet.
     Confirm,
-    /// Process it from the start: no DeleteDataset went out for it, or `--retry-failed` re-attempts a `failed`
-    /// item (a new durable `start` precedes its first attempt).
+    /// Process it from the start: no call went out for it, `--retry-failed` re-attempts a `failed` item, or
+    /// it was `blocked` / `skipped_dependency` with no call journalled (a new durable `start` precedes its
+    /// first attempt).
     Fresh,
     /// Process it, sending DeleteDataset again with the same token even if the dataset looks gone: a durable
     /// `start` (or an attempt) and no outcome means an earlier call may have deleted it and lost the answer.
@@ -20,12 +21,17 @@ pub enum Resume {
 }
 
 /// Decide for an item whose journal state is `st`, in a run of `mode` with or without `--retry-failed`.
+/// `blocked` and `skipped_dependency` are not final ([`Outcome::is_final`]): the item is processed again,
+/// resending with the same token if an earlier run journalled a start or an attempt for it.
 pub fn decide(st: &ItemState, mode: Mode, retry_failed: bool) -> Resume {
+    let called = st.started.is_some() || !st.attempts.is_empty();
     match &st.outcome {
         Some(o) if o.outcome == Outcome::Failed && retry_failed => Resume::Fresh,
+        Some(o) if !o.outcome.is_final() && called => Resume::Resend,
+        Some(o) if !o.outcome.is_final() => Resume::Fresh,
         Some(o) if o.outcome == Outcome::Deleted && st.verified.is_none() && mode == Mode::Apply => Resume::Confirm,
         Some(_) => Resume::Skip,
-        None if st.started.is_some() || !st.attempts.is_empty() => Resume::Resend,
+        None if called => Resume::Resend,
         None => Resume::Fresh,
     }
 }
@@ -149,6 +155,48 @@ mod tests {
                 Mode::Export,
                 false,
                 Resume::Skip,
+            ),
+            (
+                "stopped",
+                ItemState { started: Some(t()), outcome: out(Outcome::Stopped), ..Default::default() },
+                Mode::Apply,
+                true,
+                Resume::Skip,
+            ),
+            (
+                "blocked",
+                ItemState { outcome: out(Outcome::Blocked), ..Default::default() },
+                Mode::Apply,
+                false,
+                Resume::Fresh,
+            ),
+            (
+                "blocked after a start",
+                ItemState { started: Some(t()), outcome: out(Outcome::Blocked), ..Default::default() },
+                Mode::Apply,
+                false,
+                Resume::Resend,
+            ),
+            (
+                "blocked after an attempt, --retry-failed",
+                ItemState { attempts: vec![attempt()], outcome: out(Outcome::Blocked), ..Default::default() },
+                Mode::Apply,
+                true,
+                Resume::Resend,
+            ),
+            (
+                "skipped dependency",
+                ItemState { outcome: out(Outcome::SkippedDependency), ..Default::default() },
+                Mode::Apply,
+                false,
+                Resume::Fresh,
+            ),
+            (
+                "skipped dependency, dry-run journal",
+                ItemState { outcome: out(Outcome::SkippedDependency), ..Default::default() },
+                Mode::DryRun,
+                false,
+                Resume::Fresh,
             ),
             (
                 "would delete",

@@ -200,7 +200,7 @@ impl Ctx {
                     format!(
                         "more than {BREAKER_MAX_FAILED} of the first {BREAKER_WINDOW} finished items failed; \
                          something is wrong (last: {}/{}: {})",
-                        item.project, item.dataset_type, rec.message
+                        item.project, item.resource, rec.message
                     ),
                 );
                 return Ok(());

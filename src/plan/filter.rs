@@ -5,6 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use super::types::DatasetType;
 use crate::cloud::DatasetInfo;
 use crate::error::{Error, Result};
 
@@ -16,7 +17,7 @@ pub type Rejection = (&'static str, String);
 pub struct Filter {
     include: Vec<(String, GlobSet)>,
     exclude: Vec<(String, GlobSet)>,
-    dataset_type: Option<String>,
+    dataset_type: Option<DatasetType>,
     before: Option<DateTime<Utc>>,
     after: Option<DateTime<Utc>>,
 }
@@ -34,19 +35,14 @@ fn compile(flag: &str, patterns: &[String]) -> Result<Vec<(String, GlobSet)>> {
 }
 
 impl Filter {
-    /// Compile the flags. `dataset_type` is `train`, `test` or `both`.
+    /// Compile the flags. `dataset_type` `None` selects both.
     pub fn new(
         include: &[String],
         exclude: &[String],
-        dataset_type: &str,
+        dataset_type: Option<DatasetType>,
         before: Option<DateTime<Utc>>,
         after: Option<DateTime<Utc>>,
     ) -> Result<Self> {
-        let dataset_type = match dataset_type {
-            "both" => None,
-            "train" | "test" => Some(dataset_type.to_string()),
-            other => return Err(Error::Usage(format!("--dataset-type must be train, test or both, not {other:?}"))),
-        };
         if let (Some(b), Some(a)) = (before, after)
             && b <= a
         {
@@ -77,8 +73,8 @@ impl Filter {
 
     /// Is this dataset selected?
     pub fn dataset(&self, d: &DatasetInfo) -> std::result::Result<(), Rejection> {
-        if let Some(t) = &self.dataset_type
-            && &d.dataset_type != t
+        if let Some(t) = self.dataset_type
+            && d.dataset_type != t.as_str()
         {
             return Err(("dataset_type", format!("--dataset-type {t}")));
         }
@@ -127,7 +123,7 @@ mod tests {
 
     #[test]
     fn exclude_wins_over_include() {
-        let f = Filter::new(&["pcb-*".into()], &["*-keep".into()], "both", None, None).unwrap();
+        let f = Filter::new(&["pcb-*".into()], &["*-keep".into()], None, None, None).unwrap();
         assert!(f.project("pcb-a").is_ok());
         assert_eq!(f.project("pcb-keep").unwrap_err().0, "excluded");
         assert_eq!(f.project("other").unwrap_err().0, "not_included");
@@ -135,19 +131,18 @@ mod tests {
 
     #[test]
     fn type_and_window() {
-        let f = Filter::new(&[], &[], "test", Some(parse_time("2024-01-01").unwrap()), None).unwrap();
+        let f = Filter::new(&[], &[], Some(DatasetType::Test), Some(parse_time("2024-01-01").unwrap()), None).unwrap();
         assert!(f.dataset(&ds("test", "2023-06-01")).is_ok());
         assert_eq!(f.dataset(&ds("train", "2023-06-01")).unwrap_err().0, "dataset_type");
         assert_eq!(f.dataset(&ds("test", "2024-06-01")).unwrap_err().0, "created_before");
-        let f = Filter::new(&[], &[], "both", None, Some(parse_time("2024-01-01T00:00:00Z").unwrap())).unwrap();
+        let f = Filter::new(&[], &[], None, None, Some(parse_time("2024-01-01T00:00:00Z").unwrap())).unwrap();
         assert_eq!(f.dataset(&ds("test", "2023-06-01")).unwrap_err().0, "created_after");
         assert!(f.dataset(&ds("test", "2024-01-01")).is_ok());
     }
 
     #[test]
     fn bad_inputs_name_the_flag() {
-        assert!(Filter::new(&["[".into()], &[], "both", None, None).unwrap_err().to_string().contains("--include"));
-        assert!(Filter::new(&[], &[], "all", None, None).unwrap_err().to_string().contains("--dataset-type"));
+        assert!(Filter::new(&["[".into()], &[], None, None, None).unwrap_err().to_string().contains("--include"));
         assert!(parse_time("yesterday").is_err());
     }
 }

@@ -1,21 +1,25 @@
-//! The plan file: a versioned JSON document that lists exactly what `apply` may delete.
+//! The plan file: a versioned JSON document that lists exactly what `apply` may do.
 //!
-//! Format `lfv-sunset-plan/1` (JSON Schema: `plans/plan.schema.json`). Items are in execution order: by
-//! target, then project name, and within a project `test` before `train`, so that a run interrupted half-way
-//! leaves a valid single-dataset project rather than a test-only one.
+//! Format `lfv-sunset-plan/2` (JSON Schema: `plans/plan.schema.json`) is what `plan` writes. Format
+//! `lfv-sunset-plan/1` (`plans/plan-v1.schema.json`, datasets only) still loads into the same in-memory
+//! [`Plan`] (see `v1.rs`): each of its items becomes a `delete_dataset` item. Items are in execution order:
+//! by target, then project name, and within a project stop_model, delete_model (by version), delete_dataset
+//! `test` then `train`, delete_project ([`super::types::order_key`]).
 //!
-//! Digest: `sha256:` + lowercase hex SHA-256 of the compact JSON serialisation of
-//! `{"plan_id": ..., "targets": [...], "items": [...]}` with members in the order of the structs below (the
-//! order they appear in the file). Editing an item, a target or the plan id changes it; `apply` and `show`
-//! refuse a plan whose digest does not match. The other members (`format`, `created_at`, `tool_version`,
-//! `selection`, `skipped`, `summary`) are not digested in format 1; `validate.rs` checks them and re-checks
-//! every invariant of the digested part, since a digest can be recomputed after an edit.
+//! Digest (format 2): `sha256:` + lowercase hex SHA-256 of the compact JSON serialisation of
+//! `{"format", "plan_id", "created_at", "targets", "unreachable", "items"}` with members in the order of the
+//! structs below (the order they appear in the file). Editing any of them changes it; `apply` and `show`
+//! refuse a plan whose digest does not match. `tool_version`, `selection`, `skipped` and `summary` are not
+//! digested; `validate.rs` checks them and re-checks every invariant of the digested part, since a digest can
+//! be recomputed after an edit. Format 1 digests only `plan_id`, `targets` and `items` (in their format 1
+//! shape).
 //!
-//! Client tokens: `lfv-` + the first 40 hex digits of SHA-256 over
-//! `plan_id \n account \n region \n project \n dataset_type` (44 characters of `[a-z0-9-]`, within the
-//! service's 1-64 `^[a-zA-Z0-9-]+$`). The same plan and item always give the same token, so every attempt and
-//! every resume of one item is one idempotent call; a new plan (new `plan_id`) gives new tokens, so a dataset
-//! re-created and re-planned within the service's 8-hour token window gets a real new call, not a replay.
+//! Client tokens (format 2): `lfv-` + the first 40 hex digits of SHA-256 over
+//! `plan_id \n account \n region \n project \n kind \n resource` (44 characters of `[a-z0-9-]`, within the
+//! service's 1-64 `^[a-zA-Z0-9-]+$`); format 1's rule is `plan_id \n account \n region \n project \n
+//! dataset_type`. The same plan and item always give the same token, so every attempt and every resume of one
+//! item is one idempotent call; a new plan (new `plan_id`) gives new tokens, so a resource re-created and
+//! re-planned within the service's 8-hour token window gets a real new call, not a replay.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -24,21 +28,25 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::types::{DatasetType, Kind, Scope};
 use super::validate::{check_created_at, counts};
 use crate::error::{Error, Result};
 
-/// The format version this tool writes and reads.
-pub const FORMAT: &str = "lfv-sunset-plan/1";
+/// The format version this tool writes.
+pub const FORMAT: &str = "lfv-sunset-plan/2";
+
+/// The format 1 version string, still read ([`super::v1`]).
+pub const FORMAT_V1: &str = "lfv-sunset-plan/1";
 
 /// A whole plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
-    /// Format version, [`FORMAT`].
+    /// Format version: [`FORMAT`], or [`FORMAT_V1`] for a plan loaded from a format 1 file.
     pub format: String,
     /// Unique id of this plan (`lfv-YYYYMMDDTHHMMSSZ-xxxxxxxx`); part of every client token.
     pub plan_id: String,
-    /// When the plan was made.
+    /// When the plan was made (digested in format 2).
     pub created_at: DateTime<Utc>,
     /// Version of lfv-sunset that made it.
     pub tool_version: String,
@@ -46,16 +54,16 @@ pub struct Plan {
     pub selection: Selection,
     /// The (account, region) pairs enumerated, with how they were reached.
     pub targets: Vec<Target>,
-    /// Datasets to delete, in execution order.
+    /// Targets that could not be reached at planning (`--allow-unreachable`); empty otherwise.
+    #[serde(default)]
+    pub unreachable: Vec<Unreachable>,
+    /// What to do, in execution order.
     pub items: Vec<Item>,
     /// What was seen and left alone, with the reason.
     pub skipped: Vec<Skipped>,
-    /// Targets that could not be reached (`plan --allow-unreachable`); absent when there are none.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub unreachable: Vec<Unreachable>,
     /// Counts.
     pub summary: Summary,
-    /// `sha256:<hex>` over plan id, targets and items (see the module docs).
+    /// `sha256:<hex>` (see the module docs).
     pub digest: String,
 }
 
@@ -69,6 +77,9 @@ pub struct Selection {
     pub profiles: Vec<String>,
     /// `--endpoint-url`, if given.
     pub endpoint_url: Option<String>,
+    /// `--scope`: `datasets` (format 1's only scope, and the default when absent) or `all`.
+    #[serde(default)]
+    pub scope: Scope,
     /// `--include` globs.
     pub include: Vec<String>,
     /// `--exclude` globs.
@@ -118,7 +129,7 @@ pub struct Identity {
     pub arn: String,
 }
 
-/// A target `plan` could not reach (listed only with `--allow-unreachable`).
+/// A target that could not be reached at planning.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Unreachable {
@@ -126,15 +137,15 @@ pub struct Unreachable {
     pub account: String,
     /// Region.
     pub region: String,
-    /// Role that was to be assumed, if any.
+    /// The role that was to be assumed, if any.
     pub role_arn: Option<String>,
-    /// Machine-readable error: the service's error code (`AccessDenied`, `OptInRequired`, ...) or `unreachable`.
+    /// Machine-readable error (the service's error code or a transport class).
     pub error: String,
-    /// Human-readable detail.
+    /// Human-readable message.
     pub message: String,
 }
 
-/// One dataset to delete.
+/// One action on one resource.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Item {
@@ -150,14 +161,26 @@ pub struct Item {
     pub project: String,
     /// Project ARN.
     pub project_arn: String,
-    /// `train` or `test`.
-    pub dataset_type: String,
-    /// The dataset's CreationTimestamp at planning time; `apply` skips the dataset if it differs.
-    pub dataset_created: Option<DateTime<Utc>>,
-    /// The dataset's status at planning time.
-    pub dataset_status: String,
-    /// Idempotency token sent with every DeleteDataset attempt for this item.
+    /// What the item does.
+    pub kind: Kind,
+    /// The resource: a model version (`1`) for the model kinds, `train` or `test` for `delete_dataset`, the
+    /// project name for `delete_project`.
+    pub resource: String,
+    /// The resource's CreationTimestamp at planning time; `apply` leaves the resource alone if it differs.
+    pub created: Option<DateTime<Utc>>,
+    /// The resource's status at planning time.
+    pub status: String,
+    /// Idempotency token sent with every attempt for this item.
     pub client_token: String,
+    /// Seqs of earlier items of the same project that must finish first.
+    pub after: Vec<u64>,
+}
+
+impl Item {
+    /// The dataset type of a `delete_dataset` item; `None` for the other kinds.
+    pub fn dataset_type(&self) -> Option<DatasetType> {
+        if self.kind == Kind::DeleteDataset { self.resource.parse().ok() } else { None }
+    }
 }
 
 /// Something seen during planning and left out of `items`.
@@ -169,7 +192,7 @@ pub struct Skipped {
     /// Project name.
     pub project: String,
     /// Dataset type, or `null` when the whole project was left out.
-    pub dataset_type: Option<String>,
+    pub dataset_type: Option<DatasetType>,
     /// Machine-readable reason: `excluded`, `not_included`, `dataset_type`, `created_before`,
     /// `created_after`, `no_datasets`, `project_vanished`.
     pub reason: String,
@@ -189,22 +212,29 @@ pub struct Summary {
     pub projects_planned: usize,
     /// Items.
     pub items: usize,
-    /// Items per dataset type.
-    pub items_by_type: BTreeMap<String, usize>,
+    /// Items per kind.
+    pub items_by_kind: BTreeMap<Kind, usize>,
+    /// `delete_dataset` items per dataset type.
+    pub items_by_type: BTreeMap<DatasetType, usize>,
     /// Skipped entries per reason.
     pub skipped_by_reason: BTreeMap<String, usize>,
 }
 
-/// The client token of one item (see the module docs).
-pub fn client_token(plan_id: &str, account: &str, region: &str, project: &str, dataset_type: &str) -> String {
+/// SHA-256 over `parts` joined by newlines, as `lfv-` + its first 40 hex digits.
+pub(super) fn token_of(parts: &[&str]) -> String {
     let mut h = Sha256::new();
-    for (i, part) in [plan_id, account, region, project, dataset_type].iter().enumerate() {
+    for (i, part) in parts.iter().enumerate() {
         if i > 0 {
             h.update(b"\n");
         }
         h.update(part.as_bytes());
     }
     format!("lfv-{}", &hex::encode(h.finalize())[..40])
+}
+
+/// The format 2 client token of one item (see the module docs).
+pub fn client_token(plan_id: &str, account: &str, region: &str, project: &str, kind: Kind, resource: &str) -> String {
+    token_of(&[plan_id, account, region, project, kind.as_str(), resource])
 }
 
 /// True if `token` satisfies the service's ClientToken constraint (1-64 of `[a-zA-Z0-9-]`).
@@ -214,14 +244,34 @@ pub fn is_valid_token(token: &str) -> bool {
 
 #[derive(Serialize)]
 struct DigestInput<'a> {
+    format: &'a str,
     plan_id: &'a str,
+    created_at: &'a DateTime<Utc>,
     targets: &'a [Target],
+    unreachable: &'a [Unreachable],
     items: &'a [Item],
 }
 
-/// The digest of a plan's id, targets and items.
-pub fn digest(plan_id: &str, targets: &[Target], items: &[Item]) -> String {
-    let bytes = serde_json::to_vec(&DigestInput { plan_id, targets, items }).expect("plan serialises");
+/// The `sha256:<hex>` of a plan under its format's rule: format 2 over format, plan id, created_at, targets,
+/// unreachable and items; format 1 over plan id, targets and items in their format 1 shape.
+pub fn digest(plan: &Plan) -> String {
+    if plan.format == FORMAT_V1 {
+        return super::v1::digest(plan);
+    }
+    let input = DigestInput {
+        format: &plan.format,
+        plan_id: &plan.plan_id,
+        created_at: &plan.created_at,
+        targets: &plan.targets,
+        unreachable: &plan.unreachable,
+        items: &plan.items,
+    };
+    sha256_json(&input)
+}
+
+/// `sha256:` + hex SHA-256 of the compact JSON of `value`.
+pub(super) fn sha256_json(value: &impl Serialize) -> String {
+    let bytes = serde_json::to_vec(value).expect("plan serialises");
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
@@ -232,17 +282,31 @@ impl Plan {
         self.summary.targets = c.targets;
         self.summary.projects_planned = c.projects_planned;
         self.summary.items = c.items;
+        self.summary.items_by_kind = c.items_by_kind;
         self.summary.items_by_type = c.items_by_type;
         self.summary.skipped_by_reason = c.skipped_by_reason;
-        self.digest = digest(&self.plan_id, &self.targets, &self.items);
+        self.digest = digest(self);
     }
 
-    /// Read a plan file, [`Plan::validate`] it and [`check_created_at`] against this machine's clock (errors
-    /// exit 2).
+    /// Parse a plan file of either format ([`FORMAT`] or [`FORMAT_V1`]), without validating it.
+    pub fn parse(text: &str) -> std::result::Result<Plan, String> {
+        #[derive(Deserialize)]
+        struct Head {
+            format: Option<String>,
+        }
+        let head: Head = serde_json::from_str(text).map_err(|e| format!("not a plan: {e}"))?;
+        match head.format.as_deref() {
+            Some(FORMAT_V1) => super::v1::parse(text),
+            _ => serde_json::from_str(text).map_err(|e| format!("not a plan: {e}")),
+        }
+    }
+
+    /// Read a plan file of either format, [`Plan::validate`] it and [`check_created_at`] against this
+    /// machine's clock (errors exit 2).
     pub fn load(path: &Path) -> Result<Plan> {
         let invalid = |reason: String| Error::InvalidPlan { path: path.to_path_buf(), reason };
         let text = std::fs::read_to_string(path).map_err(|e| invalid(format!("cannot read: {e}")))?;
-        let plan: Plan = serde_json::from_str(&text).map_err(|e| invalid(format!("not a plan: {e}")))?;
+        let plan = Plan::parse(&text).map_err(&invalid)?;
         plan.validate().map_err(&invalid)?;
         check_created_at(plan.created_at, Utc::now()).map_err(invalid)?;
         Ok(plan)

@@ -2,10 +2,16 @@
 pub mod filter;
 pub mod format;
 pub mod planner;
+pub mod types;
+pub mod v1;
 pub mod validate;
+mod validate_kinds;
+#[cfg(test)]
+mod validate_kinds_tests;
 #[cfg(test)]
 mod validate_props;
 #[cfg(test)]
 mod validate_tests;
 
 pub use format::{Identity, Item, Plan, Selection, Skipped, Target, Unreachable};
+pub use types::{DatasetType, Kind, Scope};

@@ -16,6 +16,7 @@ use tokio::task::JoinSet;
 
 use super::filter::Filter;
 use super::format::{FORMAT, Item, Plan, Selection, Skipped, Summary, Target, client_token};
+use super::types::{DatasetType, Kind};
 use crate::cloud::{self, CallError, Client, ClientOptions, Endpoint, ErrorKind, ProjectInfo};
 use crate::error::{Error, Result};
 use crate::exec::events::{Event, EventSink};
@@ -209,9 +210,9 @@ pub(crate) fn assemble(
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         selection,
         targets: Vec::new(),
+        unreachable: Vec::new(),
         items: Vec::new(),
         skipped: Vec::new(),
-        unreachable: Vec::new(),
         summary: Summary::default(),
         digest: String::new(),
     };
@@ -261,10 +262,10 @@ fn name_of(p: &std::result::Result<ProjectInfo, String>) -> &str {
 }
 
 fn add_project(plan: &mut Plan, target: usize, filter: &Filter, p: std::result::Result<ProjectInfo, String>) {
-    let skip = |project: &str, dataset_type: Option<&str>, (reason, detail): (&str, String)| Skipped {
+    let skip = |project: &str, dataset_type: Option<DatasetType>, (reason, detail): (&str, String)| Skipped {
         target,
         project: project.to_string(),
-        dataset_type: dataset_type.map(str::to_string),
+        dataset_type,
         reason: reason.to_string(),
         detail,
     };
@@ -287,8 +288,8 @@ fn add_project(plan: &mut Plan, target: usize, filter: &Filter, p: std::result::
     let (account, region) = cloud::arn_account_region(&info.arn).unwrap_or_else(|| {
         (plan.targets[target].account.clone().unwrap_or_default(), plan.targets[target].region.clone())
     });
-    for dataset_type in ["test", "train"] {
-        let Some(d) = info.dataset(dataset_type) else { continue };
+    for dataset_type in DatasetType::DELETION_ORDER {
+        let Some(d) = info.dataset(dataset_type.as_str()) else { continue };
         if let Err(r) = filter.dataset(d) {
             plan.skipped.push(skip(&info.name, Some(dataset_type), r));
             continue;
@@ -300,10 +301,19 @@ fn add_project(plan: &mut Plan, target: usize, filter: &Filter, p: std::result::
             region: region.clone(),
             project: info.name.clone(),
             project_arn: info.arn.clone(),
-            dataset_type: dataset_type.to_string(),
-            dataset_created: d.created,
-            dataset_status: d.status.clone(),
-            client_token: client_token(&plan.plan_id, &account, &region, &info.name, dataset_type),
+            kind: Kind::DeleteDataset,
+            resource: dataset_type.to_string(),
+            created: d.created,
+            status: d.status.clone(),
+            client_token: client_token(
+                &plan.plan_id,
+                &account,
+                &region,
+                &info.name,
+                Kind::DeleteDataset,
+                dataset_type.as_str(),
+            ),
+            after: Vec::new(),
         });
     }
 }

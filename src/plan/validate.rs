@@ -1,29 +1,43 @@
 //! What a plan must satisfy before anything reads it: [`Plan::validate`] (the file alone) and
 //! [`check_created_at`] (the file against this machine's clock). Pure functions of their arguments; no I/O.
 //!
-//! The digest (`sha256:` over `plan_id`, `targets` and `items`) proves those three were not edited, but only
-//! if nobody re-sealed the file: someone who recomputes the digest after an edit gets past it. So every
-//! invariant the planner establishes is checked again here, and an error names the item by `seq` and the
-//! field at fault. Format 1 leaves `format`, `created_at`, `tool_version`, `selection`, `skipped` and
-//! `summary` outside the digest; `summary` is checked against the counts recomputed from the items and
-//! skipped entries, and `created_at` may not lie in the future (beyond [`MAX_CLOCK_SKEW`]).
+//! The digest proves the digested members were not edited, but only if nobody re-sealed the file: someone
+//! who recomputes the digest after an edit gets past it. So every invariant the planner establishes is
+//! checked again here, and an error names the item by `seq` and the field at fault. `summary` is not
+//! digested and is checked against the counts recomputed from the items and skipped entries; `created_at`
+//! may not lie in the future (beyond [`MAX_CLOCK_SKEW`]) in either format.
 
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use super::format::{FORMAT, Item, Plan, client_token, digest};
+use super::format::{FORMAT, FORMAT_V1, Item, Plan, client_token, digest};
+use super::types::{DATASET_TYPE_BOTH, DatasetType, Kind, Scope, order_key};
+use super::v1;
+pub use super::validate_kinds::is_model_version;
+use super::validate_kinds::{check_after, check_resource};
 use crate::escape::escape;
 
 /// How far in the future `created_at` may lie (clock skew between the planning and the applying machine):
 /// 5 minutes.
 pub const MAX_CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
 
+/// The members of a format 2 plan the digest covers.
+pub const DIGESTED: [&str; 6] = ["format", "plan_id", "created_at", "targets", "unreachable", "items"];
+
+/// The members of a format 2 plan the digest does not cover.
+pub const NOT_DIGESTED: [&str; 4] = ["tool_version", "selection", "skipped", "summary"];
+
 /// The members of a format 1 plan the digest covers.
-pub const DIGESTED: [&str; 3] = ["plan_id", "targets", "items"];
+pub const DIGESTED_V1: [&str; 3] = ["plan_id", "targets", "items"];
 
 /// The members of a format 1 plan the digest does not cover.
-pub const NOT_DIGESTED: [&str; 6] = ["format", "created_at", "tool_version", "selection", "skipped", "summary"];
+pub const NOT_DIGESTED_V1: [&str; 6] = ["format", "created_at", "tool_version", "selection", "skipped", "summary"];
+
+/// The (digested, not digested) members of `plan`'s format.
+pub fn digested_members(plan: &Plan) -> (&'static [&'static str], &'static [&'static str]) {
+    if v1::is_v1(plan) { (&DIGESTED_V1, &NOT_DIGESTED_V1) } else { (&DIGESTED, &NOT_DIGESTED) }
+}
 
 /// The reasons a `skipped` entry may give.
 pub const SKIP_REASONS: [&str; 7] =
@@ -41,8 +55,10 @@ pub struct Counts {
     pub projects_in_file: usize,
     /// Items.
     pub items: usize,
-    /// Items per dataset type.
-    pub items_by_type: BTreeMap<String, usize>,
+    /// Items per kind.
+    pub items_by_kind: BTreeMap<Kind, usize>,
+    /// `delete_dataset` items per dataset type.
+    pub items_by_type: BTreeMap<DatasetType, usize>,
     /// Skipped entries per reason.
     pub skipped_by_reason: BTreeMap<String, usize>,
 }
@@ -51,7 +67,10 @@ pub struct Counts {
 pub fn counts(plan: &Plan) -> Counts {
     let mut c = Counts { targets: plan.targets.len(), items: plan.items.len(), ..Counts::default() };
     for i in &plan.items {
-        *c.items_by_type.entry(i.dataset_type.clone()).or_insert(0) += 1;
+        *c.items_by_kind.entry(i.kind).or_insert(0) += 1;
+        if let Some(t) = i.dataset_type() {
+            *c.items_by_type.entry(t).or_insert(0) += 1;
+        }
     }
     for s in &plan.skipped {
         *c.skipped_by_reason.entry(s.reason.clone()).or_insert(0) += 1;
@@ -64,14 +83,13 @@ pub fn counts(plan: &Plan) -> Counts {
     c
 }
 
-/// Refuse a `created_at` more than [`MAX_CLOCK_SKEW`] after `now`: format 1 does not digest it, and a date in
-/// the future would keep `--max-plan-age` from ever firing.
+/// Refuse a `created_at` more than [`MAX_CLOCK_SKEW`] after `now`: a date in the future would keep
+/// `--max-plan-age` from ever firing (format 2 digests `created_at`, format 1 does not; both are refused).
 pub fn check_created_at(created_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), String> {
     if created_at > now + MAX_CLOCK_SKEW {
         return Err(format!(
             "created_at {} is in the future (this machine's clock says {}; at most 5 minutes of clock skew are \
-             allowed); format 1 does not digest created_at, so a future date would defeat --max-plan-age; make \
-             a new plan",
+             allowed); a future date would defeat --max-plan-age; make a new plan",
             created_at.to_rfc3339(),
             now.to_rfc3339()
         ));
@@ -106,12 +124,17 @@ pub fn parse_project_arn(arn: &str) -> Option<(&str, &str, &str, &str)> {
 }
 
 /// `s` quoted, its control characters escaped: for quoting plan fields in error messages.
-fn q(s: &str) -> String {
+pub(super) fn q(s: &str) -> String {
     format!("\"{}\"", escape(s))
 }
 
-fn type_rank(dataset_type: &str) -> u8 {
-    if dataset_type == "test" { 0 } else { 1 }
+/// The client token `item` must carry under `plan`'s format.
+fn expected_token(plan: &Plan, item: &Item) -> String {
+    if v1::is_v1(plan) {
+        v1::client_token(&plan.plan_id, &item.account, &item.region, &item.project, &item.resource)
+    } else {
+        client_token(&plan.plan_id, &item.account, &item.region, &item.project, item.kind, &item.resource)
+    }
 }
 
 /// Checks of one item on its own and against its target; `at` names it.
@@ -126,16 +149,16 @@ fn check_item(plan: &Plan, item: &Item, at: &str) -> Result<(), String> {
     if !is_project_name(&item.project) {
         return field("project", format!("{} is not 1-255 of [a-zA-Z0-9_-] starting alphanumeric", q(&item.project)));
     }
-    if item.dataset_type != "train" && item.dataset_type != "test" {
-        return field("dataset_type", format!("{} is neither train nor test", q(&item.dataset_type)));
-    }
-    let allowed = plan.selection.dataset_type == "both" || plan.selection.dataset_type == item.dataset_type;
-    if !allowed {
+    if v1::is_v1(plan) && (item.kind != Kind::DeleteDataset || !item.after.is_empty()) {
         return field(
-            "dataset_type",
-            format!("{} but selection.dataset_type is {}", item.dataset_type, q(&plan.selection.dataset_type)),
+            "kind",
+            format!("{} with after {:?} in a format 1 plan, which only deletes datasets", item.kind, item.after),
         );
     }
+    if plan.selection.scope == Scope::Datasets && item.kind != Kind::DeleteDataset {
+        return field("kind", format!("{} but selection.scope is datasets", item.kind));
+    }
+    check_resource(plan, item).or_else(|why| field("resource", why))?;
     let Some(target) = plan.targets.get(item.target) else {
         return field("target", format!("there is no target {} ({} targets)", item.target, plan.targets.len()));
     };
@@ -158,13 +181,13 @@ fn check_item(plan: &Plan, item: &Item, at: &str) -> Result<(), String> {
             return field("project_arn", format!("names {what} {} but the item's {what} is {in_item}", q(in_arn)));
         }
     }
-    let token = client_token(&plan.plan_id, &item.account, &item.region, &item.project, &item.dataset_type);
+    let token = expected_token(plan, item);
     if item.client_token != token {
+        let from = if v1::is_v1(plan) { "dataset_type" } else { "kind and resource" };
         return field(
             "client_token",
             format!(
-                "{} is not the documented derivation from plan_id, account, region, project and dataset_type \
-                 ({token})",
+                "{} is not the documented derivation from plan_id, account, region, project and {from} ({token})",
                 q(&item.client_token)
             ),
         );
@@ -194,7 +217,7 @@ fn check_targets(plan: &Plan) -> Result<(), String> {
 
 fn check_items(plan: &Plan) -> Result<(), String> {
     let mut tokens = HashSet::new();
-    let mut previous: Option<(usize, &str, u8)> = None;
+    let mut previous: Option<(usize, &str, (u8, u64))> = None;
     for (i, item) in plan.items.iter().enumerate() {
         let at = format!("item seq {}", item.seq);
         if item.seq != i as u64 + 1 {
@@ -205,19 +228,21 @@ fn check_items(plan: &Plan) -> Result<(), String> {
             ));
         }
         check_item(plan, item, &at)?;
-        let key = (item.target, item.project.as_str(), type_rank(&item.dataset_type));
+        let key = (item.target, item.project.as_str(), order_key(item.kind, &item.resource));
         if let Some(prev) = previous
             && key <= prev
         {
             let why = if key == prev {
-                "the same dataset is listed twice".to_string()
+                format!("{} {} is listed twice", item.kind, q(&item.resource))
             } else {
-                "out of order: items go by target, then project name, and within a project test before train"
+                "out of order: items go by target, then project name, and within a project stop_model, \
+                 delete_model (by version), delete_dataset test before train, delete_project"
                     .to_string()
             };
-            return Err(format!("{at} (target/project/dataset_type): {why}"));
+            return Err(format!("{at} (target/project/kind/resource): {why}"));
         }
         previous = Some(key);
+        check_after(plan, item).map_err(|why| format!("{at} (after): {why}"))?;
         if !tokens.insert(item.client_token.as_str()) {
             return Err(format!("{at} (client_token): {} is used twice", item.client_token));
         }
@@ -237,12 +262,6 @@ fn check_skipped_and_summary(plan: &Plan) -> Result<(), String> {
                 SKIP_REASONS.join(", ")
             ));
         }
-        if let Some(t) = &s.dataset_type
-            && t != "train"
-            && t != "test"
-        {
-            return Err(format!("skipped entry {n} (dataset_type): {} is neither train nor test nor null", q(t)));
-        }
     }
     let c = counts(plan);
     let s = &plan.summary;
@@ -261,6 +280,9 @@ fn check_skipped_and_summary(plan: &Plan) -> Result<(), String> {
     if s.projects_planned != c.projects_planned {
         return lie("projects_planned", s.projects_planned.to_string(), c.projects_planned.to_string());
     }
+    if s.items_by_kind != c.items_by_kind {
+        return lie("items_by_kind", format!("{:?}", s.items_by_kind), format!("{:?}", c.items_by_kind));
+    }
     if s.items_by_type != c.items_by_type {
         return lie("items_by_type", format!("{:?}", s.items_by_type), format!("{:?}", c.items_by_type));
     }
@@ -275,33 +297,42 @@ fn check_skipped_and_summary(plan: &Plan) -> Result<(), String> {
 
 impl Plan {
     /// Check everything `apply` relies on and everything the planner guarantees; the error names the first
-    /// problem (the item by `seq`, and the field). In order: `format`; the digest; `plan_id`'s form; every
-    /// target (account 12 digits or null, region name, no (account, region) twice); every item (seq 1, 2, 3...,
-    /// account, region, project name, dataset type allowed by `selection.dataset_type`, the same account and
-    /// region as its target, a `project_arn` naming the item's account, region and project, the client token
-    /// derived as documented, and the order: by target, then project, `test` before `train`, no dataset
-    /// twice); every skipped entry (target, reason, dataset type); and `summary` against the recomputed
-    /// [`counts`].
+    /// problem (the item by `seq`, and the field). In order: `format` (2, or 1); the digest under that
+    /// format's rule; `plan_id`'s form; `selection` (dataset type train/test/both, `both` with scope `all`);
+    /// every target (account 12 digits or null, region name, no (account, region) twice); every item (seq 1, 2,
+    /// 3..., account, region, project name, a kind the scope allows (format 1 and scope `datasets`: only
+    /// `delete_dataset`), a resource that suits the kind (model version 1 to 20 digits, `train`/`test` allowed
+    /// by `selection.dataset_type`, the project's own name), the same account and region as its target, a
+    /// `project_arn` naming the item's account, region and project, the client token derived as documented,
+    /// the order within a project ([`order_key`]) with nothing twice, `after` naming only earlier items of its
+    /// project, and every token unique); every skipped entry (target, reason); and `summary` against the
+    /// recomputed [`counts`].
     pub fn validate(&self) -> Result<(), String> {
-        if self.format != FORMAT {
-            return Err(format!("unsupported format {}; this version reads {FORMAT:?}", q(&self.format)));
-        }
-        let expected = digest(&self.plan_id, &self.targets, &self.items);
-        if self.digest != expected {
+        if self.format != FORMAT && self.format != FORMAT_V1 {
             return Err(format!(
-                "digest mismatch: the file says {} but its items hash to {expected}; the plan was edited after \
-                 it was made; make a new plan",
-                q(&self.digest)
+                "unsupported format {}; this version reads {FORMAT:?} and {FORMAT_V1:?}",
+                q(&self.format)
+            ));
+        }
+        let expected = digest(self);
+        if self.digest != expected {
+            let (covered, _) = digested_members(self);
+            return Err(format!(
+                "digest mismatch: the file says {} but its {} hash to {expected}; the plan was edited after it \
+                 was made; make a new plan",
+                q(&self.digest),
+                covered.join(", ")
             ));
         }
         if !is_plan_id(&self.plan_id) {
             return Err(format!("plan_id {} is not lfv-YYYYMMDDTHHMMSSZ-xxxxxxxx", q(&self.plan_id)));
         }
-        if !["train", "test", "both"].contains(&self.selection.dataset_type.as_str()) {
-            return Err(format!(
-                "selection.dataset_type {} is not train, test or both",
-                q(&self.selection.dataset_type)
-            ));
+        let dataset_type = self.selection.dataset_type.as_str();
+        if dataset_type != DATASET_TYPE_BOTH && dataset_type.parse::<DatasetType>().is_err() {
+            return Err(format!("selection.dataset_type {} is not train, test or both", q(dataset_type)));
+        }
+        if self.selection.scope == Scope::All && dataset_type != DATASET_TYPE_BOTH {
+            return Err(format!("selection.dataset_type {} with selection.scope all (must be both)", q(dataset_type)));
         }
         check_targets(self)?;
         check_items(self)?;

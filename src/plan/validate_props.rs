@@ -5,9 +5,11 @@ use chrono::Utc;
 use proptest::prelude::*;
 
 use super::filter::Filter;
-use super::format::{Plan, digest};
+use super::format::{FORMAT_V1, Plan, digest};
 use super::planner::{Scan, assemble};
+use super::types::{DatasetType, Kind};
 use super::validate::check_created_at;
+use super::validate_kinds_tests::{ModelSpec, teardown};
 use super::validate_tests::{info, reseal, scan, t};
 use crate::cloud::ProjectInfo;
 
@@ -43,7 +45,8 @@ fn arb_plan() -> impl Strategy<Value = Plan> {
         |(scans, ty, exclude, id)| {
             let dataset_type = ["train", "test", "both"][ty];
             let exclude: Vec<String> = exclude.into_iter().collect();
-            let filter = Filter::new(&[], &exclude, dataset_type, Some(t(1)), None).unwrap();
+            let filter =
+                Filter::new(&[], &exclude, dataset_type.parse::<DatasetType>().ok(), Some(t(1)), None).unwrap();
             let selection = super::Selection { dataset_type: dataset_type.into(), exclude, ..Default::default() };
             assemble(format!("lfv-20250101T000000Z-{id:08x}"), selection, &filter, scans, |_| {})
         },
@@ -70,7 +73,14 @@ fn mutate(p: &mut Plan, field: usize, pick: usize, v: &str) -> Option<()> {
         6 => item?.project_arn.push_str(&format!("{v}x")),
         7 => {
             let it = item?;
-            it.dataset_type = if it.dataset_type == "train" { "test" } else { "train" }.into();
+            it.resource = match it.kind {
+                Kind::DeleteDataset if it.resource == "train" => "test".into(),
+                Kind::DeleteDataset => "train".into(),
+                Kind::StopModel | Kind::DeleteModel => {
+                    format!("{}", it.resource.parse::<u64>().ok()? + 1 + pick as u64 % 3)
+                }
+                Kind::DeleteProject => format!("{}x", it.resource),
+            };
         }
         8 => item?.client_token = format!("lfv-{v}"),
         9 => {
@@ -81,9 +91,75 @@ fn mutate(p: &mut Plan, field: usize, pick: usize, v: &str) -> Option<()> {
             let target = p.items.get(i)?.target;
             p.targets[target].region.push('0');
         }
+        11 => {
+            let it = item?;
+            it.kind = Kind::ALL[(Kind::ALL.iter().position(|k| *k == it.kind)? + 1 + pick % 3) % 4];
+        }
+        12 => {
+            let it = item?;
+            // A later seq, the item itself, or one repeated: never an earlier seq of the project in order.
+            match pick % 3 {
+                0 => it.after.push(it.seq + (pick as u64 % 3)),
+                1 => it.after.insert(0, it.seq),
+                _ => {
+                    let first = *it.after.first()?;
+                    it.after.push(first);
+                }
+            }
+        }
+        13 => {
+            let it = item?;
+            it.after.pop()?;
+            if it.kind != Kind::DeleteProject && it.kind != Kind::DeleteModel {
+                return None;
+            }
+        }
         _ => unreachable!("field {field}"),
     }
     if p.items.is_empty() { None } else { Some(()) }
+}
+
+fn arb_teardown() -> impl Strategy<Value = Vec<(String, Vec<ModelSpec>, u8)>> {
+    // Per project: (name, model versions as (version, hosted), dataset bits: 1 train, 2 test).
+    let model = (1u64..30, any::<bool>());
+    let project = ("[a-z][a-z0-9-]{0,8}", proptest::collection::vec(model, 0..4), 0u8..4);
+    proptest::collection::vec(project, 1..5).prop_map(|ps| {
+        let mut names = std::collections::HashSet::new();
+        ps.into_iter()
+            .filter(|(n, _, _)| names.insert(n.clone()))
+            .map(|(n, models, bits)| {
+                let mut seen = std::collections::HashSet::new();
+                let models = models.into_iter().filter(|(v, _)| seen.insert(*v)).collect();
+                (n, models, bits)
+            })
+            .collect()
+    })
+}
+
+/// `p` as the format 1 planner would have written it: the in-memory plan with format 1's tokens and digest,
+/// and the file in format 1's shape.
+fn as_v1(p: &Plan) -> (Plan, String) {
+    let mut m = p.clone();
+    m.format = FORMAT_V1.into();
+    for i in &mut m.items {
+        i.client_token = super::v1::client_token(&m.plan_id, &i.account, &i.region, &i.project, &i.resource);
+    }
+    m.digest = digest(&m);
+    let mut v = serde_json::to_value(&m).unwrap();
+    let o = v.as_object_mut().unwrap();
+    o.remove("unreachable");
+    o["selection"].as_object_mut().unwrap().remove("scope");
+    o["summary"].as_object_mut().unwrap().remove("items_by_kind");
+    for it in o["items"].as_array_mut().unwrap() {
+        let it = it.as_object_mut().unwrap();
+        it.remove("kind");
+        it.remove("after");
+        for (new, old) in [("resource", "dataset_type"), ("created", "dataset_created"), ("status", "dataset_status")] {
+            let value = it.remove(new).unwrap();
+            it.insert(old.into(), value);
+        }
+    }
+    (m, v.to_string())
 }
 
 proptest! {
@@ -99,8 +175,50 @@ proptest! {
     }
 
     #[test]
+    fn every_format_1_plan_loads_as_its_delete_dataset_items(p in arb_plan(), secs in 1i64..1_000_000) {
+        let (m, file) = as_v1(&p);
+        let back = Plan::parse(&file).unwrap();
+        prop_assert_eq!(&back, &m);
+        prop_assert_eq!(back.validate(), Ok(()));
+        // Format 1 does not digest created_at; it digests the items and keeps its own token rule.
+        let mut older = back.clone();
+        older.created_at -= chrono::Duration::seconds(secs);
+        prop_assert_eq!(older.validate(), Ok(()));
+        if !back.items.is_empty() {
+            let mut edited = back.clone();
+            edited.items[0].status.push('x');
+            prop_assert!(edited.validate().unwrap_err().starts_with("digest mismatch"));
+            let mut v2_tokens = back.clone();
+            v2_tokens.items = p.items.clone();
+            reseal(&mut v2_tokens);
+            prop_assert!(v2_tokens.validate().unwrap_err().contains("(client_token)"));
+        }
+    }
+
+    #[test]
+    fn validate_accepts_every_teardown_plan(projects in arb_teardown()) {
+        let p = teardown(&projects);
+        prop_assert_eq!(p.validate(), Ok(()));
+        let back = Plan::parse(&serde_json::to_string_pretty(&p).unwrap()).unwrap();
+        prop_assert_eq!(back, p);
+    }
+
+    #[test]
+    fn validate_rejects_every_single_field_mutation_of_a_teardown_plan(
+        projects in arb_teardown(), field in 1..14usize, pick in any::<usize>(), v in "[a-z0-9]{0,10}",
+    ) {
+        let p = teardown(&projects);
+        let mut m = p.clone();
+        prop_assume!(mutate(&mut m, field, pick, &v).is_some());
+        prop_assume!(m != p);
+        prop_assert!(m.clone().validate().is_err(), "unsealed mutation of field {} accepted", field);
+        reseal(&mut m);
+        prop_assert!(m.validate().is_err(), "re-sealed mutation of field {} accepted: {:?}", field, m.items);
+    }
+
+    #[test]
     fn validate_rejects_every_single_field_mutation_even_when_resealed(
-        p in arb_plan(), field in 0..11usize, pick in any::<usize>(), v in "[a-z0-9]{0,10}",
+        p in arb_plan(), field in 0..14usize, pick in any::<usize>(), v in "[a-z0-9]{0,10}",
     ) {
         let mut m = p.clone();
         prop_assume!(mutate(&mut m, field, pick, &v).is_some());
@@ -118,14 +236,15 @@ proptest! {
         prop_assume!(!p.items.is_empty());
         let mut m = p.clone();
         let i = pick % m.items.len();
-        match pick % 4 {
-            0 => m.items[i].dataset_status.push_str(&v),
-            1 => m.items[i].dataset_created = m.items[i].dataset_created.map(|c| c + chrono::Duration::seconds(1)),
+        match pick % 5 {
+            0 => m.items[i].status.push_str(&v),
+            1 => m.items[i].created = m.items[i].created.map(|c| c + chrono::Duration::seconds(1)),
             2 => m.targets[m.items[i].target].profile = Some(v.clone()),
-            _ => m.targets[m.items[i].target].endpoint_url = Some(v.clone()),
+            3 => m.targets[m.items[i].target].endpoint_url = Some(v.clone()),
+            _ => m.created_at -= chrono::Duration::milliseconds(1 + v.len() as i64),
         }
         prop_assume!(m != p);
-        prop_assert_eq!(&m.digest, &digest(&p.plan_id, &p.targets, &p.items));
+        prop_assert_eq!(&m.digest, &digest(&p));
         prop_assert!(m.validate().unwrap_err().starts_with("digest mismatch"));
     }
 }

@@ -6,10 +6,11 @@ use chrono::{DateTime, TimeZone, Utc};
 use super::filter::Filter;
 use super::format::{Plan, Skipped, client_token};
 use super::planner::{Scan, assemble};
+use super::types::{DatasetType, Kind, Scope};
 use super::validate::{check_created_at, counts};
 use crate::cloud::{DatasetInfo, Endpoint, ProjectInfo};
 
-const PLAN_ID: &str = "lfv-20250101T000000Z-0123abcd";
+pub(super) const PLAN_ID: &str = "lfv-20250101T000000Z-0123abcd";
 
 pub(super) fn t(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap()
@@ -48,7 +49,7 @@ pub(super) fn scan(account: &str, region: &str, projects: Vec<Result<ProjectInfo
 }
 
 /// Two targets; 5 items; one project without datasets and one vanished (2 skipped entries).
-fn sample() -> Plan {
+pub(super) fn sample() -> Plan {
     let a = "111122223333";
     let b = "444455556666";
     let scans = vec![
@@ -64,7 +65,7 @@ fn sample() -> Plan {
         ),
         scan(b, "eu-west-1", vec![Ok(info(b, "eu-west-1", "wood", &["test", "train"]))]),
     ];
-    let filter = Filter::new(&[], &[], "both", None, None).unwrap();
+    let filter = Filter::new(&[], &[], None, None, None).unwrap();
     let selection = super::Selection { dataset_type: "both".into(), ..Default::default() };
     assemble(PLAN_ID.into(), selection, &filter, scans, |_| {})
 }
@@ -78,16 +79,16 @@ pub(super) fn reseal(p: &mut Plan) {
 
 fn token_of(p: &Plan, i: usize) -> String {
     let it = &p.items[i];
-    client_token(&p.plan_id, &it.account, &it.region, &it.project, &it.dataset_type)
+    client_token(&p.plan_id, &it.account, &it.region, &it.project, it.kind, &it.resource)
 }
 
-type Edit = fn(&mut Plan);
+pub(super) type Edit = fn(&mut Plan);
 
 #[test]
 fn the_sample_is_valid_and_as_the_planner_orders_it() {
     let p = sample();
     assert_eq!(p.validate(), Ok(()));
-    let keys: Vec<String> = p.items.iter().map(|i| format!("{}/{}/{}", i.target, i.project, i.dataset_type)).collect();
+    let keys: Vec<String> = p.items.iter().map(|i| format!("{}/{}/{}", i.target, i.project, i.resource)).collect();
     assert_eq!(keys, ["0/cap/train", "0/pcb/test", "0/pcb/train", "1/wood/test", "1/wood/train"]);
     assert_eq!(p.skipped.len(), 2);
 }
@@ -96,8 +97,24 @@ fn the_sample_is_valid_and_as_the_planner_orders_it() {
 fn validate_rejects_each_tampering_naming_the_field() {
     // (what, edit, re-seal the digest afterwards, expected fragment of the error)
     let cases: Vec<(&str, Edit, bool, &str)> = vec![
-        ("format", |p| p.format = "lfv-sunset-plan/2".into(), false, "unsupported format"),
-        ("edit without re-sealing", |p| p.items[0].dataset_status = "X".into(), false, "digest mismatch"),
+        ("format", |p| p.format = "lfv-sunset-plan/3".into(), false, "unsupported format"),
+        ("edit without re-sealing", |p| p.items[0].status = "X".into(), false, "digest mismatch"),
+        ("created_at without re-sealing", |p| p.created_at = t(-60), false, "digest mismatch"),
+        ("format 2 read as format 1", |p| p.format = "lfv-sunset-plan/1".into(), false, "digest mismatch"),
+        (
+            "unreachable added without re-sealing",
+            |p| {
+                p.unreachable.push(super::Unreachable {
+                    account: "777788889999".into(),
+                    region: "us-east-1".into(),
+                    role_arn: None,
+                    error: "AccessDenied".into(),
+                    message: String::new(),
+                })
+            },
+            false,
+            "digest mismatch",
+        ),
         ("plan_id form", |p| p.plan_id = "my-plan".into(), true, "plan_id \"my-plan\""),
         (
             "plan_id changed, tokens kept",
@@ -116,7 +133,7 @@ fn validate_rejects_each_tampering_naming_the_field() {
                 p.items[2].seq = 3;
             },
             true,
-            "item seq 3 (target/project/dataset_type): out of order",
+            "item seq 3 (target/project/kind/resource): out of order",
         ),
         (
             "projects out of order",
@@ -128,7 +145,7 @@ fn validate_rejects_each_tampering_naming_the_field() {
                 }
             },
             true,
-            "item seq 3 (target/project/dataset_type): out of order",
+            "item seq 3 (target/project/kind/resource): out of order",
         ),
         (
             "targets out of order",
@@ -139,7 +156,7 @@ fn validate_rejects_each_tampering_naming_the_field() {
                 }
             },
             true,
-            "item seq 2 (target/project/dataset_type): out of order",
+            "item seq 2 (target/project/kind/resource): out of order",
         ),
         (
             "dataset twice",
@@ -147,13 +164,13 @@ fn validate_rejects_each_tampering_naming_the_field() {
                 let mut dup = p.items[1].clone();
                 dup.seq = 6;
                 p.items.push(dup);
-                p.items.sort_by_key(|i| (i.target, i.project.clone(), i.dataset_type == "train", i.seq));
+                p.items.sort_by_key(|i| (i.target, i.project.clone(), i.resource == "train", i.seq));
                 for (n, i) in p.items.iter_mut().enumerate() {
                     i.seq = n as u64 + 1;
                 }
             },
             true,
-            "item seq 3 (target/project/dataset_type): the same dataset is listed twice",
+            "item seq 3 (target/project/kind/resource): delete_dataset \"test\" is listed twice",
         ),
         (
             "ARN account",
@@ -204,23 +221,66 @@ fn validate_rejects_each_tampering_naming_the_field() {
         (
             "token of another plan",
             |p| {
-                p.items[2].client_token =
-                    client_token("lfv-20240101T000000Z-00000000", "111122223333", "us-east-1", "pcb", "train")
+                p.items[2].client_token = client_token(
+                    "lfv-20240101T000000Z-00000000",
+                    "111122223333",
+                    "us-east-1",
+                    "pcb",
+                    Kind::DeleteDataset,
+                    "train",
+                )
             },
             true,
             "item seq 3 (client_token)",
         ),
         (
-            "dataset type unknown",
-            |p| p.items[0].dataset_type = "validation".into(),
+            "token of a format 1 plan",
+            |p| {
+                let i = &mut p.items[0];
+                i.client_token = super::v1::client_token(&p.plan_id, &i.account, &i.region, &i.project, &i.resource)
+            },
             true,
-            "item seq 1 (dataset_type): \"validation\"",
+            "item seq 1 (client_token)",
+        ),
+        (
+            "token of another kind",
+            |p| {
+                let i = &mut p.items[0];
+                i.client_token =
+                    client_token(&p.plan_id, &i.account, &i.region, &i.project, Kind::DeleteModel, &i.resource)
+            },
+            true,
+            "item seq 1 (client_token)",
+        ),
+        (
+            "dataset type unknown",
+            |p| p.items[0].resource = "validation".into(),
+            true,
+            "item seq 1 (resource): \"validation\"",
         ),
         (
             "dataset type outside the selection",
             |p| p.selection.dataset_type = "test".into(),
             false,
-            "item seq 1 (dataset_type): train but selection.dataset_type is \"test\"",
+            "item seq 1 (resource): train but selection.dataset_type is \"test\"",
+        ),
+        (
+            "a model kind in scope datasets",
+            |p| {
+                p.items[0].kind = Kind::DeleteModel;
+                p.items[0].resource = "1".into();
+            },
+            true,
+            "item seq 1 (kind): delete_model but selection.scope is datasets",
+        ),
+        (
+            "scope all with one dataset type",
+            |p| {
+                p.selection.scope = Scope::All;
+                p.selection.dataset_type = "train".into();
+            },
+            false,
+            "selection.scope all",
         ),
         ("account not 12 digits", |p| p.items[0].account = "1111-2222".into(), true, "item seq 1 (account)"),
         (
@@ -251,10 +311,18 @@ fn validate_rejects_each_tampering_naming_the_field() {
         (
             "summary.items_by_type",
             |p| {
-                p.summary.items_by_type.insert("train".into(), 1);
+                p.summary.items_by_type.insert(DatasetType::Train, 1);
             },
             false,
             "summary.items_by_type",
+        ),
+        (
+            "summary.items_by_kind",
+            |p| {
+                p.summary.items_by_kind.insert(Kind::DeleteProject, 1);
+            },
+            false,
+            "summary.items_by_kind",
         ),
         ("summary.targets", |p| p.summary.targets = 1, false, "summary.targets"),
         ("summary.projects_planned", |p| p.summary.projects_planned = 9, false, "summary.projects_planned"),
@@ -273,7 +341,7 @@ fn validate_rejects_each_tampering_naming_the_field() {
                 p.skipped.push(Skipped {
                     target: 0,
                     project: "cap".into(),
-                    dataset_type: Some("test".into()),
+                    dataset_type: Some(DatasetType::Test),
                     reason: "excluded".into(),
                     detail: String::new(),
                 })
@@ -283,12 +351,6 @@ fn validate_rejects_each_tampering_naming_the_field() {
         ),
         ("skipped reason", |p| p.skipped[0].reason = "because".into(), false, "skipped entry 0 (reason)"),
         ("skipped target", |p| p.skipped[1].target = 4, false, "skipped entry 1 (target)"),
-        (
-            "skipped dataset type",
-            |p| p.skipped[1].dataset_type = Some("x".into()),
-            false,
-            "skipped entry 1 (dataset_type)",
-        ),
     ];
     for (what, edit, seal, want) in cases {
         let mut p = sample();
@@ -311,7 +373,10 @@ fn validate_accepts_what_is_outside_the_invariants() {
         ("skipped detail", |p| p.skipped[0].detail = "anything \u{1b}[8m".into()),
         ("selection globs", |p| p.selection.include = vec!["*".into()]),
         ("projects_seen larger", |p| p.summary.projects_seen = 100),
-        ("created_at in the past", |p| p.created_at = t(-1_000_000)),
+        ("created_at in the past, re-sealed", |p| {
+            p.created_at = t(-1_000_000);
+            reseal(p)
+        }),
     ];
     for (what, edit) in cases {
         let mut p = sample();
@@ -341,8 +406,10 @@ fn counts_come_from_items_and_skipped() {
     p.summary = Default::default();
     let c = counts(&p);
     assert_eq!((c.targets, c.items, c.projects_planned, c.projects_in_file), (2, 5, 3, 5));
-    assert_eq!(c.items_by_type.get("train"), Some(&3));
-    assert_eq!(c.items_by_type.get("test"), Some(&2));
+    assert_eq!(c.items_by_type.get(&DatasetType::Train), Some(&3));
+    assert_eq!(c.items_by_type.get(&DatasetType::Test), Some(&2));
+    assert_eq!(c.items_by_kind.get(&Kind::DeleteDataset), Some(&5));
+    assert_eq!(c.items_by_kind.len(), 1);
     assert_eq!(c.skipped_by_reason.get("no_datasets"), Some(&1));
     assert_eq!(c.skipped_by_reason.get("project_vanished"), Some(&1));
     assert_eq!(token_of(&sample(), 0), sample().items[0].client_token);

@@ -130,7 +130,7 @@ pub fn rows(state: &JournalState) -> Vec<Row> {
                 account: item.account.clone(),
                 region: item.region.clone(),
                 project: item.project.clone(),
-                dataset_type: item.dataset_type.clone(),
+                dataset_type: item.resource.clone(),
                 client_token: item.client_token.clone(),
                 outcome: o.map_or("pending", |o| o.outcome.as_str()).to_string(),
                 verified: st.verified.as_ref().map(|v| v.verified.to_string()).unwrap_or_default(),
@@ -166,12 +166,13 @@ pub fn all_succeeded(state: &JournalState) -> bool {
     state.items.iter().all(|i| state.item(i.seq).outcome.is_some_and(|o| o.outcome.is_success()))
 }
 
-/// True when some item failed, drifted or is undecided.
+/// True when some item failed, drifted, is blocked or skipped for a dependency, or is undecided.
 pub fn has_problems(state: &JournalState) -> bool {
-    state
-        .items
-        .iter()
-        .any(|i| state.item(i.seq).outcome.is_none_or(|o| matches!(o.outcome, Outcome::Failed | Outcome::SkippedDrift)))
+    state.items.iter().any(|i| {
+        state.item(i.seq).outcome.is_none_or(|o| {
+            matches!(o.outcome, Outcome::Failed | Outcome::SkippedDrift | Outcome::Blocked | Outcome::SkippedDependency)
+        })
+    })
 }
 
 /// Write the report atomically and owner-only ([`crate::safe_fs::write_atomic`]), every cell neutralised
@@ -203,10 +204,12 @@ mod tests {
             region: "us-east-1".into(),
             project: project.into(),
             project_arn: format!("arn:aws:lookoutvision:us-east-1:111122223333:project/{project}"),
-            dataset_type: dataset_type.into(),
-            dataset_created: Some(at(0)),
-            dataset_status: "CREATE_COMPLETE".into(),
+            kind: crate::plan::Kind::DeleteDataset,
+            resource: dataset_type.into(),
+            created: Some(at(0)),
+            status: "CREATE_COMPLETE".into(),
             client_token: format!("lfv-token-{seq}"),
+            after: Vec::new(),
         }
     }
 

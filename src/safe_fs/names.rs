@@ -53,18 +53,29 @@ pub fn is_dataset_type(s: &str) -> bool {
 /// A field's name, its value, its test and the shape it must have.
 type Check<'a> = (&'static str, &'a str, fn(&str) -> bool, &'static str);
 
-/// Check the four names of a backup path; the error names the first bad field and its value.
-pub fn check_backup_names(account: &str, region: &str, project: &str, dataset_type: &str) -> Result<(), String> {
-    let checks: [Check; 4] = [
+/// Check the three names of a project's backup directory (`<account>/<region>/<project>`); the error names the
+/// first bad field and its value.
+pub fn check_project_names(account: &str, region: &str, project: &str) -> Result<(), String> {
+    let checks: [Check; 3] = [
         ("account", account, is_account, "12 digits"),
         ("region", region, is_region, "an AWS region such as us-east-1"),
         ("project", project, is_project, "1-255 of [a-zA-Z0-9_-], starting with a letter or digit"),
-        ("dataset_type", dataset_type, is_dataset_type, "train or test"),
     ];
     for (field, value, ok, shape) in checks {
         if !ok(value) {
             return Err(format!("{field} {value:?} is not {shape}, so it cannot name a backup directory"));
         }
+    }
+    Ok(())
+}
+
+/// Check the four names of a backup path; the error names the first bad field and its value.
+pub fn check_backup_names(account: &str, region: &str, project: &str, dataset_type: &str) -> Result<(), String> {
+    check_project_names(account, region, project)?;
+    if !is_dataset_type(dataset_type) {
+        return Err(format!(
+            "dataset_type {dataset_type:?} is not train or test, so it cannot name a backup directory"
+        ));
     }
     Ok(())
 }

@@ -41,7 +41,7 @@ async fn happy_path_report_field_by_field() {
         assert_eq!(row["account"], "123456789012");
         assert_eq!(row["region"], "us-east-1");
         assert_eq!(row["project"], item.project);
-        assert_eq!(row["dataset_type"], item.dataset_type);
+        assert_eq!(row["dataset_type"], item.resource);
         assert_eq!(row["client_token"], item.client_token);
         assert_eq!(row["outcome"], "deleted");
         assert_eq!(row["verified"], "true");
@@ -56,9 +56,7 @@ async fn happy_path_report_field_by_field() {
         assert_eq!(row["request_id"].len(), 36, "a request id: {row:?}");
         assert_eq!(row["backup_entries"], "3");
         let backup = env.path(&row["backup_path"]);
-        assert!(
-            backup.ends_with(format!("123456789012/us-east-1/{}/{}.manifest.jsonl", item.project, item.dataset_type))
-        );
+        assert!(backup.ends_with(format!("123456789012/us-east-1/{}/{}.manifest.jsonl", item.project, item.resource)));
         assert_eq!(row["backup_sha256"], sha256_file(&backup));
         // the token on the wire is the plan's token, and it was sent once
         let sent: Vec<_> = log
@@ -155,6 +153,7 @@ async fn a_conflict_that_clears_is_waited_out() {
         created: JAN23,
         settle_after_ms: Some(2_500),
         settles_to: Some("TRAINED".into()),
+        ..SeedModel::default()
     });
     let env = Env::new(fast(one_region(vec![p]))).await;
     env.plan("plan.json", &[]).await;
@@ -252,6 +251,11 @@ async fn guards_refuse_before_any_call() {
     let text = std::fs::read_to_string(env.path("plan.json")).unwrap();
     let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
     v["created_at"] = "2020-01-01T00:00:00Z".into();
+    // Format 2 digests created_at: the edit alone is caught by the digest; re-sealed, by --max-plan-age.
+    std::fs::write(env.path("old.json"), serde_json::to_string(&v).unwrap()).unwrap();
+    env.run(&["apply", "old.json", "--yes"]).await.code(2).stderr_has("digest mismatch");
+    let resealed = lfv_sunset::plan::Plan::parse(&v.to_string()).unwrap();
+    v["digest"] = lfv_sunset::plan::format::digest(&resealed).into();
     std::fs::write(env.path("old.json"), serde_json::to_string(&v).unwrap()).unwrap();
     env.run(&["apply", "old.json", "--yes"]).await.code(2).stderr_has("older than --max-plan-age");
     env.run(&["apply", "old.json", "--yes", "--max-plan-age", "3650d", "--dry-run"]).await.ok();

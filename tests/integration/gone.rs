@@ -133,7 +133,7 @@ fn description(plan: &Plan) -> String {
     let datasets: Vec<serde_json::Value> = plan
         .items
         .iter()
-        .map(|i| serde_json::json!({"DatasetType": i.dataset_type, "CreationTimestamp": secs(i.dataset_created), "Status": "CREATE_COMPLETE"}))
+        .map(|i| serde_json::json!({"DatasetType": i.resource, "CreationTimestamp": secs(i.created), "Status": "CREATE_COMPLETE"}))
         .collect();
     serde_json::json!({"ProjectDescription": {"ProjectArn": first.project_arn, "ProjectName": first.project,
         "CreationTimestamp": 1.6e9, "Datasets": datasets}})
@@ -293,7 +293,7 @@ async fn a_404_after_our_own_lost_delete_is_recorded_as_deleted_not_already_abse
     client
         .delete_dataset()
         .project_name(&lost.project)
-        .dataset_type(&lost.dataset_type)
+        .dataset_type(&lost.resource)
         .client_token(&lost.client_token)
         .send()
         .await

@@ -91,3 +91,30 @@ async fn plan_without_identity_is_checked_against_its_account() {
     env.run(&["apply", &path, "--yes", "--endpoint-url", &endpoint, "--rate", "200"]).await.ok();
     assert_eq!(env.emu.stats().calls_with_status("DeleteDataset", "202"), 3);
 }
+
+/// The committed format-1 fixture (no identities, format 1 digest) is checked against its targets' account
+/// all the same: refused with another account's credentials, applied with the right ones.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_format_1_plan_is_checked_against_its_account() {
+    let mut seed = crate::plan_formats::fixture_seed();
+    seed.access_keys.insert(OTHER_KEY.into(), AccessKey { account: OTHER.into(), deny: vec![] });
+    let mut env = Env::new(fast(seed)).await;
+    std::fs::write(env.path("plan.json"), crate::plan_formats::fixture()).unwrap();
+    let plan = Plan::load(&env.path("plan.json")).expect("the fixture loads");
+    assert_eq!(plan.format, "lfv-sunset-plan/1");
+    assert!(plan.targets.iter().all(|t| t.identity.is_none()));
+    let path = env.p("plan.json");
+    let endpoint = env.emu.endpoint();
+    let right_key = std::mem::replace(&mut env.key, OTHER_KEY.to_string());
+    let age = ["--max-plan-age", "3650d"];
+    let mut apply = vec!["apply", &path, "--yes", "--endpoint-url", &endpoint, "--rate", "200"];
+    apply.extend_from_slice(&age);
+    env.run(&apply).await.code(5).stderr_has(RIGHT).stderr_has(OTHER);
+    env.run(&["verify", &path, "--endpoint-url", &endpoint]).await.code(5).stderr_has(OTHER);
+    assert_eq!(env.emu.stats().calls("DeleteDataset"), 0);
+    let state = journal::read(&env.path("plan.journal.jsonl")).expect("the journal was opened");
+    assert!(state.by_seq.values().all(|s| s.outcome.is_none()));
+    env.key = right_key;
+    env.run(&apply).await.ok();
+    assert_eq!(env.emu.stats().calls_with_status("DeleteDataset", "202"), plan.items.len() as u64);
+}

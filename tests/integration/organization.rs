@@ -124,10 +124,12 @@ async fn shards_are_disjoint_and_their_union_is_the_whole_plan() {
     let flags = ["--organization", "--allow-unreachable"];
     env.run(&plan_args(&out, &endpoint, &flags)).await.code(6);
     let whole = Plan::load(&env.path("all.json")).unwrap();
-    let key = |p: &Plan| -> Vec<(String, String, String, String)> {
+    let key = |p: &Plan| -> Vec<(String, String, String, String, String)> {
         p.items
             .iter()
-            .map(|i| (i.account.clone(), i.region.clone(), i.project.clone(), i.dataset_type.clone()))
+            .map(|i| {
+                (i.account.clone(), i.region.clone(), i.project.clone(), format!("{:?}", i.kind), i.resource.clone())
+            })
             .collect()
     };
     let all_items: BTreeSet<_> = key(&whole).into_iter().collect();

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use lfv_sunset::emulator::seed::{AccessKey, SeedAccount, SeedDataset, SeedProject, SeedRegion};
 use lfv_sunset::emulator::{FaultSpec, GenSpec, Mix, Seed};
-use lfv_sunset::plan::Plan;
 use lfv_sunset::plan::format::{client_token, is_valid_token};
+use lfv_sunset::plan::{Kind, Plan};
 
 use crate::support::{Env, fast, seed_datasets};
 
@@ -42,7 +42,7 @@ fn filter_seed() -> Seed {
 }
 
 fn keys(plan: &Plan) -> Vec<String> {
-    plan.items.iter().map(|i| format!("{}/{}", i.project, i.dataset_type)).collect()
+    plan.items.iter().map(|i| format!("{}/{}", i.project, i.resource)).collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -54,11 +54,11 @@ async fn pages_of_projects_every_kind_in_order() {
     assert_eq!(plan.summary.projects_seen, 130, "every page listed");
     assert_eq!(plan.items.len(), expected, "every dataset planned");
     assert!(plan.skipped.iter().any(|s| s.reason == "no_datasets"), "empty project recorded: {:?}", plan.skipped);
-    assert!(plan.items.iter().any(|i| i.dataset_status == "CREATE_IN_PROGRESS"), "in-progress dataset planned");
+    assert!(plan.items.iter().any(|i| i.status == "CREATE_IN_PROGRESS"), "in-progress dataset planned");
     // single-dataset and train+test projects both present
     let mut per_project: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for i in &plan.items {
-        per_project.entry(&i.project).or_default().push(&i.dataset_type);
+        per_project.entry(&i.project).or_default().push(&i.resource);
     }
     assert!(per_project.values().any(|v| v == &["train"]));
     assert!(per_project.values().any(|v| v == &["test", "train"]), "test before train within a project");
@@ -285,14 +285,19 @@ async fn tokens_are_valid_unique_deterministic_and_per_plan() {
         assert!(i.client_token.len() <= 64 && !i.client_token.is_empty());
         assert!(i.client_token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
         assert!(seen.insert(i.client_token.clone()), "unique");
-        assert_eq!(i.client_token, client_token(&a.plan_id, &i.account, &i.region, &i.project, &i.dataset_type));
+        assert_eq!(i.client_token, client_token(&a.plan_id, &i.account, &i.region, &i.project, i.kind, &i.resource));
     }
     let b_tokens: HashSet<&str> = b.items.iter().map(|i| i.client_token.as_str()).collect();
     assert_eq!(a.items.len(), b.items.len());
     assert!(a.items.iter().all(|i| !b_tokens.contains(i.client_token.as_str())), "a new plan gives new tokens");
     // the same (plan, item) always gives the same token
-    assert_eq!(client_token("p", "1", "r", "x", "train"), client_token("p", "1", "r", "x", "train"));
-    assert_ne!(client_token("p", "1", "r", "x", "train"), client_token("p", "1", "r", "x", "test"));
+    let ds = Kind::DeleteDataset;
+    assert_eq!(client_token("p", "1", "r", "x", ds, "train"), client_token("p", "1", "r", "x", ds, "train"));
+    assert_ne!(client_token("p", "1", "r", "x", ds, "train"), client_token("p", "1", "r", "x", ds, "test"));
+    assert_ne!(
+        client_token("p", "1", "r", "x", Kind::StopModel, "1"),
+        client_token("p", "1", "r", "x", Kind::DeleteModel, "1")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -316,6 +321,6 @@ async fn show_validates_and_refuses_tampered_plans() {
     env.run(&["show", "tampered.json"]).await.code(2).stderr_has("digest mismatch");
     std::fs::write(env.path("broken.json"), &text[..text.len() / 2]).unwrap();
     env.run(&["show", "broken.json"]).await.code(2).stderr_has("broken.json");
-    std::fs::write(env.path("future.json"), text.replace("lfv-sunset-plan/1", "lfv-sunset-plan/9")).unwrap();
+    std::fs::write(env.path("future.json"), text.replace("lfv-sunset-plan/2", "lfv-sunset-plan/9")).unwrap();
     env.run(&["show", "future.json"]).await.code(2).stderr_has("unsupported format");
 }

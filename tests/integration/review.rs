@@ -1,8 +1,8 @@
 //! The review step cannot be fooled: fields outside the digest, re-sealed plans, control characters in plan
 //! fields and formula cells in the CSV (issue 9, classes 4 and 5).
 
-use lfv_sunset::plan::Plan;
 use lfv_sunset::plan::format::{client_token, digest};
+use lfv_sunset::plan::{Kind, Plan};
 use serde_json::Value;
 
 use crate::plan::{dataset, one_region, project};
@@ -30,8 +30,8 @@ fn write(env: &Env, name: &str, v: &Value) {
 
 /// Recompute the digest after an edit of the digested part, as someone covering their tracks would.
 fn reseal(v: &mut Value) {
-    let p: Plan = serde_json::from_value(v.clone()).unwrap();
-    v["digest"] = digest(&p.plan_id, &p.targets, &p.items).into();
+    let p = Plan::parse(&v.to_string()).unwrap();
+    v["digest"] = digest(&p).into();
 }
 
 fn no_raw_escape(run: &Run) {
@@ -81,19 +81,17 @@ async fn show_recomputes_its_counts_and_names_what_the_digest_does_not_cover() {
     write(&env, "quiet.json", &v);
     let run = env.run(&["show", "quiet.json"]).await;
     run.ok()
-        .stdout_has("covers plan_id, targets, items")
-        .stdout_has(
-            "not covered by the digest (format 1): format, created_at, tool_version, selection, skipped, summary",
-        )
+        .stdout_has("covers format, plan_id, created_at, targets, unreachable, items")
+        .stdout_has("not covered by the digest (format 2): tool_version, selection, skipped, summary")
         .stdout_has("3 datasets in 2 projects")
         .stdout_has("by dataset type: test 1, train 2")
         .stdout_has("skipped: none");
     let json = env.run(&["show", "quiet.json", "--format", "json"]).await.ok().json();
+    assert_eq!(json["not_digested"], serde_json::json!(["tool_version", "selection", "skipped", "summary"]));
     assert_eq!(
-        json["not_digested"],
-        serde_json::json!(["format", "created_at", "tool_version", "selection", "skipped", "summary"])
+        json["digest_covers"],
+        serde_json::json!(["format", "plan_id", "created_at", "targets", "unreachable", "items"])
     );
-    assert_eq!(json["digest_covers"], serde_json::json!(["plan_id", "targets", "items"]));
     assert_eq!((json["items"].as_u64(), json["projects"].as_u64()), (Some(3), Some(2)));
 }
 
@@ -103,6 +101,10 @@ async fn a_created_at_in_the_future_is_refused() {
     let before = env.emu.stats();
     let mut v = plan.clone();
     v["created_at"] = "2099-01-01T00:00:00Z".into();
+    // Format 2 digests created_at: edited alone, the digest catches it; re-sealed, the clock check does.
+    write(&env, "future.json", &v);
+    env.run(&["show", "future.json"]).await.code(2).stderr_has("digest mismatch");
+    reseal(&mut v);
     write(&env, "future.json", &v);
     for args in [
         vec!["show", "future.json"],
@@ -117,6 +119,7 @@ async fn a_created_at_in_the_future_is_refused() {
     // Within the documented 5 minutes of clock skew it is accepted.
     let soon = chrono::Utc::now() + chrono::Duration::minutes(3);
     v["created_at"] = soon.to_rfc3339().into();
+    reseal(&mut v);
     write(&env, "skewed.json", &v);
     env.run(&["show", "skewed.json"]).await.ok();
 }
@@ -139,14 +142,21 @@ async fn resealed_plans_that_break_an_invariant_are_refused_naming_the_field() {
     };
     let token: fn(&mut Value) = |v| {
         // A valid-looking token of the right shape, but not derived from this plan and item.
-        let t = client_token("lfv-20200101T000000Z-00000000", "123456789012", "us-east-1", "alpha", "test");
+        let t = client_token(
+            "lfv-20200101T000000Z-00000000",
+            "123456789012",
+            "us-east-1",
+            "alpha",
+            Kind::DeleteDataset,
+            "test",
+        );
         v["items"][0]["client_token"] = t.into();
     };
     let account: fn(&mut Value) = |v| {
         v["items"][2]["account"] = "210987654321".into();
     };
     let cases = [
-        (swap, "item seq 2 (target/project/dataset_type): out of order"),
+        (swap, "item seq 2 (target/project/kind/resource): out of order"),
         (arn_account, "item seq 1 (project_arn): names account \"999999999999\""),
         (arn_region, "item seq 1 (project_arn): names region \"eu-west-1\""),
         (token, "item seq 1 (client_token)"),
@@ -169,7 +179,7 @@ async fn control_characters_never_reach_the_terminal_raw() {
     let (env, plan) = planned().await;
     // A free-text field that stays valid: printed, escaped.
     let mut v = plan.clone();
-    v["items"][0]["dataset_status"] = "CREATE_COMPLETE\u{1b}[8m".into();
+    v["items"][0]["status"] = "CREATE_COMPLETE\u{1b}[8m".into();
     v["tool_version"] = "0.1.0\u{1b}[2J\r".into();
     reseal(&mut v);
     write(&env, "status.json", &v);
@@ -195,10 +205,16 @@ async fn control_characters_never_reach_the_terminal_raw() {
     for i in 0..3 {
         let it = &mut v["items"][i];
         it["account"] = "1234\u{1b}[8m5678".into();
-        let (project, ty) =
-            (it["project"].as_str().unwrap().to_string(), it["dataset_type"].as_str().unwrap().to_string());
-        it["client_token"] =
-            client_token(plan["plan_id"].as_str().unwrap(), "1234\u{1b}[8m5678", "us-east-1", &project, &ty).into();
+        let (project, ty) = (it["project"].as_str().unwrap().to_string(), it["resource"].as_str().unwrap().to_string());
+        it["client_token"] = client_token(
+            plan["plan_id"].as_str().unwrap(),
+            "1234\u{1b}[8m5678",
+            "us-east-1",
+            &project,
+            Kind::DeleteDataset,
+            &ty,
+        )
+        .into();
     }
     v["targets"][0]["account"] = "1234\u{1b}[8m5678".into();
     reseal(&mut v);

@@ -10,12 +10,14 @@ mod happy;
 mod idempotency;
 mod inputs;
 mod orgs;
+mod packaging;
 mod paging;
 mod persist;
 mod quota;
 pub mod s3;
 mod seed;
 mod sts;
+mod teardown;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -1,0 +1,204 @@
+//! The plan's small vocabularies as types: what an item does ([`Kind`]), which dataset ([`DatasetType`]),
+//! what `plan` selects ([`Scope`]). Each serialises exactly as the plan file and the service spell it
+//! (`stop_model`, `train`, `datasets`), prints the same way, and parses back.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// What one plan item does. Within a project the kinds run in the order of [`Kind::rank`]: stop each hosted
+/// model, delete each model version, delete `test` then `train`, delete the project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// StopModel on a hosted model version; resource = the version ("1").
+    StopModel,
+    /// DeleteModel; resource = the version.
+    DeleteModel,
+    /// DeleteDataset; resource = `train` or `test`.
+    DeleteDataset,
+    /// DeleteProject; resource = the project name.
+    DeleteProject,
+}
+
+impl Kind {
+    /// All four, in execution order within a project.
+    pub const ALL: [Kind; 4] = [Kind::StopModel, Kind::DeleteModel, Kind::DeleteDataset, Kind::DeleteProject];
+
+    /// The name in plan files, journals and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::StopModel => "stop_model",
+            Kind::DeleteModel => "delete_model",
+            Kind::DeleteDataset => "delete_dataset",
+            Kind::DeleteProject => "delete_project",
+        }
+    }
+
+    /// True for the kinds that delete something (every kind but `stop_model`); `--max-delete` counts these.
+    pub fn is_destructive(self) -> bool {
+        self != Kind::StopModel
+    }
+
+    /// Position of an item of this kind and resource within its project: 0 stop_model, 1 delete_model,
+    /// 2 delete_dataset test, 3 delete_dataset train, 4 delete_project. Model items of one kind go by
+    /// version number among themselves (see [`order_key`]).
+    pub fn rank(self, resource: &str) -> u8 {
+        match self {
+            Kind::StopModel => 0,
+            Kind::DeleteModel => 1,
+            Kind::DeleteDataset if resource == DatasetType::Test.as_str() => 2,
+            Kind::DeleteDataset => 3,
+            Kind::DeleteProject => 4,
+        }
+    }
+}
+
+/// The order of items within a project: by [`Kind::rank`], then model versions numerically (9 before 10).
+pub fn order_key(kind: Kind, resource: &str) -> (u8, u64) {
+    let version = match kind {
+        Kind::StopModel | Kind::DeleteModel => resource.parse().unwrap_or(u64::MAX),
+        Kind::DeleteDataset | Kind::DeleteProject => 0,
+    };
+    (kind.rank(resource), version)
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Kind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("{s:?} is not stop_model, delete_model, delete_dataset or delete_project"))
+    }
+}
+
+/// A project's dataset: `train` or `test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatasetType {
+    /// The test dataset (declared first: it sorts, and is deleted, before `train`).
+    Test,
+    /// The training dataset.
+    Train,
+}
+
+impl DatasetType {
+    /// Both, in deletion order (`test` first, so that an interrupted run leaves a valid single-dataset project).
+    pub const DELETION_ORDER: [DatasetType; 2] = [DatasetType::Test, DatasetType::Train];
+
+    /// The service's and the plan's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatasetType::Train => "train",
+            DatasetType::Test => "test",
+        }
+    }
+}
+
+impl fmt::Display for DatasetType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for DatasetType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "train" => Ok(DatasetType::Train),
+            "test" => Ok(DatasetType::Test),
+            other => Err(format!("{other:?} is neither train nor test")),
+        }
+    }
+}
+
+/// What `plan` selects in each selected project.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Datasets only (format 1's only scope).
+    #[default]
+    Datasets,
+    /// Every model version, every dataset and the project itself.
+    All,
+}
+
+impl Scope {
+    /// The flag's and the plan's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Datasets => "datasets",
+            Scope::All => "all",
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Scope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "datasets" => Ok(Scope::Datasets),
+            "all" => Ok(Scope::All),
+            other => Err(format!("{other:?} is neither datasets nor all")),
+        }
+    }
+}
+
+/// `selection.dataset_type` of a plan: `train`, `test` or `both`.
+pub const DATASET_TYPE_BOTH: &str = "both";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_prints_as_it_serialises_and_parses_back() {
+        for k in Kind::ALL {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.to_string());
+            assert_eq!(k.to_string().parse::<Kind>(), Ok(k));
+        }
+        for t in DatasetType::DELETION_ORDER {
+            assert_eq!(serde_json::to_value(t).unwrap(), t.to_string());
+            assert_eq!(t.to_string().parse::<DatasetType>(), Ok(t));
+        }
+        for s in [Scope::Datasets, Scope::All] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.to_string());
+            assert_eq!(s.to_string().parse::<Scope>(), Ok(s));
+        }
+        assert!("Train".parse::<DatasetType>().is_err() && "stop".parse::<Kind>().is_err());
+        assert!("".parse::<Scope>().is_err());
+    }
+
+    #[test]
+    fn order_within_a_project() {
+        let want = [
+            (Kind::StopModel, "2"),
+            (Kind::StopModel, "10"),
+            (Kind::DeleteModel, "1"),
+            (Kind::DeleteModel, "9"),
+            (Kind::DeleteModel, "10"),
+            (Kind::DeleteDataset, "test"),
+            (Kind::DeleteDataset, "train"),
+            (Kind::DeleteProject, "pcb"),
+        ];
+        for w in want.windows(2) {
+            assert!(order_key(w[0].0, w[0].1) < order_key(w[1].0, w[1].1), "{:?} before {:?}", w[0], w[1]);
+        }
+        assert_eq!(Kind::ALL.iter().filter(|k| k.is_destructive()).count(), 3);
+        assert!(!Kind::StopModel.is_destructive());
+    }
+}
