@@ -36,6 +36,7 @@ pub use model_types::{
     Done, GreengrassConfig, GreengrassOutput, ModelInfo, ModelStatus, ModelSummary, PackagingJobInfo,
     PackagingJobStatus, PackagingJobSummary, Performance, S3Location, S3ObjectRef, Tag, TargetPlatform,
 };
+pub use renew::Role;
 pub use s3::{S3Client, S3Object, S3Page, connect_s3};
 
 /// Connect timeout for every call.
@@ -55,18 +56,6 @@ pub struct Endpoint {
     /// Role assumed with the source credentials (profile or chain); `None`: the source credentials themselves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
-}
-
-/// A role to assume (aws-config's `AssumeRoleProvider`: refreshed before expiry, cached per client).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Role {
-    /// `arn:aws:iam::<account>:role/<name>`.
-    pub arn: String,
-    /// External id, if the role wants one (never serialised).
-    #[serde(skip)]
-    pub external_id: Option<String>,
-    /// RoleSessionName: 2 to 64 of `[\w+=,.@-]`.
-    pub session_name: String,
 }
 
 /// Client options that are not part of the target.
@@ -249,18 +238,8 @@ async fn sdk_config_renewing(endpoint: &Endpoint) -> Result<(aws_config::SdkConf
     let mut sdk = loader.load().await;
     let mut renewing = None;
     if let Some(role) = &endpoint.role {
-        let mut builder = aws_config::sts::AssumeRoleProvider::builder(&role.arn).session_name(&role.session_name);
-        if let Some(x) = &role.external_id {
-            builder = builder.external_id(x);
-        }
-        let provider = renew::Renewing::new(builder.configure(&sdk).build().await);
-        renewing = Some(provider.clone());
-        // No SDK identity cache: `Renewing` caches, and can be told a session expired (see `renew`).
-        sdk = sdk
-            .into_builder()
-            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider))
-            .identity_cache(aws_config::identity::IdentityCache::no_cache())
-            .build();
+        let (with_role, provider) = renew::assume(sdk, role).await;
+        (sdk, renewing) = (with_role, Some(provider));
     }
     if endpoint.endpoint_url.is_none()
         && let Some(url) = sdk.endpoint_url()

@@ -11,13 +11,42 @@ use std::time::{Duration, Instant, SystemTime};
 
 use aws_config::sts::AssumeRoleProvider;
 use aws_credential_types::Credentials;
-use aws_credential_types::provider::{ProvideCredentials, future};
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
+use serde::{Deserialize, Serialize};
 
 /// Renew this long before the stated expiry: 5 minutes.
 pub const RENEW_BEFORE: Duration = Duration::from_secs(300);
 /// An invalidation within this long of obtaining a session is ignored (a call signed with the previous
 /// session failed after the renewal): 500 ms.
 pub const FRESH_FOR: Duration = Duration::from_millis(500);
+
+/// A role to assume (aws-config's `AssumeRoleProvider`: refreshed before expiry, cached per client).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Role {
+    /// `arn:aws:iam::<account>:role/<name>`.
+    pub arn: String,
+    /// External id, if the role wants one (never serialised).
+    #[serde(skip)]
+    pub external_id: Option<String>,
+    /// RoleSessionName: 2 to 64 of `[\w+=,.@-]`.
+    pub session_name: String,
+}
+
+/// `sdk` with its credentials replaced by a renewing session of `role` assumed with them, and the handle that
+/// renews it. No SDK identity cache: [`Renewing`] caches, and can be told a session expired.
+pub(super) async fn assume(sdk: aws_config::SdkConfig, role: &Role) -> (aws_config::SdkConfig, Renewing) {
+    let mut builder = AssumeRoleProvider::builder(&role.arn).session_name(&role.session_name);
+    if let Some(x) = &role.external_id {
+        builder = builder.external_id(x);
+    }
+    let provider = Renewing::new(builder.configure(&sdk).build().await);
+    let sdk = sdk
+        .into_builder()
+        .credentials_provider(SharedCredentialsProvider::new(provider.clone()))
+        .identity_cache(aws_config::identity::IdentityCache::no_cache())
+        .build();
+    (sdk, provider)
+}
 
 /// A renewing role session, shared by a client and the SDK (cheap to clone).
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ mod validate_kinds;
 mod validate_kinds_tests;
 #[cfg(test)]
 mod validate_props;
-mod validate_reach;
+pub(crate) mod validate_reach;
 #[cfg(test)]
 mod validate_tests;
 

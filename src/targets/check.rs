@@ -50,19 +50,10 @@ pub fn refusal(target: &Target, planned: &str, caller: &str, items: usize) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::Identity;
+    use crate::plan::validate_reach::target;
 
     const A: &str = "111122223333";
     const B: &str = "444455556666";
-
-    fn target(account: Option<&str>, identity: Option<&str>) -> Target {
-        Target {
-            account: account.map(str::to_string),
-            region: "us-east-1".into(),
-            identity: identity.map(|a| Identity { account: a.to_string(), arn: format!("arn:aws:iam::{a}:user/x") }),
-            ..Target::default()
-        }
-    }
 
     #[test]
     fn table() {
