@@ -5,7 +5,9 @@ mod apply;
 mod convert;
 mod demo;
 mod emulator;
+mod identity;
 mod plan;
+mod reach;
 mod verify;
 
 use std::io::Write;
