@@ -222,7 +222,10 @@ async fn a_model_version_created_after_planning_is_untouched_and_its_project_kep
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dry_run_sends_nothing_and_says_what_would_wait() {
-    let env = Env::new(fast(every_state())).await;
+    let mut seed = every_state();
+    // Version 4 stays TRAINING (no settle time), however slow the machine.
+    seed.accounts[0].regions[0].projects[0].models[3].settle_after_ms = None;
+    let env = Env::new(fast(seed)).await;
     let plan = env.plan("plan.json", &["--scope", "all"]).await;
     env.run(&["apply", "plan.json", "--dry-run", "--yes"]).await.ok();
     assert_eq!(env.emu.stats().mutating_calls(), 0);
