@@ -362,3 +362,18 @@ async fn sigkill_during_delete_project_then_resume_deletes_it_once() {
     let outcomes: Vec<String> = plan.items.iter().map(|i| outcome_of(&rows, i.seq)).collect();
     assert_eq!(outcomes, ["deleted", "deleted", "deleted"], "the resumed project is ours, not already_absent");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_of_a_teardown_plan_writes_project_json_and_changes_nothing() {
+    let env = Env::new(fast(one_region(vec![project("alpha", vec!["train"], vec![model("1", "HOSTED", None)])]))).await;
+    let plan = env.plan("plan.json", &["--scope", "all"]).await;
+    env.run(&["export", "plan.json", "--backup-dir", "backups"]).await.ok();
+    assert_eq!(env.emu.stats().mutating_calls(), 0);
+    let file = env.path("backups/123456789012/us-east-1/alpha/project.json");
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(doc["models"][0]["ModelDescription"]["ModelVersion"], "1");
+    assert!(env.path("backups/123456789012/us-east-1/alpha/train.manifest.jsonl").exists());
+    let rows = read_csv(&env.path("plan.export.csv"));
+    let outcomes: Vec<String> = plan.items.iter().map(|i| outcome_of(&rows, i.seq)).collect();
+    assert_eq!(outcomes, ["exported"; 4]);
+}
