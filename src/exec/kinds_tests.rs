@@ -125,7 +125,9 @@ fn dependencies_table() {
     let plan = project_plan();
     let items: HashMap<u64, &Item> = plan.iter().map(|i| (i.seq, i)).collect();
     let all = |o: [Outcome; 5]| -> HashMap<u64, Outcome> { (1..=5).zip(o).collect() };
-    let cases: Vec<(&str, HashMap<u64, Outcome>, Mode, Option<u64>)> = vec![
+    // (case, outcomes so far, mode, the seq named as not gone)
+    type Case = (&'static str, HashMap<u64, Outcome>, Mode, Option<u64>);
+    let cases: Vec<Case> = vec![
         ("every item gone", all([Stopped, Deleted, Deleted, Deleted, AlreadyAbsent]), Mode::Apply, None),
         ("stop already absent", all([AlreadyAbsent, AlreadyAbsent, Deleted, Deleted, Deleted]), Mode::Apply, None),
         ("a model blocked", all([Stopped, Blocked, Deleted, Deleted, Deleted]), Mode::Apply, Some(2)),
