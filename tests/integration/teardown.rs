@@ -66,6 +66,17 @@ async fn versions_left(env: &Env, project: &str) -> Vec<String> {
     out.models().iter().filter_map(|m| m.model_version().map(str::to_string)).collect()
 }
 
+/// Wait (at most 30 s, polling every 50 ms) until the emulator has seen a call of `op`.
+async fn wait_for_call(env: &Env, op: &str) {
+    for _ in 0..600 {
+        if env.emu.stats().calls(op) > 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{op} never went out");
+}
+
 fn outcome_of(rows: &[std::collections::BTreeMap<String, String>], seq: u64) -> String {
     rows.iter().find(|r| r["seq"] == seq.to_string()).map(|r| r["outcome"].clone()).unwrap_or_default()
 }
@@ -247,15 +258,7 @@ async fn sigkill_during_a_stop_wait_then_resume_stops_once() {
     assert_eq!(plan.items.len(), 3);
     let args = ["apply", "plan.json", "--yes", "--no-backup"];
     let mut child = env.command(&args).spawn().unwrap();
-    let mut stopped = false;
-    for _ in 0..600 {
-        if env.emu.stats().calls("StopModel") > 0 {
-            stopped = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(stopped, "StopModel went out");
+    wait_for_call(&env, "StopModel").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(child.try_wait().unwrap().is_none(), "still waiting for STOPPING_HOSTING to end");
     child.start_kill().unwrap();
@@ -340,15 +343,7 @@ async fn sigkill_during_delete_project_then_resume_deletes_it_once() {
     env.emu.set_faults("latency=1,latency_ms=10000,ops=DeleteProject".parse().unwrap());
     let args = ["apply", "plan.json", "--yes", "--no-backup"];
     let mut child = env.command(&args).spawn().unwrap();
-    let mut sent = false;
-    for _ in 0..600 {
-        if env.emu.stats().calls("DeleteProject") > 0 {
-            sent = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(sent, "DeleteProject went out");
+    wait_for_call(&env, "DeleteProject").await;
     child.start_kill().unwrap();
     assert_eq!(child.wait().await.unwrap().code(), None, "killed by a signal");
     let state = journal::read(&env.path("plan.journal.jsonl")).unwrap();
