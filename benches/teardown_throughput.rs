@@ -73,7 +73,8 @@ fn main() {
         std::process::exit(1);
     }
     let items = common::plan_items(&plan);
-    println!("  plan: {items} items (expected {})", PROJECTS * 8);
+    // Per project: 1 stop_model, 3 delete_model, 2 delete_dataset, 1 delete_project.
+    println!("  plan: {items} items (expected {})", PROJECTS * 7);
     emu.set_rate(Some(QUOTA));
     let before = emu.stats();
 
