@@ -372,3 +372,16 @@ async fn export_of_a_teardown_plan_writes_project_json_and_changes_nothing() {
     let outcomes: Vec<String> = plan.items.iter().map(|i| outcome_of(&rows, i.seq)).collect();
     assert_eq!(outcomes, ["exported"; 4]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dataset_waits_while_a_model_of_its_project_trains() {
+    let seed = one_region(vec![project("alpha", vec!["train"], vec![model("1", "TRAINING", Some(2500))])]);
+    let env = Env::new(fast(seed)).await;
+    let plan = env.plan("plan.json", &[]).await;
+    assert_eq!(plan.items.len(), 1, "--scope datasets: the dataset only");
+    env.run(&["apply", "plan.json", "--yes", "--no-backup", "--wait-timeout", "60s"]).await.ok();
+    let stats = env.emu.stats();
+    assert!(stats.calls_with_status("DeleteDataset", "409") >= 1, "refused while TRAINING, then waited");
+    assert_eq!(stats.mutations.datasets_deleted, 1);
+    assert_eq!(versions_left(&env, "alpha").await, ["1"], "the model is not part of a datasets plan");
+}
