@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::identity::{CredsKey, creds_key, identities};
+use super::identity::{CredsKey, creds_key, each_identity, identities};
 use crate::cli::TargetArgs;
 use crate::cloud::identity::caller_identity;
 use crate::cloud::{self, ClientOptions, Endpoint, Role};
@@ -84,22 +84,9 @@ pub const PROBE_ATTEMPTS: u32 = 4;
 /// refuses it); every failure becomes an [`Unreachable`] entry. Roles and targets are resolved concurrently
 /// (an organisation has hundreds); the result keeps the order of `endpoints`.
 async fn resolve(endpoints: Vec<(String, Endpoint)>, options: ClientOptions) -> Result<Reach> {
-    let mut keys: Vec<(CredsKey, Endpoint)> = Vec::new();
-    for (_, e) in &endpoints {
-        let key = creds_key(e);
-        if !keys.iter().any(|(k, _)| *k == key) {
-            keys.push((key, e.clone()));
-        }
-    }
-    let mut set = tokio::task::JoinSet::new();
-    for (key, e) in keys {
-        set.spawn(async move { (key, caller_identity(&e, options).await.map_err(|err| err.to_string())) });
-    }
-    let mut ids: HashMap<CredsKey, std::result::Result<Identity, String>> = HashMap::new();
-    while let Some(joined) = set.join_next().await {
-        let (key, id) = joined.map_err(|e| Error::Internal(format!("identity task: {e}")))?;
-        ids.insert(key, id);
-    }
+    let all: Vec<Endpoint> = endpoints.iter().map(|(_, e)| e.clone()).collect();
+    let ids: HashMap<CredsKey, std::result::Result<Identity, String>> =
+        each_identity(&all, options).await?.into_iter().map(|(k, v)| (k, v.map_err(|e| e.to_string()))).collect();
     let mut reach = Reach { endpoints: Vec::new(), ids: HashMap::new(), unreachable: Vec::new() };
     let mut probes = tokio::task::JoinSet::new();
     for (n, (account, e)) in endpoints.into_iter().enumerate() {
