@@ -53,6 +53,7 @@ pub(super) fn outcome(item: &Item, outcome: Outcome, message: impl Into<String>)
         request_id: None,
         finished_at: Utc::now(),
         backup_skipped: false,
+        inference_units: None,
     }
 }
 

@@ -147,6 +147,9 @@ pub struct OutcomeRec {
     /// The run had `--no-backup`.
     #[serde(default)]
     pub backup_skipped: bool,
+    /// The inference units a `stop_model` item stopped (filled by the executor, summed by the summary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inference_units: Option<u32>,
 }
 
 /// A post-deletion check.
