@@ -210,10 +210,11 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
         TextFormat::Text => {
             let counts: Vec<String> = summary.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
             out(&escape_lines(&format!(
-                "{} {}: {}\nverified gone: {}, still present: {}\nthis run: {} items in {:.1}s ({:.1}/s), {} DeleteDataset attempts ({} throttled), {} throttled calls in all\nreport: {}\ncheckpoint: {}\n{}",
+                "{} {}: {}\n{}verified gone: {}, still present: {}\nthis run: {} items in {:.1}s ({:.1}/s), {} DeleteDataset attempts ({} throttled), {} throttled calls in all\nreport: {}\ncheckpoint: {}\n{}",
                 summary.mode,
                 summary.plan_id,
                 counts.join(", "),
+                kinds_lines(&summary),
                 summary.verified,
                 summary.not_verified,
                 summary.finished_this_run,
@@ -249,6 +250,21 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
         return Err(Error::Unreachable(why));
     }
     Ok(code)
+}
+
+/// The text summary's per-kind lines (`stop_model: stopped 3` ..., then `inference units stopped: 5`), or
+/// nothing for a plan of `delete_dataset` items only (its summary reads as before).
+fn kinds_lines(summary: &Summary) -> String {
+    if summary.outcomes_by_kind.keys().all(|k| k == Kind::DeleteDataset.as_str()) {
+        return String::new();
+    }
+    let mut s = String::new();
+    for (kind, counts) in &summary.outcomes_by_kind {
+        let counts: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        s.push_str(&format!("  {kind}: {}\n", counts.join(", ")));
+    }
+    s.push_str(&format!("inference units stopped: {}\n", summary.inference_units_stopped));
+    s
 }
 
 pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {

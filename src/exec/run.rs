@@ -180,6 +180,7 @@ impl Ctx {
         self.finished.fetch_add(1, Ordering::Relaxed);
         let failed = rec.outcome == Outcome::Failed;
         self.events.send(Event::Done { failed });
+        self.events.send(Event::Finished { kind: item.kind, outcome: rec.outcome });
         let denied = rec.error_code.as_deref() == Some("AccessDeniedException") || rec.http_status == Some(403);
         let trip = self.breaker.lock().expect("breaker").guards.record(item.target, failed, denied);
         let why = match trip {
