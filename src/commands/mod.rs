@@ -7,6 +7,7 @@ mod demo;
 mod emulator;
 mod plan;
 mod verify;
+mod verify_gone;
 
 use std::io::Write;
 

@@ -30,10 +30,7 @@ pub fn kinds_text(done: &BTreeMap<Kind, u64>) -> String {
     if done.keys().all(|k| *k == Kind::DeleteDataset) {
         return String::new();
     }
-    let parts: Vec<String> = Kind::ALL
-        .iter()
-        .filter_map(|k| done.get(k).map(|n| format!("{k} {n}")))
-        .collect();
+    let parts: Vec<String> = Kind::ALL.iter().filter_map(|k| done.get(k).map(|n| format!("{k} {n}"))).collect();
     format!("; kinds: {}", parts.join(", "))
 }
 

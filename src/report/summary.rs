@@ -203,10 +203,8 @@ mod tests {
         );
         assert_eq!(inference_units_stopped(&s), 5);
         let by = outcomes_by_kind(&s);
-        let flat: Vec<(String, String, u64)> = by
-            .iter()
-            .flat_map(|(k, m)| m.iter().map(move |(o, n)| (k.clone(), o.clone(), *n)))
-            .collect();
+        let flat: Vec<(String, String, u64)> =
+            by.iter().flat_map(|(k, m)| m.iter().map(move |(o, n)| (k.clone(), o.clone(), *n))).collect();
         let want = [
             ("delete_dataset", "deleted", 1),
             ("delete_model", "deleted", 1),

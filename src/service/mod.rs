@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-use crate::cloud::{CallError, Client, Page, ProjectInfo};
+use crate::cloud::{CallError, Client, ModelInfo, Page, ProjectInfo};
 use crate::error::{Error, Result};
 use limiter::AdaptiveLimiter;
 use retry::{Attempt, AttemptStats, Cancel, Retried, RetryPolicy, with_retry};
@@ -34,6 +34,8 @@ pub enum Op {
     ListDatasetEntries,
     /// DeleteDataset.
     DeleteDataset,
+    /// DescribeModel (waits, `project.json`, verify).
+    DescribeModel,
 }
 
 impl Op {
@@ -45,6 +47,7 @@ impl Op {
             Op::DescribeDataset => "DescribeDataset",
             Op::ListDatasetEntries => "ListDatasetEntries",
             Op::DeleteDataset => "DeleteDataset",
+            Op::DescribeModel => "DescribeModel",
         }
     }
 }
@@ -149,6 +152,22 @@ impl Service {
         };
         let key = LimitKey { target, op: Op::DescribeProject };
         self.call(key, &mut AttemptStats::default(), on_attempt, || client.describe_project(name)).await.found()
+    }
+
+    /// DescribeModel of `version` in `project` of `target`; the service's 404 is `Ok(None)`.
+    pub async fn describe_model(
+        &self,
+        target: usize,
+        project: &str,
+        version: &str,
+        on_attempt: impl FnMut(&Attempt),
+    ) -> Retried<Option<ModelInfo>> {
+        let Ok(client) = self.client(target) else {
+            return Retried::Failed(CallError::malformed(&format!("no client for target {target}")));
+        };
+        let key = LimitKey { target, op: Op::DescribeModel };
+        let call = || client.describe_model(project, version);
+        self.call(key, &mut AttemptStats::default(), on_attempt, call).await.found()
     }
 
     /// Every page of a listing: `fetch(token)` under the limiter of `key` (retried), each page's items to
