@@ -19,4 +19,5 @@ mod redaction;
 mod review;
 mod support;
 mod targets;
+mod teardown_reports;
 mod verify;
