@@ -19,7 +19,7 @@ use crate::exec::retry::RetryPolicy;
 use crate::exec::run::{RunOptions, RunResult, run};
 use crate::plan::{Kind, Plan};
 use crate::report::summary::Summary;
-use crate::report::{audit, progress};
+use crate::report::{audit, leftovers, leftovers_run, progress};
 use crate::safe_fs::{self, overlap};
 
 /// `<plan without .json><suffix>` beside the plan.
@@ -118,6 +118,13 @@ struct Paths {
 }
 
 impl Paths {
+    /// `leftovers.csv` beside the report, for runs that keep backups ([`leftovers_run::path_for`]).
+    fn leftovers(&self) -> Option<PathBuf> {
+        self.backup.as_ref().map(|_| leftovers_run::path_for(&self.report))
+    }
+}
+
+impl Paths {
     /// Refuse, before any call, outputs that would overwrite each other or the plan, and backup paths that
     /// would leave `--backup-dir` (every item's names are checked as path components).
     fn check(&self, plan_path: &Path, plan: &Plan) -> Result<()> {
@@ -128,6 +135,10 @@ impl Paths {
             (format!("the checkpoint's lock file {}", lock.display()), lock.as_path()),
             (format!("--report {}", self.report.display()), self.report.as_path()),
         ];
+        let leftovers = self.leftovers();
+        if let Some(l) = &leftovers {
+            named.push((format!("the leftovers file {}", l.display()), l.as_path()));
+        }
         if let Some(b) = &self.backup {
             named.push((format!("--backup-dir {}", b.display()), b.as_path()));
             for item in &plan.items {
@@ -188,6 +199,7 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
     let result: RunResult = result?;
     let state = journal::read(&paths.checkpoint)?;
     let report_failed = audit::write(&state, &paths.report).err();
+    let leftovers_file = write_leftovers(&state, paths);
     let code = if result.wrong_endpoint.is_some() {
         ExitCode::Unreachable
     } else if result.interrupted {
@@ -205,6 +217,7 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
     summary.checkpoint = paths.checkpoint.display().to_string();
     summary.report = paths.report.display().to_string();
     summary.backup_dir = paths.backup.as_ref().map(|p| p.display().to_string());
+    summary.leftovers = leftovers_file.map(|p| p.display().to_string());
     match args.format {
         TextFormat::Json => out(&format!("{}\n", serde_json::to_string_pretty(&summary).expect("json"))),
         TextFormat::Text => {
@@ -225,7 +238,8 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
                 summary.throttled,
                 summary.report,
                 summary.checkpoint,
-                summary.backup_dir.as_ref().map(|b| format!("backups: {b}\n")).unwrap_or_default(),
+                summary.backup_dir.as_ref().map(|b| format!("backups: {b}\n")).unwrap_or_default()
+                    + &summary.leftovers.as_ref().map(|l| format!("leftovers: {l}\n")).unwrap_or_default(),
             )));
         }
     }
@@ -250,6 +264,23 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
         return Err(Error::Unreachable(why));
     }
     Ok(code)
+}
+
+/// Write `leftovers.csv` for a run with a backup directory, from the journal's manifests and the
+/// `project.json` files there; a failure is a warning (the journal and backups stay authoritative).
+fn write_leftovers(state: &journal::JournalState, paths: &Paths) -> Option<PathBuf> {
+    let (backup, file) = (paths.backup.as_ref()?, paths.leftovers()?);
+    let (rows, warnings) = leftovers_run::rows(state, backup);
+    for w in warnings {
+        eprintln!("warning: {}", escape_lines(&w));
+    }
+    match leftovers::write(&rows, &file) {
+        Ok(()) => Some(file),
+        Err(e) => {
+            eprintln!("warning: {}", escape_lines(&e.to_string()));
+            None
+        }
+    }
 }
 
 /// The text summary's per-kind lines (`stop_model: stopped 3` ..., then `inference units stopped: 5`), or

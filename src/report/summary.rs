@@ -51,6 +51,8 @@ pub struct Summary {
     pub report: String,
     /// Backup directory, if backups were made.
     pub backup_dir: Option<String>,
+    /// `leftovers.csv`, if written (runs with a backup directory).
+    pub leftovers: Option<String>,
     /// Why a guard stopped the run, if one did.
     pub stopped: Vec<String>,
 }
@@ -92,6 +94,7 @@ impl Summary {
             checkpoint: String::new(),
             report: String::new(),
             backup_dir: None,
+            leftovers: None,
             stopped: run.guard_stops.clone(),
         }
     }

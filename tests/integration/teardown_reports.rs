@@ -180,3 +180,91 @@ async fn verify_checks_every_kind_of_a_plan_and_all_scope_all_sees_projects() {
     env.run(&["verify", "plan.json"]).await.ok().stdout_has("nothing left");
     env.run(&all).await.ok().stdout_has("nothing left");
 }
+
+/// `line` with images in S3 (3 train, 2 test), model 1 with an output location, evaluation objects and a KMS
+/// key, model 2 plain, and a packaging job of model 1.
+fn leftovers_seed() -> Seed {
+    use lfv_sunset::emulator::seed::{SeedPackagingJob, SeedS3Location, SeedS3Object};
+    let s3 = |bucket: &str, key: &str| SeedS3Object { bucket: bucket.into(), key: key.into() };
+    let rich = SeedModel {
+        output: Some(SeedS3Location { bucket: "out".into(), prefix: Some("line/models/".into()) }),
+        evaluation_manifest: Some(s3("out", "line/eval/manifest.json")),
+        evaluation_result: Some(s3("out", "line/eval/result.json")),
+        kms_key_id: Some("arn:aws:kms:us-east-1:123456789012:key/abcd".into()),
+        ..model("1", "TRAINED", 1)
+    };
+    let job = SeedPackagingJob {
+        name: "pkg-1".into(),
+        model_version: "1".into(),
+        status: "SUCCEEDED".into(),
+        created: JAN23,
+        component_name: "line-comp".into(),
+        target_device: Some("jetson_xavier".into()),
+        s3_output: SeedS3Location { bucket: "gg".into(), prefix: Some("line/".into()) },
+        ..SeedPackagingJob::default()
+    };
+    let datasets = vec![
+        crate::emulator::dataset("train", &[Some(0), Some(1), None]),
+        crate::emulator::dataset("test", &[Some(0), Some(1)]),
+    ];
+    let line = SeedProject {
+        models: vec![rich, model("2", "TRAINED", 1)],
+        packaging_jobs: vec![job],
+        ..project("line", datasets)
+    };
+    one_region(vec![line])
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_and_apply_write_leftovers_from_manifests_and_project_json() {
+    use lfv_sunset::cloud::{Client, ClientOptions, Endpoint};
+    use lfv_sunset::preserve::{self, OneAttempt};
+    use std::os::unix::fs::PermissionsExt;
+
+    let env = Env::new(fast(leftovers_seed())).await;
+    let endpoint = env.emu.endpoint();
+    env.plan("plan.json", &[]).await;
+    // project.json as a teardown run writes it before its first destructive call on the project.
+    let at = Endpoint { region: "us-east-1".into(), profile: None, endpoint_url: Some(endpoint.to_string()) };
+    let client = Client::with_fixed_credentials(&at, ClientOptions::default(), &env.key, "test-secret");
+    let collected = preserve::collect(&OneAttempt, &client, "line").await.unwrap().expect("line exists");
+    let doc = preserve::build("123456789012", "us-east-1", chrono::Utc::now(), &collected);
+    preserve::write(&env.path("plan.backup"), "123456789012", "us-east-1", "line", &doc).unwrap();
+
+    let summary = env.run(&["export", "plan.json", "--format", "json"]).await.ok().json();
+    let file = env.path("plan.export.leftovers.csv");
+    assert_eq!(summary["leftovers"].as_str(), Some("plan.export.leftovers.csv"));
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    let rows = crate::support::read_csv(&file);
+    let got: Vec<[&str; 4]> = rows
+        .iter()
+        .map(|r| [r["referenced_by"].as_str(), r["service"].as_str(), r["resource"].as_str(), r["objects"].as_str()])
+        .collect();
+    let arn = "arn:aws:greengrass:us-east-1:123456789012:components:line-comp:versions:1.0.0";
+    let want: Vec<[&str; 4]> = vec![
+        ["dataset train", "s3", "s3://bucket/p/train/", "3"],
+        ["dataset test", "s3", "s3://bucket/p/test/", "2"],
+        ["model 1", "s3", "s3://out/line/models/", ""],
+        ["model 1", "s3", "s3://out/line/eval/manifest.json", "1"],
+        ["model 1", "s3", "s3://out/line/eval/result.json", "1"],
+        ["model 1", "kms", "arn:aws:kms:us-east-1:123456789012:key/abcd", ""],
+        // The emulator's defaults for a model seeded without them.
+        ["model 2", "s3", "s3://lookoutvision-us-east-1-123456789012/line/models/", ""],
+        ["model 2", "s3", "s3://lookoutvision-us-east-1-123456789012/line/models/2/evaluation/manifest.json", "1"],
+        ["model 2", "s3", "s3://lookoutvision-us-east-1-123456789012/line/models/2/evaluation/result.json", "1"],
+        ["packaging job pkg-1", "s3", "s3://gg/line/", ""],
+        ["packaging job pkg-1", "greengrass", arn, "1"],
+    ];
+    assert_eq!(got, want);
+    assert!(rows.iter().all(|r| (r["account"].as_str(), r["region"].as_str(), r["project"].as_str())
+        == ("123456789012", "us-east-1", "line")));
+    assert_eq!(rows[0]["suggestion"], "keep: these images are your training data");
+
+    // apply writes its own beside its report, from the manifests it reused and the same project.json.
+    env.run(&["apply", "plan.json", "--yes"]).await.ok();
+    let applied = crate::support::read_csv(&env.path("plan.leftovers.csv"));
+    assert_eq!(applied, rows);
+    // A dry run keeps no backups and writes none.
+    env.run(&["apply", "plan.json", "--dry-run"]).await.ok();
+    assert!(!env.path("plan.dry-run.leftovers.csv").exists());
+}
