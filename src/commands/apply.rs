@@ -1,11 +1,12 @@
 //! `apply`, `export` and `report`: checks and guards, then the executor, then the report and summary.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 
+use super::confirm;
 use super::plan::check_rate;
 use super::{cancel_on_signals, command_line, out};
 use crate::cli::{ApplyArgs, ExportArgs, ReportArgs, RunArgs, TextFormat};
@@ -69,15 +70,12 @@ fn load_checked(args: &RunArgs) -> Result<Plan> {
     Ok(plan)
 }
 
-fn describe_scope(plan: &Plan) -> (BTreeSet<String>, String) {
+fn describe_scope(plan: &Plan, models: &BTreeMap<u64, confirm::ModelNow>) -> (BTreeSet<String>, String) {
     let accounts: BTreeSet<String> = plan.items.iter().map(|i| i.account.clone()).collect();
     let regions: BTreeSet<&str> = plan.items.iter().map(|i| i.region.as_str()).collect();
-    let projects: BTreeSet<(&str, &str, &str)> =
-        plan.items.iter().map(|i| (i.account.as_str(), i.region.as_str(), i.project.as_str())).collect();
     let text = escape_lines(&format!(
-        "{} datasets in {} projects, accounts {}, regions {}",
-        plan.items.len(),
-        projects.len(),
+        "{}, accounts {}, regions {}",
+        confirm::counts_text(&plan.items, models),
         accounts.iter().cloned().collect::<Vec<_>>().join(", "),
         regions.into_iter().collect::<Vec<_>>().join(", ")
     ))
@@ -85,8 +83,32 @@ fn describe_scope(plan: &Plan) -> (BTreeSet<String>, String) {
     (accounts, text)
 }
 
+/// DescribeModel of the plan's model items before anything is asked or done (see `confirm`); none for a plan
+/// without model items.
+async fn models_now(plan: &Plan, args: &RunArgs) -> Result<BTreeMap<u64, confirm::ModelNow>> {
+    if !plan.items.iter().any(|i| matches!(i.kind, Kind::StopModel | Kind::DeleteModel)) {
+        return Ok(BTreeMap::new());
+    }
+    let options = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false };
+    let clients =
+        confirm::plan_clients(plan, args.profile.as_ref(), args.connect.endpoint_url.as_ref(), options).await?;
+    let (svc, cancel, _keep) = confirm::service(clients, args.rate, args.max_attempts);
+    confirm::models_now(plan, svc, &cancel).await
+}
+
+/// Print what is blocked now (see `confirm::blocked_now`), if anything.
+fn print_blocked(plan: &Plan, models: &BTreeMap<u64, confirm::ModelNow>) {
+    let blocked = confirm::blocked_now(&plan.items, models);
+    if !blocked.is_empty() {
+        eprintln!("blocked now (waited for up to --wait-timeout, then left for a rerun):");
+        for line in blocked {
+            eprintln!("  {}", escape_lines(&line));
+        }
+    }
+}
+
 /// The confirmation guard: on a terminal the user types each account id; without one, `--yes` is required.
-fn confirm(accounts: &BTreeSet<String>, yes: bool) -> Result<()> {
+fn confirm(accounts: &BTreeSet<String>, what: &str, yes: bool) -> Result<()> {
     if yes {
         return Ok(());
     }
@@ -97,7 +119,7 @@ fn confirm(accounts: &BTreeSet<String>, yes: bool) -> Result<()> {
         ));
     }
     for account in accounts {
-        eprint!("type the account id {} to confirm deleting its datasets: ", escape(account));
+        eprint!("type the account id {} to confirm deleting {what}: ", escape(account));
         let _ = std::io::stderr().flush();
         let mut line = String::new();
         stdin.lock().read_line(&mut line).map_err(|e| Error::io("read", "stdin", e))?;
@@ -308,7 +330,8 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
             plan.items.len()
         )));
     }
-    let (accounts, scope) = describe_scope(&plan);
+    let models = models_now(&plan, &args.run).await?;
+    let (accounts, scope) = describe_scope(&plan, &models);
     let mode = if args.dry_run { Mode::DryRun } else { Mode::Apply };
     let suffix = if args.dry_run { ".dry-run" } else { "" };
     let paths = Paths {
@@ -327,17 +350,26 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
     paths.check(&args.run.plan, &plan)?;
     if args.dry_run {
         eprintln!("dry run: will check {scope} (read-only, no backup, nothing deleted)");
+        print_blocked(&plan, &models);
     } else {
-        eprintln!("will back up and delete {scope}");
-        confirm(&accounts, args.yes)?;
+        let datasets_only = plan.items.iter().all(|i| i.kind == Kind::DeleteDataset);
+        eprintln!("will back up and {} {scope}", if datasets_only { "delete" } else { "then" });
+        print_blocked(&plan, &models);
+        confirm(&accounts, if datasets_only { "its datasets" } else { "the above" }, args.yes)?;
     }
     execute(&args.run, &plan, mode, &paths, args.naive).await
 }
 
 pub(crate) async fn export(args: ExportArgs) -> Result<ExitCode> {
     let plan = load_checked(&args.run)?;
-    let (_, scope) = describe_scope(&plan);
-    eprintln!("export: will back up {scope} (read-only towards the service)");
+    let (_, scope) = describe_scope(&plan, &BTreeMap::new());
+    if plan.items.iter().all(|i| i.kind == Kind::DeleteDataset) {
+        eprintln!("export: will back up {scope} (read-only towards the service)");
+    } else {
+        eprintln!(
+            "export: will back up the datasets and project.json of the plan's projects (read-only towards the service)"
+        );
+    }
     let paths = Paths {
         checkpoint: args.run.checkpoint.clone().unwrap_or_else(|| beside(&args.run.plan, ".export.journal.jsonl")),
         report: args.run.report.clone().unwrap_or_else(|| beside(&args.run.plan, ".export.csv")),

@@ -2,6 +2,7 @@
 //! stdout, progress and messages on stderr) and that decides exit codes.
 
 mod apply;
+mod confirm;
 mod convert;
 mod demo;
 mod emulator;
