@@ -17,7 +17,7 @@ use super::out;
 use super::plan::{check_rate, endpoints};
 use super::verify_gone::{PROJECT_PRESENT, still_present};
 use crate::cli::{TableFormat, VerifyArgs};
-use crate::cloud::{self, CallError, ClientOptions, Endpoint, ErrorKind, ModelInfo, ProjectInfo};
+use crate::cloud::{CallError, ClientOptions, ErrorKind, ModelInfo, ProjectInfo};
 use crate::error::{Error, ExitCode, Result};
 use crate::escape::escape as e;
 use crate::exec::events::EventSink;
@@ -118,18 +118,8 @@ async fn look(
 
 async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report> {
     let options = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false };
-    let mut clients = HashMap::new();
-    for (n, t) in plan.targets.iter().enumerate() {
-        if !plan.items.iter().any(|i| i.target == n) {
-            continue;
-        }
-        let e = Endpoint {
-            region: t.region.clone(),
-            profile: args.profiles.first().cloned().or(t.profile.clone()),
-            endpoint_url: args.connect.endpoint_url.clone().or(t.endpoint_url.clone()),
-        };
-        clients.insert(n, cloud::connect(&e, options).await?);
-    }
+    let clients =
+        super::confirm::plan_clients(plan, args.profiles.first(), args.connect.endpoint_url.as_ref(), options).await?;
     let mut projects: BTreeMap<(usize, String), Vec<&Item>> = BTreeMap::new();
     for i in &plan.items {
         projects.entry((i.target, i.project.clone())).or_default().push(i);

@@ -108,14 +108,16 @@ mod tests {
         }
     }
 
+    /// (kind, resource, project answer, model answer, status left or None when gone)
+    type Case<'a> = (Kind, &'a str, Option<&'a ProjectInfo>, Option<ModelInfo>, Option<&'a str>);
+
     #[test]
     fn what_is_left_per_kind() {
         let both = project(&["train", "test"]);
         let train_only = project(&["train"]);
         let none = project(&[]);
         let m = |s: &str| Some(model(s));
-        // (kind, resource, project answer, model answer, status left or None when gone)
-        let cases: Vec<(Kind, &str, Option<&ProjectInfo>, Option<ModelInfo>, Option<&str>)> = vec![
+        let cases: Vec<Case> = vec![
             (Kind::DeleteProject, "pcb", Some(&none), None, Some(PROJECT_PRESENT)),
             (Kind::DeleteProject, "pcb", None, None, None),
             (Kind::DeleteDataset, "train", Some(&both), None, Some("CREATE_COMPLETE")),
