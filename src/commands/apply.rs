@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 
 use super::confirm;
+use super::identity::{access, refused_targets};
 use super::plan::check_rate;
 use super::{cancel_on_signals, command_line, out};
 use crate::cli::{ApplyArgs, ExportArgs, ReportArgs, RunArgs, TextFormat};
@@ -14,7 +15,7 @@ use crate::cloud::ClientOptions;
 use crate::error::{Error, ExitCode, Result};
 use crate::escape::{escape, escape_lines};
 use crate::exec::backup;
-use crate::exec::events::EventSink;
+use crate::exec::events::{Event, EventSink, Stop};
 use crate::exec::journal::{self, Journal, Mode};
 use crate::exec::retry::RetryPolicy;
 use crate::exec::run::{RunOptions, RunResult, run};
@@ -90,8 +91,13 @@ async fn models_now(plan: &Plan, args: &RunArgs) -> Result<BTreeMap<u64, confirm
         return Ok(BTreeMap::new());
     }
     let options = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false };
-    let clients =
-        confirm::plan_clients(plan, args.profile.as_ref(), args.connect.endpoint_url.as_ref(), options).await?;
+    // The identity check first, as before any other call: a refused target is not described (the run then
+    // stops it, exit 5).
+    let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
+    let (profile, url) = (args.profile.as_ref(), args.connect.endpoint_url.as_ref());
+    let refused = refused_targets(plan, profile, url, &access, options).await?;
+    let skip: BTreeSet<usize> = refused.into_keys().collect();
+    let clients = confirm::plan_clients(plan, profile, url, &access, &skip, options).await?;
     let (svc, cancel, _keep) = confirm::service(clients, args.rate, args.max_attempts);
     confirm::models_now(plan, svc, &cancel).await
 }
@@ -199,26 +205,37 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
             plan.items.len()
         );
     }
+    let client = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: naive };
+    let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
+    let refused =
+        refused_targets(plan, args.profile.as_ref(), args.connect.endpoint_url.as_ref(), &access, client).await?;
     let opts = RunOptions {
         mode,
         rate: (!naive).then_some(args.rate),
         concurrency: args.concurrency,
         max_in_flight: args.max_in_flight,
         policy: RetryPolicy { max_attempts: if naive { 1 } else { args.max_attempts }, ..RetryPolicy::default() },
-        client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: naive },
+        client,
         endpoint_url: args.connect.endpoint_url.clone(),
         profile: args.profile.clone(),
         backup_dir: paths.backup.clone(),
         wait_timeout: args.wait_timeout,
         retry_failed: args.retry_failed,
         grace: std::time::Duration::from_secs(10),
+        refused_targets: refused.keys().copied().collect(),
+        access,
     };
     let cancel = cancel_on_signals();
     let (events, rx) = EventSink::channel();
     let display = progress::spawn(rx);
+    // A refused target is a safety stop (exit 5) that leaves its items pending: said once, like every stop.
+    for (&target, reason) in &refused {
+        events.send(Event::Stopping(Stop::Guard { target: Some(target), reason: reason.clone() }));
+    }
     let result = run(plan, journal, &state, opts, events, cancel).await;
     let _ = display.await;
-    let result: RunResult = result?;
+    let mut result: RunResult = result?;
+    result.guard_stops.splice(0..0, refused.into_values());
     let state = journal::read(&paths.checkpoint)?;
     let report_failed = audit::write(&state, &paths.report).err();
     let leftovers_file = write_leftovers(&state, paths);

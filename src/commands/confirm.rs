@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::cloud::{self, Client, ClientOptions, Endpoint, ModelInfo};
+use crate::cloud::identity::{Access, target_endpoint};
+use crate::cloud::{self, Client, ClientOptions, ModelInfo};
 use crate::error::{Error, Result};
 use crate::plan::{Item, Kind, Plan};
 use crate::service::Service;
@@ -32,24 +33,23 @@ pub(crate) struct ModelNow {
     pub units: Option<u32>,
 }
 
-/// One client per target that has items: the plan's endpoint and profile unless `profile` / `endpoint_url`
-/// override them (as `apply`'s and `verify`'s flags do).
+/// One client per target that has items and is not in `skip`, reaching it as the run does
+/// ([`target_endpoint`]: the plan's endpoint, profile and role unless `profile` / `endpoint_url` override
+/// them).
 pub(crate) async fn plan_clients(
     plan: &Plan,
     profile: Option<&String>,
     endpoint_url: Option<&String>,
+    access: &Access,
+    skip: &BTreeSet<usize>,
     options: ClientOptions,
 ) -> Result<HashMap<usize, Client>> {
     let mut clients = HashMap::new();
     for (n, t) in plan.targets.iter().enumerate() {
-        if !plan.items.iter().any(|i| i.target == n) {
+        if skip.contains(&n) || !plan.items.iter().any(|i| i.target == n) {
             continue;
         }
-        let e = Endpoint {
-            region: t.region.clone(),
-            profile: profile.cloned().or(t.profile.clone()),
-            endpoint_url: endpoint_url.cloned().or(t.endpoint_url.clone()),
-        };
+        let e = target_endpoint(t, profile, endpoint_url, access);
         clients.insert(n, cloud::connect(&e, options).await?);
     }
     Ok(clients)
@@ -63,7 +63,8 @@ pub(crate) async fn models_now(
     cancel: &watch::Receiver<bool>,
 ) -> Result<BTreeMap<u64, ModelNow>> {
     let mut queues: Vec<VecDeque<(u64, String, String)>> = plan.targets.iter().map(|_| VecDeque::new()).collect();
-    for i in plan.items.iter().filter(|i| matches!(i.kind, Kind::StopModel | Kind::DeleteModel)) {
+    let reached = |t: usize| svc.client(t).is_ok();
+    for i in plan.items.iter().filter(|i| matches!(i.kind, Kind::StopModel | Kind::DeleteModel) && reached(i.target)) {
         queues[i.target].push_back((i.seq, i.project.clone(), i.resource.clone()));
     }
     let work = |target: usize, (seq, project, version): (u64, String, String)| {

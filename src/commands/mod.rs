@@ -6,7 +6,9 @@ mod confirm;
 mod convert;
 mod demo;
 mod emulator;
+mod identity;
 mod plan;
+mod reach;
 mod verify;
 mod verify_gone;
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::out;
+use super::reach::reach;
 use crate::cli::{PlanArgs, ShowArgs, TableFormat, is_region};
 use crate::cloud::{self, ClientOptions, Endpoint};
 use crate::error::{Error, ExitCode, Result};
@@ -14,7 +15,7 @@ use crate::exec::retry::RetryPolicy;
 use crate::plan::filter::Filter;
 use crate::plan::types::DATASET_TYPE_BOTH;
 use crate::plan::validate::{counts, digested_members};
-use crate::plan::{DatasetType, Item, Plan, Scope, Selection};
+use crate::plan::{DatasetType, Item, Plan, Scope, Selection, Unreachable};
 use crate::planner::{PlanRequest, make_plan};
 use crate::report::progress;
 
@@ -47,7 +48,7 @@ pub(crate) async fn endpoints(profiles: &[String], regions: &[String], url: &Opt
             regions.to_vec()
         };
         for r in regions {
-            out.push(Endpoint { region: r, profile: p.clone(), endpoint_url: url.clone() });
+            out.push(Endpoint { region: r, profile: p.clone(), endpoint_url: url.clone(), role: None });
         }
     }
     Ok(out)
@@ -66,7 +67,23 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     let (before, after) = (args.created_before, args.created_after);
     let dataset_type = args.dataset_type.dataset_type();
     let filter = Filter::new(&args.include, &args.exclude, dataset_type, before, after)?;
-    let endpoints = endpoints(&args.profiles, &args.regions, &args.connect.endpoint_url).await?;
+    let base = endpoints(&args.profiles, &args.regions, &args.connect.endpoint_url).await?;
+    let client = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false };
+    // Who each target's credentials belong to, before the first call to it (recorded per target).
+    let reach = reach(&args.targets, base, client).await.map_err(|e| match e {
+        Error::Unreachable(m) => Error::Unreachable(format!("{m}; no plan was written")),
+        other => other,
+    })?;
+    if !reach.unreachable.is_empty() && !args.targets.allow_unreachable {
+        for u in &reach.unreachable {
+            eprintln!("unreachable: {}", escape_lines(&unreachable_line(u)));
+        }
+        return Err(Error::Unreachable(format!(
+            "{} targets cannot be reached; no plan was written (pass --allow-unreachable to write the plan \
+             without them, listed under unreachable)",
+            reach.unreachable.len()
+        )));
+    }
     let selection = Selection {
         regions: args.regions.clone(),
         profiles: args.profiles.clone(),
@@ -79,20 +96,25 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         created_after: after,
     };
     let req = PlanRequest {
-        endpoints,
+        endpoints: reach.endpoints,
         selection,
         filter,
         rate: Some(rate),
         concurrency: args.sweep.concurrency,
         max_in_flight: args.sweep.max_in_flight,
-        client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false },
+        client,
         policy: RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() },
     };
     let (events, rx) = EventSink::channel();
     let display = progress::spawn(rx);
     let result = make_plan(req, events).await;
     let _ = display.await;
-    let plan = result?;
+    let mut plan = result?;
+    for t in &mut plan.targets {
+        t.identity = reach.ids.get(&(t.profile.clone(), t.endpoint_url.clone(), t.role_arn.clone())).cloned();
+    }
+    plan.unreachable = reach.unreachable;
+    plan.seal();
     plan.save(&args.out, args.force)?;
     let s = &plan.summary;
     let by_type: Vec<String> = s.items_by_type.iter().map(|(k, v)| format!("{v} {k}")).collect();
@@ -108,7 +130,26 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         s.projects_seen,
         if skipped.is_empty() { "none".into() } else { skipped.join(", ") }
     )));
+    if !plan.unreachable.is_empty() {
+        for u in &plan.unreachable {
+            eprintln!("unreachable: {}", escape_lines(&unreachable_line(u)));
+        }
+        eprintln!("{} targets could not be reached; the plan lists them under unreachable", plan.unreachable.len());
+        return Ok(ExitCode::Unreachable);
+    }
     Ok(ExitCode::Ok)
+}
+
+/// One unreachable target on one line: `account A region R (role ARN): ERROR: MESSAGE`.
+fn unreachable_line(u: &Unreachable) -> String {
+    format!(
+        "account {} region {}{}: {}: {}",
+        u.account,
+        u.region,
+        u.role_arn.as_ref().map(|r| format!(" (role {r})")).unwrap_or_default(),
+        u.error,
+        u.message
+    )
 }
 
 /// The digest line and the plain statement of what it does not cover, for `show`.
@@ -160,10 +201,12 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
                 .enumerate()
                 .map(|(n, t)| {
                     json!({"account": t.account, "region": t.region, "profile": t.profile,
+                           "role_arn": t.role_arn, "external_id": t.external_id, "identity": t.identity,
                            "endpoint_url": t.endpoint_url, "items_by_type": by_target.get(&n).cloned().unwrap_or_default()})
                 })
                 .collect();
             let v = json!({
+                "unreachable": plan.unreachable,
                 "plan_id": plan.plan_id, "format": plan.format, "created_at": plan.created_at,
                 "tool_version": plan.tool_version, "digest": plan.digest, "valid": true,
                 "digest_covers": covered, "not_digested": not_covered, "unreachable": plan.unreachable,
@@ -187,6 +230,15 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
                 plan.created_at.to_rfc3339(),
                 e(&plan.tool_version),
             ));
+            if !plan.unreachable.is_empty() {
+                s.push_str(&format!(
+                    "UNREACHABLE: {} targets could not be reached and are NOT in this plan:\n",
+                    plan.unreachable.len()
+                ));
+                for u in &plan.unreachable {
+                    s.push_str(&format!("  {}\n", e(&unreachable_line(u))));
+                }
+            }
             s.push_str(&coverage_lines(&plan));
             s.push_str(&format!(
                 "{} datasets in {} projects; {} projects seen\n\ntargets:\n",
@@ -196,9 +248,13 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
                 let counts = by_target.get(&n).cloned().unwrap_or_default();
                 let c: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {}", e(k))).collect();
                 s.push_str(&format!(
-                    "  account {} region {}{}{}: {}\n",
-                    e(t.account.as_deref().unwrap_or("(no projects)")),
+                    "  account {} region {}{}{}{}: {}\n",
+                    e(t.account
+                        .as_deref()
+                        .or(t.identity.as_ref().map(|i| i.account.as_str()))
+                        .unwrap_or("(no projects)")),
                     e(&t.region),
+                    t.role_arn.as_ref().map(|r| format!(" via role {}", e(r))).unwrap_or_default(),
                     t.profile.as_ref().map(|p| format!(" profile {}", e(p))).unwrap_or_default(),
                     t.endpoint_url.as_ref().map(|u| format!(" endpoint {}", e(u))).unwrap_or_default(),
                     if c.is_empty() { "nothing".into() } else { c.join(", ") }

@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::watch;
 
+use super::identity::{access, identities, refused_targets};
 use super::out;
 use super::plan::{check_rate, endpoints};
 use super::verify_gone::{PROJECT_PRESENT, still_present};
@@ -116,10 +117,24 @@ async fn look(
     Ok((info, models))
 }
 
+/// An identity that cannot be resolved: verify proves nothing (exit 6).
+fn cannot_prove(e: Error) -> Error {
+    match e {
+        Error::Unreachable(m) => Error::Unreachable(format!("{m}; cannot prove anything is gone")),
+        other => other,
+    }
+}
+
 async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report> {
     let options = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false };
-    let clients =
-        super::confirm::plan_clients(plan, args.profiles.first(), args.connect.endpoint_url.as_ref(), options).await?;
+    let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
+    let (profile, url) = (args.profiles.first(), args.connect.endpoint_url.as_ref());
+    let refused = refused_targets(plan, profile, url, &access, options).await.map_err(cannot_prove)?;
+    if !refused.is_empty() {
+        // Never "nothing left" because another account was asked.
+        return Err(Error::Refused(refused.into_values().collect::<Vec<_>>().join("; ")));
+    }
+    let clients = super::confirm::plan_clients(plan, profile, url, &access, &BTreeSet::new(), options).await?;
     let mut projects: BTreeMap<(usize, String), Vec<&Item>> = BTreeMap::new();
     for i in &plan.items {
         projects.entry((i.target, i.project.clone())).or_default().push(i);
@@ -200,6 +215,8 @@ async fn verify_all(args: &VerifyArgs, rate: f64) -> Result<Report> {
         client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false },
         policy: RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() },
     };
+    // Resolve the caller before the first call (exit 6 if it cannot be resolved).
+    identities(&req.endpoints, req.client).await.map_err(cannot_prove)?;
     let plan = make_plan(req, EventSink::none()).await?;
     let account = |t: usize| plan.targets.get(t).and_then(|t| t.account.clone()).unwrap_or_default();
     let region = |t: usize| plan.targets.get(t).map(|t| t.region.clone()).unwrap_or_default();

@@ -225,7 +225,8 @@ async fn export_and_apply_write_leftovers_from_manifests_and_project_json() {
     let endpoint = env.emu.endpoint();
     env.plan("plan.json", &[]).await;
     // project.json as a teardown run writes it before its first destructive call on the project.
-    let at = Endpoint { region: "us-east-1".into(), profile: None, endpoint_url: Some(endpoint.to_string()) };
+    let at =
+        Endpoint { region: "us-east-1".into(), profile: None, endpoint_url: Some(endpoint.to_string()), role: None };
     let client = Client::with_fixed_credentials(&at, ClientOptions::default(), &env.key, "test-secret");
     let collected = preserve::collect(&OneAttempt, &client, "line").await.unwrap().expect("line exists");
     let doc = preserve::build("123456789012", "us-east-1", chrono::Utc::now(), &collected);
