@@ -2,23 +2,7 @@
 
 use super::*;
 use crate::cloud::ModelStatus;
-
-fn item(seq: u64, project: &str, kind: Kind, resource: &str) -> Item {
-    Item {
-        seq,
-        target: 0,
-        account: "111122223333".into(),
-        region: "us-east-1".into(),
-        project: project.into(),
-        project_arn: format!("arn:aws:lookoutvision:us-east-1:111122223333:project/{project}"),
-        kind,
-        resource: resource.into(),
-        created: None,
-        status: String::new(),
-        client_token: format!("lfv-{seq}"),
-        after: Vec::new(),
-    }
-}
+use crate::plan::test_item::item;
 
 fn now(status: &str, units: Option<u32>) -> ModelNow {
     ModelNow { status: ModelStatus::parse(status), units }

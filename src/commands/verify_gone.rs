@@ -54,20 +54,7 @@ mod tests {
     use crate::cloud::{DatasetInfo, ModelSummary};
 
     fn item(kind: Kind, resource: &str) -> Item {
-        Item {
-            seq: 1,
-            target: 0,
-            account: "111122223333".into(),
-            region: "us-east-1".into(),
-            project: "pcb".into(),
-            project_arn: "arn:aws:lookoutvision:us-east-1:111122223333:project/pcb".into(),
-            kind,
-            resource: resource.into(),
-            created: None,
-            status: String::new(),
-            client_token: "lfv-1".into(),
-            after: Vec::new(),
-        }
+        crate::plan::test_item::item(1, "pcb", kind, resource)
     }
 
     fn project(datasets: &[&str]) -> ProjectInfo {

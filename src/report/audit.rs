@@ -211,20 +211,8 @@ mod tests {
     }
 
     fn item_of(seq: u64, project: &str, kind: crate::plan::Kind, resource: &str) -> Item {
-        Item {
-            seq,
-            target: 0,
-            account: "111122223333".into(),
-            region: "us-east-1".into(),
-            project: project.into(),
-            project_arn: format!("arn:aws:lookoutvision:us-east-1:111122223333:project/{project}"),
-            kind,
-            resource: resource.into(),
-            created: Some(at(0)),
-            status: "CREATE_COMPLETE".into(),
-            client_token: format!("lfv-token-{seq}"),
-            after: Vec::new(),
-        }
+        let base = crate::plan::test_item::item(seq, project, kind, resource);
+        Item { created: Some(at(0)), status: "CREATE_COMPLETE".into(), ..base }
     }
 
     fn attempt(seq: u64, n: u32, ms: i64, status: u16, request_id: &str) -> Record {

@@ -133,20 +133,7 @@ mod tests {
     use crate::plan::Item;
 
     fn item(seq: u64, kind: Kind, resource: &str) -> Item {
-        Item {
-            seq,
-            target: 0,
-            account: "111122223333".into(),
-            region: "us-east-1".into(),
-            project: "pcb".into(),
-            project_arn: "arn:aws:lookoutvision:us-east-1:111122223333:project/pcb".into(),
-            kind,
-            resource: resource.into(),
-            created: None,
-            status: String::new(),
-            client_token: format!("lfv-{seq}"),
-            after: Vec::new(),
-        }
+        crate::plan::test_item::item(seq, "pcb", kind, resource)
     }
 
     fn outcome(seq: u64, outcome: Outcome, units: Option<u32>) -> Record {
