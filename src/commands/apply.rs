@@ -347,8 +347,6 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
             plan.items.len()
         )));
     }
-    let models = models_now(&plan, &args.run).await?;
-    let (accounts, scope) = describe_scope(&plan, &models);
     let mode = if args.dry_run { Mode::DryRun } else { Mode::Apply };
     let suffix = if args.dry_run { ".dry-run" } else { "" };
     let paths = Paths {
@@ -365,6 +363,9 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
         },
     };
     paths.check(&args.run.plan, &plan)?;
+    // Reads only, after every check that needs no call.
+    let models = models_now(&plan, &args.run).await?;
+    let (accounts, scope) = describe_scope(&plan, &models);
     if args.dry_run {
         eprintln!("dry run: will check {scope} (read-only, no backup, nothing deleted)");
         print_blocked(&plan, &models);
