@@ -84,35 +84,6 @@ fn describe_scope(plan: &Plan, models: &BTreeMap<u64, confirm::ModelNow>) -> (BT
     (accounts, text)
 }
 
-/// DescribeModel of the plan's model items before anything is asked or done (see `confirm`); none for a plan
-/// without model items.
-async fn models_now(plan: &Plan, args: &RunArgs) -> Result<BTreeMap<u64, confirm::ModelNow>> {
-    if !plan.items.iter().any(|i| matches!(i.kind, Kind::StopModel | Kind::DeleteModel)) {
-        return Ok(BTreeMap::new());
-    }
-    let options = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false };
-    // The identity check first, as before any other call: a refused target is not described (the run then
-    // stops it, exit 5).
-    let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
-    let (profile, url) = (args.profile.as_ref(), args.connect.endpoint_url.as_ref());
-    let refused = refused_targets(plan, profile, url, &access, options).await?;
-    let skip: BTreeSet<usize> = refused.into_keys().collect();
-    let clients = confirm::plan_clients(plan, profile, url, &access, &skip, options).await?;
-    let (svc, cancel, _keep) = confirm::service(clients, args.rate, args.max_attempts);
-    confirm::models_now(plan, svc, &cancel).await
-}
-
-/// Print what is blocked now (see `confirm::blocked_now`), if anything.
-fn print_blocked(plan: &Plan, models: &BTreeMap<u64, confirm::ModelNow>) {
-    let blocked = confirm::blocked_now(&plan.items, models);
-    if !blocked.is_empty() {
-        eprintln!("blocked now (waited for up to --wait-timeout, then left for a rerun):");
-        for line in blocked {
-            eprintln!("  {}", escape_lines(&line));
-        }
-    }
-}
-
 /// The confirmation guard: on a terminal the user types each account id; without one, `--yes` is required.
 fn confirm(accounts: &BTreeSet<String>, what: &str, yes: bool) -> Result<()> {
     if yes {
@@ -364,15 +335,15 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
     };
     paths.check(&args.run.plan, &plan)?;
     // Reads only, after every check that needs no call.
-    let models = models_now(&plan, &args.run).await?;
+    let models = confirm::models_before_asking(&plan, &args.run).await?;
     let (accounts, scope) = describe_scope(&plan, &models);
     if args.dry_run {
         eprintln!("dry run: will check {scope} (read-only, no backup, nothing deleted)");
-        print_blocked(&plan, &models);
+        confirm::print_blocked(&plan, &models);
     } else {
         let datasets_only = plan.items.iter().all(|i| i.kind == Kind::DeleteDataset);
         eprintln!("will back up and {} {scope}", if datasets_only { "delete" } else { "then" });
-        print_blocked(&plan, &models);
+        confirm::print_blocked(&plan, &models);
         confirm(&accounts, if datasets_only { "its datasets" } else { "the above" }, args.yes)?;
     }
     execute(&args.run, &plan, mode, &paths, args.naive).await

@@ -16,9 +16,12 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::identity::{access, refused_targets};
+use crate::cli::RunArgs;
 use crate::cloud::identity::{Access, target_endpoint};
 use crate::cloud::{self, Client, ClientOptions, ModelInfo};
 use crate::error::{Error, Result};
+use crate::escape::escape_lines;
 use crate::plan::{Item, Kind, Plan};
 use crate::service::Service;
 use crate::service::retry::{Retried, RetryPolicy};
@@ -162,6 +165,35 @@ pub(crate) fn blocked_now(items: &[Item], models: &BTreeMap<u64, ModelNow>) -> V
         }
     }
     lines
+}
+
+/// DescribeModel of the plan's model items before anything is asked or done (see `confirm`); none for a plan
+/// without model items.
+pub(crate) async fn models_before_asking(plan: &Plan, args: &RunArgs) -> Result<BTreeMap<u64, ModelNow>> {
+    if !plan.items.iter().any(|i| matches!(i.kind, Kind::StopModel | Kind::DeleteModel)) {
+        return Ok(BTreeMap::new());
+    }
+    let options = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false };
+    // The identity check first, as before any other call: a refused target is not described (the run then
+    // stops it, exit 5).
+    let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
+    let (profile, url) = (args.profile.as_ref(), args.connect.endpoint_url.as_ref());
+    let refused = refused_targets(plan, profile, url, &access, options).await?;
+    let skip: BTreeSet<usize> = refused.into_keys().collect();
+    let clients = plan_clients(plan, profile, url, &access, &skip, options).await?;
+    let (svc, cancel, _keep) = service(clients, args.rate, args.max_attempts);
+    models_now(plan, svc, &cancel).await
+}
+
+/// Print what is blocked now (see `blocked_now`), if anything.
+pub(crate) fn print_blocked(plan: &Plan, models: &BTreeMap<u64, ModelNow>) {
+    let blocked = blocked_now(&plan.items, models);
+    if !blocked.is_empty() {
+        eprintln!("blocked now (waited for up to --wait-timeout, then left for a rerun):");
+        for line in blocked {
+            eprintln!("  {}", escape_lines(&line));
+        }
+    }
 }
 
 #[cfg(test)]
