@@ -314,6 +314,10 @@ pub struct VerifyArgs {
     /// With --all: region to sweep, e.g. `us-east-1`; repeat for several (default: the AWS chain's region).
     #[arg(long = "region", value_name = "REGION", requires = "all", value_parser = parse_region)]
     pub regions: Vec<String>,
+    /// With --all: `datasets` (default) lists every dataset that exists; `all` lists every project too, so the
+    /// command exits 3 while any project exists in the targets.
+    #[arg(long, value_name = "SCOPE", default_value = "datasets", value_parser = |s: &str| s.parse::<crate::plan::Scope>())]
+    pub scope: crate::plan::Scope,
     /// With --all: profile to sweep; repeat for several. With a plan: profile for every target.
     #[arg(long = "profile", value_name = "PROFILE")]
     pub profiles: Vec<String>,

@@ -1,11 +1,12 @@
 //! `apply`, `export` and `report`: checks and guards, then the executor, then the report and summary.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 
+use super::confirm;
 use super::identity::{access, refused_targets};
 use super::plan::check_rate;
 use super::{cancel_on_signals, command_line, out};
@@ -20,28 +21,13 @@ use crate::exec::retry::RetryPolicy;
 use crate::exec::run::{RunOptions, RunResult, run};
 use crate::plan::{Kind, Plan};
 use crate::report::summary::Summary;
-use crate::report::{audit, progress};
+use crate::report::{audit, leftovers, leftovers_run, progress};
 use crate::safe_fs::{self, overlap};
 
 /// `<plan without .json><suffix>` beside the plan.
 fn beside(plan: &Path, suffix: &str) -> PathBuf {
     let stem = plan.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "plan".into());
     plan.with_file_name(format!("{stem}{suffix}"))
-}
-
-/// Refuse a plan holding items of a kind `verify` does not check yet (only `delete_dataset`): exit 2 naming the
-/// first such item, before any call. `apply` and `export` carry out every kind.
-pub(crate) fn datasets_only(plan: &Plan, path: &Path) -> Result<()> {
-    match plan.items.iter().find(|i| i.kind != Kind::DeleteDataset) {
-        Some(i) => Err(Error::InvalidPlan {
-            path: path.to_path_buf(),
-            reason: format!(
-                "item seq {} (kind): {} is not carried out by this version, which acts on delete_dataset items only",
-                i.seq, i.kind
-            ),
-        }),
-        None => Ok(()),
-    }
 }
 
 fn load_checked(args: &RunArgs) -> Result<Plan> {
@@ -68,15 +54,12 @@ fn load_checked(args: &RunArgs) -> Result<Plan> {
     Ok(plan)
 }
 
-fn describe_scope(plan: &Plan) -> (BTreeSet<String>, String) {
+fn describe_scope(plan: &Plan, models: &BTreeMap<u64, confirm::ModelNow>) -> (BTreeSet<String>, String) {
     let accounts: BTreeSet<String> = plan.items.iter().map(|i| i.account.clone()).collect();
     let regions: BTreeSet<&str> = plan.items.iter().map(|i| i.region.as_str()).collect();
-    let projects: BTreeSet<(&str, &str, &str)> =
-        plan.items.iter().map(|i| (i.account.as_str(), i.region.as_str(), i.project.as_str())).collect();
     let text = escape_lines(&format!(
-        "{} datasets in {} projects, accounts {}, regions {}",
-        plan.items.len(),
-        projects.len(),
+        "{}, accounts {}, regions {}",
+        confirm::counts_text(&plan.items, models),
         accounts.iter().cloned().collect::<Vec<_>>().join(", "),
         regions.into_iter().collect::<Vec<_>>().join(", ")
     ))
@@ -85,7 +68,7 @@ fn describe_scope(plan: &Plan) -> (BTreeSet<String>, String) {
 }
 
 /// The confirmation guard: on a terminal the user types each account id; without one, `--yes` is required.
-fn confirm(accounts: &BTreeSet<String>, yes: bool) -> Result<()> {
+fn confirm(accounts: &BTreeSet<String>, what: &str, yes: bool) -> Result<()> {
     if yes {
         return Ok(());
     }
@@ -96,7 +79,7 @@ fn confirm(accounts: &BTreeSet<String>, yes: bool) -> Result<()> {
         ));
     }
     for account in accounts {
-        eprint!("type the account id {} to confirm deleting its datasets: ", escape(account));
+        eprint!("type the account id {} to confirm deleting {what}: ", escape(account));
         let _ = std::io::stderr().flush();
         let mut line = String::new();
         stdin.lock().read_line(&mut line).map_err(|e| Error::io("read", "stdin", e))?;
@@ -117,6 +100,13 @@ struct Paths {
 }
 
 impl Paths {
+    /// `leftovers.csv` beside the report, for runs that keep backups ([`leftovers_run::path_for`]).
+    fn leftovers(&self) -> Option<PathBuf> {
+        self.backup.as_ref().map(|_| leftovers_run::path_for(&self.report))
+    }
+}
+
+impl Paths {
     /// Refuse, before any call, outputs that would overwrite each other or the plan, and backup paths that
     /// would leave `--backup-dir` (every item's names are checked as path components).
     fn check(&self, plan_path: &Path, plan: &Plan) -> Result<()> {
@@ -127,6 +117,10 @@ impl Paths {
             (format!("the checkpoint's lock file {}", lock.display()), lock.as_path()),
             (format!("--report {}", self.report.display()), self.report.as_path()),
         ];
+        let leftovers = self.leftovers();
+        if let Some(l) = &leftovers {
+            named.push((format!("the leftovers file {}", l.display()), l.as_path()));
+        }
         if let Some(b) = &self.backup {
             named.push((format!("--backup-dir {}", b.display()), b.as_path()));
             for item in &plan.items {
@@ -202,6 +196,7 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
     result.guard_stops.splice(0..0, refused.into_values());
     let state = journal::read(&paths.checkpoint)?;
     let report_failed = audit::write(&state, &paths.report).err();
+    let leftovers_file = write_leftovers(&state, paths);
     let code = if result.wrong_endpoint.is_some() {
         ExitCode::Unreachable
     } else if result.interrupted {
@@ -219,15 +214,17 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
     summary.checkpoint = paths.checkpoint.display().to_string();
     summary.report = paths.report.display().to_string();
     summary.backup_dir = paths.backup.as_ref().map(|p| p.display().to_string());
+    summary.leftovers = leftovers_file.map(|p| p.display().to_string());
     match args.format {
         TextFormat::Json => out(&format!("{}\n", serde_json::to_string_pretty(&summary).expect("json"))),
         TextFormat::Text => {
             let counts: Vec<String> = summary.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
             out(&escape_lines(&format!(
-                "{} {}: {}\nverified gone: {}, still present: {}\nthis run: {} items in {:.1}s ({:.1}/s), {} DeleteDataset attempts ({} throttled), {} throttled calls in all\nreport: {}\ncheckpoint: {}\n{}",
+                "{} {}: {}\n{}verified gone: {}, still present: {}\nthis run: {} items in {:.1}s ({:.1}/s), {} DeleteDataset attempts ({} throttled), {} throttled calls in all\nreport: {}\ncheckpoint: {}\n{}",
                 summary.mode,
                 summary.plan_id,
                 counts.join(", "),
+                kinds_lines(&summary),
                 summary.verified,
                 summary.not_verified,
                 summary.finished_this_run,
@@ -238,7 +235,8 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
                 summary.throttled,
                 summary.report,
                 summary.checkpoint,
-                summary.backup_dir.as_ref().map(|b| format!("backups: {b}\n")).unwrap_or_default(),
+                summary.backup_dir.as_ref().map(|b| format!("backups: {b}\n")).unwrap_or_default()
+                    + &summary.leftovers.as_ref().map(|l| format!("leftovers: {l}\n")).unwrap_or_default(),
             )));
         }
     }
@@ -265,6 +263,38 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
     Ok(code)
 }
 
+/// Write `leftovers.csv` for a run with a backup directory, from the journal's manifests and the
+/// `project.json` files there; a failure is a warning (the journal and backups stay authoritative).
+fn write_leftovers(state: &journal::JournalState, paths: &Paths) -> Option<PathBuf> {
+    let (backup, file) = (paths.backup.as_ref()?, paths.leftovers()?);
+    let (rows, warnings) = leftovers_run::rows(state, backup);
+    for w in warnings {
+        eprintln!("warning: {}", escape_lines(&w));
+    }
+    match leftovers::write(&rows, &file) {
+        Ok(()) => Some(file),
+        Err(e) => {
+            eprintln!("warning: {}", escape_lines(&e.to_string()));
+            None
+        }
+    }
+}
+
+/// The text summary's per-kind lines (`stop_model: stopped 3` ..., then `inference units stopped: 5`), or
+/// nothing for a plan of `delete_dataset` items only (its summary reads as before).
+fn kinds_lines(summary: &Summary) -> String {
+    if summary.outcomes_by_kind.keys().all(|k| k == Kind::DeleteDataset.as_str()) {
+        return String::new();
+    }
+    let mut s = String::new();
+    for (kind, counts) in &summary.outcomes_by_kind {
+        let counts: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        s.push_str(&format!("  {kind}: {}\n", counts.join(", ")));
+    }
+    s.push_str(&format!("inference units stopped: {}\n", summary.inference_units_stopped));
+    s
+}
+
 pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
     let plan = load_checked(&args.run)?;
     let destructive = plan.items.iter().filter(|i| i.kind.is_destructive()).count();
@@ -276,7 +306,6 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
              delete_project), more than --max-delete {max}; nothing was done"
         )));
     }
-    let (accounts, scope) = describe_scope(&plan);
     let mode = if args.dry_run { Mode::DryRun } else { Mode::Apply };
     let suffix = if args.dry_run { ".dry-run" } else { "" };
     let paths = Paths {
@@ -293,19 +322,31 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
         },
     };
     paths.check(&args.run.plan, &plan)?;
+    // Reads only, after every check that needs no call.
+    let models = confirm::models_before_asking(&plan, &args.run).await?;
+    let (accounts, scope) = describe_scope(&plan, &models);
     if args.dry_run {
         eprintln!("dry run: will check {scope} (read-only, no backup, nothing deleted)");
+        confirm::print_blocked(&plan, &models);
     } else {
-        eprintln!("will back up and delete {scope}");
-        confirm(&accounts, args.yes)?;
+        let datasets_only = plan.items.iter().all(|i| i.kind == Kind::DeleteDataset);
+        eprintln!("will back up and {} {scope}", if datasets_only { "delete" } else { "then" });
+        confirm::print_blocked(&plan, &models);
+        confirm(&accounts, if datasets_only { "its datasets" } else { "the above" }, args.yes)?;
     }
     execute(&args.run, &plan, mode, &paths, args.naive).await
 }
 
 pub(crate) async fn export(args: ExportArgs) -> Result<ExitCode> {
     let plan = load_checked(&args.run)?;
-    let (_, scope) = describe_scope(&plan);
-    eprintln!("export: will back up {scope} (read-only towards the service)");
+    let (_, scope) = describe_scope(&plan, &BTreeMap::new());
+    if plan.items.iter().all(|i| i.kind == Kind::DeleteDataset) {
+        eprintln!("export: will back up {scope} (read-only towards the service)");
+    } else {
+        eprintln!(
+            "export: will back up the datasets and project.json of the plan's projects (read-only towards the service)"
+        );
+    }
     let paths = Paths {
         checkpoint: args.run.checkpoint.clone().unwrap_or_else(|| beside(&args.run.plan, ".export.journal.jsonl")),
         report: args.run.report.clone().unwrap_or_else(|| beside(&args.run.plan, ".export.csv")),

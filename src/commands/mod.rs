@@ -2,6 +2,7 @@
 //! stdout, progress and messages on stderr) and that decides exit codes.
 
 mod apply;
+mod confirm;
 mod convert;
 mod demo;
 mod emulator;
@@ -9,6 +10,7 @@ mod identity;
 mod plan;
 mod reach;
 mod verify;
+mod verify_gone;
 
 use std::io::Write;
 

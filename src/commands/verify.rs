@@ -1,7 +1,12 @@
 //! `verify`: read-only proof that nothing is left. Exit 0 nothing left, 3 something left, 6 unreachable
 //! (never "nothing left" because nothing answered: any call that fails after retries fails the command).
+//!
+//! With a plan, every planned resource of every kind is checked: one DescribeProject per planned project, and
+//! one DescribeModel per planned model version of a project that still exists; what each answer means per
+//! kind is decided in `verify_gone`. With `--all`, the planner's enumeration lists every dataset (and with
+//! `--scope all` every project) that exists.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,9 +16,9 @@ use tokio::sync::watch;
 use super::identity::{access, identities, refused_targets};
 use super::out;
 use super::plan::{check_rate, endpoints};
+use super::verify_gone::{PROJECT_PRESENT, still_present};
 use crate::cli::{TableFormat, VerifyArgs};
-use crate::cloud::identity::target_endpoint;
-use crate::cloud::{self, ClientOptions, ErrorKind, ProjectInfo};
+use crate::cloud::{CallError, ClientOptions, ErrorKind, ModelInfo, ProjectInfo};
 use crate::error::{Error, ExitCode, Result};
 use crate::escape::escape as e;
 use crate::exec::events::EventSink;
@@ -21,18 +26,23 @@ use crate::exec::item::same_instant;
 use crate::exec::retry::{Retried, RetryPolicy};
 use crate::plan::filter::Filter;
 use crate::plan::types::DATASET_TYPE_BOTH;
-use crate::plan::{Plan, Selection};
+use crate::plan::{Item, Kind, Plan, Scope, Selection};
 use crate::planner::{PlanRequest, make_plan};
 use crate::service::Service;
 use crate::service::schedule::{Caps, run_fair};
 
-/// A dataset found present.
+/// A planned (or, with `--all`, existing) resource found present.
 #[derive(Debug, Clone, Serialize)]
 struct Left {
     account: String,
     region: String,
     project: String,
+    /// `train`/`test` for a dataset, empty otherwise.
     dataset_type: String,
+    /// `stop_model` (still hosted), `delete_model`, `delete_dataset` or `delete_project`.
+    kind: Kind,
+    /// The model version, dataset type or project name.
+    resource: String,
     status: String,
     created: Option<chrono::DateTime<chrono::Utc>>,
     /// With a plan: the dataset's CreationTimestamp differs from the plan's (re-created since planning).
@@ -44,7 +54,67 @@ struct Report {
     scope: String,
     projects_checked: usize,
     datasets_left: usize,
+    /// Model versions still present (`delete_model`).
+    models_left: usize,
+    /// Model versions still hosted or starting to (`stop_model`).
+    models_hosted: usize,
+    /// Projects still present (`delete_project`, or `--all --scope all`).
+    projects_left: usize,
     left: Vec<Left>,
+}
+
+impl Report {
+    fn new(scope: String, projects_checked: usize, left: Vec<Left>) -> Self {
+        let count = |k: Kind| left.iter().filter(|l| l.kind == k).count();
+        Self {
+            scope,
+            projects_checked,
+            datasets_left: count(Kind::DeleteDataset),
+            models_left: count(Kind::DeleteModel),
+            models_hosted: count(Kind::StopModel),
+            projects_left: count(Kind::DeleteProject),
+            left,
+        }
+    }
+}
+
+/// What verify saw of one planned project: DescribeProject (`None`: 404) and, if it exists, DescribeModel of
+/// each planned version (absent from the map: 404).
+type Seen = (Option<ProjectInfo>, BTreeMap<String, ModelInfo>);
+
+/// A call that did not answer: what it was, and why (cancellation reads as a malformed answer: it cannot
+/// prove anything).
+fn failure<T>(what: String, r: Retried<T>) -> (String, CallError) {
+    match r {
+        Retried::Failed(e) => (what, e),
+        _ => (what, CallError::malformed("cancelled")),
+    }
+}
+
+/// DescribeProject, then DescribeModel of each of `versions` while the project exists. Errors name the call.
+async fn look(
+    svc: &Service,
+    target: usize,
+    project: &str,
+    versions: &BTreeSet<String>,
+) -> Result<Seen, (String, CallError)> {
+    let info = match svc.describe_project(target, project, |_| {}).await {
+        Retried::Ok(i) => i,
+        r => return Err(failure(format!("DescribeProject {project}"), r)),
+    };
+    let mut models = BTreeMap::new();
+    if info.is_some() {
+        for v in versions {
+            match svc.describe_model(target, project, v, |_| {}).await {
+                Retried::Ok(Some(m)) => {
+                    models.insert(v.clone(), m);
+                }
+                Retried::Ok(None) => {}
+                r => return Err(failure(format!("DescribeModel {project} version {v}"), r)),
+            }
+        }
+    }
+    Ok((info, models))
 }
 
 /// An identity that cannot be resolved: verify proves nothing (exit 6).
@@ -64,87 +134,76 @@ async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report
         // Never "nothing left" because another account was asked.
         return Err(Error::Refused(refused.into_values().collect::<Vec<_>>().join("; ")));
     }
-    let mut clients = HashMap::new();
-    for (n, t) in plan.targets.iter().enumerate() {
-        if !plan.items.iter().any(|i| i.target == n) {
-            continue;
-        }
-        let e = target_endpoint(t, profile, url, &access);
-        clients.insert(n, cloud::connect(&e, options).await?);
-    }
-    let mut projects: BTreeMap<(usize, String), Vec<&crate::plan::Item>> = BTreeMap::new();
+    let clients = super::confirm::plan_clients(plan, profile, url, &access, &BTreeSet::new(), options).await?;
+    let mut projects: BTreeMap<(usize, String), Vec<&Item>> = BTreeMap::new();
     for i in &plan.items {
         projects.entry((i.target, i.project.clone())).or_default().push(i);
     }
     let policy = RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() };
     let (_tx, cancel) = watch::channel(false);
     let svc = Arc::new(Service::new(clients, Some(rate), policy, cancel.clone()));
-    let mut queues: Vec<VecDeque<String>> = plan.targets.iter().map(|_| VecDeque::new()).collect();
-    for (target, project) in projects.keys() {
-        queues[*target].push_back(project.clone());
+    let mut queues: Vec<VecDeque<(String, BTreeSet<String>)>> = plan.targets.iter().map(|_| VecDeque::new()).collect();
+    for ((target, project), items) in &projects {
+        let versions = items.iter().filter(|i| i.kind != Kind::DeleteDataset && i.kind != Kind::DeleteProject);
+        queues[*target].push_back((project.clone(), versions.map(|i| i.resource.clone()).collect()));
     }
-    let work = |target: usize, project: String| {
+    let work = |target: usize, (project, versions): (String, BTreeSet<String>)| {
         let svc = svc.clone();
         async move {
-            let r = svc.describe_project(target, &project, |_| {}).await;
+            let r = look(&svc, target, &project, &versions).await;
             ((target, project), r)
         }
     };
     let mut joined = Vec::new();
     let caps = Caps { per_target: args.sweep.concurrency, global: args.sweep.max_in_flight };
     run_fair(queues, caps, &cancel, Duration::ZERO, work, |j| joined.push(j)).await;
-    let mut found: HashMap<(usize, String), Option<ProjectInfo>> = HashMap::new();
+    let mut found: HashMap<(usize, String), Seen> = HashMap::new();
     for j in joined {
         let (key, r) = j.map_err(|e| Error::Internal(format!("verify task: {e}")))?;
-        let info = match r {
-            Retried::Ok(i) => i,
-            Retried::Failed(e) if e.kind == ErrorKind::Foreign => {
-                let what = format!("DescribeProject {}", key.1);
+        match r {
+            Ok(seen) => {
+                found.insert(key, seen);
+            }
+            Err((what, e)) if e.kind == ErrorKind::Foreign => {
                 return Err(Error::Unreachable(format!(
                     "{}; cannot prove anything is gone",
                     svc.client(key.0)?.not_the_service(&what, &e)
                 )));
             }
-            Retried::Failed(e) => {
+            Err((what, e)) => {
                 return Err(Error::Unreachable(format!(
-                    "DescribeProject {} in {} failed after retries: {e}; cannot prove anything is gone",
-                    key.1, plan.targets[key.0].region
+                    "{what} in {} failed after retries: {e}; cannot prove anything is gone",
+                    plan.targets[key.0].region
                 )));
-            }
-            Retried::Cancelled => return Err(Error::Internal("cancelled".into())),
-        };
-        found.insert(key, info);
-    }
-    let mut left = Vec::new();
-    for ((target, project), items) in &projects {
-        let Some(Some(info)) = found.get(&(*target, project.clone())) else { continue };
-        for item in items {
-            // `datasets_only` refused every other kind before any call.
-            let Some(ty) = item.dataset_type() else { continue };
-            if let Some(d) = info.dataset(ty.as_str()) {
-                left.push(Left {
-                    account: item.account.clone(),
-                    region: item.region.clone(),
-                    project: project.clone(),
-                    dataset_type: item.resource.clone(),
-                    status: d.status.clone(),
-                    created: d.created,
-                    recreated: !same_instant(d.created, item.created),
-                });
             }
         }
     }
-    Ok(Report {
-        scope: format!("plan {} ({} datasets)", plan.plan_id, plan.items.len()),
-        projects_checked: projects.len(),
-        datasets_left: left.len(),
-        left,
-    })
+    let mut left = Vec::new();
+    for ((target, project), items) in &projects {
+        let Some((info, models)) = found.get(&(*target, project.clone())) else { continue };
+        for item in items {
+            let Some(p) = still_present(item, info.as_ref(), models.get(&item.resource)) else { continue };
+            left.push(Left {
+                account: item.account.clone(),
+                region: item.region.clone(),
+                project: project.clone(),
+                dataset_type: item.dataset_type().map(|t| t.to_string()).unwrap_or_default(),
+                kind: item.kind,
+                resource: item.resource.clone(),
+                status: p.status,
+                created: p.created,
+                recreated: !same_instant(p.created, item.created),
+            });
+        }
+    }
+    let what = if plan.items.iter().all(|i| i.kind == Kind::DeleteDataset) { "datasets" } else { "items" };
+    Ok(Report::new(format!("plan {} ({} {what})", plan.plan_id, plan.items.len()), projects.len(), left))
 }
 
 async fn verify_all(args: &VerifyArgs, rate: f64) -> Result<Report> {
+    let scope = args.scope;
     let endpoints = endpoints(&args.profiles, &args.regions, &args.connect.endpoint_url).await?;
-    let scope = endpoints.iter().map(|e| e.region.clone()).collect::<Vec<_>>().join(", ");
+    let regions = endpoints.iter().map(|e| e.region.clone()).collect::<Vec<_>>().join(", ");
     // A plan with no filters lists exactly the datasets that exist: reuse the planner's enumeration.
     let req = PlanRequest {
         endpoints,
@@ -159,7 +218,9 @@ async fn verify_all(args: &VerifyArgs, rate: f64) -> Result<Report> {
     // Resolve the caller before the first call (exit 6 if it cannot be resolved).
     identities(&req.endpoints, req.client).await.map_err(cannot_prove)?;
     let plan = make_plan(req, EventSink::none()).await?;
-    let left: Vec<Left> = plan
+    let account = |t: usize| plan.targets.get(t).and_then(|t| t.account.clone()).unwrap_or_default();
+    let region = |t: usize| plan.targets.get(t).map(|t| t.region.clone()).unwrap_or_default();
+    let mut left: Vec<Left> = plan
         .items
         .iter()
         .map(|i| Left {
@@ -167,54 +228,91 @@ async fn verify_all(args: &VerifyArgs, rate: f64) -> Result<Report> {
             region: i.region.clone(),
             project: i.project.clone(),
             dataset_type: i.resource.clone(),
+            kind: i.kind,
+            resource: i.resource.clone(),
             status: i.status.clone(),
             created: i.created,
             recreated: false,
         })
         .collect();
-    Ok(Report {
-        scope: format!("every dataset in {scope}"),
-        projects_checked: plan.summary.projects_seen,
-        datasets_left: left.len(),
-        left,
-    })
+    if scope == Scope::All {
+        // Every project the enumeration described: those with planned datasets and those skipped for any
+        // reason but having vanished between ListProjects and DescribeProject.
+        let mut projects: BTreeSet<(usize, &str)> = plan.items.iter().map(|i| (i.target, i.project.as_str())).collect();
+        projects.extend(
+            plan.skipped.iter().filter(|s| s.reason != "project_vanished").map(|s| (s.target, s.project.as_str())),
+        );
+        left.extend(projects.into_iter().map(|(t, name)| Left {
+            account: account(t),
+            region: region(t),
+            project: name.to_string(),
+            dataset_type: String::new(),
+            kind: Kind::DeleteProject,
+            resource: name.to_string(),
+            status: PROJECT_PRESENT.into(),
+            created: None,
+            recreated: false,
+        }));
+    }
+    let what = if scope == Scope::All { "project and dataset" } else { "dataset" };
+    Ok(Report::new(format!("every {what} in {regions}"), plan.summary.projects_seen, left))
 }
 
 pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
     let rate = check_rate(args.sweep.rate)?;
     let report = match &args.plan {
         Some(path) => {
+            if args.scope != Scope::Datasets {
+                return Err(Error::Usage(
+                    "--scope applies to --all; a plan is verified for every kind it holds".into(),
+                ));
+            }
             let plan = Plan::load(path)?;
-            super::apply::datasets_only(&plan, path)?;
             verify_plan(&plan, &args, rate).await?
         }
         None => verify_all(&args, rate).await?,
     };
     match args.format {
         TableFormat::Json => out(&format!("{}\n", serde_json::to_string_pretty(&report).expect("json"))),
-        TableFormat::Table => {
-            let mut s = format!(
-                "verify {}: {} projects checked, {} datasets left\n",
-                e(&report.scope),
-                report.projects_checked,
-                report.datasets_left
-            );
-            for l in &report.left {
-                s.push_str(&format!(
-                    "  {} {} {} {} {}{}\n",
-                    e(&l.account),
-                    e(&l.region),
-                    e(&l.project),
-                    e(&l.dataset_type),
-                    e(&l.status),
-                    if l.recreated { " (re-created since planning)" } else { "" }
-                ));
-            }
-            if report.left.is_empty() {
-                s.push_str("nothing left\n");
-            }
-            out(&s);
-        }
+        TableFormat::Table => out(&table(&report)),
     }
     Ok(if report.left.is_empty() { ExitCode::Ok } else { ExitCode::Incomplete })
+}
+
+/// The table text: a count line (models and projects named only when some are left or the report covers
+/// them), then one line per resource left.
+fn table(report: &Report) -> String {
+    let mut s = format!(
+        "verify {}: {} projects checked, {} datasets left",
+        e(&report.scope),
+        report.projects_checked,
+        report.datasets_left
+    );
+    if report.models_left + report.models_hosted + report.projects_left > 0 {
+        s.push_str(&format!(
+            ", {} model versions left, {} models still hosted, {} projects left",
+            report.models_left, report.models_hosted, report.projects_left
+        ));
+    }
+    s.push('\n');
+    for l in &report.left {
+        let what = match l.kind {
+            Kind::DeleteDataset => e(&l.dataset_type).into_owned(),
+            Kind::DeleteModel => format!("model {}", e(&l.resource)),
+            Kind::StopModel => format!("model {} hosted", e(&l.resource)),
+            Kind::DeleteProject => "project".to_string(),
+        };
+        s.push_str(&format!(
+            "  {} {} {} {what} {}{}\n",
+            e(&l.account),
+            e(&l.region),
+            e(&l.project),
+            e(&l.status),
+            if l.recreated { " (re-created since planning)" } else { "" }
+        ));
+    }
+    if report.left.is_empty() {
+        s.push_str("nothing left\n");
+    }
+    s
 }

@@ -3,6 +3,9 @@
 
 use tokio::sync::mpsc;
 
+use crate::exec::journal::Outcome;
+use crate::plan::Kind;
+
 /// What a runner reports as it goes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -19,6 +22,13 @@ pub enum Event {
     Done {
         /// It ended badly (failed item).
         failed: bool,
+    },
+    /// A plan item got its outcome (sent right after the `Done` it counts as): displays count per kind.
+    Finished {
+        /// The item's kind.
+        kind: Kind,
+        /// Its outcome.
+        outcome: Outcome,
     },
     /// A call was throttled (429).
     Throttled,

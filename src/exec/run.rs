@@ -208,6 +208,7 @@ impl Ctx {
         self.outcomes.lock().expect("outcomes").insert(rec.seq, rec.outcome);
         let failed = rec.outcome == Outcome::Failed;
         self.events.send(Event::Done { failed });
+        self.events.send(Event::Finished { kind: item.kind, outcome: rec.outcome });
         let denied = rec.error_code.as_deref() == Some("AccessDeniedException") || rec.http_status == Some(403);
         let trip = self.breaker.lock().expect("breaker").guards.record(item.target, failed, denied);
         let why = match trip {

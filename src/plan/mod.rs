@@ -2,6 +2,8 @@
 //! is [`crate::planner`]).
 pub mod filter;
 pub mod format;
+#[cfg(test)]
+pub(crate) mod test_item;
 pub mod types;
 pub mod v1;
 pub mod validate;

@@ -1,10 +1,12 @@
 //! The CSV audit report: one row per plan item in its final state, rebuilt from the journal (so it is
 //! complete across resumes), RFC 4180 with a header row.
 //!
-//! Columns, in order: plan_id, seq, account, region, project, dataset_type, client_token, outcome (`deleted`,
-//! `already_absent`, `would_delete`, `skipped_drift`, `failed`, `exported`, or `pending` for an item an
-//! unfinished run has not decided), verified (`true`, `false` or empty), http_status, error_code, message,
-//! attempts (DeleteDataset attempts over all runs), throttled_attempts, first_attempt_at, finished_at
+//! Columns, in order: plan_id, seq, account, region, project, dataset_type (`train`/`test` for a
+//! `delete_dataset` item, empty for the other kinds), kind (`stop_model`, `delete_model`, `delete_dataset`,
+//! `delete_project`), resource (the model version, dataset type or project name), client_token, outcome
+//! (`deleted`, `already_absent`, `would_delete`, `skipped_drift`, `failed`, `exported`, `stopped`, `blocked`,
+//! `skipped_dependency`, or `pending` for an item an unfinished run has not decided), verified (`true`, `false` or empty), http_status, error_code, message,
+//! attempts (the item's calls that act on it, e.g. DeleteDataset or StopModel, over all runs), throttled_attempts, first_attempt_at, finished_at
 //! (RFC 3339, UTC, milliseconds), duration_ms (finished_at minus first_attempt_at, or minus the start when no
 //! attempt was needed, as printed), request_id,
 //! backup_path, backup_entries, backup_sha256 (`backup_path` reads `skipped: --no-backup` when the run
@@ -24,13 +26,15 @@ use crate::error::{Error, Result};
 use crate::exec::journal::{JournalState, Outcome};
 
 /// The header row.
-pub const COLUMNS: [&str; 21] = [
+pub const COLUMNS: [&str; 23] = [
     "plan_id",
     "seq",
     "account",
     "region",
     "project",
     "dataset_type",
+    "kind",
+    "resource",
     "client_token",
     "outcome",
     "verified",
@@ -61,8 +65,12 @@ pub struct Row {
     pub region: String,
     /// Project.
     pub project: String,
-    /// `train`/`test`.
+    /// `train`/`test` for a `delete_dataset` item, empty for the other kinds.
     pub dataset_type: String,
+    /// The item's kind ([`crate::plan::Kind::as_str`]).
+    pub kind: String,
+    /// The model version, dataset type or project name.
+    pub resource: String,
     /// Token.
     pub client_token: String,
     /// Outcome or `pending`.
@@ -130,7 +138,9 @@ pub fn rows(state: &JournalState) -> Vec<Row> {
                 account: item.account.clone(),
                 region: item.region.clone(),
                 project: item.project.clone(),
-                dataset_type: item.resource.clone(),
+                dataset_type: item.dataset_type().map(|t| t.to_string()).unwrap_or_default(),
+                kind: item.kind.to_string(),
+                resource: item.resource.clone(),
                 client_token: item.client_token.clone(),
                 outcome: o.map_or("pending", |o| o.outcome.as_str()).to_string(),
                 verified: st.verified.as_ref().map(|v| v.verified.to_string()).unwrap_or_default(),
@@ -197,20 +207,12 @@ mod tests {
     }
 
     fn item(seq: u64, project: &str, dataset_type: &str) -> Item {
-        Item {
-            seq,
-            target: 0,
-            account: "111122223333".into(),
-            region: "us-east-1".into(),
-            project: project.into(),
-            project_arn: format!("arn:aws:lookoutvision:us-east-1:111122223333:project/{project}"),
-            kind: crate::plan::Kind::DeleteDataset,
-            resource: dataset_type.into(),
-            created: Some(at(0)),
-            status: "CREATE_COMPLETE".into(),
-            client_token: format!("lfv-token-{seq}"),
-            after: Vec::new(),
-        }
+        item_of(seq, project, crate::plan::Kind::DeleteDataset, dataset_type)
+    }
+
+    fn item_of(seq: u64, project: &str, kind: crate::plan::Kind, resource: &str) -> Item {
+        let base = crate::plan::test_item::item(seq, project, kind, resource);
+        Item { created: Some(at(0)), status: "CREATE_COMPLETE".into(), ..base }
     }
 
     fn attempt(seq: u64, n: u32, ms: i64, status: u16, request_id: &str) -> Record {
@@ -284,6 +286,7 @@ mod tests {
         assert_eq!(r.region, "us-east-1");
         assert_eq!(r.project, "pcb");
         assert_eq!(r.dataset_type, "test");
+        assert_eq!((r.kind.as_str(), r.resource.as_str()), ("delete_dataset", "test"));
         assert_eq!(r.client_token, "lfv-token-1");
         assert_eq!(r.outcome, "deleted");
         assert_eq!(r.verified, "true");
@@ -340,6 +343,33 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with(&COLUMNS.join(",")), "{text}");
         assert!(text.contains(",\"'=HYPERLINK(\"\"http://x\"\")\","), "the file neutralises it: {text}");
+    }
+
+    #[test]
+    fn every_kind_names_its_kind_and_resource_and_only_datasets_a_dataset_type() {
+        use crate::plan::Kind;
+        let items = vec![
+            item_of(1, "pcb", Kind::StopModel, "2"),
+            item_of(2, "pcb", Kind::DeleteModel, "10"),
+            item_of(3, "pcb", Kind::DeleteDataset, "train"),
+            item_of(4, "pcb", Kind::DeleteProject, "pcb"),
+        ];
+        let s = state(vec![header(items)]);
+        let got: Vec<(String, String, String)> =
+            rows(&s).into_iter().map(|r| (r.dataset_type, r.kind, r.resource)).collect();
+        let want = [
+            ("", "stop_model", "2"),
+            ("", "delete_model", "10"),
+            ("train", "delete_dataset", "train"),
+            ("", "delete_project", "pcb"),
+        ];
+        assert_eq!(got, want.map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.csv");
+        write(&s, &path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let line = text.lines().nth(1).unwrap();
+        assert!(line.contains(",pcb,,stop_model,2,lfv-token-1,pending,"), "{line}");
     }
 
     #[test]

@@ -2,5 +2,6 @@
 pub mod audit;
 pub mod csv_cells;
 pub mod leftovers;
+pub mod leftovers_run;
 pub mod progress;
 pub mod summary;

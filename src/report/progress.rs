@@ -1,8 +1,10 @@
 //! The human progress display: consumes `exec::events` and draws on stderr. On a terminal (and not under
 //! CI) an indicatif bar shows done/total, rate, ETA, throttled and failed counts; otherwise a plain line is
-//! printed every 5 s and at each phase's end. Notes are always printed as their own lines. Text from events
+//! printed every 5 s and at each phase's end. Both add the items finished so far per kind once a plan item
+//! of a kind other than `delete_dataset` has finished (`kinds: stop_model 2, delete_model 4, ...`). Notes are always printed as their own lines. Text from events
 //! goes through [`crate::escape`] (notes quote plan fields and service answers).
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
@@ -12,6 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::escape::{escape, escape_lines};
 use crate::exec::events::Event;
+use crate::plan::Kind;
 
 /// Interval of plain progress lines.
 pub const PLAIN_INTERVAL: Duration = Duration::from_secs(5);
@@ -21,7 +24,18 @@ pub fn fancy() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
 }
 
+/// The per-kind part of a progress line: `; kinds: stop_model 2, delete_model 4` in [`Kind::ALL`] order, or
+/// empty while only `delete_dataset` items have finished (a datasets-only run's line stays as it was).
+pub fn kinds_text(done: &BTreeMap<Kind, u64>) -> String {
+    if done.keys().all(|k| *k == Kind::DeleteDataset) {
+        return String::new();
+    }
+    let parts: Vec<String> = Kind::ALL.iter().filter_map(|k| done.get(k).map(|n| format!("{k} {n}"))).collect();
+    format!("; kinds: {}", parts.join(", "))
+}
+
 struct Plain {
+    kinds: BTreeMap<Kind, u64>,
     name: String,
     total: u64,
     done: u64,
@@ -43,13 +57,14 @@ impl Plain {
             String::new()
         };
         eprintln!(
-            "{}: {}/{}{pct}, {:.1}/s, throttled {}, failed {}",
+            "{}: {}/{}{pct}, {:.1}/s, throttled {}, failed {}{}",
             escape(&self.name),
             self.done,
             self.total,
             self.done as f64 / secs,
             self.throttled,
-            self.failed
+            self.failed,
+            kinds_text(&self.kinds)
         );
     }
 }
@@ -69,6 +84,7 @@ pub fn spawn(mut rx: UnboundedReceiver<Event>) -> JoinHandle<()> {
                     .progress_chars("=> "),
             );
             let (mut throttled, mut failed) = (0u64, 0u64);
+            let mut kinds = BTreeMap::new();
             while let Some(e) = rx.recv().await {
                 match e {
                     Event::Phase { name, total } => {
@@ -81,17 +97,26 @@ pub fn spawn(mut rx: UnboundedReceiver<Event>) -> JoinHandle<()> {
                         failed += u64::from(f);
                         bar.inc(1);
                     }
+                    Event::Finished { kind, .. } => *kinds.entry(kind).or_insert(0) += 1,
                     Event::Throttled => throttled += 1,
                     Event::Note(n) => bar.println(escape_lines(&n)),
                     Event::Stopping(stop) => bar.println(escape_lines(&stop.to_string())),
                 }
-                bar.set_message(format!("throttled {throttled} failed {failed}"));
+                bar.set_message(format!("throttled {throttled} failed {failed}{}", kinds_text(&kinds)));
             }
             bar.finish_and_clear();
         } else {
             let now = Instant::now();
-            let mut p =
-                Plain { name: String::new(), total: 0, done: 0, failed: 0, throttled: 0, started: now, last: now };
+            let mut p = Plain {
+                kinds: BTreeMap::new(),
+                name: String::new(),
+                total: 0,
+                done: 0,
+                failed: 0,
+                throttled: 0,
+                started: now,
+                last: now,
+            };
             while let Some(e) = rx.recv().await {
                 match e {
                     Event::Phase { name, total } => {
@@ -106,6 +131,7 @@ pub fn spawn(mut rx: UnboundedReceiver<Event>) -> JoinHandle<()> {
                         p.done += 1;
                         p.failed += u64::from(failed);
                     }
+                    Event::Finished { kind, .. } => *p.kinds.entry(kind).or_insert(0) += 1,
                     Event::Throttled => p.throttled += 1,
                     Event::Note(n) => eprintln!("{}", escape_lines(&n)),
                     Event::Stopping(stop) => eprintln!("{}", escape_lines(&stop.to_string())),
@@ -120,4 +146,26 @@ pub fn spawn(mut rx: UnboundedReceiver<Event>) -> JoinHandle<()> {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_text_names_each_kind_seen_in_execution_order() {
+        let m = |pairs: &[(Kind, u64)]| pairs.iter().copied().collect::<BTreeMap<_, _>>();
+        let cases: [(&[(Kind, u64)], &str); 4] = [
+            (&[], ""),
+            (&[(Kind::DeleteDataset, 40)], ""),
+            (&[(Kind::DeleteProject, 1), (Kind::StopModel, 2)], "; kinds: stop_model 2, delete_project 1"),
+            (
+                &[(Kind::DeleteDataset, 4), (Kind::DeleteModel, 9), (Kind::StopModel, 3), (Kind::DeleteProject, 2)],
+                "; kinds: stop_model 3, delete_model 9, delete_dataset 4, delete_project 2",
+            ),
+        ];
+        for (done, want) in cases {
+            assert_eq!(kinds_text(&m(done)), want, "{done:?}");
+        }
+    }
 }

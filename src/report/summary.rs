@@ -1,11 +1,14 @@
 //! The JSON summary `apply --format json` prints on stdout (and the demo writes to `summary.json`).
+//! Outcome counts overall and per kind, and the inference units stopped, are folded from the journal (every
+//! run of the plan), never from counters of this invocation.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::exec::journal::JournalState;
+use crate::exec::journal::{JournalState, Outcome};
 use crate::exec::run::RunResult;
+use crate::plan::Kind;
 
 /// Summary of a run, over the whole journal (all resumes) and this invocation.
 #[derive(Debug, Clone, Serialize)]
@@ -18,6 +21,10 @@ pub struct Summary {
     pub items: usize,
     /// Items per outcome (`pending` for undecided), over all runs.
     pub outcomes: BTreeMap<String, u64>,
+    /// Items per kind (`stop_model`, ...), then per outcome as in `outcomes`; only kinds the plan holds.
+    pub outcomes_by_kind: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Sum of `inference_units` over `stop_model` items whose outcome is `stopped`, over all runs.
+    pub inference_units_stopped: u64,
     /// Deleted items whose disappearance was confirmed / not confirmed.
     pub verified: u64,
     /// Deleted items still present at the confirmation.
@@ -44,6 +51,8 @@ pub struct Summary {
     pub report: String,
     /// Backup directory, if backups were made.
     pub backup_dir: Option<String>,
+    /// `leftovers.csv`, if written (runs with a backup directory).
+    pub leftovers: Option<String>,
     /// Why a guard stopped the run, if one did.
     pub stopped: Vec<String>,
 }
@@ -66,6 +75,8 @@ impl Summary {
             mode: state.mode.as_str().into(),
             items: state.items.len(),
             outcomes: super::audit::counts(state),
+            outcomes_by_kind: outcomes_by_kind(state),
+            inference_units_stopped: inference_units_stopped(state),
             verified,
             not_verified,
             wall_time_s: (secs * 1000.0).round() / 1000.0,
@@ -83,7 +94,123 @@ impl Summary {
             checkpoint: String::new(),
             report: String::new(),
             backup_dir: None,
+            leftovers: None,
             stopped: run.guard_stops.clone(),
         }
+    }
+}
+
+/// Items per kind, then per outcome (`pending` for undecided).
+pub fn outcomes_by_kind(state: &JournalState) -> BTreeMap<String, BTreeMap<String, u64>> {
+    let mut m: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for item in &state.items {
+        let outcome = state.by_seq.get(&item.seq).and_then(|s| s.outcome.as_ref());
+        let o = outcome.map_or("pending", |o| o.outcome.as_str());
+        *m.entry(item.kind.to_string()).or_default().entry(o.to_string()).or_insert(0) += 1;
+    }
+    m
+}
+
+/// The inference units the plan's hosted models no longer use: `inference_units` summed over `stop_model`
+/// items whose outcome is `stopped` (an item without the field adds 0).
+pub fn inference_units_stopped(state: &JournalState) -> u64 {
+    state
+        .items
+        .iter()
+        .filter(|i| i.kind == Kind::StopModel)
+        .filter_map(|i| state.by_seq.get(&i.seq)?.outcome.as_ref())
+        .filter(|o| o.outcome == Outcome::Stopped)
+        .map(|o| u64::from(o.inference_units.unwrap_or(0)))
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::exec::journal::{self, OutcomeRec, Record};
+    use crate::plan::Item;
+
+    fn item(seq: u64, kind: Kind, resource: &str) -> Item {
+        crate::plan::test_item::item(seq, "pcb", kind, resource)
+    }
+
+    fn outcome(seq: u64, outcome: Outcome, units: Option<u32>) -> Record {
+        Record::Outcome(OutcomeRec {
+            seq,
+            outcome,
+            http_status: None,
+            error_code: None,
+            message: String::new(),
+            request_id: None,
+            finished_at: chrono::Utc.timestamp_opt(1_700_000_000, 0).unwrap(),
+            backup_skipped: false,
+            inference_units: units,
+        })
+    }
+
+    fn state(items: Vec<Item>, records: Vec<Record>) -> JournalState {
+        let header = Record::Header {
+            format: journal::FORMAT.into(),
+            mode: journal::Mode::Apply,
+            plan_id: "lfv-20250101T000000Z-0123abcd".into(),
+            plan_digest: "sha256:00".into(),
+            created_at: chrono::Utc.timestamp_opt(1_700_000_000, 0).unwrap(),
+            items,
+        };
+        let mut text = String::new();
+        for r in std::iter::once(header).chain(records) {
+            text.push_str(&serde_json::to_string(&r).unwrap());
+            text.push('\n');
+        }
+        journal::parse(std::path::Path::new("j.jsonl"), text.as_bytes()).unwrap().0
+    }
+
+    #[test]
+    fn counts_per_kind_and_units_of_stopped_models_only() {
+        let items = vec![
+            item(1, Kind::StopModel, "1"),
+            item(2, Kind::StopModel, "2"),
+            item(3, Kind::StopModel, "3"),
+            item(4, Kind::StopModel, "4"),
+            item(5, Kind::DeleteModel, "1"),
+            item(6, Kind::DeleteDataset, "test"),
+            item(7, Kind::DeleteProject, "pcb"),
+        ];
+        let s = state(
+            items,
+            vec![
+                outcome(1, Outcome::Stopped, Some(2)),
+                outcome(2, Outcome::Stopped, Some(3)),
+                // Not stopped: their units do not count (journalled anyway, e.g. by a describe before failing).
+                outcome(3, Outcome::Blocked, Some(7)),
+                outcome(4, Outcome::Stopped, None),
+                outcome(5, Outcome::Deleted, Some(11)),
+                outcome(6, Outcome::Deleted, None),
+                outcome(7, Outcome::SkippedDependency, None),
+            ],
+        );
+        assert_eq!(inference_units_stopped(&s), 5);
+        let by = outcomes_by_kind(&s);
+        let flat: Vec<(String, String, u64)> =
+            by.iter().flat_map(|(k, m)| m.iter().map(move |(o, n)| (k.clone(), o.clone(), *n))).collect();
+        let want = [
+            ("delete_dataset", "deleted", 1),
+            ("delete_model", "deleted", 1),
+            ("delete_project", "skipped_dependency", 1),
+            ("stop_model", "blocked", 1),
+            ("stop_model", "stopped", 3),
+        ];
+        assert_eq!(flat, want.map(|(k, o, n)| (k.to_string(), o.to_string(), n)));
+    }
+
+    #[test]
+    fn undecided_items_count_as_pending_under_their_kind() {
+        let s = state(vec![item(1, Kind::StopModel, "1"), item(2, Kind::DeleteProject, "pcb")], vec![]);
+        let by = outcomes_by_kind(&s);
+        assert_eq!(by["stop_model"]["pending"], 1);
+        assert_eq!(by["delete_project"]["pending"], 1);
+        assert_eq!(inference_units_stopped(&s), 0);
     }
 }

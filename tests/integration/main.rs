@@ -22,4 +22,5 @@ mod review;
 mod support;
 mod targets;
 mod teardown;
+mod teardown_reports;
 mod verify;

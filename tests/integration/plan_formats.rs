@@ -153,8 +153,9 @@ async fn a_hand_made_delete_project_item_is_carried_out_and_drift_checked() {
     assert_eq!(plan.validate(), Ok(()));
     plan.save(&env.path("all.json"), true).unwrap();
     env.run(&["show", "all.json"]).await.ok().stdout_has("by kind: delete_dataset 3, delete_project 1");
-    // `verify` does not check project items yet: it still refuses before any call.
-    env.run(&["verify", "all.json"]).await.code(2).stderr_has("item seq 4 (kind): delete_project is not carried out");
+    // verify checks every kind: the project the plan would delete is still there.
+    let v = env.run(&["verify", "all.json", "--format", "json"]).await.code(3).json();
+    assert_eq!((v["projects_left"].as_u64(), v["datasets_left"].as_u64()), (Some(1), Some(3)), "{v}");
     env.run(&["apply", "all.json", "--dry-run"]).await;
     assert_eq!(env.emu.stats().mutating_calls(), 0, "a dry run of every kind sends nothing");
     // The item claims no CreationTimestamp, so the project it names is not the one planned: left alone.

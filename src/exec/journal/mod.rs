@@ -10,7 +10,8 @@
 //! - `attempt`: `{seq, op, n, at, status, error_code, message, request_id, throttled}` after every
 //!   DeleteDataset attempt.
 //! - `export`: `{seq, path, entries, sha256, at}` once a backup is written and verified.
-//! - `outcome`: `{seq, outcome, http_status, error_code, message, request_id, finished_at, backup_skipped}`:
+//! - `outcome`: `{seq, outcome, http_status, error_code, message, request_id, finished_at, backup_skipped,
+//!   inference_units}` (`inference_units` only on a `stop_model` item, the units it stopped):
 //!   final for this run. It is fsynced before the item is counted as done, and no call for the item goes out
 //!   after it in this run. `outcome` is one of `deleted`, `already_absent`, `would_delete`, `skipped_drift`,
 //!   `failed`, `exported`, `stopped`, `blocked`, `skipped_dependency`; a rerun processes `blocked` and

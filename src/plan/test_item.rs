@@ -1,0 +1,23 @@
+//! Test-only: one plan item of any kind in project `project` of account 111122223333, us-east-1, target 0,
+//! token `lfv-token-{seq}`, no creation time, status and `after`; tests of the consumers (reports, verify,
+//! confirmation) override what they need with struct update syntax.
+
+use super::{Item, Kind};
+
+/// The item `seq` of `kind` on `resource` in `project`.
+pub(crate) fn item(seq: u64, project: &str, kind: Kind, resource: &str) -> Item {
+    Item {
+        seq,
+        target: 0,
+        account: "111122223333".into(),
+        region: "us-east-1".into(),
+        project: project.into(),
+        project_arn: format!("arn:aws:lookoutvision:us-east-1:111122223333:project/{project}"),
+        kind,
+        resource: resource.into(),
+        created: None,
+        status: String::new(),
+        client_token: format!("lfv-token-{seq}"),
+        after: Vec::new(),
+    }
+}
