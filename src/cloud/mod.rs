@@ -9,6 +9,7 @@
 //! parse) is [`ErrorKind::Foreign`], never "absent" (`convert`, `shape`).
 
 mod convert;
+mod dataset_status;
 mod fixed;
 pub mod identity;
 mod model_types;
@@ -32,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 pub use convert::{CallError, ErrorKind};
 use convert::{classify, timestamp};
+pub use dataset_status::DatasetStatus;
 pub use model_types::{
     Done, GreengrassConfig, GreengrassOutput, ModelInfo, ModelStatus, ModelSummary, PackagingJobInfo,
     PackagingJobStatus, PackagingJobSummary, Performance, S3Location, S3ObjectRef, Tag, TargetPlatform,
@@ -122,8 +124,8 @@ pub struct DatasetInfo {
     pub dataset_type: String,
     /// Creation time.
     pub created: Option<DateTime<Utc>>,
-    /// DatasetStatus as the service spells it.
-    pub status: String,
+    /// Its status.
+    pub status: DatasetStatus,
     /// StatusMessage.
     pub status_message: Option<String>,
 }
@@ -132,11 +134,11 @@ impl DatasetInfo {
     /// True while the service will refuse a deletion because an operation is running
     /// (`CREATE_IN_PROGRESS`, `UPDATE_IN_PROGRESS`, `UPDATE_FAILED_ROLLBACK_IN_PROGRESS`).
     pub fn is_busy(&self) -> bool {
-        self.status.ends_with("_IN_PROGRESS") && self.status != "DELETE_IN_PROGRESS"
+        self.status.is_busy()
     }
     /// True once a deletion is under way or done.
     pub fn is_deleting(&self) -> bool {
-        self.status == "DELETE_IN_PROGRESS" || self.status == "DELETE_COMPLETE"
+        self.status.is_deleting()
     }
 }
 
@@ -338,7 +340,7 @@ impl Client {
                 .map(|m| DatasetInfo {
                     dataset_type: m.dataset_type().unwrap_or_default().to_string(),
                     created: m.creation_timestamp().map(timestamp),
-                    status: m.status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                    status: DatasetStatus::parse(m.status().map_or("", |s| s.as_str())),
                     status_message: m.status_message().map(str::to_string),
                 })
                 .collect(),

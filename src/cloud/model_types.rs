@@ -61,6 +61,7 @@ macro_rules! wire_enum {
         }
     };
 }
+pub(super) use wire_enum;
 
 /// A module for `#[serde(with)]` that writes `Option<T>` as `{"KEY": T}` (absent: left out by
 /// `skip_serializing_if`), the way the service nests `OutputConfig.S3Location` and `*.Greengrass`.

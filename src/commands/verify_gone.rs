@@ -35,7 +35,7 @@ pub(crate) fn still_present(item: &Item, project: Option<&ProjectInfo>, model: O
         Kind::DeleteProject => Some(Present { status: PROJECT_PRESENT.into(), created: project.created }),
         Kind::DeleteDataset => {
             let d = project.dataset(item.dataset_type()?.as_str())?;
-            Some(Present { status: d.status.clone(), created: d.created })
+            Some(Present { status: d.status.to_string(), created: d.created })
         }
         Kind::DeleteModel => model.map(present_model),
         Kind::StopModel => model

@@ -62,7 +62,7 @@ pub fn decide(
         return Drift::Done(Outcome::WouldDelete, format!("currently {}; apply will wait for it to settle", d.status));
     }
     if d.is_deleting() || d.is_busy() {
-        return Drift::Wait(d.status.clone());
+        return Drift::Wait(d.status.to_string());
     }
     Drift::Proceed
 }
@@ -132,7 +132,7 @@ mod tests {
             };
             assert_eq!(kind, want, "{case}: {got:?}");
             if let (Drift::Wait(s), Some(d)) = (&got, &d) {
-                assert_eq!(s, &d.status, "{case}: waits naming the status");
+                assert_eq!(s, d.status.as_str(), "{case}: waits naming the status");
             }
         }
     }

@@ -31,7 +31,7 @@ use super::journal::{ItemState, Mode, Outcome, OutcomeRec, Record, VerifiedRec};
 use super::resume::{self, Resume};
 use super::retry::{AttemptStats, Retried};
 use super::run::{CONFLICT_RECHECK, Ctx};
-use crate::cloud::{CallError, Client, ErrorKind, ProjectInfo};
+use crate::cloud::{CallError, Client, DatasetStatus, ErrorKind, ProjectInfo};
 use crate::error::Result;
 use crate::plan::Item;
 use crate::service::{LimitKey, Op};
@@ -265,8 +265,8 @@ pub(super) async fn confirm(ctx: &Ctx, client: &Client, items: &[Item]) {
             let (verified, status) = match d {
                 None => (Some(true), None),
                 Some(d) if !same_instant(d.created, item.created) => (Some(true), None),
-                Some(d) if d.status == "DELETE_IN_PROGRESS" && Instant::now() < deadline => (None, None),
-                Some(d) => (Some(false), Some(d.status.clone())),
+                Some(d) if d.status == DatasetStatus::DeleteInProgress && Instant::now() < deadline => (None, None),
+                Some(d) => (Some(false), Some(d.status.to_string())),
             };
             match verified {
                 Some(v) => ctx.journal.append(&Record::Verified(VerifiedRec {

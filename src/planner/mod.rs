@@ -348,7 +348,7 @@ fn add_project(plan: &mut Plan, target: usize, filter: &Filter, p: std::result::
             kind: Kind::DeleteDataset,
             resource: dataset_type.to_string(),
             created: d.created,
-            status: d.status.clone(),
+            status: d.status.to_string(),
             client_token: client_token(
                 &plan.plan_id,
                 &account,

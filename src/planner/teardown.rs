@@ -70,7 +70,7 @@ pub(super) fn add_project(
     }
     for dataset_type in DatasetType::DELETION_ORDER {
         if let Some(d) = info.dataset(dataset_type.as_str()) {
-            push(plan, Kind::DeleteDataset, dataset_type.as_str(), d.created, &d.status, vec![]);
+            push(plan, Kind::DeleteDataset, dataset_type.as_str(), d.created, d.status.as_str(), vec![]);
         }
     }
     let after = (first..plan.items.len() as u64 + 1).collect();
