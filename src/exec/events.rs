@@ -3,7 +3,7 @@
 
 use tokio::sync::mpsc;
 
-use crate::exec::journal::Outcome;
+use crate::exec::journal::{Outcome, Record};
 use crate::plan::Kind;
 
 /// What a runner reports as it goes.
@@ -32,10 +32,31 @@ pub enum Event {
     },
     /// A call was throttled (429).
     Throttled,
+    /// The executor journalled a record (it is in the journal before anyone else sees it; see `exec::stream`).
+    Record(Record),
     /// The run, or one target of it, stops sending (shown once, as its own line).
     Stopping(Stop),
-    /// Something a watching user should see as its own line (waits, warnings).
+    /// An item waits for its resource to settle (shown once per status, as its own line).
+    Waiting(Waiting),
+    /// Something a watching user should see as its own line (the planner's warnings).
     Note(String),
+}
+
+/// An item waiting for its resource to leave a status (a dataset in progress, a model starting or training...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waiting {
+    /// The item's seq.
+    pub seq: u64,
+    /// Its region.
+    pub region: String,
+    /// Its project.
+    pub project: String,
+    /// Its kind.
+    pub kind: Kind,
+    /// Its resource (`train`, a model version, the project).
+    pub resource: String,
+    /// What it waits on: the resource's status, or what blocks it.
+    pub status: String,
 }
 
 /// Why a run, or one target of it, stops sending new calls.

@@ -125,10 +125,7 @@ async fn check_drift(
             return Err(Step::Done(outcome(item, Outcome::Failed, msg)));
         }
         if noted.as_deref() != Some(wait_for.as_str()) {
-            ctx.events.note(format!(
-                "waiting for {}/{}/{} dataset {}: {wait_for}",
-                item.region, item.project, item.resource, item.seq
-            ));
+            ctx.out.waiting(item, &wait_for);
             noted = Some(wait_for);
         }
         if !ctx.sleep(pause).await {
@@ -163,7 +160,7 @@ pub(super) async fn process_item(
         let reuse = st.export.as_ref().filter(|rec| backup::still_valid(rec));
         if reuse.is_none() {
             match backup::export(&ctx.svc, dir, item, |a| ctx.on_other_attempt(a)).await {
-                Ok(rec) => ctx.journal.append_durable(&Record::Export(rec)).await?,
+                Ok(rec) => ctx.out.durable(Record::Export(rec)).await?,
                 Err(backup::ExportError::Cancelled) => return Ok(Step::Cancelled),
                 Err(backup::ExportError::Call(op, e)) if e.kind == ErrorKind::Foreign => {
                     return Ok(failed(ctx, client, item, op, &e));
@@ -176,7 +173,7 @@ pub(super) async fn process_item(
         return Ok(Step::Done(outcome(item, Outcome::Exported, "backup written and verified")));
     }
     if !in_flight {
-        ctx.journal.append_durable(&Record::Start { seq: item.seq, at: Utc::now() }).await?;
+        ctx.out.durable(Record::Start { seq: item.seq, at: Utc::now() }).await?;
     }
     Ok(delete(ctx, client, item, in_flight, info).await)
 }
@@ -269,12 +266,9 @@ pub(super) async fn confirm(ctx: &Ctx, client: &Client, items: &[Item]) {
                 Some(d) => (Some(false), Some(d.status.to_string())),
             };
             match verified {
-                Some(v) => ctx.journal.append(&Record::Verified(VerifiedRec {
-                    seq: item.seq,
-                    verified: v,
-                    status,
-                    at: Utc::now(),
-                })),
+                Some(v) => {
+                    ctx.out.record(Record::Verified(VerifiedRec { seq: item.seq, verified: v, status, at: Utc::now() }))
+                }
                 None => still.push(item),
             }
         }

@@ -144,7 +144,7 @@ where
             Action::Call if sent_now => format!("{op} accepted, not yet in effect"),
             Action::Call => {
                 if !started {
-                    ctx.journal.append_durable(&Record::Start { seq: item.seq, at: Utc::now() }).await?;
+                    ctx.out.durable(Record::Start { seq: item.seq, at: Utc::now() }).await?;
                     started = true;
                 }
                 let key = LimitKey { target: item.target, op };
@@ -172,10 +172,7 @@ where
             return Ok(Step::Done(outcome(item, Outcome::Blocked, msg)));
         }
         if noted.as_deref() != Some(waiting.as_str()) {
-            ctx.events.note(format!(
-                "waiting for {}/{}/{} {} {}: {waiting}",
-                item.region, item.project, item.kind, item.resource, item.seq
-            ));
+            ctx.out.waiting(item, &waiting);
             noted = Some(waiting);
         }
         if !ctx.sleep(pause).await {

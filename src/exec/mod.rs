@@ -14,6 +14,7 @@ pub mod project;
 pub mod queue;
 pub mod resume;
 pub mod run;
+pub mod stream;
 
 // The limiter and retry policy live in `service`; these paths stay for the code that names them here.
 pub use crate::service::{limiter, retry};

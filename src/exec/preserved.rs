@@ -119,7 +119,7 @@ pub(super) async fn ensure(
         sha256: saved.sha256,
         at: Utc::now(),
     };
-    ctx.journal.append_durable(&Record::Export(rec)).await?;
+    ctx.out.durable(Record::Export(rec)).await?;
     Ok(None)
 }
 

@@ -83,7 +83,7 @@ pub(super) async fn project_task(ctx: Arc<Ctx>, items: Vec<(Item, ItemState)>, c
                         Kind::DeleteDataset if was_deleted => deleted.push(item.clone()),
                         // Model and project items end `deleted` only once DescribeModel/DescribeProject
                         // answered 404: that is their confirmation.
-                        _ if was_deleted => ctx.journal.append(&Record::Verified(VerifiedRec {
+                        _ if was_deleted => ctx.out.record(Record::Verified(VerifiedRec {
                             seq: item.seq,
                             verified: true,
                             status: None,

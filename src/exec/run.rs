@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -30,6 +30,7 @@ use super::journal::{AttemptRec, Journal, JournalState, Mode, Outcome, OutcomeRe
 use super::project::project_task;
 use super::queue::{ProjectWork, Work, queue_work};
 use super::retry::{Attempt, Cancel, Retried, RetryPolicy};
+use super::stream::Stream;
 use crate::cloud::identity::{Access, target_endpoint};
 use crate::cloud::{self, CallError, Client, ClientOptions, ErrorKind, ProjectInfo};
 use crate::error::{Error, Result};
@@ -97,43 +98,32 @@ pub struct RunResult {
     pub wrong_endpoint: Option<String>,
 }
 
-#[derive(Default)]
-struct Breaker {
-    guards: Guards,
-    stops: Vec<String>,
-}
-
 /// What every project task of a run shares.
 pub(super) struct Ctx {
-    pub(super) journal: Journal,
+    /// Where every record and event goes (journal, counters, display).
+    pub(super) out: Stream,
     pub(super) svc: Service,
     pub(super) opts: RunOptions,
-    pub(super) events: EventSink,
     /// The plan's items (`delete_project` looks at its project's and at those it waits for).
     pub(super) plan: Vec<Item>,
     /// The final outcome of every item known so far: the journal's at the start, then this run's.
     outcomes: Mutex<HashMap<u64, Outcome>>,
     stop_tx: watch::Sender<bool>,
     pub(super) stop: Cancel,
-    breaker: Mutex<Breaker>,
+    breaker: Mutex<Guards>,
     wrong_endpoint: Mutex<Option<String>>,
-    delete_attempts: AtomicU64,
-    throttled: AtomicU64,
-    delete_throttled: AtomicU64,
-    finished: AtomicU64,
 }
 
 impl Ctx {
     pub(super) fn stopped(&self, target: usize) -> bool {
-        *self.stop.borrow() || self.breaker.lock().expect("breaker").guards.stopped(target)
+        *self.stop.borrow() || self.breaker.lock().expect("breaker").stopped(target)
     }
 
     pub(super) fn guard_stop(&self, target: Option<usize>, why: String) {
         let mut b = self.breaker.lock().expect("breaker");
-        self.events.send(Event::Stopping(Stop::Guard { target, reason: why.clone() }));
-        b.stops.push(why);
+        self.out.emit(Event::Stopping(Stop::Guard { target, reason: why }));
         match target {
-            Some(t) => b.guards.stop(t),
+            Some(t) => b.stop(t),
             None => {
                 let _ = self.stop_tx.send(true);
             }
@@ -146,7 +136,7 @@ impl Ctx {
         let msg = client.not_the_service(what, e);
         let mut w = self.wrong_endpoint.lock().expect("wrong endpoint");
         if w.is_none() {
-            self.events.send(Event::Stopping(Stop::WrongEndpoint(msg.clone())));
+            self.out.emit(Event::Stopping(Stop::WrongEndpoint(msg.clone())));
             *w = Some(msg);
             let _ = self.stop_tx.send(true);
         }
@@ -162,23 +152,14 @@ impl Ctx {
         self.on_item_attempt(item, Op::DeleteDataset, a);
     }
 
-    /// An attempt of an item's own call (DeleteDataset, StopModel, DeleteModel, DeleteProject): journalled;
-    /// DeleteDataset attempts and throttles counted.
+    /// An attempt of an item's own call (DeleteDataset, StopModel, DeleteModel, DeleteProject): journalled
+    /// (the stream counts DeleteDataset attempts and throttles from the record and the `Throttled` event).
     pub(super) fn on_item_attempt(&self, item: &Item, op: Op, a: &Attempt) {
+        self.on_other_attempt(a);
         let throttled = a.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Throttling);
-        if op == Op::DeleteDataset {
-            self.delete_attempts.fetch_add(1, Ordering::Relaxed);
-        }
-        if throttled {
-            self.throttled.fetch_add(1, Ordering::Relaxed);
-            if op == Op::DeleteDataset {
-                self.delete_throttled.fetch_add(1, Ordering::Relaxed);
-            }
-            self.events.send(Event::Throttled);
-        }
         let ok_status = if op == Op::DeleteProject { 200 } else { 202 };
         let e = a.error.as_ref();
-        self.journal.append(&Record::Attempt(AttemptRec {
+        self.out.emit(Event::Record(Record::Attempt(AttemptRec {
             seq: item.seq,
             op: op.name().into(),
             n: a.number,
@@ -188,14 +169,13 @@ impl Ctx {
             message: e.map(|e| e.message.clone()),
             request_id: e.and_then(|e| e.request_id.clone()),
             throttled,
-        }));
+        })));
     }
 
-    /// An attempt of an operation other than DeleteDataset: throttles are counted.
+    /// Any attempt: a throttle goes out as [`Event::Throttled`].
     pub(super) fn on_other_attempt(&self, a: &Attempt) {
         if a.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Throttling) {
-            self.throttled.fetch_add(1, Ordering::Relaxed);
-            self.events.send(Event::Throttled);
+            self.out.emit(Event::Throttled);
         }
     }
 
@@ -203,14 +183,13 @@ impl Ctx {
     pub(super) async fn finish(&self, item: &Item, mut rec: OutcomeRec) -> Result<()> {
         rec.backup_skipped = self.opts.backup_dir.is_none() && self.opts.mode == Mode::Apply;
         rec.finished_at = Utc::now();
-        self.journal.append_durable(&Record::Outcome(rec.clone())).await?;
-        self.finished.fetch_add(1, Ordering::Relaxed);
+        self.out.durable(Record::Outcome(rec.clone())).await?;
         self.outcomes.lock().expect("outcomes").insert(rec.seq, rec.outcome);
         let failed = rec.outcome == Outcome::Failed;
-        self.events.send(Event::Done { failed });
-        self.events.send(Event::Finished { kind: item.kind, outcome: rec.outcome });
+        self.out.emit(Event::Done { failed });
+        self.out.emit(Event::Finished { kind: item.kind, outcome: rec.outcome });
         let denied = rec.error_code.as_deref() == Some("AccessDeniedException") || rec.http_status == Some(403);
-        let trip = self.breaker.lock().expect("breaker").guards.record(item.target, failed, denied);
+        let trip = self.breaker.lock().expect("breaker").record(item.target, failed, denied);
         let why = match trip {
             None => return Ok(()),
             Some(Trip::Breaker) => format!(
@@ -281,22 +260,17 @@ pub async fn run(
     let clients = connect_targets(plan, &queues, &opts).await?;
     let (stop_tx, stop) = watch::channel(false);
     let ctx = Arc::new(Ctx {
-        journal,
+        out: Stream::new(journal, events.clone()),
         svc: Service::new(clients, opts.rate, opts.policy, stop.clone()),
         opts: opts.clone(),
-        events: events.clone(),
         plan: plan.items.clone(),
         outcomes: Mutex::new(
             state.by_seq.iter().filter_map(|(s, st)| st.outcome.as_ref().map(|o| (*s, o.outcome))).collect(),
         ),
         stop_tx,
         stop: stop.clone(),
-        breaker: Mutex::new(Breaker::default()),
+        breaker: Mutex::new(Guards::default()),
         wrong_endpoint: Mutex::new(None),
-        delete_attempts: AtomicU64::new(0),
-        throttled: AtomicU64::new(0),
-        delete_throttled: AtomicU64::new(0),
-        finished: AtomicU64::new(0),
     });
     let interrupted = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let forward = {
@@ -304,7 +278,7 @@ pub async fn run(
         tokio::spawn(async move {
             if cancel.wait_for(|c| *c).await.is_ok() {
                 interrupted.store(true, Ordering::SeqCst);
-                ctx.events.send(Event::Stopping(Stop::Signal));
+                ctx.out.emit(Event::Stopping(Stop::Signal));
                 let _ = ctx.stop_tx.send(true);
             }
         })
@@ -314,7 +288,7 @@ pub async fn run(
         Mode::DryRun => "checking (dry run)",
         Mode::Export => "exporting",
     };
-    events.send(Event::Phase { name: phase.into(), total: todo });
+    ctx.out.emit(Event::Phase { name: phase.into(), total: todo });
     let caps = Caps { per_target: opts.concurrency, global: opts.max_in_flight };
     let mut first_error: Option<Error> = None;
     let record = |joined: std::result::Result<Result<()>, tokio::task::JoinError>| match joined {
@@ -331,21 +305,21 @@ pub async fn run(
     run_fair(queues, caps, &stop, opts.grace, work, record).await;
     forward.abort();
     let was_interrupted = interrupted.load(Ordering::SeqCst);
-    let stops = ctx.breaker.lock().expect("breaker").stops.clone();
-    let stopped = was_interrupted || *stop.borrow() || !stops.is_empty();
-    ctx.journal.append(&Record::End { at: Utc::now(), interrupted: stopped });
-    ctx.journal.flush().await?;
+    let tally = ctx.out.tally();
+    let stopped = was_interrupted || *stop.borrow() || !tally.guard_stops.is_empty();
+    ctx.out.emit(Event::Record(Record::End { at: Utc::now(), interrupted: stopped }));
+    ctx.out.flush().await?;
     if let Some(e) = first_error {
         return Err(e);
     }
     Ok(RunResult {
         interrupted: was_interrupted,
-        guard_stops: stops,
+        guard_stops: tally.guard_stops,
         wall: started.elapsed(),
-        delete_attempts: ctx.delete_attempts.load(Ordering::Relaxed),
-        throttled: ctx.throttled.load(Ordering::Relaxed),
-        delete_throttled: ctx.delete_throttled.load(Ordering::Relaxed),
-        finished: ctx.finished.load(Ordering::Relaxed),
+        delete_attempts: tally.delete_attempts,
+        throttled: tally.throttled,
+        delete_throttled: tally.delete_throttled,
+        finished: tally.finished,
         wrong_endpoint: ctx.wrong_endpoint.lock().expect("wrong endpoint").clone(),
     })
 }

@@ -13,7 +13,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::task::JoinHandle;
 
 use crate::escape::{escape, escape_lines};
-use crate::exec::events::Event;
+use crate::exec::events::{Event, Waiting};
 use crate::plan::Kind;
 
 /// Interval of plain progress lines.
@@ -69,6 +69,16 @@ impl Plain {
     }
 }
 
+/// The line shown for a wait: `waiting for REGION/PROJECT/train dataset SEQ: STATUS` for a dataset,
+/// `waiting for REGION/PROJECT/KIND RESOURCE SEQ: STATUS` for the other kinds.
+fn waiting_line(w: &Waiting) -> String {
+    let Waiting { seq, region, project, kind, resource, status } = w;
+    match kind {
+        Kind::DeleteDataset => format!("waiting for {region}/{project}/{resource} dataset {seq}: {status}"),
+        _ => format!("waiting for {region}/{project}/{kind} {resource} {seq}: {status}"),
+    }
+}
+
 /// Spawn the display; it ends when every sender is dropped.
 pub fn spawn(mut rx: UnboundedReceiver<Event>) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -99,6 +109,8 @@ pub fn spawn(mut rx: UnboundedReceiver<Event>) -> JoinHandle<()> {
                     }
                     Event::Finished { kind, .. } => *kinds.entry(kind).or_insert(0) += 1,
                     Event::Throttled => throttled += 1,
+                    Event::Record(_) => {}
+                    Event::Waiting(w) => bar.println(escape_lines(&waiting_line(&w))),
                     Event::Note(n) => bar.println(escape_lines(&n)),
                     Event::Stopping(stop) => bar.println(escape_lines(&stop.to_string())),
                 }
@@ -133,6 +145,8 @@ pub fn spawn(mut rx: UnboundedReceiver<Event>) -> JoinHandle<()> {
                     }
                     Event::Finished { kind, .. } => *p.kinds.entry(kind).or_insert(0) += 1,
                     Event::Throttled => p.throttled += 1,
+                    Event::Record(_) => {}
+                    Event::Waiting(w) => eprintln!("{}", escape_lines(&waiting_line(&w))),
                     Event::Note(n) => eprintln!("{}", escape_lines(&n)),
                     Event::Stopping(stop) => eprintln!("{}", escape_lines(&stop.to_string())),
                 }
@@ -151,6 +165,26 @@ pub fn spawn(mut rx: UnboundedReceiver<Event>) -> JoinHandle<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waiting_lines_name_the_item_and_status() {
+        let w = |kind, resource: &str| Waiting {
+            seq: 7,
+            region: "eu-west-1".into(),
+            project: "p".into(),
+            kind,
+            resource: resource.into(),
+            status: "CREATE_IN_PROGRESS".into(),
+        };
+        let cases = [
+            (w(Kind::DeleteDataset, "train"), "waiting for eu-west-1/p/train dataset 7: CREATE_IN_PROGRESS"),
+            (w(Kind::StopModel, "2"), "waiting for eu-west-1/p/stop_model 2 7: CREATE_IN_PROGRESS"),
+            (w(Kind::DeleteProject, "p"), "waiting for eu-west-1/p/delete_project p 7: CREATE_IN_PROGRESS"),
+        ];
+        for (w, want) in cases {
+            assert_eq!(waiting_line(&w), want);
+        }
+    }
 
     #[test]
     fn kinds_text_names_each_kind_seen_in_execution_order() {
