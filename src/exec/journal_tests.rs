@@ -297,3 +297,39 @@ fn a_journal_written_by_a_format_1_version_still_reads() {
     let text = std::str::from_utf8(bytes).unwrap().replacen("\"dataset_type\":\"test\"", "\"dataset_type\":\"x\"", 1);
     assert!(journal::parse(Path::new("old.jsonl"), text.as_bytes()).is_err());
 }
+
+#[tokio::test]
+async fn the_stream_journals_each_record_then_counts_and_shows_the_same_records() {
+    use super::events::{Event, EventSink};
+    use super::stream::{Stream, Tally};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("j.jsonl");
+    let (j, _) = Journal::open(&file, &plan(3), Mode::Apply).unwrap();
+    let (sink, mut rx) = EventSink::channel();
+    let s = Stream::new(j, sink);
+    s.durable(start(1)).await.unwrap();
+    // Durable: on disk when `durable` returns, before the call it announces is sent.
+    assert!(std::fs::read_to_string(&file).unwrap().contains(r#""type":"start","seq":1"#));
+    s.record(attempt(1, 429));
+    s.emit(Event::Throttled);
+    s.record(attempt(1, 202));
+    s.durable(outcome(1, Outcome::Deleted)).await.unwrap();
+    let tally = s.tally();
+    let want = Tally { delete_attempts: 2, throttled: 1, delete_throttled: 1, finished: 1, guard_stops: vec![] };
+    assert_eq!(tally, want);
+    drop(s);
+    let mut shown = vec![];
+    while let Ok(e) = rx.try_recv() {
+        if let Event::Record(r) = e {
+            shown.push(r);
+        }
+    }
+    let on_disk: Vec<Record> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|r| !matches!(r, Record::Header { .. } | Record::Run { .. }))
+        .collect();
+    assert_eq!(on_disk, [start(1), attempt(1, 429), attempt(1, 202), outcome(1, Outcome::Deleted)]);
+    assert_eq!(shown, on_disk, "the display sees exactly the journal's records, in its order");
+}
