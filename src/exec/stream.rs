@@ -141,8 +141,9 @@ mod tests {
             inference_units: None,
         }));
         let guard = |r: &str| Event::Stopping(Stop::Guard { target: Some(0), reason: r.into() });
-        // (events, delete_attempts, throttled, delete_throttled, finished, guard stops)
-        let cases: Vec<(&str, Vec<Event>, [u64; 4], Vec<&str>)> = vec![
+        // (case, events, [delete_attempts, throttled, delete_throttled, finished], guard stops)
+        type Case<'a> = (&'a str, Vec<Event>, [u64; 4], Vec<&'a str>);
+        let cases: Vec<Case> = vec![
             ("nothing", vec![], [0, 0, 0, 0], vec![]),
             ("one delete attempt", vec![attempt(Op::DeleteDataset, false)], [1, 0, 0, 0], vec![]),
             ("throttled delete", vec![attempt(Op::DeleteDataset, true), Event::Throttled], [1, 1, 1, 0], vec![]),
