@@ -140,7 +140,7 @@ impl Journal {
         }
         let (mut state, new) = if !bytes.is_empty() && !torn_header {
             let (state, valid_len) = parse(path, &bytes)?;
-            if state.plan_digest != plan.digest {
+            if state.plan_digest != plan.digest && state.sealed.as_deref() != Some(plan.digest.as_str()) {
                 return Err(Error::InvalidJournal {
                     path: path.to_path_buf(),
                     reason: format!(
@@ -175,6 +175,7 @@ impl Journal {
                 by_seq: BTreeMap::new(),
                 runs: 0,
                 warnings: Vec::new(),
+                sealed: None,
             };
             (state, true)
         };

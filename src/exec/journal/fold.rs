@@ -42,6 +42,8 @@ pub struct JournalState {
     pub runs: u32,
     /// Problems tolerated while reading (a torn last line).
     pub warnings: Vec<String>,
+    /// `sweep`: the digest of the plan last sealed from this journal's items (a `sealed` record).
+    pub sealed: Option<String>,
 }
 
 impl JournalState {
@@ -68,6 +70,12 @@ impl JournalState {
                 let seq = v.seq;
                 self.by_seq.entry(seq).or_default().verified = Some(v);
             }
+            Record::Item(item) => {
+                if !self.items.iter().any(|i| i.seq == item.seq) {
+                    self.items.push(item);
+                }
+            }
+            Record::Sealed { digest } => self.sealed = Some(digest),
         }
     }
 
@@ -119,6 +127,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(JournalState, usize)> {
                             by_seq: BTreeMap::new(),
                             runs: 0,
                             warnings: Vec::new(),
+                            sealed: None,
                         });
                     }
                     (None, _) => return Err(invalid("the first line is not a header".into())),

@@ -16,6 +16,10 @@
 //!   `failed`, `exported`, `stopped`, `blocked`, `skipped_dependency`; a rerun processes `blocked` and
 //!   `skipped_dependency` items again (see `exec::resume`).
 //! - `verified`: `{seq, verified, status, at}` after the post-deletion DescribeProject.
+//! - `item`: a plan item (the fields of a plan format 2 item), written by `sweep` (fsynced) as each project is
+//!   described and before any call for it; the journal's items are the header's (empty for a sweep) and these.
+//! - `sealed`: `{digest}` by `sweep` once enumeration ended: the digest of the plan sealed from the items, so
+//!   the journal opens for that plan as well as for its header's digest.
 //! - `end`: `{at, interrupted}` when an invocation finishes.
 //!
 //! Durability: records go to a writer thread that batches whatever is queued into one `write`, and
