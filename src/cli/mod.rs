@@ -7,11 +7,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use clap::builder::RangedU64ValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod select;
 mod values;
+pub use select::{SelectArgs, SweepCommandArgs};
 pub use values::{
     EmulatorRate, check_endpoint_url, is_region, parse_attempt_timeout, parse_emulator_rate, parse_endpoint_url,
     parse_max_plan_age, parse_rate, parse_region, parse_time, parse_wait_timeout,
@@ -40,6 +41,8 @@ pub enum Command {
     Show(ShowArgs),
     /// Execute a plan: back up, then delete each dataset, journalled and resumable.
     Apply(ApplyArgs),
+    /// Plan, back up, delete and verify in one pipelined, resumable run (scheduled jobs); exit code as verify.
+    Sweep(SweepCommandArgs),
     /// Export every planned dataset's entries (Ground Truth manifests) without deleting anything.
     Export(ExportArgs),
     /// Rebuild the CSV audit report from a checkpoint journal.
@@ -90,30 +93,12 @@ pub struct PlanArgs {
     /// Where to write the plan (JSON). Refuses to replace an existing file without --force.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// Region to enumerate, e.g. `us-east-1`; repeat for several (default: the AWS chain's region).
-    #[arg(long = "region", value_name = "REGION", value_parser = parse_region)]
-    pub regions: Vec<String>,
-    /// Named AWS profile; repeat for several accounts (default: the default credential chain).
-    #[arg(long = "profile", value_name = "PROFILE")]
-    pub profiles: Vec<String>,
+    /// What to plan.
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// Connection options.
     #[command(flatten)]
     pub connect: ConnectArgs,
-    /// Only projects whose name matches this glob; repeat to allow several (default: all).
-    #[arg(long = "include", value_name = "GLOB")]
-    pub include: Vec<String>,
-    /// Leave out projects whose name matches this glob; repeat for several. Wins over --include.
-    #[arg(long = "exclude", value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Which datasets to plan.
-    #[arg(long, value_enum, default_value_t = DatasetTypeArg::Both, value_name = "TYPE")]
-    pub dataset_type: DatasetTypeArg,
-    /// Only datasets created strictly before TIME (RFC 3339 like 2024-03-01T00:00:00Z, or a date 2024-03-01).
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    pub created_before: Option<DateTime<Utc>>,
-    /// Only datasets created at or after TIME (RFC 3339 or a date).
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    pub created_after: Option<DateTime<Utc>>,
     /// Pace of the enumeration.
     #[command(flatten)]
     pub sweep: SweepArgs,

@@ -6,6 +6,8 @@ mod convert;
 mod demo;
 mod emulator;
 mod plan;
+mod sweep;
+mod sweep_dir;
 mod verify;
 
 use std::io::Write;
@@ -21,6 +23,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Plan(a) => plan::plan(a).await,
         Command::Show(a) => plan::show(a),
         Command::Apply(a) => apply::apply(a).await,
+        Command::Sweep(a) => sweep::sweep(a).await,
         Command::Export(a) => apply::export(a).await,
         Command::Report(a) => apply::report(a),
         Command::Verify(a) => verify::verify(a).await,

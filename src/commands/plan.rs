@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::out;
-use crate::cli::{PlanArgs, ShowArgs, TableFormat, is_region};
+use crate::cli::{ConnectArgs, PlanArgs, SelectArgs, ShowArgs, SweepArgs, TableFormat, is_region};
 use crate::cloud::{self, ClientOptions, Endpoint};
 use crate::error::{Error, ExitCode, Result};
 use crate::escape::{escape as e, escape_lines};
@@ -53,6 +53,51 @@ pub(crate) async fn endpoints(profiles: &[String], regions: &[String], url: &Opt
     Ok(out)
 }
 
+/// The targets, the recorded selection and the compiled filter of `plan`'s and `sweep`'s selection flags.
+pub(crate) async fn selected(
+    select: &SelectArgs,
+    connect: &ConnectArgs,
+) -> Result<(Vec<Endpoint>, Selection, Filter)> {
+    let (before, after) = (select.created_before, select.created_after);
+    let dataset_type = select.dataset_type.dataset_type();
+    let filter = Filter::new(&select.include, &select.exclude, dataset_type, before, after)?;
+    let endpoints = endpoints(&select.profiles, &select.regions, &connect.endpoint_url).await?;
+    let selection = Selection {
+        regions: select.regions.clone(),
+        profiles: select.profiles.clone(),
+        endpoint_url: connect.endpoint_url.clone(),
+        include: select.include.clone(),
+        exclude: select.exclude.clone(),
+        scope: Scope::Datasets,
+        dataset_type: dataset_type.map_or(DATASET_TYPE_BOTH, DatasetType::as_str).to_string(),
+        created_before: before,
+        created_after: after,
+    };
+    Ok((endpoints, selection, filter))
+}
+
+/// The planner's request for `plan` and `sweep`: the selection, paced by `--rate`, `--concurrency`,
+/// `--max-in-flight` and `--max-attempts`.
+pub(crate) fn plan_request(
+    endpoints: Vec<Endpoint>,
+    selection: Selection,
+    filter: Filter,
+    pace: &SweepArgs,
+    connect: &ConnectArgs,
+    rate: f64,
+) -> PlanRequest {
+    PlanRequest {
+        endpoints,
+        selection,
+        filter,
+        rate: Some(rate),
+        concurrency: pace.concurrency,
+        max_in_flight: pace.max_in_flight,
+        client: ClientOptions { attempt_timeout: connect.attempt_timeout, sdk_retries: false },
+        policy: RetryPolicy { max_attempts: pace.max_attempts.max(1), ..RetryPolicy::default() },
+    }
+}
+
 pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     let rate = check_rate(args.sweep.rate)?;
     if args.sweep.concurrency == 0 {
@@ -63,31 +108,8 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     }
     crate::safe_fs::probe_file(&args.out)
         .map_err(|e| Error::Usage(format!("--out {}: cannot write there ({e})", args.out.display())))?;
-    let (before, after) = (args.created_before, args.created_after);
-    let dataset_type = args.dataset_type.dataset_type();
-    let filter = Filter::new(&args.include, &args.exclude, dataset_type, before, after)?;
-    let endpoints = endpoints(&args.profiles, &args.regions, &args.connect.endpoint_url).await?;
-    let selection = Selection {
-        regions: args.regions.clone(),
-        profiles: args.profiles.clone(),
-        endpoint_url: args.connect.endpoint_url.clone(),
-        include: args.include.clone(),
-        exclude: args.exclude.clone(),
-        scope: Scope::Datasets,
-        dataset_type: dataset_type.map_or(DATASET_TYPE_BOTH, DatasetType::as_str).to_string(),
-        created_before: before,
-        created_after: after,
-    };
-    let req = PlanRequest {
-        endpoints,
-        selection,
-        filter,
-        rate: Some(rate),
-        concurrency: args.sweep.concurrency,
-        max_in_flight: args.sweep.max_in_flight,
-        client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false },
-        policy: RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() },
-    };
+    let (endpoints, selection, filter) = selected(&args.select, &args.connect).await?;
+    let req = plan_request(endpoints, selection, filter, &args.sweep, &args.connect, rate);
     let (events, rx) = EventSink::channel();
     let display = progress::spawn(rx);
     let result = make_plan(req, events).await;

@@ -1,0 +1,313 @@
+//! `sweep`: plan, back up, delete and verify in one pipelined, resumable run, for scheduled jobs.
+//!
+//! The run, in DIR (see `sweep_dir`): `sweep.json` first (plan id, so every client token, fixed from the
+//! start); then the planner's enumeration ([`crate::planner::scan_all`]) and the executor
+//! ([`crate::exec::run::run_on`]) at once over one [`Service`] (one set of limiters): as each project is
+//! described, its items are journalled (`item` records, fsynced) and queued, and the executor's drift check
+//! uses that description while it is fresh ([`crate::exec::drift::description_fresh`], 60 s) instead of a
+//! second DescribeProject. When enumeration ends the plan is sealed from the journal's items (a `sealed`
+//! record, then `plan.json`). Then the CSV report, `verify` of the sealed plan, and `summary.json`.
+//!
+//! Resume: with `plan.json` present, the run is `apply`'s on it (same journal); without, enumeration runs
+//! again with the same plan id, an item found again keeps its journalled seq (matched by client token), and
+//! the journal's resume decision skips what is finished.
+//!
+//! Exit code: verify's (0 nothing left, 3 something left), unless interrupted (4), stopped by a guard (5),
+//! or a target or endpoint could not be reached (6).
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::{mpsc, watch};
+
+use super::plan::{check_rate, plan_request, selected};
+use super::sweep_dir::{self, SweepFile, SweepPaths};
+use super::{cancel_on_signals, out};
+use crate::cli::{SweepCommandArgs, TableFormat, TextFormat, VerifyArgs};
+use crate::cloud::{ClientOptions, ProjectInfo};
+use crate::error::{Error, ExitCode, Result};
+use crate::escape::{escape, escape_lines};
+use crate::exec::events::{Event, EventSink};
+use crate::exec::journal::{self, Journal, JournalState, Mode, Record};
+use crate::exec::queue::{ProjectWork, add_item};
+use crate::exec::retry::RetryPolicy;
+use crate::exec::run::{Feed, RunOptions, RunResult, Unit, run, run_on};
+use crate::plan::format::{FORMAT, Summary as PlanSummary};
+use crate::plan::{Item, Plan};
+use crate::planner::{OnProject, PlanRequest, assemble, connect_all, project_items, scan_all};
+use crate::report::summary::Summary;
+use crate::report::{audit, progress};
+use crate::service::Service;
+
+/// Without `--yes`: refuse when there is no terminal (as `apply` does); on one, the user types the plan id.
+fn confirm(yes: bool, plan_id: &str) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(Error::Refused(
+            "no terminal to confirm on; pass --yes to run without confirmation (scheduled jobs)".into(),
+        ));
+    }
+    eprint!("type the sweep's plan id {plan_id} to confirm deleting every dataset it selects: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).map_err(|e| Error::io("read", "stdin", e))?;
+    if line.trim() != plan_id {
+        return Err(Error::Refused("confirmation not given; nothing was deleted".into()));
+    }
+    Ok(())
+}
+
+fn run_options(args: &SweepCommandArgs, rate: f64, backup: std::path::PathBuf) -> RunOptions {
+    RunOptions {
+        mode: Mode::Apply,
+        rate: Some(rate),
+        concurrency: args.sweep.concurrency,
+        max_in_flight: args.sweep.max_in_flight,
+        policy: RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() },
+        client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false },
+        endpoint_url: args.connect.endpoint_url.clone(),
+        profile: None,
+        backup_dir: Some(backup),
+        wait_timeout: args.wait_timeout,
+        retry_failed: false,
+        grace: std::time::Duration::from_secs(10),
+    }
+}
+
+pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
+    let rate = check_rate(args.sweep.rate)?;
+    sweep_dir::prepare(&args.dir)?;
+    let paths = SweepPaths::new(&args.dir);
+    let (endpoints, selection, filter) = selected(&args.select, &args.connect).await?;
+    let (file, resumed) = sweep_dir::load_or_create(&paths, &args.dir, &selection)?;
+    let backup = args.backup_dir.clone().unwrap_or_else(|| paths.backup.clone());
+    crate::safe_fs::probe_dir(&backup)
+        .map_err(|e| Error::Usage(format!("--backup-dir {}: cannot write there ({e})", backup.display())))?;
+    confirm(args.yes, &file.plan_id)?;
+    eprintln!(
+        "{} sweep {} in {}",
+        if resumed { "resuming" } else { "starting" },
+        escape(&file.plan_id),
+        escape(&args.dir.display().to_string())
+    );
+    let req = plan_request(endpoints, selection, filter, &args.sweep, &args.connect, rate);
+    let opts = run_options(&args, rate, backup.clone());
+    let cancel = cancel_on_signals();
+    let (events, rx) = EventSink::channel();
+    let display = progress::spawn(rx);
+    let ran = if paths.plan.exists() {
+        resume_sealed(&paths, opts, events, cancel).await
+    } else {
+        pipelined(&paths, &file, req, opts, events, cancel).await
+    };
+    let _ = display.await;
+    let (result, plan, planning) = ran?;
+    finish(&args, &paths, &backup, result, plan, planning).await
+}
+
+/// `plan.json` is there: carry it out as `apply` does, on the sweep's journal.
+async fn resume_sealed(
+    paths: &SweepPaths,
+    opts: RunOptions,
+    events: EventSink,
+    cancel: watch::Receiver<bool>,
+) -> Result<(RunResult, Option<Plan>, Option<Error>)> {
+    let plan = Plan::load(&paths.plan)?;
+    let (journal, state) = Journal::open(&paths.journal, &plan, Mode::Apply)?;
+    let result = run(&plan, journal, &state, opts, events, cancel).await?;
+    Ok((result, Some(plan), None))
+}
+
+/// The plan the journal is opened with before the sealed one exists: the sweep's id, no items, no digest.
+fn provisional(file: &SweepFile) -> Plan {
+    Plan {
+        format: FORMAT.to_string(),
+        plan_id: file.plan_id.clone(),
+        created_at: file.created_at,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        selection: file.selection.clone(),
+        targets: Vec::new(),
+        unreachable: Vec::new(),
+        items: Vec::new(),
+        skipped: Vec::new(),
+        summary: PlanSummary::default(),
+        digest: String::new(),
+    }
+}
+
+/// Enumerate and run at once (see the module docs). Returns the run, the sealed plan (none if enumeration
+/// failed or was stopped), and the enumeration's error.
+async fn pipelined(
+    paths: &SweepPaths,
+    file: &SweepFile,
+    req: PlanRequest,
+    opts: RunOptions,
+    events: EventSink,
+    cancel: watch::Receiver<bool>,
+) -> Result<(RunResult, Option<Plan>, Option<Error>)> {
+    let req = Arc::new(req);
+    let clients = connect_all(&req).await?;
+    let (journal, state) = Journal::open(&paths.journal, &provisional(file), Mode::Apply)?;
+    let journal = Arc::new(journal);
+    let (stop_tx, stop) = watch::channel(false);
+    let svc = Arc::new(Service::new(clients, req.rate, req.policy, stop));
+    let (described_tx, described_rx) = mpsc::unbounded_channel();
+    let on_project: OnProject = Arc::new(move |target, info: &ProjectInfo, at| {
+        let _ = described_tx.send((target, info.clone(), at));
+    });
+    let (unit_tx, unit_rx) = mpsc::unbounded_channel();
+    let queues = (0..req.endpoints.len()).map(|_| VecDeque::new()).collect();
+    let feed = Feed { queues, incoming: unit_rx, todo: 0 };
+    let executor = run_on(svc.clone(), stop_tx, journal.clone(), feed, opts, events.clone(), cancel);
+    let enumerate = async {
+        let scanning = scan_all(req.clone(), svc.clone(), events.clone(), Some(on_project));
+        let feeding = feed_units(described_rx, unit_tx, &journal, &state, &file.plan_id, &req, &events);
+        let (scans, items) = tokio::join!(scanning, feeding);
+        let (scans, items) = (scans?, items?);
+        let mut plan = assemble(file.plan_id.clone(), req.selection.clone(), &req.filter, scans, |n| events.note(n));
+        plan.created_at = file.created_at;
+        plan.items = items.into_values().collect();
+        plan.seal();
+        plan.validate().map_err(|e| Error::Internal(format!("the plan sealed by sweep is invalid: {e}")))?;
+        journal.append_durable(&Record::Sealed { digest: plan.digest.clone() }).await?;
+        plan.save(&paths.plan, true)?;
+        Ok::<Plan, Error>(plan)
+    };
+    let (result, sealed) = tokio::join!(executor, enumerate);
+    let result = result?;
+    match sealed {
+        Ok(plan) => Ok((result, Some(plan), None)),
+        Err(e) => Ok((result, None, Some(e))),
+    }
+}
+
+/// As each project's description arrives: its items (a journalled one keeps its seq, matched by client
+/// token; a new one gets the next seq and an `item` record), fsynced, then queued for the executor with the
+/// description. Returns every item of the journal and of this run by seq.
+async fn feed_units(
+    mut described: mpsc::UnboundedReceiver<(usize, ProjectInfo, Instant)>,
+    units: mpsc::UnboundedSender<(usize, Unit)>,
+    journal: &Journal,
+    state: &JournalState,
+    plan_id: &str,
+    req: &PlanRequest,
+    events: &EventSink,
+) -> Result<BTreeMap<u64, Item>> {
+    let mut items: BTreeMap<u64, Item> = state.items.iter().map(|i| (i.seq, i.clone())).collect();
+    let mut by_token: HashMap<String, u64> = items.values().map(|i| (i.client_token.clone(), i.seq)).collect();
+    let mut next = items.keys().next_back().map_or(1, |s| s + 1);
+    while let Some((target, info, at)) = described.recv().await {
+        let fallback = (String::new(), req.endpoints[target].region.clone());
+        let (found, _) = project_items(plan_id, target, fallback, &req.filter, &info);
+        let mut mine: Vec<Item> = Vec::new();
+        let mut added = false;
+        for mut item in found {
+            if let Some(seq) = by_token.get(&item.client_token) {
+                mine.push(items[seq].clone());
+                continue;
+            }
+            item.seq = next;
+            next += 1;
+            journal.append(&Record::Item(item.clone()));
+            by_token.insert(item.client_token.clone(), item.seq);
+            items.insert(item.seq, item.clone());
+            mine.push(item);
+            added = true;
+        }
+        // Items an earlier run journalled for this project and not found again (deleted since): confirm them.
+        let known = |seq: u64| mine.iter().any(|m| m.seq == seq);
+        let earlier: Vec<Item> = items
+            .values()
+            .filter(|i| i.target == target && i.project == info.name && !known(i.seq))
+            .cloned()
+            .collect();
+        mine.extend(earlier);
+        if added {
+            journal.flush().await?;
+        }
+        let mut work: ProjectWork = Default::default();
+        for item in &mine {
+            add_item(&mut work, item, state.item(item.seq), Mode::Apply, false);
+        }
+        if work.0.is_empty() && work.1.is_empty() {
+            continue;
+        }
+        events.send(Event::AddTotal(work.0.len() as u64));
+        if units.send((target, Unit { work, described: Some((info, at)) })).is_err() {
+            break;
+        }
+    }
+    Ok(items)
+}
+
+/// The report, verify of the sealed plan, `summary.json`, and the exit code.
+async fn finish(
+    args: &SweepCommandArgs,
+    paths: &SweepPaths,
+    backup: &std::path::Path,
+    result: RunResult,
+    plan: Option<Plan>,
+    planning: Option<Error>,
+) -> Result<ExitCode> {
+    let state = journal::read(&paths.journal)?;
+    let report_failed = audit::write(&state, &paths.report).err();
+    if let Some(why) = &result.wrong_endpoint {
+        return Err(Error::Unreachable(why.clone()));
+    }
+    let code = if result.interrupted {
+        ExitCode::Interrupted
+    } else if let Some(e) = planning {
+        eprintln!("error: enumeration did not finish; items found so far were journalled and a rerun resumes");
+        return Err(e);
+    } else if !result.guard_stops.is_empty() {
+        ExitCode::Refused
+    } else if let Some(plan) = &plan {
+        let verify = VerifyArgs {
+            plan: None,
+            all: false,
+            regions: Vec::new(),
+            profiles: Vec::new(),
+            connect: args.connect.clone(),
+            format: match args.format {
+                TextFormat::Text => TableFormat::Table,
+                TextFormat::Json => TableFormat::Json,
+            },
+            sweep: args.sweep.clone(),
+        };
+        super::verify::verify_sealed(plan, &verify).await?
+    } else {
+        ExitCode::Internal
+    };
+    let code = if report_failed.is_some() && code == ExitCode::Ok { ExitCode::Internal } else { code };
+    let mut summary = Summary::new(&state, &result, code.code());
+    summary.checkpoint = paths.journal.display().to_string();
+    summary.report = paths.report.display().to_string();
+    summary.backup_dir = Some(backup.display().to_string());
+    let mut bytes = serde_json::to_vec_pretty(&summary).expect("json");
+    bytes.push(b'\n');
+    crate::safe_fs::write_atomic(&paths.summary, &bytes).map_err(|e| Error::io("write", &paths.summary, e))?;
+    if args.format == TextFormat::Text {
+        let counts: Vec<String> = summary.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        out(&escape_lines(&format!(
+            "sweep {}: {}\nthis run: {} items in {:.1}s, {} DeleteDataset attempts\ndir: {}\n",
+            summary.plan_id,
+            counts.join(", "),
+            summary.finished_this_run,
+            summary.wall_time_s,
+            summary.delete_attempts,
+            args.dir.display()
+        )));
+    }
+    if let Some(e) = report_failed {
+        eprintln!("error: {e}");
+    }
+    if result.interrupted {
+        eprintln!("interrupted; the journal is flushed. Resume with the same command (same --dir)");
+    }
+    Ok(code)
+}
