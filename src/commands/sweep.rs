@@ -5,8 +5,9 @@
 //! ([`crate::exec::run::run_on`]) at once over one [`Service`] (one set of limiters): as each project is
 //! described, its items are journalled (`item` records, fsynced) and queued, and the executor's drift check
 //! uses that description while it is fresh ([`crate::exec::drift::description_fresh`], 60 s) instead of a
-//! second DescribeProject. When enumeration ends the plan is sealed from the journal's items (a `sealed`
-//! record, then `plan.json`). Then the CSV report, `verify` of the sealed plan, and `summary.json`.
+//! second DescribeProject. When enumeration and the run end, the plan is sealed from the journal's items
+//! (renumbered in plan order) into `plan.json`, and the journal is rewritten for it
+//! ([`crate::exec::journal::rekey`]). Then the CSV report, `verify` of the sealed plan, and `summary.json`.
 //!
 //! Resume: with `plan.json` present, the run is `apply`'s on it (same journal); without, enumeration runs
 //! again with the same plan id, an item found again keeps its journalled seq (matched by client token), and
@@ -35,6 +36,7 @@ use crate::exec::queue::{ProjectWork, add_item};
 use crate::exec::retry::RetryPolicy;
 use crate::exec::run::{Feed, RunOptions, RunResult, Unit, run, run_on};
 use crate::plan::format::{FORMAT, Summary as PlanSummary};
+use crate::plan::types::order_key;
 use crate::plan::{Item, Plan};
 use crate::planner::{OnProject, PlanRequest, assemble, connect_all, project_items, scan_all};
 use crate::report::summary::Summary;
@@ -118,6 +120,8 @@ async fn resume_sealed(
     cancel: watch::Receiver<bool>,
 ) -> Result<(RunResult, Option<Plan>, Option<Error>)> {
     let plan = Plan::load(&paths.plan)?;
+    // Killed between writing plan.json and rewriting the journal for it: finish the rewrite.
+    journal::rekey(&paths.journal, &plan)?;
     let (journal, state) = Journal::open(&paths.journal, &plan, Mode::Apply)?;
     let result = run(&plan, journal, &state, opts, events, cancel).await?;
     Ok((result, Some(plan), None))
@@ -168,22 +172,37 @@ async fn pipelined(
         let scanning = scan_all(req.clone(), svc.clone(), events.clone(), Some(on_project));
         let feeding = feed_units(described_rx, unit_tx, &journal, &state, &file.plan_id, &req, &events);
         let (scans, items) = tokio::join!(scanning, feeding);
-        let (scans, items) = (scans?, items?);
-        let mut plan = assemble(file.plan_id.clone(), req.selection.clone(), &req.filter, scans, |n| events.note(n));
-        plan.created_at = file.created_at;
-        plan.items = items.into_values().collect();
-        plan.seal();
-        plan.validate().map_err(|e| Error::Internal(format!("the plan sealed by sweep is invalid: {e}")))?;
-        journal.append_durable(&Record::Sealed { digest: plan.digest.clone() }).await?;
-        plan.save(&paths.plan, true)?;
-        Ok::<Plan, Error>(plan)
+        Ok::<_, Error>((scans?, items?))
     };
-    let (result, sealed) = tokio::join!(executor, enumerate);
+    let (result, enumerated) = tokio::join!(executor, enumerate);
+    drop(journal);
     let result = result?;
-    match sealed {
-        Ok(plan) => Ok((result, Some(plan), None)),
-        Err(e) => Ok((result, None, Some(e))),
+    let (scans, items) = match enumerated {
+        Ok(found) => found,
+        Err(e) => return Ok((result, None, Some(e))),
+    };
+    let mut plan = assemble(file.plan_id.clone(), req.selection.clone(), &req.filter, scans, |n| events.note(n));
+    plan.created_at = file.created_at;
+    plan.items = in_plan_order(items.into_values().collect());
+    plan.seal();
+    plan.validate().map_err(|e| Error::Internal(format!("the plan sealed by sweep is invalid: {e}")))?;
+    plan.save(&paths.plan, true)?;
+    journal::rekey(&paths.journal, &plan)?;
+    Ok((result, Some(plan), None))
+}
+
+/// Items numbered in the order found, sorted and renumbered 1, 2, 3... in plan order (target, project,
+/// [`order_key`]); `after` follows the renumbering.
+fn in_plan_order(mut items: Vec<Item>) -> Vec<Item> {
+    items.sort_by(|a, b| {
+        (a.target, &a.project, order_key(a.kind, &a.resource)).cmp(&(b.target, &b.project, order_key(b.kind, &b.resource)))
+    });
+    let new: HashMap<u64, u64> = items.iter().enumerate().map(|(n, i)| (i.seq, n as u64 + 1)).collect();
+    for item in &mut items {
+        item.seq = new[&item.seq];
+        item.after = item.after.iter().filter_map(|s| new.get(s).copied()).collect();
     }
+    items
 }
 
 /// As each project's description arrives: its items (a journalled one keeps its seq, matched by client

@@ -336,6 +336,8 @@ pub async fn run_on(
     let work = |_target, unit: Unit| project_task(ctx.clone(), unit);
     run_fair_fed(queues, incoming, caps, &stop, opts.grace, work, record).await;
     forward.abort();
+    // Once this returns, the caller holds the last reference to the journal (sweep then rewrites it).
+    let _ = forward.await;
     let was_interrupted = interrupted.load(Ordering::SeqCst);
     let stops = ctx.breaker.lock().expect("breaker").stops.clone();
     let stopped = was_interrupted || *stop.borrow() || !stops.is_empty();

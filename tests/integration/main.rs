@@ -18,5 +18,6 @@ mod readme;
 mod redaction;
 mod review;
 mod support;
+mod sweep;
 mod targets;
 mod verify;

@@ -37,7 +37,7 @@ pub fn lock_path(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-fn take_lock(path: &Path) -> Result<File> {
+pub(super) fn take_lock(path: &Path) -> Result<File> {
     let lp = lock_path(path);
     let mut f = safe_fs::open_no_follow(OpenOptions::new().read(true).write(true).create(true).truncate(false), &lp)
         .map_err(|e| Error::io("open lock file", &lp, e))?;
@@ -67,7 +67,7 @@ fn take_lock(path: &Path) -> Result<File> {
     Ok(f)
 }
 
-fn line(rec: &Record) -> Vec<u8> {
+pub(super) fn line(rec: &Record) -> Vec<u8> {
     let mut v = serde_json::to_vec(rec).expect("records serialise");
     v.push(b'\n');
     v
@@ -140,7 +140,7 @@ impl Journal {
         }
         let (mut state, new) = if !bytes.is_empty() && !torn_header {
             let (state, valid_len) = parse(path, &bytes)?;
-            if state.plan_digest != plan.digest && state.sealed.as_deref() != Some(plan.digest.as_str()) {
+            if state.plan_digest != plan.digest {
                 return Err(Error::InvalidJournal {
                     path: path.to_path_buf(),
                     reason: format!(
@@ -175,7 +175,6 @@ impl Journal {
                 by_seq: BTreeMap::new(),
                 runs: 0,
                 warnings: Vec::new(),
-                sealed: None,
             };
             (state, true)
         };

@@ -42,8 +42,6 @@ pub struct JournalState {
     pub runs: u32,
     /// Problems tolerated while reading (a torn last line).
     pub warnings: Vec<String>,
-    /// `sweep`: the digest of the plan last sealed from this journal's items (a `sealed` record).
-    pub sealed: Option<String>,
 }
 
 impl JournalState {
@@ -75,7 +73,6 @@ impl JournalState {
                     self.items.push(item);
                 }
             }
-            Record::Sealed { digest } => self.sealed = Some(digest),
         }
     }
 
@@ -127,7 +124,6 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(JournalState, usize)> {
                             by_seq: BTreeMap::new(),
                             runs: 0,
                             warnings: Vec::new(),
-                            sealed: None,
                         });
                     }
                     (None, _) => return Err(invalid("the first line is not a header".into())),

@@ -208,15 +208,10 @@ pub enum Record {
     Outcome(OutcomeRec),
     /// See [`VerifiedRec`].
     Verified(VerifiedRec),
-    /// `sweep`: an item found while planning and running at once, written (fsynced) before any call for it;
-    /// the journal's items are the header's followed by these.
+    /// `sweep`: an item found while planning and running at once, numbered in the order found, written
+    /// (fsynced) before any call for it; the journal's items are the header's followed by these. Sealing
+    /// rewrites the journal for the sealed plan ([`super::rekey`]), which has none.
     Item(Item),
-    /// `sweep`: the digest of the plan sealed from this journal's items once enumeration ended; a journal
-    /// opens for a plan whose digest is its header's or its last `sealed` one.
-    Sealed {
-        /// The sealed plan's digest.
-        digest: String,
-    },
     /// An invocation ended.
     End {
         /// When.
