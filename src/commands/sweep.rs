@@ -30,6 +30,7 @@ use crate::cli::{SweepCommandArgs, TableFormat, TextFormat, VerifyArgs};
 use crate::cloud::{ClientOptions, ProjectInfo};
 use crate::error::{Error, ExitCode, Result};
 use crate::escape::{escape, escape_lines};
+use crate::exec::drift::{DESCRIPTION_FRESH_FOR, description_fresh};
 use crate::exec::events::{Event, EventSink};
 use crate::exec::journal::{self, Journal, JournalState, Mode, Record};
 use crate::exec::queue::{ProjectWork, add_item};
@@ -264,6 +265,16 @@ async fn feed_units(
     Ok(items)
 }
 
+/// The sealed plan less the items whose deletion the run confirmed (a `verified` record saying gone, made
+/// within [`DESCRIPTION_FRESH_FOR`] of `now`: a DescribeProject as recent as the drift check accepts): the
+/// final verify describes the projects of the rest again.
+fn unconfirmed(plan: &Plan, state: &JournalState, now: chrono::DateTime<chrono::Utc>) -> Plan {
+    let fresh = |seq: u64| {
+        state.item(seq).verified.is_some_and(|v| v.verified && (now - v.at).to_std().is_ok_and(description_fresh))
+    };
+    Plan { items: plan.items.iter().filter(|i| !fresh(i.seq)).cloned().collect(), ..plan.clone() }
+}
+
 /// The report, verify of the sealed plan, `summary.json`, and the exit code.
 async fn finish(
     args: &SweepCommandArgs,
@@ -298,7 +309,15 @@ async fn finish(
             },
             sweep: args.sweep.clone(),
         };
-        super::verify::verify_sealed(plan, &verify).await?
+        let left = unconfirmed(plan, &state, chrono::Utc::now());
+        eprintln!(
+            "verify: {} datasets confirmed gone by this run's own DescribeProject within {} s; describing the \
+             projects of the other {}",
+            plan.items.len() - left.items.len(),
+            DESCRIPTION_FRESH_FOR.as_secs(),
+            left.items.len()
+        );
+        super::verify::verify_sealed(&left, &verify).await?
     } else {
         ExitCode::Internal
     };
@@ -329,4 +348,70 @@ async fn finish(
         eprintln!("interrupted; the journal is flushed. Resume with the same command (same --dir)");
     }
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use chrono::{DateTime, Duration, Utc};
+
+    use super::*;
+    use crate::exec::journal::{ItemState, VerifiedRec};
+    use crate::plan::Kind;
+
+    fn item(seq: u64) -> Item {
+        Item {
+            seq,
+            target: 0,
+            account: "111122223333".into(),
+            region: "us-east-1".into(),
+            project: format!("p{seq}"),
+            project_arn: String::new(),
+            kind: Kind::DeleteDataset,
+            resource: "train".into(),
+            created: None,
+            status: String::new(),
+            client_token: format!("t{seq}"),
+            after: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn verify_skips_only_deletions_confirmed_gone_within_60_s() {
+        let now = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
+        let rec = |verified: bool, age_s: i64| {
+            Some(VerifiedRec { seq: 0, verified, status: None, at: now - Duration::seconds(age_s) })
+        };
+        // (seq, verified record, verify describes it again)
+        let cases = [
+            (1, rec(true, 5), false),
+            (2, rec(true, 60), false),
+            (3, rec(true, 61), true),
+            (4, rec(false, 5), true),
+            (5, None, true),
+            (6, rec(true, -1), true),
+        ];
+        let mut plan = provisional(&SweepFile {
+            format: String::new(),
+            plan_id: "lfv-x".into(),
+            created_at: now,
+            selection: Default::default(),
+        });
+        plan.items = cases.iter().map(|c| item(c.0)).collect();
+        let by_seq: BTreeMap<u64, ItemState> =
+            cases.iter().map(|(seq, v, _)| (*seq, ItemState { verified: v.clone(), ..Default::default() })).collect();
+        let state = JournalState {
+            mode: Mode::Apply,
+            plan_id: "lfv-x".into(),
+            plan_digest: String::new(),
+            items: plan.items.clone(),
+            by_seq,
+            runs: 1,
+            warnings: Vec::new(),
+        };
+        let left: Vec<u64> = unconfirmed(&plan, &state, now).items.iter().map(|i| i.seq).collect();
+        let want: Vec<u64> = cases.iter().filter(|c| c.2).map(|c| c.0).collect();
+        assert_eq!(left, want);
+    }
 }
