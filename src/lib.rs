@@ -44,3 +44,4 @@ pub mod redact;
 pub mod report;
 pub mod safe_fs;
 pub mod service;
+pub mod targets;

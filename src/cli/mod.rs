@@ -11,11 +11,14 @@ use clap::builder::RangedU64ValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod select;
+mod targets;
 mod values;
 pub use select::{SelectArgs, SweepCommandArgs};
+pub use targets::{RoleArgs, TargetArgs};
 pub use values::{
-    EmulatorRate, check_endpoint_url, is_region, parse_attempt_timeout, parse_emulator_rate, parse_endpoint_url,
-    parse_max_plan_age, parse_rate, parse_region, parse_time, parse_wait_timeout,
+    EmulatorRate, check_endpoint_url, is_region, parse_account_id, parse_attempt_timeout, parse_emulator_rate,
+    parse_endpoint_url, parse_external_id, parse_max_plan_age, parse_rate, parse_region, parse_role_arn_template,
+    parse_role_name, parse_session_name, parse_shard, parse_time, parse_wait_timeout,
 };
 use values::{concurrency, max_attempts, max_in_flight, millis};
 
@@ -200,6 +203,9 @@ pub struct RunArgs {
     /// Connection options.
     #[command(flatten)]
     pub connect: ConnectArgs,
+    /// Role assumption options (for plans that reach accounts through roles).
+    #[command(flatten)]
+    pub role: RoleArgs,
     /// Where backups go (default: PLAN.backup/ beside the plan, PLAN being its path without .json).
     #[arg(long, env = "LFV_BACKUP_DIR", value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
@@ -278,6 +284,9 @@ pub struct VerifyArgs {
     /// Pace of the enumeration.
     #[command(flatten)]
     pub sweep: SweepArgs,
+    /// Role assumption options (with a plan that reaches accounts through roles).
+    #[command(flatten)]
+    pub role: RoleArgs,
 }
 
 /// `demo`.

@@ -1,4 +1,5 @@
-//! The selection flags `plan` and `sweep` share (one struct, flattened into both), and `sweep`'s own flags.
+//! The selection flags `plan` and `sweep` share (one struct, flattened into both, with the accounts, roles,
+//! `--shard` and `--allow-unreachable` of [`TargetArgs`]), and `sweep`'s own flags.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,7 +8,7 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 
 use super::values::{parse_region, parse_time, parse_wait_timeout};
-use super::{ConnectArgs, DatasetTypeArg, SweepArgs, TextFormat};
+use super::{ConnectArgs, DatasetTypeArg, SweepArgs, TargetArgs, TextFormat};
 
 /// What `plan` and `sweep` select: targets (regions x profiles) and, within them, projects and datasets.
 #[derive(Debug, Clone, Args)]
@@ -33,6 +34,9 @@ pub struct SelectArgs {
     /// Only datasets created at or after TIME (RFC 3339 or a date).
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub created_after: Option<DateTime<Utc>>,
+    /// Accounts, roles, shard, unreachable targets.
+    #[command(flatten)]
+    pub targets: TargetArgs,
 }
 
 /// `sweep`.

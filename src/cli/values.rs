@@ -121,6 +121,65 @@ pub fn parse_endpoint_url(s: &str) -> Result<String, String> {
     check_endpoint_url(s).map(|()| s.to_string())
 }
 
+/// `n` characters of `[\w+=,.@-]` plus `extra`, within `lo..=hi` characters: IAM's and STS's name patterns.
+fn iam_chars(s: &str, lo: usize, hi: usize, extra: &str, what: &str) -> Result<String, String> {
+    let ok = s.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) || extra.contains(c));
+    if ok && (lo..=hi).contains(&s.chars().count()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("expected {what}: {lo} to {hi} characters of letters, digits and _+=,.@-{extra}"))
+    }
+}
+
+/// `--role-name`: an IAM role name, 1 to 64 of `[\w+=,.@-]`.
+pub fn parse_role_name(s: &str) -> Result<String, String> {
+    iam_chars(s, 1, 64, "", "an IAM role name")
+}
+
+/// `--session-name`: STS RoleSessionName, 2 to 64 of `[\w+=,.@-]`.
+pub fn parse_session_name(s: &str) -> Result<String, String> {
+    iam_chars(s, 2, 64, "", "a role session name")
+}
+
+/// `--external-id`: STS ExternalId, 2 to 1,224 of `[\w+=,.@:/-]`.
+pub fn parse_external_id(s: &str) -> Result<String, String> {
+    iam_chars(s, 2, 1224, ":/", "an external id")
+}
+
+/// `--exclude-account`: a 12-digit account id.
+pub fn parse_account_id(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if crate::targets::is_account_id(s) { Ok(s.to_string()) } else { Err("expected a 12-digit account id".into()) }
+}
+
+/// `--role-arn-template`: an IAM role ARN with `{account}` in the account field, e.g.
+/// `arn:aws:iam::{account}:role/Decommission`.
+pub fn parse_role_arn_template(s: &str) -> Result<String, String> {
+    let arn = s.replace("{account}", "123456789012");
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let valid = s.matches("{account}").count() == 1
+        && parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && parts[4] == "123456789012"
+        && parts[5].strip_prefix("role/").is_some_and(|r| {
+            let name = r.rsplit('/').next().unwrap_or("");
+            parse_role_name(name).is_ok() && r.len() <= 512
+        });
+    if valid {
+        Ok(s.to_string())
+    } else {
+        Err("expected an IAM role ARN with {account} as its account, e.g. arn:aws:iam::{account}:role/NAME".into())
+    }
+}
+
+/// `--shard K/N`: K from 0 to N-1, N from 1 to 10,000.
+pub fn parse_shard(s: &str) -> Result<crate::targets::shard::Shard, String> {
+    crate::targets::shard::Shard::parse(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,5 +236,33 @@ mod tests {
         assert!(parse_wait_timeout("24h").is_ok() && parse_wait_timeout("25h").is_err());
         assert!(parse_max_plan_age("3650d").is_ok() && parse_max_plan_age("59s").is_err());
         assert!(parse_max_plan_age("99999999999999999999d").is_err());
+    }
+
+    #[test]
+    fn identity_flag_values() {
+        assert!(parse_role_name("OrganizationAccountAccessRole").is_ok());
+        assert!(parse_role_name(&"a".repeat(65)).is_err());
+        assert!(parse_role_name("bad name").is_err());
+        assert!(parse_session_name("a").is_err());
+        assert!(parse_session_name("lfv-sunset-lfv-20260101T000000Z-0a1b2c3d").is_ok());
+        assert!(parse_session_name(&"a".repeat(65)).is_err());
+        assert!(parse_external_id("ext-42:x/y").is_ok());
+        assert!(parse_external_id("x").is_err());
+        assert!(parse_external_id("has space").is_err());
+        assert_eq!(parse_account_id(" 123456789012 "), Ok("123456789012".into()));
+        assert!(parse_account_id("12345678901").is_err());
+        for ok in ["arn:aws:iam::{account}:role/Decommission", "arn:aws-cn:iam::{account}:role/path/Name"] {
+            assert!(parse_role_arn_template(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "arn:aws:iam::123456789012:role/Name",
+            "arn:aws:iam::{account}:user/Name",
+            "arn:aws:s3:::{account}",
+            "arn:aws:iam::{account}:role/",
+            "arn:aws:iam::{account}:role/{account}",
+        ] {
+            assert!(parse_role_arn_template(bad).is_err(), "{bad}");
+        }
+        assert!(parse_shard("1/2").is_ok() && parse_shard("2/2").is_err());
     }
 }

@@ -37,6 +37,9 @@ pub enum ErrorKind {
     AccessDenied,
     /// 402 ServiceQuotaExceededException.
     QuotaExceeded,
+    /// 400 or 403 `ExpiredTokenException` / `ExpiredToken`: the session expired (by the service's clock).
+    /// Retried: the client drops a role session first, so the retry re-assumes the role.
+    ExpiredCredentials,
     /// An answer that is not the service's (see the module docs): wrong endpoint. Not retried, never "absent".
     Foreign,
     /// Anything else (a request we could not build, a status the service never sends with its error shape).
@@ -61,9 +64,17 @@ pub struct CallError {
 }
 
 impl CallError {
-    /// True for failures worth another attempt: throttling, 5xx, timeouts and dropped connections.
+    /// True for failures worth another attempt: throttling, 5xx, timeouts, dropped connections and expired
+    /// sessions.
     pub fn is_retryable(&self) -> bool {
-        matches!(self.kind, ErrorKind::Throttling | ErrorKind::Server | ErrorKind::Timeout | ErrorKind::Connection)
+        matches!(
+            self.kind,
+            ErrorKind::Throttling
+                | ErrorKind::Server
+                | ErrorKind::Timeout
+                | ErrorKind::Connection
+                | ErrorKind::ExpiredCredentials
+        )
     }
 
     /// An answer that is not the service's: [`ErrorKind::Foreign`].
@@ -99,6 +110,7 @@ pub(crate) fn kind_of(status: u16, code: Option<&str>, json_body: bool) -> Error
     let shaped = json_body && code.is_some();
     match (code, status) {
         (Some("ThrottlingException"), _) | (_, 429) => ErrorKind::Throttling,
+        (Some("ExpiredTokenException" | "ExpiredToken"), 400 | 403) => ErrorKind::ExpiredCredentials,
         (_, 500 | 502 | 503 | 504) => ErrorKind::Server,
         _ if !shaped => ErrorKind::Foreign,
         (Some("ResourceNotFoundException"), 404) => ErrorKind::NotFound,
@@ -206,6 +218,10 @@ mod tests {
             (503, None, false, Server),
             (500, Some("InternalServerException"), true, Server),
             (418, Some("Teapot"), true, Other),
+            (403, Some("ExpiredTokenException"), true, ExpiredCredentials),
+            (400, Some("ExpiredTokenException"), true, ExpiredCredentials),
+            (400, Some("ExpiredToken"), false, ExpiredCredentials),
+            (404, Some("ExpiredTokenException"), true, Foreign),
         ];
         for &(status, code, json, want) in cases {
             assert_eq!(kind_of(status, code, json), want, "{status} {code:?} json={json}");

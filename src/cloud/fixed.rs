@@ -27,6 +27,11 @@ impl Client {
             Some(u) => u.clone(),
             None => format!("https://lookoutvision.{}.amazonaws.com", endpoint.region),
         };
-        Client { inner: aws_sdk_lookoutvision::Client::from_conf(conf.build()), endpoint: endpoint.clone(), url }
+        Client {
+            inner: aws_sdk_lookoutvision::Client::from_conf(conf.build()),
+            endpoint: endpoint.clone(),
+            url,
+            renewing: None,
+        }
     }
 }

@@ -10,8 +10,11 @@
 
 mod convert;
 mod fixed;
+pub mod identity;
 mod model_types;
 mod models;
+pub mod orgs;
+mod renew;
 mod s3;
 mod shape;
 
@@ -33,6 +36,7 @@ pub use model_types::{
     Done, GreengrassConfig, GreengrassOutput, ModelInfo, ModelStatus, ModelSummary, PackagingJobInfo,
     PackagingJobStatus, PackagingJobSummary, Performance, S3Location, S3ObjectRef, Tag, TargetPlatform,
 };
+pub use renew::Role;
 pub use s3::{S3Client, S3Object, S3Page, connect_s3};
 
 /// Connect timeout for every call.
@@ -40,8 +44,8 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Default per-attempt timeout.
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How to reach one (profile, region).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// How to reach one (profile, region), with the role assumed there, if any.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Endpoint {
     /// Region, e.g. `us-east-1`.
     pub region: String,
@@ -49,6 +53,9 @@ pub struct Endpoint {
     pub profile: Option<String>,
     /// Endpoint override (`--endpoint-url`); `None` uses the chain's (`AWS_ENDPOINT_URL`) or AWS's.
     pub endpoint_url: Option<String>,
+    /// Role assumed with the source credentials (profile or chain); `None`: the source credentials themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
 }
 
 /// Client options that are not part of the target.
@@ -73,6 +80,8 @@ pub struct Client {
     inner: aws_sdk_lookoutvision::Client,
     endpoint: Endpoint,
     url: String,
+    /// The role session, when the endpoint assumes a role: dropped when a call answers ExpiredTokenException.
+    renewing: Option<renew::Renewing>,
 }
 
 /// A project as ListProjects shows it.
@@ -175,7 +184,7 @@ fn check_endpoint_url(url: &str, from: &str) -> Result<(), Error> {
 /// Build a client for one endpoint from the standard AWS chain. Fails with exit 2 for a malformed region or
 /// endpoint URL, and exit 6 if no credentials resolve.
 pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Client, Error> {
-    let sdk = sdk_config(endpoint).await?;
+    let (sdk, renewing) = sdk_config_renewing(endpoint).await?;
     let (retry, timeouts) = retry_and_timeouts(options);
     let conf = aws_sdk_lookoutvision::config::Builder::from(&sdk)
         .retry_config(retry)
@@ -186,7 +195,7 @@ pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Clie
         Some(u) => u.to_string(),
         None => format!("https://lookoutvision.{}.amazonaws.com", endpoint.region),
     };
-    Ok(Client { inner: aws_sdk_lookoutvision::Client::from_conf(conf), endpoint: endpoint.clone(), url })
+    Ok(Client { inner: aws_sdk_lookoutvision::Client::from_conf(conf), endpoint: endpoint.clone(), url, renewing })
 }
 
 /// The SDK retry (disabled unless `options.sdk_retries`) and timeout settings of every client.
@@ -202,6 +211,11 @@ fn retry_and_timeouts(options: ClientOptions) -> (RetryConfig, TimeoutConfig) {
 /// The shared SDK configuration of one endpoint, with credentials checked (and registered for redaction). Fails
 /// with exit 2 for a malformed region or endpoint URL, exit 6 if no credentials resolve.
 async fn sdk_config(endpoint: &Endpoint) -> Result<aws_config::SdkConfig, Error> {
+    sdk_config_renewing(endpoint).await.map(|(sdk, _)| sdk)
+}
+
+/// [`sdk_config`] and, with a role, the handle that renews its session.
+async fn sdk_config_renewing(endpoint: &Endpoint) -> Result<(aws_config::SdkConfig, Option<renew::Renewing>), Error> {
     // Flags are checked by clap; this catches the same values from the plan, AWS_REGION, AWS_ENDPOINT_URL or a
     // profile before the SDK retries a malformed endpoint for seconds.
     if !crate::cli::is_region(&endpoint.region) {
@@ -221,32 +235,50 @@ async fn sdk_config(endpoint: &Endpoint) -> Result<aws_config::SdkConfig, Error>
     if let Some(url) = &endpoint.endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    let sdk = loader.load().await;
+    let mut sdk = loader.load().await;
+    let mut renewing = None;
+    if let Some(role) = &endpoint.role {
+        let (with_role, provider) = renew::assume(sdk, role).await;
+        (sdk, renewing) = (with_role, Some(provider));
+    }
     if endpoint.endpoint_url.is_none()
         && let Some(url) = sdk.endpoint_url()
     {
         check_endpoint_url(url, "the profile's endpoint_url")?;
     }
-    let who = match &endpoint.profile {
+    let mut who = match &endpoint.profile {
         Some(p) => format!("profile {p}"),
         None => "the default credential chain".to_string(),
     };
+    if let Some(role) = &endpoint.role {
+        who = format!("role {} assumed with {who} (region {})", role.arn, endpoint.region);
+    }
     let provider =
         sdk.credentials_provider().ok_or_else(|| Error::Unreachable(format!("no credentials found in {who}")))?;
-    let creds = provider
-        .provide_credentials()
-        .await
-        .map_err(|e| Error::NoCredentials(format!("none found in {who}: {}", convert::chain(&e))))?;
+    let creds = provider.provide_credentials().await.map_err(|e| match endpoint.role {
+        Some(_) => Error::Unreachable(format!("could not assume {who}: {}", convert::chain(&e))),
+        None => Error::NoCredentials(format!("none found in {who}: {}", convert::chain(&e))),
+    })?;
     // Hidden from every later log line (the SDK logs identities and signed headers at debug/trace).
     crate::redact::register(creds.access_key_id());
     crate::redact::register(creds.secret_access_key());
     if let Some(token) = creds.session_token() {
         crate::redact::register(token);
     }
-    Ok(sdk)
+    Ok((sdk, renewing))
 }
 
 impl Client {
+    /// A failed call: an expired role session is dropped here so that the retry re-assumes the role.
+    fn failed(&self, e: CallError) -> CallError {
+        if e.kind == ErrorKind::ExpiredCredentials
+            && let Some(r) = &self.renewing
+        {
+            r.invalidate();
+        }
+        e
+    }
+
     /// The endpoint this client was built for.
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
@@ -269,7 +301,14 @@ impl Client {
 
     /// One page of ListProjects (at most 100 projects).
     pub async fn list_projects(&self, next: Option<String>) -> Result<Page<ProjectSummary>, CallError> {
-        let out = self.inner.list_projects().set_next_token(next).max_results(100).send().await.map_err(classify)?;
+        let out = self
+            .inner
+            .list_projects()
+            .set_next_token(next)
+            .max_results(100)
+            .send()
+            .await
+            .map_err(|e| self.failed(classify(e)))?;
         let items = out
             .projects()
             .iter()
@@ -284,7 +323,8 @@ impl Client {
 
     /// DescribeProject.
     pub async fn describe_project(&self, name: &str) -> Result<ProjectInfo, CallError> {
-        let out = self.inner.describe_project().project_name(name).send().await.map_err(classify)?;
+        let out =
+            self.inner.describe_project().project_name(name).send().await.map_err(|e| self.failed(classify(e)))?;
         let d = out
             .project_description()
             .ok_or_else(|| CallError::foreign("DescribeProject answered without a ProjectDescription"))?;
@@ -314,7 +354,7 @@ impl Client {
             .dataset_type(dataset_type)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|e| self.failed(classify(e)))?;
         Ok(out.dataset_description().and_then(|d| d.image_stats()).and_then(|s| s.total()).map(|t| t.max(0) as u64))
     }
 
@@ -334,7 +374,7 @@ impl Client {
             .max_results(100)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|e| self.failed(classify(e)))?;
         Ok(Page {
             items: out.dataset_entries().to_vec(),
             next: out.next_token().filter(|t| !t.is_empty()).map(str::to_string),
@@ -351,7 +391,7 @@ impl Client {
             .client_token(token)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|e| self.failed(classify(e)))?;
         Ok(Accepted { status: 202, request_id: out.request_id().map(str::to_string) })
     }
 }

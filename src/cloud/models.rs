@@ -151,14 +151,20 @@ impl Client {
             .max_results(100)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|e| self.failed(classify(e)))?;
         Ok(Page { items: out.models().iter().map(model_summary).collect(), next: next_token(out.next_token()) })
     }
 
     /// DescribeModel of one version, every member of its `ModelDescription`.
     pub async fn describe_model(&self, project: &str, version: &str) -> Result<ModelInfo, CallError> {
-        let out =
-            self.inner.describe_model().project_name(project).model_version(version).send().await.map_err(classify)?;
+        let out = self
+            .inner
+            .describe_model()
+            .project_name(project)
+            .model_version(version)
+            .send()
+            .await
+            .map_err(|e| self.failed(classify(e)))?;
         let d = out
             .model_description()
             .ok_or_else(|| CallError::foreign("DescribeModel answered without a ModelDescription"))?;
@@ -175,7 +181,7 @@ impl Client {
             .client_token(token)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|e| self.failed(classify(e)))?;
         let answer = out.status().map(|s| s.as_str().to_string());
         Ok(Done { status: 202, answer, request_id: out.request_id().map(str::to_string) })
     }
@@ -190,22 +196,29 @@ impl Client {
             .client_token(token)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|e| self.failed(classify(e)))?;
         let answer = out.model_arn().map(str::to_string);
         Ok(Done { status: 202, answer, request_id: out.request_id().map(str::to_string) })
     }
 
     /// DeleteProject with the given idempotency token; `answer` is the deleted project's ARN.
     pub async fn delete_project(&self, project: &str, token: &str) -> Result<Done, CallError> {
-        let out =
-            self.inner.delete_project().project_name(project).client_token(token).send().await.map_err(classify)?;
+        let out = self
+            .inner
+            .delete_project()
+            .project_name(project)
+            .client_token(token)
+            .send()
+            .await
+            .map_err(|e| self.failed(classify(e)))?;
         let answer = out.project_arn().map(str::to_string);
         Ok(Done { status: 200, answer, request_id: out.request_id().map(str::to_string) })
     }
 
     /// ListTagsForResource of a model (or project) ARN.
     pub async fn list_tags(&self, arn: &str) -> Result<Vec<Tag>, CallError> {
-        let out = self.inner.list_tags_for_resource().resource_arn(arn).send().await.map_err(classify)?;
+        let out =
+            self.inner.list_tags_for_resource().resource_arn(arn).send().await.map_err(|e| self.failed(classify(e)))?;
         Ok(out.tags().iter().map(tag).collect())
     }
 
@@ -223,7 +236,7 @@ impl Client {
             .max_results(100)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|e| self.failed(classify(e)))?;
         let items = out.model_packaging_jobs().iter().map(job_summary).collect();
         Ok(Page { items, next: next_token(out.next_token()) })
     }
@@ -237,7 +250,7 @@ impl Client {
             .job_name(job)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|e| self.failed(classify(e)))?;
         let d = out.model_packaging_description().ok_or_else(|| {
             CallError::foreign("DescribeModelPackagingJob answered without a ModelPackagingDescription")
         })?;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 
+use super::identity::{access, refused_targets};
 use super::plan::check_rate;
 use super::{cancel_on_signals, command_line, out};
 use crate::cli::{ApplyArgs, ExportArgs, ReportArgs, RunArgs, TextFormat};
@@ -166,26 +167,34 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
             plan.items.len()
         );
     }
+    let client = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: naive };
+    let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
+    let refused =
+        refused_targets(plan, args.profile.as_ref(), args.connect.endpoint_url.as_ref(), &access, client).await?;
     let opts = RunOptions {
         mode,
         rate: (!naive).then_some(args.rate),
         concurrency: args.concurrency,
         max_in_flight: args.max_in_flight,
         policy: RetryPolicy { max_attempts: if naive { 1 } else { args.max_attempts }, ..RetryPolicy::default() },
-        client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: naive },
+        client,
         endpoint_url: args.connect.endpoint_url.clone(),
         profile: args.profile.clone(),
         backup_dir: paths.backup.clone(),
         wait_timeout: args.wait_timeout,
         retry_failed: args.retry_failed,
         grace: std::time::Duration::from_secs(10),
+        refused_targets: refused.keys().copied().collect(),
+        access,
     };
     let cancel = cancel_on_signals();
     let (events, rx) = EventSink::channel();
     let display = progress::spawn(rx);
     let result = run(plan, journal, &state, opts, events, cancel).await;
     let _ = display.await;
-    let result: RunResult = result?;
+    let mut result: RunResult = result?;
+    // A refused target is a safety stop (exit 5) that leaves its items pending.
+    result.guard_stops.splice(0..0, refused.into_values());
     let state = journal::read(&paths.checkpoint)?;
     let report_failed = audit::write(&state, &paths.report).err();
     let code = if result.wrong_endpoint.is_some() {

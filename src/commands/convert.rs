@@ -68,6 +68,7 @@ pub async fn convert(args: ConvertArgs) -> Result<ExitCode> {
             region: region.clone(),
             profile: args.profile.clone(),
             endpoint_url: args.connect.endpoint_url.clone(),
+            role: None,
         };
         clients.insert(region, connect_s3(&endpoint, client_options).await?);
     }

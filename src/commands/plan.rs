@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::out;
+use super::reach::{Reach, reach};
 use crate::cli::{ConnectArgs, PlanArgs, SelectArgs, ShowArgs, SweepArgs, TableFormat, is_region};
 use crate::cloud::{self, ClientOptions, Endpoint};
 use crate::error::{Error, ExitCode, Result};
@@ -14,7 +15,7 @@ use crate::exec::retry::RetryPolicy;
 use crate::plan::filter::Filter;
 use crate::plan::types::DATASET_TYPE_BOTH;
 use crate::plan::validate::{counts, digested_members};
-use crate::plan::{DatasetType, Item, Plan, Scope, Selection};
+use crate::plan::{DatasetType, Item, Plan, Scope, Selection, Unreachable};
 use crate::planner::{PlanRequest, make_plan};
 use crate::report::progress;
 
@@ -47,21 +48,22 @@ pub(crate) async fn endpoints(profiles: &[String], regions: &[String], url: &Opt
             regions.to_vec()
         };
         for r in regions {
-            out.push(Endpoint { region: r, profile: p.clone(), endpoint_url: url.clone() });
+            out.push(Endpoint { region: r, profile: p.clone(), endpoint_url: url.clone(), role: None });
         }
     }
     Ok(out)
 }
 
-/// The targets, the recorded selection and the compiled filter of `plan`'s and `sweep`'s selection flags.
-pub(crate) async fn selected(
-    select: &SelectArgs,
-    connect: &ConnectArgs,
-) -> Result<(Vec<Endpoint>, Selection, Filter)> {
+/// The targets (reached and identified, see `reach`), the recorded selection and the compiled filter of
+/// `plan`'s and `sweep`'s selection flags.
+pub(crate) async fn selected(select: &SelectArgs, connect: &ConnectArgs) -> Result<(Reach, Selection, Filter)> {
     let (before, after) = (select.created_before, select.created_after);
     let dataset_type = select.dataset_type.dataset_type();
     let filter = Filter::new(&select.include, &select.exclude, dataset_type, before, after)?;
-    let endpoints = endpoints(&select.profiles, &select.regions, &connect.endpoint_url).await?;
+    let base = endpoints(&select.profiles, &select.regions, &connect.endpoint_url).await?;
+    let client = ClientOptions { attempt_timeout: connect.attempt_timeout, sdk_retries: false };
+    // Who each target's credentials belong to, before the first call to it (recorded per target).
+    let reach = reach(&select.targets, base, client).await?;
     let selection = Selection {
         regions: select.regions.clone(),
         profiles: select.profiles.clone(),
@@ -73,7 +75,28 @@ pub(crate) async fn selected(
         created_before: before,
         created_after: after,
     };
-    Ok((endpoints, selection, filter))
+    Ok((reach, selection, filter))
+}
+
+/// Exit 6 naming every unreachable target (printed on stderr), `what` saying what was not done.
+pub(crate) fn refuse_unreachable(reach: &Reach, what: &str) -> Error {
+    for u in &reach.unreachable {
+        eprintln!("unreachable: {}", escape_lines(&unreachable_line(u)));
+    }
+    Error::Unreachable(format!(
+        "{} targets cannot be reached; {what} (pass --allow-unreachable to go on without them, listed under \
+         unreachable)",
+        reach.unreachable.len()
+    ))
+}
+
+/// Record in `plan` the identity seen for each target and the unreachable targets, and seal it again.
+pub(crate) fn record_reach(plan: &mut Plan, reach: &Reach) {
+    for t in &mut plan.targets {
+        t.identity = reach.ids.get(&(t.profile.clone(), t.endpoint_url.clone(), t.role_arn.clone())).cloned();
+    }
+    plan.unreachable = reach.unreachable.clone();
+    plan.seal();
 }
 
 /// The planner's request for `plan` and `sweep`: the selection, paced by `--rate`, `--concurrency`,
@@ -108,13 +131,17 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     }
     crate::safe_fs::probe_file(&args.out)
         .map_err(|e| Error::Usage(format!("--out {}: cannot write there ({e})", args.out.display())))?;
-    let (endpoints, selection, filter) = selected(&args.select, &args.connect).await?;
-    let req = plan_request(endpoints, selection, filter, &args.sweep, &args.connect, rate);
+    let (reach, selection, filter) = selected(&args.select, &args.connect).await?;
+    if !reach.unreachable.is_empty() && !args.select.targets.allow_unreachable {
+        return Err(refuse_unreachable(&reach, "no plan was written"));
+    }
+    let req = plan_request(reach.endpoints.clone(), selection, filter, &args.sweep, &args.connect, rate);
     let (events, rx) = EventSink::channel();
     let display = progress::spawn(rx);
     let result = make_plan(req, events).await;
     let _ = display.await;
-    let plan = result?;
+    let mut plan = result?;
+    record_reach(&mut plan, &reach);
     plan.save(&args.out, args.force)?;
     let s = &plan.summary;
     let by_type: Vec<String> = s.items_by_type.iter().map(|(k, v)| format!("{v} {k}")).collect();
@@ -130,7 +157,26 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         s.projects_seen,
         if skipped.is_empty() { "none".into() } else { skipped.join(", ") }
     )));
+    if !plan.unreachable.is_empty() {
+        for u in &plan.unreachable {
+            eprintln!("unreachable: {}", escape_lines(&unreachable_line(u)));
+        }
+        eprintln!("{} targets could not be reached; the plan lists them under unreachable", plan.unreachable.len());
+        return Ok(ExitCode::Unreachable);
+    }
     Ok(ExitCode::Ok)
+}
+
+/// One unreachable target on one line: `account A region R (role ARN): ERROR: MESSAGE`.
+fn unreachable_line(u: &Unreachable) -> String {
+    format!(
+        "account {} region {}{}: {}: {}",
+        u.account,
+        u.region,
+        u.role_arn.as_ref().map(|r| format!(" (role {r})")).unwrap_or_default(),
+        u.error,
+        u.message
+    )
 }
 
 /// The digest line and the plain statement of what it does not cover, for `show`.
@@ -182,10 +228,12 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
                 .enumerate()
                 .map(|(n, t)| {
                     json!({"account": t.account, "region": t.region, "profile": t.profile,
+                           "role_arn": t.role_arn, "external_id": t.external_id, "identity": t.identity,
                            "endpoint_url": t.endpoint_url, "items_by_type": by_target.get(&n).cloned().unwrap_or_default()})
                 })
                 .collect();
             let v = json!({
+                "unreachable": plan.unreachable,
                 "plan_id": plan.plan_id, "format": plan.format, "created_at": plan.created_at,
                 "tool_version": plan.tool_version, "digest": plan.digest, "valid": true,
                 "digest_covers": covered, "not_digested": not_covered, "unreachable": plan.unreachable,
@@ -209,6 +257,15 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
                 plan.created_at.to_rfc3339(),
                 e(&plan.tool_version),
             ));
+            if !plan.unreachable.is_empty() {
+                s.push_str(&format!(
+                    "UNREACHABLE: {} targets could not be reached and are NOT in this plan:\n",
+                    plan.unreachable.len()
+                ));
+                for u in &plan.unreachable {
+                    s.push_str(&format!("  {}\n", e(&unreachable_line(u))));
+                }
+            }
             s.push_str(&coverage_lines(&plan));
             s.push_str(&format!(
                 "{} datasets in {} projects; {} projects seen\n\ntargets:\n",
@@ -218,9 +275,13 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
                 let counts = by_target.get(&n).cloned().unwrap_or_default();
                 let c: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {}", e(k))).collect();
                 s.push_str(&format!(
-                    "  account {} region {}{}{}: {}\n",
-                    e(t.account.as_deref().unwrap_or("(no projects)")),
+                    "  account {} region {}{}{}{}: {}\n",
+                    e(t.account
+                        .as_deref()
+                        .or(t.identity.as_ref().map(|i| i.account.as_str()))
+                        .unwrap_or("(no projects)")),
                     e(&t.region),
+                    t.role_arn.as_ref().map(|r| format!(" via role {}", e(r))).unwrap_or_default(),
                     t.profile.as_ref().map(|p| format!(" profile {}", e(p))).unwrap_or_default(),
                     t.endpoint_url.as_ref().map(|u| format!(" endpoint {}", e(u))).unwrap_or_default(),
                     if c.is_empty() { "nothing".into() } else { c.join(", ") }

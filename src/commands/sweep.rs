@@ -23,10 +23,13 @@ use std::time::Instant;
 
 use tokio::sync::{mpsc, watch};
 
-use super::plan::{check_rate, plan_request, selected};
+use super::identity::{access, refused_targets};
+use super::plan::{check_rate, plan_request, record_reach, refuse_unreachable, selected};
+use super::reach::Reach;
 use super::sweep_dir::{self, SweepFile, SweepPaths};
 use super::{cancel_on_signals, out};
 use crate::cli::{SweepCommandArgs, TableFormat, TextFormat, VerifyArgs};
+use crate::cloud::identity::Access;
 use crate::cloud::{ClientOptions, ProjectInfo};
 use crate::error::{Error, ExitCode, Result};
 use crate::escape::{escape, escape_lines};
@@ -79,6 +82,8 @@ fn run_options(args: &SweepCommandArgs, rate: f64, backup: std::path::PathBuf) -
         wait_timeout: args.wait_timeout,
         retry_failed: false,
         grace: std::time::Duration::from_secs(10),
+        refused_targets: Default::default(),
+        access: Access::default(),
     }
 }
 
@@ -86,8 +91,11 @@ pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
     let rate = check_rate(args.sweep.rate)?;
     sweep_dir::prepare(&args.dir)?;
     let paths = SweepPaths::new(&args.dir);
-    let (endpoints, selection, filter) = selected(&args.select, &args.connect).await?;
-    let (file, resumed) = sweep_dir::load_or_create(&paths, &args.dir, &selection)?;
+    let (reach, selection, filter) = selected(&args.select, &args.connect).await?;
+    if !reach.unreachable.is_empty() && !args.select.targets.allow_unreachable {
+        return Err(refuse_unreachable(&reach, "nothing was deleted"));
+    }
+    let (file, resumed) = sweep_dir::load_or_create(&paths, &args.dir, &selection, &args.select.targets)?;
     let backup = args.backup_dir.clone().unwrap_or_else(|| paths.backup.clone());
     crate::safe_fs::probe_dir(&backup)
         .map_err(|e| Error::Usage(format!("--backup-dir {}: cannot write there ({e})", backup.display())))?;
@@ -98,25 +106,27 @@ pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
         escape(&file.plan_id),
         escape(&args.dir.display().to_string())
     );
-    let req = plan_request(endpoints, selection, filter, &args.sweep, &args.connect, rate);
+    let req = plan_request(reach.endpoints.clone(), selection, filter, &args.sweep, &args.connect, rate);
     let opts = run_options(&args, rate, backup.clone());
     let cancel = cancel_on_signals();
     let (events, rx) = EventSink::channel();
     let display = progress::spawn(rx);
     let ran = if paths.plan.exists() {
-        resume_sealed(&paths, opts, events, cancel).await
+        resume_sealed(&args, &paths, opts, events, cancel).await
     } else {
-        pipelined(&paths, &file, req, opts, events, cancel).await
+        pipelined(&paths, &file, &reach, req, opts, events, cancel).await
     };
     let _ = display.await;
     let (result, plan, planning) = ran?;
     finish(&args, &paths, &backup, result, plan, planning).await
 }
 
-/// `plan.json` is there: carry it out as `apply` does, on the sweep's journal.
+/// `plan.json` is there: carry it out as `apply` does (identity check of every target first), on the
+/// sweep's journal.
 async fn resume_sealed(
+    args: &SweepCommandArgs,
     paths: &SweepPaths,
-    opts: RunOptions,
+    mut opts: RunOptions,
     events: EventSink,
     cancel: watch::Receiver<bool>,
 ) -> Result<(RunResult, Option<Plan>, Option<Error>)> {
@@ -124,7 +134,14 @@ async fn resume_sealed(
     // Killed between writing plan.json and rewriting the journal for it: finish the rewrite.
     journal::rekey(&paths.journal, &plan)?;
     let (journal, state) = Journal::open(&paths.journal, &plan, Mode::Apply)?;
-    let result = run(&plan, journal, &state, opts, events, cancel).await?;
+    let role = &args.select.targets.role;
+    opts.access = access(&plan, role.external_id.as_ref(), role.session_name.as_ref())?;
+    let refused =
+        refused_targets(&plan, None, args.connect.endpoint_url.as_ref(), &opts.access, opts.client).await?;
+    opts.refused_targets = refused.keys().copied().collect();
+    let mut result = run(&plan, journal, &state, opts, events, cancel).await?;
+    // A refused target is a safety stop (exit 5) that leaves its items pending.
+    result.guard_stops.splice(0..0, refused.into_values());
     Ok((result, Some(plan), None))
 }
 
@@ -150,6 +167,7 @@ fn provisional(file: &SweepFile) -> Plan {
 async fn pipelined(
     paths: &SweepPaths,
     file: &SweepFile,
+    reach: &Reach,
     req: PlanRequest,
     opts: RunOptions,
     events: EventSink,
@@ -185,7 +203,7 @@ async fn pipelined(
     let mut plan = assemble(file.plan_id.clone(), req.selection.clone(), &req.filter, scans, |n| events.note(n));
     plan.created_at = file.created_at;
     plan.items = in_plan_order(items.into_values().collect());
-    plan.seal();
+    record_reach(&mut plan, reach);
     plan.validate().map_err(|e| Error::Internal(format!("the plan sealed by sweep is invalid: {e}")))?;
     plan.save(&paths.plan, true)?;
     journal::rekey(&paths.journal, &plan)?;
@@ -308,6 +326,7 @@ async fn finish(
                 TextFormat::Json => TableFormat::Json,
             },
             sweep: args.sweep.clone(),
+            role: args.select.targets.role.clone(),
         };
         let left = unconfirmed(plan, &state, chrono::Utc::now());
         eprintln!(
@@ -397,6 +416,7 @@ mod tests {
             plan_id: "lfv-x".into(),
             created_at: now,
             selection: Default::default(),
+            targets: serde_json::Value::Null,
         });
         plan.items = cases.iter().map(|c| item(c.0)).collect();
         let by_seq: BTreeMap<u64, ItemState> =

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::cli::TargetArgs;
 use crate::error::{Error, Result};
 use crate::plan::Selection;
 use crate::safe_fs;
@@ -58,6 +59,18 @@ pub(crate) struct SweepFile {
     pub(crate) created_at: DateTime<Utc>,
     /// The selection flags as given.
     pub(crate) selection: Selection,
+    /// The flags of accounts, roles and shard as given (`--accounts`, `--organization`, `--exclude-account`,
+    /// `--role-name`, `--role-arn-template`, `--shard`, `--allow-unreachable`; never the external id).
+    pub(crate) targets: serde_json::Value,
+}
+
+/// The flags of [`TargetArgs`] a resumed sweep must repeat, as recorded in `sweep.json`.
+pub(crate) fn target_flags(t: &TargetArgs) -> serde_json::Value {
+    serde_json::json!({
+        "accounts": t.accounts, "organization": t.organization, "exclude_accounts": t.exclude_accounts,
+        "role_name": t.role_name, "role_arn_template": t.role_arn_template,
+        "shard": t.shard.map(|s| format!("{}/{}", s.index, s.count)), "allow_unreachable": t.allow_unreachable,
+    })
 }
 
 /// Make `dir` (owner-only, 0700) or accept an existing directory; refuse a symlink or a non-directory.
@@ -75,11 +88,10 @@ pub(crate) fn prepare(dir: &Path) -> Result<()> {
     }
 }
 
-/// The selection fields (as named in `sweep.json`) whose values differ between `recorded` and `now`, each as
-/// `field (recorded X, now Y)`; empty when the two select the same thing.
-pub(crate) fn mismatch(recorded: &Selection, now: &Selection) -> Vec<String> {
-    let (a, b) = (serde_json::to_value(recorded).expect("json"), serde_json::to_value(now).expect("json"));
-    let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else { return vec!["selection".into()] };
+/// The fields (as named in `sweep.json`) whose values differ between `recorded` and `now` (two JSON objects),
+/// each as `field (recorded X, now Y)`; empty when the two select the same thing.
+pub(crate) fn mismatch(recorded: &serde_json::Value, now: &serde_json::Value) -> Vec<String> {
+    let (Some(a), Some(b)) = (recorded.as_object(), now.as_object()) else { return vec!["selection".into()] };
     let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
     keys.sort();
     keys.dedup();
@@ -94,7 +106,13 @@ pub(crate) fn mismatch(recorded: &Selection, now: &Selection) -> Vec<String> {
 
 /// Read `sweep.json` of a resumed sweep (same selection), or write a new one with a new plan id when the
 /// directory holds no sweep yet. Refuses a directory holding another sweep's files, naming what differs.
-pub(crate) fn load_or_create(paths: &SweepPaths, dir: &Path, selection: &Selection) -> Result<(SweepFile, bool)> {
+pub(crate) fn load_or_create(
+    paths: &SweepPaths,
+    dir: &Path,
+    selection: &Selection,
+    targets: &TargetArgs,
+) -> Result<(SweepFile, bool)> {
+    let targets = target_flags(targets);
     let name = |p: &Path| p.display().to_string();
     match std::fs::symlink_metadata(&paths.manifest) {
         Ok(_) => {
@@ -111,7 +129,9 @@ pub(crate) fn load_or_create(paths: &SweepPaths, dir: &Path, selection: &Selecti
                     file.format
                 )));
             }
-            let differs = mismatch(&file.selection, selection);
+            let json = |s: &Selection| serde_json::to_value(s).expect("json");
+            let mut differs = mismatch(&json(&file.selection), &json(selection));
+            differs.extend(mismatch(&file.targets, &targets));
             if !differs.is_empty() {
                 return Err(Error::Usage(format!(
                     "--dir {} holds sweep {} of another selection: {}; rerun with the same flags to resume it, or \
@@ -138,6 +158,7 @@ pub(crate) fn load_or_create(paths: &SweepPaths, dir: &Path, selection: &Selecti
                 plan_id: crate::planner::new_plan_id(),
                 created_at: Utc::now(),
                 selection: selection.clone(),
+                targets,
             };
             let mut bytes = serde_json::to_vec_pretty(&file).expect("json");
             bytes.push(b'\n');
@@ -168,13 +189,16 @@ mod tests {
             ),
             ("endpoint", Selection { endpoint_url: Some("http://127.0.0.1:1".into()), ..sel() }, vec!["endpoint_url"]),
         ];
+        let json = |s: &Selection| serde_json::to_value(s).unwrap();
         for (case, now, want) in cases {
-            let got = mismatch(&sel(), &now);
+            let got = mismatch(&json(&sel()), &json(&now));
             let fields: Vec<&str> = got.iter().map(|m| m.split(' ').next().unwrap()).collect();
             assert_eq!(fields, want, "{case}: {got:?}");
         }
-        let got = mismatch(&sel(), &Selection { include: vec!["a*".into()], ..sel() });
+        let got = mismatch(&json(&sel()), &json(&Selection { include: vec!["a*".into()], ..sel() }));
         assert_eq!(got, vec![r#"include (recorded [], now ["a*"])"#.to_string()]);
+        let flags = |shard: &str| serde_json::json!({"organization": true, "shard": shard});
+        assert_eq!(mismatch(&flags("0/2"), &flags("1/2")), vec![r#"shard (recorded "0/2", now "1/2")"#.to_string()]);
     }
 
     #[test]

@@ -8,10 +8,12 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::watch;
 
+use super::identity::{access, identities, refused_targets};
 use super::out;
 use super::plan::{check_rate, endpoints};
 use crate::cli::{TableFormat, VerifyArgs};
-use crate::cloud::{self, ClientOptions, Endpoint, ErrorKind, ProjectInfo};
+use crate::cloud::identity::target_endpoint;
+use crate::cloud::{self, ClientOptions, ErrorKind, ProjectInfo};
 use crate::error::{Error, ExitCode, Result};
 use crate::escape::escape as e;
 use crate::exec::events::EventSink;
@@ -45,18 +47,29 @@ struct Report {
     left: Vec<Left>,
 }
 
+/// An identity that cannot be resolved: verify proves nothing (exit 6).
+fn cannot_prove(e: Error) -> Error {
+    match e {
+        Error::Unreachable(m) => Error::Unreachable(format!("{m}; cannot prove anything is gone")),
+        other => other,
+    }
+}
+
 async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report> {
     let options = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false };
+    let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
+    let (profile, url) = (args.profiles.first(), args.connect.endpoint_url.as_ref());
+    let refused = refused_targets(plan, profile, url, &access, options).await.map_err(cannot_prove)?;
+    if !refused.is_empty() {
+        // Never "nothing left" because another account was asked.
+        return Err(Error::Refused(refused.into_values().collect::<Vec<_>>().join("; ")));
+    }
     let mut clients = HashMap::new();
     for (n, t) in plan.targets.iter().enumerate() {
         if !plan.items.iter().any(|i| i.target == n) {
             continue;
         }
-        let e = Endpoint {
-            region: t.region.clone(),
-            profile: args.profiles.first().cloned().or(t.profile.clone()),
-            endpoint_url: args.connect.endpoint_url.clone().or(t.endpoint_url.clone()),
-        };
+        let e = target_endpoint(t, profile, url, &access);
         clients.insert(n, cloud::connect(&e, options).await?);
     }
     let mut projects: BTreeMap<(usize, String), Vec<&crate::plan::Item>> = BTreeMap::new();
@@ -143,6 +156,8 @@ async fn verify_all(args: &VerifyArgs, rate: f64) -> Result<Report> {
         client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false },
         policy: RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() },
     };
+    // Resolve the caller before the first call (exit 6 if it cannot be resolved).
+    identities(&req.endpoints, req.client).await.map_err(cannot_prove)?;
     let plan = make_plan(req, EventSink::none()).await?;
     let left: Vec<Left> = plan
         .items

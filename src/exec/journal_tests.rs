@@ -57,6 +57,7 @@ fn plan(n: u64) -> Plan {
             region: "us-east-1".into(),
             profile: None,
             endpoint_url: None,
+            ..Target::default()
         }],
         unreachable: Vec::new(),
         items,

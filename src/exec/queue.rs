@@ -1,7 +1,7 @@
 //! Which work a run still has, per target: the plan's items grouped by project, decided by the journal
 //! (`exec::resume`), queued per target in plan order. Pure: no I/O.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::journal::{ItemState, JournalState, Mode};
 use super::resume::{self, Resume};
@@ -31,10 +31,17 @@ pub fn add_item(work: &mut ProjectWork, item: &Item, st: ItemState, mode: Mode, 
 }
 
 /// Group the items that still need work by (target, project), each project queued on its target in the order
-/// of its first item; a project with nothing to do is left out.
-pub fn queue_work(plan: &Plan, state: &JournalState, mode: Mode, retry_failed: bool) -> Work {
+/// of its first item; a project with nothing to do is left out, and so is every item of a `refused` target (no call,
+/// the items stay pending).
+pub fn queue_work(
+    plan: &Plan,
+    state: &JournalState,
+    mode: Mode,
+    retry_failed: bool,
+    refused: &BTreeSet<usize>,
+) -> Work {
     let mut groups: BTreeMap<(usize, &str), (u64, ProjectWork)> = BTreeMap::new();
-    for item in &plan.items {
+    for item in plan.items.iter().filter(|i| !refused.contains(&i.target)) {
         let st = state.item(item.seq);
         let g = groups.entry((item.target, item.project.as_str())).or_insert_with(|| (item.seq, Default::default()));
         add_item(&mut g.1, item, st, mode, retry_failed);

@@ -15,7 +15,7 @@
 //! An answer that is not the service's ([`ErrorKind::Foreign`]: wrong endpoint) stops the run the same way and
 //! records no outcome for its item ([`RunResult::wrong_endpoint`], exit 6).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -30,7 +30,8 @@ use super::journal::{AttemptRec, Journal, JournalState, Mode, Outcome, OutcomeRe
 use super::project::project_task;
 use super::queue::{ProjectWork, Work, queue_work};
 use super::retry::{Attempt, Cancel, Retried, RetryPolicy};
-use crate::cloud::{self, CallError, Client, ClientOptions, Endpoint, ErrorKind, ProjectInfo};
+use crate::cloud::identity::{Access, target_endpoint};
+use crate::cloud::{self, CallError, Client, ClientOptions, ErrorKind, ProjectInfo};
 use crate::error::{Error, Result};
 use crate::plan::{Item, Plan};
 use crate::service::Service;
@@ -67,6 +68,11 @@ pub struct RunOptions {
     pub retry_failed: bool,
     /// Time in-flight calls get after a stop.
     pub grace: Duration,
+    /// Targets refused by the identity check (`targets::check`): no call is made to them and their items stay
+    /// pending in the journal.
+    pub refused_targets: BTreeSet<usize>,
+    /// External id and session name for the roles the plan names.
+    pub access: Access,
 }
 
 /// What happened in this invocation.
@@ -225,11 +231,7 @@ async fn connect_targets(
             continue;
         }
         let t = &plan.targets[target];
-        let endpoint = Endpoint {
-            region: t.region.clone(),
-            profile: opts.profile.clone().or(t.profile.clone()),
-            endpoint_url: opts.endpoint_url.clone().or(t.endpoint_url.clone()),
-        };
+        let endpoint = target_endpoint(t, opts.profile.as_ref(), opts.endpoint_url.as_ref(), &opts.access);
         clients.insert(target, cloud::connect(&endpoint, opts.client).await?);
     }
     Ok(clients)
@@ -266,7 +268,7 @@ pub async fn run(
     events: EventSink,
     cancel: watch::Receiver<bool>,
 ) -> Result<RunResult> {
-    let Work { queues, todo } = queue_work(plan, state, opts.mode, opts.retry_failed);
+    let Work { queues, todo } = queue_work(plan, state, opts.mode, opts.retry_failed, &opts.refused_targets);
     let clients = connect_targets(plan, &queues, &opts).await?;
     let (stop_tx, stop) = watch::channel(false);
     let svc = Arc::new(Service::new(clients, opts.rate, opts.policy, stop));

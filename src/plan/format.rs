@@ -93,7 +93,7 @@ pub struct Selection {
 }
 
 /// One (account, region) enumerated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
     /// Account id read from the project ARNs; `null` if the target had no project to read it from.
@@ -104,6 +104,29 @@ pub struct Target {
     pub profile: Option<String>,
     /// Endpoint override, if any.
     pub endpoint_url: Option<String>,
+    /// Role assumed to reach the target (`arn:aws:iam::<account>:role/<name>`); absent: the source credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// Whether an external id is passed when assuming `role_arn` (the id itself is never stored).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub external_id: bool,
+    /// The caller identity GetCallerIdentity answered at planning; absent in plans made before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// A caller identity as STS GetCallerIdentity answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    /// The 12-digit account id.
+    pub account: String,
+    /// The caller's ARN (`arn:aws:iam::<account>:user/...`, `arn:aws:sts::<account>:assumed-role/...`).
+    pub arn: String,
 }
 
 /// A target that could not be reached at planning.

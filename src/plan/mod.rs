@@ -10,8 +10,9 @@ mod validate_kinds;
 mod validate_kinds_tests;
 #[cfg(test)]
 mod validate_props;
+pub(crate) mod validate_reach;
 #[cfg(test)]
 mod validate_tests;
 
-pub use format::{Item, Plan, Selection, Skipped, Target, Unreachable};
+pub use format::{Identity, Item, Plan, Selection, Skipped, Target, Unreachable};
 pub use types::{DatasetType, Kind, Scope};

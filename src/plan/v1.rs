@@ -81,7 +81,13 @@ pub fn parse(text: &str) -> Result<Plan, String> {
     let targets = v1
         .targets
         .into_iter()
-        .map(|t| Target { account: t.account, region: t.region, profile: t.profile, endpoint_url: t.endpoint_url })
+        .map(|t| Target {
+            account: t.account,
+            region: t.region,
+            profile: t.profile,
+            endpoint_url: t.endpoint_url,
+            ..Target::default()
+        })
         .collect();
     let s = v1.summary;
     let summary = Summary {

@@ -206,6 +206,7 @@ fn check_targets(plan: &Plan) -> Result<(), String> {
         if !is_region(&t.region) {
             return Err(format!("target {n} (region): {} is not an AWS region name", q(&t.region)));
         }
+        super::validate_reach::check_reach(t).map_err(|e| format!("target {n} {}", escape(&e)))?;
         if let Some(a) = &t.account
             && !seen.insert((a, &t.region))
         {

@@ -36,7 +36,12 @@ pub(super) fn info(account: &str, region: &str, name: &str, types: &[&str]) -> P
 
 pub(super) fn scan(account: &str, region: &str, projects: Vec<Result<ProjectInfo, String>>) -> Scan {
     Scan {
-        endpoint: Endpoint { region: region.into(), profile: None, endpoint_url: Some("http://127.0.0.1:1".into()) },
+        endpoint: Endpoint {
+            region: region.into(),
+            profile: None,
+            endpoint_url: Some("http://127.0.0.1:1".into()),
+            role: None,
+        },
         account: Some(account.into()),
         listed: projects.len(),
         projects,
@@ -296,6 +301,21 @@ fn validate_rejects_each_tampering_naming_the_field() {
         ("no such target", |p| p.items[4].target = 7, true, "item seq 5 (target): there is no target 7"),
         ("target account", |p| p.targets[1].account = Some("../../x".into()), true, "target 1 (account)"),
         ("target region", |p| p.targets[1].region = "EU".into(), true, "target 1 (region)"),
+        (
+            "target identity of another account",
+            |p| {
+                let arn = "arn:aws:iam::999999999999:user/x".to_string();
+                p.targets[0].identity = Some(crate::plan::Identity { account: "999999999999".into(), arn });
+            },
+            true,
+            "target 0 (identity.account): 999999999999 differs",
+        ),
+        (
+            "target role of another account",
+            |p| p.targets[0].role_arn = Some("arn:aws:iam::999999999999:role/R".into()),
+            true,
+            "target 0 (role_arn)",
+        ),
         (
             "target twice",
             |p| p.targets[1] = p.targets[0].clone(),

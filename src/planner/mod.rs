@@ -257,6 +257,9 @@ pub(crate) fn assemble(
             region: scan.endpoint.region.clone(),
             profile: scan.endpoint.profile.clone(),
             endpoint_url: scan.endpoint.endpoint_url.clone(),
+            role_arn: scan.endpoint.role.as_ref().map(|r| r.arn.clone()),
+            external_id: scan.endpoint.role.as_ref().is_some_and(|r| r.external_id.is_some()),
+            ..Target::default()
         });
         plan.summary.projects_seen += scan.listed;
         let mut projects = scan.projects;

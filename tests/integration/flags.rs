@@ -60,7 +60,24 @@ const MAY_ACCEPT: &[(&str, &str, &[&str])] = &[
     ("emulator", "latency-ms", &["0"]),
     ("emulator", "delete-delay-ms", &["0"]),
     ("emulator", "seed-projects", &["0"]),
+    ("plan", "role-name", NAME_CHARS_1),
+    ("plan", "session-name", NAME_CHARS_2),
+    ("plan", "external-id", NAME_CHARS_2),
+    ("apply", "session-name", NAME_CHARS_2),
+    ("apply", "external-id", NAME_CHARS_2),
+    ("export", "session-name", NAME_CHARS_2),
+    ("export", "external-id", NAME_CHARS_2),
+    ("verify", "session-name", NAME_CHARS_2),
+    ("verify", "external-id", NAME_CHARS_2),
 ];
+
+/// Values of [`BAD`] that are 2 or more of IAM's name characters `[\w+=,.@-]` (role session names, external
+/// ids): valid, whatever they look like as numbers.
+const NAME_CHARS_2: &[&str] =
+    &["-1", "-0.5", "1e300", "18446744073709551616", "99999999999", "NaN", "inf", "-inf", "0x10", "garbage"];
+/// [`NAME_CHARS_2`] and the one-character `0` (role names are 1 to 64 characters).
+const NAME_CHARS_1: &[&str] =
+    &["0", "-1", "-0.5", "1e300", "18446744073709551616", "99999999999", "NaN", "inf", "-inf", "0x10", "garbage"];
 
 /// One flag to drive.
 struct Flag {

@@ -19,15 +19,34 @@ use crate::support::{Env, fast, read_csv, sdk};
 type Reply = (u16, &'static str, String);
 type Handler = Arc<dyn Fn(&str, &str) -> Reply + Send + Sync>;
 
-/// A tiny HTTP/1.1 server on 127.0.0.1:0 that answers every request with `handler(method, path)` and closes
-/// the connection. Stopped when dropped.
+/// A tiny HTTP/1.1 server on 127.0.0.1:0 that answers STS GetCallerIdentity (`POST /`) as STS does for account
+/// 123456789012 (a proxy that passes STS through), and every other request with `handler(method, path)`, and
+/// closes the connection. Stopped when dropped.
 struct Foreign {
     addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
 }
 
+/// GetCallerIdentity's answer for the default account, as STS sends it.
+fn caller_identity() -> Reply {
+    let xml = "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult>\
+        <Arn>arn:aws:iam::123456789012:user/emulator</Arn><UserId>AKIDTEST</UserId><Account>123456789012</Account>\
+        </GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>\
+        </GetCallerIdentityResponse>";
+    (200, "text/xml", xml.to_string())
+}
+
 impl Foreign {
+    /// Answers STS right and everything else with `handler`.
     async fn start(handler: Handler) -> Foreign {
+        Foreign::serve(Arc::new(move |method: &str, path: &str| {
+            if method == "POST" && path == "/" { caller_identity() } else { handler(method, path) }
+        }))
+        .await
+    }
+
+    /// Answers every request, STS's too, with `handler`.
+    async fn serve(handler: Handler) -> Foreign {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let task = tokio::spawn(async move {
@@ -212,6 +231,33 @@ async fn apply_records_no_outcome_from_a_foreign_answer_and_a_rerun_deletes() {
     let rows = read_csv(&env.path("plan.audit.csv"));
     assert!(rows.iter().all(|r| r["outcome"] == "deleted"), "{rows:?}");
     assert_eq!(env.emu.stats().mutations.datasets_deleted, 2);
+}
+
+/// An endpoint whose STS answer is foreign: the identity cannot be resolved, so plan, verify, export and apply
+/// exit 6 naming the endpoint, before any Lookout for Vision call, and nothing is journalled.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_foreign_sts_answer_is_unreachable_for_every_command() {
+    let (env, _plan) = one_project().await;
+    for (name, handler) in everywhere() {
+        let server = Foreign::serve(handler).await;
+        let url = server.url();
+        let out = env.p("foreign.json");
+        let run = env.run(&["plan", "--out", &out, "--endpoint-url", &url, "--force"]).await;
+        run.code(6).stderr_has(&url).stderr_has("not an STS answer");
+        assert!(!env.path("foreign.json").exists(), "{name}: a plan was written");
+        let run = env.run(&["verify", "plan.json", "--endpoint-url", &url]).await;
+        run.code(6).stderr_has(&url).stderr_has("cannot prove");
+        for args in [
+            vec!["apply", "plan.json", "--yes", "--no-backup", "--endpoint-url", &url],
+            vec!["export", "plan.json", "--backup-dir", "backups", "--endpoint-url", &url],
+        ] {
+            env.run(&args).await.code(6).stderr_has(&url);
+        }
+        let state = journal::read(&env.path("plan.journal.jsonl"));
+        let decided = state.map(|s| s.by_seq.values().filter(|s| s.outcome.is_some()).count()).unwrap_or(0);
+        assert_eq!(decided, 0, "{name}: outcomes journalled");
+    }
+    assert_eq!(env.emu.stats().mutations.datasets_deleted, 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -10,6 +10,8 @@ mod export;
 mod files;
 mod flags;
 mod gone;
+mod identity;
+mod organization;
 mod plan;
 mod plan_formats;
 mod plans_dir;

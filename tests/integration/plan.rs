@@ -186,10 +186,12 @@ async fn unreachable_endpoint_fails_with_exit_6_and_no_file() {
     // A port nothing listens on: bind one, then close it.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let url = format!("http://127.0.0.1:{port}");
+    // The caller identity is asked first (before any Lookout for Vision call), and fails.
     env.run(&["plan", "--out", "plan.json", "--endpoint-url", &url, "--max-attempts", "2"])
         .await
         .code(6)
-        .stderr_has("ListProjects failed")
+        .stderr_has("GetCallerIdentity")
+        .stderr_has(&url)
         .stderr_has("no plan was written");
     assert!(!env.path("plan.json").exists());
     // No credentials at all: also exit 6, before any call.

@@ -17,7 +17,7 @@ use crate::support::{Env, fast, outcomes, read_csv};
 const JAN23: f64 = 1_672_531_200.0;
 
 /// The projects the fixture was planned from.
-fn fixture_seed() -> Seed {
+pub fn fixture_seed() -> Seed {
     one_region(vec![
         project("alpha", vec![dataset("train", JAN23), dataset("test", JAN23 + 60.0)]),
         project("bravo", vec![dataset("train", JAN23 + 120.5)]),
@@ -25,7 +25,7 @@ fn fixture_seed() -> Seed {
     ])
 }
 
-fn fixture() -> String {
+pub fn fixture() -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan-v1.json");
     std::fs::read_to_string(path).expect("fixture")
 }

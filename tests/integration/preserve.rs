@@ -19,8 +19,12 @@ use crate::emulator::{AUTH, config, eventually, model, project, raw, seed_of, st
 const ACCOUNT: &str = "123456789012";
 
 fn ours(emu: &RunningEmulator) -> Client {
-    let endpoint =
-        Endpoint { region: "us-east-1".into(), profile: None, endpoint_url: Some(emu.endpoint().to_string()) };
+    let endpoint = Endpoint {
+        region: "us-east-1".into(),
+        profile: None,
+        endpoint_url: Some(emu.endpoint().to_string()),
+        role: None,
+    };
     Client::with_fixed_credentials(&endpoint, ClientOptions::default(), "AKIDTEST", "secret")
 }
 

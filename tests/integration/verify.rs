@@ -3,8 +3,9 @@
 use crate::plan::{dataset, one_region, project};
 use crate::support::{Env, Run, fast};
 
-/// Operations that change nothing.
-const READ_ONLY: [&str; 7] = [
+/// Operations that change nothing (GetCallerIdentity: the identity check before the first call).
+const READ_ONLY: [&str; 8] = [
+    "GetCallerIdentity",
     "ListProjects",
     "DescribeProject",
     "DescribeDataset",

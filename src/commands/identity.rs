@@ -1,0 +1,74 @@
+//! The identity check of `apply`, `export` and `verify PLAN`, and the identities `plan` records: one STS
+//! GetCallerIdentity per distinct set of credentials (profile, endpoint, role), before any Lookout for Vision
+//! call.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::cloud::identity::{Access, caller_identity, session_name, target_endpoint};
+use crate::cloud::{ClientOptions, Endpoint};
+use crate::error::{Error, Result};
+use crate::plan::{Identity, Plan};
+use crate::targets::check::{Verdict, refusal, verdict};
+
+/// The credentials an endpoint stands for: (profile, endpoint URL, role ARN). They are the same in every region.
+pub(crate) type CredsKey = (Option<String>, Option<String>, Option<String>);
+
+/// The [`CredsKey`] of an endpoint.
+pub(crate) fn creds_key(e: &Endpoint) -> CredsKey {
+    (e.profile.clone(), e.endpoint_url.clone(), e.role.as_ref().map(|r| r.arn.clone()))
+}
+
+/// The caller identity of every endpoint, asked once per [`CredsKey`]. Fails (exit 6) if any cannot be resolved.
+pub(crate) async fn identities(endpoints: &[Endpoint], options: ClientOptions) -> Result<HashMap<CredsKey, Identity>> {
+    let mut seen = HashMap::new();
+    for e in endpoints {
+        if let std::collections::hash_map::Entry::Vacant(slot) = seen.entry(creds_key(e)) {
+            slot.insert(caller_identity(e, options).await?);
+        }
+    }
+    Ok(seen)
+}
+
+/// The [`Access`] of a run of `plan` from `--external-id` and `--session-name`; a usage error (exit 2) if the
+/// plan reaches a target through a role that wants an external id and none was given.
+pub(crate) fn access(plan: &Plan, external_id: Option<&String>, session: Option<&String>) -> Result<Access> {
+    if external_id.is_none()
+        && let Some(t) = plan.targets.iter().find(|t| t.external_id)
+    {
+        return Err(Error::Usage(format!(
+            "the plan assumes role {} with an external id (never stored in the plan); pass it again with \
+             --external-id",
+            t.role_arn.as_deref().unwrap_or("?")
+        )));
+    }
+    Ok(Access {
+        external_id: external_id.cloned(),
+        session_name: session.cloned().unwrap_or_else(|| session_name(&plan.plan_id)),
+    })
+}
+
+/// The targets of `plan` (those with items) whose caller account differs from the plan's, with the refusal
+/// message of each. Exit 6 if an identity cannot be resolved.
+pub(crate) async fn refused_targets(
+    plan: &Plan,
+    profile: Option<&String>,
+    endpoint_url: Option<&String>,
+    access: &Access,
+    options: ClientOptions,
+) -> Result<BTreeMap<usize, String>> {
+    let mut items: BTreeMap<usize, usize> = BTreeMap::new();
+    for i in &plan.items {
+        *items.entry(i.target).or_default() += 1;
+    }
+    let endpoints: Vec<Endpoint> =
+        items.keys().map(|&n| target_endpoint(&plan.targets[n], profile, endpoint_url, access)).collect();
+    let ids = identities(&endpoints, options).await?;
+    let mut refused = BTreeMap::new();
+    for ((&n, &count), e) in items.iter().zip(&endpoints) {
+        let caller = &ids[&creds_key(e)];
+        if let Verdict::Differs { planned, caller } = verdict(&plan.targets[n], &caller.account) {
+            refused.insert(n, refusal(&plan.targets[n], &planned, &caller, count));
+        }
+    }
+    Ok(refused)
+}

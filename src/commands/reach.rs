@@ -1,0 +1,158 @@
+//! How `plan` reaches its targets: the (profile, region) endpoints of the source credentials, or with
+//! `--accounts` / `--organization` every account x region through a role (the caller's own account with the
+//! source credentials), cut to `--shard`, each resolved with GetCallerIdentity before any Lookout for Vision
+//! call. A target that cannot be reached (AssumeRole refused, account suspended, region not enabled) is
+//! [`Unreachable`], never an empty account.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::identity::{CredsKey, creds_key, identities};
+use crate::cli::TargetArgs;
+use crate::cloud::identity::caller_identity;
+use crate::cloud::{self, ClientOptions, Endpoint, Role};
+use crate::error::{Error, Result};
+use crate::plan::{Identity, Unreachable};
+use crate::targets::accounts::{self, Account};
+
+/// The role every account is reached through when `--role-name` and `--role-arn-template` are not given.
+pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";
+/// RoleSessionName of `plan` when `--session-name` is not given.
+pub const PLAN_SESSION: &str = "lfv-sunset-plan";
+
+/// The endpoints to plan, the identity of each, and the targets that cannot be reached.
+pub(crate) struct Reach {
+    pub(crate) endpoints: Vec<Endpoint>,
+    pub(crate) ids: HashMap<CredsKey, Identity>,
+    pub(crate) unreachable: Vec<Unreachable>,
+}
+
+/// The role ARN of `account` from `--role-arn-template` or `--role-name` (default [`DEFAULT_ROLE`]).
+pub fn role_arn(args: &TargetArgs, account: &str) -> String {
+    match &args.role_arn_template {
+        Some(t) => t.replace("{account}", account),
+        None => format!("arn:aws:iam::{account}:role/{}", args.role_name.as_deref().unwrap_or(DEFAULT_ROLE)),
+    }
+}
+
+/// Resolve `base` (profile x region) into the endpoints to plan.
+pub(crate) async fn reach(args: &TargetArgs, base: Vec<Endpoint>, options: ClientOptions) -> Result<Reach> {
+    let many = args.accounts.is_some() || args.organization;
+    if !many {
+        if args.role_name.is_some() || args.role_arn_template.is_some() || !args.exclude_accounts.is_empty() {
+            return Err(Error::Usage(
+                "--role-name, --role-arn-template and --exclude-account need --accounts or --organization".into(),
+            ));
+        }
+        let ids = identities(&base, options).await?;
+        let endpoints =
+            base.into_iter().filter(|e| args.shard.is_none_or(|s| s.contains(&ids[&creds_key(e)].account))).collect();
+        return Ok(Reach { endpoints, ids, unreachable: Vec::new() });
+    }
+    if base.iter().any(|e| e.profile != base[0].profile) {
+        return Err(Error::Usage("--accounts and --organization take at most one --profile (the source)".into()));
+    }
+    let source = caller_identity(&base[0], options).await?;
+    let listed: Vec<Account> = match &args.accounts {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| Error::Usage(format!("--accounts {}: cannot read: {e}", file.display())))?;
+            accounts::parse(file, &text).map_err(Error::Usage)?
+        }
+        None => cloud::orgs::list_active_accounts(&base[0], options).await?,
+    };
+    let mut endpoints = Vec::new();
+    for a in listed.iter().filter(|a| !args.exclude_accounts.contains(&a.id)) {
+        if args.shard.is_some_and(|s| !s.contains(&a.id)) {
+            continue;
+        }
+        let role = (a.id != source.account).then(|| Role {
+            arn: role_arn(args, &a.id),
+            external_id: args.role.external_id.clone(),
+            session_name: args.role.session_name.clone().unwrap_or_else(|| PLAN_SESSION.into()),
+        });
+        for b in &base {
+            endpoints.push((a.id.clone(), Endpoint { role: role.clone(), ..b.clone() }));
+        }
+    }
+    resolve(endpoints, options).await
+}
+
+/// GetCallerIdentity once per role, then one ListProjects per target (a region the account has not enabled
+/// refuses it); every failure becomes an [`Unreachable`] entry.
+async fn resolve(endpoints: Vec<(String, Endpoint)>, options: ClientOptions) -> Result<Reach> {
+    let mut ids: HashMap<CredsKey, std::result::Result<Identity, String>> = HashMap::new();
+    let mut reach = Reach { endpoints: Vec::new(), ids: HashMap::new(), unreachable: Vec::new() };
+    let mut probes: BTreeMap<usize, (String, Endpoint)> = BTreeMap::new();
+    for (account, e) in endpoints {
+        let key = creds_key(&e);
+        if !ids.contains_key(&key) {
+            let id = match caller_identity(&e, options).await {
+                Ok(id) if id.account == account => Ok(id),
+                Ok(id) => Err(format!("the role answers as account {}, not {account}", id.account)),
+                Err(err) => Err(err.to_string()),
+            };
+            ids.insert(key.clone(), id);
+        }
+        match &ids[&key] {
+            Ok(_) => {
+                probes.insert(probes.len(), (account, e));
+            }
+            Err(message) => reach.unreachable.push(unreachable(&account, &e, "assume_role", message.clone())),
+        }
+    }
+    for (_, (account, e)) in probes {
+        let probe = match cloud::connect(&e, options).await {
+            Ok(client) => client.list_projects(None).await.map(|_| ()).map_err(|err| {
+                (err.code.clone().unwrap_or_else(|| "unreachable".into()), format!("ListProjects: {err}"))
+            }),
+            Err(err) => Err(("unreachable".into(), err.to_string())),
+        };
+        match probe {
+            Ok(()) => reach.endpoints.push(e),
+            Err((code, message)) => reach.unreachable.push(unreachable(&account, &e, &code, message)),
+        }
+    }
+    reach.ids = ids.into_iter().filter_map(|(k, v)| v.ok().map(|v| (k, v))).collect();
+    Ok(reach)
+}
+
+fn unreachable(account: &str, e: &Endpoint, error: &str, message: String) -> Unreachable {
+    Unreachable {
+        account: account.to_string(),
+        region: e.region.clone(),
+        role_arn: e.role.as_ref().map(|r| r.arn.clone()),
+        error: error.to_string(),
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn targets(args: &[&str]) -> TargetArgs {
+        let mut argv = vec!["lfv-sunset", "plan", "--out", "p.json"];
+        argv.extend_from_slice(args);
+        match crate::cli::Cli::try_parse_from(argv).expect("parses").command {
+            crate::cli::Command::Plan(p) => p.select.targets,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn role_arns() {
+        let a = "111122223333";
+        for (flags, want) in [
+            (vec![], format!("arn:aws:iam::{a}:role/OrganizationAccountAccessRole")),
+            (vec!["--role-name", "Decom"], format!("arn:aws:iam::{a}:role/Decom")),
+            (
+                vec!["--role-arn-template", "arn:aws:iam::{account}:role/x/Decom"],
+                format!("arn:aws:iam::{a}:role/x/Decom"),
+            ),
+        ] {
+            assert_eq!(role_arn(&targets(&flags), a), want, "{flags:?}");
+        }
+    }
+}

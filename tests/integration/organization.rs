@@ -1,0 +1,243 @@
+//! Organisations: `plan --organization --role-name` over an organisation of 6 accounts (one suspended, one whose
+//! role refuses the management account, one with a region not enabled) with and without `--allow-unreachable`;
+//! `apply` re-assumes the roles the plan names; `--shard K/N` plans are disjoint and their union is the
+//! unsharded plan.
+
+use std::collections::BTreeSet;
+
+use lfv_sunset::emulator::org_seed::{ORG_ROLE, generate_org, member_id};
+use lfv_sunset::emulator::{GenSpec, Mix, Seed};
+use lfv_sunset::plan::Plan;
+
+use crate::support::{Env, fast};
+
+const MGMT: &str = "123456789012";
+const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
+
+/// Management account (no projects) and members 1 to 5 with 2 projects of train+test in both regions: member 3
+/// SUSPENDED, member 4's role trusts another account only, member 5 has eu-west-1 disabled.
+fn org() -> Seed {
+    let spec = GenSpec {
+        projects: 2,
+        mix: Mix::TrainTest,
+        entries: (2, 2),
+        regions: REGIONS.iter().map(|r| r.to_string()).collect(),
+        ..GenSpec::default()
+    };
+    let mut seed = generate_org(5, &spec);
+    seed.organization.as_mut().unwrap().accounts[3].status = "SUSPENDED".into();
+    let role = seed.roles.iter_mut().find(|r| r.account == member_id(4)).unwrap();
+    role.trusted_accounts = vec!["999999999999".into()];
+    seed.disabled_regions.insert(member_id(5), vec!["eu-west-1".into()]);
+    seed
+}
+
+fn plan_args<'a>(out: &'a str, endpoint: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["plan", "--out", out, "--endpoint-url", endpoint, "--rate", "200", "--force"];
+    args.extend_from_slice(&["--region", REGIONS[0], "--region", REGIONS[1]]);
+    args.extend_from_slice(extra);
+    args
+}
+
+fn targets(plan: &Plan) -> BTreeSet<(String, String)> {
+    plan.targets.iter().map(|t| (t.identity.as_ref().unwrap().account.clone(), t.region.clone())).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn organisation_with_unreachable_targets() {
+    let env = Env::new(fast(org())).await;
+    let endpoint = env.emu.endpoint();
+    let out = env.p("org.json");
+    let flags = ["--organization", "--role-name", ORG_ROLE];
+
+    // Without --allow-unreachable: exit 6, no plan, each unreachable target named.
+    let run = env.run(&plan_args(&out, &endpoint, &flags)).await;
+    run.code(6).stderr_has(&member_id(4)).stderr_has("3 targets cannot be reached");
+    assert!(!env.path("org.json").exists(), "a plan was written despite unreachable targets");
+
+    let mut allow = flags.to_vec();
+    allow.push("--allow-unreachable");
+    env.run(&plan_args(&out, &endpoint, &allow)).await.code(6).stderr_has("3 targets could not be reached");
+    let plan = Plan::load(&env.path("org.json")).expect("plan written with --allow-unreachable");
+
+    let unreachable: BTreeSet<(String, String, String)> =
+        plan.unreachable.iter().map(|u| (u.account.clone(), u.region.clone(), u.error.clone())).collect();
+    let want: BTreeSet<(String, String, String)> = [
+        (member_id(4), "eu-west-1", "assume_role"),
+        (member_id(4), "us-east-1", "assume_role"),
+        (member_id(5), "eu-west-1", "UnrecognizedClientException"),
+    ]
+    .into_iter()
+    .map(|(a, r, e)| (a, r.to_string(), e.to_string()))
+    .collect();
+    assert_eq!(unreachable, want, "{:#?}", plan.unreachable);
+    let m4 = plan.unreachable.iter().find(|u| u.account == member_id(4)).unwrap();
+    assert_eq!(m4.role_arn.as_deref(), Some(format!("arn:aws:iam::{}:role/{ORG_ROLE}", member_id(4)).as_str()));
+
+    // Reached: the management account with the source credentials, members 1, 2 and 5 (us-east-1) by role; the
+    // suspended member 3 is not listed at all (ListAccounts: ACTIVE only).
+    let mut want = BTreeSet::new();
+    for a in [MGMT.to_string(), member_id(1), member_id(2)] {
+        for r in REGIONS {
+            want.insert((a.clone(), r.to_string()));
+        }
+    }
+    want.insert((member_id(5), "us-east-1".into()));
+    assert_eq!(targets(&plan), want);
+    for t in &plan.targets {
+        let id = t.identity.as_ref().unwrap();
+        if id.account == MGMT {
+            assert_eq!(t.role_arn, None, "the caller's own account is reached without a role");
+            assert_eq!(id.arn, format!("arn:aws:iam::{MGMT}:user/emulator"));
+        } else {
+            assert_eq!(t.role_arn.as_deref(), Some(format!("arn:aws:iam::{}:role/{ORG_ROLE}", id.account).as_str()));
+            assert!(id.arn.starts_with(&format!("arn:aws:sts::{}:assumed-role/{ORG_ROLE}/", id.account)), "{id:?}");
+        }
+    }
+    assert_eq!(plan.items.len(), 2 * 2 * 2 * 2 + 2 * 2, "members 1 and 2 in both regions, member 5 in one");
+
+    // show prints the unreachable targets before anything else about the plan.
+    let show = env.run(&["show", &out]).await;
+    let text = &show.ok().stdout;
+    let first = text.find("UNREACHABLE").expect("show names unreachable targets");
+    assert!(first < text.find("digest").unwrap(), "{text}");
+
+    // apply re-assumes the roles and deletes everything planned.
+    let args = ["apply", &out, "--yes", "--endpoint-url", &endpoint, "--rate", "200", "--format", "json"];
+    let summary = env.run(&args).await.ok().json();
+    assert_eq!(summary["outcomes"]["deleted"], plan.items.len(), "{summary}");
+    let accounts: BTreeSet<String> = env
+        .emu
+        .log()
+        .iter()
+        .filter(|e| e.op == "DeleteDataset" && e.status == 202)
+        .map(|e| e.account.clone())
+        .collect();
+    assert_eq!(accounts, [member_id(1), member_id(2), member_id(5)].into_iter().collect());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shards_are_disjoint_and_their_union_is_the_whole_plan() {
+    let env = Env::new(fast(org())).await;
+    let endpoint = env.emu.endpoint();
+    let out = env.p("all.json");
+    let flags = ["--organization", "--allow-unreachable"];
+    env.run(&plan_args(&out, &endpoint, &flags)).await.code(6);
+    let whole = Plan::load(&env.path("all.json")).unwrap();
+    let key = |p: &Plan| -> Vec<(String, String, String, String, String)> {
+        p.items
+            .iter()
+            .map(|i| {
+                (i.account.clone(), i.region.clone(), i.project.clone(), format!("{:?}", i.kind), i.resource.clone())
+            })
+            .collect()
+    };
+    let all_items: BTreeSet<_> = key(&whole).into_iter().collect();
+    let all_targets = targets(&whole);
+    let all_unreachable: BTreeSet<_> =
+        whole.unreachable.iter().map(|u| (u.account.clone(), u.region.clone())).collect();
+    let n = 3;
+    let (mut items, mut tgts, mut unreachable) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let mut sizes = Vec::new();
+    for k in 0..n {
+        let out = env.p(&format!("shard-{k}.json"));
+        let shard = format!("{k}/{n}");
+        let mut f = flags.to_vec();
+        f.extend_from_slice(&["--shard", &shard]);
+        let run = env.run(&plan_args(&out, &endpoint, &f)).await;
+        assert!(matches!(run.code, Some(0 | 6)), "{}", run.stderr);
+        let p = Plan::load(&env.path(&format!("shard-{k}.json"))).unwrap();
+        sizes.push(p.items.len());
+        for i in key(&p) {
+            assert!(items.insert(i.clone()), "{i:?} is in two shards");
+        }
+        for t in targets(&p) {
+            assert!(tgts.insert(t.clone()), "target {t:?} is in two shards");
+        }
+        for u in &p.unreachable {
+            assert!(unreachable.insert((u.account.clone(), u.region.clone())), "{u:?} in two shards");
+        }
+    }
+    assert_eq!(items, all_items, "the shards' items are the whole plan's");
+    assert_eq!(tgts, all_targets);
+    assert_eq!(unreachable, all_unreachable);
+    assert!(sizes.iter().filter(|&&s| s > 0).count() >= 2, "a partition in name only: {sizes:?}");
+}
+
+/// A run through a role that outlives three session lifetimes on the emulator clock (which the SDK cannot see:
+/// it judges expiry by this machine's clock) finishes: every ExpiredTokenException drops the session, the retry
+/// re-assumes the role, and no item fails.
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_outlives_three_sessions() {
+    let spec = GenSpec { projects: 30, mix: Mix::TrainTest, entries: (1, 1), ..GenSpec::default() };
+    let mut config = fast(generate_org(1, &spec));
+    config.session_ttl = std::time::Duration::from_secs(900);
+    let env = Env::new(config).await;
+    let endpoint = env.emu.endpoint();
+    let out = env.p("org.json");
+    let mut args = vec!["plan", "--out", &out, "--endpoint-url", &endpoint, "--rate", "200", "--region", "us-east-1"];
+    args.extend_from_slice(&["--organization"]);
+    env.run(&args).await.ok();
+    let plan = Plan::load(&env.path("org.json")).unwrap();
+    assert_eq!(plan.items.len(), 60);
+    let before = env.emu.log().len();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let apply = async {
+        let args = ["apply", &out, "--yes", "--endpoint-url", &endpoint, "--rate", "8", "--format", "json"];
+        let run = env.run(&args).await;
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        run
+    };
+    let advance = async {
+        let mut n = 0;
+        // At most 40 advances of one session lifetime, 1.5 s apart, while the apply runs.
+        while n < 40 && !done.load(std::sync::atomic::Ordering::SeqCst) {
+            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+            env.emu.advance_clock(std::time::Duration::from_secs(901));
+            n += 1;
+        }
+        n
+    };
+    let (run, advances) = tokio::join!(apply, advance);
+    let summary = run.ok().json();
+    assert_eq!(summary["outcomes"]["deleted"], 60, "{summary}");
+    assert!(advances >= 3, "the run outlived only {advances} session lifetimes");
+    let log = env.emu.log();
+    let during = &log[before..];
+    let expired = during.iter().filter(|e| e.error_code.as_deref() == Some("ExpiredTokenException")).count();
+    let assumed = during.iter().filter(|e| e.op == "AssumeRole" && e.status == 200).count();
+    assert!(expired >= 1, "no call met an expired session: the test proves nothing");
+    assert!(assumed >= 3, "{assumed} AssumeRole calls for {advances} expiries");
+}
+
+/// `--accounts FILE`: a suspended account listed in the file is unreachable (its role cannot be assumed), an
+/// excluded one is not planned, and a malformed file is a usage error naming the file and line.
+#[tokio::test(flavor = "multi_thread")]
+async fn accounts_file() {
+    let env = Env::new(fast(org())).await;
+    let endpoint = env.emu.endpoint();
+    let list = format!(
+        "account_id,name\n{MGMT},management\n{},one\n{},two\n{},suspended\n",
+        member_id(1),
+        member_id(2),
+        member_id(3)
+    );
+    std::fs::write(env.path("accounts.csv"), list).unwrap();
+    let out = env.p("a.json");
+    let file = env.p("accounts.csv");
+    let m2 = member_id(2);
+    let flags = ["--accounts", &file, "--exclude-account", &m2, "--allow-unreachable"];
+    env.run(&plan_args(&out, &endpoint, &flags)).await.code(6);
+    let plan = Plan::load(&env.path("a.json")).unwrap();
+    let reached: BTreeSet<String> = targets(&plan).into_iter().map(|(a, _)| a).collect();
+    assert_eq!(reached, [MGMT.to_string(), member_id(1)].into_iter().collect());
+    let unreachable: BTreeSet<(String, String)> =
+        plan.unreachable.iter().map(|u| (u.account.clone(), u.error.clone())).collect();
+    assert_eq!(unreachable, [(member_id(3), "assume_role".to_string())].into_iter().collect());
+    assert_eq!(plan.unreachable.len(), 2, "both regions of the suspended account");
+
+    std::fs::write(env.path("bad.txt"), format!("{MGMT}\n# fine\n12345\n")).unwrap();
+    let bad = env.p("bad.txt");
+    let run = env.run(&plan_args(&out, &endpoint, &["--accounts", &bad])).await;
+    run.code(2).stderr_has("bad.txt line 3").stderr_has("not a 12-digit account id");
+}
