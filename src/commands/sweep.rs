@@ -341,6 +341,14 @@ async fn finish(
         ExitCode::Internal
     };
     let code = if report_failed.is_some() && code == ExitCode::Ok { ExitCode::Internal } else { code };
+    // With --allow-unreachable the run goes on without them, and still exits 6 so that a job notices.
+    let unreachable = plan.as_ref().map_or(0, |p| p.unreachable.len());
+    let code = if unreachable > 0 && code == ExitCode::Ok {
+        eprintln!("{unreachable} targets could not be reached; the sealed plan lists them under unreachable");
+        ExitCode::Unreachable
+    } else {
+        code
+    };
     let mut summary = Summary::new(&state, &result, code.code());
     summary.checkpoint = paths.journal.display().to_string();
     summary.report = paths.report.display().to_string();

@@ -208,3 +208,33 @@ async fn sigkill_at_several_points_then_resume_deletes_each_once() {
     }
     assert!(tokens.values().all(|t| t.len() == 1), "{tokens:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shards_of_an_organisation_sweep_each_dataset_exactly_once() {
+    use lfv_sunset::emulator::org_seed::generate_org;
+    let spec = GenSpec { projects: 2, mix: Mix::TrainTest, entries: (1, 1), ..GenSpec::default() };
+    let seed = generate_org(6, &spec);
+    let want = seed_datasets(&seed);
+    let env = Env::new(fast(seed)).await;
+    let n = 3;
+    let mut items = HashSet::new();
+    let mut sizes = Vec::new();
+    for k in 0..n {
+        let (dir, shard) = (format!("s{k}"), format!("{k}/{n}"));
+        sweep(&env, &args(&env, &dir, "100", &["--organization", "--shard", &shard])).await.ok();
+        let plan = Plan::load(&env.path(&format!("{dir}/plan.json"))).unwrap();
+        sizes.push(plan.items.len());
+        for i in &plan.items {
+            let key = (i.account.clone(), i.region.clone(), i.project.clone(), i.resource.clone());
+            assert!(items.insert(key.clone()), "{key:?} swept by two shards");
+        }
+    }
+    assert_eq!(items.len(), want, "the shards together cover every dataset of the organisation");
+    assert!(sizes.iter().filter(|&&s| s > 0).count() >= 2, "a partition in name only: {sizes:?}");
+    let stats = env.emu.stats();
+    assert_eq!(stats.deleted_datasets.len(), want);
+    assert!(stats.deleted_datasets.values().all(|&c| c == 1));
+    // The same DIR with another shard is another sweep: refused, naming the flag.
+    let other = args(&env, "s0", "100", &["--organization", "--shard", "1/3"]);
+    sweep(&env, &other).await.code(2).stderr_has("shard (recorded \"0/3\", now \"1/3\")");
+}
