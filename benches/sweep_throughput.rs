@@ -43,8 +43,13 @@ fn main() {
     let rt = common::runtime();
     let mut ws = Workspace::new();
     let mut verdicts = Verdicts::default();
-    let seed =
-        Seed::generate(&GenSpec { projects: PROJECTS, mix: Mix::TrainTest, entries: (1, 1), rng_seed: 31, ..GenSpec::default() });
+    let seed = Seed::generate(&GenSpec {
+        projects: PROJECTS,
+        mix: Mix::TrainTest,
+        entries: (1, 1),
+        rng_seed: 31,
+        ..GenSpec::default()
+    });
     println!(
         "sweep_throughput: {ITEMS} datasets in {PROJECTS} projects, emulator quota {QUOTA}/s per (account, region, \
          operation), --rate 5; load average {}",
@@ -54,9 +59,10 @@ fn main() {
     // sweep.
     let emu = common::start(&rt, common::config(seed.clone(), QUOTA));
     let dir = ws.subdir("sweep").join("run");
-    let args = ["sweep", "--dir", &dir.display().to_string(), "--yes", "--rate", "5", "--endpoint-url", &emu.endpoint()]
-        .map(str::to_string)
-        .to_vec();
+    let args =
+        ["sweep", "--dir", &dir.display().to_string(), "--yes", "--rate", "5", "--endpoint-url", &emu.endpoint()]
+            .map(str::to_string)
+            .to_vec();
     let (run, cpu): (Run, _) = common::measured(&mut ws, "sweep", args);
     let ok = ws.expect_success(&run);
     let deleted = deleted_in(&dir.join("summary.json"));
@@ -73,7 +79,8 @@ fn main() {
     // plan, then apply (today's two steps), for comparison.
     let emu = common::start(&rt, common::config(seed, QUOTA));
     let plan = ws.subdir("two-step").join("plan.json").display().to_string();
-    let args = ["plan", "--out", &plan, "--rate", "5", "--endpoint-url", &emu.endpoint(), "--force"].map(str::to_string);
+    let args =
+        ["plan", "--out", &plan, "--rate", "5", "--endpoint-url", &emu.endpoint(), "--force"].map(str::to_string);
     let (planned, plan_cpu) = common::measured(&mut ws, "plan", args.to_vec());
     let ok = ws.expect_success(&planned);
     let args = ["apply", &plan, "--yes", "--rate", "5", "--format", "json"].map(str::to_string).to_vec();

@@ -136,8 +136,7 @@ async fn resume_sealed(
     let (journal, state) = Journal::open(&paths.journal, &plan, Mode::Apply)?;
     let role = &args.select.targets.role;
     opts.access = access(&plan, role.external_id.as_ref(), role.session_name.as_ref())?;
-    let refused =
-        refused_targets(&plan, None, args.connect.endpoint_url.as_ref(), &opts.access, opts.client).await?;
+    let refused = refused_targets(&plan, None, args.connect.endpoint_url.as_ref(), &opts.access, opts.client).await?;
     opts.refused_targets = refused.keys().copied().collect();
     let mut result = run(&plan, journal, &state, opts, events, cancel).await?;
     // A refused target is a safety stop (exit 5) that leaves its items pending.
@@ -214,7 +213,11 @@ async fn pipelined(
 /// [`order_key`]); `after` follows the renumbering.
 fn in_plan_order(mut items: Vec<Item>) -> Vec<Item> {
     items.sort_by(|a, b| {
-        (a.target, &a.project, order_key(a.kind, &a.resource)).cmp(&(b.target, &b.project, order_key(b.kind, &b.resource)))
+        (a.target, &a.project, order_key(a.kind, &a.resource)).cmp(&(
+            b.target,
+            &b.project,
+            order_key(b.kind, &b.resource),
+        ))
     });
     let new: HashMap<u64, u64> = items.iter().enumerate().map(|(n, i)| (i.seq, n as u64 + 1)).collect();
     for item in &mut items {
@@ -259,11 +262,8 @@ async fn feed_units(
         }
         // Items an earlier run journalled for this project and not found again (deleted since): confirm them.
         let known = |seq: u64| mine.iter().any(|m| m.seq == seq);
-        let earlier: Vec<Item> = items
-            .values()
-            .filter(|i| i.target == target && i.project == info.name && !known(i.seq))
-            .cloned()
-            .collect();
+        let earlier: Vec<Item> =
+            items.values().filter(|i| i.target == target && i.project == info.name && !known(i.seq)).cloned().collect();
         mine.extend(earlier);
         if added {
             journal.flush().await?;

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use super::item::{Step, confirm, from_error, outcome, process_item};
 use super::drift::description_fresh;
+use super::item::{Step, confirm, from_error, outcome, process_item};
 use super::journal::Outcome;
 use super::retry::Retried;
 use super::run::{Ctx, Unit};
@@ -24,7 +24,8 @@ pub(super) async fn project_task(ctx: Arc<Ctx>, unit: Unit) -> Result<()> {
     let mut deleted: Vec<Item> = confirm_only;
     if !items.is_empty() && !ctx.stopped(first.target) {
         // A description made seconds ago (by `sweep`'s planning) is the drift check; an older one is not.
-        let fresh = described.filter(|(_, at)| description_fresh(at.elapsed())).map(|(info, _)| Retried::Ok(Some(info)));
+        let fresh =
+            described.filter(|(_, at)| description_fresh(at.elapsed())).map(|(info, _)| Retried::Ok(Some(info)));
         let looked = match fresh {
             Some(r) => r,
             None => ctx.describe(&first).await,

@@ -18,8 +18,9 @@ fn seed(projects: usize, rng_seed: u64) -> Seed {
 
 /// `sweep --dir DIR --yes --endpoint-url EMU --rate RATE` plus `extra`.
 fn args(env: &Env, dir: &str, rate: &str, extra: &[&str]) -> Vec<String> {
-    let mut a: Vec<String> =
-        ["sweep", "--dir", dir, "--yes", "--endpoint-url", &env.emu.endpoint(), "--rate", rate].map(String::from).into();
+    let mut a: Vec<String> = ["sweep", "--dir", dir, "--yes", "--endpoint-url", &env.emu.endpoint(), "--rate", rate]
+        .map(String::from)
+        .into();
     a.extend(extra.iter().map(|s| s.to_string()));
     a
 }
@@ -138,7 +139,10 @@ async fn deletion_starts_before_enumeration_ends_and_the_description_is_not_repe
     }
     let enumeration_end = *first_describe.values().max().unwrap();
     let first_delete = log.iter().find(|e| e.op == "DeleteDataset").expect("a DeleteDataset").seq;
-    assert!(first_delete < enumeration_end, "first DeleteDataset {first_delete}, last planning describe {enumeration_end}");
+    assert!(
+        first_delete < enumeration_end,
+        "first DeleteDataset {first_delete}, last planning describe {enumeration_end}"
+    );
     // Planning and confirmation: two describes per project; no drift-check describe (the planning one is
     // seconds old) and none by verify (the confirmation is).
     assert!(describes.values().all(|&n| n == 2), "{describes:?}");
@@ -199,7 +203,11 @@ async fn sigkill_at_several_points_then_resume_deletes_each_once() {
     let rows = read_csv(&env.path("out/audit.csv"));
     let seqs: HashSet<&str> = rows.iter().map(|r| r["seq"].as_str()).collect();
     assert_eq!((rows.len(), seqs.len()), (want, want), "one row per item");
-    assert!(rows.iter().all(|r| r["outcome"] == "deleted"), "{:?}", rows.iter().map(|r| &r["outcome"]).collect::<Vec<_>>());
+    assert!(
+        rows.iter().all(|r| r["outcome"] == "deleted"),
+        "{:?}",
+        rows.iter().map(|r| &r["outcome"]).collect::<Vec<_>>()
+    );
     // Every DeleteDataset of a dataset carried the same client token (one call in effect per dataset).
     let mut tokens: BTreeMap<(String, String), HashSet<String>> = BTreeMap::new();
     for e in env.emu.log().iter().filter(|e| e.op == "DeleteDataset") {
