@@ -56,14 +56,22 @@ pub(crate) async fn endpoints(profiles: &[String], regions: &[String], url: &Opt
 
 /// The targets (reached and identified, see `reach`), the recorded selection and the compiled filter of
 /// `plan`'s and `sweep`'s selection flags.
-pub(crate) async fn selected(select: &SelectArgs, connect: &ConnectArgs) -> Result<(Reach, Selection, Filter)> {
+/// An identity that cannot be resolved is exit 6, its message ending with `not_done`.
+pub(crate) async fn selected(
+    select: &SelectArgs,
+    connect: &ConnectArgs,
+    not_done: &str,
+) -> Result<(Reach, Selection, Filter)> {
     let (before, after) = (select.created_before, select.created_after);
     let dataset_type = select.dataset_type.dataset_type();
     let filter = Filter::new(&select.include, &select.exclude, dataset_type, before, after)?;
     let base = endpoints(&select.profiles, &select.regions, &connect.endpoint_url).await?;
     let client = ClientOptions { attempt_timeout: connect.attempt_timeout, sdk_retries: false };
     // Who each target's credentials belong to, before the first call to it (recorded per target).
-    let reach = reach(&select.targets, base, client).await?;
+    let reach = reach(&select.targets, base, client).await.map_err(|e| match e {
+        Error::Unreachable(m) => Error::Unreachable(format!("{m}; {not_done}")),
+        other => other,
+    })?;
     let selection = Selection {
         regions: select.regions.clone(),
         profiles: select.profiles.clone(),
@@ -131,7 +139,7 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     }
     crate::safe_fs::probe_file(&args.out)
         .map_err(|e| Error::Usage(format!("--out {}: cannot write there ({e})", args.out.display())))?;
-    let (reach, selection, filter) = selected(&args.select, &args.connect).await?;
+    let (reach, selection, filter) = selected(&args.select, &args.connect, "no plan was written").await?;
     if !reach.unreachable.is_empty() && !args.select.targets.allow_unreachable {
         return Err(refuse_unreachable(&reach, "no plan was written"));
     }

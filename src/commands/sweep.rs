@@ -17,7 +17,7 @@
 //! or a target or endpoint could not be reached (6).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, Write};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -49,15 +49,7 @@ use crate::service::Service;
 
 /// Without `--yes`: refuse when there is no terminal (as `apply` does); on one, the user types the plan id.
 fn confirm(yes: bool, plan_id: &str) -> Result<()> {
-    if yes {
-        return Ok(());
-    }
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        return Err(Error::Refused(
-            "no terminal to confirm on; pass --yes to run without confirmation (scheduled jobs)".into(),
-        ));
-    }
+    let Some(stdin) = super::apply::confirmation_terminal(yes)? else { return Ok(()) };
     eprint!("type the sweep's plan id {plan_id} to confirm deleting every dataset it selects: ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
@@ -91,7 +83,7 @@ pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
     let rate = check_rate(args.sweep.rate)?;
     sweep_dir::prepare(&args.dir)?;
     let paths = SweepPaths::new(&args.dir);
-    let (reach, selection, filter) = selected(&args.select, &args.connect).await?;
+    let (reach, selection, filter) = selected(&args.select, &args.connect, "nothing was deleted").await?;
     if !reach.unreachable.is_empty() && !args.select.targets.allow_unreachable {
         return Err(refuse_unreachable(&reach, "nothing was deleted"));
     }
