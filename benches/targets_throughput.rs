@@ -1,4 +1,6 @@
-//! Every target at its own quota: 1, 5 and 20 targets (regions of one account, `GenSpec::regions`) x 25
+//! Every target at its own quota: 1 and 5 targets (regions of one account, `GenSpec::regions`) and 20 targets
+//! (4 member accounts of an organisation x 5 regions, `org_seed::generate_org`, planned with `--organization`
+//! and reached through the default role; the management account is one more target with no project) x 25
 //! projects x 2 datasets (Mix::TrainTest), behind an emulator that allows 5 requests/s per (account, region,
 //! operation) (bucket of 5). Each target has its own quota, so the ideal does not grow with the number of
 //! targets: `plan` needs 25 DescribeProject calls per target, ideal 25 / 5 = 5.00 s; `apply --no-backup`
@@ -12,6 +14,7 @@
 mod common;
 
 use common::{Run, Verdicts, Workspace};
+use lfv_sunset::emulator::org_seed::generate_org;
 use lfv_sunset::emulator::{GenSpec, Mix, Seed};
 
 const PROJECTS: usize = 25;
@@ -19,28 +22,7 @@ const QUOTA: f64 = 5.0;
 const GOAL_RATIO: f64 = 1.10;
 const PLAN_IDEAL_S: f64 = PROJECTS as f64 / QUOTA;
 const APPLY_IDEAL_S: f64 = 2.0 * PROJECTS as f64 / QUOTA;
-const REGIONS: [&str; 20] = [
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "eu-central-1",
-    "eu-north-1",
-    "eu-south-1",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ca-central-1",
-    "sa-east-1",
-    "me-south-1",
-    "af-south-1",
-];
+const REGIONS: [&str; 5] = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1"];
 
 fn report(label: &str, run: &Run, cpu: Option<f64>, items: usize, ideal: f64) -> f64 {
     let secs = run.wall.as_secs_f64();
@@ -60,20 +42,23 @@ fn main() {
     let mut ws = Workspace::new();
     let mut verdicts = Verdicts::default();
     println!(
-        "targets_throughput: 1, 5 and 20 regions x {PROJECTS} projects x 2 datasets, emulator quota {QUOTA}/s per \
+        "targets_throughput: 1 and 5 regions of one account, 4 accounts x 5 regions; x {PROJECTS} projects x 2 datasets, emulator quota {QUOTA}/s per \
          (account, region, operation); default --rate, --concurrency, --max-in-flight; load average {}",
         common::loadavg()
     );
-    for n in [1usize, 5, 20] {
-        let regions: Vec<String> = REGIONS[..n].iter().map(|r| r.to_string()).collect();
-        let seed = Seed::generate(&GenSpec {
+    // (member accounts, regions): 0 members is the caller's own account.
+    for (members, n_regions) in [(0usize, 1usize), (0, 5), (4, 5)] {
+        let n = members.max(1) * n_regions;
+        let regions: Vec<String> = REGIONS[..n_regions].iter().map(|r| r.to_string()).collect();
+        let spec = GenSpec {
             projects: PROJECTS,
             regions: regions.clone(),
             mix: Mix::TrainTest,
             entries: (1, 1),
             rng_seed: 21,
             ..GenSpec::default()
-        });
+        };
+        let seed = if members == 0 { Seed::generate(&spec) } else { generate_org(members, &spec) };
         let emu = common::start(&rt, common::config(seed, QUOTA));
         let dir = ws.subdir(&format!("t{n}"));
         let plan = dir.join("plan.json").display().to_string();
@@ -83,6 +68,9 @@ fn main() {
             .collect();
         for r in &regions {
             args.extend(["--region".to_string(), r.clone()]);
+        }
+        if members > 0 {
+            args.push("--organization".to_string());
         }
         let (run, cpu) = common::measured(&mut ws, &format!("t{n}_plan"), args);
         if !ws.expect_success(&run) {

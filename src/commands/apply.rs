@@ -14,7 +14,7 @@ use crate::cloud::ClientOptions;
 use crate::error::{Error, ExitCode, Result};
 use crate::escape::{escape, escape_lines};
 use crate::exec::backup;
-use crate::exec::events::EventSink;
+use crate::exec::events::{Event, EventSink, Stop};
 use crate::exec::journal::{self, Journal, Mode};
 use crate::exec::retry::RetryPolicy;
 use crate::exec::run::{RunOptions, RunResult, run};
@@ -197,10 +197,13 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
     let cancel = cancel_on_signals();
     let (events, rx) = EventSink::channel();
     let display = progress::spawn(rx);
+    // A refused target is a safety stop (exit 5) that leaves its items pending: said once, like every stop.
+    for (&target, reason) in &refused {
+        events.send(Event::Stopping(Stop::Guard { target: Some(target), reason: reason.clone() }));
+    }
     let result = run(plan, journal, &state, opts, events, cancel).await;
     let _ = display.await;
     let mut result: RunResult = result?;
-    // A refused target is a safety stop (exit 5) that leaves its items pending.
     result.guard_stops.splice(0..0, refused.into_values());
     let state = journal::read(&paths.checkpoint)?;
     let report_failed = audit::write(&state, &paths.report).err();

@@ -18,13 +18,33 @@ pub(crate) fn creds_key(e: &Endpoint) -> CredsKey {
     (e.profile.clone(), e.endpoint_url.clone(), e.role.as_ref().map(|r| r.arn.clone()))
 }
 
-/// The caller identity of every endpoint, asked once per [`CredsKey`]. Fails (exit 6) if any cannot be resolved.
+/// The caller identity of every endpoint, asked once per [`CredsKey`], concurrently (an organisation has
+/// hundreds of roles); each answer or the error that names the endpoint.
+pub(crate) async fn each_identity(
+    endpoints: &[Endpoint],
+    options: ClientOptions,
+) -> Result<HashMap<CredsKey, std::result::Result<Identity, Error>>> {
+    let mut set = tokio::task::JoinSet::new();
+    let mut asked = std::collections::HashSet::new();
+    for e in endpoints {
+        if asked.insert(creds_key(e)) {
+            let e = e.clone();
+            set.spawn(async move { (creds_key(&e), caller_identity(&e, options).await) });
+        }
+    }
+    let mut seen = HashMap::new();
+    while let Some(joined) = set.join_next().await {
+        let (key, id) = joined.map_err(|e| Error::Internal(format!("identity task: {e}")))?;
+        seen.insert(key, id);
+    }
+    Ok(seen)
+}
+
+/// The caller identity of every endpoint ([`each_identity`]). Fails (exit 6) if any cannot be resolved.
 pub(crate) async fn identities(endpoints: &[Endpoint], options: ClientOptions) -> Result<HashMap<CredsKey, Identity>> {
     let mut seen = HashMap::new();
-    for e in endpoints {
-        if let std::collections::hash_map::Entry::Vacant(slot) = seen.entry(creds_key(e)) {
-            slot.insert(caller_identity(e, options).await?);
-        }
+    for (key, id) in each_identity(endpoints, options).await? {
+        seen.insert(key, id?);
     }
     Ok(seen)
 }

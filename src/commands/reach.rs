@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::identity::{CredsKey, creds_key, identities};
+use super::identity::{CredsKey, creds_key, each_identity, identities};
 use crate::cli::TargetArgs;
 use crate::cloud::identity::caller_identity;
 use crate::cloud::{self, ClientOptions, Endpoint, Role};
@@ -77,43 +77,64 @@ pub(crate) async fn reach(args: &TargetArgs, base: Vec<Endpoint>, options: Clien
     resolve(endpoints, options).await
 }
 
+/// Attempts of a probe's ListProjects when the answer is transient (429, 5xx, timeout): 1 s, 2 s, 4 s apart.
+pub const PROBE_ATTEMPTS: u32 = 4;
+
 /// GetCallerIdentity once per role, then one ListProjects per target (a region the account has not enabled
-/// refuses it); every failure becomes an [`Unreachable`] entry.
+/// refuses it); every failure becomes an [`Unreachable`] entry. Roles and targets are resolved concurrently
+/// (an organisation has hundreds); the result keeps the order of `endpoints`.
 async fn resolve(endpoints: Vec<(String, Endpoint)>, options: ClientOptions) -> Result<Reach> {
-    let mut ids: HashMap<CredsKey, std::result::Result<Identity, String>> = HashMap::new();
+    let all: Vec<Endpoint> = endpoints.iter().map(|(_, e)| e.clone()).collect();
+    let ids: HashMap<CredsKey, std::result::Result<Identity, String>> =
+        each_identity(&all, options).await?.into_iter().map(|(k, v)| (k, v.map_err(|e| e.to_string()))).collect();
     let mut reach = Reach { endpoints: Vec::new(), ids: HashMap::new(), unreachable: Vec::new() };
-    let mut probes: BTreeMap<usize, (String, Endpoint)> = BTreeMap::new();
-    for (account, e) in endpoints {
-        let key = creds_key(&e);
-        if !ids.contains_key(&key) {
-            let id = match caller_identity(&e, options).await {
-                Ok(id) if id.account == account => Ok(id),
-                Ok(id) => Err(format!("the role answers as account {}, not {account}", id.account)),
-                Err(err) => Err(err.to_string()),
-            };
-            ids.insert(key.clone(), id);
-        }
-        match &ids[&key] {
-            Ok(_) => {
-                probes.insert(probes.len(), (account, e));
+    let mut probes = tokio::task::JoinSet::new();
+    for (n, (account, e)) in endpoints.into_iter().enumerate() {
+        match &ids[&creds_key(&e)] {
+            Ok(id) if id.account == account => {
+                probes.spawn(async move { (n, probe(&e, options).await, account, e) });
             }
+            Ok(id) => reach.unreachable.push(unreachable(
+                &account,
+                &e,
+                "assume_role",
+                format!("the role answers as account {}, not {account}", id.account),
+            )),
             Err(message) => reach.unreachable.push(unreachable(&account, &e, "assume_role", message.clone())),
         }
     }
-    for (_, (account, e)) in probes {
-        let probe = match cloud::connect(&e, options).await {
-            Ok(client) => client.list_projects(None).await.map(|_| ()).map_err(|err| {
-                (err.code.clone().unwrap_or_else(|| "unreachable".into()), format!("ListProjects: {err}"))
-            }),
-            Err(err) => Err(("unreachable".into(), err.to_string())),
-        };
-        match probe {
+    let mut done = BTreeMap::new();
+    while let Some(joined) = probes.join_next().await {
+        let (n, result, account, e) = joined.map_err(|e| Error::Internal(format!("probe task: {e}")))?;
+        done.insert(n, (result, account, e));
+    }
+    for (_, (result, account, e)) in done {
+        match result {
             Ok(()) => reach.endpoints.push(e),
             Err((code, message)) => reach.unreachable.push(unreachable(&account, &e, &code, message)),
         }
     }
     reach.ids = ids.into_iter().filter_map(|(k, v)| v.ok().map(|v| (k, v))).collect();
     Ok(reach)
+}
+
+/// One ListProjects through the target's credentials; a transient answer is tried again ([`PROBE_ATTEMPTS`]),
+/// so a throttled or briefly failing target is not called unreachable.
+async fn probe(e: &Endpoint, options: ClientOptions) -> std::result::Result<(), (String, String)> {
+    let client = cloud::connect(e, options).await.map_err(|err| ("unreachable".to_string(), err.to_string()))?;
+    let mut attempt = 1;
+    loop {
+        match client.list_projects(None).await {
+            Ok(_) => return Ok(()),
+            Err(err) if err.is_retryable() && attempt < PROBE_ATTEMPTS => {
+                tokio::time::sleep(std::time::Duration::from_secs(1 << (attempt - 1))).await;
+                attempt += 1;
+            }
+            Err(err) => {
+                return Err((err.code.clone().unwrap_or_else(|| "unreachable".into()), format!("ListProjects: {err}")));
+            }
+        }
+    }
 }
 
 fn unreachable(account: &str, e: &Endpoint, error: &str, message: String) -> Unreachable {

@@ -225,14 +225,21 @@ async fn connect_targets(
     queues: &[VecDeque<ProjectWork>],
     opts: &RunOptions,
 ) -> Result<HashMap<usize, Client>> {
-    let mut clients = HashMap::new();
+    // Concurrently: with roles each connect assumes one, and an organisation has hundreds of targets.
+    let mut set = tokio::task::JoinSet::new();
     for (target, queue) in queues.iter().enumerate() {
         if queue.is_empty() {
             continue;
         }
-        let t = &plan.targets[target];
-        let endpoint = target_endpoint(t, opts.profile.as_ref(), opts.endpoint_url.as_ref(), &opts.access);
-        clients.insert(target, cloud::connect(&endpoint, opts.client).await?);
+        let endpoint =
+            target_endpoint(&plan.targets[target], opts.profile.as_ref(), opts.endpoint_url.as_ref(), &opts.access);
+        let client = opts.client;
+        set.spawn(async move { (target, cloud::connect(&endpoint, client).await) });
+    }
+    let mut clients = HashMap::new();
+    while let Some(joined) = set.join_next().await {
+        let (target, client) = joined.map_err(|e| Error::Internal(format!("connect task: {e}")))?;
+        clients.insert(target, client?);
     }
     Ok(clients)
 }
