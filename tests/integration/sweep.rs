@@ -166,31 +166,12 @@ async fn sigkill_at_several_points_then_resume_deletes_each_once() {
     let env = Env::new(config).await;
     let a = args(&env, "out", "15", &[]);
     let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    let mut seen = vec![0usize];
-    let (mut kills, mut before_seal) = (0, 0);
-    // Kill after 0.7 s, until four kills landed at distinct, unfinished points (at most 20 tries); a run that
-    // made no progress makes the next one wait 0.3 s more.
-    let mut delay = Duration::from_millis(700);
-    for _ in 0..20 {
-        if kills == 4 {
-            break;
-        }
-        let mut child = env.command(&a).spawn().unwrap();
-        tokio::time::sleep(delay).await;
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        child.start_kill().unwrap(); // SIGKILL
-        assert_eq!(child.wait().await.unwrap().code(), None, "killed by a signal");
-        let done = outcomes_in(&env);
-        if done > *seen.last().unwrap() && done < want {
-            kills += 1;
-            before_seal += usize::from(!env.path("out/plan.json").exists());
-        } else if done == *seen.last().unwrap() {
-            delay += Duration::from_millis(300);
-        }
-        seen.push(done);
-    }
+    // Kill after 0.7 s, until four kills landed at distinct, unfinished points.
+    let mut before_seal = 0;
+    let sealed = env.path("out/plan.json");
+    let on_kill = || before_seal += usize::from(!sealed.exists());
+    let progress = || outcomes_in(&env);
+    let (seen, kills) = env.kill_at_points(&a, 4, Duration::from_millis(700), want, progress, on_kill).await;
     assert!(kills >= 4, "four kills at distinct points: outcomes after each kill {seen:?}");
     assert!(before_seal >= 1, "at least one kill before the plan was sealed: {seen:?}");
     env.run(&a).await.ok().stdout_has("nothing left");
