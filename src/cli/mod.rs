@@ -110,6 +110,25 @@ pub struct PlanArgs {
     pub force: bool,
 }
 
+/// `--scope`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    /// Datasets only.
+    Datasets,
+    /// Model versions, datasets and the projects themselves.
+    All,
+}
+
+impl ScopeArg {
+    /// As the plan's type.
+    pub fn scope(self) -> crate::plan::Scope {
+        match self {
+            ScopeArg::Datasets => crate::plan::Scope::Datasets,
+            ScopeArg::All => crate::plan::Scope::All,
+        }
+    }
+}
+
 /// `--dataset-type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DatasetTypeArg {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 
 use super::values::{parse_region, parse_time, parse_wait_timeout};
-use super::{ConnectArgs, DatasetTypeArg, SweepArgs, TargetArgs, TextFormat};
+use super::{ConnectArgs, DatasetTypeArg, ScopeArg, SweepArgs, TargetArgs, TextFormat};
 
 /// What `plan` and `sweep` select: targets (regions x profiles) and, within them, projects and datasets.
 #[derive(Debug, Clone, Args)]
@@ -25,13 +25,18 @@ pub struct SelectArgs {
     /// Leave out projects whose name matches this glob; repeat for several. Wins over --include.
     #[arg(long = "exclude", value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Which datasets to plan.
+    /// What to plan: `datasets` (only the datasets, the default) or `all` (a full teardown: every model
+    /// version stopped and deleted, every dataset, then the project itself).
+    #[arg(long, env = "LFV_SCOPE", value_enum, default_value_t = ScopeArg::Datasets, value_name = "SCOPE")]
+    pub scope: ScopeArg,
+    /// Which datasets to plan (`--scope datasets` only).
     #[arg(long, value_enum, default_value_t = DatasetTypeArg::Both, value_name = "TYPE")]
     pub dataset_type: DatasetTypeArg,
-    /// Only datasets created strictly before TIME (RFC 3339 like 2024-03-01T00:00:00Z, or a date 2024-03-01).
+    /// Only datasets (`--scope all`: projects) created strictly before TIME (RFC 3339 like 2024-03-01T00:00:00Z,
+    /// or a date 2024-03-01).
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub created_before: Option<DateTime<Utc>>,
-    /// Only datasets created at or after TIME (RFC 3339 or a date).
+    /// Only datasets (`--scope all`: projects) created at or after TIME (RFC 3339 or a date).
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub created_after: Option<DateTime<Utc>>,
     /// Accounts, roles, shard, unreachable targets.

@@ -29,9 +29,8 @@ fn beside(plan: &Path, suffix: &str) -> PathBuf {
     plan.with_file_name(format!("{stem}{suffix}"))
 }
 
-/// Refuse a plan holding items of a kind this executor does not carry out yet (only `delete_dataset`): exit 2
-/// naming the first such item, before any call. Format 2 can describe a full teardown; until the executor
-/// knows every kind, acting on (or verifying) part of such a plan would misreport it.
+/// Refuse a plan holding items of a kind `verify` does not check yet (only `delete_dataset`): exit 2 naming the
+/// first such item, before any call. `apply` and `export` carry out every kind.
 pub(crate) fn datasets_only(plan: &Plan, path: &Path) -> Result<()> {
     match plan.items.iter().find(|i| i.kind != Kind::DeleteDataset) {
         Some(i) => Err(Error::InvalidPlan {
@@ -47,7 +46,6 @@ pub(crate) fn datasets_only(plan: &Plan, path: &Path) -> Result<()> {
 
 fn load_checked(args: &RunArgs) -> Result<Plan> {
     let plan = Plan::load(&args.plan)?;
-    datasets_only(&plan, &args.plan)?;
     let age = Utc::now() - plan.created_at;
     let max = chrono::Duration::from_std(args.max_plan_age).unwrap_or(chrono::Duration::MAX);
     if age > max {
@@ -139,8 +137,12 @@ impl Paths {
         if let Some(b) = &self.backup {
             named.push((format!("--backup-dir {}", b.display()), b.as_path()));
             for item in &plan.items {
-                backup::manifest_path(b, item)
-                    .map_err(|reason| Error::InvalidPlan { path: plan_path.to_path_buf(), reason })?;
+                let checked = match item.kind {
+                    Kind::DeleteDataset => backup::manifest_path(b, item).map(drop),
+                    // Model and project items name only `<account>/<region>/<project>/project.json`.
+                    _ => crate::preserve::path(b, &item.account, &item.region, &item.project).map(drop),
+                };
+                checked.map_err(|reason| Error::InvalidPlan { path: plan_path.to_path_buf(), reason })?;
             }
         }
         overlap::check(&named).map_err(Error::Usage)
@@ -272,12 +274,13 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
 
 pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
     let plan = load_checked(&args.run)?;
+    let destructive = plan.items.iter().filter(|i| i.kind.is_destructive()).count();
     if let Some(max) = args.max_delete
-        && plan.items.len() > max
+        && destructive > max
     {
         return Err(Error::Refused(format!(
-            "the plan has {} items, more than --max-delete {max}; nothing was done",
-            plan.items.len()
+            "the plan has {destructive} items that delete something (delete_model, delete_dataset, \
+             delete_project), more than --max-delete {max}; nothing was done"
         )));
     }
     let (accounts, scope) = describe_scope(&plan);

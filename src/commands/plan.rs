@@ -64,6 +64,13 @@ pub(crate) async fn selected(
 ) -> Result<(Reach, Selection, Filter)> {
     let (before, after) = (select.created_before, select.created_after);
     let dataset_type = select.dataset_type.dataset_type();
+    let scope = select.scope.scope();
+    if scope == Scope::All && dataset_type.is_some() {
+        return Err(Error::Usage(
+            "--dataset-type cannot be combined with --scope all, which deletes every dataset of a selected project"
+                .into(),
+        ));
+    }
     let filter = Filter::new(&select.include, &select.exclude, dataset_type, before, after)?;
     let base = endpoints(&select.profiles, &select.regions, &connect.endpoint_url).await?;
     let client = ClientOptions { attempt_timeout: connect.attempt_timeout, sdk_retries: false };
@@ -78,7 +85,7 @@ pub(crate) async fn selected(
         endpoint_url: connect.endpoint_url.clone(),
         include: select.include.clone(),
         exclude: select.exclude.clone(),
-        scope: Scope::Datasets,
+        scope,
         dataset_type: dataset_type.map_or(DATASET_TYPE_BOTH, DatasetType::as_str).to_string(),
         created_before: before,
         created_after: after,

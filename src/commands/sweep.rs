@@ -38,10 +38,10 @@ use crate::exec::events::{Event, EventSink};
 use crate::exec::journal::{self, Journal, JournalState, Mode, Record};
 use crate::exec::queue::{ProjectWork, add_item};
 use crate::exec::retry::RetryPolicy;
-use crate::exec::run::{Feed, RunOptions, RunResult, Unit, run, run_on};
+use crate::exec::run::{Feed, RunOptions, RunResult, Unit, outcomes_of, run, run_on};
 use crate::plan::format::{FORMAT, Summary as PlanSummary};
 use crate::plan::types::order_key;
-use crate::plan::{Item, Plan};
+use crate::plan::{Item, Plan, Scope};
 use crate::planner::{OnProject, PlanRequest, assemble, connect_all, project_items, scan_all};
 use crate::report::summary::Summary;
 use crate::report::{audit, progress};
@@ -83,6 +83,13 @@ pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
     let rate = check_rate(args.sweep.rate)?;
     sweep_dir::prepare(&args.dir)?;
     let paths = SweepPaths::new(&args.dir);
+    if args.select.scope.scope() == Scope::All {
+        return Err(Error::Usage(
+            "sweep --scope all is not carried out by this version (its teardown items are planned by plan --scope \
+             all); use plan --scope all, then apply"
+                .into(),
+        ));
+    }
     let (reach, selection, filter) = selected(&args.select, &args.connect, "nothing was deleted").await?;
     if !reach.unreachable.is_empty() && !args.select.targets.allow_unreachable {
         return Err(refuse_unreachable(&reach, "nothing was deleted"));
@@ -176,7 +183,7 @@ async fn pipelined(
     });
     let (unit_tx, unit_rx) = mpsc::unbounded_channel();
     let queues = (0..req.endpoints.len()).map(|_| VecDeque::new()).collect();
-    let feed = Feed { queues, incoming: unit_rx, todo: 0 };
+    let feed = Feed { queues, incoming: unit_rx, todo: 0, plan: state.items.clone(), outcomes: outcomes_of(&state) };
     let executor = run_on(svc.clone(), stop_tx, journal.clone(), feed, opts, events.clone(), cancel);
     let enumerate = async {
         let scanning = scan_all(req.clone(), svc.clone(), events.clone(), Some(on_project));

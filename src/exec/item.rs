@@ -53,6 +53,7 @@ pub(super) fn outcome(item: &Item, outcome: Outcome, message: impl Into<String>)
         request_id: None,
         finished_at: Utc::now(),
         backup_skipped: false,
+        inference_units: None,
     }
 }
 
@@ -86,9 +87,9 @@ pub fn not_found_outcome(resumed: bool, lost_now: bool) -> (Outcome, &'static st
 }
 
 /// `failed` for the service's answer; for one that is not the service's, nothing (and the run stops).
-fn failed(ctx: &Ctx, client: &Client, item: &Item, what: &str, e: &CallError) -> Step {
+pub(super) fn failed(ctx: &Ctx, client: &Client, item: &Item, what: &str, e: &CallError) -> Step {
     if e.kind == ErrorKind::Foreign {
-        ctx.not_the_service(client, &format!("{what} for {}/{}", item.project, item.resource), e);
+        ctx.not_the_service(client, &format!("{what} for {}/{} {}", item.project, item.kind, item.resource), e);
         return Step::Cancelled;
     }
     Step::Done(from_error(item, Outcome::Failed, what, e))

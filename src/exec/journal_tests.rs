@@ -108,6 +108,7 @@ fn outcome(seq: u64, outcome: Outcome) -> Record {
         request_id: Some(format!("req-{seq}")),
         finished_at: t(seq as i64 + 1),
         backup_skipped: false,
+        inference_units: None,
     })
 }
 

@@ -7,6 +7,9 @@ pub mod item;
 pub mod journal;
 #[cfg(test)]
 mod journal_tests;
+pub mod kind_io;
+pub mod kinds;
+pub mod preserved;
 pub mod project;
 pub mod queue;
 pub mod resume;

@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use super::drift::description_fresh;
 use super::item::{Step, confirm, from_error, outcome, process_item};
-use super::journal::Outcome;
+use super::journal::{Outcome, Record, VerifiedRec};
 use super::retry::Retried;
 use super::run::{Ctx, Unit};
+use super::{kind_io, preserved};
 use crate::cloud::{self, ErrorKind};
 use crate::error::Result;
-use crate::plan::Item;
+use crate::plan::{Item, Kind};
 
 /// One project's work, as the scheduler runs it: a drift check, each item's steps, then a confirmation of
 /// what was deleted (see the module docs of `exec::run`).
@@ -57,17 +58,47 @@ pub(super) async fn project_task(ctx: Arc<Ctx>, unit: Unit) -> Result<()> {
             }
             return Ok(());
         }
+        if let Some((project_item, st)) = preserved::needs(&ctx, &items) {
+            match preserved::ensure(&ctx, client, project_item, st).await? {
+                None => {}
+                Some(preserved::PreserveError::Cancelled) => return Ok(()),
+                Some(preserved::PreserveError::Call(e)) if preserved::is_foreign_call(&e) => {
+                    ctx.not_the_service(client, &format!("project.json of {}", first.project), &e);
+                    return Ok(());
+                }
+                Some(e) => {
+                    let why = format!("project.json not written: {e}; nothing of the project was touched");
+                    for (item, _) in &items {
+                        ctx.finish(item, outcome(item, Outcome::Failed, why.clone())).await?;
+                    }
+                    return Ok(());
+                }
+            }
+        }
         for (item, st) in &items {
             if ctx.stopped(item.target) {
                 break;
             }
-            match process_item(&ctx, client, item, st, &mut info).await? {
+            let step = match item.kind {
+                Kind::DeleteDataset => process_item(&ctx, client, item, st, &mut info).await?,
+                _ => kind_io::process(&ctx, client, item, st).await?,
+            };
+            match step {
                 Step::Cancelled => break,
                 Step::Done(rec) => {
                     let was_deleted = rec.outcome == Outcome::Deleted;
                     ctx.finish(item, rec).await?;
-                    if was_deleted {
-                        deleted.push(item.clone());
+                    match item.kind {
+                        Kind::DeleteDataset if was_deleted => deleted.push(item.clone()),
+                        // Model and project items end `deleted` only once DescribeModel/DescribeProject
+                        // answered 404: that is their confirmation.
+                        _ if was_deleted => ctx.journal.append(&Record::Verified(VerifiedRec {
+                            seq: item.seq,
+                            verified: true,
+                            status: None,
+                            at: chrono::Utc::now(),
+                        })),
+                        _ => {}
                     }
                 }
             }

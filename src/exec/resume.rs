@@ -57,6 +57,7 @@ mod tests {
             request_id: None,
             finished_at: t(),
             backup_skipped: false,
+            inference_units: None,
         })
     }
 

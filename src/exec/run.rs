@@ -34,8 +34,8 @@ use crate::cloud::identity::{Access, target_endpoint};
 use crate::cloud::{self, CallError, Client, ClientOptions, ErrorKind, ProjectInfo};
 use crate::error::{Error, Result};
 use crate::plan::{Item, Plan};
-use crate::service::Service;
 use crate::service::schedule::{Caps, run_fair_fed};
+use crate::service::{Op, Service};
 
 pub use super::guards::{ACCESS_DENIED_STOP, BREAKER_MAX_FAILED, BREAKER_WINDOW};
 /// Wait before re-checking after a 409.
@@ -109,6 +109,10 @@ pub(super) struct Ctx {
     pub(super) svc: Arc<Service>,
     pub(super) opts: RunOptions,
     pub(super) events: EventSink,
+    /// The plan's items (`delete_project` looks at its project's and at those it waits for).
+    pub(super) plan: Vec<Item>,
+    /// The final outcome of every item known so far: the journal's at the start, then this run's.
+    outcomes: Mutex<HashMap<u64, Outcome>>,
     stop_tx: watch::Sender<bool>,
     pub(super) stop: Cancel,
     breaker: Mutex<Breaker>,
@@ -148,21 +152,38 @@ impl Ctx {
         }
     }
 
+    /// The final outcome of every item known so far.
+    pub(super) fn outcomes(&self) -> HashMap<u64, Outcome> {
+        self.outcomes.lock().expect("outcomes").clone()
+    }
+
+    /// An attempt of an item's DeleteDataset.
     pub(super) fn on_attempt(&self, item: &Item, a: &Attempt) {
+        self.on_item_attempt(item, Op::DeleteDataset, a);
+    }
+
+    /// An attempt of an item's own call (DeleteDataset, StopModel, DeleteModel, DeleteProject): journalled;
+    /// DeleteDataset attempts and throttles counted.
+    pub(super) fn on_item_attempt(&self, item: &Item, op: Op, a: &Attempt) {
         let throttled = a.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Throttling);
-        self.delete_attempts.fetch_add(1, Ordering::Relaxed);
+        if op == Op::DeleteDataset {
+            self.delete_attempts.fetch_add(1, Ordering::Relaxed);
+        }
         if throttled {
             self.throttled.fetch_add(1, Ordering::Relaxed);
-            self.delete_throttled.fetch_add(1, Ordering::Relaxed);
+            if op == Op::DeleteDataset {
+                self.delete_throttled.fetch_add(1, Ordering::Relaxed);
+            }
             self.events.send(Event::Throttled);
         }
+        let ok_status = if op == Op::DeleteProject { 200 } else { 202 };
         let e = a.error.as_ref();
         self.journal.append(&Record::Attempt(AttemptRec {
             seq: item.seq,
-            op: "DeleteDataset".into(),
+            op: op.name().into(),
             n: a.number,
             at: a.at,
-            status: e.map_or(Some(202), |e| e.status),
+            status: e.map_or(Some(ok_status), |e| e.status),
             error_code: e.and_then(|e| e.code.clone()),
             message: e.map(|e| e.message.clone()),
             request_id: e.and_then(|e| e.request_id.clone()),
@@ -184,6 +205,7 @@ impl Ctx {
         rec.finished_at = Utc::now();
         self.journal.append_durable(&Record::Outcome(rec.clone())).await?;
         self.finished.fetch_add(1, Ordering::Relaxed);
+        self.outcomes.lock().expect("outcomes").insert(rec.seq, rec.outcome);
         let failed = rec.outcome == Outcome::Failed;
         self.events.send(Event::Done { failed });
         let denied = rec.error_code.as_deref() == Some("AccessDeniedException") || rec.http_status == Some(403);
@@ -264,6 +286,15 @@ pub struct Feed {
     pub incoming: mpsc::UnboundedReceiver<(usize, Unit)>,
     /// Items to decide among the queued units (the progress total; arriving units add theirs).
     pub todo: u64,
+    /// The plan's items known when the run starts (`delete_project` looks at those it waits for).
+    pub plan: Vec<Item>,
+    /// Their journalled outcomes by seq.
+    pub outcomes: HashMap<u64, Outcome>,
+}
+
+/// The journalled outcome of every item of `state`, by seq.
+pub fn outcomes_of(state: &JournalState) -> HashMap<u64, Outcome> {
+    state.by_seq.iter().filter_map(|(s, st)| st.outcome.as_ref().map(|o| (*s, o.outcome))).collect()
 }
 
 /// Run a plan. `cancel` turning true (Ctrl-C, SIGTERM) stops the run gracefully.
@@ -281,7 +312,13 @@ pub async fn run(
     let svc = Arc::new(Service::new(clients, opts.rate, opts.policy, stop));
     let queues = queues.into_iter().map(|q| q.into_iter().map(|work| Unit { work, described: None }).collect());
     let (_, closed) = mpsc::unbounded_channel();
-    let feed = Feed { queues: queues.collect(), incoming: closed, todo };
+    let feed = Feed {
+        queues: queues.collect(),
+        incoming: closed,
+        todo,
+        plan: plan.items.clone(),
+        outcomes: outcomes_of(state),
+    };
     run_on(svc, stop_tx, Arc::new(journal), feed, opts, events, cancel).await
 }
 
@@ -297,13 +334,15 @@ pub async fn run_on(
     mut cancel: watch::Receiver<bool>,
 ) -> Result<RunResult> {
     let started = Instant::now();
-    let Feed { queues, incoming, todo } = feed;
+    let Feed { queues, incoming, todo, plan: feed_plan, outcomes } = feed;
     let stop = stop_tx.subscribe();
     let ctx = Arc::new(Ctx {
         journal,
         svc,
         opts: opts.clone(),
         events: events.clone(),
+        plan: feed_plan,
+        outcomes: Mutex::new(outcomes),
         stop_tx,
         stop: stop.clone(),
         breaker: Mutex::new(Breaker::default()),

@@ -71,6 +71,11 @@ impl Filter {
         Ok(())
     }
 
+    /// `--scope all`: is a project created at `created` inside the `--created-before/--created-after` window?
+    pub fn project_created(&self, created: Option<DateTime<Utc>>) -> std::result::Result<(), Rejection> {
+        window(self.before, self.after, created)
+    }
+
     /// Is this dataset selected?
     pub fn dataset(&self, d: &DatasetInfo) -> std::result::Result<(), Rejection> {
         if let Some(t) = self.dataset_type
@@ -78,22 +83,31 @@ impl Filter {
         {
             return Err(("dataset_type", format!("--dataset-type {t}")));
         }
-        if let Some(before) = self.before {
-            match d.created {
-                Some(c) if c < before => {}
-                Some(c) => return Err(("created_before", format!("created {c}, not before {before}"))),
-                None => return Err(("created_before", "no CreationTimestamp".to_string())),
-            }
-        }
-        if let Some(after) = self.after {
-            match d.created {
-                Some(c) if c >= after => {}
-                Some(c) => return Err(("created_after", format!("created {c}, before {after}"))),
-                None => return Err(("created_after", "no CreationTimestamp".to_string())),
-            }
-        }
-        Ok(())
+        window(self.before, self.after, d.created)
     }
+}
+
+/// Is `created` strictly before `before` and at or after `after` (each when given)?
+fn window(
+    before: Option<DateTime<Utc>>,
+    after: Option<DateTime<Utc>>,
+    created: Option<DateTime<Utc>>,
+) -> std::result::Result<(), Rejection> {
+    if let Some(before) = before {
+        match created {
+            Some(c) if c < before => {}
+            Some(c) => return Err(("created_before", format!("created {c}, not before {before}"))),
+            None => return Err(("created_before", "no CreationTimestamp".to_string())),
+        }
+    }
+    if let Some(after) = after {
+        match created {
+            Some(c) if c >= after => {}
+            Some(c) => return Err(("created_after", format!("created {c}, before {after}"))),
+            None => return Err(("created_after", "no CreationTimestamp".to_string())),
+        }
+    }
+    Ok(())
 }
 
 /// Parse a `--created-before/--created-after` value: RFC 3339 (`2024-03-01T00:00:00Z`) or a date

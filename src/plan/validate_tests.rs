@@ -45,6 +45,7 @@ pub(super) fn scan(account: &str, region: &str, projects: Vec<Result<ProjectInfo
         account: Some(account.into()),
         listed: projects.len(),
         projects,
+        models: Default::default(),
     }
 }
 

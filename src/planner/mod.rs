@@ -17,14 +17,18 @@ use chrono::Utc;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
-use crate::cloud::{self, CallError, Client, ClientOptions, Endpoint, ErrorKind, ProjectInfo, ProjectSummary};
+use crate::cloud::{
+    self, CallError, Client, ClientOptions, Endpoint, ErrorKind, ModelSummary, ProjectInfo, ProjectSummary,
+};
 use crate::error::{Error, Result};
 use crate::exec::events::{Event, EventSink};
 use crate::plan::filter::Filter;
 use crate::plan::format::{FORMAT, Item, Plan, Selection, Skipped, Summary, Target, client_token};
-use crate::plan::types::{DatasetType, Kind};
+use crate::plan::types::{DatasetType, Kind, Scope};
 use crate::service::retry::{Attempt, AttemptStats, Retried, RetryPolicy};
 use crate::service::{LimitKey, MAX_PAGES, Op, PagesError, Service};
+
+mod teardown;
 
 /// What to plan and how.
 #[derive(Debug, Clone)]
@@ -58,6 +62,8 @@ pub(crate) struct Scan {
     pub(crate) listed: usize,
     /// Each listed project described, or its name when DescribeProject answered 404.
     pub(crate) projects: Vec<std::result::Result<ProjectInfo, String>>,
+    /// `--scope all`: each described project's model versions (ListModels), by project name.
+    pub(crate) models: HashMap<String, Vec<ModelSummary>>,
 }
 
 /// A new plan id: `lfv-YYYYMMDDTHHMMSSZ-` + 8 random hex digits.
@@ -104,6 +110,7 @@ async fn scan(
     let client = svc.client(target)?.clone();
     let sem = Arc::new(Semaphore::new(req.concurrency.max(1)));
     let mut tasks = JoinSet::new();
+    let all = req.selection.scope == Scope::All;
     let mut account: Option<String> = None;
     let mut listed = 0;
     let on_page = |page: Vec<ProjectSummary>| {
@@ -121,12 +128,19 @@ async fn scan(
                 let _permit = sem.acquire().await.expect("semaphore open");
                 let _shared = global.acquire().await.expect("semaphore open");
                 let r = svc.describe_project(target, &p.name, |a| throttled(&events, a)).await;
+                let r = match r {
+                    Retried::Ok(Some(info)) if all => models_of(&svc, target, info, &events).await,
+                    Retried::Ok(Some(info)) => Retried::Ok(Some((info, Vec::new()))),
+                    Retried::Ok(None) => Retried::Ok(None),
+                    Retried::Failed(e) => Retried::Failed(e),
+                    Retried::Cancelled => Retried::Cancelled,
+                };
                 events.send(Event::Done { failed: false });
-                if let (Some(f), Retried::Ok(Some(info))) = (&on_project, &r) {
+                if let (Some(f), Retried::Ok(Some((info, _)))) = (&on_project, &r) {
                     f(target, info, std::time::Instant::now());
                 }
                 match r {
-                    Retried::Ok(Some(info)) => Ok(Ok(info)),
+                    Retried::Ok(Some(found)) => Ok(Ok(found)),
                     Retried::Ok(None) => Ok(Err(p.name)),
                     Retried::Failed(e) => Err((p.name, e)),
                     Retried::Cancelled => Err((p.name, CallError::malformed("cancelled"))),
@@ -153,15 +167,42 @@ async fn scan(
         Err(PagesError::Consumer(never)) => match never {},
     }
     let mut projects = Vec::with_capacity(listed);
+    let mut models = HashMap::new();
     while let Some(joined) = tasks.join_next().await {
         match joined.map_err(|e| Error::Internal(format!("describe task: {e}")))? {
-            Ok(p) => projects.push(p),
+            Ok(Ok((info, versions))) => {
+                if all {
+                    models.insert(info.name.clone(), versions);
+                }
+                projects.push(Ok(info));
+            }
+            Ok(Err(name)) => projects.push(Err(name)),
             Err((name, e)) => {
                 return Err(enumeration_failed(&format!("DescribeProject {name}"), &client, &e));
             }
         }
     }
-    Ok(Scan { endpoint, account, listed, projects })
+    Ok(Scan { endpoint, account, listed, projects, models })
+}
+
+/// `--scope all`: the project's model versions (ListModels, every page). A project gone meanwhile is `None`
+/// (`project_vanished`).
+async fn models_of(
+    svc: &Service,
+    target: usize,
+    info: ProjectInfo,
+    events: &EventSink,
+) -> Retried<Option<(ProjectInfo, Vec<ModelSummary>)>> {
+    match svc.list_models(target, &info.name, |a| throttled(events, a)).await {
+        Ok(Some(models)) => Retried::Ok(Some((info, models))),
+        Ok(None) => Retried::Ok(None),
+        Err(PagesError::Call(e)) => Retried::Failed(e),
+        Err(PagesError::Cancelled) => Retried::Cancelled,
+        Err(PagesError::RepeatedToken | PagesError::TooManyPages) => {
+            Retried::Failed(CallError::malformed(&format!("ListModels of {} did not end", info.name)))
+        }
+        Err(PagesError::Consumer(never)) => match never {},
+    }
 }
 
 fn throttled(events: &EventSink, a: &Attempt) {
@@ -264,8 +305,16 @@ pub(crate) fn assemble(
         plan.summary.projects_seen += scan.listed;
         let mut projects = scan.projects;
         projects.sort_by(|a, b| name_of(a).cmp(name_of(b)));
+        let mut models = scan.models;
         for p in projects {
-            add_project(&mut plan, target, filter, p);
+            let versions = match &p {
+                Ok(info) => models.remove(&info.name),
+                Err(_) => None,
+            };
+            match (plan.selection.scope, versions) {
+                (Scope::All, Some(versions)) => teardown::add_project(&mut plan, target, filter, p, versions),
+                _ => add_project(&mut plan, target, filter, p),
+            }
         }
     }
     for (i, item) in plan.items.iter_mut().enumerate() {
@@ -280,6 +329,11 @@ fn name_of(p: &std::result::Result<ProjectInfo, String>) -> &str {
         Ok(info) => &info.name,
         Err(name) => name,
     }
+}
+
+/// A `skipped` entry.
+fn skip(target: usize, project: &str, dataset_type: Option<DatasetType>, (reason, detail): (&str, String)) -> Skipped {
+    Skipped { target, project: project.to_string(), dataset_type, reason: reason.to_string(), detail }
 }
 
 fn add_project(plan: &mut Plan, target: usize, filter: &Filter, p: std::result::Result<ProjectInfo, String>) {

@@ -271,6 +271,7 @@ mod tests {
                 request_id: Some("req-2".into()),
                 finished_at: at(1_523),
                 backup_skipped: false,
+                inference_units: None,
             }),
             Record::Verified(VerifiedRec { seq: 1, verified: true, status: None, at: at(2_000) }),
         ]);
@@ -322,6 +323,7 @@ mod tests {
                 request_id: None,
                 finished_at: at(35),
                 backup_skipped: true,
+                inference_units: None,
             }),
         ]);
         let r = &rows(&s)[0];

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-use crate::cloud::{CallError, Client, Page, ProjectInfo};
+use crate::cloud::{CallError, Client, ErrorKind, ModelInfo, ModelSummary, Page, ProjectInfo};
 use crate::error::{Error, Result};
 use limiter::AdaptiveLimiter;
 use retry::{Attempt, AttemptStats, Cancel, Retried, RetryPolicy, with_retry};
@@ -34,6 +34,22 @@ pub enum Op {
     ListDatasetEntries,
     /// DeleteDataset.
     DeleteDataset,
+    /// ListModels (planning `--scope all`, drift checks before DeleteProject, preservation).
+    ListModels,
+    /// DescribeModel (model items' state checks and waits, preservation).
+    DescribeModel,
+    /// StopModel.
+    StopModel,
+    /// DeleteModel.
+    DeleteModel,
+    /// DeleteProject.
+    DeleteProject,
+    /// ListTagsForResource (preservation).
+    ListTagsForResource,
+    /// ListModelPackagingJobs (preservation).
+    ListModelPackagingJobs,
+    /// DescribeModelPackagingJob (preservation).
+    DescribeModelPackagingJob,
 }
 
 impl Op {
@@ -45,7 +61,37 @@ impl Op {
             Op::DescribeDataset => "DescribeDataset",
             Op::ListDatasetEntries => "ListDatasetEntries",
             Op::DeleteDataset => "DeleteDataset",
+            Op::ListModels => "ListModels",
+            Op::DescribeModel => "DescribeModel",
+            Op::StopModel => "StopModel",
+            Op::DeleteModel => "DeleteModel",
+            Op::DeleteProject => "DeleteProject",
+            Op::ListTagsForResource => "ListTagsForResource",
+            Op::ListModelPackagingJobs => "ListModelPackagingJobs",
+            Op::DescribeModelPackagingJob => "DescribeModelPackagingJob",
         }
+    }
+
+    /// Every operation, in declaration order.
+    pub const ALL: [Op; 13] = [
+        Op::ListProjects,
+        Op::DescribeProject,
+        Op::DescribeDataset,
+        Op::ListDatasetEntries,
+        Op::DeleteDataset,
+        Op::ListModels,
+        Op::DescribeModel,
+        Op::StopModel,
+        Op::DeleteModel,
+        Op::DeleteProject,
+        Op::ListTagsForResource,
+        Op::ListModelPackagingJobs,
+        Op::DescribeModelPackagingJob,
+    ];
+
+    /// The operation named `name` as the service spells it.
+    pub fn from_name(name: &str) -> Option<Op> {
+        Op::ALL.into_iter().find(|o| o.name() == name)
     }
 }
 
@@ -149,6 +195,46 @@ impl Service {
         };
         let key = LimitKey { target, op: Op::DescribeProject };
         self.call(key, &mut AttemptStats::default(), on_attempt, || client.describe_project(name)).await.found()
+    }
+
+    /// Every model version of `project` in `target` (ListModels, every page); the service's 404 (no such
+    /// project) is `Ok(None)`.
+    pub async fn list_models(
+        &self,
+        target: usize,
+        project: &str,
+        on_attempt: impl FnMut(&Attempt),
+    ) -> std::result::Result<Option<Vec<ModelSummary>>, PagesError<std::convert::Infallible>> {
+        let client = self.client(target).map_err(|e| PagesError::Call(CallError::malformed(&e.to_string())))?;
+        let key = LimitKey { target, op: Op::ListModels };
+        let mut all = Vec::new();
+        let fetch = |token| client.list_models(project, token);
+        let each = |page: Vec<ModelSummary>| {
+            all.extend(page);
+            Ok(())
+        };
+        match self.pages(key, &mut AttemptStats::default(), on_attempt, fetch, each).await {
+            Ok(()) => Ok(Some(all)),
+            Err(PagesError::Call(e)) if e.kind == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// DescribeModel of `version` of `project` in `target`; the service's 404 is `Ok(None)`.
+    pub async fn describe_model(
+        &self,
+        target: usize,
+        project: &str,
+        version: &str,
+        on_attempt: impl FnMut(&Attempt),
+    ) -> Retried<Option<ModelInfo>> {
+        let Ok(client) = self.client(target) else {
+            return Retried::Failed(CallError::malformed(&format!("no client for target {target}")));
+        };
+        let key = LimitKey { target, op: Op::DescribeModel };
+        self.call(key, &mut AttemptStats::default(), on_attempt, || client.describe_model(project, version))
+            .await
+            .found()
     }
 
     /// Every page of a listing: `fetch(token)` under the limiter of `key` (retried), each page's items to

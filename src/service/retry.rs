@@ -88,6 +88,15 @@ pub enum Retried<T> {
 }
 
 impl<T> Retried<T> {
+    /// The value of a success turned by `f`; a failure or cancellation as it is.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Retried<U> {
+        match self {
+            Retried::Ok(v) => Retried::Ok(f(v)),
+            Retried::Failed(e) => Retried::Failed(e),
+            Retried::Cancelled => Retried::Cancelled,
+        }
+    }
+
     /// For reads of something that may be gone: the service's 404 (`ResourceNotFoundException`, the only
     /// [`ErrorKind::NotFound`]) becomes a successful `None`; any other failure stays one.
     pub fn found(self) -> Retried<Option<T>> {

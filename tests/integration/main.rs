@@ -22,4 +22,5 @@ mod review;
 mod support;
 mod sweep;
 mod targets;
+mod teardown;
 mod verify;

@@ -131,7 +131,7 @@ async fn a_format_1_plan_edited_after_it_was_made_is_refused_by_the_format_1_dig
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_plan_with_kinds_the_executor_lacks_is_shown_but_not_acted_on() {
+async fn a_hand_made_delete_project_item_is_carried_out_and_drift_checked() {
     let env = Env::new(fast(fixture_seed())).await;
     let mut plan = env.plan("plan.json", &[]).await;
     assert_eq!(plan.format, "lfv-sunset-plan/2");
@@ -153,13 +153,15 @@ async fn a_plan_with_kinds_the_executor_lacks_is_shown_but_not_acted_on() {
     assert_eq!(plan.validate(), Ok(()));
     plan.save(&env.path("all.json"), true).unwrap();
     env.run(&["show", "all.json"]).await.ok().stdout_has("by kind: delete_dataset 3, delete_project 1");
-    for args in [
-        vec!["apply", "all.json", "--yes"],
-        vec!["apply", "all.json", "--dry-run"],
-        vec!["export", "all.json"],
-        vec!["verify", "all.json"],
-    ] {
-        env.run(&args).await.code(2).stderr_has("item seq 4 (kind): delete_project is not carried out by this version");
-    }
-    assert_eq!(env.emu.stats().mutating_calls(), 0);
+    // `verify` does not check project items yet: it still refuses before any call.
+    env.run(&["verify", "all.json"]).await.code(2).stderr_has("item seq 4 (kind): delete_project is not carried out");
+    env.run(&["apply", "all.json", "--dry-run"]).await;
+    assert_eq!(env.emu.stats().mutating_calls(), 0, "a dry run of every kind sends nothing");
+    // The item claims no CreationTimestamp, so the project it names is not the one planned: left alone.
+    env.run(&["apply", "all.json", "--yes", "--no-backup"]).await.code(3);
+    let rows = read_csv(&env.path("all.audit.csv"));
+    let project = rows.iter().find(|r| r["seq"] == "4").unwrap();
+    assert_eq!(project["outcome"], "skipped_drift", "{project:?}");
+    assert_eq!(env.emu.stats().calls("DeleteProject"), 0);
+    assert_eq!(env.emu.stats().mutations.datasets_deleted, 3);
 }

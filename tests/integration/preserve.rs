@@ -51,7 +51,7 @@ impl Caller for Counting {
 }
 
 /// The emulator's own DescribeModel answer, as raw JSON.
-async fn raw_model(emu: &RunningEmulator, project: &str, version: &str) -> Value {
+pub(crate) async fn raw_model(emu: &RunningEmulator, project: &str, version: &str) -> Value {
     let r =
         raw(emu, "GET", &format!("/2020-11-20/projects/{project}/models/{version}"), &[("Authorization", AUTH)], b"")
             .await;
@@ -61,7 +61,7 @@ async fn raw_model(emu: &RunningEmulator, project: &str, version: &str) -> Value
 
 /// `a` and `b` hold the same data: same keys, strings and integers equal, floats within 1e-6 (the SDK's
 /// members are f32), timestamps equal whether epoch seconds (the wire) or RFC 3339 (project.json).
-fn same(a: &Value, b: &Value, at: &str) {
+pub(crate) fn same(a: &Value, b: &Value, at: &str) {
     let epoch = |v: &Value| -> Option<f64> {
         v.as_f64().or_else(|| {
             let t = chrono::DateTime::parse_from_rfc3339(v.as_str()?).ok()?;

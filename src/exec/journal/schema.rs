@@ -147,6 +147,10 @@ pub struct OutcomeRec {
     /// The run had `--no-backup`.
     #[serde(default)]
     pub backup_skipped: bool,
+    /// `stop_model`: the inference units the stopped model was hosted with (DescribeModel's
+    /// MinInferenceUnits); `None` for every other item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inference_units: Option<u32>,
 }
 
 /// A post-deletion check.
