@@ -116,6 +116,8 @@ async fn refusals_name_what_is_wrong() {
     std::fs::create_dir(env.path("c")).unwrap();
     std::fs::write(env.path("c/plan.json"), "{}").unwrap();
     sweep(&env, &args(&env, "c", "100", &[])).await.code(2).stderr_has("no sweep.json");
+    // A full teardown is plan --scope all's and apply's for now.
+    sweep(&env, &args(&env, "d", "100", &["--scope", "all"])).await.code(2).stderr_has("use plan --scope all");
     assert_eq!(env.emu.stats().mutations.datasets_deleted, 0);
 }
 
