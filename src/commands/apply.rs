@@ -67,10 +67,11 @@ fn describe_scope(plan: &Plan, models: &BTreeMap<u64, confirm::ModelNow>) -> (BT
     (accounts, text)
 }
 
-/// The confirmation guard: on a terminal the user types each account id; without one, `--yes` is required.
-fn confirm(accounts: &BTreeSet<String>, what: &str, yes: bool) -> Result<()> {
+/// Where a deleting command asks for confirmation: `None` with `--yes`; stdin when it is a terminal; without
+/// one, the refusal (exit 5) that asks for `--yes`.
+pub(crate) fn confirmation_terminal(yes: bool) -> Result<Option<std::io::Stdin>> {
     if yes {
-        return Ok(());
+        return Ok(None);
     }
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
@@ -78,6 +79,12 @@ fn confirm(accounts: &BTreeSet<String>, what: &str, yes: bool) -> Result<()> {
             "no terminal to confirm on; pass --yes to run without confirmation (scheduled jobs)".into(),
         ));
     }
+    Ok(Some(stdin))
+}
+
+/// The confirmation guard: on a terminal the user types each account id; without one, `--yes` is required.
+fn confirm(accounts: &BTreeSet<String>, what: &str, yes: bool) -> Result<()> {
+    let Some(stdin) = confirmation_terminal(yes)? else { return Ok(()) };
     for account in accounts {
         eprint!("type the account id {} to confirm deleting {what}: ", escape(account));
         let _ = std::io::stderr().flush();

@@ -277,11 +277,24 @@ pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
         }
         None => verify_all(&args, rate).await?,
     };
-    match args.format {
+    Ok(print_report(&report, args.format))
+}
+
+/// `sweep`'s last step: verify the sealed `plan` as `verify PLAN` would (printing its report), with the
+/// sweep's connection and pace; the exit code is verify's (0 nothing left, 3 something left).
+pub(crate) async fn verify_sealed(plan: &Plan, args: &VerifyArgs) -> Result<ExitCode> {
+    let rate = check_rate(args.sweep.rate)?;
+    let report = verify_plan(plan, args, rate).await?;
+    Ok(print_report(&report, args.format))
+}
+
+/// Print the report in `format` and give its exit code.
+fn print_report(report: &Report, format: TableFormat) -> ExitCode {
+    match format {
         TableFormat::Json => out(&format!("{}\n", serde_json::to_string_pretty(&report).expect("json"))),
-        TableFormat::Table => out(&table(&report)),
+        TableFormat::Table => out(&table(report)),
     }
-    Ok(if report.left.is_empty() { ExitCode::Ok } else { ExitCode::Incomplete })
+    if report.left.is_empty() { ExitCode::Ok } else { ExitCode::Incomplete }
 }
 
 /// The table text: a count line (models and projects named only when some are left or the report covers
