@@ -13,8 +13,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::{Run, Verdicts, Workspace};
 use lfv_sunset::emulator::org_seed::generate_org;
 use lfv_sunset::emulator::{GenSpec, Mix, Seed};
@@ -25,24 +23,6 @@ const GOAL_RATIO: f64 = 1.10;
 const PLAN_IDEAL_S: f64 = PROJECTS as f64 / QUOTA;
 const APPLY_IDEAL_S: f64 = 2.0 * PROJECTS as f64 / QUOTA;
 const REGIONS: [&str; 5] = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1"];
-
-/// CPU seconds (user + system) of the children this process has waited for, or `None` without `/proc`.
-fn children_cpu_s() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the command name (which ends with the last ')'): cutime and cstime are fields 16 and 17.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = f.get(13)?.parse::<f64>().ok()? + f.get(14)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
-}
-
-/// Run and measure: the run, and the CPU seconds it used.
-fn measured(ws: &mut Workspace, label: &str, args: Vec<String>) -> (Run, Option<f64>) {
-    let before = children_cpu_s();
-    let run = ws.run(label, &args, Duration::from_secs(300));
-    let cpu = children_cpu_s().zip(before).map(|(a, b)| a - b);
-    (run, cpu)
-}
 
 fn report(label: &str, run: &Run, cpu: Option<f64>, items: usize, ideal: f64) -> f64 {
     let secs = run.wall.as_secs_f64();
@@ -92,7 +72,7 @@ fn main() {
         if members > 0 {
             args.push("--organization".to_string());
         }
-        let (run, cpu) = measured(&mut ws, &format!("t{n}_plan"), args);
+        let (run, cpu) = common::measured(&mut ws, &format!("t{n}_plan"), args);
         if !ws.expect_success(&run) {
             break;
         }
@@ -100,7 +80,7 @@ fn main() {
         let ratio = report(&format!("plan_{n}_targets"), &run, cpu, items, PLAN_IDEAL_S);
         verdicts.goal(&format!("plan_{n}_targets"), ratio <= GOAL_RATIO, format!("ratio {ratio:.3}"));
         let args = ["apply", &plan, "--yes", "--no-backup", "--format", "json"].map(str::to_string).to_vec();
-        let (run, cpu) = measured(&mut ws, &format!("t{n}_apply"), args);
+        let (run, cpu) = common::measured(&mut ws, &format!("t{n}_apply"), args);
         let ok = ws.expect_success(&run);
         let deleted = common::outcome(&run.json().unwrap_or_default(), "deleted");
         let ratio = report(&format!("apply_{n}_targets"), &run, cpu, items, APPLY_IDEAL_S);

@@ -326,6 +326,24 @@ impl Workspace {
     }
 }
 
+/// CPU seconds (user + system) of the children this process has waited for, or `None` without `/proc`.
+pub fn children_cpu_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which ends with the last ')'): cutime and cstime are fields 16 and 17.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(13)?.parse::<f64>().ok()? + f.get(14)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Run and measure: the run, and the CPU seconds it used.
+pub fn measured(ws: &mut Workspace, label: &str, args: Vec<String>) -> (Run, Option<f64>) {
+    let before = children_cpu_s();
+    let run = ws.run(label, &args, Duration::from_secs(300));
+    let cpu = children_cpu_s().zip(before).map(|(a, b)| a - b);
+    (run, cpu)
+}
+
 /// Items in a plan file.
 pub fn plan_items(path: &Path) -> usize {
     let text = std::fs::read_to_string(path).expect("read plan");

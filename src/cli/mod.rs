@@ -7,12 +7,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use clap::builder::RangedU64ValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod select;
 mod targets;
 mod values;
+pub use select::{SelectArgs, SweepCommandArgs};
 pub use targets::{RoleArgs, TargetArgs};
 pub use values::{
     EmulatorRate, check_endpoint_url, is_region, parse_account_id, parse_attempt_timeout, parse_emulator_rate,
@@ -43,6 +44,8 @@ pub enum Command {
     Show(ShowArgs),
     /// Execute a plan: back up, then delete each dataset, journalled and resumable.
     Apply(ApplyArgs),
+    /// Plan, back up, delete and verify in one pipelined, resumable run (scheduled jobs); exit code as verify.
+    Sweep(SweepCommandArgs),
     /// Export every planned dataset's entries (Ground Truth manifests) without deleting anything.
     Export(ExportArgs),
     /// Rebuild the CSV audit report from a checkpoint journal.
@@ -93,41 +96,15 @@ pub struct PlanArgs {
     /// Where to write the plan (JSON). Refuses to replace an existing file without --force.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// Region to enumerate, e.g. `us-east-1`; repeat for several (default: the AWS chain's region).
-    #[arg(long = "region", value_name = "REGION", value_parser = parse_region)]
-    pub regions: Vec<String>,
-    /// Named AWS profile; repeat for several accounts (default: the default credential chain).
-    #[arg(long = "profile", value_name = "PROFILE")]
-    pub profiles: Vec<String>,
+    /// What to plan.
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// Connection options.
     #[command(flatten)]
     pub connect: ConnectArgs,
-    /// Only projects whose name matches this glob; repeat to allow several (default: all).
-    #[arg(long = "include", value_name = "GLOB")]
-    pub include: Vec<String>,
-    /// Leave out projects whose name matches this glob; repeat for several. Wins over --include.
-    #[arg(long = "exclude", value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// What to plan: `datasets` (only the datasets, the default) or `all` (a full teardown: every model
-    /// version stopped and deleted, every dataset, then the project itself).
-    #[arg(long, env = "LFV_SCOPE", value_enum, default_value_t = ScopeArg::Datasets, value_name = "SCOPE")]
-    pub scope: ScopeArg,
-    /// Which datasets to plan (`--scope datasets` only).
-    #[arg(long, value_enum, default_value_t = DatasetTypeArg::Both, value_name = "TYPE")]
-    pub dataset_type: DatasetTypeArg,
-    /// Only datasets (`--scope all`: projects) created strictly before TIME (RFC 3339 like 2024-03-01T00:00:00Z,
-    /// or a date 2024-03-01).
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    pub created_before: Option<DateTime<Utc>>,
-    /// Only datasets (`--scope all`: projects) created at or after TIME (RFC 3339 or a date).
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    pub created_after: Option<DateTime<Utc>>,
     /// Pace of the enumeration.
     #[command(flatten)]
     pub sweep: SweepArgs,
-    /// Accounts, roles, shard.
-    #[command(flatten)]
-    pub targets: TargetArgs,
     /// Replace an existing --out file.
     #[arg(long)]
     pub force: bool,

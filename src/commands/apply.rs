@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 
 use super::confirm;
-use super::identity::{access, refused_targets};
+use super::identity::{access, check_targets};
 use super::plan::check_rate;
 use super::{cancel_on_signals, command_line, out};
 use crate::cli::{ApplyArgs, ExportArgs, ReportArgs, RunArgs, TextFormat};
@@ -67,10 +67,11 @@ fn describe_scope(plan: &Plan, models: &BTreeMap<u64, confirm::ModelNow>) -> (BT
     (accounts, text)
 }
 
-/// The confirmation guard: on a terminal the user types each account id; without one, `--yes` is required.
-fn confirm(accounts: &BTreeSet<String>, what: &str, yes: bool) -> Result<()> {
+/// Where a deleting command asks for confirmation: `None` with `--yes`; stdin when it is a terminal; without
+/// one, the refusal (exit 5) that asks for `--yes`.
+pub(crate) fn confirmation_terminal(yes: bool) -> Result<Option<std::io::Stdin>> {
     if yes {
-        return Ok(());
+        return Ok(None);
     }
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
@@ -78,6 +79,12 @@ fn confirm(accounts: &BTreeSet<String>, what: &str, yes: bool) -> Result<()> {
             "no terminal to confirm on; pass --yes to run without confirmation (scheduled jobs)".into(),
         ));
     }
+    Ok(Some(stdin))
+}
+
+/// The confirmation guard: on a terminal the user types each account id; without one, `--yes` is required.
+fn confirm(accounts: &BTreeSet<String>, what: &str, yes: bool) -> Result<()> {
+    let Some(stdin) = confirmation_terminal(yes)? else { return Ok(()) };
     for account in accounts {
         eprint!("type the account id {} to confirm deleting {what}: ", escape(account));
         let _ = std::io::stderr().flush();
@@ -165,8 +172,8 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
     }
     let client = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: naive };
     let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
-    let refused =
-        refused_targets(plan, args.profile.as_ref(), args.connect.endpoint_url.as_ref(), &access, client).await?;
+    let checked =
+        check_targets(plan, args.profile.as_ref(), args.connect.endpoint_url.as_ref(), &access, client).await?;
     let opts = RunOptions {
         mode,
         rate: (!naive).then_some(args.rate),
@@ -180,20 +187,24 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
         wait_timeout: args.wait_timeout,
         retry_failed: args.retry_failed,
         grace: std::time::Duration::from_secs(10),
-        refused_targets: refused.keys().copied().collect(),
+        refused_targets: checked.skipped(),
         access,
     };
     let cancel = cancel_on_signals();
     let (events, rx) = EventSink::channel();
     let display = progress::spawn(rx);
     // A refused target is a safety stop (exit 5) that leaves its items pending: said once, like every stop.
-    for (&target, reason) in &refused {
+    for (&target, reason) in &checked.refused {
         events.send(Event::Stopping(Stop::Guard { target: Some(target), reason: reason.clone() }));
+    }
+    // A target that cannot be reached stops only itself: its items stay pending, the others run (exit 6).
+    for reason in checked.unreachable.values() {
+        events.send(Event::Note(reason.clone()));
     }
     let result = run(plan, journal, &state, opts, events, cancel).await;
     let _ = display.await;
     let mut result: RunResult = result?;
-    result.guard_stops.splice(0..0, refused.into_values());
+    result.guard_stops.splice(0..0, checked.refused.into_values());
     let state = journal::read(&paths.checkpoint)?;
     let report_failed = audit::write(&state, &paths.report).err();
     let leftovers_file = write_leftovers(&state, paths);
@@ -203,6 +214,8 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
         ExitCode::Interrupted
     } else if !result.guard_stops.is_empty() {
         ExitCode::Refused
+    } else if !checked.unreachable.is_empty() {
+        ExitCode::Unreachable
     } else if audit::has_problems(&state) {
         ExitCode::Incomplete
     } else if report_failed.is_some() {

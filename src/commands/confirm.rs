@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::identity::{access, refused_targets};
+use super::identity::{access, check_targets};
 use crate::cli::RunArgs;
 use crate::cloud::identity::{Access, target_endpoint};
 use crate::cloud::{self, Client, ClientOptions, ModelInfo};
@@ -178,8 +178,7 @@ pub(crate) async fn models_before_asking(plan: &Plan, args: &RunArgs) -> Result<
     // stops it, exit 5).
     let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
     let (profile, url) = (args.profile.as_ref(), args.connect.endpoint_url.as_ref());
-    let refused = refused_targets(plan, profile, url, &access, options).await?;
-    let skip: BTreeSet<usize> = refused.into_keys().collect();
+    let skip: BTreeSet<usize> = check_targets(plan, profile, url, &access, options).await?.skipped();
     let clients = plan_clients(plan, profile, url, &access, &skip, options).await?;
     let (svc, cancel, _keep) = service(clients, args.rate, args.max_attempts);
     models_now(plan, svc, &cancel).await

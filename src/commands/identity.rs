@@ -67,28 +67,57 @@ pub(crate) fn access(plan: &Plan, external_id: Option<&String>, session: Option<
     })
 }
 
-/// The targets of `plan` (those with items) whose caller account differs from the plan's, with the refusal
-/// message of each. Exit 6 if an identity cannot be resolved.
-pub(crate) async fn refused_targets(
+/// What the identity check found for the targets of a plan that have items.
+#[derive(Debug, Default)]
+pub(crate) struct Checked {
+    /// Targets whose caller account differs from the plan's, with the refusal message (exit 5).
+    pub(crate) refused: BTreeMap<usize, String>,
+    /// Targets whose identity cannot be resolved now (role refused, account suspended, endpoint down), with the
+    /// error naming the endpoint (exit 6). `apply` and `export` leave their items pending and go on with the
+    /// other targets; `verify` cannot prove anything about them.
+    pub(crate) unreachable: BTreeMap<usize, String>,
+}
+
+impl Checked {
+    /// Every target that gets no call.
+    pub(crate) fn skipped(&self) -> std::collections::BTreeSet<usize> {
+        self.refused.keys().chain(self.unreachable.keys()).copied().collect()
+    }
+}
+
+/// The identity check of every target of `plan` that has items (see [`Checked`]).
+pub(crate) async fn check_targets(
     plan: &Plan,
     profile: Option<&String>,
     endpoint_url: Option<&String>,
     access: &Access,
     options: ClientOptions,
-) -> Result<BTreeMap<usize, String>> {
+) -> Result<Checked> {
     let mut items: BTreeMap<usize, usize> = BTreeMap::new();
     for i in &plan.items {
         *items.entry(i.target).or_default() += 1;
     }
     let endpoints: Vec<Endpoint> =
         items.keys().map(|&n| target_endpoint(&plan.targets[n], profile, endpoint_url, access)).collect();
-    let ids = identities(&endpoints, options).await?;
-    let mut refused = BTreeMap::new();
+    let ids = each_identity(&endpoints, options).await?;
+    let mut checked = Checked::default();
     for ((&n, &count), e) in items.iter().zip(&endpoints) {
-        let caller = &ids[&creds_key(e)];
-        if let Verdict::Differs { planned, caller } = verdict(&plan.targets[n], &caller.account) {
-            refused.insert(n, refusal(&plan.targets[n], &planned, &caller, count));
+        match &ids[&creds_key(e)] {
+            Ok(caller) => {
+                if let Verdict::Differs { planned, caller } = verdict(&plan.targets[n], &caller.account) {
+                    checked.refused.insert(n, refusal(&plan.targets[n], &planned, &caller, count));
+                }
+            }
+            Err(err) => {
+                let t = &plan.targets[n];
+                let msg = format!(
+                    "target {} {} ({count} items) cannot be reached, its items stay pending: {err}",
+                    t.account.as_deref().unwrap_or("?"),
+                    t.region
+                );
+                checked.unreachable.insert(n, msg);
+            }
         }
     }
-    Ok(refused)
+    Ok(checked)
 }

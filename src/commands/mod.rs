@@ -9,6 +9,8 @@ mod emulator;
 mod identity;
 mod plan;
 mod reach;
+mod sweep;
+mod sweep_dir;
 mod verify;
 mod verify_gone;
 
@@ -25,6 +27,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Plan(a) => plan::plan(a).await,
         Command::Show(a) => plan::show(a),
         Command::Apply(a) => apply::apply(a).await,
+        Command::Sweep(a) => sweep::sweep(a).await,
         Command::Export(a) => apply::export(a).await,
         Command::Report(a) => apply::report(a),
         Command::Verify(a) => verify::verify(a).await,

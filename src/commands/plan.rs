@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::out;
-use super::reach::reach;
-use crate::cli::{PlanArgs, ShowArgs, TableFormat, is_region};
+use super::reach::{Reach, reach};
+use crate::cli::{ConnectArgs, PlanArgs, SelectArgs, ShowArgs, SweepArgs, TableFormat, is_region};
 use crate::cloud::{self, ClientOptions, Endpoint};
 use crate::error::{Error, ExitCode, Result};
 use crate::escape::{escape as e, escape_lines};
@@ -54,6 +54,88 @@ pub(crate) async fn endpoints(profiles: &[String], regions: &[String], url: &Opt
     Ok(out)
 }
 
+/// The targets (reached and identified, see `reach`), the recorded selection and the compiled filter of
+/// `plan`'s and `sweep`'s selection flags.
+/// An identity that cannot be resolved is exit 6, its message ending with `not_done`.
+pub(crate) async fn selected(
+    select: &SelectArgs,
+    connect: &ConnectArgs,
+    not_done: &str,
+) -> Result<(Reach, Selection, Filter)> {
+    let (before, after) = (select.created_before, select.created_after);
+    let dataset_type = select.dataset_type.dataset_type();
+    let scope = select.scope.scope();
+    if scope == Scope::All && dataset_type.is_some() {
+        return Err(Error::Usage(
+            "--dataset-type cannot be combined with --scope all, which deletes every dataset of a selected project"
+                .into(),
+        ));
+    }
+    let filter = Filter::new(&select.include, &select.exclude, dataset_type, before, after)?;
+    let base = endpoints(&select.profiles, &select.regions, &connect.endpoint_url).await?;
+    let client = ClientOptions { attempt_timeout: connect.attempt_timeout, sdk_retries: false };
+    // Who each target's credentials belong to, before the first call to it (recorded per target).
+    let reach = reach(&select.targets, base, client).await.map_err(|e| match e {
+        Error::Unreachable(m) => Error::Unreachable(format!("{m}; {not_done}")),
+        other => other,
+    })?;
+    let selection = Selection {
+        regions: select.regions.clone(),
+        profiles: select.profiles.clone(),
+        endpoint_url: connect.endpoint_url.clone(),
+        include: select.include.clone(),
+        exclude: select.exclude.clone(),
+        scope,
+        dataset_type: dataset_type.map_or(DATASET_TYPE_BOTH, DatasetType::as_str).to_string(),
+        created_before: before,
+        created_after: after,
+    };
+    Ok((reach, selection, filter))
+}
+
+/// Exit 6 naming every unreachable target (printed on stderr), `what` saying what was not done.
+pub(crate) fn refuse_unreachable(reach: &Reach, what: &str) -> Error {
+    for u in &reach.unreachable {
+        eprintln!("unreachable: {}", escape_lines(&unreachable_line(u)));
+    }
+    Error::Unreachable(format!(
+        "{} targets cannot be reached; {what} (pass --allow-unreachable to go on without them, listed under \
+         unreachable)",
+        reach.unreachable.len()
+    ))
+}
+
+/// Record in `plan` the identity seen for each target and the unreachable targets, and seal it again.
+pub(crate) fn record_reach(plan: &mut Plan, reach: &Reach) {
+    for t in &mut plan.targets {
+        t.identity = reach.ids.get(&(t.profile.clone(), t.endpoint_url.clone(), t.role_arn.clone())).cloned();
+    }
+    plan.unreachable = reach.unreachable.clone();
+    plan.seal();
+}
+
+/// The planner's request for `plan` and `sweep`: the selection, paced by `--rate`, `--concurrency`,
+/// `--max-in-flight` and `--max-attempts`.
+pub(crate) fn plan_request(
+    endpoints: Vec<Endpoint>,
+    selection: Selection,
+    filter: Filter,
+    pace: &SweepArgs,
+    connect: &ConnectArgs,
+    rate: f64,
+) -> PlanRequest {
+    PlanRequest {
+        endpoints,
+        selection,
+        filter,
+        rate: Some(rate),
+        concurrency: pace.concurrency,
+        max_in_flight: pace.max_in_flight,
+        client: ClientOptions { attempt_timeout: connect.attempt_timeout, sdk_retries: false },
+        policy: RetryPolicy { max_attempts: pace.max_attempts.max(1), ..RetryPolicy::default() },
+    }
+}
+
 pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     let rate = check_rate(args.sweep.rate)?;
     if args.sweep.concurrency == 0 {
@@ -64,64 +146,17 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     }
     crate::safe_fs::probe_file(&args.out)
         .map_err(|e| Error::Usage(format!("--out {}: cannot write there ({e})", args.out.display())))?;
-    let (before, after) = (args.created_before, args.created_after);
-    let dataset_type = args.dataset_type.dataset_type();
-    let scope = args.scope.scope();
-    if scope == Scope::All && dataset_type.is_some() {
-        return Err(Error::Usage(
-            "--dataset-type cannot be combined with --scope all, which deletes every dataset of a selected project"
-                .into(),
-        ));
+    let (reach, selection, filter) = selected(&args.select, &args.connect, "no plan was written").await?;
+    if !reach.unreachable.is_empty() && !args.select.targets.allow_unreachable {
+        return Err(refuse_unreachable(&reach, "no plan was written"));
     }
-    let filter = Filter::new(&args.include, &args.exclude, dataset_type, before, after)?;
-    let base = endpoints(&args.profiles, &args.regions, &args.connect.endpoint_url).await?;
-    let client = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false };
-    // Who each target's credentials belong to, before the first call to it (recorded per target).
-    let reach = reach(&args.targets, base, client).await.map_err(|e| match e {
-        Error::Unreachable(m) => Error::Unreachable(format!("{m}; no plan was written")),
-        other => other,
-    })?;
-    if !reach.unreachable.is_empty() && !args.targets.allow_unreachable {
-        for u in &reach.unreachable {
-            eprintln!("unreachable: {}", escape_lines(&unreachable_line(u)));
-        }
-        return Err(Error::Unreachable(format!(
-            "{} targets cannot be reached; no plan was written (pass --allow-unreachable to write the plan \
-             without them, listed under unreachable)",
-            reach.unreachable.len()
-        )));
-    }
-    let selection = Selection {
-        regions: args.regions.clone(),
-        profiles: args.profiles.clone(),
-        endpoint_url: args.connect.endpoint_url.clone(),
-        include: args.include.clone(),
-        exclude: args.exclude.clone(),
-        scope,
-        dataset_type: dataset_type.map_or(DATASET_TYPE_BOTH, DatasetType::as_str).to_string(),
-        created_before: before,
-        created_after: after,
-    };
-    let req = PlanRequest {
-        endpoints: reach.endpoints,
-        selection,
-        filter,
-        rate: Some(rate),
-        concurrency: args.sweep.concurrency,
-        max_in_flight: args.sweep.max_in_flight,
-        client,
-        policy: RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() },
-    };
+    let req = plan_request(reach.endpoints.clone(), selection, filter, &args.sweep, &args.connect, rate);
     let (events, rx) = EventSink::channel();
     let display = progress::spawn(rx);
     let result = make_plan(req, events).await;
     let _ = display.await;
     let mut plan = result?;
-    for t in &mut plan.targets {
-        t.identity = reach.ids.get(&(t.profile.clone(), t.endpoint_url.clone(), t.role_arn.clone())).cloned();
-    }
-    plan.unreachable = reach.unreachable;
-    plan.seal();
+    record_reach(&mut plan, &reach);
     plan.save(&args.out, args.force)?;
     let s = &plan.summary;
     let by_type: Vec<String> = s.items_by_type.iter().map(|(k, v)| format!("{v} {k}")).collect();

@@ -157,7 +157,7 @@ mod tests {
         let mut argv = vec!["lfv-sunset", "plan", "--out", "p.json"];
         argv.extend_from_slice(args);
         match crate::cli::Cli::try_parse_from(argv).expect("parses").command {
-            crate::cli::Command::Plan(p) => p.targets,
+            crate::cli::Command::Plan(p) => p.select.targets,
             _ => unreachable!(),
         }
     }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::identity::{access, identities, refused_targets};
+use super::identity::{access, check_targets, identities};
 use super::out;
 use super::plan::{check_rate, endpoints};
 use super::verify_gone::{PROJECT_PRESENT, still_present};
@@ -129,10 +129,15 @@ async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report
     let options = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false };
     let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
     let (profile, url) = (args.profiles.first(), args.connect.endpoint_url.as_ref());
-    let refused = refused_targets(plan, profile, url, &access, options).await.map_err(cannot_prove)?;
-    if !refused.is_empty() {
+    let checked = check_targets(plan, profile, url, &access, options).await.map_err(cannot_prove)?;
+    if !checked.refused.is_empty() {
         // Never "nothing left" because another account was asked.
-        return Err(Error::Refused(refused.into_values().collect::<Vec<_>>().join("; ")));
+        return Err(Error::Refused(checked.refused.into_values().collect::<Vec<_>>().join("; ")));
+    }
+    if !checked.unreachable.is_empty() {
+        // Nor because a target could not be asked.
+        let why = checked.unreachable.into_values().collect::<Vec<_>>().join("; ");
+        return Err(cannot_prove(Error::Unreachable(why)));
     }
     let clients = super::confirm::plan_clients(plan, profile, url, &access, &BTreeSet::new(), options).await?;
     let mut projects: BTreeMap<(usize, String), Vec<&Item>> = BTreeMap::new();
@@ -272,11 +277,24 @@ pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
         }
         None => verify_all(&args, rate).await?,
     };
-    match args.format {
+    Ok(print_report(&report, args.format))
+}
+
+/// `sweep`'s last step: verify the sealed `plan` as `verify PLAN` would (printing its report), with the
+/// sweep's connection and pace; the exit code is verify's (0 nothing left, 3 something left).
+pub(crate) async fn verify_sealed(plan: &Plan, args: &VerifyArgs) -> Result<ExitCode> {
+    let rate = check_rate(args.sweep.rate)?;
+    let report = verify_plan(plan, args, rate).await?;
+    Ok(print_report(&report, args.format))
+}
+
+/// Print the report in `format` and give its exit code.
+fn print_report(report: &Report, format: TableFormat) -> ExitCode {
+    match format {
         TableFormat::Json => out(&format!("{}\n", serde_json::to_string_pretty(&report).expect("json"))),
-        TableFormat::Table => out(&table(&report)),
+        TableFormat::Table => out(&table(report)),
     }
-    Ok(if report.left.is_empty() { ExitCode::Ok } else { ExitCode::Incomplete })
+    if report.left.is_empty() { ExitCode::Ok } else { ExitCode::Incomplete }
 }
 
 /// The table text: a count line (models and projects named only when some are left or the report covers

@@ -67,6 +67,17 @@ pub fn decide(
     Drift::Proceed
 }
 
+/// How long a project's DescribeProject answer stands in for the drift check's: 60 s. `sweep` deletes a
+/// project's datasets as soon as the planning describe arrives; within this bound the description is the
+/// drift check (the CreationTimestamps it saw are the plan's own, so only a re-creation in those seconds could
+/// slip by, and the DeleteDataset's client token and the confirmation still apply). Older: describe again.
+pub const DESCRIPTION_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Whether a description `age` old may serve as the drift check ([`DESCRIPTION_FRESH_FOR`], inclusive).
+pub fn description_fresh(age: std::time::Duration) -> bool {
+    age <= DESCRIPTION_FRESH_FOR
+}
+
 fn fmt_time(t: Option<DateTime<Utc>>) -> String {
     t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)).unwrap_or_else(|| "none".into())
 }
@@ -134,6 +145,22 @@ mod tests {
             if let (Drift::Wait(s), Some(d)) = (&got, &d) {
                 assert_eq!(s, d.status.as_str(), "{case}: waits naming the status");
             }
+        }
+    }
+
+    #[test]
+    fn freshness_table() {
+        use std::time::Duration;
+        let cases = [
+            (Duration::ZERO, true),
+            (Duration::from_millis(1500), true),
+            (Duration::from_secs(59), true),
+            (Duration::from_secs(60), true),
+            (Duration::from_secs(60) + Duration::from_millis(1), false),
+            (Duration::from_secs(3600), false),
+        ];
+        for (age, want) in cases {
+            assert_eq!(description_fresh(age), want, "{age:?}");
         }
     }
 

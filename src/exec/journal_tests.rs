@@ -306,7 +306,7 @@ async fn the_stream_journals_each_record_then_counts_and_shows_the_same_records(
     let file = dir.path().join("j.jsonl");
     let (j, _) = Journal::open(&file, &plan(3), Mode::Apply).unwrap();
     let (sink, mut rx) = EventSink::channel();
-    let s = Stream::new(j, sink);
+    let s = Stream::new(std::sync::Arc::new(j), sink);
     s.durable(start(1)).await.unwrap();
     // Durable: on disk when `durable` returns, before the call it announces is sent.
     assert!(std::fs::read_to_string(&file).unwrap().contains(r#""type":"start","seq":1"#));

@@ -4,10 +4,11 @@
 
 use std::sync::Arc;
 
+use super::drift::description_fresh;
 use super::item::{Step, confirm, from_error, outcome, process_item};
-use super::journal::{ItemState, Outcome, Record, VerifiedRec};
+use super::journal::{Outcome, Record, VerifiedRec};
 use super::retry::Retried;
-use super::run::Ctx;
+use super::run::{Ctx, Unit};
 use super::{kind_io, preserved};
 use crate::cloud::{self, ErrorKind};
 use crate::error::Result;
@@ -15,14 +16,22 @@ use crate::plan::{Item, Kind};
 
 /// One project's work, as the scheduler runs it: a drift check, each item's steps, then a confirmation of
 /// what was deleted (see the module docs of `exec::run`).
-pub(super) async fn project_task(ctx: Arc<Ctx>, items: Vec<(Item, ItemState)>, confirm_only: Vec<Item>) -> Result<()> {
+pub(super) async fn project_task(ctx: Arc<Ctx>, unit: Unit) -> Result<()> {
+    let Unit { work: (items, confirm_only), described } = unit;
     let Some(first) = items.first().map(|(i, _)| i).or(confirm_only.first()).cloned() else {
         return Ok(());
     };
     let client = ctx.svc.client(first.target)?;
     let mut deleted: Vec<Item> = confirm_only;
     if !items.is_empty() && !ctx.stopped(first.target) {
-        let mut info = match ctx.describe(&first).await {
+        // A description made seconds ago (by `sweep`'s planning) is the drift check; an older one is not.
+        let fresh =
+            described.filter(|(_, at)| description_fresh(at.elapsed())).map(|(info, _)| Retried::Ok(Some(info)));
+        let looked = match fresh {
+            Some(r) => r,
+            None => ctx.describe(&first).await,
+        };
+        let mut info = match looked {
             Retried::Ok(i) => i,
             Retried::Cancelled => return Ok(()),
             Retried::Failed(e) if e.kind == ErrorKind::Foreign => {

@@ -20,6 +20,16 @@ pub struct Work {
     pub todo: u64,
 }
 
+/// Add `item` (journal state `st`) to its project's work as the resume decision says: to decide, to confirm,
+/// or not at all.
+pub fn add_item(work: &mut ProjectWork, item: &Item, st: ItemState, mode: Mode, retry_failed: bool) {
+    match resume::decide(&st, mode, retry_failed) {
+        Resume::Fresh | Resume::Resend => work.0.push((item.clone(), st)),
+        Resume::Confirm => work.1.push(item.clone()),
+        Resume::Skip => {}
+    }
+}
+
 /// Group the items that still need work by (target, project), each project queued on its target in the order
 /// of its first item; a project with nothing to do is left out, and so is every item of a `refused` target (no call,
 /// the items stay pending).
@@ -34,11 +44,7 @@ pub fn queue_work(
     for item in plan.items.iter().filter(|i| !refused.contains(&i.target)) {
         let st = state.item(item.seq);
         let g = groups.entry((item.target, item.project.as_str())).or_insert_with(|| (item.seq, Default::default()));
-        match resume::decide(&st, mode, retry_failed) {
-            Resume::Fresh | Resume::Resend => g.1.0.push((item.clone(), st)),
-            Resume::Confirm => g.1.1.push(item.clone()),
-            Resume::Skip => {}
-        }
+        add_item(&mut g.1, item, st, mode, retry_failed);
     }
     let mut groups: Vec<_> = groups.into_iter().filter(|(_, (_, w))| !w.0.is_empty() || !w.1.is_empty()).collect();
     groups.sort_by_key(|(_, (first, _))| *first);

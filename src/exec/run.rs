@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use super::events::{Event, EventSink, Stop};
 use super::guards::{Guards, Trip};
@@ -35,7 +35,7 @@ use crate::cloud::identity::{Access, target_endpoint};
 use crate::cloud::{self, CallError, Client, ClientOptions, ErrorKind, ProjectInfo};
 use crate::error::{Error, Result};
 use crate::plan::{Item, Plan};
-use crate::service::schedule::{Caps, run_fair};
+use crate::service::schedule::{Caps, run_fair_fed};
 use crate::service::{Op, Service};
 
 pub use super::guards::{ACCESS_DENIED_STOP, BREAKER_MAX_FAILED, BREAKER_WINDOW};
@@ -102,7 +102,7 @@ pub struct RunResult {
 pub(super) struct Ctx {
     /// Where every record and event goes (journal, counters, display).
     pub(super) out: Stream,
-    pub(super) svc: Service,
+    pub(super) svc: Arc<Service>,
     pub(super) opts: RunOptions,
     /// The plan's items (`delete_project` looks at its project's and at those it waits for).
     pub(super) plan: Vec<Item>,
@@ -246,6 +246,37 @@ async fn connect_targets(
     Ok(clients)
 }
 
+/// A project's work as the executor takes it: the items and confirmations ([`ProjectWork`]), and the
+/// project's description with the instant it was made when the caller has just described it (`sweep`): the
+/// drift check uses it instead of a DescribeProject while [`super::drift::description_fresh`] says so.
+#[derive(Debug)]
+pub struct Unit {
+    /// Items to decide and deleted items to confirm.
+    pub work: ProjectWork,
+    /// DescribeProject's answer for the project, and when it arrived.
+    pub described: Option<(ProjectInfo, Instant)>,
+}
+
+/// The executor's work: units queued per target now, and units arriving while it runs (`sweep`).
+#[derive(Debug)]
+pub struct Feed {
+    /// One queue per target, projects in order.
+    pub queues: Vec<VecDeque<Unit>>,
+    /// More `(target, unit)`s; the run ends once this is closed and every unit ended.
+    pub incoming: mpsc::UnboundedReceiver<(usize, Unit)>,
+    /// Items to decide among the queued units (the progress total; arriving units add theirs).
+    pub todo: u64,
+    /// The plan's items known when the run starts (`delete_project` looks at those it waits for).
+    pub plan: Vec<Item>,
+    /// Their journalled outcomes by seq.
+    pub outcomes: HashMap<u64, Outcome>,
+}
+
+/// The journalled outcome of every item of `state`, by seq.
+pub fn outcomes_of(state: &JournalState) -> HashMap<u64, Outcome> {
+    state.by_seq.iter().filter_map(|(s, st)| st.outcome.as_ref().map(|o| (*s, o.outcome))).collect()
+}
+
 /// Run a plan. `cancel` turning true (Ctrl-C, SIGTERM) stops the run gracefully.
 pub async fn run(
     plan: &Plan,
@@ -253,20 +284,44 @@ pub async fn run(
     state: &JournalState,
     opts: RunOptions,
     events: EventSink,
-    mut cancel: watch::Receiver<bool>,
+    cancel: watch::Receiver<bool>,
 ) -> Result<RunResult> {
-    let started = Instant::now();
     let Work { queues, todo } = queue_work(plan, state, opts.mode, opts.retry_failed, &opts.refused_targets);
     let clients = connect_targets(plan, &queues, &opts).await?;
     let (stop_tx, stop) = watch::channel(false);
+    let svc = Arc::new(Service::new(clients, opts.rate, opts.policy, stop));
+    let queues = queues.into_iter().map(|q| q.into_iter().map(|work| Unit { work, described: None }).collect());
+    let (_, closed) = mpsc::unbounded_channel();
+    let feed = Feed {
+        queues: queues.collect(),
+        incoming: closed,
+        todo,
+        plan: plan.items.clone(),
+        outcomes: outcomes_of(state),
+    };
+    run_on(svc, stop_tx, Arc::new(journal), feed, opts, events, cancel).await
+}
+
+/// Run `feed` through `svc`, whose cancellation signal is `stop_tx`'s (a guard, a signal or a wrong endpoint
+/// turns it true). `run` and `sweep` both come here; `sweep` shares `svc` (so its limiters) with the planner.
+pub async fn run_on(
+    svc: Arc<Service>,
+    stop_tx: watch::Sender<bool>,
+    journal: Arc<Journal>,
+    feed: Feed,
+    opts: RunOptions,
+    events: EventSink,
+    mut cancel: watch::Receiver<bool>,
+) -> Result<RunResult> {
+    let started = Instant::now();
+    let Feed { queues, incoming, todo, plan: feed_plan, outcomes } = feed;
+    let stop = stop_tx.subscribe();
     let ctx = Arc::new(Ctx {
         out: Stream::new(journal, events.clone()),
-        svc: Service::new(clients, opts.rate, opts.policy, stop.clone()),
+        svc,
         opts: opts.clone(),
-        plan: plan.items.clone(),
-        outcomes: Mutex::new(
-            state.by_seq.iter().filter_map(|(s, st)| st.outcome.as_ref().map(|o| (*s, o.outcome))).collect(),
-        ),
+        plan: feed_plan,
+        outcomes: Mutex::new(outcomes),
         stop_tx,
         stop: stop.clone(),
         breaker: Mutex::new(Guards::default()),
@@ -301,9 +356,11 @@ pub async fn run(
             first_error.get_or_insert(Error::Internal(format!("worker panicked: {e}")));
         }
     };
-    let work = |_target, (items, confirm_only): ProjectWork| project_task(ctx.clone(), items, confirm_only);
-    run_fair(queues, caps, &stop, opts.grace, work, record).await;
+    let work = |_target, unit: Unit| project_task(ctx.clone(), unit);
+    run_fair_fed(queues, incoming, caps, &stop, opts.grace, work, record).await;
     forward.abort();
+    // Once this returns, the caller holds the last reference to the journal (sweep then rewrites it).
+    let _ = forward.await;
     let was_interrupted = interrupted.load(Ordering::SeqCst);
     let tally = ctx.out.tally();
     let stopped = was_interrupted || *stop.borrow() || !tally.guard_stops.is_empty();

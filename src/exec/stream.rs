@@ -4,7 +4,7 @@
 //! crash safety needs), the [`Tally`] that `RunResult`'s counters are read from, and the display's
 //! [`EventSink`]. The executor never prints and keeps no counters of its own.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::events::{Event, EventSink, Stop, Waiting};
 use super::journal::{Journal, Record};
@@ -44,13 +44,13 @@ impl Tally {
 
 /// The run's stream: journal first, then the tally, then the display.
 pub(super) struct Stream {
-    journal: Journal,
+    journal: Arc<Journal>,
     tally: Mutex<Tally>,
     display: EventSink,
 }
 
 impl Stream {
-    pub(super) fn new(journal: Journal, display: EventSink) -> Self {
+    pub(super) fn new(journal: Arc<Journal>, display: EventSink) -> Self {
         Self { journal, tally: Mutex::new(Tally::default()), display }
     }
 

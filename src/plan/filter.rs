@@ -6,7 +6,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::types::DatasetType;
-use crate::cloud::DatasetInfo;
 use crate::error::{Error, Result};
 
 /// Why something was left out: (reason code, detail).
@@ -76,14 +75,15 @@ impl Filter {
         window(self.before, self.after, created)
     }
 
-    /// Is this dataset selected?
-    pub fn dataset(&self, d: &DatasetInfo) -> std::result::Result<(), Rejection> {
+    /// Is the dataset of this type (the service's spelling) and CreationTimestamp selected? (Plain values, so
+    /// that plan data imports nothing from `cloud`.)
+    pub fn dataset(&self, dataset_type: &str, created: Option<DateTime<Utc>>) -> std::result::Result<(), Rejection> {
         if let Some(t) = self.dataset_type
-            && d.dataset_type != t.as_str()
+            && dataset_type != t.as_str()
         {
             return Err(("dataset_type", format!("--dataset-type {t}")));
         }
-        window(self.before, self.after, d.created)
+        window(self.before, self.after, created)
     }
 }
 
@@ -126,13 +126,9 @@ pub fn parse_time(s: &str) -> std::result::Result<DateTime<Utc>, String> {
 mod tests {
     use super::*;
 
-    fn ds(t: &str, created: &str) -> DatasetInfo {
-        DatasetInfo {
-            dataset_type: t.into(),
-            created: Some(parse_time(created).unwrap()),
-            status: "CREATE_COMPLETE".into(),
-            status_message: None,
-        }
+    /// The filter's verdict on a dataset of type `t` created at `created`.
+    fn ds(f: &Filter, t: &str, created: &str) -> std::result::Result<(), Rejection> {
+        f.dataset(t, Some(parse_time(created).unwrap()))
     }
 
     #[test]
@@ -146,12 +142,12 @@ mod tests {
     #[test]
     fn type_and_window() {
         let f = Filter::new(&[], &[], Some(DatasetType::Test), Some(parse_time("2024-01-01").unwrap()), None).unwrap();
-        assert!(f.dataset(&ds("test", "2023-06-01")).is_ok());
-        assert_eq!(f.dataset(&ds("train", "2023-06-01")).unwrap_err().0, "dataset_type");
-        assert_eq!(f.dataset(&ds("test", "2024-06-01")).unwrap_err().0, "created_before");
+        assert!(ds(&f, "test", "2023-06-01").is_ok());
+        assert_eq!(ds(&f, "train", "2023-06-01").unwrap_err().0, "dataset_type");
+        assert_eq!(ds(&f, "test", "2024-06-01").unwrap_err().0, "created_before");
         let f = Filter::new(&[], &[], None, None, Some(parse_time("2024-01-01T00:00:00Z").unwrap())).unwrap();
-        assert_eq!(f.dataset(&ds("test", "2023-06-01")).unwrap_err().0, "created_after");
-        assert!(f.dataset(&ds("test", "2024-01-01")).is_ok());
+        assert_eq!(ds(&f, "test", "2023-06-01").unwrap_err().0, "created_after");
+        assert!(ds(&f, "test", "2024-01-01").is_ok());
     }
 
     #[test]

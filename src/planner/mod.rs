@@ -94,12 +94,17 @@ fn enumeration_failed(op: &str, client: &Client, err: &CallError) -> Error {
     }
 }
 
+/// Called with (target, description, when it arrived) as each project is described (`sweep` starts deleting
+/// right away); planning itself passes none.
+pub type OnProject = Arc<dyn Fn(usize, &ProjectInfo, std::time::Instant) + Send + Sync>;
+
 async fn scan(
     req: Arc<PlanRequest>,
     target: usize,
     svc: Arc<Service>,
     global: Arc<Semaphore>,
     events: EventSink,
+    on_project: Option<OnProject>,
 ) -> Result<Scan> {
     let endpoint = req.endpoints[target].clone();
     let client = svc.client(target)?.clone();
@@ -116,6 +121,7 @@ async fn scan(
                 account.get_or_insert(acct);
             }
             let (svc, sem, global, events) = (svc.clone(), sem.clone(), global.clone(), events.clone());
+            let on_project = on_project.clone();
             tasks.spawn(async move {
                 // The target's own permit first, then the shared one: at most `concurrency` waiters per target
                 // queue (first in, first out) on the shared cap, so targets take turns under it.
@@ -130,6 +136,9 @@ async fn scan(
                     Retried::Cancelled => Retried::Cancelled,
                 };
                 events.send(Event::Done { failed: false });
+                if let (Some(f), Retried::Ok(Some((info, _)))) = (&on_project, &r) {
+                    f(target, info, std::time::Instant::now());
+                }
                 match r {
                     Retried::Ok(Some(found)) => Ok(Ok(found)),
                     Retried::Ok(None) => Ok(Err(p.name)),
@@ -205,18 +214,37 @@ fn throttled(events: &EventSink, a: &Attempt) {
 /// Enumerate every endpoint and build the plan (not yet written).
 pub async fn make_plan(req: PlanRequest, events: EventSink) -> Result<Plan> {
     let req = Arc::new(req);
-    // Connect every target first (fails with exit 6 before any call if credentials are missing).
+    let clients = connect_all(&req).await?;
+    let (_never, cancel) = watch::channel(false);
+    let svc = Arc::new(Service::new(clients, req.rate, req.policy, cancel));
+    let scans = scan_all(req.clone(), svc, events.clone(), None).await?;
+    let plan = assemble(new_plan_id(), req.selection.clone(), &req.filter, scans, |n| events.note(n));
+    plan.validate().map_err(|e| Error::Internal(format!("the plan just made is invalid: {e}")))?;
+    Ok(plan)
+}
+
+/// Connect every target first (fails with exit 6 before any call if credentials are missing).
+pub(crate) async fn connect_all(req: &PlanRequest) -> Result<HashMap<usize, Client>> {
     let mut clients = HashMap::new();
     for (i, e) in req.endpoints.iter().enumerate() {
         clients.insert(i, cloud::connect(e, req.client).await?);
     }
-    let (_never, cancel) = watch::channel(false);
-    let svc = Arc::new(Service::new(clients, req.rate, req.policy, cancel));
+    Ok(clients)
+}
+
+/// Enumerate every endpoint at once through `svc` (targets numbered as `req.endpoints`); `on_project` sees
+/// each project as it is described. The scans come back in endpoint order.
+pub(crate) async fn scan_all(
+    req: Arc<PlanRequest>,
+    svc: Arc<Service>,
+    events: EventSink,
+    on_project: Option<OnProject>,
+) -> Result<Vec<Scan>> {
     events.send(Event::Phase { name: "enumerating projects".into(), total: 0 });
     let global = Arc::new(Semaphore::new(req.max_in_flight.max(1)));
     let mut tasks = JoinSet::new();
     for i in 0..req.endpoints.len() {
-        let fut = scan(req.clone(), i, svc.clone(), global.clone(), events.clone());
+        let fut = scan(req.clone(), i, svc.clone(), global.clone(), events.clone(), on_project.clone());
         tasks.spawn(async move { (i, fut.await) });
     }
     let mut scans: Vec<Option<Scan>> = (0..req.endpoints.len()).map(|_| None).collect();
@@ -224,10 +252,7 @@ pub async fn make_plan(req: PlanRequest, events: EventSink) -> Result<Plan> {
         let (i, r) = joined.map_err(|e| Error::Internal(format!("planner task: {e}")))?;
         scans[i] = Some(r?);
     }
-    let scans: Vec<Scan> = scans.into_iter().flatten().collect();
-    let plan = assemble(new_plan_id(), req.selection.clone(), &req.filter, scans, |n| events.note(n));
-    plan.validate().map_err(|e| Error::Internal(format!("the plan just made is invalid: {e}")))?;
-    Ok(plan)
+    Ok(scans.into_iter().flatten().collect())
 }
 
 /// Build the sealed plan from the targets' scans, in endpoint order: a scan that reaches an (account,
@@ -312,33 +337,58 @@ fn skip(target: usize, project: &str, dataset_type: Option<DatasetType>, (reason
 }
 
 fn add_project(plan: &mut Plan, target: usize, filter: &Filter, p: std::result::Result<ProjectInfo, String>) {
-    let skip = |project: &str, dataset_type, why| skip(target, project, dataset_type, why);
     let info = match p {
         Ok(info) => info,
         Err(name) => {
-            let why = ("project_vanished", "listed by ListProjects, then DescribeProject answered 404".to_string());
-            plan.skipped.push(skip(&name, None, why));
+            plan.skipped.push(Skipped {
+                target,
+                project: name,
+                dataset_type: None,
+                reason: "project_vanished".into(),
+                detail: "listed by ListProjects, then DescribeProject answered 404".into(),
+            });
             return;
         }
     };
+    let t = &plan.targets[target];
+    let fallback = (t.account.clone().unwrap_or_default(), t.region.clone());
+    let (items, skipped) = project_items(&plan.plan_id, target, fallback, filter, &info);
+    plan.items.extend(items);
+    plan.skipped.extend(skipped);
+}
+
+/// The items (seq 0, to be numbered) and skipped entries of one described project of `target`, under
+/// `filter`, with client tokens of `plan_id`. `fallback` is the (account, region) used when the project's ARN
+/// names none. The planner and `sweep` (as each project is described) both build items here.
+pub(crate) fn project_items(
+    plan_id: &str,
+    target: usize,
+    fallback: (String, String),
+    filter: &Filter,
+    info: &ProjectInfo,
+) -> (Vec<Item>, Vec<Skipped>) {
+    let skip = |dataset_type: Option<DatasetType>, (reason, detail): (&str, String)| Skipped {
+        target,
+        project: info.name.clone(),
+        dataset_type,
+        reason: reason.to_string(),
+        detail,
+    };
     if let Err(r) = filter.project(&info.name) {
-        plan.skipped.push(skip(&info.name, None, r));
-        return;
+        return (Vec::new(), vec![skip(None, r)]);
     }
     if info.datasets.is_empty() {
-        plan.skipped.push(skip(&info.name, None, ("no_datasets", "the project has no datasets".to_string())));
-        return;
+        return (Vec::new(), vec![skip(None, ("no_datasets", "the project has no datasets".to_string()))]);
     }
-    let (account, region) = cloud::arn_account_region(&info.arn).unwrap_or_else(|| {
-        (plan.targets[target].account.clone().unwrap_or_default(), plan.targets[target].region.clone())
-    });
+    let (account, region) = cloud::arn_account_region(&info.arn).unwrap_or(fallback);
+    let (mut items, mut skipped) = (Vec::new(), Vec::new());
     for dataset_type in DatasetType::DELETION_ORDER {
         let Some(d) = info.dataset(dataset_type.as_str()) else { continue };
-        if let Err(r) = filter.dataset(d) {
-            plan.skipped.push(skip(&info.name, Some(dataset_type), r));
+        if let Err(r) = filter.dataset(&d.dataset_type, d.created) {
+            skipped.push(skip(Some(dataset_type), r));
             continue;
         }
-        plan.items.push(Item {
+        items.push(Item {
             seq: 0,
             target,
             account: account.clone(),
@@ -350,7 +400,7 @@ fn add_project(plan: &mut Plan, target: usize, filter: &Filter, p: std::result::
             created: d.created,
             status: d.status.to_string(),
             client_token: client_token(
-                &plan.plan_id,
+                plan_id,
                 &account,
                 &region,
                 &info.name,
@@ -360,4 +410,5 @@ fn add_project(plan: &mut Plan, target: usize, filter: &Filter, p: std::result::
             after: Vec::new(),
         });
     }
+    (items, skipped)
 }

@@ -15,6 +15,7 @@ use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::time::Duration;
 
+use tokio::sync::mpsc;
 use tokio::task::{JoinError, JoinSet};
 
 use super::retry::Cancel;
@@ -74,6 +75,13 @@ impl Slots {
         }
     }
 
+    /// Make room for `targets` targets (none in flight on the new ones); never shrinks.
+    pub fn grow(&mut self, targets: usize) {
+        if targets > self.in_flight.len() {
+            self.in_flight.resize(targets, 0);
+        }
+    }
+
     /// Units of `target` in flight.
     pub fn in_flight(&self, target: usize) -> usize {
         self.in_flight.get(target).copied().unwrap_or(0)
@@ -85,7 +93,27 @@ impl Slots {
 /// panicked or was dropped). Once `stop` is true nothing new starts; units in flight get `grace`, then are
 /// dropped.
 pub async fn run_fair<U, T, Fut>(
+    queues: Vec<VecDeque<U>>,
+    caps: Caps,
+    stop: &Cancel,
+    grace: Duration,
+    work: impl FnMut(usize, U) -> Fut,
+    on_done: impl FnMut(Result<T, JoinError>),
+) where
+    T: Send + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    let (_, closed) = mpsc::unbounded_channel();
+    run_fair_fed(queues, closed, caps, stop, grace, work, on_done).await
+}
+
+/// [`run_fair`], with more units arriving on `incoming` as `(target, unit)` while it runs (`sweep` queues a
+/// project as soon as it is described): it ends once `incoming` is closed and every unit has ended, or once
+/// `stop` is true and the units in flight ended or were dropped (units still queued or arriving then are
+/// left for a rerun). A target numbered past `queues` gets a queue of its own.
+pub async fn run_fair_fed<U, T, Fut>(
     mut queues: Vec<VecDeque<U>>,
+    mut incoming: mpsc::UnboundedReceiver<(usize, U)>,
     caps: Caps,
     stop: &Cancel,
     grace: Duration,
@@ -102,6 +130,7 @@ pub async fn run_fair<U, T, Fut>(
     let mut deadline: Option<tokio::time::Instant> = None;
     // A dropped sender can never turn the signal true: stop waiting on it rather than spin.
     let mut stop_open = true;
+    let mut feeding = true;
     loop {
         if deadline.is_none() && *stop.borrow() {
             deadline = Some(tokio::time::Instant::now() + grace);
@@ -112,18 +141,28 @@ pub async fn run_fair<U, T, Fut>(
                 owners.insert(set.spawn(work(t, unit)).id(), t);
             }
         }
-        if set.is_empty() {
+        if set.is_empty() && (!feeding || deadline.is_some()) {
             break;
         }
         tokio::select! {
-            joined = set.join_next_with_id() => {
-                let Some(joined) = joined else { break };
+            joined = set.join_next_with_id(), if !set.is_empty() => {
+                let Some(joined) = joined else { continue };
                 let id = match &joined { Ok((id, _)) => *id, Err(e) => e.id() };
                 if let Some(t) = owners.remove(&id) {
                     slots.finish(t);
                 }
                 on_done(joined.map(|(_, v)| v));
             }
+            unit = incoming.recv(), if feeding && deadline.is_none() => match unit {
+                Some((t, unit)) => {
+                    if t >= queues.len() {
+                        queues.resize_with(t + 1, VecDeque::new);
+                        slots.grow(t + 1);
+                    }
+                    queues[t].push_back(unit);
+                }
+                None => feeding = false,
+            },
             closed = async { stop.wait_for(|s| *s).await.is_err() }, if deadline.is_none() && stop_open => {
                 stop_open = !closed;
             }

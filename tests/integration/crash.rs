@@ -29,31 +29,10 @@ async fn sigkill_at_five_points_then_resume_deletes_each_exactly_once() {
     let plan = env.plan("plan.json", &[]).await;
     assert_eq!(plan.items.len(), 60);
     let args = ["apply", "plan.json", "--yes", "--rate", "15"];
-    let mut seen = vec![0usize];
-    let mut kills = 0;
-    // Kill after 0.9 s, until five kills landed at distinct, unfinished points (at most 20 tries). On a loaded
-    // machine a run may make no progress in that time: the next one then gets 0.3 s more.
-    let mut delay = Duration::from_millis(900);
-    for _ in 0..20 {
-        if kills == 5 {
-            break;
-        }
-        let mut child = env.command(&args).spawn().unwrap();
-        tokio::time::sleep(delay).await;
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        child.start_kill().unwrap(); // SIGKILL
-        let status = child.wait().await.unwrap();
-        assert_eq!(status.code(), None, "killed by a signal");
-        let done = outcomes_in(&env);
-        if done > *seen.last().unwrap() && done < plan.items.len() {
-            kills += 1;
-        } else if done == *seen.last().unwrap() {
-            delay += Duration::from_millis(300);
-        }
-        seen.push(done);
-    }
+    // Kill after 0.9 s, until five kills landed at distinct, unfinished points.
+    let progress = || outcomes_in(&env);
+    let (seen, kills) =
+        env.kill_at_points(&args, 5, Duration::from_millis(900), plan.items.len(), progress, || {}).await;
     assert!(kills >= 5, "five kills at distinct points: outcomes after each kill {seen:?}");
     env.run(&args).await.ok();
 

@@ -69,6 +69,9 @@ const MAY_ACCEPT: &[(&str, &str, &[&str])] = &[
     ("export", "external-id", NAME_CHARS_2),
     ("verify", "session-name", NAME_CHARS_2),
     ("verify", "external-id", NAME_CHARS_2),
+    ("sweep", "role-name", NAME_CHARS_1),
+    ("sweep", "session-name", NAME_CHARS_2),
+    ("sweep", "external-id", NAME_CHARS_2),
 ];
 
 /// Values of [`BAD`] that are 2 or more of IAM's name characters `[\w+=,.@-]` (role session names, external
@@ -194,6 +197,15 @@ fn every_value_flag_refuses_bad_values_with_exit_2_naming_it() {
         ("demo", "projects"),
         ("emulator", "rate"),
         ("emulator", "burst"),
+        ("sweep", "rate"),
+        ("sweep", "concurrency"),
+        ("sweep", "max-in-flight"),
+        ("sweep", "max-attempts"),
+        ("sweep", "wait-timeout"),
+        ("sweep", "attempt-timeout"),
+        ("sweep", "created-before"),
+        ("sweep", "region"),
+        ("sweep", "shard"),
     ] {
         assert!(driven.contains(&(c.to_string(), l.to_string())), "{c} --{l} not driven: {driven:?}");
     }

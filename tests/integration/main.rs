@@ -20,6 +20,7 @@ mod readme;
 mod redaction;
 mod review;
 mod support;
+mod sweep;
 mod targets;
 mod teardown;
 mod teardown_reports;

@@ -6,10 +6,11 @@
 use std::collections::BTreeSet;
 
 use lfv_sunset::emulator::org_seed::{ORG_ROLE, generate_org, member_id};
+use lfv_sunset::emulator::seed::AccessKey;
 use lfv_sunset::emulator::{GenSpec, Mix, Seed};
 use lfv_sunset::plan::Plan;
 
-use crate::support::{Env, fast};
+use crate::support::{Env, KEY, fast};
 
 const MGMT: &str = "123456789012";
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
@@ -240,4 +241,43 @@ async fn accounts_file() {
     let bad = env.p("bad.txt");
     let run = env.run(&plan_args(&out, &endpoint, &["--accounts", &bad])).await;
     run.code(2).stderr_has("bad.txt line 3").stderr_has("not a 12-digit account id");
+}
+
+/// A target whose role refuses the caller at apply time (here: member 1's role trusts only the key that
+/// planned) stops only itself: its items stay pending, every other target is applied, exit 6 naming it; the
+/// next apply with the planning key finishes it. `verify` cannot prove anything while a target is unreachable.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_target_unreachable_at_apply_stops_only_itself() {
+    const OTHER_KEY: &str = "AKIAMANAGEMENTTWO";
+    let spec = GenSpec { projects: 1, mix: Mix::TrainTest, entries: (1, 1), ..GenSpec::default() };
+    let mut seed = generate_org(2, &spec);
+    seed.access_keys.insert(OTHER_KEY.into(), AccessKey { account: MGMT.into(), deny: vec![] });
+    let role = seed.roles.iter_mut().find(|r| r.account == member_id(1)).unwrap();
+    role.trusted_accounts.clear();
+    role.trusted_access_keys = vec![KEY.to_string()];
+    let mut env = Env::new(fast(seed)).await;
+    let planning_key = env.key.clone();
+    assert_eq!(planning_key, KEY);
+    let endpoint = env.emu.endpoint();
+    let out = env.p("org.json");
+    env.run(&["plan", "--out", &out, "--endpoint-url", &endpoint, "--rate", "200", "--organization"]).await.code(0);
+    let plan = Plan::load(&env.path("org.json")).unwrap();
+    let member1: Vec<u64> = plan.items.iter().filter(|i| i.account == member_id(1)).map(|i| i.seq).collect();
+    assert_eq!((member1.len(), plan.items.len()), (2, 4), "{plan:?}");
+
+    env.key = OTHER_KEY.to_string();
+    let apply = env.run(&["apply", &out, "--yes", "--no-backup", "--endpoint-url", &endpoint, "--rate", "200"]).await;
+    apply.code(6).stderr_has(&member_id(1)).stderr_has("cannot be reached");
+    let state = lfv_sunset::exec::journal::read(&env.path("org.journal.jsonl")).unwrap();
+    for i in &plan.items {
+        let outcome = state.by_seq.get(&i.seq).and_then(|s| s.outcome.clone());
+        assert_eq!(outcome.is_some(), i.account != member_id(1), "item {} of {}: {outcome:?}", i.seq, i.account);
+    }
+    assert_eq!(env.emu.stats().mutations.datasets_deleted, 2, "the reachable member's datasets are deleted");
+    env.run(&["verify", &out, "--endpoint-url", &endpoint, "--rate", "200"]).await.code(6).stderr_has(&member_id(1));
+
+    env.key = planning_key;
+    env.run(&["apply", &out, "--yes", "--no-backup", "--endpoint-url", &endpoint, "--rate", "200"]).await.code(0);
+    assert_eq!(env.emu.stats().mutations.datasets_deleted, 4);
+    env.run(&["verify", &out, "--endpoint-url", &endpoint, "--rate", "200"]).await.code(0);
 }

@@ -125,6 +125,44 @@ impl Env {
         }
     }
 
+    /// Run `args` and SIGKILL it after `delay`, again and again, until `kills` kills landed at distinct,
+    /// unfinished points by `progress()` (from 0 up to below `total`), at most 20 tries; a run that made no
+    /// progress makes the next one wait 0.3 s more (a loaded machine). `on_kill` runs after each such kill.
+    /// Returns the progress seen after each try, and the kills that landed.
+    pub async fn kill_at_points(
+        &self,
+        args: &[&str],
+        kills: usize,
+        mut delay: Duration,
+        total: usize,
+        progress: impl Fn() -> usize,
+        mut on_kill: impl FnMut(),
+    ) -> (Vec<usize>, usize) {
+        let mut seen = vec![0usize];
+        let mut landed = 0;
+        for _ in 0..20 {
+            if landed == kills {
+                break;
+            }
+            let mut child = self.command(args).spawn().unwrap();
+            tokio::time::sleep(delay).await;
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            child.start_kill().unwrap(); // SIGKILL
+            assert_eq!(child.wait().await.unwrap().code(), None, "killed by a signal");
+            let done = progress();
+            if done > *seen.last().unwrap() && done < total {
+                landed += 1;
+                on_kill();
+            } else if done == *seen.last().unwrap() {
+                delay += Duration::from_millis(300);
+            }
+            seen.push(done);
+        }
+        (seen, landed)
+    }
+
     /// `plan --out NAME --endpoint-url EMU --rate 200 --force` plus `extra`.
     pub async fn plan(&self, name: &str, extra: &[&str]) -> Plan {
         let out = self.p(name);

@@ -37,7 +37,7 @@ pub fn lock_path(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-fn take_lock(path: &Path) -> Result<File> {
+pub(super) fn take_lock(path: &Path) -> Result<File> {
     let lp = lock_path(path);
     let mut f = safe_fs::open_no_follow(OpenOptions::new().read(true).write(true).create(true).truncate(false), &lp)
         .map_err(|e| Error::io("open lock file", &lp, e))?;
@@ -67,7 +67,7 @@ fn take_lock(path: &Path) -> Result<File> {
     Ok(f)
 }
 
-fn line(rec: &Record) -> Vec<u8> {
+pub(super) fn line(rec: &Record) -> Vec<u8> {
     let mut v = serde_json::to_vec(rec).expect("records serialise");
     v.push(b'\n');
     v

@@ -68,6 +68,11 @@ impl JournalState {
                 let seq = v.seq;
                 self.by_seq.entry(seq).or_default().verified = Some(v);
             }
+            Record::Item(item) => {
+                if !self.items.iter().any(|i| i.seq == item.seq) {
+                    self.items.push(item);
+                }
+            }
         }
     }
 

@@ -17,6 +17,10 @@
 //!   `failed`, `exported`, `stopped`, `blocked`, `skipped_dependency`; a rerun processes `blocked` and
 //!   `skipped_dependency` items again (see `exec::resume`).
 //! - `verified`: `{seq, verified, status, at}` after the post-deletion DescribeProject.
+//! - `item`: a plan item (the fields of a plan format 2 item), written by `sweep` (fsynced) as each project is
+//!   described and before any call for it, numbered in the order found; the journal's items are the header's
+//!   (none in a sweep's journal, whose header has an empty `plan_digest`) and these. When the sweep's plan is
+//!   sealed, [`rekey`] rewrites the journal for it.
 //! - `end`: `{at, interrupted}` when an invocation finishes.
 //!
 //! Durability: records go to a writer thread that batches whatever is queued into one `write`, and
@@ -38,8 +42,10 @@
 
 mod file;
 mod fold;
+mod rekey;
 mod schema;
 
 pub use file::{Journal, lock_path};
 pub use fold::{ItemState, JournalState, parse, read};
+pub use rekey::rekey;
 pub use schema::{AttemptRec, ExportRec, FORMAT, Mode, Outcome, OutcomeRec, Record, VerifiedRec};

@@ -212,6 +212,10 @@ pub enum Record {
     Outcome(OutcomeRec),
     /// See [`VerifiedRec`].
     Verified(VerifiedRec),
+    /// `sweep`: an item found while planning and running at once, numbered in the order found, written
+    /// (fsynced) before any call for it; the journal's items are the header's followed by these. Sealing
+    /// rewrites the journal for the sealed plan ([`super::rekey`]), which has none.
+    Item(Item),
     /// An invocation ended.
     End {
         /// When.
