@@ -28,7 +28,7 @@ use crate::plan::types::{DatasetType, Kind, Scope};
 use crate::service::retry::{Attempt, AttemptStats, Retried, RetryPolicy};
 use crate::service::{LimitKey, MAX_PAGES, Op, PagesError, Service};
 
-mod teardown;
+pub(crate) mod teardown;
 
 /// What to plan and how.
 #[derive(Debug, Clone)]
@@ -94,9 +94,9 @@ fn enumeration_failed(op: &str, client: &Client, err: &CallError) -> Error {
     }
 }
 
-/// Called with (target, description, when it arrived) as each project is described (`sweep` starts deleting
-/// right away); planning itself passes none.
-pub type OnProject = Arc<dyn Fn(usize, &ProjectInfo, std::time::Instant) + Send + Sync>;
+/// Called with (target, description, its model versions (`--scope all`; empty otherwise), when it arrived)
+/// as each project is described (`sweep` starts deleting right away); planning itself passes none.
+pub type OnProject = Arc<dyn Fn(usize, &ProjectInfo, &[ModelSummary], std::time::Instant) + Send + Sync>;
 
 async fn scan(
     req: Arc<PlanRequest>,
@@ -136,8 +136,8 @@ async fn scan(
                     Retried::Cancelled => Retried::Cancelled,
                 };
                 events.send(Event::Done { failed: false });
-                if let (Some(f), Retried::Ok(Some((info, _)))) = (&on_project, &r) {
-                    f(target, info, std::time::Instant::now());
+                if let (Some(f), Retried::Ok(Some((info, models)))) = (&on_project, &r) {
+                    f(target, info, models, std::time::Instant::now());
                 }
                 match r {
                     Retried::Ok(Some(found)) => Ok(Ok(found)),
@@ -312,7 +312,7 @@ pub(crate) fn assemble(
                 Err(_) => None,
             };
             match (plan.selection.scope, versions) {
-                (Scope::All, Some(versions)) => teardown::add_project(&mut plan, target, filter, p, versions),
+                (Scope::All, Some(versions)) => teardown::add_project(&mut plan, target, filter, p, &versions),
                 _ => add_project(&mut plan, target, filter, p),
             }
         }
