@@ -199,6 +199,13 @@ async fn pipelined(
     let mut plan = assemble(file.plan_id.clone(), req.selection.clone(), &req.filter, scans, |n| events.note(n));
     plan.created_at = file.created_at;
     plan.items = in_plan_order(items.into_values().collect());
+    // A resumed teardown no longer lists the projects an earlier run deleted; the journal's items still name
+    // them, and they were seen.
+    let named: std::collections::HashSet<(usize, &str)> =
+        plan.items.iter().map(|i| (i.target, i.project.as_str())).collect();
+    let skipped: std::collections::HashSet<(usize, &str)> =
+        plan.skipped.iter().map(|s| (s.target, s.project.as_str())).collect();
+    plan.summary.projects_seen = plan.summary.projects_seen.max(named.union(&skipped).count());
     record_reach(&mut plan, reach);
     plan.validate().map_err(|e| Error::Internal(format!("the plan sealed by sweep is invalid: {e}")))?;
     plan.save(&paths.plan, true)?;

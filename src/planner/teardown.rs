@@ -7,42 +7,13 @@
 use super::skip;
 use crate::cloud::{self, ModelStatus, ModelSummary, ProjectInfo};
 use crate::plan::filter::Filter;
-use crate::plan::format::{Item, Plan, Skipped, client_token};
+use crate::plan::format::{Item, Skipped, client_token};
 use crate::plan::types::{DatasetType, Kind, order_key};
 
 /// Does a model in this status get a `stop_model` item? `HOSTED` (billing) and `STARTING_HOSTING` (about
 /// to bill).
 pub fn needs_stop(status: &ModelStatus) -> bool {
     matches!(status, ModelStatus::Hosted | ModelStatus::StartingHosting)
-}
-
-/// Add the teardown items of one described project (or its `skipped` entry), numbered after the plan's
-/// items so far (the `after` of [`project_items`] shifted by as much).
-pub(super) fn add_project(
-    plan: &mut Plan,
-    target: usize,
-    filter: &Filter,
-    p: std::result::Result<ProjectInfo, String>,
-    models: &[ModelSummary],
-) {
-    let info = match p {
-        Ok(info) => info,
-        Err(name) => {
-            let why = ("project_vanished", "listed by ListProjects, then DescribeProject answered 404".to_string());
-            plan.skipped.push(skip(target, &name, None, why));
-            return;
-        }
-    };
-    let t = &plan.targets[target];
-    let fallback = (t.account.clone().unwrap_or_default(), t.region.clone());
-    let (items, skipped) = project_items(&plan.plan_id, target, fallback, filter, &info, models);
-    let offset = plan.items.len() as u64;
-    plan.items.extend(items.into_iter().map(|mut item| {
-        item.seq += offset;
-        item.after.iter_mut().for_each(|a| *a += offset);
-        item
-    }));
-    plan.skipped.extend(skipped);
 }
 
 /// The teardown items of one described project of `target` with its model versions `models`, numbered 1, 2,
