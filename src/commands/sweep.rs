@@ -30,7 +30,7 @@ use super::sweep_dir::{self, SweepFile, SweepPaths};
 use super::{cancel_on_signals, out};
 use crate::cli::{SweepCommandArgs, TableFormat, TextFormat, VerifyArgs};
 use crate::cloud::identity::Access;
-use crate::cloud::{ClientOptions, ProjectInfo};
+use crate::cloud::{ClientOptions, ModelSummary, ProjectInfo};
 use crate::error::{Error, ExitCode, Result};
 use crate::escape::{escape, escape_lines};
 use crate::exec::drift::{DESCRIPTION_FRESH_FOR, description_fresh};
@@ -42,7 +42,7 @@ use crate::exec::run::{Feed, RunOptions, RunResult, Unit, outcomes_of, run, run_
 use crate::plan::format::{FORMAT, Summary as PlanSummary};
 use crate::plan::types::order_key;
 use crate::plan::{Item, Plan, Scope};
-use crate::planner::{OnProject, PlanRequest, assemble, connect_all, project_items, scan_all};
+use crate::planner::{OnProject, PlanRequest, assemble, connect_all, project_items, scan_all, teardown};
 use crate::report::summary::Summary;
 use crate::report::{audit, progress};
 use crate::service::Service;
@@ -50,7 +50,7 @@ use crate::service::Service;
 /// Without `--yes`: refuse when there is no terminal (as `apply` does); on one, the user types the plan id.
 fn confirm(yes: bool, plan_id: &str) -> Result<()> {
     let Some(stdin) = super::apply::confirmation_terminal(yes)? else { return Ok(()) };
-    eprint!("type the sweep's plan id {plan_id} to confirm deleting every dataset it selects: ");
+    eprint!("type the sweep's plan id {plan_id} to confirm deleting everything it selects: ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     stdin.lock().read_line(&mut line).map_err(|e| Error::io("read", "stdin", e))?;
@@ -83,13 +83,6 @@ pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
     let rate = check_rate(args.sweep.rate)?;
     sweep_dir::prepare(&args.dir)?;
     let paths = SweepPaths::new(&args.dir);
-    if args.select.scope.scope() == Scope::All {
-        return Err(Error::Usage(
-            "sweep --scope all is not carried out by this version (its teardown items are planned by plan --scope \
-             all); use plan --scope all, then apply"
-                .into(),
-        ));
-    }
     let (reach, selection, filter) = selected(&args.select, &args.connect, "nothing was deleted").await?;
     if !reach.unreachable.is_empty() && !args.select.targets.allow_unreachable {
         return Err(refuse_unreachable(&reach, "nothing was deleted"));
@@ -183,8 +176,8 @@ async fn pipelined(
     let (stop_tx, stop) = watch::channel(false);
     let svc = Arc::new(Service::new(clients, req.rate, req.policy, stop));
     let (described_tx, described_rx) = mpsc::unbounded_channel();
-    let on_project: OnProject = Arc::new(move |target, info: &ProjectInfo, at| {
-        let _ = described_tx.send((target, info.clone(), at));
+    let on_project: OnProject = Arc::new(move |target, info: &ProjectInfo, models: &[ModelSummary], at| {
+        let _ = described_tx.send((target, info.clone(), models.to_vec(), at));
     });
     let (unit_tx, unit_rx) = mpsc::unbounded_channel();
     let queues = (0..req.endpoints.len()).map(|_| VecDeque::new()).collect();
@@ -206,6 +199,13 @@ async fn pipelined(
     let mut plan = assemble(file.plan_id.clone(), req.selection.clone(), &req.filter, scans, |n| events.note(n));
     plan.created_at = file.created_at;
     plan.items = in_plan_order(items.into_values().collect());
+    // A resumed teardown no longer lists the projects an earlier run deleted; the journal's items still name
+    // them, and they were seen.
+    let named: std::collections::HashSet<(usize, &str)> =
+        plan.items.iter().map(|i| (i.target, i.project.as_str())).collect();
+    let skipped: std::collections::HashSet<(usize, &str)> =
+        plan.skipped.iter().map(|s| (s.target, s.project.as_str())).collect();
+    plan.summary.projects_seen = plan.summary.projects_seen.max(named.union(&skipped).count());
     record_reach(&mut plan, reach);
     plan.validate().map_err(|e| Error::Internal(format!("the plan sealed by sweep is invalid: {e}")))?;
     plan.save(&paths.plan, true)?;
@@ -227,15 +227,37 @@ fn in_plan_order(mut items: Vec<Item>) -> Vec<Item> {
     for item in &mut items {
         item.seq = new[&item.seq];
         item.after = item.after.iter().filter_map(|s| new.get(s).copied()).collect();
+        item.after.sort_unstable();
     }
     items
 }
 
+/// One described project's items as the planner builds them for the sweep's scope, numbered 1, 2, 3...
+/// within the project (`after` names those numbers).
+fn found_items(
+    plan_id: &str,
+    target: usize,
+    req: &PlanRequest,
+    info: &ProjectInfo,
+    models: &[ModelSummary],
+) -> Vec<Item> {
+    let fallback = (String::new(), req.endpoints[target].region.clone());
+    if req.selection.scope == Scope::All {
+        return teardown::project_items(plan_id, target, fallback, &req.filter, info, models).0;
+    }
+    let (mut found, _) = project_items(plan_id, target, fallback, &req.filter, info);
+    for (n, item) in found.iter_mut().enumerate() {
+        item.seq = n as u64 + 1;
+    }
+    found
+}
+
 /// As each project's description arrives: its items (a journalled one keeps its seq, matched by client
-/// token; a new one gets the next seq and an `item` record), fsynced, then queued for the executor with the
-/// description. Returns every item of the journal and of this run by seq.
+/// token; a new one gets the next seq and an `item` record, its `after` renumbered to the seqs of its
+/// project's items), fsynced, then queued for the executor with the description. Returns every item of the
+/// journal and of this run by seq.
 async fn feed_units(
-    mut described: mpsc::UnboundedReceiver<(usize, ProjectInfo, Instant)>,
+    mut described: mpsc::UnboundedReceiver<(usize, ProjectInfo, Vec<ModelSummary>, Instant)>,
     units: mpsc::UnboundedSender<(usize, Unit)>,
     journal: &Journal,
     state: &JournalState,
@@ -246,17 +268,20 @@ async fn feed_units(
     let mut items: BTreeMap<u64, Item> = state.items.iter().map(|i| (i.seq, i.clone())).collect();
     let mut by_token: HashMap<String, u64> = items.values().map(|i| (i.client_token.clone(), i.seq)).collect();
     let mut next = items.keys().next_back().map_or(1, |s| s + 1);
-    while let Some((target, info, at)) = described.recv().await {
-        let fallback = (String::new(), req.endpoints[target].region.clone());
-        let (found, _) = project_items(plan_id, target, fallback, &req.filter, &info);
+    while let Some((target, info, models, at)) = described.recv().await {
         let mut mine: Vec<Item> = Vec::new();
+        // Within-project number -> seq; `after` names only earlier items, numbered before it.
+        let mut seq_of: HashMap<u64, u64> = HashMap::new();
         let mut added = false;
-        for mut item in found {
+        for mut item in found_items(plan_id, target, req, &info, &models) {
             if let Some(seq) = by_token.get(&item.client_token) {
+                seq_of.insert(item.seq, *seq);
                 mine.push(items[seq].clone());
                 continue;
             }
+            seq_of.insert(item.seq, next);
             item.seq = next;
+            item.after = item.after.iter().filter_map(|a| seq_of.get(a).copied()).collect();
             next += 1;
             journal.append(&Record::Item(item.clone()));
             by_token.insert(item.client_token.clone(), item.seq);
@@ -269,6 +294,9 @@ async fn feed_units(
         let earlier: Vec<Item> =
             items.values().filter(|i| i.target == target && i.project == info.name && !known(i.seq)).cloned().collect();
         mine.extend(earlier);
+        // In plan order: an earlier item not found again (a model stopped since) still goes before what waits
+        // for it.
+        mine.sort_by_key(|i| (order_key(i.kind, &i.resource), i.seq));
         if added {
             journal.flush().await?;
         }
@@ -335,7 +363,7 @@ async fn finish(
         };
         let left = unconfirmed(plan, &state, chrono::Utc::now());
         eprintln!(
-            "verify: {} datasets confirmed gone by this run's own DescribeProject within {} s; describing the \
+            "verify: {} items confirmed gone by this run's own DescribeProject within {} s; describing the \
              projects of the other {}",
             plan.items.len() - left.items.len(),
             DESCRIPTION_FRESH_FOR.as_secs(),

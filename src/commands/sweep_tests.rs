@@ -1,4 +1,4 @@
-//! Tables for `sweep`'s decisions: which items the final verify describes again.
+//! Tables for `sweep`'s decisions: which items the final verify describes again, and how sealing renumbers.
 
 use std::collections::BTreeMap;
 
@@ -62,4 +62,35 @@ fn verify_skips_only_deletions_confirmed_gone_within_60_s() {
     let left: Vec<u64> = unconfirmed(&plan, &state, now).items.iter().map(|i| i.seq).collect();
     let want: Vec<u64> = cases.iter().filter(|c| c.2).map(|c| c.0).collect();
     assert_eq!(left, want);
+}
+
+#[test]
+fn sealing_renumbers_after_of_every_kind_in_increasing_order() {
+    // One project's teardown items as a resumed sweep journals them: numbered in the order found.
+    let at = |seq: u64, kind: Kind, resource: &str, after: Vec<u64>| Item {
+        project: "alpha".into(),
+        kind,
+        resource: resource.into(),
+        after,
+        ..item(seq)
+    };
+    let found = vec![
+        at(2, Kind::DeleteModel, "1", vec![5]),
+        at(3, Kind::DeleteProject, "alpha", vec![2, 5, 7, 9]),
+        at(5, Kind::StopModel, "1", vec![]),
+        at(7, Kind::DeleteDataset, "test", vec![]),
+        at(9, Kind::DeleteModel, "2", vec![]),
+    ];
+    let sealed = in_plan_order(found);
+    // (kind, resource, seq, after) in plan order: stop, models by version, dataset, project.
+    let got: Vec<(Kind, &str, u64, Vec<u64>)> =
+        sealed.iter().map(|i| (i.kind, i.resource.as_str(), i.seq, i.after.clone())).collect();
+    let want = vec![
+        (Kind::StopModel, "1", 1, vec![]),
+        (Kind::DeleteModel, "1", 2, vec![1]),
+        (Kind::DeleteModel, "2", 3, vec![]),
+        (Kind::DeleteDataset, "test", 4, vec![]),
+        (Kind::DeleteProject, "alpha", 5, vec![1, 2, 3, 4]),
+    ];
+    assert_eq!(got, want);
 }

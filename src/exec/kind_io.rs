@@ -66,12 +66,13 @@ pub(super) async fn process(ctx: &Ctx, client: &Client, item: &Item, st: &ItemSt
             drive(ctx, client, item, resend, Op::DeleteModel, look, call).await?
         }
         Kind::DeleteProject => {
-            let items: HashMap<u64, &Item> = ctx.plan.iter().map(|i| (i.seq, i)).collect();
+            let mine = ctx.project_items(target, project);
+            let items: HashMap<u64, &Item> = mine.iter().map(|i| (i.seq, i)).collect();
             let deps = kinds::dependencies(item, &items, &ctx.outcomes(), mode);
             if let Err(why) = deps {
                 return Ok(Step::Done(outcome(item, Outcome::SkippedDependency, why)));
             }
-            let planned: Vec<&Item> = ctx.plan.iter().filter(|i| i.target == target && i.project == project).collect();
+            let planned: Vec<&Item> = mine.iter().collect();
             let look = |called| look_project(ctx, item, &planned, called);
             let call = || client.delete_project(project, &item.client_token);
             drive(ctx, client, item, resend, Op::DeleteProject, look, call).await?

@@ -104,8 +104,10 @@ pub(super) struct Ctx {
     pub(super) out: Stream,
     pub(super) svc: Arc<Service>,
     pub(super) opts: RunOptions,
-    /// The plan's items (`delete_project` looks at its project's and at those it waits for).
-    pub(super) plan: Vec<Item>,
+    /// The plan's items by (target, project) (`delete_project` looks at its project's and at those it waits
+    /// for): the plan's at the start, then those of each unit as it starts (`sweep` feeds items as it finds
+    /// them).
+    plan: Mutex<HashMap<(usize, String), Vec<Item>>>,
     /// The final outcome of every item known so far: the journal's at the start, then this run's.
     outcomes: Mutex<HashMap<u64, Outcome>>,
     stop_tx: watch::Sender<bool>,
@@ -139,6 +141,24 @@ impl Ctx {
             self.out.emit(Event::Stopping(Stop::WrongEndpoint(msg.clone())));
             *w = Some(msg);
             let _ = self.stop_tx.send(true);
+        }
+    }
+
+    /// The items known so far of `project` of `target`, in plan order.
+    pub(super) fn project_items(&self, target: usize, project: &str) -> Vec<Item> {
+        let plan = self.plan.lock().expect("plan");
+        plan.get(&(target, project.to_string())).cloned().unwrap_or_default()
+    }
+
+    /// Learn the items of a unit about to start (those not known yet).
+    fn learn(&self, unit: &Unit) {
+        let mut plan = self.plan.lock().expect("plan");
+        for item in unit.work.0.iter().map(|(i, _)| i).chain(&unit.work.1) {
+            let known = plan.entry((item.target, item.project.clone())).or_default();
+            if !known.iter().any(|k| k.seq == item.seq) {
+                known.push(item.clone());
+                known.sort_by_key(|k| k.seq);
+            }
         }
     }
 
@@ -277,6 +297,14 @@ pub fn outcomes_of(state: &JournalState) -> HashMap<u64, Outcome> {
     state.by_seq.iter().filter_map(|(s, st)| st.outcome.as_ref().map(|o| (*s, o.outcome))).collect()
 }
 
+fn by_project(items: Vec<Item>) -> HashMap<(usize, String), Vec<Item>> {
+    let mut plan: HashMap<(usize, String), Vec<Item>> = HashMap::new();
+    for item in items {
+        plan.entry((item.target, item.project.clone())).or_default().push(item);
+    }
+    plan
+}
+
 /// Run a plan. `cancel` turning true (Ctrl-C, SIGTERM) stops the run gracefully.
 pub async fn run(
     plan: &Plan,
@@ -320,7 +348,7 @@ pub async fn run_on(
         out: Stream::new(journal, events.clone()),
         svc,
         opts: opts.clone(),
-        plan: feed_plan,
+        plan: Mutex::new(by_project(feed_plan)),
         outcomes: Mutex::new(outcomes),
         stop_tx,
         stop: stop.clone(),
@@ -356,7 +384,10 @@ pub async fn run_on(
             first_error.get_or_insert(Error::Internal(format!("worker panicked: {e}")));
         }
     };
-    let work = |_target, unit: Unit| project_task(ctx.clone(), unit);
+    let work = |_target, unit: Unit| {
+        ctx.learn(&unit);
+        project_task(ctx.clone(), unit)
+    };
     run_fair_fed(queues, incoming, caps, &stop, opts.grace, work, record).await;
     forward.abort();
     // Once this returns, the caller holds the last reference to the journal (sweep then rewrites it).

@@ -28,7 +28,7 @@ use crate::plan::types::{DatasetType, Kind, Scope};
 use crate::service::retry::{Attempt, AttemptStats, Retried, RetryPolicy};
 use crate::service::{LimitKey, MAX_PAGES, Op, PagesError, Service};
 
-mod teardown;
+pub(crate) mod teardown;
 
 /// What to plan and how.
 #[derive(Debug, Clone)]
@@ -94,9 +94,9 @@ fn enumeration_failed(op: &str, client: &Client, err: &CallError) -> Error {
     }
 }
 
-/// Called with (target, description, when it arrived) as each project is described (`sweep` starts deleting
-/// right away); planning itself passes none.
-pub type OnProject = Arc<dyn Fn(usize, &ProjectInfo, std::time::Instant) + Send + Sync>;
+/// Called with (target, description, its model versions (`--scope all`; empty otherwise), when it arrived)
+/// as each project is described (`sweep` starts deleting right away); planning itself passes none.
+pub type OnProject = Arc<dyn Fn(usize, &ProjectInfo, &[ModelSummary], std::time::Instant) + Send + Sync>;
 
 async fn scan(
     req: Arc<PlanRequest>,
@@ -136,8 +136,8 @@ async fn scan(
                     Retried::Cancelled => Retried::Cancelled,
                 };
                 events.send(Event::Done { failed: false });
-                if let (Some(f), Retried::Ok(Some((info, _)))) = (&on_project, &r) {
-                    f(target, info, std::time::Instant::now());
+                if let (Some(f), Retried::Ok(Some((info, models)))) = (&on_project, &r) {
+                    f(target, info, models, std::time::Instant::now());
                 }
                 match r {
                     Retried::Ok(Some(found)) => Ok(Ok(found)),
@@ -311,10 +311,8 @@ pub(crate) fn assemble(
                 Ok(info) => models.remove(&info.name),
                 Err(_) => None,
             };
-            match (plan.selection.scope, versions) {
-                (Scope::All, Some(versions)) => teardown::add_project(&mut plan, target, filter, p, versions),
-                _ => add_project(&mut plan, target, filter, p),
-            }
+            let versions = versions.filter(|_| plan.selection.scope == Scope::All);
+            add_project(&mut plan, target, filter, p, versions.as_deref());
         }
     }
     for (i, item) in plan.items.iter_mut().enumerate() {
@@ -336,24 +334,35 @@ fn skip(target: usize, project: &str, dataset_type: Option<DatasetType>, (reason
     Skipped { target, project: project.to_string(), dataset_type, reason: reason.to_string(), detail }
 }
 
-fn add_project(plan: &mut Plan, target: usize, filter: &Filter, p: std::result::Result<ProjectInfo, String>) {
+/// Add one described project's items (or its `skipped` entry): teardown items when `models` are given
+/// (`--scope all`), numbered after the plan's items so far (their `after` shifted by as much).
+fn add_project(
+    plan: &mut Plan,
+    target: usize,
+    filter: &Filter,
+    p: std::result::Result<ProjectInfo, String>,
+    models: Option<&[ModelSummary]>,
+) {
     let info = match p {
         Ok(info) => info,
         Err(name) => {
-            plan.skipped.push(Skipped {
-                target,
-                project: name,
-                dataset_type: None,
-                reason: "project_vanished".into(),
-                detail: "listed by ListProjects, then DescribeProject answered 404".into(),
-            });
+            let why = ("project_vanished", "listed by ListProjects, then DescribeProject answered 404".to_string());
+            plan.skipped.push(skip(target, &name, None, why));
             return;
         }
     };
     let t = &plan.targets[target];
     let fallback = (t.account.clone().unwrap_or_default(), t.region.clone());
-    let (items, skipped) = project_items(&plan.plan_id, target, fallback, filter, &info);
-    plan.items.extend(items);
+    let (items, skipped) = match models {
+        Some(models) => teardown::project_items(&plan.plan_id, target, fallback, filter, &info, models),
+        None => project_items(&plan.plan_id, target, fallback, filter, &info),
+    };
+    let offset = plan.items.len() as u64;
+    plan.items.extend(items.into_iter().map(|mut item| {
+        item.seq += offset;
+        item.after.iter_mut().for_each(|a| *a += offset);
+        item
+    }));
     plan.skipped.extend(skipped);
 }
 

@@ -7,7 +7,7 @@
 use super::skip;
 use crate::cloud::{self, ModelStatus, ModelSummary, ProjectInfo};
 use crate::plan::filter::Filter;
-use crate::plan::format::{Item, Plan, client_token};
+use crate::plan::format::{Item, Skipped, client_token};
 use crate::plan::types::{DatasetType, Kind, order_key};
 
 /// Does a model in this status get a `stop_model` item? `HOSTED` (billing) and `STARTING_HOSTING` (about
@@ -16,34 +16,29 @@ pub fn needs_stop(status: &ModelStatus) -> bool {
     matches!(status, ModelStatus::Hosted | ModelStatus::StartingHosting)
 }
 
-/// Add the teardown items of one described project (or its `skipped` entry).
-pub(super) fn add_project(
-    plan: &mut Plan,
+/// The teardown items of one described project of `target` with its model versions `models`, numbered 1, 2,
+/// 3... within the project (`after` names those numbers), or its `skipped` entry when `filter` leaves the
+/// project out. Client tokens are of `plan_id`; `fallback` is the (account, region) used when the project's
+/// ARN names none. The planner (shifting the numbers) and `sweep` (as each project is described) both build
+/// teardown items here.
+pub(crate) fn project_items(
+    plan_id: &str,
     target: usize,
+    fallback: (String, String),
     filter: &Filter,
-    p: std::result::Result<ProjectInfo, String>,
-    mut models: Vec<ModelSummary>,
-) {
-    let info = match p {
-        Ok(info) => info,
-        Err(name) => {
-            let why = ("project_vanished", "listed by ListProjects, then DescribeProject answered 404".to_string());
-            plan.skipped.push(skip(target, &name, None, why));
-            return;
-        }
-    };
+    info: &ProjectInfo,
+    models: &[ModelSummary],
+) -> (Vec<Item>, Vec<Skipped>) {
     if let Err(r) = filter.project(&info.name).and_then(|()| filter.project_created(info.created)) {
-        plan.skipped.push(skip(target, &info.name, None, r));
-        return;
+        return (Vec::new(), vec![skip(target, &info.name, None, r)]);
     }
-    let (account, region) = cloud::arn_account_region(&info.arn).unwrap_or_else(|| {
-        (plan.targets[target].account.clone().unwrap_or_default(), plan.targets[target].region.clone())
-    });
+    let (account, region) = cloud::arn_account_region(&info.arn).unwrap_or(fallback);
+    let mut models: Vec<&ModelSummary> = models.iter().collect();
     models.sort_by_key(|m| order_key(Kind::DeleteModel, &m.model_version));
-    let first = plan.items.len() as u64 + 1;
-    let push = |plan: &mut Plan, kind: Kind, resource: &str, created, status: &str, after: Vec<u64>| {
-        let seq = plan.items.len() as u64 + 1;
-        plan.items.push(Item {
+    let mut items: Vec<Item> = Vec::new();
+    let push = |items: &mut Vec<Item>, kind: Kind, resource: &str, created, status: &str, after: Vec<u64>| {
+        let seq = items.len() as u64 + 1;
+        items.push(Item {
             seq,
             target,
             account: account.clone(),
@@ -54,25 +49,26 @@ pub(super) fn add_project(
             resource: resource.to_string(),
             created,
             status: status.to_string(),
-            client_token: client_token(&plan.plan_id, &account, &region, &info.name, kind, resource),
+            client_token: client_token(plan_id, &account, &region, &info.name, kind, resource),
             after,
         });
         seq
     };
     let mut stops = Vec::new();
     for m in models.iter().filter(|m| needs_stop(&m.status)) {
-        let seq = push(plan, Kind::StopModel, &m.model_version, m.creation_timestamp, m.status.as_str(), vec![]);
+        let seq = push(&mut items, Kind::StopModel, &m.model_version, m.creation_timestamp, m.status.as_str(), vec![]);
         stops.push((m.model_version.clone(), seq));
     }
     for m in &models {
         let after = stops.iter().filter(|(v, _)| *v == m.model_version).map(|(_, s)| *s).collect();
-        push(plan, Kind::DeleteModel, &m.model_version, m.creation_timestamp, m.status.as_str(), after);
+        push(&mut items, Kind::DeleteModel, &m.model_version, m.creation_timestamp, m.status.as_str(), after);
     }
     for dataset_type in DatasetType::DELETION_ORDER {
         if let Some(d) = info.dataset(dataset_type.as_str()) {
-            push(plan, Kind::DeleteDataset, dataset_type.as_str(), d.created, d.status.as_str(), vec![]);
+            push(&mut items, Kind::DeleteDataset, dataset_type.as_str(), d.created, d.status.as_str(), vec![]);
         }
     }
-    let after = (first..plan.items.len() as u64 + 1).collect();
-    push(plan, Kind::DeleteProject, &info.name.clone(), info.created, "", after);
+    let before = items.len() as u64;
+    push(&mut items, Kind::DeleteProject, &info.name, info.created, "", (1..=before).collect());
+    (items, Vec::new())
 }

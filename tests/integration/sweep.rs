@@ -1,6 +1,7 @@
 //! `sweep`: end to end (DIR contents, exit 0, nothing left), something left (exit 3), refusals (no --yes, a
-//! DIR of another selection, a symlinked DIR), pipelining seen in the emulator's request log, and SIGKILL at
-//! several points then resume with each DeleteDataset once in effect.
+//! DIR of another selection, a symlinked DIR), pipelining seen in the emulator's request log, SIGKILL at
+//! several points then resume with each DeleteDataset once in effect, and `--scope all` (every kind, judged
+//! by the emulator's own state) run through and resumed after SIGKILL.
 
 use std::collections::{BTreeMap, HashSet};
 use std::os::unix::fs::PermissionsExt;
@@ -116,8 +117,6 @@ async fn refusals_name_what_is_wrong() {
     std::fs::create_dir(env.path("c")).unwrap();
     std::fs::write(env.path("c/plan.json"), "{}").unwrap();
     sweep(&env, &args(&env, "c", "100", &[])).await.code(2).stderr_has("no sweep.json");
-    // A full teardown is plan --scope all's and apply's for now.
-    sweep(&env, &args(&env, "d", "100", &["--scope", "all"])).await.code(2).stderr_has("use plan --scope all");
     assert_eq!(env.emu.stats().mutations.datasets_deleted, 0);
 }
 
@@ -228,4 +227,88 @@ async fn shards_of_an_organisation_sweep_each_dataset_exactly_once() {
     // The same DIR with another shard is another sweep: refused, naming the flag.
     let other = args(&env, "s0", "100", &["--organization", "--shard", "1/3"]);
     sweep(&env, &other).await.code(2).stderr_has("shard (recorded \"0/3\", now \"1/3\")");
+}
+
+/// `--scope all` seed: `n` projects, each with train and test datasets, a hosted model 1 (with a packaging
+/// job) and a trained model 2; plus one project with no dataset and one hosted model.
+fn teardown_seed(n: usize) -> Seed {
+    use crate::teardown::{model, project};
+    use lfv_sunset::emulator::seed::SeedPackagingJob;
+    let mut projects: Vec<_> = (0..n)
+        .map(|i| {
+            let mut p = project(
+                &format!("p{i:02}"),
+                vec!["train", "test"],
+                vec![model("1", "HOSTED", None), model("2", "TRAINED", None)],
+            );
+            p.packaging_jobs = vec![SeedPackagingJob {
+                name: format!("job-{i}"),
+                model_version: "1".into(),
+                status: "SUCCEEDED".into(),
+                component_name: "com.example.vision".into(),
+                ..SeedPackagingJob::default()
+            }];
+            p
+        })
+        .collect();
+    projects.push(project("zz-models-only", vec![], vec![model("1", "HOSTED", None)]));
+    crate::plan::one_region(projects)
+}
+
+/// Items of `teardown_seed(n)`: per project 1 stop, 2 delete_model, 2 delete_dataset, 1 delete_project; the
+/// last project 1 stop, 1 delete_model, 1 delete_project.
+fn teardown_items(n: usize) -> usize {
+    n * 6 + 3
+}
+
+fn assert_torn_down(env: &Env, dir: &str, n: usize) {
+    let plan = Plan::load(&env.path(&format!("{dir}/plan.json"))).expect("the sealed plan loads and validates");
+    assert_eq!(plan.selection.scope, lfv_sunset::plan::Scope::All);
+    assert_eq!(plan.items.len(), teardown_items(n));
+    let stats = env.emu.stats();
+    assert_eq!(stats.mutations.models_stopped, n as u64 + 1, "each hosted model stopped once in effect");
+    assert_eq!(stats.mutations.models_deleted, 2 * n as u64 + 1);
+    assert_eq!(stats.mutations.datasets_deleted, 2 * n as u64);
+    assert_eq!(stats.mutations.projects_deleted, n as u64 + 1);
+    let mut names: Vec<String> = (0..n).map(|i| format!("p{i:02}")).collect();
+    names.push("zz-models-only".into());
+    for name in names {
+        let file = env.path(&format!("{dir}/backup/123456789012/us-east-1/{name}/project.json"));
+        let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        assert!(!doc["models"].as_array().unwrap().is_empty(), "{name}: models preserved");
+    }
+    let rows = read_csv(&env.path(&format!("{dir}/audit.csv")));
+    assert_eq!(rows.len(), plan.items.len(), "one row per item");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sweep_scope_all_tears_every_project_down() {
+    let env = Env::new(fast(teardown_seed(4))).await;
+    sweep(&env, &args(&env, "out", "100", &["--scope", "all"])).await.ok().stdout_has("nothing left");
+    assert!(crate::teardown::projects_left(&env).await.is_empty(), "the emulator holds no project");
+    assert_torn_down(&env, "out", 4);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.path("out/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["exit_code"], 0);
+    // A rerun resumes from plan.json: nothing more in effect, still exit 0.
+    let calls = env.emu.stats().mutations.models_deleted;
+    sweep(&env, &args(&env, "out", "100", &["--scope", "all"])).await.ok();
+    assert_eq!(env.emu.stats().mutations.models_deleted, calls);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sweep_scope_all_killed_then_resumed_tears_down_once() {
+    let n = 12;
+    let mut config = fast(teardown_seed(n));
+    config.rate = Some(15.0);
+    config.burst = 15;
+    let env = Env::new(config).await;
+    let a = args(&env, "out", "15", &["--scope", "all"]);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let progress = || outcomes_in(&env);
+    let (seen, kills) = env.kill_at_points(&a, 2, Duration::from_millis(700), teardown_items(n), progress, || {}).await;
+    assert!(kills >= 2, "two kills at distinct points: outcomes after each kill {seen:?}");
+    env.run(&a).await.ok().stdout_has("nothing left");
+    assert!(crate::teardown::projects_left(&env).await.is_empty(), "the emulator holds no project");
+    assert_torn_down(&env, "out", n);
 }

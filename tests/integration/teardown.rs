@@ -14,7 +14,7 @@ use crate::support::{Env, fast, read_csv, sdk};
 
 const JAN23: f64 = 1_672_531_200.0;
 
-fn model(version: &str, status: &str, settle_ms: Option<u64>) -> SeedModel {
+pub(crate) fn model(version: &str, status: &str, settle_ms: Option<u64>) -> SeedModel {
     SeedModel {
         version: version.into(),
         status: status.into(),
@@ -24,7 +24,7 @@ fn model(version: &str, status: &str, settle_ms: Option<u64>) -> SeedModel {
     }
 }
 
-fn project(name: &str, datasets: Vec<&str>, models: Vec<SeedModel>) -> SeedProject {
+pub(crate) fn project(name: &str, datasets: Vec<&str>, models: Vec<SeedModel>) -> SeedProject {
     SeedProject {
         name: name.into(),
         created: JAN23,
@@ -56,7 +56,7 @@ fn every_state() -> Seed {
 }
 
 /// Project names the emulator still has (its own ListProjects).
-async fn projects_left(env: &Env) -> Vec<String> {
+pub(crate) async fn projects_left(env: &Env) -> Vec<String> {
     let out = sdk(&env.emu.endpoint(), &env.key).list_projects().send().await.expect("ListProjects");
     out.projects().iter().filter_map(|p| p.project_name().map(str::to_string)).collect()
 }
