@@ -48,7 +48,8 @@ pub struct SelectArgs {
 #[derive(Debug, Args)]
 pub struct SweepCommandArgs {
     /// The sweep's directory (created 0700; a symlink is refused): `sweep.json`, the sealed `plan.json`,
-    /// `journal.jsonl`, `audit.csv`, `summary.json`, `backup/`. A rerun with the same DIR and flags resumes.
+    /// `journal.jsonl`, `audit.csv`, `summary.json`, `leftovers.csv`, `backup/`. A rerun with the same DIR and
+    /// flags resumes.
     #[arg(long, value_name = "DIR")]
     pub dir: PathBuf,
     /// What to sweep.

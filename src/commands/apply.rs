@@ -279,7 +279,12 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
 /// Write `leftovers.csv` for a run with a backup directory, from the journal's manifests and the
 /// `project.json` files there; a failure is a warning (the journal and backups stay authoritative).
 fn write_leftovers(state: &journal::JournalState, paths: &Paths) -> Option<PathBuf> {
-    let (backup, file) = (paths.backup.as_ref()?, paths.leftovers()?);
+    write_leftovers_to(state, paths.backup.as_ref()?, paths.leftovers()?)
+}
+
+/// Write `file` (`leftovers.csv`) from the journal's manifests and the `project.json` files under `backup`;
+/// a file that cannot be read or written is a warning, never a failed run.
+pub(crate) fn write_leftovers_to(state: &journal::JournalState, backup: &Path, file: PathBuf) -> Option<PathBuf> {
     let (rows, warnings) = leftovers_run::rows(state, backup);
     for w in warnings {
         eprintln!("warning: {}", escape_lines(&w));

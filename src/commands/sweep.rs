@@ -336,6 +336,7 @@ async fn finish(
 ) -> Result<ExitCode> {
     let state = journal::read(&paths.journal)?;
     let report_failed = audit::write(&state, &paths.report).err();
+    let leftovers = super::apply::write_leftovers_to(&state, backup, paths.leftovers.clone());
     if let Some(why) = &result.wrong_endpoint {
         return Err(Error::Unreachable(why.clone()));
     }
@@ -386,6 +387,7 @@ async fn finish(
     summary.checkpoint = paths.journal.display().to_string();
     summary.report = paths.report.display().to_string();
     summary.backup_dir = Some(backup.display().to_string());
+    summary.leftovers = leftovers.map(|p| p.display().to_string());
     let mut bytes = serde_json::to_vec_pretty(&summary).expect("json");
     bytes.push(b'\n');
     crate::safe_fs::write_atomic(&paths.summary, &bytes).map_err(|e| Error::io("write", &paths.summary, e))?;

@@ -29,6 +29,8 @@ pub(crate) struct SweepPaths {
     pub(crate) report: PathBuf,
     /// `summary.json`: the run's summary with the exit code.
     pub(crate) summary: PathBuf,
+    /// `leftovers.csv`: what the account still owns outside Lookout for Vision (see `report::leftovers`).
+    pub(crate) leftovers: PathBuf,
     /// `backup/`: the backups, unless `--backup-dir` names another place.
     pub(crate) backup: PathBuf,
 }
@@ -42,6 +44,7 @@ impl SweepPaths {
             journal: dir.join("journal.jsonl"),
             report: dir.join("audit.csv"),
             summary: dir.join("summary.json"),
+            leftovers: dir.join("leftovers.csv"),
             backup: dir.join("backup"),
         }
     }

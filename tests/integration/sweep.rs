@@ -290,6 +290,14 @@ async fn sweep_scope_all_tears_every_project_down() {
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(env.path("out/summary.json")).unwrap()).unwrap();
     assert_eq!(summary["exit_code"], 0);
+    // DIR holds leftovers.csv (owner-only): the models' output locations outlive Lookout for Vision.
+    let leftovers = env.path("out/leftovers.csv");
+    assert_eq!(summary["leftovers"], "out/leftovers.csv", "{summary}");
+    let text = std::fs::read_to_string(&leftovers).unwrap();
+    assert!(text.starts_with("account,region,project,referenced_by,service,resource,objects,suggestion"), "{text}");
+    assert!(text.lines().any(|l| l.contains(",model ") && l.contains(",s3,")), "no model output row: {text}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&leftovers).unwrap().permissions().mode() & 0o777, 0o600);
     // A rerun resumes from plan.json: nothing more in effect, still exit 0.
     let calls = env.emu.stats().mutations.models_deleted;
     sweep(&env, &args(&env, "out", "100", &["--scope", "all"])).await.ok();
