@@ -163,6 +163,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<ExitCode> {
          plan.audit.csv           one row per dataset: outcome, verified, attempts, backup (open this)\n  \
          plan.journal.jsonl       the checkpoint journal (lfv-sunset report {dir}/plan.journal.jsonl --out x.csv)\n  \
          plan.backup/             Ground Truth manifests of every dataset, saved before deletion\n  \
+         plan.leftovers.csv       what the account still owns outside Lookout for Vision (S3 images)\n  \
          summary.json             the run's JSON summary\n  \
          plan.dry-run.audit.csv   the dry run's report"
     );
