@@ -4,7 +4,7 @@
 //! item of the project. The project's CreationTimestamp is what `--created-before/--created-after` judge
 //! (datasets are not filtered one by one). Pure: no I/O.
 
-use super::skip;
+use super::assemble::skip;
 use crate::cloud::{self, ModelStatus, ModelSummary, ProjectInfo};
 use crate::plan::filter::Filter;
 use crate::plan::format::{Item, Skipped, client_token};
