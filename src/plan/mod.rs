@@ -7,6 +7,8 @@ pub(crate) mod test_item;
 pub mod types;
 pub mod v1;
 pub mod validate;
+#[cfg(test)]
+mod validate_fixtures;
 mod validate_kinds;
 #[cfg(test)]
 mod validate_kinds_tests;

@@ -5,7 +5,8 @@
 use super::Plan;
 use super::format::client_token;
 use super::types::{Kind, Scope};
-use super::validate_tests::{Edit, PLAN_ID, reseal, sample, t};
+use super::validate_fixtures::{PLAN_ID, reseal, sample, t};
+use super::validate_tests::Edit;
 
 /// A model version of a teardown project: (version, hosted).
 pub(super) type ModelSpec = (u64, bool);

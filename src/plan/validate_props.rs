@@ -8,8 +8,8 @@ use super::filter::Filter;
 use super::format::{FORMAT_V1, Plan, digest};
 use super::types::{DatasetType, Kind};
 use super::validate::check_created_at;
+use super::validate_fixtures::{info, reseal, scan, t};
 use super::validate_kinds_tests::{ModelSpec, teardown};
-use super::validate_tests::{info, reseal, scan, t};
 use crate::cloud::ProjectInfo;
 use crate::planner::{Scan, assemble};
 

@@ -1,0 +1,132 @@
+//! Building a Lookout for Vision client for one endpoint: the endpoint checks, the SDK configuration (credentials
+//! chain or a renewing role session, region, endpoint override), SDK retries off and the timeouts.
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::provider::ProvideCredentials;
+use aws_sdk_lookoutvision::config::Region;
+
+use super::{CONNECT_TIMEOUT, Client, ClientOptions, Endpoint, convert, renew, shape};
+use crate::error::Error;
+
+/// Refuse a malformed endpoint URL (a usage error, exit 2) before the SDK retries it for seconds: an explicit
+/// one (`--endpoint-url` or the plan's), else `AWS_ENDPOINT_URL_LOOKOUTVISION` and `AWS_ENDPOINT_URL` (the SDK
+/// reads them itself and only warns about a malformed one; empty is unset). The profile's is checked after the SDK resolves it.
+pub(super) fn check_endpoint(endpoint: &Endpoint) -> Result<(), Error> {
+    match &endpoint.endpoint_url {
+        Some(url) => check_endpoint_url(url, "--endpoint-url or the plan"),
+        None => {
+            for var in ["AWS_ENDPOINT_URL_LOOKOUTVISION", "AWS_ENDPOINT_URL"] {
+                // Set but empty is unset, as the SDK treats it.
+                if let Some(url) = std::env::var_os(var).filter(|u| !u.is_empty()) {
+                    check_endpoint_url(&url.to_string_lossy(), var)?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+pub(super) fn check_endpoint_url(url: &str, from: &str) -> Result<(), Error> {
+    crate::cli::check_endpoint_url(url)
+        .map_err(|e| Error::Usage(format!("invalid endpoint URL {url:?} from {from}: {e}")))
+}
+
+/// Build a client for one endpoint from the standard AWS chain. Fails with exit 2 for a malformed region or
+/// endpoint URL, and exit 6 if no credentials resolve.
+pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Client, Error> {
+    let (sdk, renewing) = sdk_config_renewing(endpoint).await?;
+    let (retry, timeouts) = retry_and_timeouts(options);
+    let conf = aws_sdk_lookoutvision::config::Builder::from(&sdk)
+        .retry_config(retry)
+        .timeout_config(timeouts)
+        .interceptor(shape::ServiceShape)
+        .build();
+    let url = match sdk.endpoint_url() {
+        Some(u) => u.to_string(),
+        None => format!("https://lookoutvision.{}.amazonaws.com", endpoint.region),
+    };
+    Ok(Client { inner: aws_sdk_lookoutvision::Client::from_conf(conf), endpoint: endpoint.clone(), url, renewing })
+}
+
+/// The SDK retry (disabled unless `options.sdk_retries`) and timeout settings of every client.
+pub(super) fn retry_and_timeouts(options: ClientOptions) -> (RetryConfig, TimeoutConfig) {
+    let retry = if options.sdk_retries { RetryConfig::standard() } else { RetryConfig::disabled() };
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(options.attempt_timeout)
+        .build();
+    (retry, timeouts)
+}
+
+/// The shared SDK configuration of one endpoint, with credentials checked (and registered for redaction). Fails
+/// with exit 2 for a malformed region or endpoint URL, exit 6 if no credentials resolve.
+pub(super) async fn sdk_config(endpoint: &Endpoint) -> Result<aws_config::SdkConfig, Error> {
+    sdk_config_renewing(endpoint).await.map(|(sdk, _)| sdk)
+}
+
+/// [`sdk_config`] and, with a role, the handle that renews its session.
+pub(super) async fn sdk_config_renewing(
+    endpoint: &Endpoint,
+) -> Result<(aws_config::SdkConfig, Option<renew::Renewing>), Error> {
+    // Flags are checked by clap; this catches the same values from the plan, AWS_REGION, AWS_ENDPOINT_URL or a
+    // profile before the SDK retries a malformed endpoint for seconds.
+    if !crate::cli::is_region(&endpoint.region) {
+        return Err(Error::Usage(format!(
+            "invalid region {:?} from the plan or the AWS chain: expected an AWS region name like us-east-1",
+            endpoint.region
+        )));
+    }
+    check_endpoint(endpoint)?;
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(endpoint.region.clone()));
+    if let Some(profile) = &endpoint.profile {
+        // An explicit profile means that profile's credentials, even when AWS_ACCESS_KEY_ID is set (the
+        // default chain would otherwise prefer the environment).
+        let creds = aws_config::profile::ProfileFileCredentialsProvider::builder().profile_name(profile).build();
+        loader = loader.profile_name(profile).credentials_provider(creds);
+    }
+    if let Some(url) = &endpoint.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let mut sdk = loader.load().await;
+    let mut renewing = None;
+    if let Some(role) = &endpoint.role {
+        let (with_role, provider) = renew::assume(sdk, role).await;
+        (sdk, renewing) = (with_role, Some(provider));
+    }
+    if endpoint.endpoint_url.is_none()
+        && let Some(url) = sdk.endpoint_url()
+    {
+        check_endpoint_url(url, "the profile's endpoint_url")?;
+    }
+    let mut who = match &endpoint.profile {
+        Some(p) => format!("profile {p}"),
+        None => "the default credential chain".to_string(),
+    };
+    if let Some(role) = &endpoint.role {
+        who = format!("role {} assumed with {who} (region {})", role.arn, endpoint.region);
+    }
+    let provider =
+        sdk.credentials_provider().ok_or_else(|| Error::Unreachable(format!("no credentials found in {who}")))?;
+    let creds = provider.provide_credentials().await.map_err(|e| match endpoint.role {
+        Some(_) => Error::Unreachable(format!("could not assume {who}: {}", convert::chain(&e))),
+        None => Error::NoCredentials(format!("none found in {who}: {}", convert::chain(&e))),
+    })?;
+    // Hidden from every later log line (the SDK logs identities and signed headers at debug/trace).
+    crate::redact::register(creds.access_key_id());
+    crate::redact::register(creds.secret_access_key());
+    if let Some(token) = creds.session_token() {
+        crate::redact::register(token);
+    }
+    Ok((sdk, renewing))
+}
+
+/// The region the standard chain resolves (AWS_REGION, profile), for commands given no `--region`.
+pub async fn default_region(profile: Option<&str>) -> Option<String> {
+    let mut chain = aws_config::default_provider::region::DefaultRegionChain::builder();
+    if let Some(p) = profile {
+        chain = chain.profile_name(p);
+    }
+    chain.build().region().await.map(|r| r.to_string())
+}
