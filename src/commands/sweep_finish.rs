@@ -1,0 +1,101 @@
+//! The end of a sweep: the CSV report, `leftovers.csv`, verify of the sealed plan (only what the run did not
+//! itself confirm gone moments ago), `summary.json`, and the exit code.
+
+use super::*;
+
+/// The sealed plan less the items whose deletion the run confirmed (a `verified` record saying gone, made
+/// within [`DESCRIPTION_FRESH_FOR`] of `now`: a DescribeProject as recent as the drift check accepts): the
+/// final verify describes the projects of the rest again.
+pub(super) fn unconfirmed(plan: &Plan, state: &JournalState, now: chrono::DateTime<chrono::Utc>) -> Plan {
+    let fresh = |seq: u64| {
+        state.item(seq).verified.is_some_and(|v| v.verified && (now - v.at).to_std().is_ok_and(description_fresh))
+    };
+    Plan { items: plan.items.iter().filter(|i| !fresh(i.seq)).cloned().collect(), ..plan.clone() }
+}
+
+/// The report, verify of the sealed plan, `summary.json`, and the exit code.
+pub(super) async fn finish(
+    args: &SweepCommandArgs,
+    paths: &SweepPaths,
+    backup: &std::path::Path,
+    result: RunResult,
+    plan: Option<Plan>,
+    planning: Option<Error>,
+) -> Result<ExitCode> {
+    let state = journal::read(&paths.journal)?;
+    let report_failed = audit::write(&state, &paths.report).err();
+    let leftovers = crate::commands::apply::write_leftovers_to(&state, backup, paths.leftovers.clone());
+    if let Some(why) = &result.wrong_endpoint {
+        return Err(Error::Unreachable(why.clone()));
+    }
+    let code = if result.interrupted {
+        ExitCode::Interrupted
+    } else if let Some(e) = planning {
+        eprintln!("error: enumeration did not finish; items found so far were journalled and a rerun resumes");
+        return Err(e);
+    } else if !result.guard_stops.is_empty() {
+        ExitCode::Refused
+    } else if let Some(plan) = &plan {
+        let verify = VerifyArgs {
+            plan: None,
+            all: false,
+            regions: Vec::new(),
+            profiles: Vec::new(),
+            connect: args.connect.clone(),
+            format: match args.format {
+                TextFormat::Text => TableFormat::Table,
+                TextFormat::Json => TableFormat::Json,
+            },
+            sweep: args.sweep.clone(),
+            role: args.select.targets.role.clone(),
+            scope: crate::plan::Scope::Datasets,
+        };
+        let left = unconfirmed(plan, &state, chrono::Utc::now());
+        eprintln!(
+            "verify: {} items confirmed gone by this run's own DescribeProject within {} s; describing the \
+             projects of the other {}",
+            plan.items.len() - left.items.len(),
+            DESCRIPTION_FRESH_FOR.as_secs(),
+            left.items.len()
+        );
+        crate::commands::verify::verify_sealed(&left, &verify).await?
+    } else {
+        ExitCode::Internal
+    };
+    let code = if report_failed.is_some() && code == ExitCode::Ok { ExitCode::Internal } else { code };
+    // With --allow-unreachable the run goes on without them, and still exits 6 so that a job notices.
+    let unreachable = plan.as_ref().map_or(0, |p| p.unreachable.len());
+    let code = if unreachable > 0 && code == ExitCode::Ok {
+        eprintln!("{unreachable} targets could not be reached; the sealed plan lists them under unreachable");
+        ExitCode::Unreachable
+    } else {
+        code
+    };
+    let mut summary = Summary::new(&state, &result, code.code());
+    summary.checkpoint = paths.journal.display().to_string();
+    summary.report = paths.report.display().to_string();
+    summary.backup_dir = Some(backup.display().to_string());
+    summary.leftovers = leftovers.map(|p| p.display().to_string());
+    let mut bytes = serde_json::to_vec_pretty(&summary).expect("json");
+    bytes.push(b'\n');
+    crate::safe_fs::write_atomic(&paths.summary, &bytes).map_err(|e| Error::io("write", &paths.summary, e))?;
+    if args.format == TextFormat::Text {
+        let counts: Vec<String> = summary.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        out(&escape_lines(&format!(
+            "sweep {}: {}\nthis run: {} items in {:.1}s, {} DeleteDataset attempts\ndir: {}\n",
+            summary.plan_id,
+            counts.join(", "),
+            summary.finished_this_run,
+            summary.wall_time_s,
+            summary.delete_attempts,
+            args.dir.display()
+        )));
+    }
+    if let Some(e) = report_failed {
+        eprintln!("error: {e}");
+    }
+    if result.interrupted {
+        eprintln!("interrupted; the journal is flushed. Resume with the same command (same --dir)");
+    }
+    Ok(code)
+}
