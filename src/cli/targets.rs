@@ -16,8 +16,8 @@ pub struct RoleArgs {
     /// plan: `apply`, `export` and `verify` need it again.
     #[arg(long, env = "LFV_EXTERNAL_ID", value_name = "ID", value_parser = parse_external_id)]
     pub external_id: Option<String>,
-    /// RoleSessionName of every role assumed (2 to 64 of letters, digits and _+=,.@-; default `lfv-sunset-plan`
-    /// when planning, `lfv-sunset-<plan id>` when running a plan).
+    /// RoleSessionName of every role assumed (2 to 64 of letters, digits and _+=,.@-; default
+    /// `lfv-sunset-<plan id>`, planning included, so every call is tied to its plan).
     #[arg(long, value_name = "NAME", value_parser = parse_session_name)]
     pub session_name: Option<String>,
 }

@@ -16,7 +16,7 @@ use crate::plan::filter::Filter;
 use crate::plan::types::DATASET_TYPE_BOTH;
 use crate::plan::validate::{counts, digested_members};
 use crate::plan::{DatasetType, Item, Plan, Scope, Selection, Unreachable};
-use crate::planner::{PlanRequest, make_plan};
+use crate::planner::{PlanRequest, make_plan, new_plan_id};
 use crate::report::progress;
 
 pub(crate) fn check_rate(rate: f64) -> Result<f64> {
@@ -56,10 +56,12 @@ pub(crate) async fn endpoints(profiles: &[String], regions: &[String], url: &Opt
 
 /// The targets (reached and identified, see `reach`), the recorded selection and the compiled filter of
 /// `plan`'s and `sweep`'s selection flags.
-/// An identity that cannot be resolved is exit 6, its message ending with `not_done`.
+/// Roles are assumed for the plan `plan_id` (the default RoleSessionName derives from it). An identity that
+/// cannot be resolved is exit 6, its message ending with `not_done`.
 pub(crate) async fn selected(
     select: &SelectArgs,
     connect: &ConnectArgs,
+    plan_id: &str,
     not_done: &str,
 ) -> Result<(Reach, Selection, Filter)> {
     let (before, after) = (select.created_before, select.created_after);
@@ -75,7 +77,7 @@ pub(crate) async fn selected(
     let base = endpoints(&select.profiles, &select.regions, &connect.endpoint_url).await?;
     let client = ClientOptions { attempt_timeout: connect.attempt_timeout, sdk_retries: false };
     // Who each target's credentials belong to, before the first call to it (recorded per target).
-    let reach = reach(&select.targets, base, client).await.map_err(|e| match e {
+    let reach = reach(&select.targets, base, client, plan_id).await.map_err(|e| match e {
         Error::Unreachable(m) => Error::Unreachable(format!("{m}; {not_done}")),
         other => other,
     })?;
@@ -146,14 +148,16 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     }
     crate::safe_fs::probe_file(&args.out)
         .map_err(|e| Error::Usage(format!("--out {}: cannot write there ({e})", args.out.display())))?;
-    let (reach, selection, filter) = selected(&args.select, &args.connect, "no plan was written").await?;
+    // The plan id first: roles are assumed under a session named after it.
+    let plan_id = new_plan_id();
+    let (reach, selection, filter) = selected(&args.select, &args.connect, &plan_id, "no plan was written").await?;
     if !reach.unreachable.is_empty() && !args.select.targets.allow_unreachable {
         return Err(refuse_unreachable(&reach, "no plan was written"));
     }
     let req = plan_request(reach.endpoints.clone(), selection, filter, &args.sweep, &args.connect, rate);
     let (events, rx) = EventSink::channel();
     let display = progress::spawn(rx);
-    let result = make_plan(req, events).await;
+    let result = make_plan(plan_id, req, events).await;
     let _ = display.await;
     let mut plan = result?;
     record_reach(&mut plan, &reach);

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::identity::{CredsKey, creds_key, each_identity, identities};
 use crate::cli::TargetArgs;
-use crate::cloud::identity::caller_identity;
+use crate::cloud::identity::{caller_identity, session_name};
 use crate::cloud::{self, ClientOptions, Endpoint, Role};
 use crate::error::{Error, Result};
 use crate::plan::{Identity, Unreachable};
@@ -16,8 +16,6 @@ use crate::targets::accounts::{self, Account};
 
 /// The role every account is reached through when `--role-name` and `--role-arn-template` are not given.
 pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";
-/// RoleSessionName of `plan` when `--session-name` is not given.
-pub const PLAN_SESSION: &str = "lfv-sunset-plan";
 
 /// The endpoints to plan, the identity of each, and the targets that cannot be reached.
 pub(crate) struct Reach {
@@ -34,8 +32,14 @@ pub fn role_arn(args: &TargetArgs, account: &str) -> String {
     }
 }
 
-/// Resolve `base` (profile x region) into the endpoints to plan.
-pub(crate) async fn reach(args: &TargetArgs, base: Vec<Endpoint>, options: ClientOptions) -> Result<Reach> {
+/// Resolve `base` (profile x region) into the endpoints to plan. Roles are assumed with `--session-name`, or
+/// by default with [`session_name`] of `plan_id` (the plan being made), as every later run of the plan does.
+pub(crate) async fn reach(
+    args: &TargetArgs,
+    base: Vec<Endpoint>,
+    options: ClientOptions,
+    plan_id: &str,
+) -> Result<Reach> {
     let many = args.accounts.is_some() || args.organization;
     if !many {
         if args.role_name.is_some() || args.role_arn_template.is_some() || !args.exclude_accounts.is_empty() {
@@ -68,7 +72,7 @@ pub(crate) async fn reach(args: &TargetArgs, base: Vec<Endpoint>, options: Clien
         let role = (a.id != source.account).then(|| Role {
             arn: role_arn(args, &a.id),
             external_id: args.role.external_id.clone(),
-            session_name: args.role.session_name.clone().unwrap_or_else(|| PLAN_SESSION.into()),
+            session_name: args.role.session_name.clone().unwrap_or_else(|| session_name(plan_id)),
         });
         for b in &base {
             endpoints.push((a.id.clone(), Endpoint { role: role.clone(), ..b.clone() }));

@@ -83,11 +83,16 @@ pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
     let rate = check_rate(args.sweep.rate)?;
     sweep_dir::prepare(&args.dir)?;
     let paths = SweepPaths::new(&args.dir);
-    let (reach, selection, filter) = selected(&args.select, &args.connect, "nothing was deleted").await?;
+    // The plan id before reaching the targets (roles are assumed under a session named after it): the
+    // recorded one when resuming.
+    let found = sweep_dir::existing(&paths, &args.dir)?;
+    let plan_id = sweep_dir::plan_id(&found);
+    let (reach, selection, filter) = selected(&args.select, &args.connect, &plan_id, "nothing was deleted").await?;
     if !reach.unreachable.is_empty() && !args.select.targets.allow_unreachable {
         return Err(refuse_unreachable(&reach, "nothing was deleted"));
     }
-    let (file, resumed) = sweep_dir::load_or_create(&paths, &args.dir, &selection, &args.select.targets)?;
+    let targets = &args.select.targets;
+    let (file, resumed) = sweep_dir::load_or_create(&paths, &args.dir, found, &plan_id, &selection, targets)?;
     let backup = args.backup_dir.clone().unwrap_or_else(|| paths.backup.clone());
     crate::safe_fs::probe_dir(&backup)
         .map_err(|e| Error::Usage(format!("--backup-dir {}: cannot write there ({e})", backup.display())))?;

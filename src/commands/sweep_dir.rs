@@ -107,15 +107,9 @@ pub(crate) fn mismatch(recorded: &serde_json::Value, now: &serde_json::Value) ->
         .collect()
 }
 
-/// Read `sweep.json` of a resumed sweep (same selection), or write a new one with a new plan id when the
-/// directory holds no sweep yet. Refuses a directory holding another sweep's files, naming what differs.
-pub(crate) fn load_or_create(
-    paths: &SweepPaths,
-    dir: &Path,
-    selection: &Selection,
-    targets: &TargetArgs,
-) -> Result<(SweepFile, bool)> {
-    let targets = target_flags(targets);
+/// The `sweep.json` of `dir`, if it holds one (read without following a link, its format checked). Refuses a
+/// directory holding a sweep's other files but no `sweep.json`.
+pub(crate) fn existing(paths: &SweepPaths, dir: &Path) -> Result<Option<SweepFile>> {
     let name = |p: &Path| p.display().to_string();
     match std::fs::symlink_metadata(&paths.manifest) {
         Ok(_) => {
@@ -132,19 +126,7 @@ pub(crate) fn load_or_create(
                     file.format
                 )));
             }
-            let json = |s: &Selection| serde_json::to_value(s).expect("json");
-            let mut differs = mismatch(&json(&file.selection), &json(selection));
-            differs.extend(mismatch(&file.targets, &targets));
-            if !differs.is_empty() {
-                return Err(Error::Usage(format!(
-                    "--dir {} holds sweep {} of another selection: {}; rerun with the same flags to resume it, or \
-                     pass another --dir",
-                    dir.display(),
-                    file.plan_id,
-                    differs.join("; ")
-                )));
-            }
-            Ok((file, true))
+            Ok(Some(file))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             for p in [&paths.plan, &paths.journal, &paths.summary, &paths.report] {
@@ -156,20 +138,54 @@ pub(crate) fn load_or_create(
                     )));
                 }
             }
-            let file = SweepFile {
-                format: FORMAT.into(),
-                plan_id: crate::planner::new_plan_id(),
-                created_at: Utc::now(),
-                selection: selection.clone(),
-                targets,
-            };
-            let mut bytes = serde_json::to_vec_pretty(&file).expect("json");
-            bytes.push(b'\n');
-            safe_fs::write_atomic(&paths.manifest, &bytes).map_err(|e| Error::io("write", &paths.manifest, e))?;
-            Ok((file, false))
+            Ok(None)
         }
         Err(e) => Err(Error::io("inspect", &paths.manifest, e)),
     }
+}
+
+/// The plan id of the sweep in `dir`: the recorded one when resuming, else a new one (not yet written).
+pub(crate) fn plan_id(found: &Option<SweepFile>) -> String {
+    found.as_ref().map_or_else(crate::planner::new_plan_id, |f| f.plan_id.clone())
+}
+
+/// The sweep `found` by [`existing`] when it has the same selection (resumed: `true`), or a new `sweep.json`
+/// with `plan_id` when there was none. Refuses another sweep's directory, naming what differs.
+pub(crate) fn load_or_create(
+    paths: &SweepPaths,
+    dir: &Path,
+    found: Option<SweepFile>,
+    plan_id: &str,
+    selection: &Selection,
+    targets: &TargetArgs,
+) -> Result<(SweepFile, bool)> {
+    let targets = target_flags(targets);
+    if let Some(file) = found {
+        let json = |s: &Selection| serde_json::to_value(s).expect("json");
+        let mut differs = mismatch(&json(&file.selection), &json(selection));
+        differs.extend(mismatch(&file.targets, &targets));
+        if !differs.is_empty() {
+            return Err(Error::Usage(format!(
+                "--dir {} holds sweep {} of another selection: {}; rerun with the same flags to resume it, or pass \
+                 another --dir",
+                dir.display(),
+                file.plan_id,
+                differs.join("; ")
+            )));
+        }
+        return Ok((file, true));
+    }
+    let file = SweepFile {
+        format: FORMAT.into(),
+        plan_id: plan_id.to_string(),
+        created_at: Utc::now(),
+        selection: selection.clone(),
+        targets,
+    };
+    let mut bytes = serde_json::to_vec_pretty(&file).expect("json");
+    bytes.push(b'\n');
+    safe_fs::write_atomic(&paths.manifest, &bytes).map_err(|e| Error::io("write", &paths.manifest, e))?;
+    Ok((file, false))
 }
 
 #[cfg(test)]

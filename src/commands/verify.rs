@@ -222,7 +222,7 @@ async fn verify_all(args: &VerifyArgs, rate: f64) -> Result<Report> {
     };
     // Resolve the caller before the first call (exit 6 if it cannot be resolved).
     identities(&req.endpoints, req.client).await.map_err(cannot_prove)?;
-    let plan = make_plan(req, EventSink::none()).await?;
+    let plan = make_plan(crate::planner::new_plan_id(), req, EventSink::none()).await?;
     let account = |t: usize| plan.targets.get(t).and_then(|t| t.account.clone()).unwrap_or_default();
     let region = |t: usize| plan.targets.get(t).map(|t| t.region.clone()).unwrap_or_default();
     let mut left: Vec<Left> = plan

@@ -74,6 +74,7 @@ pub(crate) fn front(
     let principal =
         shared.identity.authenticate(&akid, token(headers), None, shared.clock.now_ms()).map_err(Refusal::Auth)?;
     out.account = principal.account().to_string();
+    out.caller = Some(principal.arn());
     if principal.denies(op) {
         return Err(Refusal::Denied(format!(
             "User: {} is not authorized to perform: {service}:{op} (denied by the emulator seed)",
@@ -122,6 +123,7 @@ pub(crate) fn outcome(op: &'static str) -> Outcome {
         op,
         account: String::new(),
         region: String::new(),
+        caller: None,
         project: None,
         dataset_type: None,
         client_token: None,

@@ -91,6 +91,12 @@ pub struct LogEntry {
     pub account: String,
     /// Region from the SigV4 scope (empty if unauthenticated).
     pub region: String,
+    /// The authenticated caller's ARN, as CloudTrail's `userIdentity.arn`:
+    /// `arn:aws:sts::<account>:assumed-role/<role>/<session name>` for a role session (so a call is tied to
+    /// its RoleSessionName), `arn:aws:iam::<account>:user/emulator` for a long-term key; absent when the
+    /// credentials were refused, and for S3 requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller: Option<String>,
     /// Decoded project name, if the path has one.
     pub project: Option<String>,
     /// Dataset type, if the path has one.
@@ -120,6 +126,8 @@ pub(crate) struct Outcome {
     pub(crate) op: &'static str,
     pub(crate) account: String,
     pub(crate) region: String,
+    /// The authenticated caller's ARN.
+    pub(crate) caller: Option<String>,
     pub(crate) project: Option<String>,
     pub(crate) dataset_type: Option<String>,
     pub(crate) client_token: Option<String>,
@@ -165,6 +173,7 @@ impl Metrics {
             op: o.op.to_string(),
             account: o.account,
             region: o.region,
+            caller: o.caller,
             project: o.project,
             dataset_type: o.dataset_type,
             client_token: o.client_token,

@@ -194,6 +194,7 @@ where
         Ok(p) => p,
         Err(e) => return Ok(finish(&shared, seq, at_ms, out, Err(auth::api_error(e)), &request_id)),
     };
+    out.caller = Some(principal.arn());
     if principal.denies(op.name()) {
         let e = ApiError::AccessDenied(format!(
             "User with access key {akid} is not authorized to perform: lookoutvision:{} (denied by the emulator \

@@ -214,14 +214,14 @@ fn throttled(events: &EventSink, a: &Attempt) {
     }
 }
 
-/// Enumerate every endpoint and build the plan (not yet written).
-pub async fn make_plan(req: PlanRequest, events: EventSink) -> Result<Plan> {
+/// Enumerate every endpoint and build the plan `plan_id` (not yet written).
+pub async fn make_plan(plan_id: String, req: PlanRequest, events: EventSink) -> Result<Plan> {
     let req = Arc::new(req);
     let clients = connect_all(&req).await?;
     let (_never, cancel) = watch::channel(false);
     let svc = Arc::new(Service::new(clients, req.rate, req.policy, cancel));
     let scans = scan_all(req.clone(), svc, events.clone(), None).await?;
-    let plan = assemble(new_plan_id(), req.selection.clone(), &req.filter, scans, |n| events.note(n));
+    let plan = assemble(plan_id, req.selection.clone(), &req.filter, scans, |n| events.note(n));
     plan.validate().map_err(|e| Error::Internal(format!("the plan just made is invalid: {e}")))?;
     Ok(plan)
 }

@@ -40,6 +40,18 @@ fn plan_args<'a>(out: &'a str, endpoint: &'a str, extra: &[&'a str]) -> Vec<&'a 
     args
 }
 
+/// The RoleSessionNames of every role session that called the emulator (any service but S3) from log entry
+/// `from` on, read from each entry's caller ARN `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
+pub(crate) fn sessions_since(env: &Env, from: usize) -> BTreeSet<String> {
+    let log = env.emu.log();
+    log[from.min(log.len())..]
+        .iter()
+        .filter_map(|e| e.caller.as_deref())
+        .filter(|c| c.contains(":assumed-role/"))
+        .map(|c| c.rsplit('/').next().unwrap_or_default().to_string())
+        .collect()
+}
+
 fn targets(plan: &Plan) -> BTreeSet<(String, String)> {
     plan.targets.iter().map(|t| (t.identity.as_ref().unwrap().account.clone(), t.region.clone())).collect()
 }
@@ -58,8 +70,12 @@ async fn organisation_with_unreachable_targets() {
 
     let mut allow = flags.to_vec();
     allow.push("--allow-unreachable");
+    let from = env.emu.log().len();
     env.run(&plan_args(&out, &endpoint, &allow)).await.code(6).stderr_has("3 targets could not be reached");
     let plan = Plan::load(&env.path("org.json")).expect("plan written with --allow-unreachable");
+    // Every role session of the planning, enumeration included, is named after the plan it made.
+    let session = format!("lfv-sunset-{}", plan.plan_id);
+    assert_eq!(sessions_since(&env, from), BTreeSet::from([session.clone()]));
 
     let unreachable: BTreeSet<(String, String, String)> =
         plan.unreachable.iter().map(|u| (u.account.clone(), u.region.clone(), u.error.clone())).collect();
@@ -92,7 +108,7 @@ async fn organisation_with_unreachable_targets() {
             assert_eq!(id.arn, format!("arn:aws:iam::{MGMT}:user/emulator"));
         } else {
             assert_eq!(t.role_arn.as_deref(), Some(format!("arn:aws:iam::{}:role/{ORG_ROLE}", id.account).as_str()));
-            assert!(id.arn.starts_with(&format!("arn:aws:sts::{}:assumed-role/{ORG_ROLE}/", id.account)), "{id:?}");
+            assert_eq!(id.arn, format!("arn:aws:sts::{}:assumed-role/{ORG_ROLE}/{session}", id.account));
         }
     }
     assert_eq!(plan.items.len(), 2 * 2 * 2 * 2 + 2 * 2, "members 1 and 2 in both regions, member 5 in one");
@@ -104,9 +120,11 @@ async fn organisation_with_unreachable_targets() {
     assert!(first < text.find("digest").unwrap(), "{text}");
 
     // apply re-assumes the roles and deletes everything planned.
+    let from = env.emu.log().len();
     let args = ["apply", &out, "--yes", "--endpoint-url", &endpoint, "--rate", "200", "--format", "json"];
     let summary = env.run(&args).await.ok().json();
     assert_eq!(summary["outcomes"]["deleted"], plan.items.len(), "{summary}");
+    assert_eq!(sessions_since(&env, from), BTreeSet::from([session]), "apply's sessions are the plan's too");
     let accounts: BTreeSet<String> = env
         .emu
         .log()
@@ -139,14 +157,20 @@ async fn shards_are_disjoint_and_their_union_is_the_whole_plan() {
         whole.unreachable.iter().map(|u| (u.account.clone(), u.region.clone())).collect();
     let n = 3;
     let (mut items, mut tgts, mut unreachable) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
-    let mut sizes = Vec::new();
+    let (mut sizes, mut named) = (Vec::new(), 0);
     for k in 0..n {
         let out = env.p(&format!("shard-{k}.json"));
         let shard = format!("{k}/{n}");
         let mut f = flags.to_vec();
-        f.extend_from_slice(&["--shard", &shard]);
+        let session = format!("nightly-{k}");
+        f.extend_from_slice(&["--shard", &shard, "--session-name", &session]);
+        let from = env.emu.log().len();
         let run = env.run(&plan_args(&out, &endpoint, &f)).await;
         assert!(matches!(run.code, Some(0 | 6)), "{}", run.stderr);
+        // A shard holding only the management account assumes no role.
+        let seen = sessions_since(&env, from);
+        assert!(seen.is_empty() || seen == BTreeSet::from([session.clone()]), "--session-name {session}: {seen:?}");
+        named += usize::from(!seen.is_empty());
         let p = Plan::load(&env.path(&format!("shard-{k}.json"))).unwrap();
         sizes.push(p.items.len());
         for i in key(&p) {
@@ -163,6 +187,7 @@ async fn shards_are_disjoint_and_their_union_is_the_whole_plan() {
     assert_eq!(tgts, all_targets);
     assert_eq!(unreachable, all_unreachable);
     assert!(sizes.iter().filter(|&&s| s > 0).count() >= 2, "a partition in name only: {sizes:?}");
+    assert!(named >= 2, "role sessions named in {named} shards only");
 }
 
 /// A run through a role that outlives three session lifetimes on the emulator clock (which the SDK cannot see:

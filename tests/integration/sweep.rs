@@ -3,7 +3,7 @@
 //! several points then resume with each DeleteDataset once in effect, and `--scope all` (every kind, judged
 //! by the emulator's own state) run through and resumed after SIGKILL.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
@@ -11,6 +11,7 @@ use lfv_sunset::emulator::{FaultSpec, GenSpec, Mix, Seed};
 use lfv_sunset::exec::journal;
 use lfv_sunset::plan::Plan;
 
+use crate::organization::sessions_since;
 use crate::support::{Env, fast, read_csv, seed_datasets};
 
 fn seed(projects: usize, rng_seed: u64) -> Seed {
@@ -208,11 +209,20 @@ async fn shards_of_an_organisation_sweep_each_dataset_exactly_once() {
     let env = Env::new(fast(seed)).await;
     let n = 3;
     let mut items = HashSet::new();
-    let mut sizes = Vec::new();
+    let (mut sizes, mut named) = (Vec::new(), Vec::new());
     for k in 0..n {
         let (dir, shard) = (format!("s{k}"), format!("{k}/{n}"));
+        let from = env.emu.log().len();
         sweep(&env, &args(&env, &dir, "100", &["--organization", "--shard", &shard])).await.ok();
         let plan = Plan::load(&env.path(&format!("{dir}/plan.json"))).unwrap();
+        let session = format!("lfv-sunset-{}", plan.plan_id);
+        // Every role session of the sweep, enumeration included, is named after its plan (when the shard
+        // reaches a member account at all).
+        let seen = sessions_since(&env, from);
+        assert!(seen.is_empty() || seen == BTreeSet::from([session]), "shard {k}: {seen:?}");
+        if !seen.is_empty() {
+            named.push(k);
+        }
         sizes.push(plan.items.len());
         for i in &plan.items {
             let key = (i.account.clone(), i.region.clone(), i.project.clone(), i.resource.clone());
@@ -224,6 +234,14 @@ async fn shards_of_an_organisation_sweep_each_dataset_exactly_once() {
     let stats = env.emu.stats();
     assert_eq!(stats.deleted_datasets.len(), want);
     assert!(stats.deleted_datasets.values().all(|&c| c == 1));
+    assert!(named.len() >= 2, "role sessions seen in shards {named:?} only");
+    // Resumed (here: run again once done), a sweep reaches its targets under the session of the id in
+    // sweep.json, not a new one.
+    let k = named[0];
+    let plan = Plan::load(&env.path(&format!("s{k}/plan.json"))).unwrap();
+    let from = env.emu.log().len();
+    sweep(&env, &args(&env, &format!("s{k}"), "100", &["--organization", "--shard", &format!("{k}/{n}")])).await.ok();
+    assert_eq!(sessions_since(&env, from), BTreeSet::from([format!("lfv-sunset-{}", plan.plan_id)]));
     // The same DIR with another shard is another sweep: refused, naming the flag.
     let other = args(&env, "s0", "100", &["--organization", "--shard", "1/3"]);
     sweep(&env, &other).await.code(2).stderr_has("shard (recorded \"0/3\", now \"1/3\")");

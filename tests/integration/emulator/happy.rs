@@ -88,6 +88,8 @@ async fn read_operations_return_the_seeded_state() {
     assert_eq!(log[0].op, "ListProjects");
     assert_eq!(log[0].account, ACCOUNT);
     assert_eq!(log[0].region, "us-east-1");
+    let caller = format!("arn:aws:iam::{ACCOUNT}:user/emulator");
+    assert!(log.iter().all(|e| e.caller.as_deref() == Some(caller.as_str())), "{log:?}");
     assert_eq!(log[2].dataset_type.as_deref(), Some("train"));
     assert!(log.windows(2).all(|w| w[0].seq < w[1].seq));
     assert_eq!(emu.stats().calls_with_status("ListDatasetEntries", "200"), 3);
