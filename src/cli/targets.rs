@@ -30,7 +30,8 @@ pub struct TargetArgs {
     /// account with the source credentials.
     #[arg(long, value_name = "FILE", conflicts_with = "organization")]
     pub accounts: Option<PathBuf>,
-    /// Plan every ACTIVE account of the caller's organisation (Organizations ListAccounts, every page).
+    /// Plan every ACTIVE account of the caller's organisation (Organizations ListAccounts, every page); an
+    /// account in another state (SUSPENDED, CLOSED, ...) is listed unreachable (`account_not_active`).
     #[arg(long)]
     pub organization: bool,
     /// Leave out this account; repeat for several (with --accounts or --organization).

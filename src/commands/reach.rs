@@ -9,10 +9,11 @@ use std::collections::{BTreeMap, HashMap};
 use super::identity::{CredsKey, creds_key, each_identity, identities};
 use crate::cli::TargetArgs;
 use crate::cloud::identity::{caller_identity, session_name};
+use crate::cloud::orgs::Listed;
 use crate::cloud::{self, ClientOptions, Endpoint, Role};
 use crate::error::{Error, Result};
 use crate::plan::{Identity, Unreachable};
-use crate::targets::accounts::{self, Account};
+use crate::targets::accounts;
 
 /// The role every account is reached through when `--role-name` and `--role-arn-template` are not given.
 pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";
@@ -56,29 +57,53 @@ pub(crate) async fn reach(
         return Err(Error::Usage("--accounts and --organization take at most one --profile (the source)".into()));
     }
     let source = caller_identity(&base[0], options).await?;
-    let listed: Vec<Account> = match &args.accounts {
+    let listed: Vec<Listed> = match &args.accounts {
         Some(file) => {
             let text = std::fs::read_to_string(file)
                 .map_err(|e| Error::Usage(format!("--accounts {}: cannot read: {e}", file.display())))?;
-            accounts::parse(file, &text).map_err(Error::Usage)?
+            let parsed = accounts::parse(file, &text).map_err(Error::Usage)?;
+            parsed.into_iter().map(|account| Listed { account, state: None }).collect()
         }
-        None => cloud::orgs::list_active_accounts(&base[0], options).await?,
+        None => cloud::orgs::list_accounts(&base[0], options).await?,
     };
-    let mut endpoints = Vec::new();
-    for a in listed.iter().filter(|a| !args.exclude_accounts.contains(&a.id)) {
-        if args.shard.is_some_and(|s| !s.contains(&a.id)) {
+    let (mut endpoints, mut inactive) = (Vec::new(), Vec::new());
+    for l in listed.iter().filter(|l| !args.exclude_accounts.contains(&l.account.id)) {
+        let id = &l.account.id;
+        if args.shard.is_some_and(|s| !s.contains(id)) {
             continue;
         }
-        let role = (a.id != source.account).then(|| Role {
-            arn: role_arn(args, &a.id),
+        let role = (*id != source.account).then(|| Role {
+            arn: role_arn(args, id),
             external_id: args.role.external_id.clone(),
             session_name: args.role.session_name.clone().unwrap_or_else(|| session_name(plan_id)),
         });
         for b in &base {
-            endpoints.push((a.id.clone(), Endpoint { role: role.clone(), ..b.clone() }));
+            let e = Endpoint { role: role.clone(), ..b.clone() };
+            match not_active(l) {
+                Some(message) => inactive.push(unreachable(id, &e, NOT_ACTIVE, message)),
+                None => endpoints.push((id.clone(), e)),
+            }
         }
     }
-    resolve(endpoints, options).await
+    let mut reach = resolve(endpoints, options).await?;
+    reach.unreachable.extend(inactive);
+    Ok(reach)
+}
+
+/// The `error` of an unreachable target whose account ListAccounts answered in a state other than ACTIVE.
+pub const NOT_ACTIVE: &str = "account_not_active";
+
+/// Why a listed account is not reached: the organisation says it is not ACTIVE (SUSPENDED, PENDING_CLOSURE,
+/// CLOSED, ...). An account whose state is not known (from `--accounts`, or an answer with no state) is tried.
+fn not_active(l: &Listed) -> Option<String> {
+    match l.state.as_deref() {
+        None | Some("ACTIVE") => None,
+        Some(state) => Some(format!(
+            "the organisation lists account {} as {state} (ListAccounts), so it cannot be reached; pass \
+             --exclude-account {} to leave it out",
+            l.account.id, l.account.id
+        )),
+    }
 }
 
 /// Attempts of a probe's ListProjects when the answer is transient (429, 5xx, timeout): 1 s, 2 s, 4 s apart.
@@ -178,6 +203,28 @@ mod tests {
             ),
         ] {
             assert_eq!(role_arn(&targets(&flags), a), want, "{flags:?}");
+        }
+    }
+
+    #[test]
+    fn only_an_account_not_known_to_be_active_is_left_unreached() {
+        let listed = |state: Option<&str>| Listed {
+            account: accounts::Account { id: "111122223333".into(), name: String::new() },
+            state: state.map(String::from),
+        };
+        for (state, left) in [
+            (None, false),
+            (Some("ACTIVE"), false),
+            (Some("SUSPENDED"), true),
+            (Some("PENDING_CLOSURE"), true),
+            (Some("CLOSED"), true),
+            (Some("PENDING_ACTIVATION"), true),
+        ] {
+            let why = not_active(&listed(state));
+            assert_eq!(why.is_some(), left, "{state:?}");
+            if let (Some(why), Some(state)) = (why, state) {
+                assert!(why.contains(state) && why.contains("--exclude-account 111122223333"), "{why}");
+            }
         }
     }
 }

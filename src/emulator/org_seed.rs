@@ -33,11 +33,14 @@ pub struct OrgAccount {
     pub name: String,
     /// Email address of the account (must contain `@`).
     pub email: String,
-    /// `ACTIVE` (the default), `SUSPENDED` or `PENDING_CLOSURE`. AssumeRole into an account that is not
-    /// `ACTIVE` is AccessDenied.
-    #[serde(default = "active")]
+    /// The account's state (ListAccounts' `State`): `ACTIVE` (the default), `SUSPENDED`, `PENDING_CLOSURE`,
+    /// `CLOSED` or `PENDING_ACTIVATION`. AssumeRole into an account that is not `ACTIVE` is AccessDenied.
+    #[serde(default = "active", alias = "state")]
     pub status: String,
 }
+
+/// The `AccountState` values of the Organizations model.
+pub const ACCOUNT_STATES: [&str; 5] = ["PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"];
 
 fn active() -> String {
     "ACTIVE".to_string()
@@ -87,7 +90,7 @@ fn is_region(s: &str) -> bool {
 
 /// Check the identity fields of a seed: account ids are 12 digits, the management account is one of the
 /// organisation's accounts, account ids are unique, names are 1-50 characters, emails contain `@`, statuses
-/// are `ACTIVE`, `SUSPENDED` or `PENDING_CLOSURE`, role names are valid and unique per account, a role's
+/// are one of [`ACCOUNT_STATES`], role names are valid and unique per account, a role's
 /// `max_session_secs` is 3,600-43,200, trusted accounts are 12 digits, an external id is 2-1,224 characters,
 /// `disabled_regions` keys are account ids and values region names, and `access_keys` map to 12-digit accounts.
 /// The error names the field at fault (`roles[2].account: ...`).
@@ -155,8 +158,8 @@ fn validate_org(org: &SeedOrganization) -> Result<(), String> {
         if !a.email.contains('@') {
             return Err(format!("{at}.email: {:?} is not an email address", a.email));
         }
-        if !["ACTIVE", "SUSPENDED", "PENDING_CLOSURE"].contains(&a.status.as_str()) {
-            return Err(format!("{at}.status: {:?} is not ACTIVE, SUSPENDED or PENDING_CLOSURE", a.status));
+        if !ACCOUNT_STATES.contains(&a.status.as_str()) {
+            return Err(format!("{at}.status: {:?} is not one of {}", a.status, ACCOUNT_STATES.join(", ")));
         }
     }
     if !ids.contains(org.management_account.as_str()) {
@@ -234,7 +237,7 @@ mod tests {
             (|s| s.organization.as_mut().unwrap().accounts[2].id = member_id(1), "listed twice"),
             (|s| s.organization.as_mut().unwrap().accounts[1].name = String::new(), "accounts[1].name"),
             (|s| s.organization.as_mut().unwrap().accounts[1].email = "nobody".into(), "accounts[1].email"),
-            (|s| s.organization.as_mut().unwrap().accounts[2].status = "CLOSED".into(), "accounts[2].status"),
+            (|s| s.organization.as_mut().unwrap().accounts[2].status = "GONE".into(), "accounts[2].status"),
             (|s| s.roles[0].account = "1".into(), "roles[0].account"),
             (|s| s.roles[1].name = "bad name".into(), "roles[1].name"),
             (|s| s.roles[1].account = s.roles[0].account.clone(), "defined twice"),

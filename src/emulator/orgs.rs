@@ -156,7 +156,7 @@ fn list_accounts(shared: &Shared, caller: &Principal, body: &[u8]) -> Result<Val
                 "Arn": format!("arn:aws:organizations::{}:account/{ORG_ID}/{}", org.management_account, a.id),
                 "Email": a.email,
                 "Name": a.name,
-                "Status": a.status,
+                // CHOICE: `State` only; Organizations retired `Status` on 2026-09-09 (the service model's note).
                 "State": a.status,
                 "JoinedMethod": if a.id == org.management_account { "CREATED" } else { "INVITED" },
                 "JoinedTimestamp": 1_600_000_000 + 86_400 * (start + i) as i64,

@@ -65,13 +65,13 @@ async fn organisation_with_unreachable_targets() {
 
     // Without --allow-unreachable: exit 6, no plan, each unreachable target named.
     let run = env.run(&plan_args(&out, &endpoint, &flags)).await;
-    run.code(6).stderr_has(&member_id(4)).stderr_has("3 targets cannot be reached");
+    run.code(6).stderr_has(&member_id(4)).stderr_has("5 targets cannot be reached");
     assert!(!env.path("org.json").exists(), "a plan was written despite unreachable targets");
 
     let mut allow = flags.to_vec();
     allow.push("--allow-unreachable");
     let from = env.emu.log().len();
-    env.run(&plan_args(&out, &endpoint, &allow)).await.code(6).stderr_has("3 targets could not be reached");
+    env.run(&plan_args(&out, &endpoint, &allow)).await.code(6).stderr_has("5 targets could not be reached");
     let plan = Plan::load(&env.path("org.json")).expect("plan written with --allow-unreachable");
     // Every role session of the planning, enumeration included, is named after the plan it made.
     let session = format!("lfv-sunset-{}", plan.plan_id);
@@ -83,6 +83,8 @@ async fn organisation_with_unreachable_targets() {
         (member_id(4), "eu-west-1", "assume_role"),
         (member_id(4), "us-east-1", "assume_role"),
         (member_id(5), "eu-west-1", "UnrecognizedClientException"),
+        (member_id(3), "us-east-1", "account_not_active"),
+        (member_id(3), "eu-west-1", "account_not_active"),
     ]
     .into_iter()
     .map(|(a, r, e)| (a, r.to_string(), e.to_string()))
@@ -91,8 +93,10 @@ async fn organisation_with_unreachable_targets() {
     let m4 = plan.unreachable.iter().find(|u| u.account == member_id(4)).unwrap();
     assert_eq!(m4.role_arn.as_deref(), Some(format!("arn:aws:iam::{}:role/{ORG_ROLE}", member_id(4)).as_str()));
 
-    // Reached: the management account with the source credentials, members 1, 2 and 5 (us-east-1) by role; the
-    // suspended member 3 is not listed at all (ListAccounts: ACTIVE only).
+    // The suspended member 3 is not a target, and not silently left out either: it is listed, named by its state.
+    let m3 = plan.unreachable.iter().find(|u| u.account == member_id(3)).unwrap();
+    assert!(m3.message.contains("SUSPENDED") && m3.message.contains("--exclude-account"), "{m3:?}");
+    // Reached: the management account with the source credentials, members 1, 2 and 5 (us-east-1) by role.
     let mut want = BTreeSet::new();
     for a in [MGMT.to_string(), member_id(1), member_id(2)] {
         for r in REGIONS {

@@ -1,9 +1,9 @@
 //! The emulator's Organizations through the real `aws-sdk-organizations` client: ListAccounts paging and
-//! statuses, who may list, and the organisation `emulator --seed-accounts` generates (run as the binary).
+//! states, who may list, and the organisation `emulator --seed-accounts` generates (run as the binary).
 
 use std::time::Duration;
 
-use aws_sdk_organizations::types::AccountStatus;
+use aws_sdk_organizations::types::AccountState;
 use lfv_sunset::emulator::Seed;
 use lfv_sunset::emulator::org_seed::{ORG_ROLE, OrgAccount, SeedOrganization, member_id};
 use lfv_sunset::emulator::seed::AccessKey;
@@ -36,7 +36,7 @@ fn org45() -> Seed {
 }
 
 #[tokio::test]
-async fn list_accounts_pages_over_45_accounts_with_their_statuses() {
+async fn list_accounts_pages_over_45_accounts_with_their_states() {
     let emu = start(config(org45())).await;
     let orgs = aws_sdk_organizations::Client::new(&sdk(&emu, key("AKIDTEST"), "us-east-1").await);
     // Pages of 7: 7 pages, the last of 3, NextToken absent only on the last.
@@ -46,7 +46,9 @@ async fn list_accounts_pages_over_45_accounts_with_their_statuses() {
     for _ in 0..20 {
         let page = orgs.list_accounts().max_results(7).set_next_token(token.clone()).send().await.unwrap();
         sizes.push(page.accounts().len());
-        seen.extend(page.accounts().iter().map(|a| (a.id().unwrap().to_string(), a.status().cloned())));
+        seen.extend(page.accounts().iter().map(|a| (a.id().unwrap().to_string(), a.state().cloned())));
+        // `Status` was retired on 2026-09-09: only `State` is answered.
+        assert!(page.accounts().iter().all(|a| a.status().is_none()));
         token = page.next_token().map(String::from);
         if token.is_none() {
             break;
@@ -54,9 +56,9 @@ async fn list_accounts_pages_over_45_accounts_with_their_statuses() {
     }
     assert_eq!(sizes, [7, 7, 7, 7, 7, 7, 3]);
     assert_eq!(seen.len(), 45);
-    assert_eq!(seen[0], (MGMT.to_string(), Some(AccountStatus::Active)));
+    assert_eq!(seen[0], (MGMT.to_string(), Some(AccountState::Active)));
     let suspended: Vec<&str> =
-        seen.iter().filter(|(_, s)| *s == Some(AccountStatus::Suspended)).map(|(id, _)| id.as_str()).collect();
+        seen.iter().filter(|(_, s)| *s == Some(AccountState::Suspended)).map(|(id, _)| id.as_str()).collect();
     assert_eq!(suspended.len(), 11);
     assert!(suspended.contains(&member_id(4).as_str()) && !suspended.contains(&member_id(5).as_str()));
     // The SDK's paginator with the default page size (20): 3 pages, the same 45 accounts.
@@ -109,7 +111,7 @@ async fn seed_accounts_generates_an_organisation_with_roles_and_projects_per_reg
     let accounts = aws_sdk_organizations::Client::new(&conf).list_accounts().send().await.unwrap();
     let ids: Vec<&str> = accounts.accounts().iter().map(|a| a.id().unwrap()).collect();
     assert_eq!(ids, [MGMT, &member_id(1), &member_id(2), &member_id(3)]);
-    assert!(accounts.accounts().iter().all(|a| a.status() == Some(&AccountStatus::Active)));
+    assert!(accounts.accounts().iter().all(|a| a.state() == Some(&AccountState::Active) && a.status().is_none()));
     // The management account holds no projects; every member 2 per region, reached through its role.
     let lfv = aws_sdk_lookoutvision::Client::new(&conf);
     assert_eq!(lfv.list_projects().send().await.unwrap().projects().len(), 0);
