@@ -27,11 +27,18 @@ pub(crate) fn check_rate(rate: f64) -> Result<f64> {
     }
 }
 
+/// Each of `values` once, in the order first given.
+fn first_of_each(values: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    values.iter().filter(|v| seen.insert(v.as_str())).cloned().collect()
+}
+
 /// The (profile, region) pairs to visit: every profile given (or the default chain) times every region given
 /// (or the profile's own region).
 pub(crate) async fn endpoints(profiles: &[String], regions: &[String], url: &Option<String>) -> Result<Vec<Endpoint>> {
+    // A profile or region given twice is visited once.
     let profiles: Vec<Option<String>> =
-        if profiles.is_empty() { vec![None] } else { profiles.iter().cloned().map(Some).collect() };
+        if profiles.is_empty() { vec![None] } else { first_of_each(profiles).into_iter().map(Some).collect() };
     let mut out = Vec::new();
     for p in profiles {
         let regions = if regions.is_empty() {
@@ -45,7 +52,7 @@ pub(crate) async fn endpoints(profiles: &[String], regions: &[String], url: &Opt
             }
             vec![r]
         } else {
-            regions.to_vec()
+            first_of_each(regions)
         };
         for r in regions {
             out.push(Endpoint { region: r, profile: p.clone(), endpoint_url: url.clone(), role: None });
@@ -81,6 +88,9 @@ pub(crate) async fn selected(
         Error::Unreachable(m) => Error::Unreachable(format!("{m}; {not_done}")),
         other => other,
     })?;
+    for n in &reach.notes {
+        eprintln!("note: {}", escape_lines(n));
+    }
     let selection = Selection {
         regions: select.regions.clone(),
         profiles: select.profiles.clone(),

@@ -23,6 +23,8 @@ pub(crate) struct Reach {
     pub(crate) endpoints: Vec<Endpoint>,
     pub(crate) ids: HashMap<CredsKey, Identity>,
     pub(crate) unreachable: Vec<Unreachable>,
+    /// What the user should know (an endpoint left out because another reaches the same target).
+    pub(crate) notes: Vec<String>,
 }
 
 /// The role ARN of `account` from `--role-arn-template` or `--role-name` (default [`DEFAULT_ROLE`]).
@@ -49,9 +51,25 @@ pub(crate) async fn reach(
             ));
         }
         let ids = identities(&base, options).await?;
-        let endpoints =
-            base.into_iter().filter(|e| args.shard.is_none_or(|s| s.contains(&ids[&creds_key(e)].account))).collect();
-        return Ok(Reach { endpoints, ids, unreachable: Vec::new() });
+        let accounts: Vec<String> = base.iter().map(|e| ids[&creds_key(e)].account.clone()).collect();
+        let (mut endpoints, mut notes) = (Vec::new(), Vec::new());
+        for (n, e) in base.iter().enumerate() {
+            if args.shard.is_some_and(|s| !s.contains(&accounts[n])) {
+                continue;
+            }
+            match first_reaching(&base, &accounts, n) {
+                Some(first) => notes.push(format!(
+                    "{} reaches account {} in {} as {} does; it is planned once, through {}",
+                    profile_of(e),
+                    accounts[n],
+                    e.region,
+                    profile_of(&base[first]),
+                    profile_of(&base[first])
+                )),
+                None => endpoints.push(e.clone()),
+            }
+        }
+        return Ok(Reach { endpoints, ids, unreachable: Vec::new(), notes });
     }
     if base.iter().any(|e| e.profile != base[0].profile) {
         return Err(Error::Usage("--accounts and --organization take at most one --profile (the source)".into()));
@@ -90,6 +108,19 @@ pub(crate) async fn reach(
     Ok(reach)
 }
 
+/// The first endpoint before `n` in `base` that reaches the same (account, region) as `base[n]` (`accounts`
+/// holds each endpoint's account): two profiles of one account, or one profile and region given twice.
+fn first_reaching(base: &[Endpoint], accounts: &[String], n: usize) -> Option<usize> {
+    (0..n).find(|&m| accounts[m] == accounts[n] && base[m].region == base[n].region)
+}
+
+fn profile_of(e: &Endpoint) -> String {
+    match &e.profile {
+        Some(p) => format!("profile {p}"),
+        None => "the default credentials".into(),
+    }
+}
+
 /// The `error` of an unreachable target whose account ListAccounts answered in a state other than ACTIVE.
 pub const NOT_ACTIVE: &str = "account_not_active";
 
@@ -116,7 +147,7 @@ async fn resolve(endpoints: Vec<(String, Endpoint)>, options: ClientOptions) -> 
     let all: Vec<Endpoint> = endpoints.iter().map(|(_, e)| e.clone()).collect();
     let ids: HashMap<CredsKey, std::result::Result<Identity, String>> =
         each_identity(&all, options).await?.into_iter().map(|(k, v)| (k, v.map_err(|e| e.to_string()))).collect();
-    let mut reach = Reach { endpoints: Vec::new(), ids: HashMap::new(), unreachable: Vec::new() };
+    let mut reach = Reach { endpoints: Vec::new(), ids: HashMap::new(), unreachable: Vec::new(), notes: Vec::new() };
     let mut probes = tokio::task::JoinSet::new();
     for (n, (account, e)) in endpoints.into_iter().enumerate() {
         match &ids[&creds_key(&e)] {

@@ -144,3 +144,46 @@ async fn a_broken_target_trips_its_own_breaker_and_the_others_finish() {
     let failed = rows.iter().filter(|r| r["region"] == REGIONS[0] && r["outcome"] == "failed").count();
     assert_eq!(failed, 11, "the breaker trips on the 11th failure of the target");
 }
+
+/// Two profiles of one account, and a region given twice, reach one target: `plan` and `sweep` plan and delete
+/// it once, and say which endpoint was left out (`sweep` once sealed such a run into an invalid plan).
+#[tokio::test(flavor = "multi_thread")]
+async fn endpoints_reaching_one_target_twice_are_planned_once() {
+    let seed = regions_of(3);
+    let want = 3;
+    let env = Env::new(fast(seed)).await;
+    // Keys the seed does not name belong to the default account.
+    let creds = "[one]\naws_access_key_id = AKIDONE\naws_secret_access_key = a\n\n[two]\naws_access_key_id = \
+                 AKIDTWO\naws_secret_access_key = b\n";
+    std::fs::write(env.path("credentials"), creds).unwrap();
+    let endpoint = env.emu.endpoint();
+    let twice = ["--profile", "one", "--profile", "two", "--region", REGIONS[0], "--region", REGIONS[0]];
+    let out = env.p("plan.json");
+    let mut plan = vec!["plan", "--out", &out, "--endpoint-url", &endpoint, "--rate", "100"];
+    plan.extend_from_slice(&twice);
+    with_credentials(&env, &plan)
+        .await
+        .ok()
+        .stderr_has("profile two reaches account")
+        .stderr_has("as profile one does");
+    let p = lfv_sunset::plan::Plan::load(&env.path("plan.json")).unwrap();
+    assert_eq!((p.targets.len(), p.items.len()), (1, want), "{:?}", p.targets);
+    assert_eq!(p.targets[0].profile.as_deref(), Some("one"));
+
+    let dir = env.p("sweep");
+    let mut sweep = vec!["sweep", "--dir", &dir, "--yes", "--endpoint-url", &endpoint, "--rate", "100"];
+    sweep.extend_from_slice(&twice);
+    with_credentials(&env, &sweep).await.ok().stdout_has("nothing left");
+    let sealed = lfv_sunset::plan::Plan::load(&env.path("sweep/plan.json")).unwrap();
+    assert_eq!((sealed.targets.len(), sealed.items.len()), (1, want));
+    let stats = env.emu.stats();
+    assert_eq!(stats.deleted_datasets.len(), want);
+    assert!(stats.deleted_datasets.values().all(|&n| n == 1), "{:?}", stats.deleted_datasets);
+}
+
+/// Run the tool with `credentials` (in the test's directory) as the shared credentials file.
+async fn with_credentials(env: &Env, args: &[&str]) -> crate::support::Run {
+    let mut cmd = env.command(args);
+    cmd.env("AWS_SHARED_CREDENTIALS_FILE", env.path("credentials"));
+    env.run_cmd(cmd, args).await
+}
