@@ -28,12 +28,11 @@ use super::plan::{check_rate, plan_request, record_reach, refuse_unreachable, se
 use super::reach::Reach;
 use super::sweep_dir::{self, SweepFile, SweepPaths};
 use super::{cancel_on_signals, out};
-use crate::cli::{SweepCommandArgs, TableFormat, TextFormat, VerifyArgs};
+use crate::cli::SweepCommandArgs;
 use crate::cloud::identity::Access;
 use crate::cloud::{ClientOptions, ModelSummary, ProjectInfo};
 use crate::error::{Error, ExitCode, Result};
-use crate::escape::{escape, escape_lines};
-use crate::exec::drift::{DESCRIPTION_FRESH_FOR, description_fresh};
+use crate::escape::escape;
 use crate::exec::events::{Event, EventSink};
 use crate::exec::journal::{self, Journal, JournalState, Mode, Record};
 use crate::exec::queue::{ProjectWork, add_item};
@@ -43,8 +42,7 @@ use crate::plan::format::{FORMAT, Summary as PlanSummary};
 use crate::plan::types::order_key;
 use crate::plan::{Item, Plan, Scope};
 use crate::planner::{OnProject, PlanRequest, assemble, connect_all, project_items, scan_all, teardown};
-use crate::report::summary::Summary;
-use crate::report::{audit, progress};
+use crate::report::progress;
 use crate::service::Service;
 
 /// Without `--yes`: refuse when there is no terminal (as `apply` does); on one, the user types the plan id.

@@ -1,7 +1,17 @@
 //! The end of a sweep: the CSV report, `leftovers.csv`, verify of the sealed plan (only what the run did not
 //! itself confirm gone moments ago), `summary.json`, and the exit code.
 
-use super::*;
+use super::out;
+use super::sweep_dir::SweepPaths;
+use crate::cli::{SweepCommandArgs, TableFormat, TextFormat, VerifyArgs};
+use crate::error::{Error, ExitCode, Result};
+use crate::escape::escape_lines;
+use crate::exec::drift::{DESCRIPTION_FRESH_FOR, description_fresh};
+use crate::exec::journal::{self, JournalState};
+use crate::exec::run::RunResult;
+use crate::plan::Plan;
+use crate::report::audit;
+use crate::report::summary::Summary;
 
 /// The sealed plan less the items whose deletion the run confirmed (a `verified` record saying gone, made
 /// within [`DESCRIPTION_FRESH_FOR`] of `now`: a DescribeProject as recent as the drift check accepts): the

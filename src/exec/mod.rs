@@ -9,6 +9,7 @@ pub mod journal;
 mod journal_tests;
 pub mod kind_io;
 pub mod kinds;
+pub mod options;
 pub mod preserved;
 pub mod project;
 pub mod queue;

@@ -15,8 +15,7 @@
 //! An answer that is not the service's ([`ErrorKind::Foreign`]: wrong endpoint) stops the run the same way and
 //! records no outcome for its item ([`RunResult::wrong_endpoint`], exit 6).
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::path::PathBuf;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -29,74 +28,19 @@ use super::guards::{Guards, Trip};
 use super::journal::{AttemptRec, Journal, JournalState, Mode, Outcome, OutcomeRec, Record};
 use super::project::project_task;
 use super::queue::{ProjectWork, Work, queue_work};
-use super::retry::{Attempt, Cancel, Retried, RetryPolicy};
+use super::retry::{Attempt, Cancel, Retried};
 use super::stream::Stream;
-use crate::cloud::identity::{Access, target_endpoint};
-use crate::cloud::{self, CallError, Client, ClientOptions, ErrorKind, ProjectInfo};
+use crate::cloud::identity::target_endpoint;
+use crate::cloud::{self, CallError, Client, ErrorKind, ProjectInfo};
 use crate::error::{Error, Result};
 use crate::plan::{Item, Plan};
 use crate::service::schedule::{Caps, run_fair_fed};
 use crate::service::{Op, Service};
 
 pub use super::guards::{ACCESS_DENIED_STOP, BREAKER_MAX_FAILED, BREAKER_WINDOW};
+pub use super::options::{RunOptions, RunResult};
 /// Wait before re-checking after a 409.
 pub const CONFLICT_RECHECK: Duration = Duration::from_secs(2);
-
-/// How to run.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    /// Apply, dry run or export.
-    pub mode: Mode,
-    /// Requests/s per (account, region, operation); `None` unlimited.
-    pub rate: Option<f64>,
-    /// Projects worked on at once per target (`--concurrency`).
-    pub concurrency: usize,
-    /// Projects, so calls, in flight across every target (`--max-in-flight`); targets share it fairly.
-    pub max_in_flight: usize,
-    /// Retry policy.
-    pub policy: RetryPolicy,
-    /// Client options.
-    pub client: ClientOptions,
-    /// `--endpoint-url` override for every target.
-    pub endpoint_url: Option<String>,
-    /// `--profile` override for every target.
-    pub profile: Option<String>,
-    /// Backup directory; `None` is `--no-backup`.
-    pub backup_dir: Option<PathBuf>,
-    /// Bound on waiting for in-progress datasets, conflicts and confirmation.
-    pub wait_timeout: Duration,
-    /// Re-attempt items whose journalled outcome is `failed`.
-    pub retry_failed: bool,
-    /// Time in-flight calls get after a stop.
-    pub grace: Duration,
-    /// Targets refused by the identity check (`targets::check`): no call is made to them and their items stay
-    /// pending in the journal.
-    pub refused_targets: BTreeSet<usize>,
-    /// External id and session name for the roles the plan names.
-    pub access: Access,
-}
-
-/// What happened in this invocation.
-#[derive(Debug, Clone, Default)]
-pub struct RunResult {
-    /// Stopped by a signal.
-    pub interrupted: bool,
-    /// Stopped or refused by a safety guard (exit 5), and why.
-    pub guard_stops: Vec<String>,
-    /// Wall time of this invocation.
-    pub wall: Duration,
-    /// DeleteDataset attempts sent in this invocation.
-    pub delete_attempts: u64,
-    /// Attempts of any operation answered 429 in this invocation.
-    pub throttled: u64,
-    /// DeleteDataset attempts answered 429 in this invocation.
-    pub delete_throttled: u64,
-    /// Items given an outcome in this invocation.
-    pub finished: u64,
-    /// The run stopped because an answer was not the service's (exit 6): the message naming the endpoint.
-    /// Items that met it have no outcome, so a rerun against the right endpoint does them.
-    pub wrong_endpoint: Option<String>,
-}
 
 /// What every project task of a run shares.
 pub(super) struct Ctx {
