@@ -67,14 +67,17 @@ async fn versions_left(env: &Env, project: &str) -> Vec<String> {
 }
 
 /// Wait (at most 30 s, polling every 50 ms) until the emulator has seen a call of `op`.
-async fn wait_for_call(env: &Env, op: &str) {
+/// Wait (at most 30 s) until `arrived` holds of the emulator's stats. A call's response counts
+/// (`Stats::calls`) are recorded when its answer is sent, so a call still in flight shows only in its
+/// effects (mutation counters) and fault counts.
+async fn wait_until(env: &Env, what: &str, arrived: impl Fn(&lfv_sunset::emulator::Stats) -> bool) {
     for _ in 0..600 {
-        if env.emu.stats().calls(op) > 0 {
+        if arrived(&env.emu.stats()) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("{op} never went out");
+    panic!("{what} never went out");
 }
 
 fn outcome_of(rows: &[std::collections::BTreeMap<String, String>], seq: u64) -> String {
@@ -258,7 +261,8 @@ async fn sigkill_during_a_stop_wait_then_resume_stops_once() {
     assert_eq!(plan.items.len(), 3);
     let args = ["apply", "plan.json", "--yes", "--no-backup"];
     let mut child = env.command(&args).spawn().unwrap();
-    wait_for_call(&env, "StopModel").await;
+    // Answered: the wait for STOPPING_HOSTING to end (600 s on the emulator clock) has begun.
+    wait_until(&env, "StopModel", |s| s.calls("StopModel") > 0).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(child.try_wait().unwrap().is_none(), "still waiting for STOPPING_HOSTING to end");
     child.start_kill().unwrap();
@@ -343,7 +347,8 @@ async fn sigkill_during_delete_project_then_resume_deletes_it_once() {
     env.emu.set_faults("latency=1,latency_ms=10000,ops=DeleteProject".parse().unwrap());
     let args = ["apply", "plan.json", "--yes", "--no-backup"];
     let mut child = env.command(&args).spawn().unwrap();
-    wait_for_call(&env, "DeleteProject").await;
+    // Its effect, not its answer (sent 10 s later): the kill must land while the call is in flight.
+    wait_until(&env, "DeleteProject", |s| s.mutations.projects_deleted > 0).await;
     child.start_kill().unwrap();
     assert_eq!(child.wait().await.unwrap().code(), None, "killed by a signal");
     let state = journal::read(&env.path("plan.journal.jsonl")).unwrap();
