@@ -10,7 +10,11 @@ use std::io::IsTerminal;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| "warn".into());
+    // aws-config logs each refused AssumeRole at WARN with a dump of the response; the tool reports every
+    // refusal itself, concisely (an unreachable target), so that line shows only when a filter names aws_config.
+    let directives =
+        if cli.log.contains("aws_config") { cli.log.clone() } else { format!("{},aws_config::sts=error", cli.log) };
+    let filter = tracing_subscriber::EnvFilter::try_new(&directives).unwrap_or_else(|_| "warn".into());
     // Every log line goes through the redacting writer (credentials never reach stderr, at any level).
     lfv_sunset::redact::register_environment();
     tracing_subscriber::fmt()

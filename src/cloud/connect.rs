@@ -110,7 +110,7 @@ pub(super) async fn sdk_config_renewing(
     let provider =
         sdk.credentials_provider().ok_or_else(|| Error::Unreachable(format!("no credentials found in {who}")))?;
     let creds = provider.provide_credentials().await.map_err(|e| match endpoint.role {
-        Some(_) => Error::Unreachable(format!("could not assume {who}: {}", convert::chain(&e))),
+        Some(_) => Error::Unreachable(format!("could not assume {who}: {}", convert::brief(&e))),
         None => Error::NoCredentials(format!("none found in {who}: {}", convert::chain(&e))),
     })?;
     // Hidden from every later log line (the SDK logs identities and signed headers at debug/trace).

@@ -185,6 +185,35 @@ pub(crate) fn chain(err: &(dyn StdError + 'static)) -> String {
     DisplayErrorContext(err).to_string()
 }
 
+/// Why STS refused, for a person: `AssumeRole: <code>: <message>` from the first STS operation error in
+/// `err`'s causes (aws-config wraps it in its credentials error), else each cause's own text joined by `: `
+/// (no debug dump of the response).
+pub(crate) fn brief(err: &(dyn StdError + 'static)) -> String {
+    use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+    use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
+    let meta = |op: &str, code: Option<&str>, message: Option<&str>| match (code, message) {
+        (Some(c), Some(m)) => format!("{op}: {c}: {m}"),
+        (Some(c), None) => format!("{op}: {c}"),
+        (None, m) => format!("{op}: {}", m.unwrap_or("no error code")),
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let mut cause = Some(err);
+    while let Some(e) = cause {
+        if let Some(x) = e.downcast_ref::<AssumeRoleError>() {
+            return meta("AssumeRole", x.code(), x.message());
+        }
+        if let Some(x) = e.downcast_ref::<GetCallerIdentityError>() {
+            return meta("GetCallerIdentity", x.code(), x.message());
+        }
+        let text = e.to_string();
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        cause = e.source();
+    }
+    parts.join(": ")
+}
+
 /// An SDK timestamp as a chrono one.
 pub(crate) fn timestamp(t: &aws_smithy_types::DateTime) -> DateTime<Utc> {
     DateTime::from_timestamp(t.secs(), t.subsec_nanos()).unwrap_or_default()

@@ -8,7 +8,6 @@
 //! never an identity.
 
 use aws_config::retry::RetryConfig;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::{ClientOptions, Endpoint, Role};
@@ -86,7 +85,7 @@ pub async fn caller_identity(endpoint: &Endpoint, options: ClientOptions) -> Res
                 "HTTP {} that is not an STS answer; is the endpoint right (--endpoint-url, AWS_ENDPOINT_URL)?",
                 raw.status().as_u16()
             ),
-            _ => DisplayErrorContext(&e).to_string(),
+            _ => super::convert::brief(&e),
         };
         Error::Unreachable(format!(
             "sts GetCallerIdentity {} failed: {detail}; no Lookout for Vision call was made there",

@@ -146,7 +146,7 @@ pub const PROBE_ATTEMPTS: u32 = 4;
 async fn resolve(endpoints: Vec<(String, Endpoint)>, options: ClientOptions) -> Result<Reach> {
     let all: Vec<Endpoint> = endpoints.iter().map(|(_, e)| e.clone()).collect();
     let ids: HashMap<CredsKey, std::result::Result<Identity, String>> =
-        each_identity(&all, options).await?.into_iter().map(|(k, v)| (k, v.map_err(|e| e.to_string()))).collect();
+        each_identity(&all, options).await?.into_iter().map(|(k, v)| (k, v.map_err(reason))).collect();
     let mut reach = Reach { endpoints: Vec::new(), ids: HashMap::new(), unreachable: Vec::new(), notes: Vec::new() };
     let mut probes = tokio::task::JoinSet::new();
     for (n, (account, e)) in endpoints.into_iter().enumerate() {
@@ -176,6 +176,15 @@ async fn resolve(endpoints: Vec<(String, Endpoint)>, options: ClientOptions) -> 
     }
     reach.ids = ids.into_iter().filter_map(|(k, v)| v.ok().map(|v| (k, v))).collect();
     Ok(reach)
+}
+
+/// Why a target's identity could not be resolved, without the exit class's prefix (the entry is listed as
+/// unreachable already).
+fn reason(e: Error) -> String {
+    match e {
+        Error::Unreachable(m) => m,
+        other => other.to_string(),
+    }
 }
 
 /// One ListProjects through the target's credentials; a transient answer is tried again ([`PROBE_ATTEMPTS`]),

@@ -66,6 +66,7 @@ async fn organisation_with_unreachable_targets() {
     // Without --allow-unreachable: exit 6, no plan, each unreachable target named.
     let run = env.run(&plan_args(&out, &endpoint, &flags)).await;
     run.code(6).stderr_has(&member_id(4)).stderr_has("5 targets cannot be reached");
+    assert!(!run.stderr.contains("STS refused to grant") && !run.stderr.contains("raw: Response"), "{}", run.stderr);
     assert!(!env.path("org.json").exists(), "a plan was written despite unreachable targets");
 
     let mut allow = flags.to_vec();
@@ -92,6 +93,14 @@ async fn organisation_with_unreachable_targets() {
     assert_eq!(unreachable, want, "{:#?}", plan.unreachable);
     let m4 = plan.unreachable.iter().find(|u| u.account == member_id(4)).unwrap();
     assert_eq!(m4.role_arn.as_deref(), Some(format!("arn:aws:iam::{}:role/{ORG_ROLE}", member_id(4)).as_str()));
+    // Said for a person: STS's code and message, not the SDK's dump of the response.
+    assert!(
+        m4.message.contains("AssumeRole: AccessDenied: User: arn:aws:sts::")
+            || m4.message.contains("AssumeRole: AccessDenied: User: arn:aws:iam::"),
+        "{}",
+        m4.message
+    );
+    assert!(!m4.message.contains("ErrorMetadata") && m4.message.len() < 400, "{}", m4.message);
 
     // The suspended member 3 is not a target, and not silently left out either: it is listed, named by its state.
     let m3 = plan.unreachable.iter().find(|u| u.account == member_id(3)).unwrap();
