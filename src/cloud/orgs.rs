@@ -22,13 +22,6 @@ pub struct Listed {
     pub state: Option<String>,
 }
 
-impl Listed {
-    /// Whether the account can be a target: only an ACTIVE one.
-    pub fn active(&self) -> bool {
-        self.state.as_deref() == Some("ACTIVE")
-    }
-}
-
 /// The account state of one ListAccounts entry: `State`, else the `Status` that Organizations retired on
 /// 2026-09-09 (older answers and endpoints carry only that), else none.
 pub fn account_state(state: Option<&str>, status: Option<&str>) -> Option<String> {
@@ -89,11 +82,6 @@ mod tests {
         ];
         for (case, state, status, want) in cases {
             assert_eq!(account_state(state, status).as_deref(), want, "{case}");
-        }
-        let listed = |state: Option<&str>| Listed { account: Account::default(), state: state.map(String::from) };
-        assert!(listed(Some("ACTIVE")).active());
-        for s in [Some("SUSPENDED"), Some("PENDING_CLOSURE"), Some("active"), None] {
-            assert!(!listed(s).active(), "{s:?}");
         }
     }
 }

@@ -59,12 +59,11 @@ pub(crate) async fn reach(
             }
             match first_reaching(&base, &accounts, n) {
                 Some(first) => notes.push(format!(
-                    "{} reaches account {} in {} as {} does; it is planned once, through {}",
+                    "{} reaches account {} in {} as {} does; it is planned once, through the first",
                     profile_of(e),
                     accounts[n],
                     e.region,
                     profile_of(&base[first]),
-                    profile_of(&base[first])
                 )),
                 None => endpoints.push(e.clone()),
             }

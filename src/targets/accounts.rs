@@ -7,7 +7,7 @@ use std::path::Path;
 use super::is_account_id;
 
 /// One account of the list.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     /// The 12-digit id.
     pub id: String,
