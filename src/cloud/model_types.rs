@@ -252,6 +252,40 @@ pub struct ModelInfo {
     pub max_inference_units: Option<i32>,
 }
 
+#[cfg(test)]
+impl ModelSummary {
+    /// Tests: version `version` of project `project` (account 111122223333, us-east-1) in `status`, every
+    /// optional member absent.
+    pub(crate) fn bare(project: &str, version: &str, status: ModelStatus) -> ModelSummary {
+        ModelSummary {
+            model_version: version.into(),
+            model_arn: format!("arn:aws:lookoutvision:us-east-1:111122223333:model/{project}/{version}"),
+            creation_timestamp: None,
+            description: None,
+            status,
+            status_message: None,
+            performance: None,
+        }
+    }
+}
+
+#[cfg(test)]
+impl From<ModelSummary> for ModelInfo {
+    /// Tests: DescribeModel's answer for `summary`, the 7 members ListModels lacks absent.
+    fn from(summary: ModelSummary) -> ModelInfo {
+        ModelInfo {
+            summary,
+            output_config: None,
+            evaluation_manifest: None,
+            evaluation_result: None,
+            evaluation_end_timestamp: None,
+            kms_key_id: None,
+            min_inference_units: None,
+            max_inference_units: None,
+        }
+    }
+}
+
 /// The target platform of a Greengrass component (`TargetPlatform`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]

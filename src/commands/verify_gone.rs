@@ -75,24 +75,7 @@ mod tests {
     }
 
     fn model(status: &str) -> ModelInfo {
-        ModelInfo {
-            summary: ModelSummary {
-                model_version: "1".into(),
-                model_arn: "arn:aws:lookoutvision:us-east-1:111122223333:model/pcb/1".into(),
-                creation_timestamp: None,
-                description: None,
-                status: ModelStatus::parse(status),
-                status_message: None,
-                performance: None,
-            },
-            output_config: None,
-            evaluation_manifest: None,
-            evaluation_result: None,
-            evaluation_end_timestamp: None,
-            kms_key_id: None,
-            min_inference_units: None,
-            max_inference_units: None,
-        }
+        ModelSummary::bare("pcb", "1", ModelStatus::parse(status)).into()
     }
 
     /// (kind, resource, project answer, model answer, status left or None when gone)

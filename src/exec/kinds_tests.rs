@@ -12,15 +12,7 @@ fn at(ms: i64) -> Option<DateTime<Utc>> {
 }
 
 fn model(version: &str, status: ModelStatus, created_ms: i64) -> ModelSummary {
-    ModelSummary {
-        model_version: version.into(),
-        model_arn: format!("arn:aws:lookoutvision:us-east-1:111122223333:model/p/{version}"),
-        creation_timestamp: at(created_ms),
-        description: None,
-        status,
-        status_message: None,
-        performance: None,
-    }
+    ModelSummary { creation_timestamp: at(created_ms), ..ModelSummary::bare("p", version, status) }
 }
 
 fn kind_of(a: &Action) -> String {

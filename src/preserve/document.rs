@@ -118,22 +118,8 @@ mod tests {
     fn model(version: &str, tags: &[(&str, &str)]) -> PreservedModel {
         PreservedModel {
             info: ModelInfo {
-                summary: ModelSummary {
-                    model_version: version.into(),
-                    model_arn: format!("arn:aws:lookoutvision:us-east-1:123456789012:model/p/{version}"),
-                    creation_timestamp: None,
-                    description: None,
-                    status: ModelStatus::Trained,
-                    status_message: None,
-                    performance: None,
-                },
-                output_config: None,
-                evaluation_manifest: None,
-                evaluation_result: None,
-                evaluation_end_timestamp: None,
                 kms_key_id: Some("k".into()),
-                min_inference_units: None,
-                max_inference_units: None,
+                ..ModelSummary::bare("p", version, ModelStatus::Trained).into()
             },
             tags: tags.iter().map(|(k, v)| Tag { key: k.to_string(), value: v.to_string() }).collect(),
         }
