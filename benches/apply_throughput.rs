@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use common::{Run, Verdicts, Workspace};
-use lfv_sunset::emulator::{GenSpec, Mix, RunningEmulator, Seed, Stats};
+use lfv_emulator::{GenSpec, Mix, RunningEmulator, Seed, Stats};
 
 const PROJECTS: usize = 500;
 const ITEMS: u64 = 1000;

@@ -9,8 +9,8 @@ mod common;
 use std::time::Duration;
 
 use common::{Verdicts, Workspace};
-use lfv_sunset::emulator::Seed;
-use lfv_sunset::emulator::seed::{SeedAccount, SeedDataset, SeedProject, SeedRegion};
+use lfv_emulator::Seed;
+use lfv_emulator::seed::{SeedAccount, SeedDataset, SeedProject, SeedRegion};
 
 const IMAGES: usize = 5000;
 const RATE: f64 = 500.0;

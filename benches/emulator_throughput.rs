@@ -16,8 +16,8 @@ use aws_sdk_lookoutvision::Client;
 use aws_sdk_lookoutvision::config::retry::RetryConfig;
 use aws_sdk_lookoutvision::config::timeout::TimeoutConfig;
 use aws_sdk_lookoutvision::config::{BehaviorVersion, Credentials, Region, StalledStreamProtectionConfig};
-use lfv_sunset::emulator::seed::{GenSpec, Mix};
-use lfv_sunset::emulator::{EmulatorConfig, Seed};
+use lfv_emulator::seed::{GenSpec, Mix};
+use lfv_emulator::{EmulatorConfig, Seed};
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -32,7 +32,7 @@ fn main() {
         let seed = Seed::generate(&GenSpec { projects: 100, mix: Mix::TrainTest, ..GenSpec::default() });
         let names: Arc<Vec<String>> =
             Arc::new(seed.accounts[0].regions[0].projects.iter().map(|p| p.name.clone()).collect());
-        let emu = lfv_sunset::emulator::start(EmulatorConfig { seed, rate: None, ..EmulatorConfig::default() })
+        let emu = lfv_emulator::start(EmulatorConfig { seed, rate: None, ..EmulatorConfig::default() })
             .await
             .expect("emulator starts");
         let mut conf = aws_sdk_lookoutvision::Config::builder();

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::{Verdicts, Workspace};
-use lfv_sunset::emulator::{GenSpec, Mix, Seed};
+use lfv_emulator::{GenSpec, Mix, Seed};
 
 const PROJECTS: usize = 200;
 const ENTRIES: u64 = 500;

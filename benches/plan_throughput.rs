@@ -9,7 +9,7 @@
 mod common;
 
 use common::{Verdicts, Workspace};
-use lfv_sunset::emulator::{GenSpec, Mix, Seed, Stats};
+use lfv_emulator::{GenSpec, Mix, Seed, Stats};
 
 const PROJECTS: usize = 500;
 const QUOTA: f64 = 100.0;

@@ -13,7 +13,7 @@ mod common;
 use std::time::Duration;
 
 use common::{Run, Verdicts, Workspace};
-use lfv_sunset::emulator::{GenSpec, Mix, Seed};
+use lfv_emulator::{GenSpec, Mix, Seed};
 
 const PROJECTS: usize = 50;
 const ITEMS: usize = 100;

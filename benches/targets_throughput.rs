@@ -14,8 +14,8 @@
 mod common;
 
 use common::{Run, Verdicts, Workspace};
-use lfv_sunset::emulator::org_seed::generate_org;
-use lfv_sunset::emulator::{GenSpec, Mix, Seed};
+use lfv_emulator::org_seed::generate_org;
+use lfv_emulator::{GenSpec, Mix, Seed};
 
 const PROJECTS: usize = 25;
 const QUOTA: f64 = 5.0;

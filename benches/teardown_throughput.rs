@@ -10,8 +10,8 @@ mod common;
 use std::time::Duration;
 
 use common::{Verdicts, Workspace};
-use lfv_sunset::emulator::Seed;
-use lfv_sunset::emulator::seed::{SeedAccount, SeedDataset, SeedModel, SeedProject, SeedRegion};
+use lfv_emulator::Seed;
+use lfv_emulator::seed::{SeedAccount, SeedDataset, SeedModel, SeedProject, SeedRegion};
 
 const PROJECTS: usize = 200;
 const QUOTA: f64 = 50.0;

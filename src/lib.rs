@@ -4,14 +4,19 @@
 //! The service reached end of support on 2025-10-31, so the crate ships an emulator of it.
 //!
 //! # Layout
+//! The workspace's crates, bottom up (none imports a crate above it):
+//! - `lfv-fs` (`crates/lfv-fs`): owner-only files without following planted symlinks, atomic writes, which
+//!   names may become path components and which outputs may not share a file.
+//! - `lfv-model` (`crates/lfv-model`): the plan formats, kinds, errors and exit codes, the escape function; no
+//!   tokio, no SDK. Re-exported here as [`plan`], [`error`] and [`escape`].
+//! - `lfv-emulator` (`crates/lfv-emulator`): the local services; knows only the wire protocols and imports
+//!   nothing of the tool but `lfv-fs` (for its state file).
+//! - this crate, the tool, whose modules follow.
+//!
 //! - [`cli`]: clap definitions only.
 //! - [`commands`]: one function per command; prints, asks for confirmation, decides exit codes.
-//! - [`error`]: the [`error::Error`] enum and the documented exit codes.
-//! - [`escape`]: the one function that makes untrusted text safe to print on a terminal.
 //! - [`cloud`]: the only module that sees the AWS SDK: client construction (SDK retries off, timeouts on)
 //!   and domain calls returning the crate's own types and [`cloud::CallError`].
-//! - [`plan`]: the plan format (versioned, digested, with client tokens) and the filters; typed data that
-//!   imports nothing from the modules that talk to services.
 //! - [`planner`]: enumerates every target at once (ListProjects, DescribeProject) into a [`plan::Plan`].
 //! - [`exec`]: the retry policy, adaptive rate limiters, checkpoint journal, backups, one item's steps
 //!   ([`exec::item`]) and the run that schedules them ([`exec::run`]); it emits [`exec::events::Event`]s and
@@ -24,24 +29,17 @@
 //! - [`report`]: consumers of runs: progress display, CSV audit, JSON summary, `leftovers.csv`.
 //! - [`service`]: the one caller of Lookout for Vision for every runner: limiters keyed by (target,
 //!   operation), retry, cancellation, and the fair scheduler that keeps every target at its own quota.
-//! - [`safe_fs`]: creating files and directories owner-only without following planted symlinks, atomic
-//!   writes, which names may become path components, and which outputs may not share a file.
-//! - [`emulator`]: the local Lookout for Vision service; knows only the wire protocol and imports nothing
-//!   from the modules above but [`safe_fs`] (for its state file).
+
+pub use lfv_model::{error, escape, plan};
 
 pub mod cli;
 pub mod cloud;
 pub mod commands;
 pub mod convert;
-pub mod emulator;
-pub mod error;
-pub mod escape;
 pub mod exec;
-pub mod plan;
 pub mod planner;
 pub mod preserve;
 pub mod redact;
 pub mod report;
-pub mod safe_fs;
 pub mod service;
 pub mod targets;

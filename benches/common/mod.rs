@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use lfv_sunset::emulator::{self, EmulatorConfig, FaultSpec, LogEntry, RunningEmulator, Seed, Stats};
+use lfv_emulator::{self as emulator, EmulatorConfig, FaultSpec, LogEntry, RunningEmulator, Seed, Stats};
 use tempfile::TempDir;
 
 /// The binary under test, built by cargo for this benchmark.

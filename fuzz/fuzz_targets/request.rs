@@ -17,7 +17,7 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use lfv_sunset::emulator::{EmulatorConfig, GenSpec, Handler, Seed};
+use lfv_emulator::{EmulatorConfig, GenSpec, Handler, Seed};
 
 /// No latency or faults are configured, so nothing sleeps on it.
 static RT: LazyLock<tokio::runtime::Runtime> =

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use lfv_sunset::emulator::{EmulatorConfig, Handler, load_seed};
+use lfv_emulator::{EmulatorConfig, Handler, load_seed};
 
 /// No latency or faults are configured, so nothing sleeps on it.
 static RT: LazyLock<tokio::runtime::Runtime> =

@@ -80,7 +80,7 @@ pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
     crate::plan::filter::parse_time(s)
 }
 
-pub use crate::safe_fs::names::is_region;
+pub use lfv_fs::names::is_region;
 
 /// `--region`: see [`is_region`].
 pub fn parse_region(s: &str) -> Result<String, String> {

@@ -22,7 +22,7 @@ use crate::exec::run::{RunOptions, RunResult, run};
 use crate::plan::{Kind, Plan};
 use crate::report::summary::Summary;
 use crate::report::{audit, leftovers, leftovers_run, progress};
-use crate::safe_fs::{self, overlap};
+use lfv_fs::overlap;
 
 /// `<plan without .json><suffix>` beside the plan.
 fn beside(plan: &Path, suffix: &str) -> PathBuf {
@@ -148,9 +148,9 @@ impl Paths {
         let refuse = |flag: &str, p: &Path, e: std::io::Error| {
             Error::Usage(format!("{flag} {}: cannot write there ({e}); nothing was done", p.display()))
         };
-        safe_fs::probe_file(&self.report).map_err(|e| refuse("--report", &self.report, e))?;
+        lfv_fs::probe_file(&self.report).map_err(|e| refuse("--report", &self.report, e))?;
         if let Some(b) = &self.backup {
-            safe_fs::probe_dir(b).map_err(|e| refuse("--backup-dir", b, e))?;
+            lfv_fs::probe_dir(b).map_err(|e| refuse("--backup-dir", b, e))?;
         }
         Ok(())
     }

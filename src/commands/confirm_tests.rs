@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::cloud::ModelStatus;
-use crate::plan::test_item::item;
+use lfv_model::testing::item;
 
 fn now(status: &str, units: Option<u32>) -> ModelNow {
     ModelNow { status: ModelStatus::parse(status), units }

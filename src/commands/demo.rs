@@ -11,8 +11,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use crate::cli::DemoArgs;
-use crate::emulator::{self, EmulatorConfig, FaultSpec, GenSpec, Mix, Seed};
 use crate::error::{Error, ExitCode, Result};
+use lfv_emulator::{self as emulator, EmulatorConfig, FaultSpec, GenSpec, Mix, Seed};
 
 /// Regions of the demo account.
 pub const DEMO_REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
@@ -47,7 +47,7 @@ async fn step(exe: &Path, endpoint: &str, args: &[String], capture: Option<&Path
         let child =
             cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().map_err(|e| Error::io("run", exe, e))?;
         let output = child.wait_with_output().await.map_err(|e| Error::io("run", exe, e))?;
-        crate::safe_fs::write_atomic(path, &output.stdout).map_err(|e| Error::io("write", path, e))?;
+        lfv_fs::write_atomic(path, &output.stdout).map_err(|e| Error::io("write", path, e))?;
         print!("{}", String::from_utf8_lossy(&output.stdout));
         output.status
     } else {
@@ -92,7 +92,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<ExitCode> {
     let emu = emulator::start(config).await.map_err(|e| Error::Internal(format!("cannot start the emulator: {e}")))?;
     let emu = std::sync::Arc::new(emu);
     let endpoint = emu.endpoint();
-    crate::safe_fs::create_dir_private(&args.dir).map_err(|e| Error::io("create", &args.dir, e))?;
+    lfv_fs::create_dir_private(&args.dir).map_err(|e| Error::io("create", &args.dir, e))?;
     let dir = args.dir.display().to_string();
     let plan = format!("{dir}/plan.json");
     println!(

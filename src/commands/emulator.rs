@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use crate::cli::EmulatorArgs;
-use crate::emulator::{self, EmulatorConfig, FaultSpec, GenSpec, Seed};
 use crate::error::{Error, ExitCode, Result};
+use lfv_emulator::{self as emulator, EmulatorConfig, FaultSpec, GenSpec, Seed};
 
 pub(crate) async fn emulator(args: EmulatorArgs) -> Result<ExitCode> {
     let spec = GenSpec {

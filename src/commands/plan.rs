@@ -156,7 +156,7 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     if !args.force && args.out.exists() {
         return Err(Error::Usage(format!("{} already exists; pass --force to replace it", args.out.display())));
     }
-    crate::safe_fs::probe_file(&args.out)
+    lfv_fs::probe_file(&args.out)
         .map_err(|e| Error::Usage(format!("--out {}: cannot write there ({e})", args.out.display())))?;
     // The plan id first: roles are assumed under a session named after it.
     let plan_id = new_plan_id();

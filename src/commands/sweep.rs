@@ -92,7 +92,7 @@ pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
     let targets = &args.select.targets;
     let (file, resumed) = sweep_dir::load_or_create(&paths, &args.dir, found, &plan_id, &selection, targets)?;
     let backup = args.backup_dir.clone().unwrap_or_else(|| paths.backup.clone());
-    crate::safe_fs::probe_dir(&backup)
+    lfv_fs::probe_dir(&backup)
         .map_err(|e| Error::Usage(format!("--backup-dir {}: cannot write there ({e})", backup.display())))?;
     confirm(args.yes, &file.plan_id)?;
     eprintln!(

@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use crate::cli::TargetArgs;
 use crate::error::{Error, Result};
 use crate::plan::Selection;
-use crate::safe_fs;
 
 /// Format of `sweep.json`.
 pub(crate) const FORMAT: &str = "lfv-sunset-sweep/1";
@@ -85,7 +84,7 @@ pub(crate) fn prepare(dir: &Path) -> Result<()> {
         Ok(m) if !m.is_dir() => Err(Error::Usage(format!("--dir {}: exists and is not a directory", dir.display()))),
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            safe_fs::create_dir_private(dir).map_err(|e| Error::io("create --dir", dir, e))
+            lfv_fs::create_dir_private(dir).map_err(|e| Error::io("create --dir", dir, e))
         }
         Err(e) => Err(Error::io("inspect --dir", dir, e)),
     }
@@ -114,7 +113,7 @@ pub(crate) fn existing(paths: &SweepPaths, dir: &Path) -> Result<Option<SweepFil
     match std::fs::symlink_metadata(&paths.manifest) {
         Ok(_) => {
             let mut text = String::new();
-            let mut f = safe_fs::open_no_follow(std::fs::OpenOptions::new().read(true), &paths.manifest)
+            let mut f = lfv_fs::open_no_follow(std::fs::OpenOptions::new().read(true), &paths.manifest)
                 .map_err(|e| Error::io("open", &paths.manifest, e))?;
             std::io::Read::read_to_string(&mut f, &mut text).map_err(|e| Error::io("read", &paths.manifest, e))?;
             let file: SweepFile = serde_json::from_str(&text)
@@ -184,7 +183,7 @@ pub(crate) fn load_or_create(
     };
     let mut bytes = serde_json::to_vec_pretty(&file).expect("json");
     bytes.push(b'\n');
-    safe_fs::write_atomic(&paths.manifest, &bytes).map_err(|e| Error::io("write", &paths.manifest, e))?;
+    lfv_fs::write_atomic(&paths.manifest, &bytes).map_err(|e| Error::io("write", &paths.manifest, e))?;
     Ok((file, false))
 }
 
@@ -233,7 +232,7 @@ mod tests {
         assert!(prepare(&file).unwrap_err().to_string().contains("not a directory"));
         let new = tmp.path().join("new");
         prepare(&new).unwrap();
-        assert_eq!(safe_fs::mode_of(&new).unwrap() & 0o777, 0o700);
+        assert_eq!(lfv_fs::mode_of(&new).unwrap() & 0o777, 0o700);
         prepare(&real).unwrap();
     }
 }

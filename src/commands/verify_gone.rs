@@ -54,7 +54,7 @@ mod tests {
     use crate::cloud::{DatasetInfo, ModelSummary};
 
     fn item(kind: Kind, resource: &str) -> Item {
-        crate::plan::test_item::item(1, "pcb", kind, resource)
+        lfv_model::testing::item(1, "pcb", kind, resource)
     }
 
     fn project(datasets: &[&str]) -> ProjectInfo {

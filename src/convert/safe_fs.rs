@@ -91,13 +91,13 @@ pub fn ensure_out(out: &Path) -> Result<(), crate::error::Error> {
 }
 
 /// Make `root/rel` a directory, creating missing segments `0700`; refuse a segment that is a symlink or not
-/// a directory ([`crate::safe_fs::dir_below`]).
+/// a directory ([`lfv_fs::dir_below`]).
 pub fn ensure_dir(root: &Path, rel: &str) -> std::io::Result<PathBuf> {
     check_rel(rel)?;
-    crate::safe_fs::dir_below(root, &rel.split('/').collect::<Vec<_>>())
+    lfv_fs::dir_below(root, &rel.split('/').collect::<Vec<_>>())
 }
 
-/// Write `bytes` to `root/rel` atomically and owner-only ([`crate::safe_fs::write_atomic`]), every directory
+/// Write `bytes` to `root/rel` atomically and owner-only ([`lfv_fs::write_atomic`]), every directory
 /// below `root` checked by [`ensure_dir`]; a symlink or non-file at the final name is refused.
 pub fn write_atomic(root: &Path, rel: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
     check_rel(rel)?;
@@ -109,7 +109,7 @@ pub fn write_atomic(root: &Path, rel: &str, bytes: &[u8]) -> std::io::Result<Pat
     {
         return Err(refuse(format!("{} exists and is a symlink or not a file", target.display())));
     }
-    crate::safe_fs::write_atomic(&target, bytes)?;
+    lfv_fs::write_atomic(&target, bytes)?;
     Ok(target)
 }
 

@@ -24,8 +24,8 @@ use super::journal::ExportRec;
 use super::retry::{Attempt, AttemptStats, Retried};
 use crate::cloud::CallError;
 use crate::plan::Item;
-use crate::safe_fs::{self, names};
 use crate::service::{LimitKey, MAX_PAGES, Op, PagesError, Service};
+use lfv_fs::names;
 
 /// Why an export could not be verified.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,7 +52,7 @@ impl std::fmt::Display for ExportError {
 }
 
 /// The manifest path of an item, once its account, region, project and dataset type have been checked to be
-/// safe path components ([`crate::safe_fs::names::check_backup_names`]); the error names the item.
+/// safe path components ([`lfv_fs::names::check_backup_names`]); the error names the item.
 pub fn manifest_path(dir: &Path, item: &Item) -> Result<PathBuf, String> {
     let (a, r, p, t) = (&item.account, &item.region, &item.project, &item.resource);
     names::check_backup_names(a, r, p, t).map_err(|e| format!("item {} ({r}/{p}/{t}): {e}", item.seq))?;
@@ -91,11 +91,11 @@ pub async fn export(
             Retried::Cancelled => return Err(ExportError::Cancelled),
         };
     let final_path = manifest_path(dir, item).map_err(ExportError::Io)?;
-    let parent = safe_fs::dir_below(dir, &[acct, region, project])
+    let parent = lfv_fs::dir_below(dir, &[acct, region, project])
         .map_err(|e| ExportError::Io(format!("create directory for {}: {e}", final_path.display())))?;
     let partial = parent.join(format!(".{dtype}.manifest.jsonl.partial"));
     let io = |what: &str, e: std::io::Error| ExportError::Io(format!("{what} {}: {e}", partial.display()));
-    let mut file = std::io::BufWriter::new(safe_fs::create_fresh(&partial).map_err(|e| io("create", e))?);
+    let mut file = std::io::BufWriter::new(lfv_fs::create_fresh(&partial).map_err(|e| io("create", e))?);
     let mut hash = Sha256::new();
     let mut count: u64 = 0;
     let list = LimitKey { target: item.target, op: Op::ListDatasetEntries };
@@ -132,7 +132,7 @@ pub async fn export(
             )));
         }
         let f = file.into_inner().map_err(|e| io("flush", e.into_error()))?;
-        safe_fs::commit(f, &partial, &final_path).map_err(|e| io("sync and rename", e))
+        lfv_fs::commit(f, &partial, &final_path).map_err(|e| io("sync and rename", e))
     });
     if let Err(e) = finish {
         let _ = std::fs::remove_file(&partial);

@@ -29,6 +29,8 @@ use crate::service::retry::{Attempt, AttemptStats, Retried, RetryPolicy};
 use crate::service::{LimitKey, MAX_PAGES, Op, PagesError, Service};
 
 mod assemble;
+#[cfg(test)]
+mod plan_tests;
 pub(crate) mod teardown;
 
 pub(crate) use assemble::{assemble, project_items};

@@ -2,8 +2,8 @@
 //!
 //! Path: `<backup-dir>/<account>/<region>/<project>/project.json`, beside the dataset manifests. The three names
 //! are checked before they become a path (12-digit account, AWS region, the service's ProjectName pattern:
-//! [`crate::safe_fs::names`]); the directories are created one at a time, 0700, refusing a symlink below the
-//! backup directory ([`safe_fs::dir_below`]); the file is written by [`safe_fs::write_atomic`] (a fresh 0600
+//! [`lfv_fs::names`]); the directories are created one at a time, 0700, refusing a symlink below the
+//! backup directory ([`lfv_fs::dir_below`]); the file is written by [`lfv_fs::write_atomic`] (a fresh 0600
 //! temporary file, never through a symlink, renamed into place), then read back without following a symlink
 //! and verified: the bytes on disk hash to what was written, parse as JSON, and equal the document. The bytes
 //! are the document as pretty JSON plus one newline.
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::safe_fs::{self, names};
+use lfv_fs::names;
 
 /// The file name inside the project's backup directory.
 pub const FILE_NAME: &str = "project.json";
@@ -56,7 +56,7 @@ pub fn to_bytes(doc: &Value) -> Vec<u8> {
 
 /// Read a file without following a symlink at its name.
 fn read_no_follow(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut f = safe_fs::open_no_follow(std::fs::OpenOptions::new().read(true), path)?;
+    let mut f = lfv_fs::open_no_follow(std::fs::OpenOptions::new().read(true), path)?;
     let mut bytes = Vec::new();
     f.read_to_end(&mut bytes)?;
     Ok(bytes)
@@ -74,9 +74,9 @@ pub fn write(dir: &Path, account: &str, region: &str, project: &str, doc: &Value
     }
     let file = path(dir, account, region, project).map_err(|e| format!("project.json for {region}/{project}: {e}"))?;
     let fail = |what: &str, e: &dyn std::fmt::Display| format!("failed to {what} project.json {}: {e}", file.display());
-    safe_fs::dir_below(dir, &[account, region, project]).map_err(|e| fail("create the directory of", &e))?;
+    lfv_fs::dir_below(dir, &[account, region, project]).map_err(|e| fail("create the directory of", &e))?;
     let bytes = to_bytes(doc);
-    safe_fs::write_atomic(&file, &bytes).map_err(|e| fail("write", &e))?;
+    lfv_fs::write_atomic(&file, &bytes).map_err(|e| fail("write", &e))?;
     let sha256 = sha256_hex(&bytes);
     let back = read_no_follow(&file).map_err(|e| fail("read back", &e))?;
     if sha256_hex(&back) != sha256 {

@@ -185,11 +185,11 @@ pub fn has_problems(state: &JournalState) -> bool {
     })
 }
 
-/// Write the report atomically and owner-only ([`crate::safe_fs::write_atomic`]), every cell neutralised
+/// Write the report atomically and owner-only ([`lfv_fs::write_atomic`]), every cell neutralised
 /// against formula injection ([`csv_cells::to_csv`]).
 pub fn write(state: &JournalState, path: &Path) -> Result<()> {
     let bytes = csv_cells::to_csv(&COLUMNS, rows(state))?;
-    crate::safe_fs::write_atomic(path, &bytes).map_err(|e| Error::io("write", path, e))
+    lfv_fs::write_atomic(path, &bytes).map_err(|e| Error::io("write", path, e))
 }
 
 #[cfg(test)]
@@ -211,7 +211,7 @@ mod tests {
     }
 
     fn item_of(seq: u64, project: &str, kind: crate::plan::Kind, resource: &str) -> Item {
-        let base = crate::plan::test_item::item(seq, project, kind, resource);
+        let base = lfv_model::testing::item(seq, project, kind, resource);
         Item { created: Some(at(0)), status: "CREATE_COMPLETE".into(), ..base }
     }
 

@@ -237,10 +237,10 @@ pub fn sort(rows: &mut [Row]) {
     rows.sort_by(|a, b| (&a.account, &a.region, &a.project).cmp(&(&b.account, &b.region, &b.project)));
 }
 
-/// Write `leftovers.csv` atomically and owner-only ([`crate::safe_fs::write_atomic`]), every cell neutralised.
+/// Write `leftovers.csv` atomically and owner-only ([`lfv_fs::write_atomic`]), every cell neutralised.
 pub fn write(rows: &[Row], path: &Path) -> Result<()> {
     let bytes = csv_cells::to_csv(&COLUMNS, rows)?;
-    crate::safe_fs::write_atomic(path, &bytes).map_err(|e| Error::io("write", path, e))
+    lfv_fs::write_atomic(path, &bytes).map_err(|e| Error::io("write", path, e))
 }
 
 #[cfg(test)]

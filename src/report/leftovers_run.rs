@@ -24,7 +24,7 @@ pub fn path_for(report: &Path) -> PathBuf {
 }
 
 fn open(path: &Path) -> std::io::Result<std::fs::File> {
-    crate::safe_fs::open_no_follow(std::fs::OpenOptions::new().read(true), path)
+    lfv_fs::open_no_follow(std::fs::OpenOptions::new().read(true), path)
 }
 
 /// The rows for the journal's plan, from the manifests it records and the `project.json` files below

@@ -160,7 +160,7 @@ fn written_csv_has_the_columns_neutralised_cells_and_owner_only_mode() {
     rows[0].resource = "=cmd|' /C calc'!A0".into();
     rows.extend(project_rows(&doc()));
     write(&rows, &path).unwrap();
-    assert_eq!(crate::safe_fs::mode_of(&path).unwrap(), 0o600);
+    assert_eq!(lfv_fs::mode_of(&path).unwrap(), 0o600);
     let text = std::fs::read_to_string(&path).unwrap();
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("account,region,project,referenced_by,service,resource,objects,suggestion"));

@@ -133,7 +133,7 @@ mod tests {
     use crate::plan::Item;
 
     fn item(seq: u64, kind: Kind, resource: &str) -> Item {
-        crate::plan::test_item::item(seq, "pcb", kind, resource)
+        lfv_model::testing::item(seq, "pcb", kind, resource)
     }
 
     fn outcome(seq: u64, outcome: Outcome, units: Option<u32>) -> Record {

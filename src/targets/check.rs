@@ -50,7 +50,7 @@ pub fn refusal(target: &Target, planned: &str, caller: &str, items: usize) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::validate_reach::target;
+    use lfv_model::testing::target;
 
     const A: &str = "111122223333";
     const B: &str = "444455556666";

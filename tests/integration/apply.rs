@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use lfv_sunset::emulator::seed::{AccessKey, ImageStats, SeedModel};
-use lfv_sunset::emulator::{FaultSpec, GenSpec, Mix, Seed};
+use lfv_emulator::seed::{AccessKey, ImageStats, SeedModel};
+use lfv_emulator::{FaultSpec, GenSpec, Mix, Seed};
 
 use crate::plan::{dataset, one_region, project};
 use crate::support::{Env, fast, outcomes, read_csv, sdk, seed_datasets, sha256_file};

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use lfv_sunset::emulator::seed::SeedDataset;
-use lfv_sunset::emulator::{EmulatorConfig, Seed};
+use lfv_emulator::seed::SeedDataset;
+use lfv_emulator::{EmulatorConfig, Seed};
 
 use crate::plan::{one_region, project};
 use crate::support::{Env, fast, read_csv, sha256_file};

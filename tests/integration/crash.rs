@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
-use lfv_sunset::emulator::{GenSpec, Mix, Seed};
+use lfv_emulator::{GenSpec, Mix, Seed};
 use lfv_sunset::exec::{journal, resume};
 
 use crate::support::{Env, fast, read_csv};

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use lfv_sunset::emulator::seed::{AccessKey, ImageStats};
-use lfv_sunset::emulator::{GenSpec, Mix, Seed};
+use lfv_emulator::seed::{AccessKey, ImageStats};
+use lfv_emulator::{GenSpec, Mix, Seed};
 use lfv_sunset::exec::journal;
 
 use crate::plan::{dataset, one_region, project};

@@ -244,7 +244,7 @@ async fn an_unwritable_output_location_is_refused_before_any_deletion() {
 async fn a_report_that_fails_after_deletions_says_how_to_rebuild_it_from_the_journal() {
     let config = fast(one_region(vec![project("alpha", vec![dataset("train", JAN23)])]));
     // Deletions take a second to be confirmed, which leaves time to break the report's path mid-run.
-    let env = Env::new(lfv_sunset::emulator::EmulatorConfig { delete_delay: Duration::from_secs(1), ..config }).await;
+    let env = Env::new(lfv_emulator::EmulatorConfig { delete_delay: Duration::from_secs(1), ..config }).await;
     env.plan("plan.json", &[]).await;
     let args = ["apply", "plan.json", "--yes", "--report", "r.csv"];
     let child = env.command(&args).spawn().expect("spawn");

@@ -2,8 +2,8 @@
 //! for that target (exit 5, no Lookout for Vision call, items pending in the journal), never "already absent"
 //! or "nothing left"; the same plan then applied with the right credentials deletes everything.
 
-use lfv_sunset::emulator::Seed;
-use lfv_sunset::emulator::seed::AccessKey;
+use lfv_emulator::Seed;
+use lfv_emulator::seed::AccessKey;
 use lfv_sunset::exec::journal;
 use lfv_sunset::plan::Plan;
 

@@ -5,9 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use lfv_sunset::emulator::org_seed::{ORG_ROLE, generate_org, member_id};
-use lfv_sunset::emulator::seed::AccessKey;
-use lfv_sunset::emulator::{GenSpec, Mix, Seed};
+use lfv_emulator::org_seed::{ORG_ROLE, generate_org, member_id};
+use lfv_emulator::seed::AccessKey;
+use lfv_emulator::{GenSpec, Mix, Seed};
 use lfv_sunset::plan::Plan;
 
 use crate::support::{Env, KEY, fast};

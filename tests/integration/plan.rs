@@ -2,8 +2,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use lfv_sunset::emulator::seed::{AccessKey, SeedAccount, SeedDataset, SeedProject, SeedRegion};
-use lfv_sunset::emulator::{FaultSpec, GenSpec, Mix, Seed};
+use lfv_emulator::seed::{AccessKey, SeedAccount, SeedDataset, SeedProject, SeedRegion};
+use lfv_emulator::{FaultSpec, GenSpec, Mix, Seed};
 use lfv_sunset::plan::format::{client_token, is_valid_token};
 use lfv_sunset::plan::{Kind, Plan};
 

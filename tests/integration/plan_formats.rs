@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use lfv_sunset::emulator::Seed;
+use lfv_emulator::Seed;
 use lfv_sunset::plan::format::client_token;
 use lfv_sunset::plan::{Item, Kind, Plan, Scope};
 

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use lfv_emulator::RunningEmulator;
 use lfv_sunset::cloud::{CallError, Client, ClientOptions, Endpoint, ErrorKind, ModelStatus, Tag};
-use lfv_sunset::emulator::RunningEmulator;
 use lfv_sunset::preserve::{self, Caller, Collected, OneAttempt};
 use serde_json::Value;
 

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use lfv_sunset::emulator::{GenSpec, Seed};
+use lfv_emulator::{GenSpec, Seed};
 
 use crate::support::{Env, fast};
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use lfv_sunset::emulator::{self, EmulatorConfig, RunningEmulator, Seed};
+use lfv_emulator::{self as emulator, EmulatorConfig, RunningEmulator, Seed};
 use lfv_sunset::plan::Plan;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_lfv-sunset");

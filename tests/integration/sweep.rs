@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
-use lfv_sunset::emulator::{FaultSpec, GenSpec, Mix, Seed};
+use lfv_emulator::{FaultSpec, GenSpec, Mix, Seed};
 use lfv_sunset::exec::journal;
 use lfv_sunset::plan::Plan;
 
@@ -202,7 +202,7 @@ async fn sigkill_at_several_points_then_resume_deletes_each_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn shards_of_an_organisation_sweep_each_dataset_exactly_once() {
-    use lfv_sunset::emulator::org_seed::generate_org;
+    use lfv_emulator::org_seed::generate_org;
     let spec = GenSpec { projects: 2, mix: Mix::TrainTest, entries: (1, 1), ..GenSpec::default() };
     let seed = generate_org(6, &spec);
     let want = seed_datasets(&seed);
@@ -251,7 +251,7 @@ async fn shards_of_an_organisation_sweep_each_dataset_exactly_once() {
 /// job) and a trained model 2; plus one project with no dataset and one hosted model.
 fn teardown_seed(n: usize) -> Seed {
     use crate::teardown::{model, project};
-    use lfv_sunset::emulator::seed::SeedPackagingJob;
+    use lfv_emulator::seed::SeedPackagingJob;
     let mut projects: Vec<_> = (0..n)
         .map(|i| {
             let mut p = project(

@@ -2,8 +2,8 @@
 //! `--max-in-flight`), so a target late in the plan does not wait for the ones before it. Asserted on the
 //! emulator's arrival order, never on wall time.
 
-use lfv_sunset::emulator::seed::ImageStats;
-use lfv_sunset::emulator::{GenSpec, LogEntry, Mix, Seed};
+use lfv_emulator::seed::ImageStats;
+use lfv_emulator::{GenSpec, LogEntry, Mix, Seed};
 
 use crate::support::{Env, fast, read_csv};
 
@@ -108,7 +108,7 @@ async fn each_target_stops_on_its_own_guard_and_says_so_once() {
     let mut seed = three_regions();
     seed.access_keys.insert(
         "AKIDTEST".into(),
-        lfv_sunset::emulator::seed::AccessKey { account: "123456789012".into(), deny: vec!["DeleteDataset".into()] },
+        lfv_emulator::seed::AccessKey { account: "123456789012".into(), deny: vec!["DeleteDataset".into()] },
     );
     let (env, _) = planned_with(seed).await;
     let run = env.run(&["apply", "plan.json", "--yes", "--no-backup", "--concurrency", "1"]).await;

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use lfv_sunset::emulator::seed::{SeedModel, SeedProject};
-use lfv_sunset::emulator::{EmulatorConfig, Seed};
+use lfv_emulator::seed::{SeedModel, SeedProject};
+use lfv_emulator::{EmulatorConfig, Seed};
 use lfv_sunset::exec::journal;
 use lfv_sunset::plan::Kind;
 
@@ -70,7 +70,7 @@ async fn versions_left(env: &Env, project: &str) -> Vec<String> {
 /// Wait (at most 30 s) until `arrived` holds of the emulator's stats. A call's response counts
 /// (`Stats::calls`) are recorded when its answer is sent, so a call still in flight shows only in its
 /// effects (mutation counters) and fault counts.
-async fn wait_until(env: &Env, what: &str, arrived: impl Fn(&lfv_sunset::emulator::Stats) -> bool) {
+async fn wait_until(env: &Env, what: &str, arrived: impl Fn(&lfv_emulator::Stats) -> bool) {
     for _ in 0..600 {
         if arrived(&env.emu.stats()) {
             return;
@@ -219,7 +219,7 @@ async fn a_model_version_created_after_planning_is_untouched_and_its_project_kep
         vec!["train"],
         vec![model("1", "HOSTED", None), model("2", "TRAINED", None)],
     )]);
-    let later = lfv_sunset::emulator::start(EmulatorConfig { ..fast(after) }).await.unwrap();
+    let later = lfv_emulator::start(EmulatorConfig { ..fast(after) }).await.unwrap();
     let endpoint = later.endpoint();
     let run = env.run(&["apply", "plan.json", "--yes", "--no-backup", "--endpoint-url", &endpoint]).await;
     let rows = read_csv(&env.path("plan.audit.csv"));
@@ -283,7 +283,7 @@ async fn sigkill_during_a_stop_wait_then_resume_stops_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn project_json_is_written_before_deleting_and_holds_the_emulators_answers() {
-    use lfv_sunset::emulator::seed::SeedPackagingJob;
+    use lfv_emulator::seed::SeedPackagingJob;
     let mut hosted = model("1", "HOSTED", None);
     hosted.min_inference_units = Some(3);
     hosted.tags = [("team".to_string(), "vision".to_string())].into();
@@ -297,7 +297,7 @@ async fn project_json_is_written_before_deleting_and_holds_the_emulators_answers
         status: "SUCCEEDED".into(),
         component_name: "com.example.vision".into(),
         target_device: Some("jetson_xavier".into()),
-        s3_output: lfv_sunset::emulator::seed::SeedS3Location { bucket: "packages".into(), prefix: Some("v/".into()) },
+        s3_output: lfv_emulator::seed::SeedS3Location { bucket: "packages".into(), prefix: Some("v/".into()) },
         ..SeedPackagingJob::default()
     }];
     let env = Env::new(fast(one_region(vec![p]))).await;

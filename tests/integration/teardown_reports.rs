@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use lfv_sunset::emulator::Seed;
-use lfv_sunset::emulator::seed::{SeedModel, SeedProject};
+use lfv_emulator::Seed;
+use lfv_emulator::seed::{SeedModel, SeedProject};
 use lfv_sunset::plan::format::client_token;
 use lfv_sunset::plan::{Item, Kind, Plan, Scope};
 
@@ -184,7 +184,7 @@ async fn verify_checks_every_kind_of_a_plan_and_all_scope_all_sees_projects() {
 /// `line` with images in S3 (3 train, 2 test), model 1 with an output location, evaluation objects and a KMS
 /// key, model 2 plain, and a packaging job of model 1.
 fn leftovers_seed() -> Seed {
-    use lfv_sunset::emulator::seed::{SeedPackagingJob, SeedS3Location, SeedS3Object};
+    use lfv_emulator::seed::{SeedPackagingJob, SeedS3Location, SeedS3Object};
     let s3 = |bucket: &str, key: &str| SeedS3Object { bucket: bucket.into(), key: key.into() };
     let rich = SeedModel {
         output: Some(SeedS3Location { bucket: "out".into(), prefix: Some("line/models/".into()) }),

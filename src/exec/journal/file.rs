@@ -14,7 +14,6 @@ use super::fold::{JournalState, parse};
 use super::schema::{FORMAT, Mode, Record};
 use crate::error::{Error, Result};
 use crate::plan::Plan;
-use crate::safe_fs;
 
 enum Msg {
     Record(Vec<u8>, bool),
@@ -39,7 +38,7 @@ pub fn lock_path(path: &Path) -> PathBuf {
 
 pub(super) fn take_lock(path: &Path) -> Result<File> {
     let lp = lock_path(path);
-    let mut f = safe_fs::open_no_follow(OpenOptions::new().read(true).write(true).create(true).truncate(false), &lp)
+    let mut f = lfv_fs::open_no_follow(OpenOptions::new().read(true).write(true).create(true).truncate(false), &lp)
         .map_err(|e| Error::io("open lock file", &lp, e))?;
     match f.try_lock() {
         Ok(()) => {}
@@ -123,7 +122,7 @@ impl Journal {
     /// line, check that it belongs to this plan and mode, and record a `run` line.
     pub fn open(path: &Path, plan: &Plan, mode: Mode) -> Result<(Journal, JournalState)> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            safe_fs::create_dir_private(dir).map_err(|e| Error::io("create the directory of", path, e))?;
+            lfv_fs::create_dir_private(dir).map_err(|e| Error::io("create the directory of", path, e))?;
         }
         let lock = take_lock(path)?;
         let bytes = match std::fs::read(path) {
@@ -134,8 +133,8 @@ impl Journal {
         // Only a torn first line (the header's write was interrupted): nothing was recorded, start afresh.
         let torn_header = !bytes.is_empty() && !bytes.contains(&b'\n');
         if torn_header {
-            let f = safe_fs::open_no_follow(OpenOptions::new().write(true), path)
-                .map_err(|e| Error::io("open", path, e))?;
+            let f =
+                lfv_fs::open_no_follow(OpenOptions::new().write(true), path).map_err(|e| Error::io("open", path, e))?;
             f.set_len(0).map_err(|e| Error::io("truncate torn header of", path, e))?;
         }
         let (mut state, new) = if !bytes.is_empty() && !torn_header {
@@ -160,7 +159,7 @@ impl Journal {
                 });
             }
             if valid_len < bytes.len() {
-                let f = safe_fs::open_no_follow(OpenOptions::new().write(true), path)
+                let f = lfv_fs::open_no_follow(OpenOptions::new().write(true), path)
                     .map_err(|e| Error::io("open", path, e))?;
                 f.set_len(valid_len as u64).map_err(|e| Error::io("truncate torn line of", path, e))?;
                 f.sync_all().map_err(|e| Error::io("sync", path, e))?;
@@ -185,7 +184,7 @@ impl Journal {
                 bytes.len()
             ));
         }
-        let mut file = safe_fs::open_no_follow(OpenOptions::new().create(true).append(true), path)
+        let mut file = lfv_fs::open_no_follow(OpenOptions::new().create(true).append(true), path)
             .map_err(|e| Error::io("open", path, e))?;
         let mut first = Vec::new();
         if new {

@@ -34,7 +34,7 @@
 //!
 //! Files: the journal and its lock are created 0600 (their directory 0700) and opened with `O_NOFOLLOW`;
 //! a symlink, or a file with other hard links, at either name is refused rather than written through
-//! ([`crate::safe_fs::open_no_follow`]).
+//! ([`lfv_fs::open_no_follow`]).
 //!
 //! Modules: [`schema`] (the records and outcomes), [`fold`] (the state a journal's records add up to, and the
 //! torn-line-tolerant parser), [`file`] (the lock and the group-committing writer). Everything is re-exported

@@ -75,5 +75,5 @@ pub fn rekey(path: &Path, plan: &Plan) -> Result<()> {
             out.extend(line(&rec));
         }
     }
-    crate::safe_fs::write_atomic(path, &out).map_err(|e| Error::io("rewrite", path, e))
+    lfv_fs::write_atomic(path, &out).map_err(|e| Error::io("rewrite", path, e))
 }

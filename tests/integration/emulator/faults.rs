@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_lookoutvision::error::SdkError;
 use aws_sdk_lookoutvision::operation::delete_dataset::DeleteDatasetError;
-use lfv_sunset::emulator::FaultSpec;
+use lfv_emulator::FaultSpec;
 
 use super::*;
 

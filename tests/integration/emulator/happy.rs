@@ -237,10 +237,10 @@ async fn emulator_endpoints_serve_stats_log_and_clock() {
     c.list_projects().send().await.unwrap();
     let stats = raw(&emu, "GET", "/_emulator/stats", &[], b"").await;
     assert_eq!(stats.status, 200);
-    let s: lfv_sunset::emulator::Stats = serde_json::from_str(&stats.body).unwrap();
+    let s: lfv_emulator::Stats = serde_json::from_str(&stats.body).unwrap();
     assert_eq!(s.calls_with_status("ListProjects", "200"), 1);
     let log = raw(&emu, "GET", "/_emulator/log", &[], b"").await;
-    let l: Vec<lfv_sunset::emulator::LogEntry> = serde_json::from_str(&log.body).unwrap();
+    let l: Vec<lfv_emulator::LogEntry> = serde_json::from_str(&log.body).unwrap();
     assert_eq!(l.len(), 1);
     assert_eq!(l[0].op, "ListProjects");
     let clock = raw(&emu, "POST", "/_emulator/clock?advance_secs=3600", &[], b"").await;

@@ -92,7 +92,7 @@ fn the_readme_seed_example_is_valid() {
     let section = text.split("### Emulator seed format").nth(1).expect("section");
     let json = section.split("```json\n").nth(1).and_then(|s| s.split("```").next()).expect("json block");
     let seed: Seed = serde_json::from_str(json).expect("parses");
-    assert_eq!(lfv_sunset::emulator::seed::validate(&seed), Ok(()));
+    assert_eq!(lfv_emulator::seed::validate(&seed), Ok(()));
 }
 
 fn offset_ms(r: &Raw) -> u64 {

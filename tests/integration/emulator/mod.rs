@@ -26,8 +26,8 @@ use aws_sdk_lookoutvision::Client;
 use aws_sdk_lookoutvision::config::retry::RetryConfig;
 use aws_sdk_lookoutvision::config::timeout::TimeoutConfig;
 use aws_sdk_lookoutvision::config::{BehaviorVersion, Credentials, Region};
-use lfv_sunset::emulator::seed::{AccessKey, SeedAccount, SeedDataset, SeedModel, SeedProject, SeedRegion};
-use lfv_sunset::emulator::{EmulatorConfig, RunningEmulator, Seed};
+use lfv_emulator::seed::{AccessKey, SeedAccount, SeedDataset, SeedModel, SeedProject, SeedRegion};
+use lfv_emulator::{EmulatorConfig, RunningEmulator, Seed};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Default access key of test clients (maps to the default account).
@@ -72,7 +72,7 @@ pub fn config(seed: Seed) -> EmulatorConfig {
 
 /// Start an emulator.
 pub async fn start(config: EmulatorConfig) -> RunningEmulator {
-    lfv_sunset::emulator::start(config).await.expect("emulator starts")
+    lfv_emulator::start(config).await.expect("emulator starts")
 }
 
 /// A dataset with literal entries `labels` (0 normal, 1 anomaly, None unlabeled).

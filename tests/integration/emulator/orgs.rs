@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use aws_sdk_organizations::types::AccountState;
-use lfv_sunset::emulator::Seed;
-use lfv_sunset::emulator::org_seed::{ORG_ROLE, OrgAccount, SeedOrganization, member_id};
-use lfv_sunset::emulator::seed::AccessKey;
+use lfv_emulator::Seed;
+use lfv_emulator::org_seed::{ORG_ROLE, OrgAccount, SeedOrganization, member_id};
+use lfv_emulator::seed::AccessKey;
 use tokio::io::AsyncBufReadExt;
 
 use super::sts::{MGMT, failure, key, org_seed, sdk, sdk_at};

@@ -10,7 +10,7 @@ use aws_sdk_lookoutvision::types::{
     ModelPackagingJobStatus, ResourceType, Tag, TargetDevice, TargetPlatformAccelerator, TargetPlatformArch,
     TargetPlatformOs,
 };
-use lfv_sunset::emulator::seed::{GenSpec, Mix, SeedPackagingJob, SeedS3Location, SeedTargetPlatform};
+use lfv_emulator::seed::{GenSpec, Mix, SeedPackagingJob, SeedS3Location, SeedTargetPlatform};
 
 use super::*;
 
@@ -199,7 +199,7 @@ async fn model_tags_round_trip_and_are_validated() {
 fn generated_seeds_hold_every_model_state_and_packaging_jobs() {
     for rng_seed in 0..10 {
         let seed = Seed::generate(&GenSpec { projects: 10, rng_seed, ..GenSpec::default() });
-        lfv_sunset::emulator::seed::validate(&seed).unwrap();
+        lfv_emulator::seed::validate(&seed).unwrap();
         let projects = &seed.accounts[0].regions[0].projects;
         let states: std::collections::BTreeSet<&str> =
             projects.iter().flat_map(|p| &p.models).map(|m| m.status.as_str()).collect();

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_lookoutvision::error::ProvideErrorMetadata;
-use lfv_sunset::emulator::seed::SeedModel;
+use lfv_emulator::seed::SeedModel;
 
 use super::*;
 

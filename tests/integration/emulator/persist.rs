@@ -44,9 +44,7 @@ async fn restart_from_state_file_keeps_deletions_tokens_and_clock() {
     // A corrupt file is an error naming the file, not a panic.
     std::fs::write(&file, b"{not json").unwrap();
     let err =
-        match lfv_sunset::emulator::start(EmulatorConfig { state_file: Some(file.clone()), ..config(Seed::default()) })
-            .await
-        {
+        match lfv_emulator::start(EmulatorConfig { state_file: Some(file.clone()), ..config(Seed::default()) }).await {
             Ok(_) => panic!("a corrupt state file must not load"),
             Err(e) => e.to_string(),
         };

@@ -7,7 +7,7 @@ use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::types::ChecksumMode;
 use base64::Engine;
-use lfv_sunset::emulator::{EmulatorConfig, RunningEmulator, Seed};
+use lfv_emulator::{EmulatorConfig, RunningEmulator, Seed};
 use md5::Digest as _;
 use sha2::Sha256;
 

@@ -4,11 +4,11 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use aws_sdk_lookoutvision::types::DatasetStatus;
-use lfv_sunset::emulator::seed::{GenSpec, Mix};
+use lfv_emulator::seed::{GenSpec, Mix};
 
 use super::*;
 
-fn kinds(p: &lfv_sunset::emulator::seed::SeedProject) -> &'static str {
+fn kinds(p: &lfv_emulator::seed::SeedProject) -> &'static str {
     let types: Vec<&str> = p.datasets.iter().map(|d| d.dataset_type.as_str()).collect();
     if p.models.iter().any(|m| m.status == "HOSTED") {
         "hosted"
@@ -157,11 +157,11 @@ fn seed_files_load_and_errors_name_the_file() {
     let good = dir.path().join("seed.json");
     let seed = Seed::generate(&GenSpec { projects: 3, ..GenSpec::default() });
     std::fs::write(&good, serde_json::to_string_pretty(&seed).unwrap()).unwrap();
-    assert_eq!(lfv_sunset::emulator::load_seed(&good).unwrap(), seed);
+    assert_eq!(lfv_emulator::load_seed(&good).unwrap(), seed);
     let bad = dir.path().join("bad-seed.json");
     std::fs::write(&bad, r#"{"accounts": [], "surprise": 1}"#).unwrap();
-    let e = lfv_sunset::emulator::load_seed(&bad).unwrap_err();
+    let e = lfv_emulator::load_seed(&bad).unwrap_err();
     assert!(e.contains("bad-seed.json") && e.contains("surprise"), "{e}");
-    let e = lfv_sunset::emulator::load_seed(&dir.path().join("missing.json")).unwrap_err();
+    let e = lfv_emulator::load_seed(&dir.path().join("missing.json")).unwrap_err();
     assert!(e.contains("missing.json"), "{e}");
 }

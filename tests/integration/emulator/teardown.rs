@@ -8,7 +8,7 @@ use aws_sdk_lookoutvision::Client;
 use aws_sdk_lookoutvision::error::ProvideErrorMetadata;
 use aws_sdk_lookoutvision::operation::delete_project::DeleteProjectError;
 use aws_sdk_lookoutvision::types::{ModelStatus, ResourceType};
-use lfv_sunset::emulator::seed::{SeedPerformance, SeedS3Location, SeedS3Object};
+use lfv_emulator::seed::{SeedPerformance, SeedS3Location, SeedS3Object};
 
 use super::*;
 

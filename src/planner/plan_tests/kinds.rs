@@ -2,11 +2,11 @@
 //! teardown planner must build them, a table of tamperings each re-sealed, and format 1 plans read from the
 //! committed fixture under format 1's rules. [`teardown`] is shared with `validate_props.rs`.
 
-use super::Plan;
-use super::format::client_token;
-use super::types::{Kind, Scope};
-use super::validate_fixtures::{PLAN_ID, reseal, sample, t};
-use super::validate_tests::Edit;
+use super::validate::Edit;
+use super::{PLAN_ID, reseal, sample, t};
+use crate::plan::Plan;
+use crate::plan::format::client_token;
+use crate::plan::types::{Kind, Scope};
 
 /// A model version of a teardown project: (version, hosted).
 pub(super) type ModelSpec = (u64, bool);
@@ -27,9 +27,9 @@ pub(super) fn teardown(projects: &[(String, Vec<ModelSpec>, u8)]) -> Plan {
         let first = plan.items.len() as u64 + 1;
         let mut versions = models.clone();
         versions.sort();
-        let push = |kind: Kind, resource: String, after: Vec<u64>, items: &mut Vec<super::Item>| {
+        let push = |kind: Kind, resource: String, after: Vec<u64>, items: &mut Vec<crate::plan::Item>| {
             let seq = items.len() as u64 + 1;
-            items.push(super::Item {
+            items.push(crate::plan::Item {
                 seq,
                 target: 0,
                 account: account.into(),
@@ -271,13 +271,13 @@ fn validate_rejects_each_teardown_tampering_naming_the_field() {
     }
 }
 
-const FIXTURE_V1: &str = include_str!("../../tests/fixtures/plan-v1.json");
+const FIXTURE_V1: &str = include_str!("../../../tests/fixtures/plan-v1.json");
 
 #[test]
 fn a_format_1_plan_loads_as_delete_dataset_items_under_format_1_rules() {
     let p = Plan::parse(FIXTURE_V1).unwrap();
     assert_eq!(p.validate(), Ok(()));
-    assert_eq!(p.format, super::format::FORMAT_V1);
+    assert_eq!(p.format, crate::plan::format::FORMAT_V1);
     let got: Vec<String> =
         p.items.iter().map(|i| format!("{} {} {} {:?}", i.project, i.kind, i.resource, i.after)).collect();
     assert_eq!(got, ["alpha delete_dataset test []", "alpha delete_dataset train []", "bravo delete_dataset train []"]);

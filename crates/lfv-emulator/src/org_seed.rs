@@ -209,7 +209,7 @@ pub type DisabledRegions = BTreeMap<String, Vec<String>>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::seed::AccessKey;
+    use crate::seed::AccessKey;
 
     fn org() -> Seed {
         let mut s = generate_org(2, &GenSpec { projects: 0, ..GenSpec::default() });

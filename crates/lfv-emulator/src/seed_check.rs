@@ -198,7 +198,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::emulator::seed::{AccessKey, GenSpec, SeedAccount, SeedDataset, SeedModel, SeedRegion};
+    use crate::seed::{AccessKey, GenSpec, SeedAccount, SeedDataset, SeedModel, SeedRegion};
 
     fn valid() -> Seed {
         let dataset = |t: &str| SeedDataset {

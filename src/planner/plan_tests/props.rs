@@ -4,13 +4,13 @@
 use chrono::Utc;
 use proptest::prelude::*;
 
-use super::filter::Filter;
-use super::format::{FORMAT_V1, Plan, digest};
-use super::types::{DatasetType, Kind};
-use super::validate::check_created_at;
-use super::validate_fixtures::{info, reseal, scan, t};
-use super::validate_kinds_tests::{ModelSpec, teardown};
+use super::kinds::{ModelSpec, teardown};
+use super::{info, reseal, scan, t};
 use crate::cloud::ProjectInfo;
+use crate::plan::filter::Filter;
+use crate::plan::format::{FORMAT_V1, Plan, digest};
+use crate::plan::types::{DatasetType, Kind};
+use crate::plan::validate::check_created_at;
 use crate::planner::{Scan, assemble};
 
 const ACCOUNTS: [&str; 3] = ["111122223333", "444455556666", "777788889999"];
@@ -47,7 +47,7 @@ fn arb_plan() -> impl Strategy<Value = Plan> {
             let exclude: Vec<String> = exclude.into_iter().collect();
             let filter =
                 Filter::new(&[], &exclude, dataset_type.parse::<DatasetType>().ok(), Some(t(1)), None).unwrap();
-            let selection = super::Selection { dataset_type: dataset_type.into(), exclude, ..Default::default() };
+            let selection = crate::plan::Selection { dataset_type: dataset_type.into(), exclude, ..Default::default() };
             assemble(format!("lfv-20250101T000000Z-{id:08x}"), selection, &filter, scans, |_| {})
         },
     )
@@ -142,7 +142,7 @@ fn as_v1(p: &Plan) -> (Plan, String) {
     let mut m = p.clone();
     m.format = FORMAT_V1.into();
     for i in &mut m.items {
-        i.client_token = super::v1::client_token(&m.plan_id, &i.account, &i.region, &i.project, &i.resource);
+        i.client_token = crate::plan::v1::client_token(&m.plan_id, &i.account, &i.region, &i.project, &i.resource);
     }
     m.digest = digest(&m);
     let mut v = serde_json::to_value(&m).unwrap();

@@ -3,10 +3,10 @@
 
 use chrono::{TimeZone, Utc};
 
-use super::format::{Plan, Skipped, client_token};
-use super::types::{DatasetType, Kind, Scope};
-use super::validate::{check_created_at, counts};
-use super::validate_fixtures::{reseal, sample, t};
+use super::{reseal, sample, t};
+use crate::plan::format::{Plan, Skipped, client_token};
+use crate::plan::types::{DatasetType, Kind, Scope};
+use crate::plan::validate::{check_created_at, counts};
 
 fn token_of(p: &Plan, i: usize) -> String {
     let it = &p.items[i];
@@ -35,7 +35,7 @@ fn validate_rejects_each_tampering_naming_the_field() {
         (
             "unreachable added without re-sealing",
             |p| {
-                p.unreachable.push(super::Unreachable {
+                p.unreachable.push(crate::plan::Unreachable {
                     account: "777788889999".into(),
                     region: "us-east-1".into(),
                     role_arn: None,
@@ -168,7 +168,8 @@ fn validate_rejects_each_tampering_naming_the_field() {
             "token of a format 1 plan",
             |p| {
                 let i = &mut p.items[0];
-                i.client_token = super::v1::client_token(&p.plan_id, &i.account, &i.region, &i.project, &i.resource)
+                i.client_token =
+                    crate::plan::v1::client_token(&p.plan_id, &i.account, &i.region, &i.project, &i.resource)
             },
             true,
             "item seq 1 (client_token)",

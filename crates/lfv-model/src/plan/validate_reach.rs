@@ -47,20 +47,10 @@ pub fn check_reach(t: &Target) -> Result<(), String> {
     Ok(())
 }
 
-/// A target in `us-east-1` with the given account and identity account (for tests).
-#[cfg(test)]
-pub(crate) fn target(account: Option<&str>, identity: Option<&str>) -> Target {
-    Target {
-        account: account.map(str::to_string),
-        region: "us-east-1".into(),
-        identity: identity.map(|a| super::Identity { account: a.to_string(), arn: format!("arn:aws:iam::{a}:user/x") }),
-        ..Target::default()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::target;
 
     const A: &str = "111122223333";
     const B: &str = "444455556666";

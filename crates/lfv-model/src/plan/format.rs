@@ -312,7 +312,7 @@ impl Plan {
         Ok(plan)
     }
 
-    /// Write atomically and owner-only ([`crate::safe_fs::write_atomic`]). Refuses to replace an existing file
+    /// Write atomically and owner-only ([`lfv_fs::write_atomic`]). Refuses to replace an existing file
     /// unless `force`.
     pub fn save(&self, path: &Path, force: bool) -> Result<()> {
         if !force && path.exists() {
@@ -320,6 +320,6 @@ impl Plan {
         }
         let mut bytes = serde_json::to_vec_pretty(self).expect("plan serialises");
         bytes.push(b'\n');
-        crate::safe_fs::write_atomic(path, &bytes).map_err(|e| Error::io("write", path, e))
+        lfv_fs::write_atomic(path, &bytes).map_err(|e| Error::io("write", path, e))
     }
 }

@@ -1,11 +1,16 @@
-//! Fixtures shared by the plan's validation tests (`validate_tests`, `validate_kinds_tests`, `validate_props`):
-//! a sample plan built by the planner's own assembly code, scans to build others, and re-sealing after an edit.
+//! The plan's validation tests, run on plans the planner's own assembly code builds: `validate` (tampering and
+//! limits), `kinds` (teardown plans), `props` (properties). Shared here: a sample plan, scans to build others,
+//! and re-sealing after an edit.
+
+mod kinds;
+mod props;
+mod validate;
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use super::filter::Filter;
-use super::format::Plan;
 use crate::cloud::{DatasetInfo, Endpoint, ProjectInfo};
+use crate::plan::filter::Filter;
+use crate::plan::format::Plan;
 use crate::planner::{Scan, assemble};
 
 pub(super) const PLAN_ID: &str = "lfv-20250101T000000Z-0123abcd";
@@ -65,7 +70,7 @@ pub(super) fn sample() -> Plan {
         scan(b, "eu-west-1", vec![Ok(info(b, "eu-west-1", "wood", &["test", "train"]))]),
     ];
     let filter = Filter::new(&[], &[], None, None, None).unwrap();
-    let selection = super::Selection { dataset_type: "both".into(), ..Default::default() };
+    let selection = crate::plan::Selection { dataset_type: "both".into(), ..Default::default() };
     assemble(PLAN_ID.into(), selection, &filter, scans, |_| {})
 }
 

@@ -296,9 +296,9 @@ fn parse_role_arn(arn: &str) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::org_seed::ORG_ROLE as ORG;
-    use crate::emulator::org_seed::{generate_org, member_id};
-    use crate::emulator::seed::GenSpec;
+    use crate::org_seed::ORG_ROLE as ORG;
+    use crate::org_seed::{generate_org, member_id};
+    use crate::seed::GenSpec;
 
     fn identity() -> Identity {
         let mut seed = generate_org(2, &GenSpec { projects: 0, ..GenSpec::default() });

@@ -2,7 +2,7 @@
 //!
 //! The file is JSON `{"format_version": 1, "clock_offset_ms", "world", "stats"}`: resources, idempotency records,
 //! the clock advance and the counters. It is written once at start (so it exists from then on), and synchronously after every mutation and clock advance,
-//! before the response is sent, with [`crate::safe_fs::write_atomic`] (a private temporary file beside it,
+//! before the response is sent, with [`lfv_fs::write_atomic`] (a private temporary file beside it,
 //! fsynced and renamed over it, then the directory fsynced; mode 0600). Snapshots carry a generation number so a slower writer never
 //! replaces a newer snapshot with an older one. Request counters of read-only calls made after the last
 //! mutation are not saved; mutations, deletions and replays always are.
@@ -73,7 +73,7 @@ impl Persister {
         if generation <= *written {
             return Ok(());
         }
-        crate::safe_fs::write_atomic(&self.path, bytes)?;
+        lfv_fs::write_atomic(&self.path, bytes)?;
         *written = generation;
         Ok(())
     }

@@ -110,7 +110,7 @@ pub fn is_plan_id(s: &str) -> bool {
         && b[21..].iter().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
 }
 
-pub use crate::safe_fs::names::{is_account, is_project as is_project_name, is_region};
+pub use lfv_fs::names::{is_account, is_project as is_project_name, is_region};
 
 /// The (partition, region, account, project) of `arn:<partition>:lookoutvision:<region>:<account>:project/<name>`.
 pub fn parse_project_arn(arn: &str) -> Option<(&str, &str, &str, &str)> {

@@ -1,0 +1,14 @@
+//! lfv-sunset's data model: what the tool's crates exchange, at the bottom of the dependency graph. It holds
+//! no tokio, no AWS SDK and no I/O with services (the plan's own file is written through [`lfv_fs`]).
+//!
+//! # Layout
+//! - [`error`]: the [`error::Error`] enum of what a user can get wrong or meet, and the documented exit codes.
+//! - [`escape`]: the one function that makes untrusted text safe to print on a terminal.
+//! - [`plan`]: the plan formats (versioned, digested, with client tokens), kinds, filters and validation.
+//! - `testing` (feature `testing`): fixtures for the tests of the crates above.
+
+pub mod error;
+pub mod escape;
+pub mod plan;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
