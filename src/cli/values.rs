@@ -87,34 +87,7 @@ pub fn parse_region(s: &str) -> Result<String, String> {
     if is_region(s) { Ok(s.to_string()) } else { Err("expected an AWS region name like us-east-1".to_string()) }
 }
 
-/// Check an endpoint URL: `http` or `https`, a non-empty host, an optional port from 1 to 65,535 and path, no
-/// query, no user info, no whitespace or control characters. The error says what is wrong.
-pub fn check_endpoint_url(s: &str) -> Result<(), String> {
-    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("expected a URL like http://127.0.0.1:4566 (it contains whitespace or a control character)".into());
-    }
-    let uri: hyper::Uri = s.parse().map_err(|e| format!("expected a URL like http://127.0.0.1:4566 ({e})"))?;
-    if !matches!(uri.scheme_str(), Some("http" | "https")) {
-        return Err("expected a URL starting with http:// or https://".into());
-    }
-    let authority = uri.authority().map(|a| a.as_str()).unwrap_or("");
-    if authority.contains('@') {
-        return Err("expected a URL without user info".into());
-    }
-    if uri.host().is_none_or(str::is_empty) {
-        return Err("expected a URL with a host".into());
-    }
-    if let Some((_, port)) = authority.rsplit_once(':')
-        && !authority.ends_with(']')
-        && !port.parse::<u16>().is_ok_and(|p| p > 0)
-    {
-        return Err(format!("expected a port from 1 to 65535, not `{port}`"));
-    }
-    if uri.query().is_some() {
-        return Err("expected a URL without a query".into());
-    }
-    Ok(())
-}
+pub use crate::cloud::check_endpoint_url;
 
 /// `--endpoint-url`: see [`check_endpoint_url`].
 pub fn parse_endpoint_url(s: &str) -> Result<String, String> {

@@ -15,12 +15,12 @@ use crate::error::Error;
 /// reads them itself and only warns about a malformed one; empty is unset). The profile's is checked after the SDK resolves it.
 pub(super) fn check_endpoint(endpoint: &Endpoint) -> Result<(), Error> {
     match &endpoint.endpoint_url {
-        Some(url) => check_endpoint_url(url, "--endpoint-url or the plan"),
+        Some(url) => check_endpoint_url_from(url, "--endpoint-url or the plan"),
         None => {
             for var in ["AWS_ENDPOINT_URL_LOOKOUTVISION", "AWS_ENDPOINT_URL"] {
                 // Set but empty is unset, as the SDK treats it.
                 if let Some(url) = std::env::var_os(var).filter(|u| !u.is_empty()) {
-                    check_endpoint_url(&url.to_string_lossy(), var)?;
+                    check_endpoint_url_from(&url.to_string_lossy(), var)?;
                 }
             }
             Ok(())
@@ -28,9 +28,37 @@ pub(super) fn check_endpoint(endpoint: &Endpoint) -> Result<(), Error> {
     }
 }
 
-pub(super) fn check_endpoint_url(url: &str, from: &str) -> Result<(), Error> {
-    crate::cli::check_endpoint_url(url)
-        .map_err(|e| Error::Usage(format!("invalid endpoint URL {url:?} from {from}: {e}")))
+fn check_endpoint_url_from(url: &str, from: &str) -> Result<(), Error> {
+    check_endpoint_url(url).map_err(|e| Error::Usage(format!("invalid endpoint URL {url:?} from {from}: {e}")))
+}
+
+/// Check an endpoint URL: `http` or `https`, a non-empty host, an optional port from 1 to 65,535 and path, no
+/// query, no user info, no whitespace or control characters. The error says what is wrong.
+pub fn check_endpoint_url(s: &str) -> Result<(), String> {
+    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("expected a URL like http://127.0.0.1:4566 (it contains whitespace or a control character)".into());
+    }
+    let uri: hyper::Uri = s.parse().map_err(|e| format!("expected a URL like http://127.0.0.1:4566 ({e})"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err("expected a URL starting with http:// or https://".into());
+    }
+    let authority = uri.authority().map(|a| a.as_str()).unwrap_or("");
+    if authority.contains('@') {
+        return Err("expected a URL without user info".into());
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err("expected a URL with a host".into());
+    }
+    if let Some((_, port)) = authority.rsplit_once(':')
+        && !authority.ends_with(']')
+        && !port.parse::<u16>().is_ok_and(|p| p > 0)
+    {
+        return Err(format!("expected a port from 1 to 65535, not `{port}`"));
+    }
+    if uri.query().is_some() {
+        return Err("expected a URL without a query".into());
+    }
+    Ok(())
 }
 
 /// Build a client for one endpoint from the standard AWS chain. Fails with exit 2 for a malformed region or
@@ -72,7 +100,7 @@ pub(super) async fn sdk_config_renewing(
 ) -> Result<(aws_config::SdkConfig, Option<renew::Renewing>), Error> {
     // Flags are checked by clap; this catches the same values from the plan, AWS_REGION, AWS_ENDPOINT_URL or a
     // profile before the SDK retries a malformed endpoint for seconds.
-    if !crate::cli::is_region(&endpoint.region) {
+    if !lfv_fs::names::is_region(&endpoint.region) {
         return Err(Error::Usage(format!(
             "invalid region {:?} from the plan or the AWS chain: expected an AWS region name like us-east-1",
             endpoint.region
@@ -98,7 +126,7 @@ pub(super) async fn sdk_config_renewing(
     if endpoint.endpoint_url.is_none()
         && let Some(url) = sdk.endpoint_url()
     {
-        check_endpoint_url(url, "the profile's endpoint_url")?;
+        check_endpoint_url_from(url, "the profile's endpoint_url")?;
     }
     let mut who = match &endpoint.profile {
         Some(p) => format!("profile {p}"),

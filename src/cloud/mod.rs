@@ -26,7 +26,7 @@ use aws_sdk_lookoutvision::operation::RequestId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use connect::{connect, default_region};
+pub use connect::{check_endpoint_url, connect, default_region};
 use connect::{retry_and_timeouts, sdk_config};
 pub use convert::{CallError, ErrorKind};
 use convert::{classify, timestamp};

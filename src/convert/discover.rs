@@ -27,7 +27,7 @@ pub struct Source {
     pub project: String,
     /// The directory.
     pub dir: PathBuf,
-    /// Output directory name under OUT_DIR (set by [`discover`]).
+    /// Output directory name under OUT_DIR (set by `discover::sources`).
     pub out_name: String,
     /// Why this project cannot be converted, if it cannot.
     pub problem: Option<String>,

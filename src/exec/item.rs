@@ -19,7 +19,7 @@
 //! token (8 hours): after that a 404 cannot tell, and the earlier call is taken to have deleted it.
 //!
 //! Any answer that is not the service's ([`ErrorKind::Foreign`]) records nothing for the item and stops the
-//! run ([`Ctx::not_the_service`]): it proves neither that a dataset is gone nor that a call failed.
+//! run (`Ctx::not_the_service`): it proves neither that a dataset is gone nor that a call failed.
 
 use std::time::{Duration, Instant};
 

@@ -1,5 +1,5 @@
 //! The I/O steps of model and project items, shared by every kind: look (DescribeModel, or DescribeProject +
-//! ListModels), decide (`exec::kinds`), call, wait, journal. One loop, [`drive`], serves the three kinds.
+//! ListModels), decide (`exec::kinds`), call, wait, journal. One loop, `drive`, serves the three kinds.
 //!
 //! The loop: look and decide. `Done` ends the item. `Call` journals a durable `start` (first time only) and
 //! sends the item's call with its client token under the (target, operation) limiter, retried by the run's

@@ -1,6 +1,6 @@
 //! The executor's one outlet. Every journal record and every progress event of a run goes out through
-//! [`Stream`] as an [`Event`]; its consumers, in order: the journal file (records only, called synchronously, so
-//! a record the executor awaits with [`Stream::durable`] is fsynced before the call that follows it is sent, as
+//! `Stream` as an [`Event`]; its consumers, in order: the journal file (records only, called synchronously, so
+//! a record the executor awaits with `Stream::durable` is fsynced before the call that follows it is sent, as
 //! crash safety needs), the [`Tally`] that `RunResult`'s counters are read from, and the display's
 //! [`EventSink`]. The executor never prints and keeps no counters of its own.
 

@@ -2,7 +2,7 @@
 //! DescribeProject, every model version's DescribeModel and tags, and its model packaging jobs.
 //!
 //! Three parts: [`collect`] gathers the data through a caller-supplied [`Caller`] (the executor's limiter and
-//! retry); [`build`] turns it into the document (pure; layout in `document`'s docs and the README); [`write`]
+//! retry); [`build`] turns it into the document (pure; layout in `document`'s docs and the README); [`write()`]
 //! puts it at `<backup-dir>/<account>/<region>/<project>/project.json`, owner-only, atomically, never through
 //! a symlink, and verifies it; [`still_valid`] decides whether a resume may reuse it. This module never
 //! deletes anything and imports nothing of `exec/`.

@@ -11,6 +11,7 @@ mod files;
 mod flags;
 mod gone;
 mod identity;
+mod layout;
 mod organization;
 mod plan;
 mod plan_formats;

@@ -84,7 +84,7 @@ impl JournalState {
 
 /// Parse journal bytes (`path` only names the file in messages). Returns the state and the byte length of the
 /// valid prefix (shorter than the input when a torn last line was dropped). Public so that the fuzz target
-/// `journal` and the property tests read journals exactly as [`Journal::open`] and [`read`] do.
+/// `journal` and the property tests read journals exactly as [`Journal::open`](super::Journal::open) and [`read`] do.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<(JournalState, usize)> {
     let invalid = |reason: String| Error::InvalidJournal { path: path.to_path_buf(), reason };
     let mut state: Option<JournalState> = None;

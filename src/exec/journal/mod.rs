@@ -36,7 +36,7 @@
 //! a symlink, or a file with other hard links, at either name is refused rather than written through
 //! ([`lfv_fs::open_no_follow`]).
 //!
-//! Modules: [`schema`] (the records and outcomes), [`fold`] (the state a journal's records add up to, and the
+//! Modules: `schema` (the records and outcomes), `fold` (the state a journal's records add up to, and the
 //! torn-line-tolerant parser), [`file`] (the lock and the group-committing writer). Everything is re-exported
 //! here, so users name `exec::journal::X`.
 
