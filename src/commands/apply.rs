@@ -12,7 +12,7 @@ use super::plan::check_rate;
 use super::{cancel_on_signals, command_line, out};
 use crate::cli::{ApplyArgs, ExportArgs, ReportArgs, RunArgs, TextFormat};
 use crate::cloud::ClientOptions;
-use crate::error::{Error, ExitCode, Result};
+use crate::error::{Error, ExitCode, Result, RunFacts, exit_code};
 use crate::escape::{escape, escape_lines};
 use crate::exec::backup;
 use crate::exec::events::{Event, EventSink, Stop};
@@ -208,21 +208,14 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
     let state = journal::read(&paths.checkpoint)?;
     let report_failed = audit::write(&state, &paths.report).err();
     let leftovers_file = write_leftovers(&state, paths);
-    let code = if result.wrong_endpoint.is_some() {
-        ExitCode::Unreachable
-    } else if result.interrupted {
-        ExitCode::Interrupted
-    } else if !result.guard_stops.is_empty() {
-        ExitCode::Refused
-    } else if !checked.unreachable.is_empty() {
-        ExitCode::Unreachable
-    } else if audit::has_problems(&state) {
-        ExitCode::Incomplete
-    } else if report_failed.is_some() {
-        ExitCode::Internal
-    } else {
-        ExitCode::Ok
-    };
+    let code = exit_code(&RunFacts {
+        wrong_endpoint: result.wrong_endpoint.is_some(),
+        interrupted: result.interrupted,
+        guard_stop: !result.guard_stops.is_empty(),
+        unreachable: !checked.unreachable.is_empty(),
+        incomplete: audit::has_problems(&state),
+        own_output_failed: report_failed.is_some(),
+    });
     let mut summary = Summary::new(&state, &result, code.code());
     summary.checkpoint = paths.checkpoint.display().to_string();
     summary.report = paths.report.display().to_string();

@@ -4,7 +4,7 @@
 use super::out;
 use super::sweep_dir::SweepPaths;
 use crate::cli::{SweepCommandArgs, TableFormat, TextFormat, VerifyArgs};
-use crate::error::{Error, ExitCode, Result};
+use crate::error::{Error, ExitCode, Result, RunFacts, exit_code};
 use crate::escape::escape_lines;
 use crate::exec::drift::{DESCRIPTION_FRESH_FOR, description_fresh};
 use crate::exec::journal::{self, JournalState};
@@ -35,52 +35,60 @@ pub(super) async fn finish(
     let state = journal::read(&paths.journal)?;
     let report_failed = audit::write(&state, &paths.report).err();
     let leftovers = crate::commands::apply::write_leftovers_to(&state, backup, paths.leftovers.clone());
-    if let Some(why) = &result.wrong_endpoint {
-        return Err(Error::Unreachable(why.clone()));
-    }
-    let code = if result.interrupted {
-        ExitCode::Interrupted
-    } else if let Some(e) = planning {
-        eprintln!("error: enumeration did not finish; items found so far were journalled and a rerun resumes");
-        return Err(e);
-    } else if !result.guard_stops.is_empty() {
-        ExitCode::Refused
-    } else if let Some(plan) = &plan {
-        let verify = VerifyArgs {
-            plan: None,
-            all: false,
-            regions: Vec::new(),
-            profiles: Vec::new(),
-            connect: args.connect.clone(),
-            format: match args.format {
-                TextFormat::Text => TableFormat::Table,
-                TextFormat::Json => TableFormat::Json,
-            },
-            sweep: args.sweep.clone(),
-            role: args.select.targets.role.clone(),
-            scope: crate::plan::Scope::Datasets,
-        };
-        let left = unconfirmed(plan, &state, chrono::Utc::now());
-        eprintln!(
-            "verify: {} items confirmed gone by this run's own DescribeProject within {} s; describing the \
-             projects of the other {}",
-            plan.items.len() - left.items.len(),
-            DESCRIPTION_FRESH_FOR.as_secs(),
-            left.items.len()
-        );
-        crate::commands::verify::verify_sealed(&left, &verify).await?
-    } else {
-        ExitCode::Internal
+    // Verify only a run that went to its end: what it finds decides "left" (3) and "unreachable" (6).
+    let ran_to_the_end =
+        result.wrong_endpoint.is_none() && !result.interrupted && planning.is_none() && result.guard_stops.is_empty();
+    let verified = match &plan {
+        Some(plan) if ran_to_the_end => {
+            let verify = VerifyArgs {
+                plan: None,
+                all: false,
+                regions: Vec::new(),
+                profiles: Vec::new(),
+                connect: args.connect.clone(),
+                format: match args.format {
+                    TextFormat::Text => TableFormat::Table,
+                    TextFormat::Json => TableFormat::Json,
+                },
+                sweep: args.sweep.clone(),
+                role: args.select.targets.role.clone(),
+                scope: crate::plan::Scope::Datasets,
+            };
+            let left = unconfirmed(plan, &state, chrono::Utc::now());
+            eprintln!(
+                "verify: {} items confirmed gone by this run's own DescribeProject within {} s; describing the \
+                 projects of the other {}",
+                plan.items.len() - left.items.len(),
+                DESCRIPTION_FRESH_FOR.as_secs(),
+                left.items.len()
+            );
+            Some(crate::commands::verify::verify_sealed(&left, &verify).await?)
+        }
+        _ => None,
     };
-    let code = if report_failed.is_some() && code == ExitCode::Ok { ExitCode::Internal } else { code };
     // With --allow-unreachable the run goes on without them, and still exits 6 so that a job notices.
     let unreachable = plan.as_ref().map_or(0, |p| p.unreachable.len());
-    let code = if unreachable > 0 && code == ExitCode::Ok {
-        eprintln!("{unreachable} targets could not be reached; the sealed plan lists them under unreachable");
-        ExitCode::Unreachable
-    } else {
-        code
+    let code = exit_code(&RunFacts {
+        wrong_endpoint: result.wrong_endpoint.is_some(),
+        interrupted: result.interrupted,
+        guard_stop: !result.guard_stops.is_empty(),
+        unreachable: unreachable > 0 || verified == Some(ExitCode::Unreachable),
+        // A sweep's own verify of the sealed plan is the proof: an item that failed but whose resource is
+        // gone by the end leaves nothing.
+        incomplete: verified == Some(ExitCode::Incomplete),
+        own_output_failed: report_failed.is_some(),
+    });
+    let code = match (&planning, verified) {
+        (Some(e), _) if !result.interrupted => e.exit_code(),
+        // A sweep that ran to its end but sealed no plan is our bug.
+        (None, None) if ran_to_the_end && plan.is_none() => ExitCode::Internal,
+        // verify's own refusals (a guard, an internal error) stand when nothing above decided.
+        (None, Some(v)) if code == ExitCode::Ok => v,
+        _ => code,
     };
+    if unreachable > 0 && code == ExitCode::Unreachable {
+        eprintln!("{unreachable} targets could not be reached; the sealed plan lists them under unreachable");
+    }
     let mut summary = Summary::new(&state, &result, code.code());
     summary.checkpoint = paths.journal.display().to_string();
     summary.report = paths.report.display().to_string();
@@ -106,6 +114,14 @@ pub(super) async fn finish(
     }
     if result.interrupted {
         eprintln!("interrupted; the journal is flushed. Resume with the same command (same --dir)");
+    }
+    // summary.json is written on these paths too; the error then says what stopped the run.
+    if let Some(why) = result.wrong_endpoint {
+        return Err(Error::Unreachable(why));
+    }
+    if let Some(e) = planning.filter(|_| !result.interrupted) {
+        eprintln!("error: enumeration did not finish; items found so far were journalled and a rerun resumes");
+        return Err(e);
     }
     Ok(code)
 }

@@ -319,3 +319,26 @@ async fn a_target_unreachable_at_apply_stops_only_itself() {
     assert_eq!(env.emu.stats().mutations.datasets_deleted, 4);
     env.run(&["verify", &out, "--endpoint-url", &endpoint, "--rate", "200"]).await.code(0);
 }
+
+/// One exit-code order for every run: a target that cannot be reached and an item that fails give 6 for
+/// `sweep` as for `apply` (unreachable outranks incomplete), and the summary says so too.
+#[tokio::test(flavor = "multi_thread")]
+async fn sweep_with_an_unreachable_target_and_a_failed_item_exits_6_as_apply_does() {
+    let env = Env::new(fast(org())).await;
+    let endpoint = env.emu.endpoint();
+    env.emu.set_faults(lfv_emulator::FaultSpec {
+        internal: 1.0,
+        ops: vec!["DeleteDataset".into()],
+        ..lfv_emulator::FaultSpec::default()
+    });
+    let mut args = vec!["sweep", "--dir", "out", "--yes", "--endpoint-url", &endpoint, "--rate", "200"];
+    args.extend_from_slice(&["--region", REGIONS[0], "--region", REGIONS[1], "--max-attempts", "1"]);
+    args.extend_from_slice(&["--organization", "--role-name", ORG_ROLE, "--allow-unreachable"]);
+    let run = env.run(&args).await;
+    run.code(6).stderr_has("targets could not be reached");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.path("out/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["exit_code"], 6, "{summary}");
+    assert!(summary["outcomes"]["failed"].as_u64().unwrap_or(0) > 0, "an item failed: {summary}");
+    assert_eq!(env.emu.stats().mutations.datasets_deleted, 0);
+}

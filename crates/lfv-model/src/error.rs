@@ -33,6 +33,47 @@ impl ExitCode {
     }
 }
 
+/// What a finished run found, for [`exit_code`]: the one decision of the exit code of every run that has a
+/// journal (`apply`, `export`, `sweep`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunFacts {
+    /// An endpoint answered what Lookout for Vision would not: nothing was concluded from it.
+    pub wrong_endpoint: bool,
+    /// Ctrl-C or SIGTERM stopped the run; a rerun resumes.
+    pub interrupted: bool,
+    /// A safety guard stopped the run or a target (`--max-delete`, circuit breaker, another account's credentials).
+    pub guard_stop: bool,
+    /// A target could not be reached (at the start, or listed unreachable in the plan); its items stay pending.
+    pub unreachable: bool,
+    /// `apply`, `export`: items failed, were skipped or are pending; `sweep`: the verify of its sealed plan
+    /// found something left (its proof of the end state).
+    pub incomplete: bool,
+    /// One of our own outputs (the CSV report) could not be written; the journal stays authoritative.
+    pub own_output_failed: bool,
+}
+
+/// The exit code of a finished run, in this order (the first fact that holds decides):
+/// wrong endpoint 6, interrupted 4, guard stop 5, unreachable target 6, incomplete 3, own output failed 1, else 0.
+/// A target that was never reached outranks a failed item: a scheduled job must learn that part of the estate
+/// was not even looked at, and a rerun can do nothing about it until access is fixed.
+pub fn exit_code(facts: &RunFacts) -> ExitCode {
+    if facts.wrong_endpoint {
+        ExitCode::Unreachable
+    } else if facts.interrupted {
+        ExitCode::Interrupted
+    } else if facts.guard_stop {
+        ExitCode::Refused
+    } else if facts.unreachable {
+        ExitCode::Unreachable
+    } else if facts.incomplete {
+        ExitCode::Incomplete
+    } else if facts.own_output_failed {
+        ExitCode::Internal
+    } else {
+        ExitCode::Ok
+    }
+}
+
 /// Errors that stop a command.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -106,3 +147,39 @@ impl Error {
 
 /// Result with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_fact_that_holds_decides_the_exit_code() {
+        let f = |wrong_endpoint, interrupted, guard_stop, unreachable, incomplete, own_output_failed| RunFacts {
+            wrong_endpoint,
+            interrupted,
+            guard_stop,
+            unreachable,
+            incomplete,
+            own_output_failed,
+        };
+        #[rustfmt::skip]
+        let table = [
+            // wrong, interrupted, guard, unreachable, incomplete, own output
+            (f(false, false, false, false, false, false), ExitCode::Ok),
+            (f(false, false, false, false, false, true), ExitCode::Internal),
+            (f(false, false, false, false, true, true), ExitCode::Incomplete),
+            // an unreachable target and a failed item: 6, for apply and sweep alike
+            (f(false, false, false, true, true, false), ExitCode::Unreachable),
+            // a guard stop and failures: 5
+            (f(false, false, true, false, true, false), ExitCode::Refused),
+            (f(false, false, true, true, true, true), ExitCode::Refused),
+            (f(false, true, true, true, true, true), ExitCode::Interrupted),
+            // a wrong endpoint outranks everything
+            (f(true, true, true, true, true, true), ExitCode::Unreachable),
+            (f(true, false, false, false, false, false), ExitCode::Unreachable),
+        ];
+        for (facts, want) in table {
+            assert_eq!(exit_code(&facts), want, "{facts:?}");
+        }
+    }
+}
