@@ -5,7 +5,8 @@
 //! because the real service reached end of support on 2025-10-31; every test, benchmark and the demo run the
 //! real SDK against it over loopback.
 //!
-//! This module must import nothing from `cloud/`, `plan/`, `exec/` or `report/`: it knows only the wire.
+//! A crate of its own that depends on no crate of the tool (only `lfv-fs`, for its state file): it knows only the
+//! wire, and the compiler keeps it so.
 //!
 //! Entry points:
 //! - [`serve`]: run on a listener until `shutdown` resolves (the CLI's `emulator` command, and tests);

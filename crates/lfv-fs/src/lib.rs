@@ -14,8 +14,8 @@
 //! - [`probe_dir`] proves a directory is writable by creating and removing a private probe file.
 //!
 //! The pure decisions live in [`names`] (which strings may be a path component) and [`overlap`] (which
-//! outputs resolve to the same file). This module imports nothing else of the crate, so the emulator may use
-//! it too; errors are `std::io::Error`s whose message names the path.
+//! outputs resolve to the same file). A crate at the bottom of the workspace, so the emulator may use it too;
+//! errors are `std::io::Error`s whose message names the path.
 
 pub mod names;
 pub mod overlap;
