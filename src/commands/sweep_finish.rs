@@ -35,10 +35,11 @@ pub(super) async fn finish(
     let state = journal::read(&paths.journal)?;
     let report_failed = audit::write(&state, &paths.report).err();
     let leftovers = crate::commands::apply::write_leftovers_to(&state, backup, paths.leftovers.clone());
-    // Verify only a run that went to its end: what it finds decides "left" (3) and "unreachable" (6).
+    // Verify only a run that went to its end: what it finds left decides "incomplete" (3). Its refusals and
+    // unreachable targets are errors that end the command here, as they end `verify`.
     let ran_to_the_end =
         result.wrong_endpoint.is_none() && !result.interrupted && planning.is_none() && result.guard_stops.is_empty();
-    let verified = match &plan {
+    let left = match &plan {
         Some(plan) if ran_to_the_end => {
             let verify = VerifyArgs {
                 plan: None,
@@ -54,15 +55,15 @@ pub(super) async fn finish(
                 role: args.select.targets.role.clone(),
                 scope: crate::plan::Scope::Datasets,
             };
-            let left = unconfirmed(plan, &state, chrono::Utc::now());
+            let rest = unconfirmed(plan, &state, chrono::Utc::now());
             eprintln!(
                 "verify: {} items confirmed gone by this run's own DescribeProject within {} s; describing the \
                  projects of the other {}",
-                plan.items.len() - left.items.len(),
+                plan.items.len() - rest.items.len(),
                 DESCRIPTION_FRESH_FOR.as_secs(),
-                left.items.len()
+                rest.items.len()
             );
-            Some(crate::commands::verify::verify_sealed(&left, &verify).await?)
+            Some(crate::commands::verify::verify_sealed(&rest, &verify).await? == ExitCode::Incomplete)
         }
         _ => None,
     };
@@ -72,18 +73,16 @@ pub(super) async fn finish(
         wrong_endpoint: result.wrong_endpoint.is_some(),
         interrupted: result.interrupted,
         guard_stop: !result.guard_stops.is_empty(),
-        unreachable: unreachable > 0 || verified == Some(ExitCode::Unreachable),
+        unreachable: unreachable > 0,
         // A sweep's own verify of the sealed plan is the proof: an item that failed but whose resource is
         // gone by the end leaves nothing.
-        incomplete: verified == Some(ExitCode::Incomplete),
+        incomplete: left == Some(true),
         own_output_failed: report_failed.is_some(),
     });
-    let code = match (&planning, verified) {
-        (Some(e), _) if !result.interrupted => e.exit_code(),
+    let code = match &planning {
+        Some(e) if !result.interrupted => e.exit_code(),
         // A sweep that ran to its end but sealed no plan is our bug.
-        (None, None) if ran_to_the_end && plan.is_none() => ExitCode::Internal,
-        // verify's own refusals (a guard, an internal error) stand when nothing above decided.
-        (None, Some(v)) if code == ExitCode::Ok => v,
+        None if ran_to_the_end && left.is_none() => ExitCode::Internal,
         _ => code,
     };
     if unreachable > 0 && code == ExitCode::Unreachable {

@@ -35,7 +35,7 @@ impl ExitCode {
 
 /// What a finished run found, for [`exit_code`]: the one decision of the exit code of every run that has a
 /// journal (`apply`, `export`, `sweep`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunFacts {
     /// An endpoint answered what Lookout for Vision would not: nothing was concluded from it.
     pub wrong_endpoint: bool,
@@ -43,7 +43,8 @@ pub struct RunFacts {
     pub interrupted: bool,
     /// A safety guard stopped the run or a target (`--max-delete`, circuit breaker, another account's credentials).
     pub guard_stop: bool,
-    /// A target could not be reached (at the start, or listed unreachable in the plan); its items stay pending.
+    /// A target could not be reached: `apply`, `export` at their start (its items stay pending); `sweep` while
+    /// enumerating (listed under `unreachable` in its sealed plan).
     pub unreachable: bool,
     /// `apply`, `export`: items failed, were skipped or are pending; `sweep`: the verify of its sealed plan
     /// found something left (its proof of the end state).
