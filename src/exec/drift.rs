@@ -4,9 +4,14 @@
 
 use chrono::{DateTime, Utc};
 
-use super::item::same_instant;
 use super::journal::{Mode, Outcome};
 use crate::cloud::DatasetInfo;
+
+/// Two CreationTimestamps denote the same dataset if they agree to the millisecond (the plan stores them
+/// with full precision; the service's epoch-second floats round differently below that).
+pub fn same_instant(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> bool {
+    a.map(|t| t.timestamp_millis()) == b.map(|t| t.timestamp_millis())
+}
 
 /// What the drift check decides from one look at the dataset.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -23,48 +23,19 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use super::backup;
-use super::drift::{self, Drift};
-use super::journal::{ItemState, Mode, Outcome, OutcomeRec, Record, VerifiedRec};
+use super::ctx::{CONFLICT_RECHECK, Ctx};
+use super::drift::{self, Drift, same_instant};
+use super::journal::{ItemState, Mode, Outcome, Record, VerifiedRec};
 use super::resume::{self, Resume};
 use super::retry::{AttemptStats, Retried};
-use super::run::{CONFLICT_RECHECK, Ctx};
-use crate::cloud::{CallError, Client, DatasetStatus, ErrorKind, ProjectInfo};
+use super::step::{Step, failed, from_error, outcome};
+use crate::cloud::{Client, DatasetStatus, ErrorKind, ProjectInfo};
 use crate::error::Result;
 use crate::plan::Item;
 use crate::service::{LimitKey, Op};
-
-/// Two CreationTimestamps denote the same dataset if they agree to the millisecond (the plan stores them
-/// with full precision; the service's epoch-second floats round differently below that).
-pub fn same_instant(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> bool {
-    a.map(|t| t.timestamp_millis()) == b.map(|t| t.timestamp_millis())
-}
-
-/// An outcome under construction.
-pub(super) fn outcome(item: &Item, outcome: Outcome, message: impl Into<String>) -> OutcomeRec {
-    OutcomeRec {
-        seq: item.seq,
-        outcome,
-        http_status: None,
-        error_code: None,
-        message: message.into(),
-        request_id: None,
-        finished_at: Utc::now(),
-        backup_skipped: false,
-        inference_units: None,
-    }
-}
-
-pub(super) fn from_error(item: &Item, kind: Outcome, what: &str, e: &CallError) -> OutcomeRec {
-    OutcomeRec {
-        http_status: e.status,
-        error_code: e.code.clone(),
-        request_id: e.request_id.clone(),
-        ..outcome(item, kind, format!("{what}: {e}"))
-    }
-}
 
 /// How a ResourceNotFoundException to DeleteDataset is recorded. `resumed`: an earlier invocation journalled a
 /// `start` (or attempts) for the item and no outcome, so its DeleteDataset may have been sent and its answer
@@ -84,20 +55,6 @@ pub fn not_found_outcome(resumed: bool, lost_now: bool) -> (Outcome, &'static st
             "deleted by an earlier attempt of this DeleteDataset, whose answer was lost; the retry was answered",
         ),
     }
-}
-
-/// `failed` for the service's answer; for one that is not the service's, nothing (and the run stops).
-pub(super) fn failed(ctx: &Ctx, client: &Client, item: &Item, what: &str, e: &CallError) -> Step {
-    if e.kind == ErrorKind::Foreign {
-        ctx.not_the_service(client, &format!("{what} for {}/{} {}", item.project, item.kind, item.resource), e);
-        return Step::Cancelled;
-    }
-    Step::Done(from_error(item, Outcome::Failed, what, e))
-}
-
-pub(super) enum Step {
-    Done(OutcomeRec),
-    Cancelled,
 }
 
 /// Decide an item after the drift check, waiting for in-progress datasets. `Ok(())` means: go on to the

@@ -16,12 +16,12 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use super::item::{Step, failed, outcome};
+use super::ctx::Ctx;
 use super::journal::{ItemState, Mode, Outcome, Record};
 use super::kinds::{self, Action};
 use super::resume::{self, Resume};
 use super::retry::{AttemptStats, Retried};
-use super::run::Ctx;
+use super::step::{Step, failed, outcome};
 use crate::cloud::{CallError, Client, Done, ErrorKind};
 use crate::error::Result;
 use crate::plan::{Item, Kind};

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::item::same_instant;
+use super::drift::same_instant;
 use super::journal::{Mode, Outcome};
 use crate::cloud::{ModelStatus, ModelSummary, ProjectInfo};
 use crate::plan::{Item, Kind};

@@ -1,5 +1,6 @@
 //! The executor and what it is built from: retry policy, rate limiters, journal, backups, events.
 pub mod backup;
+pub mod ctx;
 pub mod drift;
 pub mod events;
 pub mod guards;
@@ -15,6 +16,7 @@ pub mod project;
 pub mod queue;
 pub mod resume;
 pub mod run;
+pub mod step;
 pub mod stream;
 
 // The limiter and retry policy live in `service`; these paths stay for the code that names them here.

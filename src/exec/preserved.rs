@@ -11,9 +11,9 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use super::backup;
+use super::ctx::Ctx;
 use super::journal::{ExportRec, ItemState, Record};
 use super::retry::{AttemptStats, Retried};
-use super::run::Ctx;
 use crate::cloud::{CallError, Client, ErrorKind};
 use crate::error::Result;
 use crate::plan::{Item, Kind};

@@ -4,11 +4,12 @@
 
 use std::sync::Arc;
 
+use super::ctx::{Ctx, Unit};
 use super::drift::description_fresh;
-use super::item::{Step, confirm, from_error, outcome, process_item};
+use super::item::{confirm, process_item};
 use super::journal::{Outcome, Record, VerifiedRec};
 use super::retry::Retried;
-use super::run::{Ctx, Unit};
+use super::step::{Step, from_error, outcome};
 use super::{kind_io, preserved};
 use crate::cloud::{self, ErrorKind};
 use crate::error::Result;

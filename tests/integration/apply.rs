@@ -255,7 +255,7 @@ async fn guards_refuse_before_any_call() {
     std::fs::write(env.path("old.json"), serde_json::to_string(&v).unwrap()).unwrap();
     env.run(&["apply", "old.json", "--yes"]).await.code(2).stderr_has("digest mismatch");
     let resealed = lfv_sunset::plan::Plan::parse(&v.to_string()).unwrap();
-    v["digest"] = lfv_sunset::plan::format::digest(&resealed).into();
+    v["digest"] = lfv_sunset::plan::digest::digest(&resealed).into();
     std::fs::write(env.path("old.json"), serde_json::to_string(&v).unwrap()).unwrap();
     env.run(&["apply", "old.json", "--yes"]).await.code(2).stderr_has("older than --max-plan-age");
     env.run(&["apply", "old.json", "--yes", "--max-plan-age", "3650d", "--dry-run"]).await.ok();

@@ -1,7 +1,8 @@
 //! The review step cannot be fooled: fields outside the digest, re-sealed plans, control characters in plan
 //! fields and formula cells in the CSV (issue 9, classes 4 and 5).
 
-use lfv_sunset::plan::format::{client_token, digest};
+use lfv_sunset::plan::digest::digest;
+use lfv_sunset::plan::format::client_token;
 use lfv_sunset::plan::{Kind, Plan};
 use serde_json::Value;
 

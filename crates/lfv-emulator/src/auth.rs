@@ -15,7 +15,7 @@ use hyper::{Method, Response, StatusCode};
 use super::faults::Fault;
 use super::identity::{AuthError, Principal};
 use super::metrics::{Outcome, wall_ms};
-use super::server::Shared;
+use super::shared::Shared;
 use super::wire::{self, Body};
 
 /// The session token header of SigV4 requests made with temporary credentials.

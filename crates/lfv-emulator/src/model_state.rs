@@ -7,7 +7,15 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::seed::{SeedModel, SeedPackagingJob, SeedPerformance, SeedS3Location, SeedS3Object};
-use super::state::Settle;
+
+/// A pending status change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Settle {
+    /// Emulator ms at which `to` applies.
+    pub(crate) at_ms: u64,
+    /// New status.
+    pub(crate) to: String,
+}
 
 /// One model version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

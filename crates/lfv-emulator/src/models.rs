@@ -13,13 +13,15 @@
 use serde_json::{Value, json};
 
 use super::model_state::HOSTING;
-use super::ops::{Mut, label, live, mutate, mutations};
+use super::mutate::{Mut, live, mutate, mutations};
 use super::paging;
 use super::queries::{self, page_json, secs, with_region};
+use super::request::{ApiRequest, label};
 use super::seed_gen::default_bucket;
-use super::server::{ApiRequest, Shared};
+use super::shared::Shared;
 use super::state::{Model, Project, Settle, model_arn, model_message};
-use super::wire::{self, ApiError, Reply, ResourceType, query_get};
+use super::validate;
+use super::wire::{ApiError, Reply, ResourceType, query_get};
 
 /// Model statuses in which DeleteModel is a ConflictException.
 pub(crate) const NOT_DELETABLE: &[&str] =
@@ -46,8 +48,8 @@ fn model_mut<'a>(m: &'a mut Mut<'_>, name: &str, version: &str) -> Result<(u32, 
 pub(crate) fn stop_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     let name = label(r, 0).to_string();
     let version = label(r, 1).to_string();
-    wire::check_project_name(&name)?;
-    wire::check_model_version(&version, true)?;
+    validate::check_project_name(&name)?;
+    validate::check_model_version(&version, true)?;
     let default_delay = s.settings.model_delay.as_millis() as u64;
     let id = format!("{name}/{version}");
     mutate(s, r, (ResourceType::Model, &id), id.clone(), |mut m| {
@@ -76,8 +78,8 @@ pub(crate) fn stop_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> 
 pub(crate) fn delete_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     let name = label(r, 0).to_string();
     let version = label(r, 1).to_string();
-    wire::check_project_name(&name)?;
-    wire::check_model_version(&version, false)?;
+    validate::check_project_name(&name)?;
+    validate::check_model_version(&version, false)?;
     let default_delay = s.settings.model_delay.as_millis() as u64;
     let id = format!("{name}/{version}");
     mutate(s, r, (ResourceType::Model, &id), id.clone(), |mut m| {
@@ -177,8 +179,8 @@ fn model_description(r: &ApiRequest, name: &str, m: &Model) -> Value {
 
 pub(crate) fn list_models(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     let name = label(r, 0);
-    wire::check_project_name(name)?;
-    let max = wire::max_results(&r.query)?;
+    validate::check_project_name(name)?;
+    let max = validate::max_results(&r.query)?;
     let scope = format!("ListModels/{}/{}/{name}", r.account, r.region);
     let after = match paging::decode(&scope, query_get(&r.query, "nextToken"))? {
         Some(k) => Some(k.parse::<u32>().map_err(|_| ApiError::Validation("Invalid pagination token.".into()))?),
@@ -204,8 +206,8 @@ pub(crate) fn list_models(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError>
 
 pub(crate) fn describe_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     let (name, version) = (label(r, 0), label(r, 1));
-    wire::check_project_name(name)?;
-    wire::check_model_version(version, true)?;
+    validate::check_project_name(name)?;
+    validate::check_model_version(version, true)?;
     with_region(s, r, |region| {
         let p = queries::live(region, name)?;
         let m = resolve_version(p, version)

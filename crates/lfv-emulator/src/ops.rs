@@ -17,12 +17,13 @@
 
 use serde_json::{Map, Value, json};
 
-use super::idempotency::{Check, Idempotency};
+use super::mutate::{live, mutate, mutations};
+use super::request::{ApiRequest, label};
 use super::seed_gen::{EntryKey, gen_stats};
-use super::server::{ApiRequest, Shared};
-use super::state::{Dataset, RegionState, Settle, dataset_message, project_arn};
+use super::shared::Shared;
+use super::state::{Dataset, Settle, dataset_message, project_arn};
+use super::validate;
 use super::wire::{self, ApiError, Op, Reply, ResourceType, epoch_secs};
-use super::{Mutations, Stats};
 use super::{models, packaging, queries, tags};
 
 /// Entries a CreateDataset with a `DatasetSource` gets: 20.
@@ -52,78 +53,6 @@ pub(crate) fn execute(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     }
 }
 
-/// Path label `i`, or "" if absent.
-pub(crate) fn label(r: &ApiRequest, i: usize) -> &str {
-    r.labels.get(i).map(String::as_str).unwrap_or("")
-}
-
-/// Context a mutation closure gets.
-pub(crate) struct Mut<'a> {
-    pub(crate) region: &'a mut RegionState,
-    pub(crate) now: u64,
-    pub(crate) stats: &'a mut Stats,
-    pub(crate) account: &'a str,
-    pub(crate) region_name: &'a str,
-}
-
-/// The idempotent mutation frame: token check, effect, token record, persistence.
-pub(crate) fn mutate(
-    s: &Shared,
-    r: &ApiRequest,
-    resource: (ResourceType, &str),
-    fingerprint: String,
-    f: impl FnOnce(Mut<'_>) -> Result<Reply, ApiError>,
-) -> Result<Reply, ApiError> {
-    if let Some(t) = &r.token {
-        wire::check_client_token(t)?;
-    }
-    let mut w = s.lock_world();
-    let now = s.clock.now_ms();
-    let key = r.token.as_ref().map(|t| Idempotency::key(&r.account, &r.region, r.op.name(), t));
-    if let Some(k) = &key {
-        match w.idempotency.check(k, &fingerprint, now) {
-            Check::New => {}
-            Check::Replay(reply) => {
-                s.metrics.replay(r.op.name());
-                return Ok(reply);
-            }
-            Check::Mismatch => {
-                return Err(ApiError::Conflict(
-                    format!(
-                        "The client token {} was already used with different parameters for {} within the last 8 \
-                         hours.",
-                        r.token.as_deref().unwrap_or(""),
-                        r.op.name()
-                    ),
-                    resource.1.to_string(),
-                    resource.0,
-                ));
-            }
-        }
-    }
-    let reply = {
-        let region = w.region_mut(&r.account, &r.region, now);
-        let mut stats = s.metrics.stats();
-        f(Mut { region, now, stats: &mut stats, account: &r.account, region_name: &r.region })?
-    };
-    if let Some(k) = key {
-        w.idempotency.record(k, fingerprint, &reply, now);
-    }
-    let snap = s.snapshot(&w);
-    drop(w);
-    s.write_logged(snap);
-    Ok(reply)
-}
-
-pub(crate) fn mutations(stats: &mut Stats) -> &mut Mutations {
-    &mut stats.mutations
-}
-
-/// A live project of the region, or 404 PROJECT.
-pub(crate) fn live<'a>(region: &'a mut RegionState, name: &str) -> Result<&'a mut super::state::Project, ApiError> {
-    region.projects.get_mut(name).filter(|p| p.live()).ok_or_else(|| ApiError::not_found(ResourceType::Project, name))
-}
-
 fn create_project(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     let body = wire::json_object(&r.body)?;
     let name = match body.get("ProjectName") {
@@ -133,7 +62,7 @@ fn create_project(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
             return Err(ApiError::Validation("1 validation error detected: ProjectName is required.".into()));
         }
     };
-    wire::check_project_name(&name)?;
+    validate::check_project_name(&name)?;
     let max = s.settings.max_projects;
     mutate(s, r, (ResourceType::Project, &name), name.clone(), |m| {
         if m.region.projects.get(&name).is_some_and(|p| p.live()) {
@@ -178,7 +107,7 @@ fn create_project(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
 
 fn delete_project(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     let name = label(r, 0).to_string();
-    wire::check_project_name(&name)?;
+    validate::check_project_name(&name)?;
     mutate(s, r, (ResourceType::Project, &name), name.clone(), |m| {
         let p = live(m.region, &name)?;
         if !p.datasets.is_empty() || !p.models.is_empty() {
@@ -219,7 +148,7 @@ fn source_bucket(src: &Value) -> Result<String, ApiError> {
 
 fn create_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     let name = label(r, 0).to_string();
-    wire::check_project_name(&name)?;
+    validate::check_project_name(&name)?;
     let body: Map<String, Value> = wire::json_object(&r.body)?;
     let dtype = match body.get("DatasetType") {
         Some(Value::String(t)) => t.clone(),
@@ -227,7 +156,7 @@ fn create_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
             return Err(ApiError::Validation("1 validation error detected: DatasetType is required.".into()));
         }
     };
-    wire::check_dataset_type(&dtype)?;
+    validate::check_dataset_type(&dtype)?;
     let source = body.get("DatasetSource").filter(|v| !v.is_null());
     let bucket = source.map(source_bucket).transpose()?;
     let fingerprint = format!("{name}/{dtype}/{}", source.map(Value::to_string).unwrap_or_default());
@@ -297,8 +226,8 @@ fn create_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
 fn delete_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     let name = label(r, 0).to_string();
     let dtype = label(r, 1).to_string();
-    wire::check_project_name(&name)?;
-    wire::check_dataset_type(&dtype)?;
+    validate::check_project_name(&name)?;
+    validate::check_dataset_type(&dtype)?;
     let delay = s.settings.delete_delay.as_millis() as u64;
     let id = format!("{name}/{dtype}");
     mutate(s, r, (ResourceType::Dataset, &id), id.clone(), |m| {

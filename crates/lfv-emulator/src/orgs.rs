@@ -17,7 +17,8 @@ use super::auth::{self, Refusal};
 use super::identity::{AuthError, Principal};
 use super::metrics::wall_ms;
 use super::paging;
-use super::server::{Shared, read_body};
+use super::request::read_body;
+use super::shared::Shared;
 use super::wire::{self, Body};
 
 /// The X-Amz-Target prefix of Organizations.

@@ -13,12 +13,13 @@
 use serde_json::{Map, Value, json};
 
 use super::model_state::{PackagingJob, job_message};
-use super::ops::label;
 use super::paging;
 use super::queries::{live, page_json, secs, with_region};
+use super::request::{ApiRequest, label};
 use super::seed_model::chars_ok;
-use super::server::{ApiRequest, Shared};
-use super::wire::{self, ApiError, Reply, ResourceType, query_get};
+use super::shared::Shared;
+use super::validate;
+use super::wire::{ApiError, Reply, ResourceType, query_get};
 
 /// ModelPackagingMethod of every emulated job.
 const METHOD: &str = "Greengrass";
@@ -92,8 +93,8 @@ pub(crate) fn component_version_arn(account: &str, region: &str, component: &str
 
 pub(crate) fn list_jobs(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     let name = label(r, 0);
-    wire::check_project_name(name)?;
-    let max = wire::max_results(&r.query)?;
+    validate::check_project_name(name)?;
+    let max = validate::max_results(&r.query)?;
     let scope = format!("ListModelPackagingJobs/{}/{}/{name}", r.account, r.region);
     let after = paging::decode(&scope, query_get(&r.query, "nextToken"))?;
     with_region(s, r, |region| {
@@ -116,7 +117,7 @@ pub(crate) fn list_jobs(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
 
 pub(crate) fn describe_job(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     let (name, job) = (label(r, 0), label(r, 1));
-    wire::check_project_name(name)?;
+    validate::check_project_name(name)?;
     if !chars_ok(job, 1, 64, "-") {
         return Err(ApiError::Validation(format!(
             "1 validation error detected: Value '{job}' at 'jobName' failed to satisfy constraint: Member must \

@@ -10,7 +10,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 
-use super::wire::{ApiError, check_token_syntax};
+use super::validate::check_token_syntax;
+use super::wire::ApiError;
 
 const SECRET: &str = "lfv-sunset-emulator-paging-v1";
 

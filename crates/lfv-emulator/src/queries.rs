@@ -9,12 +9,13 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Value, json};
 
-use super::ops::label;
 use super::paging;
+use super::request::{ApiRequest, label};
 use super::seed_gen::EntryKey;
-use super::server::{ApiRequest, Shared};
+use super::shared::Shared;
 use super::state::{Dataset, Project, RegionState, project_arn};
-use super::wire::{self, ApiError, Reply, ResourceType, query_get};
+use super::validate;
+use super::wire::{ApiError, Reply, ResourceType, query_get};
 
 /// A timestamp as epoch seconds.
 pub(crate) fn secs(v: f64) -> Value {
@@ -60,7 +61,7 @@ pub(crate) fn page_json(items: Vec<Value>, next: Option<String>, member: &str) -
 }
 
 pub(crate) fn list_projects(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
-    let max = wire::max_results(&r.query)?;
+    let max = validate::max_results(&r.query)?;
     let scope = format!("ListProjects/{}/{}", r.account, r.region);
     let after = paging::decode(&scope, query_get(&r.query, "nextToken"))?;
     with_region(s, r, |region| {
@@ -93,7 +94,7 @@ pub(crate) fn list_projects(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiErro
 
 pub(crate) fn describe_project(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     let name = label(r, 0);
-    wire::check_project_name(name)?;
+    validate::check_project_name(name)?;
     with_region(s, r, |region| {
         let p = live(region, name)?;
         let datasets: Vec<Value> = p.datasets.values().map(dataset_metadata).collect();
@@ -115,8 +116,8 @@ fn dataset<'a>(p: &'a Project, name: &str, dtype: &str) -> Result<&'a Dataset, A
 
 pub(crate) fn describe_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     let (name, dtype) = (label(r, 0), label(r, 1));
-    wire::check_project_name(name)?;
-    wire::check_dataset_type(dtype)?;
+    validate::check_project_name(name)?;
+    validate::check_dataset_type(dtype)?;
     with_region(s, r, |region| {
         let d = dataset(live(region, name)?, name, dtype)?;
         let st = d.image_stats;
@@ -224,9 +225,9 @@ impl EntryFilter {
 
 pub(crate) fn list_dataset_entries(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
     let (name, dtype) = (label(r, 0), label(r, 1));
-    wire::check_project_name(name)?;
-    wire::check_dataset_type(dtype)?;
-    let max = wire::max_results(&r.query)?;
+    validate::check_project_name(name)?;
+    validate::check_dataset_type(dtype)?;
+    let max = validate::max_results(&r.query)?;
     let filter = EntryFilter::parse(&r.query)?;
     let filters: Vec<String> = ["labeled", "anomalyClass", "createdBefore", "createdAfter", "sourceRefContains"]
         .iter()

@@ -27,7 +27,7 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use super::faults::Fault;
 use super::metrics::{Outcome, wall_ms};
-use super::server::Shared;
+use super::shared::Shared;
 use super::wire::{self, Body};
 
 /// `Last-Modified` of every object, HTTP date form.

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 
 use super::seed::{Seed, SeedProject};
 use super::seed_model::{check_jobs, check_model, check_tags};
-use super::wire::{Op, valid_project_name};
+use super::validate::valid_project_name;
+use super::wire::Op;
 
 /// Most entries of one dataset, literal plus `generate_entries`: 100,000.
 pub const MAX_ENTRIES_PER_DATASET: u64 = 100_000;

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -24,29 +23,13 @@ use tokio::task::JoinSet;
 
 use super::faults::Fault;
 use super::metrics::{Outcome, wall_ms};
+use super::request::{ApiRequest, MAX_BODY, read_body};
 pub(crate) use super::shared::Shared;
 use super::wire::{self, ApiError, Body, Op, Reply};
 use super::{auth, ops, orgs, s3, sts};
 
-/// Largest accepted request body: 1 MiB.
-pub(crate) const MAX_BODY: usize = 1 << 20;
-/// Most bytes of an oversized body read and discarded before answering 400: 64 MiB.
-pub(crate) const MAX_DRAIN: usize = 64 << 20;
 /// How long shutdown waits for in-flight connections before aborting them: 5 s.
 pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
-/// A parsed API request, handed to `ops`.
-#[derive(Debug)]
-pub(crate) struct ApiRequest {
-    pub(crate) op: Op,
-    pub(crate) account: String,
-    pub(crate) region: String,
-    /// Decoded path labels.
-    pub(crate) labels: Vec<String>,
-    pub(crate) query: Vec<(String, String)>,
-    pub(crate) body: Bytes,
-    pub(crate) token: Option<String>,
-}
 
 /// The error a service returns to make hyper drop the connection (the `reset` fault).
 #[derive(Debug)]
@@ -254,26 +237,6 @@ where
     // client gives up and hyper drops this future.
     let task = tokio::spawn(async move { finish_delayed(&shared, seq, at_ms, out, result, &request_id, delay).await });
     task.await.map_err(|_| Reset)
-}
-
-/// Read a body of at most [`MAX_BODY`] bytes. A larger body is drained (up to [`MAX_DRAIN`]) so the client
-/// gets its 400 instead of a broken pipe, then refused.
-pub(crate) async fn read_body<B: hyper::body::Body<Data = Bytes> + Unpin>(mut body: B) -> Result<Bytes, ()> {
-    let mut buf = Vec::new();
-    let mut seen = 0usize;
-    while let Some(frame) = body.frame().await {
-        let Ok(frame) = frame else { return Err(()) };
-        if let Ok(data) = frame.into_data() {
-            seen += data.len();
-            if seen > MAX_DRAIN {
-                return Err(());
-            }
-            if seen <= MAX_BODY {
-                buf.extend_from_slice(&data);
-            }
-        }
-    }
-    if seen > MAX_BODY { Err(()) } else { Ok(Bytes::from(buf)) }
 }
 
 async fn finish_delayed(

@@ -12,7 +12,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::idempotency::Idempotency;
-pub(crate) use super::model_state::{Model, PackagingJob, model_message};
+pub(crate) use super::model_state::{Model, PackagingJob, Settle, model_message};
 use super::seed::{ImageStats, Seed};
 use super::seed_gen::{EntryKey, default_bucket, gen_entry, gen_stats, stats_of_lines};
 
@@ -66,15 +66,6 @@ impl Clock {
 /// Most total advance of the emulator clock: 3,155,760,000,000 ms (100 years of 365.25 days), so emulator time
 /// stays far from overflowing a u64 of milliseconds.
 pub(crate) const MAX_CLOCK_OFFSET_MS: u64 = 3_155_760_000_000;
-
-/// A pending status change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Settle {
-    /// Emulator ms at which `to` applies.
-    pub(crate) at_ms: u64,
-    /// New status.
-    pub(crate) to: String,
-}
 
 /// One dataset.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

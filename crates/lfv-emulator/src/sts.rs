@@ -16,8 +16,9 @@ use hyper::{Request, Response, StatusCode};
 use super::auth::{self, Refusal};
 use super::identity::{AssumeError, AssumeRequest, AuthError};
 use super::metrics::wall_ms;
+use super::request::read_body;
 use super::s3::xml_escape;
-use super::server::{Shared, read_body};
+use super::shared::Shared;
 use super::wire::{self, Body};
 
 const XMLNS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";

@@ -15,11 +15,13 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::models::resolve_version;
-use super::ops::{label, live, mutate};
+use super::mutate::{live, mutate};
 use super::queries::{self, with_region};
+use super::request::{ApiRequest, label};
 use super::seed_model::{MAX_TAGS, tag_ok};
-use super::server::{ApiRequest, Shared};
+use super::shared::Shared;
 use super::state::RegionState;
+use super::validate;
 use super::wire::{self, ApiError, Reply, ResourceType};
 
 /// Most tags or tag keys in one TagResource or UntagResource request: 200.
@@ -68,12 +70,12 @@ fn target(r: &ApiRequest) -> Result<Target<'_>, ApiError> {
         (n, None)
     } else if let Some(m) = resource.strip_prefix("model/") {
         let (n, v) = m.rsplit_once('/').ok_or_else(invalid)?;
-        wire::check_model_version(v, false).map_err(|_| invalid())?;
+        validate::check_model_version(v, false).map_err(|_| invalid())?;
         (n, Some(v))
     } else {
         return Err(invalid());
     };
-    if !wire::valid_project_name(name) {
+    if !validate::valid_project_name(name) {
         return Err(invalid());
     }
     let t = Target { arn, name, version };

@@ -12,10 +12,6 @@ use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
 pub(crate) use super::routes::{Op, route};
-pub(crate) use super::validate::{
-    check_client_token, check_dataset_type, check_model_version, check_project_name, check_token_syntax, max_results,
-    valid_project_name,
-};
 
 /// The response body type of every emulator response.
 pub(crate) type Body = Full<Bytes>;

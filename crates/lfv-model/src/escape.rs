@@ -44,6 +44,11 @@ pub fn escape_lines(s: &str) -> Cow<'_, str> {
     escape_with(s, |c| c == '\n')
 }
 
+/// `s` in double quotes, escaped as [`escape`] does: for quoting a field in an error message.
+pub fn quoted(s: &str) -> String {
+    format!("\"{}\"", escape(s))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

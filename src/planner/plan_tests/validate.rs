@@ -4,9 +4,10 @@
 use chrono::{TimeZone, Utc};
 
 use super::{reseal, sample, t};
+use crate::plan::counts::counts;
 use crate::plan::format::{Plan, Skipped, client_token};
 use crate::plan::types::{DatasetType, Kind, Scope};
-use crate::plan::validate::{check_created_at, counts};
+use crate::plan::validate::check_created_at;
 
 fn token_of(p: &Plan, i: usize) -> String {
     let it = &p.items[i];

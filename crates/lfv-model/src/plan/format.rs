@@ -2,7 +2,7 @@
 //!
 //! Format `lfv-sunset-plan/2` (JSON Schema: `plans/plan.schema.json`) is what `plan` writes. Format
 //! `lfv-sunset-plan/1` (`plans/plan-v1.schema.json`, datasets only) still loads into the same in-memory
-//! [`Plan`] (see `v1.rs`): each of its items becomes a `delete_dataset` item. Items are in execution order:
+//! [`Plan`] (see `v1.rs`); `digest.rs` computes the digest, `file.rs` reads and writes the file: each of its items becomes a `delete_dataset` item. Items are in execution order:
 //! by target, then project name, and within a project stop_model, delete_model (by version), delete_dataset
 //! `test` then `train`, delete_project ([`super::types::order_key`]).
 //!
@@ -22,15 +22,12 @@
 //! re-planned within the service's 8-hour token window gets a real new call, not a replay.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::types::{DatasetType, Kind, Scope};
-use super::validate::{check_created_at, counts};
-use crate::error::{Error, Result};
 
 /// The format version this tool writes.
 pub const FORMAT: &str = "lfv-sunset-plan/2";
@@ -242,84 +239,8 @@ pub fn is_valid_token(token: &str) -> bool {
     (1..=64).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
-#[derive(Serialize)]
-struct DigestInput<'a> {
-    format: &'a str,
-    plan_id: &'a str,
-    created_at: &'a DateTime<Utc>,
-    targets: &'a [Target],
-    unreachable: &'a [Unreachable],
-    items: &'a [Item],
-}
-
-/// The `sha256:<hex>` of a plan under its format's rule: format 2 over format, plan id, created_at, targets,
-/// unreachable and items; format 1 over plan id, targets and items in their format 1 shape.
-pub fn digest(plan: &Plan) -> String {
-    if plan.format == FORMAT_V1 {
-        return super::v1::digest(plan);
-    }
-    let input = DigestInput {
-        format: &plan.format,
-        plan_id: &plan.plan_id,
-        created_at: &plan.created_at,
-        targets: &plan.targets,
-        unreachable: &plan.unreachable,
-        items: &plan.items,
-    };
-    sha256_json(&input)
-}
-
 /// `sha256:` + hex SHA-256 of the compact JSON of `value`.
 pub(super) fn sha256_json(value: &impl Serialize) -> String {
     let bytes = serde_json::to_vec(value).expect("plan serialises");
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
-}
-
-impl Plan {
-    /// Compute the summary (from [`counts`], keeping `projects_seen`) and the digest from the other fields.
-    pub fn seal(&mut self) {
-        let c = counts(self);
-        self.summary.targets = c.targets;
-        self.summary.projects_planned = c.projects_planned;
-        self.summary.items = c.items;
-        self.summary.items_by_kind = c.items_by_kind;
-        self.summary.items_by_type = c.items_by_type;
-        self.summary.skipped_by_reason = c.skipped_by_reason;
-        self.digest = digest(self);
-    }
-
-    /// Parse a plan file of either format ([`FORMAT`] or [`FORMAT_V1`]), without validating it.
-    pub fn parse(text: &str) -> std::result::Result<Plan, String> {
-        #[derive(Deserialize)]
-        struct Head {
-            format: Option<String>,
-        }
-        let head: Head = serde_json::from_str(text).map_err(|e| format!("not a plan: {e}"))?;
-        match head.format.as_deref() {
-            Some(FORMAT_V1) => super::v1::parse(text),
-            _ => serde_json::from_str(text).map_err(|e| format!("not a plan: {e}")),
-        }
-    }
-
-    /// Read a plan file of either format, [`Plan::validate`] it and [`check_created_at`] against this
-    /// machine's clock (errors exit 2).
-    pub fn load(path: &Path) -> Result<Plan> {
-        let invalid = |reason: String| Error::InvalidPlan { path: path.to_path_buf(), reason };
-        let text = std::fs::read_to_string(path).map_err(|e| invalid(format!("cannot read: {e}")))?;
-        let plan = Plan::parse(&text).map_err(&invalid)?;
-        plan.validate().map_err(&invalid)?;
-        check_created_at(plan.created_at, Utc::now()).map_err(invalid)?;
-        Ok(plan)
-    }
-
-    /// Write atomically and owner-only ([`lfv_fs::write_atomic`]). Refuses to replace an existing file
-    /// unless `force`.
-    pub fn save(&self, path: &Path, force: bool) -> Result<()> {
-        if !force && path.exists() {
-            return Err(Error::Usage(format!("{} already exists; pass --force to replace it", path.display())));
-        }
-        let mut bytes = serde_json::to_vec_pretty(self).expect("plan serialises");
-        bytes.push(b'\n');
-        lfv_fs::write_atomic(path, &bytes).map_err(|e| Error::io("write", path, e))
-    }
 }

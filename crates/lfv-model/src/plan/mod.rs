@@ -1,5 +1,8 @@
 //! The plan format and its filters: typed data at the bottom of the import graph (the planner that fills it
 //! is the tool's `planner`).
+pub mod counts;
+pub mod digest;
+pub mod file;
 pub mod filter;
 pub mod format;
 pub mod types;

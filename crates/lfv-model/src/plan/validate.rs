@@ -7,16 +7,18 @@
 //! digested and is checked against the counts recomputed from the items and skipped entries; `created_at`
 //! may not lie in the future (beyond [`MAX_CLOCK_SKEW`]) in either format.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use super::format::{FORMAT, FORMAT_V1, Item, Plan, client_token, digest};
+use super::counts::counts;
+use super::digest::digest;
+use super::format::{FORMAT, FORMAT_V1, Item, Plan, client_token};
 use super::types::{DATASET_TYPE_BOTH, DatasetType, Kind, Scope, order_key};
 use super::v1;
 pub use super::validate_kinds::is_model_version;
 use super::validate_kinds::{check_after, check_resource};
-use crate::escape::escape;
+use crate::escape::{escape, quoted as q};
 
 /// How far in the future `created_at` may lie (clock skew between the planning and the applying machine):
 /// 5 minutes.
@@ -42,46 +44,6 @@ pub fn digested_members(plan: &Plan) -> (&'static [&'static str], &'static [&'st
 /// The reasons a `skipped` entry may give.
 pub const SKIP_REASONS: [&str; 7] =
     ["excluded", "not_included", "dataset_type", "created_before", "created_after", "no_datasets", "project_vanished"];
-
-/// Counts recomputed from a plan's targets, items and skipped entries (never read from `summary`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Counts {
-    /// Targets.
-    pub targets: usize,
-    /// Distinct (target, project) with at least one item.
-    pub projects_planned: usize,
-    /// Distinct (target, project) named by an item or a skipped entry: the least `summary.projects_seen`
-    /// can be.
-    pub projects_in_file: usize,
-    /// Items.
-    pub items: usize,
-    /// Items per kind.
-    pub items_by_kind: BTreeMap<Kind, usize>,
-    /// `delete_dataset` items per dataset type.
-    pub items_by_type: BTreeMap<DatasetType, usize>,
-    /// Skipped entries per reason.
-    pub skipped_by_reason: BTreeMap<String, usize>,
-}
-
-/// Recompute the counts of `plan` from its targets, items and skipped entries.
-pub fn counts(plan: &Plan) -> Counts {
-    let mut c = Counts { targets: plan.targets.len(), items: plan.items.len(), ..Counts::default() };
-    for i in &plan.items {
-        *c.items_by_kind.entry(i.kind).or_insert(0) += 1;
-        if let Some(t) = i.dataset_type() {
-            *c.items_by_type.entry(t).or_insert(0) += 1;
-        }
-    }
-    for s in &plan.skipped {
-        *c.skipped_by_reason.entry(s.reason.clone()).or_insert(0) += 1;
-    }
-    let planned: HashSet<(usize, &str)> = plan.items.iter().map(|i| (i.target, i.project.as_str())).collect();
-    c.projects_planned = planned.len();
-    let mut all = planned;
-    all.extend(plan.skipped.iter().map(|s| (s.target, s.project.as_str())));
-    c.projects_in_file = all.len();
-    c
-}
 
 /// Refuse a `created_at` more than [`MAX_CLOCK_SKEW`] after `now`: a date in the future would keep
 /// `--max-plan-age` from ever firing (format 2 digests `created_at`, format 1 does not; both are refused).
@@ -121,11 +83,6 @@ pub fn parse_project_arn(arn: &str) -> Option<(&str, &str, &str, &str)> {
     let partition_ok =
         partition.strip_prefix("aws").is_some_and(|p| p.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
     (lit == "arn" && partition_ok && service == "lookoutvision").then_some((partition, region, account, name))
-}
-
-/// `s` quoted, its control characters escaped: for quoting plan fields in error messages.
-pub(super) fn q(s: &str) -> String {
-    format!("\"{}\"", escape(s))
 }
 
 /// The client token `item` must carry under `plan`'s format.

@@ -4,7 +4,7 @@
 
 use super::format::{Item, Plan};
 use super::types::{DATASET_TYPE_BOTH, Kind};
-use super::validate::q;
+use crate::escape::quoted as q;
 
 /// `1` to `N`: 1 to 20 decimal digits without a leading zero, as the service numbers model versions.
 pub fn is_model_version(s: &str) -> bool {

@@ -3,7 +3,7 @@
 //! after an edit must still hold them consistent).
 
 use super::Target;
-use super::validate::is_account;
+use lfv_fs::names::is_account;
 
 /// The account of an IAM role ARN (`arn:<partition>:iam::<12 digits>:role/<path/>name`), or `None` if it is not one.
 pub fn role_account(arn: &str) -> Option<&str> {
