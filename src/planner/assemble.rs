@@ -84,16 +84,6 @@ fn name_of(p: &std::result::Result<ProjectInfo, String>) -> &str {
     }
 }
 
-/// A `skipped` entry.
-pub(super) fn skip(
-    target: usize,
-    project: &str,
-    dataset_type: Option<DatasetType>,
-    (reason, detail): (&str, String),
-) -> Skipped {
-    Skipped { target, project: project.to_string(), dataset_type, reason: reason.to_string(), detail }
-}
-
 /// Add one described project's items (or its `skipped` entry): teardown items when `models` are given
 /// (`--scope all`), numbered after the plan's items so far (their `after` shifted by as much).
 fn add_project(
@@ -107,7 +97,7 @@ fn add_project(
         Ok(info) => info,
         Err(name) => {
             let why = ("project_vanished", "listed by ListProjects, then DescribeProject answered 404".to_string());
-            plan.skipped.push(skip(target, &name, None, why));
+            plan.skipped.push(Skipped::new(target, &name, None, why));
             return;
         }
     };
@@ -136,13 +126,7 @@ pub(crate) fn project_items(
     filter: &Filter,
     info: &ProjectInfo,
 ) -> (Vec<Item>, Vec<Skipped>) {
-    let skip = |dataset_type: Option<DatasetType>, (reason, detail): (&str, String)| Skipped {
-        target,
-        project: info.name.clone(),
-        dataset_type,
-        reason: reason.to_string(),
-        detail,
-    };
+    let skip = |dataset_type, why| Skipped::new(target, &info.name, dataset_type, why);
     if let Err(r) = filter.project(&info.name) {
         return (Vec::new(), vec![skip(None, r)]);
     }

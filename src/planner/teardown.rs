@@ -4,7 +4,6 @@
 //! item of the project. The project's CreationTimestamp is what `--created-before/--created-after` judge
 //! (datasets are not filtered one by one). Pure: no I/O.
 
-use super::assemble::skip;
 use crate::cloud::{self, ModelStatus, ModelSummary, ProjectInfo};
 use crate::plan::filter::Filter;
 use crate::plan::format::{Item, Skipped, client_token};
@@ -30,7 +29,7 @@ pub(crate) fn project_items(
     models: &[ModelSummary],
 ) -> (Vec<Item>, Vec<Skipped>) {
     if let Err(r) = filter.project(&info.name).and_then(|()| filter.project_created(info.created)) {
-        return (Vec::new(), vec![skip(target, &info.name, None, r)]);
+        return (Vec::new(), vec![Skipped::new(target, &info.name, None, r)]);
     }
     let (account, region) = cloud::arn_account_region(&info.arn).unwrap_or(fallback);
     let mut models: Vec<&ModelSummary> = models.iter().collect();

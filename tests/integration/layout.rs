@@ -1,5 +1,6 @@
 //! The floor plan, kept by tests: the tool crate's top-level modules import each other without a cycle (read
-//! from `crate::` paths in non-test code, as the before-stop hook reads them), and the workspace's crates
+//! from `crate::` paths in non-test code, as the before-stop hook reads them), the files inside every folder
+//! of every crate do too (read from `super::` and `crate::<folder>::` paths), and the workspace's crates
 //! depend only downward (the emulator on no tool crate; the model on no runtime or SDK).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -102,6 +103,93 @@ fn the_tool_crate_s_top_level_modules_form_a_dag() {
     if let Some(cycle) = find_cycle(&graph) {
         panic!("the tool crate's top-level modules import each other in a circle: {}", cycle.join(" -> "));
     }
+}
+
+/// The files (and sub-folders) directly inside `dir`, whose module path is `prefix` (`crate::exec`, or
+/// `crate` for a crate's root): file -> the siblings its non-test code names through `super::` or `prefix::`.
+/// `mod.rs`/`lib.rs`/`main.rs` are the folder's facade (it may re-export its children) and are left out.
+fn file_graph(dir: &Path, prefix: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let esc = regex::escape(prefix);
+    let path_re = regex::Regex::new(&format!(r"(?:\bsuper|{esc})::([a-z_][a-z0-9_]*)")).unwrap();
+    let group_re = regex::Regex::new(&format!(r"(?s)(?:\bsuper|{esc})::\{{([^;]*)\}}")).unwrap();
+    let word_re = regex::Regex::new(r"(?:^|[,{\s])([a-z_][a-z0-9_]*)").unwrap();
+    let comment_re = regex::Regex::new(r"//[^\n]*").unwrap();
+    let mut files = BTreeMap::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
+        if p.is_dir() && p.join("mod.rs").is_file() {
+            files.insert(stem, p.join("mod.rs"));
+        } else if p.extension().is_some_and(|x| x == "rs") && !["mod", "lib", "main"].contains(&stem.as_str()) {
+            files.insert(stem, p);
+        }
+    }
+    let mut graph = BTreeMap::new();
+    for (name, path) in &files {
+        let mut edges = BTreeSet::new();
+        if !name.contains("test") {
+            let text = std::fs::read_to_string(path).unwrap();
+            let code = comment_re.replace_all(text.split("#[cfg(test)]").next().unwrap(), "");
+            edges.extend(path_re.captures_iter(&code).map(|c| c[1].to_string()));
+            for g in group_re.captures_iter(&code) {
+                edges.extend(word_re.captures_iter(&g[1]).map(|c| c[1].to_string()));
+            }
+            edges.retain(|m| files.contains_key(m) && m != name && !m.contains("test"));
+        }
+        graph.insert(name.clone(), edges);
+    }
+    graph
+}
+
+/// Every folder under `src` of `krate` (relative to the repository), with its module path.
+fn folders(krate: &str) -> Vec<(PathBuf, String)> {
+    let src = Path::new(ROOT).join(krate).join("src");
+    let mut out = vec![(src.clone(), "crate".to_string())];
+    let mut i = 0;
+    while i < out.len() {
+        let (dir, prefix) = out[i].clone();
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() && p.join("mod.rs").is_file() {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                out.push((p, format!("{prefix}::{name}")));
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+#[test]
+fn the_files_inside_every_folder_of_every_crate_form_a_dag() {
+    let mut checked = Vec::new();
+    for krate in [".", "crates/lfv-fs", "crates/lfv-model", "crates/lfv-emulator"] {
+        for (dir, prefix) in folders(krate) {
+            // The tool crate's root is the top-level module graph, checked above with its own rules.
+            if krate == "." && prefix == "crate" {
+                continue;
+            }
+            let graph = file_graph(&dir, &prefix);
+            if let Some(cycle) = find_cycle(&graph) {
+                panic!("files of {} import each other in a circle: {}", dir.display(), cycle.join(" -> "));
+            }
+            checked.push(prefix);
+        }
+    }
+    for must in ["crate::exec", "crate::plan", "crate::seed", "crate::planner", "crate::commands"] {
+        assert!(checked.iter().any(|c| c == must), "folder {must} not checked: {checked:?}");
+    }
+}
+
+#[test]
+fn the_file_graph_sees_a_planted_cycle_through_super() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.rs"), "use super::b::B;\npub struct A;\n").unwrap();
+    std::fs::write(dir.path().join("b.rs"), "pub struct B;\nfn f() { crate::x::a::A; }\n").unwrap();
+    std::fs::write(dir.path().join("c.rs"), "// super::a is only a comment\n").unwrap();
+    let graph = file_graph(dir.path(), "crate::x");
+    assert_eq!(graph["c"], BTreeSet::new());
+    assert_eq!(find_cycle(&graph), Some(vec!["a".into(), "b".into(), "a".into()]));
 }
 
 #[test]

@@ -11,8 +11,8 @@ use std::sync::Mutex;
 
 use rand::Rng;
 
-use super::org_seed::{SeedOrganization, SeedRole};
 use super::seed::{AccessKey, Seed};
+use super::seed::{SeedOrganization, SeedRole};
 
 /// Prefix of every session access key id, as AWS's temporary credentials.
 pub(crate) const SESSION_PREFIX: &str = "ASIA";

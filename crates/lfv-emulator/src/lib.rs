@@ -54,7 +54,6 @@ mod model_state;
 mod models;
 mod mutate;
 mod ops;
-pub mod org_seed;
 mod orgs;
 mod packaging;
 mod paging;
@@ -66,10 +65,7 @@ mod routes;
 mod s3;
 mod s3_store;
 pub mod seed;
-mod seed_check;
-mod seed_gen;
-mod seed_gen_models;
-mod seed_model;
+pub use seed::org as org_seed;
 mod server;
 mod shared;
 mod state;
@@ -262,7 +258,7 @@ pub fn load_seed(path: &Path) -> Result<Seed, String> {
         std::fs::read_to_string(path).map_err(|e| format!("failed to read seed file {}: {e}", path.display()))?;
     let seed = serde_json::from_str(&text).map_err(|e| format!("failed to parse seed file {}: {e}", path.display()))?;
     seed::validate(&seed).map_err(|e| format!("invalid seed file {}: {e}", path.display()))?;
-    org_seed::validate(&seed).map_err(|e| format!("invalid seed file {}: {e}", path.display()))?;
+    seed::org::validate(&seed).map_err(|e| format!("invalid seed file {}: {e}", path.display()))?;
     Ok(seed)
 }
 

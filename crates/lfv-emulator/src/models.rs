@@ -17,7 +17,7 @@ use super::mutate::{Mut, live, mutate, mutations};
 use super::paging;
 use super::queries::{self, page_json, secs, with_region};
 use super::request::{ApiRequest, label};
-use super::seed_gen::default_bucket;
+use super::seed::generate::default_bucket;
 use super::shared::Shared;
 use super::state::{Model, Project, Settle, model_arn, model_message};
 use super::validate;

@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 
 use super::mutate::{live, mutate, mutations};
 use super::request::{ApiRequest, label};
-use super::seed_gen::{EntryKey, gen_stats};
+use super::seed::generate::{EntryKey, gen_stats};
 use super::shared::Shared;
 use super::state::{Dataset, Settle, dataset_message, project_arn};
 use super::validate;
@@ -180,7 +180,7 @@ fn create_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
                 b,
             ),
             Some(b) => ("CREATE_COMPLETE", None, SOURCE_ENTRIES, b),
-            None => ("CREATE_COMPLETE", None, 0, super::seed_gen::default_bucket(m.account, m.region_name)),
+            None => ("CREATE_COMPLETE", None, 0, super::seed::generate::default_bucket(m.account, m.region_name)),
         };
         let key = EntryKey {
             account: m.account,

@@ -16,7 +16,7 @@ use super::model_state::{PackagingJob, job_message};
 use super::paging;
 use super::queries::{live, page_json, secs, with_region};
 use super::request::{ApiRequest, label};
-use super::seed_model::chars_ok;
+use super::seed::model::chars_ok;
 use super::shared::Shared;
 use super::validate;
 use super::wire::{ApiError, Reply, ResourceType, query_get};

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::paging;
 use super::request::{ApiRequest, label};
-use super::seed_gen::EntryKey;
+use super::seed::generate::EntryKey;
 use super::shared::Shared;
 use super::state::{Dataset, Project, RegionState, project_arn};
 use super::validate;

@@ -19,7 +19,7 @@ use base64::Engine;
 use md5::{Digest as _, Md5};
 use sha2::Sha256;
 
-use super::seed_gen::{EntryKey, fnv1a, splitmix64};
+use super::seed::generate::{EntryKey, fnv1a, splitmix64};
 use super::state::World;
 
 /// Default side of every emulated image and mask, in pixels (a 32x32 noise PNG is about 3 KiB).

@@ -81,7 +81,7 @@ impl Shared {
                 (clock, world, super::Stats::default())
             }
         };
-        super::org_seed::validate(&config.seed)
+        super::seed::org::validate(&config.seed)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("invalid seed: {e}")))?;
         let default_account = config.seed.default_account.clone().unwrap_or_else(|| DEFAULT_ACCOUNT.to_string());
         let identity = Identity::new(&config.seed, default_account.clone(), config.session_ttl.as_secs());

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::idempotency::Idempotency;
 pub(crate) use super::model_state::{Model, PackagingJob, Settle, model_message};
+use super::seed::generate::{EntryKey, default_bucket, gen_entry, gen_stats, stats_of_lines};
 use super::seed::{ImageStats, Seed};
-use super::seed_gen::{EntryKey, default_bucket, gen_entry, gen_stats, stats_of_lines};
 
 /// The emulator clock: real elapsed time since start, plus the wall clock at start, plus an offset that
 /// `advance_clock` moves forward. Milliseconds since the Unix epoch.

@@ -18,7 +18,7 @@ use super::models::resolve_version;
 use super::mutate::{live, mutate};
 use super::queries::{self, with_region};
 use super::request::{ApiRequest, label};
-use super::seed_model::{MAX_TAGS, tag_ok};
+use super::seed::model::{MAX_TAGS, tag_ok};
 use super::shared::Shared;
 use super::state::RegionState;
 use super::validate;

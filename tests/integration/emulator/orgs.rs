@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use aws_sdk_organizations::types::AccountState;
 use lfv_emulator::Seed;
-use lfv_emulator::org_seed::{ORG_ROLE, OrgAccount, SeedOrganization, member_id};
+use lfv_emulator::org_seed::{ORG_ROLE, member_id};
 use lfv_emulator::seed::AccessKey;
+use lfv_emulator::seed::{OrgAccount, SeedOrganization};
 use tokio::io::AsyncBufReadExt;
 
 use super::sts::{MGMT, failure, key, org_seed, sdk, sdk_at};

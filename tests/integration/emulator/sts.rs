@@ -13,8 +13,9 @@ use aws_sdk_lookoutvision::config::timeout::TimeoutConfig;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use lfv_emulator::org_seed::{ORG_ROLE, SeedRole, generate_org, member_id};
+use lfv_emulator::org_seed::{ORG_ROLE, generate_org, member_id};
 use lfv_emulator::seed::AccessKey;
+use lfv_emulator::seed::SeedRole;
 use lfv_emulator::{FaultSpec, GenSpec, Mix, RunningEmulator, Seed};
 
 use super::{config, start};

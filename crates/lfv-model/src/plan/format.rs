@@ -197,6 +197,19 @@ pub struct Skipped {
     pub detail: String,
 }
 
+impl Skipped {
+    /// The entry for `project` of `target` (`dataset_type`: one dataset left out; `None`: the whole project),
+    /// with its `(reason, detail)`.
+    pub fn new(
+        target: usize,
+        project: &str,
+        dataset_type: Option<DatasetType>,
+        (reason, detail): (&str, String),
+    ) -> Self {
+        Skipped { target, project: project.to_string(), dataset_type, reason: reason.to_string(), detail }
+    }
+}
+
 /// Counts, for reviewers.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

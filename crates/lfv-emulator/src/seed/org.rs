@@ -4,77 +4,12 @@
 //!
 //! Pure data and checks: nothing here reads the clock or serves requests (`identity.rs` does).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
-
-use super::seed::{DEFAULT_ACCOUNT, GenSpec, Seed};
+use super::types::{ACCOUNT_STATES, DEFAULT_ACCOUNT, GenSpec, OrgAccount, Seed, SeedOrganization, SeedRole};
 
 /// Name of the role [`generate_org`] gives every member account.
 pub const ORG_ROLE: &str = "OrganizationAccountAccessRole";
-
-/// An AWS Organizations organisation, as ListAccounts shows it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedOrganization {
-    /// 12-digit id of the management account; it must be one of `accounts`.
-    pub management_account: String,
-    /// Every account of the organisation, the management account included, in ListAccounts order.
-    pub accounts: Vec<OrgAccount>,
-}
-
-/// One account of the organisation.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OrgAccount {
-    /// 12-digit account id.
-    pub id: String,
-    /// Friendly name (1-50 characters).
-    pub name: String,
-    /// Email address of the account (must contain `@`).
-    pub email: String,
-    /// The account's state (ListAccounts' `State`): `ACTIVE` (the default), `SUSPENDED`, `PENDING_CLOSURE`,
-    /// `CLOSED` or `PENDING_ACTIVATION`. AssumeRole into an account that is not `ACTIVE` is AccessDenied.
-    #[serde(default = "active", alias = "state")]
-    pub status: String,
-}
-
-/// The `AccountState` values of the Organizations model.
-pub const ACCOUNT_STATES: [&str; 5] = ["PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"];
-
-fn active() -> String {
-    "ACTIVE".to_string()
-}
-
-/// An IAM role that STS AssumeRole can grant.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedRole {
-    /// 12-digit account that owns the role (`arn:aws:iam::<account>:role/<name>`).
-    pub account: String,
-    /// Role name (1-64 of `[A-Za-z0-9+=,.@_-]`).
-    pub name: String,
-    /// Accounts whose principals (long-term keys and sessions) may assume the role.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub trusted_accounts: Vec<String>,
-    /// Long-term access key ids that may assume the role, whatever their account.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub trusted_access_keys: Vec<String>,
-    /// When set, AssumeRole must pass exactly this ExternalId (missing or different: AccessDenied).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub external_id: Option<String>,
-    /// The role's MaxSessionDuration in seconds, 3,600 to 43,200 (default 3,600): a larger DurationSeconds is
-    /// a ValidationError.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_session_secs: Option<u64>,
-}
-
-impl SeedRole {
-    /// `arn:aws:iam::<account>:role/<name>`.
-    pub fn arn(&self) -> String {
-        format!("arn:aws:iam::{}:role/{}", self.account, self.name)
-    }
-}
 
 fn is_account(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
@@ -187,11 +122,16 @@ pub fn generate_org(n: usize, spec: &GenSpec) -> Seed {
         id: DEFAULT_ACCOUNT.into(),
         name: "management".into(),
         email: "management@example.com".into(),
-        status: active(),
+        status: "ACTIVE".into(),
     }];
     for (i, id) in members.iter().enumerate() {
         let name = format!("member-{:02}", i + 1);
-        accounts.push(OrgAccount { id: id.clone(), email: format!("{name}@example.com"), name, status: active() });
+        accounts.push(OrgAccount {
+            id: id.clone(),
+            email: format!("{name}@example.com"),
+            name,
+            status: "ACTIVE".into(),
+        });
         seed.roles.push(SeedRole {
             account: id.clone(),
             name: ORG_ROLE.into(),
@@ -202,9 +142,6 @@ pub fn generate_org(n: usize, spec: &GenSpec) -> Seed {
     seed.organization = Some(SeedOrganization { management_account: DEFAULT_ACCOUNT.into(), accounts });
     seed
 }
-
-/// Disabled regions per account, as the seed lists them.
-pub type DisabledRegions = BTreeMap<String, Vec<String>>;
 
 #[cfg(test)]
 mod tests {

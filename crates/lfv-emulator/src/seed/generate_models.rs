@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use super::seed::{SeedModel, SeedPackagingJob, SeedProject, SeedS3Location, SeedTargetPlatform};
-use super::seed_gen::{default_bucket, fnv1a, splitmix64};
+use super::derive::{default_bucket, fnv1a, splitmix64};
+use super::types::{SeedModel, SeedPackagingJob, SeedProject, SeedS3Location, SeedTargetPlatform};
 
 /// A model of the generated seed.
 fn model(version: u32, status: &str, created: f64) -> SeedModel {

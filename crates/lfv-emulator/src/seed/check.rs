@@ -3,19 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use super::seed::{Seed, SeedProject};
-use super::seed_model::{check_jobs, check_model, check_tags};
-use super::validate::valid_project_name;
-use super::wire::Op;
-
-/// Most entries of one dataset, literal plus `generate_entries`: 100,000.
-pub const MAX_ENTRIES_PER_DATASET: u64 = 100_000;
-/// Most entries of a whole seed: 10,000,000 (their ImageStats are computed at start).
-pub const MAX_ENTRIES_PER_SEED: u64 = 10_000_000;
-/// Latest creation time: 253,402,300,799 (9999-12-31T23:59:59Z), in epoch seconds; the earliest is 0.
-pub const MAX_CREATED_SECS: f64 = 253_402_300_799.0;
-/// Longest `settle_after_ms` and `listed_after_delete_ms`: 315,576,000,000 ms (10 years).
-pub const MAX_DELAY_MS: u64 = 315_576_000_000;
+use super::model::{check_jobs, check_model, check_tags};
+use super::types::{MAX_CREATED_SECS, MAX_DELAY_MS, MAX_ENTRIES_PER_DATASET, MAX_ENTRIES_PER_SEED, Seed, SeedProject};
+use crate::validate::valid_project_name;
+use crate::wire::Op;
 
 const DATASET_STATUSES: &[&str] = &[
     "CREATE_IN_PROGRESS",

@@ -1,113 +1,13 @@
-//! The seed format's model fields and model packaging jobs ([`SeedPackagingJob`] and its parts), and their
-//! validation ([`check_model`], [`check_jobs`]) against the service model's constraints. Pure: no I/O, no clock.
+//! The validation of a seed's model fields and model packaging jobs ([`check_model`], [`check_jobs`]) against the service model's constraints. Pure: no I/O, no clock.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
-
-use super::seed::{MAX_DELAY_MS, SeedModel, SeedProject};
+use super::types::{
+    JOB_STATUSES, MAX_DELAY_MS, SeedModel, SeedPackagingJob, SeedProject, SeedS3Location, SeedS3Object,
+};
 
 /// Most tags on one project or model: 50 (AWS's per-resource tag limit).
 pub const MAX_TAGS: usize = 50;
-
-/// A model's performance (ModelPerformance), each 0.0-1.0.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedPerformance {
-    /// F1Score.
-    pub f1_score: f64,
-    /// Recall.
-    pub recall: f64,
-    /// Precision.
-    pub precision: f64,
-}
-
-/// An S3 location (S3Location): a bucket (3-63 of `[0-9A-Za-z.-_]`) and an optional prefix (0-1024).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedS3Location {
-    /// Bucket.
-    pub bucket: String,
-    /// Prefix; absent: none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prefix: Option<String>,
-}
-
-/// An S3 object (OutputS3Object): bucket and key (1-1024).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedS3Object {
-    /// Bucket.
-    pub bucket: String,
-    /// Key.
-    pub key: String,
-}
-
-/// A Greengrass target platform (TargetPlatform).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedTargetPlatform {
-    /// `LINUX`.
-    pub os: String,
-    /// `ARM64` or `X86_64`.
-    pub arch: String,
-    /// `NVIDIA`, or absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub accelerator: Option<String>,
-}
-
-/// One model packaging job of a project, as DescribeModelPackagingJob shows it (method Greengrass).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedPackagingJob {
-    /// JobName: 1-64 of `[a-zA-Z0-9-]`, unique in the project.
-    pub name: String,
-    /// ModelVersion packaged (digits); the job stays when the model is deleted.
-    pub model_version: String,
-    /// `CREATED`, `RUNNING`, `SUCCEEDED` (default) or `FAILED`.
-    #[serde(default = "default_job_status")]
-    pub status: String,
-    /// StatusMessage; a default per status if absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status_message: Option<String>,
-    /// CreationTimestamp, epoch seconds.
-    pub created: f64,
-    /// LastUpdatedTimestamp, epoch seconds; default `created + 900`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated: Option<f64>,
-    /// ModelPackagingJobDescription (1-256); absent by default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Greengrass ComponentName (1-128 of `[a-zA-Z0-9-_.]`).
-    pub component_name: String,
-    /// Greengrass ComponentVersion `X.Y.Z` (each 1-6 digits); default `1.0.0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub component_version: Option<String>,
-    /// Greengrass ComponentDescription (1-256); absent by default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub component_description: Option<String>,
-    /// TargetDevice (`jetson_xavier`); exactly one of this and `target_platform`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_device: Option<String>,
-    /// TargetPlatform; exactly one of this and `target_device`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_platform: Option<SeedTargetPlatform>,
-    /// CompilerOptions (3-1024); absent by default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub compiler_options: Option<String>,
-    /// S3OutputLocation of the component artifacts.
-    pub s3_output: SeedS3Location,
-    /// Tags of the Greengrass component (at most 50).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub component_tags: BTreeMap<String, String>,
-}
-
-fn default_job_status() -> String {
-    "SUCCEEDED".to_string()
-}
-
-/// ModelPackagingJobStatus values.
-pub(crate) const JOB_STATUSES: &[&str] = &["CREATED", "RUNNING", "SUCCEEDED", "FAILED"];
 
 /// Whether every character of `s` is ASCII alphanumeric or in `extra`, and its length is in `min..=max`.
 pub(crate) fn chars_ok(s: &str, min: usize, max: usize, extra: &str) -> bool {
@@ -215,7 +115,7 @@ fn check_job(j: &SeedPackagingJob) -> Result<(), String> {
     if !JOB_STATUSES.contains(&j.status.as_str()) {
         return Err(format!("unknown status `{}`: expected one of {}", j.status, JOB_STATUSES.join(", ")));
     }
-    let time_ok = |t: f64| t.is_finite() && (0.0..=super::seed::MAX_CREATED_SECS).contains(&t);
+    let time_ok = |t: f64| t.is_finite() && (0.0..=super::types::MAX_CREATED_SECS).contains(&t);
     if !time_ok(j.created) || j.updated.is_some_and(|u| !time_ok(u)) {
         return Err("created and updated must be epoch seconds from 0 to 253402300799".into());
     }
@@ -266,6 +166,7 @@ pub(crate) fn check_jobs(p: &SeedProject) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::seed::{SeedPerformance, SeedTargetPlatform};
 
     fn good_job() -> SeedPackagingJob {
         SeedPackagingJob {

@@ -7,7 +7,8 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::seed::{GenSpec, ImageStats, Mix, Seed, SeedAccount, SeedDataset, SeedModel, SeedProject, SeedRegion};
+pub(crate) use super::derive::{default_bucket, fnv1a, splitmix64};
+use super::types::{GenSpec, ImageStats, Mix, Seed, SeedAccount, SeedDataset, SeedModel, SeedProject, SeedRegion};
 
 /// 2021-01-01T00:00:00Z: generated creation timestamps start here.
 const FROM_SECS: u64 = 1_609_459_200;
@@ -55,31 +56,6 @@ pub(crate) struct EntryKey<'a> {
     pub(crate) bucket: &'a str,
     /// Dataset creation time, epoch seconds: entry `index` is labeled `60 + 37 * index` seconds later.
     pub(crate) created: f64,
-}
-
-/// FNV-1a 64 of the parts, each followed by a 0xff byte.
-pub(crate) fn fnv1a(parts: &[&str]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for p in parts {
-        for b in p.bytes().chain(std::iter::once(0xff)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    h
-}
-
-/// SplitMix64's output function.
-pub(crate) fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// Default bucket of generated entries: `lookoutvision-{region}-{account}`.
-pub(crate) fn default_bucket(account: &str, region: &str) -> String {
-    format!("lookoutvision-{region}-{account}")
 }
 
 /// Entry `index` of a generated dataset: 5% unlabeled, of the labeled 20% anomaly and 80% normal.
@@ -221,7 +197,7 @@ pub(crate) fn generate(spec: &GenSpec) -> Seed {
             let mut rng = StdRng::seed_from_u64(spec.rng_seed ^ fnv1a(&[account, region]));
             let mut projects = gen_region(spec, &mut rng);
             if spec.mix == Mix::Realistic {
-                super::seed_gen_models::mix_models(&mut projects, account, region, spec.rng_seed);
+                super::generate_models::mix_models(&mut projects, account, region, spec.rng_seed);
             }
             regions.push(SeedRegion { region: region.clone(), projects });
         }
@@ -310,6 +286,24 @@ fn gen_region(spec: &GenSpec, rng: &mut StdRng) -> Vec<SeedProject> {
             SeedProject { name, created, datasets, models, tags, ..SeedProject::default() }
         })
         .collect()
+}
+
+impl Seed {
+    /// Generate a seed from a spec (deterministic: same spec, same seed).
+    ///
+    /// Per (account, region), `spec.projects` projects named `{prefix}-{NNN}` (e.g. `pcb-solder-inspection-017`,
+    /// NNN from 001), created at random instants of 2021-2024, with datasets created 1 minute to 3 days after
+    /// their project. Every dataset uses `generate_entries` with a count drawn from `spec.entries`.
+    /// [`Mix::Realistic`] draws each project's kind: single-dataset 35%, train+test 30%, empty 10%, a dataset
+    /// `CREATE_IN_PROGRESS` settling to `CREATE_COMPLETE` after 2-6 s 5%, hosted model (v1 TRAINED, v2 HOSTED)
+    /// 8%, trained model (v1 TRAINED) 12%; with 10 or more projects each of the six kinds occurs at least once.
+    /// About 30% of projects carry the tags `team` and `line`. [`Mix::Realistic`] then mixes every model state,
+    /// packaging jobs and model tags into the hosted and trained projects without changing any project or
+    /// dataset (see `seed_gen_models::mix_models`): starting, stopping, training and deleting models that
+    /// settle after 2-6 s of emulator time.
+    pub fn generate(spec: &GenSpec) -> Seed {
+        generate(spec)
+    }
 }
 
 #[cfg(test)]

@@ -1,15 +1,9 @@
-//! The emulator's seed format: the accounts, regions, projects, datasets and models it starts with, and the
-//! generator behind `--seed-projects N`. [`validate`] (in `seed_check.rs`) is the one check of a seed file's
-//! values (names, types, statuses, timestamps, duplicates, bounds). The format is documented in the README
-//! ("Emulator seed format").
+//! The seed format's types: every struct a seed file deserialises into, their serde defaults and the format's
+//! bounds. The bottom of the seed folder: it imports nothing from it.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-
-pub use super::org_seed::{OrgAccount, SeedOrganization, SeedRole};
-pub use super::seed_check::{MAX_CREATED_SECS, MAX_DELAY_MS, MAX_ENTRIES_PER_DATASET, MAX_ENTRIES_PER_SEED, validate};
-pub use super::seed_model::{SeedPackagingJob, SeedPerformance, SeedS3Location, SeedS3Object, SeedTargetPlatform};
 
 /// Account used for access keys that the seed does not map.
 pub const DEFAULT_ACCOUNT: &str = "123456789012";
@@ -256,20 +250,176 @@ impl Default for GenSpec {
     }
 }
 
-impl Seed {
-    /// Generate a seed from a spec (deterministic: same spec, same seed).
-    ///
-    /// Per (account, region), `spec.projects` projects named `{prefix}-{NNN}` (e.g. `pcb-solder-inspection-017`,
-    /// NNN from 001), created at random instants of 2021-2024, with datasets created 1 minute to 3 days after
-    /// their project. Every dataset uses `generate_entries` with a count drawn from `spec.entries`.
-    /// [`Mix::Realistic`] draws each project's kind: single-dataset 35%, train+test 30%, empty 10%, a dataset
-    /// `CREATE_IN_PROGRESS` settling to `CREATE_COMPLETE` after 2-6 s 5%, hosted model (v1 TRAINED, v2 HOSTED)
-    /// 8%, trained model (v1 TRAINED) 12%; with 10 or more projects each of the six kinds occurs at least once.
-    /// About 30% of projects carry the tags `team` and `line`. [`Mix::Realistic`] then mixes every model state,
-    /// packaging jobs and model tags into the hosted and trained projects without changing any project or
-    /// dataset (see `seed_gen_models::mix_models`): starting, stopping, training and deleting models that
-    /// settle after 2-6 s of emulator time.
-    pub fn generate(spec: &GenSpec) -> Seed {
-        super::seed_gen::generate(spec)
+/// Most entries of one dataset, literal plus `generate_entries`: 100,000.
+pub const MAX_ENTRIES_PER_DATASET: u64 = 100_000;
+/// Most entries of a whole seed: 10,000,000 (their ImageStats are computed at start).
+pub const MAX_ENTRIES_PER_SEED: u64 = 10_000_000;
+/// Latest creation time: 253,402,300,799 (9999-12-31T23:59:59Z), in epoch seconds; the earliest is 0.
+pub const MAX_CREATED_SECS: f64 = 253_402_300_799.0;
+/// Longest `settle_after_ms` and `listed_after_delete_ms`: 315,576,000,000 ms (10 years).
+pub const MAX_DELAY_MS: u64 = 315_576_000_000;
+
+/// An AWS Organizations organisation, as ListAccounts shows it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedOrganization {
+    /// 12-digit id of the management account; it must be one of `accounts`.
+    pub management_account: String,
+    /// Every account of the organisation, the management account included, in ListAccounts order.
+    pub accounts: Vec<OrgAccount>,
+}
+
+/// One account of the organisation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgAccount {
+    /// 12-digit account id.
+    pub id: String,
+    /// Friendly name (1-50 characters).
+    pub name: String,
+    /// Email address of the account (must contain `@`).
+    pub email: String,
+    /// The account's state (ListAccounts' `State`): `ACTIVE` (the default), `SUSPENDED`, `PENDING_CLOSURE`,
+    /// `CLOSED` or `PENDING_ACTIVATION`. AssumeRole into an account that is not `ACTIVE` is AccessDenied.
+    #[serde(default = "active", alias = "state")]
+    pub status: String,
+}
+
+/// The `AccountState` values of the Organizations model.
+pub const ACCOUNT_STATES: [&str; 5] = ["PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"];
+
+fn active() -> String {
+    "ACTIVE".to_string()
+}
+
+/// An IAM role that STS AssumeRole can grant.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedRole {
+    /// 12-digit account that owns the role (`arn:aws:iam::<account>:role/<name>`).
+    pub account: String,
+    /// Role name (1-64 of `[A-Za-z0-9+=,.@_-]`).
+    pub name: String,
+    /// Accounts whose principals (long-term keys and sessions) may assume the role.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_accounts: Vec<String>,
+    /// Long-term access key ids that may assume the role, whatever their account.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_access_keys: Vec<String>,
+    /// When set, AssumeRole must pass exactly this ExternalId (missing or different: AccessDenied).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// The role's MaxSessionDuration in seconds, 3,600 to 43,200 (default 3,600): a larger DurationSeconds is
+    /// a ValidationError.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_session_secs: Option<u64>,
+}
+
+impl SeedRole {
+    /// `arn:aws:iam::<account>:role/<name>`.
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::{}:role/{}", self.account, self.name)
     }
 }
+
+/// A model's performance (ModelPerformance), each 0.0-1.0.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedPerformance {
+    /// F1Score.
+    pub f1_score: f64,
+    /// Recall.
+    pub recall: f64,
+    /// Precision.
+    pub precision: f64,
+}
+
+/// An S3 location (S3Location): a bucket (3-63 of `[0-9A-Za-z.-_]`) and an optional prefix (0-1024).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedS3Location {
+    /// Bucket.
+    pub bucket: String,
+    /// Prefix; absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+}
+
+/// An S3 object (OutputS3Object): bucket and key (1-1024).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedS3Object {
+    /// Bucket.
+    pub bucket: String,
+    /// Key.
+    pub key: String,
+}
+
+/// A Greengrass target platform (TargetPlatform).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedTargetPlatform {
+    /// `LINUX`.
+    pub os: String,
+    /// `ARM64` or `X86_64`.
+    pub arch: String,
+    /// `NVIDIA`, or absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accelerator: Option<String>,
+}
+
+/// One model packaging job of a project, as DescribeModelPackagingJob shows it (method Greengrass).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedPackagingJob {
+    /// JobName: 1-64 of `[a-zA-Z0-9-]`, unique in the project.
+    pub name: String,
+    /// ModelVersion packaged (digits); the job stays when the model is deleted.
+    pub model_version: String,
+    /// `CREATED`, `RUNNING`, `SUCCEEDED` (default) or `FAILED`.
+    #[serde(default = "default_job_status")]
+    pub status: String,
+    /// StatusMessage; a default per status if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_message: Option<String>,
+    /// CreationTimestamp, epoch seconds.
+    pub created: f64,
+    /// LastUpdatedTimestamp, epoch seconds; default `created + 900`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<f64>,
+    /// ModelPackagingJobDescription (1-256); absent by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Greengrass ComponentName (1-128 of `[a-zA-Z0-9-_.]`).
+    pub component_name: String,
+    /// Greengrass ComponentVersion `X.Y.Z` (each 1-6 digits); default `1.0.0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component_version: Option<String>,
+    /// Greengrass ComponentDescription (1-256); absent by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component_description: Option<String>,
+    /// TargetDevice (`jetson_xavier`); exactly one of this and `target_platform`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_device: Option<String>,
+    /// TargetPlatform; exactly one of this and `target_device`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_platform: Option<SeedTargetPlatform>,
+    /// CompilerOptions (3-1024); absent by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compiler_options: Option<String>,
+    /// S3OutputLocation of the component artifacts.
+    pub s3_output: SeedS3Location,
+    /// Tags of the Greengrass component (at most 50).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub component_tags: BTreeMap<String, String>,
+}
+
+fn default_job_status() -> String {
+    "SUCCEEDED".to_string()
+}
+
+/// ModelPackagingJobStatus values.
+pub(crate) const JOB_STATUSES: &[&str] = &["CREATED", "RUNNING", "SUCCEEDED", "FAILED"];
+
+/// Disabled regions per account, as the seed lists them.
+pub type DisabledRegions = BTreeMap<String, Vec<String>>;
