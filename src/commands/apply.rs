@@ -341,7 +341,7 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
         confirm::print_blocked(&plan, &models);
     } else {
         let datasets_only = plan.items.iter().all(|i| i.kind == Kind::DeleteDataset);
-        eprintln!("will back up and {} {scope}", if datasets_only { "delete" } else { "then" });
+        eprintln!("will back up and {} {scope}", if datasets_only { "delete" } else { "then run" });
         confirm::print_blocked(&plan, &models);
         confirm(&accounts, if datasets_only { "its datasets" } else { "the above" }, args.yes)?;
     }

@@ -2,8 +2,9 @@
 //! what is blocked right now.
 //!
 //! For a plan of `delete_dataset` items only the text is today's (`40 datasets in 20 projects, accounts ...,
-//! regions ...`). A plan holding other kinds reads `stop 3 hosted models (5 inference units), delete 9 model
-//! versions, 40 datasets, 20 projects; in 20 projects, accounts ..., regions ...`. The inference units come
+//! regions ...`). A plan holding other kinds names each kind with its count: `stop_model 3 (3 hosted now, 5
+//! inference units), delete_model 9, delete_dataset 40, delete_project 20; in 20 projects, accounts ...,
+//! regions ...`. The inference units come
 //! from one DescribeModel per `stop_model` and `delete_model` item, sent before the question (reads are
 //! allowed before confirmation) through `service`: a hosted model's `MinInferenceUnits`, the units it bills
 //! for at least. Those answers also say what is blocked now: a model version in a state DeleteModel must wait
@@ -22,6 +23,7 @@ use crate::cloud::identity::{Access, target_endpoint};
 use crate::cloud::{self, Client, ClientOptions, ModelInfo};
 use crate::error::{Error, Result};
 use crate::escape::escape_lines;
+use crate::plan::counts::{datasets_only, per_kind};
 use crate::plan::{Item, Kind, Plan};
 use crate::service::Service;
 use crate::service::retry::{Retried, RetryPolicy};
@@ -112,14 +114,17 @@ pub(crate) fn service(
     (Arc::new(Service::new(clients, Some(rate), policy, cancel.clone())), cancel, tx)
 }
 
-/// The counts part of the text: today's `N datasets in P projects` for a datasets-only plan, else the
-/// per-kind list (kinds with no items left out) and `; in P projects`. `models` holds what DescribeModel
-/// showed (see [`models_now`]); only `stop_model` items of `HOSTED` or `STARTING_HOSTING` models count as
-/// hosted, and their units are summed.
+/// The counts part of the text: today's `N datasets in P projects` for a datasets-only plan, else each kind
+/// by its name with its count ([`per_kind`]) and `; in P projects`. `models` holds what DescribeModel showed
+/// (see [`models_now`]); `stop_model` says how many of its models are hosted now (`HOSTED` or
+/// `STARTING_HOSTING`) and the inference units they hold.
 pub(crate) fn counts_text(items: &[Item], models: &BTreeMap<u64, ModelNow>) -> String {
     let projects: BTreeSet<(usize, &str)> = items.iter().map(|i| (i.target, i.project.as_str())).collect();
-    let n = |k: Kind| items.iter().filter(|i| i.kind == k).count();
-    if items.iter().all(|i| i.kind == Kind::DeleteDataset) {
+    let mut by_kind: BTreeMap<Kind, usize> = BTreeMap::new();
+    for i in items {
+        *by_kind.entry(i.kind).or_default() += 1;
+    }
+    if datasets_only(&by_kind) {
         return format!("{} datasets in {} projects", items.len(), projects.len());
     }
     let hosted: Vec<&ModelNow> = items
@@ -129,18 +134,9 @@ pub(crate) fn counts_text(items: &[Item], models: &BTreeMap<u64, ModelNow>) -> S
         .filter(|m| matches!(m.status, cloud::ModelStatus::Hosted | cloud::ModelStatus::StartingHosting))
         .collect();
     let units: u64 = hosted.iter().map(|m| u64::from(m.units.unwrap_or(0))).sum();
-    let mut parts = Vec::new();
-    if n(Kind::StopModel) > 0 {
-        parts.push(format!("stop {} hosted models ({units} inference units)", hosted.len()));
-    }
-    let deletes =
-        [(Kind::DeleteModel, "model versions"), (Kind::DeleteDataset, "datasets"), (Kind::DeleteProject, "projects")];
-    let deletes: Vec<String> =
-        deletes.iter().filter(|(k, _)| n(*k) > 0).map(|(k, what)| format!("{} {what}", n(*k))).collect();
-    if !deletes.is_empty() {
-        parts.push(format!("delete {}", deletes.join(", ")));
-    }
-    format!("{}; in {} projects", parts.join(", "), projects.len())
+    let note =
+        |k: Kind| (k == Kind::StopModel).then(|| format!("{} hosted now, {units} inference units", hosted.len()));
+    format!("{}; in {} projects", per_kind(&by_kind, note), projects.len())
 }
 
 /// What is blocked now, one line each: a model version DeleteModel would wait for (`project version N:

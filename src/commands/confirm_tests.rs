@@ -43,18 +43,19 @@ fn counts_per_kind_with_the_units_of_models_hosted_now() {
     let cases: Vec<(Vec<Item>, &str)> = vec![
         (
             items.clone(),
-            "stop 2 hosted models (5 inference units), delete 4 model versions, 3 datasets, 2 projects; in 2 projects",
+            "stop_model 3 (2 hosted now, 5 inference units), delete_model 4, delete_dataset 3, delete_project 2; in 2 \
+             projects",
         ),
         // Datasets only: today's text.
         (items.iter().filter(|i| i.kind == Kind::DeleteDataset).cloned().collect(), "3 datasets in 2 projects"),
         // Kinds absent from the plan are not named.
         (
             items.iter().filter(|i| matches!(i.kind, Kind::DeleteProject | Kind::DeleteDataset)).cloned().collect(),
-            "delete 3 datasets, 2 projects; in 2 projects",
+            "delete_dataset 3, delete_project 2; in 2 projects",
         ),
         (
             items.iter().filter(|i| i.project == "b" && i.kind == Kind::StopModel).cloned().collect(),
-            "stop 0 hosted models (0 inference units); in 1 projects",
+            "stop_model 1 (0 hosted now, 0 inference units); in 1 projects",
         ),
     ];
     for (items, want) in cases {
@@ -63,7 +64,7 @@ fn counts_per_kind_with_the_units_of_models_hosted_now() {
     // A model no answer described (gone since planning) adds nothing.
     let mut fewer = models.clone();
     fewer.remove(&1);
-    assert!(counts_text(&items, &fewer).starts_with("stop 1 hosted models (3 inference units)"));
+    assert!(counts_text(&items, &fewer).starts_with("stop_model 3 (1 hosted now, 3 inference units)"));
 }
 
 #[test]

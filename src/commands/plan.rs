@@ -12,11 +12,11 @@ use crate::error::{Error, ExitCode, Result};
 use crate::escape::{escape as e, escape_lines};
 use crate::exec::events::EventSink;
 use crate::exec::retry::RetryPolicy;
-use crate::plan::counts::counts;
+use crate::plan::counts::{counts, datasets_only, per_kind};
 use crate::plan::filter::Filter;
 use crate::plan::types::DATASET_TYPE_BOTH;
 use crate::plan::validate::digested_members;
-use crate::plan::{DatasetType, Item, Plan, Scope, Selection, Unreachable};
+use crate::plan::{DatasetType, Item, Kind, Plan, Scope, Selection, Unreachable};
 use crate::planner::{PlanRequest, make_plan, new_plan_id};
 use crate::report::progress;
 
@@ -176,12 +176,15 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     let s = &plan.summary;
     let by_type: Vec<String> = s.items_by_type.iter().map(|(k, v)| format!("{v} {k}")).collect();
     let skipped: Vec<String> = s.skipped_by_reason.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    let what = if datasets_only(&s.items_by_kind) {
+        format!("{} datasets ({})", s.items, if by_type.is_empty() { "none".into() } else { by_type.join(", ") })
+    } else {
+        format!("{} items ({})", s.items, per_kind(&s.items_by_kind, |_| None))
+    };
     out(&escape_lines(&format!(
-        "{}\nplan {}: {} datasets ({}) in {} projects, {} targets; {} projects seen; skipped: {}\n",
+        "{}\nplan {}: {what} in {} projects, {} targets; {} projects seen; skipped: {}\n",
         args.out.display(),
         plan.plan_id,
-        s.items,
-        if by_type.is_empty() { "none".into() } else { by_type.join(", ") },
         s.projects_planned,
         s.targets,
         s.projects_seen,
@@ -231,13 +234,20 @@ fn what(i: &Item) -> &'static str {
 pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
     let plan = Plan::load(&args.plan)?;
     let counts = counts(&plan);
+    let datasets = datasets_only(&counts.items_by_kind);
     let mut by_target: BTreeMap<usize, BTreeMap<&str, usize>> = BTreeMap::new();
+    let mut kinds_by_target: BTreeMap<usize, BTreeMap<Kind, usize>> = BTreeMap::new();
     let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
     for i in &plan.items {
         *by_target.entry(i.target).or_default().entry(what(i)).or_default() += 1;
-        *by_status.entry(i.status.as_str()).or_default() += 1;
+        *kinds_by_target.entry(i.target).or_default().entry(i.kind).or_default() += 1;
+        // A project has no status at planning (its delete_project item's is empty): not counted.
+        if !i.status.is_empty() {
+            *by_status.entry(i.status.as_str()).or_default() += 1;
+        }
     }
-    let dated = plan.items.iter().filter(|i| i.created.is_some());
+    // Oldest and newest dataset: of the delete_dataset items (a model's or project's date is not a dataset's).
+    let dated = plan.items.iter().filter(|i| i.created.is_some() && i.kind == Kind::DeleteDataset);
     let oldest = dated.clone().min_by_key(|i| i.created);
     let newest = dated.max_by_key(|i| i.created);
     let label = |i: &Item| {
@@ -263,7 +273,6 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
                 })
                 .collect();
             let v = json!({
-                "unreachable": plan.unreachable,
                 "plan_id": plan.plan_id, "format": plan.format, "created_at": plan.created_at,
                 "tool_version": plan.tool_version, "digest": plan.digest, "valid": true,
                 "digest_covers": covered, "not_digested": not_covered, "unreachable": plan.unreachable,
@@ -297,13 +306,22 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
                 }
             }
             s.push_str(&coverage_lines(&plan));
+            let headline = if datasets {
+                format!("{} datasets", counts.items)
+            } else {
+                format!("{} items ({})", counts.items, per_kind(&counts.items_by_kind, |_| None))
+            };
             s.push_str(&format!(
-                "{} datasets in {} projects; {} projects seen\n\ntargets:\n",
-                counts.items, counts.projects_planned, plan.summary.projects_seen
+                "{headline} in {} projects; {} projects seen\n\ntargets:\n",
+                counts.projects_planned, plan.summary.projects_seen
             ));
             for (n, t) in plan.targets.iter().enumerate() {
-                let counts = by_target.get(&n).cloned().unwrap_or_default();
-                let c: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {}", e(k))).collect();
+                let c: Vec<String> = if datasets {
+                    let counts = by_target.get(&n).cloned().unwrap_or_default();
+                    counts.iter().map(|(k, v)| format!("{v} {}", e(k))).collect()
+                } else {
+                    kinds_by_target.get(&n).map(|k| per_kind(k, |_| None)).into_iter().collect()
+                };
                 s.push_str(&format!(
                     "  account {} region {}{}{}{}: {}\n",
                     e(t.account
@@ -320,12 +338,10 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
             let kv = |m: &BTreeMap<String, usize>| {
                 m.iter().map(|(k, v)| format!("{} {v}", e(k))).collect::<Vec<_>>().join(", ")
             };
-            let kinds: BTreeMap<String, usize> =
-                counts.items_by_kind.iter().map(|(k, v)| (k.to_string(), *v)).collect();
             let types: BTreeMap<String, usize> =
                 counts.items_by_type.iter().map(|(k, v)| (k.to_string(), *v)).collect();
-            s.push_str(&format!("\nby kind: {}\n", kv(&kinds)));
-            s.push_str(&format!("by dataset type: {}\n", kv(&types)));
+            s.push_str(&format!("\nby kind: {}\n", per_kind(&counts.items_by_kind, |_| None)));
+            s.push_str(&format!("by dataset type: {}\n", if types.is_empty() { "none".into() } else { kv(&types) }));
             let st: Vec<String> = by_status.iter().map(|(k, v)| format!("{} {v}", e(k))).collect();
             s.push_str(&format!("by status at planning: {}\n", st.join(", ")));
             if let (Some(o), Some(n)) = (oldest, newest) {

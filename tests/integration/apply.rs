@@ -288,6 +288,33 @@ async fn failures_early_in_the_run_trip_the_circuit_breaker() {
     assert_eq!(env.emu.stats().calls("DeleteDataset"), 0, "an unverified backup blocks the delete");
 }
 
+/// A guard stop with failed items: `apply` and `sweep` decide the exit code in one place
+/// (`lfv_model::error::exit_code`), so both exit 5 (a guard stop outranks failures), and sweep's
+/// summary.json says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_guard_stop_with_failures_exits_5_for_apply_and_sweep_alike() {
+    let projects = (0..14)
+        .map(|i| {
+            let mut d = dataset("train", JAN23);
+            d.image_stats = Some(ImageStats { total: 99, labeled: 99, normal: 99, anomaly: 0 });
+            project(&format!("bad-{i:02}"), vec![d])
+        })
+        .collect();
+    let env = Env::new(fast(one_region(projects))).await;
+    env.plan("plan.json", &[]).await;
+    env.run(&["apply", "plan.json", "--yes", "--concurrency", "1"]).await.code(5);
+    let endpoint = env.emu.endpoint();
+    env.run(&["sweep", "--dir", "s", "--yes", "--endpoint-url", &endpoint, "--concurrency", "1"])
+        .await
+        .code(5)
+        .stderr_has("first 20 finished items failed");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.path("s/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["exit_code"], 5, "{summary}");
+    assert!(summary["outcomes"]["failed"].as_u64().unwrap_or(0) > 0, "items failed: {summary}");
+    assert_eq!(env.emu.stats().calls("DeleteDataset"), 0, "an unverified backup blocks the delete");
+}
+
 /// On a terminal (a pseudo-terminal from util-linux `script`), the user confirms by typing the account id.
 #[tokio::test(flavor = "multi_thread")]
 async fn on_a_terminal_the_account_id_must_be_typed() {

@@ -119,6 +119,43 @@ async fn scope_all_plans_every_kind_in_order() {
     assert_eq!(datasets.items.len(), 3);
 }
 
+/// `show` of a teardown plan names each kind with its count (execution order), counts dataset types and
+/// dates from `delete_dataset` items only, and counts no empty status (a project has none at planning).
+#[tokio::test(flavor = "multi_thread")]
+async fn show_of_a_teardown_plan_speaks_of_each_kind_by_its_name() {
+    let env = Env::new(fast(every_state())).await;
+    let plan = env.plan("plan.json", &["--scope", "all"]).await;
+    let n = |k: Kind| plan.items.iter().filter(|i| i.kind == k).count();
+    let per_kind = format!(
+        "stop_model {}, delete_model {}, delete_dataset {}, delete_project {}",
+        n(Kind::StopModel),
+        n(Kind::DeleteModel),
+        n(Kind::DeleteDataset),
+        n(Kind::DeleteProject)
+    );
+    let projects: std::collections::BTreeSet<&str> = plan.items.iter().map(|i| i.project.as_str()).collect();
+    let show = env.run(&["show", &env.p("plan.json")]).await;
+    show.ok()
+        .stdout_has(&format!("{} items ({per_kind}) in {} projects", plan.items.len(), projects.len()))
+        .stdout_has(&format!("by kind: {per_kind}\n"));
+    assert!(!show.stdout.contains(" datasets in "), "a teardown plan is not called datasets:\n{}", show.stdout);
+    assert!(!show.stdout.contains("planning:  "), "an empty status is counted:\n{}", show.stdout);
+    let oldest = show.stdout.lines().find(|l| l.starts_with("oldest dataset: ")).expect("an oldest dataset line");
+    assert!(oldest.ends_with("/test") || oldest.ends_with("/train"), "oldest dataset is not a dataset: {oldest}");
+    let v = env.run(&["show", &env.p("plan.json"), "--format", "json"]).await.json();
+    assert_eq!(v["oldest"]["kind"], "delete_dataset");
+    assert!(v["items_by_status"].get("").is_none(), "{}", v["items_by_status"]);
+    let statuses: u64 = v["items_by_status"].as_object().unwrap().values().map(|c| c.as_u64().unwrap()).sum();
+    assert_eq!(statuses as usize, plan.items.len() - n(Kind::DeleteProject));
+    // A datasets plan keeps its wording.
+    let datasets = env.plan("datasets.json", &[]).await;
+    env.run(&["show", &env.p("datasets.json")]).await.ok().stdout_has(&format!(
+        "{} datasets in {} projects;",
+        datasets.items.len(),
+        datasets.items.iter().map(|i| i.project.as_str()).collect::<std::collections::BTreeSet<_>>().len()
+    ));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn scope_all_selects_projects_by_creation_time_and_refuses_dataset_type() {
     let mut seed = every_state();
