@@ -264,9 +264,9 @@ async fn guards_refuse_before_any_call() {
     assert_eq!(after.mutating_calls(), before.mutating_calls());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn failures_early_in_the_run_trip_the_circuit_breaker() {
-    // Every dataset's ImageStats disagree with its entries: no backup verifies, nothing may be deleted.
+/// 14 projects whose one dataset's ImageStats disagree with its entries: no backup verifies, so nothing may
+/// be deleted and every item fails (the circuit breaker trips).
+fn unverifiable_backups() -> Seed {
     let projects = (0..14)
         .map(|i| {
             let mut d = dataset("train", JAN23);
@@ -274,7 +274,12 @@ async fn failures_early_in_the_run_trip_the_circuit_breaker() {
             project(&format!("bad-{i:02}"), vec![d])
         })
         .collect();
-    let seed = one_region(projects);
+    one_region(projects)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failures_early_in_the_run_trip_the_circuit_breaker() {
+    let seed = unverifiable_backups();
     assert_eq!(seed_datasets(&seed), 14);
     let env = Env::new(fast(seed)).await;
     env.plan("plan.json", &[]).await;
@@ -293,14 +298,7 @@ async fn failures_early_in_the_run_trip_the_circuit_breaker() {
 /// summary.json says so.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_guard_stop_with_failures_exits_5_for_apply_and_sweep_alike() {
-    let projects = (0..14)
-        .map(|i| {
-            let mut d = dataset("train", JAN23);
-            d.image_stats = Some(ImageStats { total: 99, labeled: 99, normal: 99, anomaly: 0 });
-            project(&format!("bad-{i:02}"), vec![d])
-        })
-        .collect();
-    let env = Env::new(fast(one_region(projects))).await;
+    let env = Env::new(fast(unverifiable_backups())).await;
     env.plan("plan.json", &[]).await;
     env.run(&["apply", "plan.json", "--yes", "--concurrency", "1"]).await.code(5);
     let endpoint = env.emu.endpoint();
