@@ -19,6 +19,7 @@ use crate::exec::events::{Event, EventSink, Stop};
 use crate::exec::journal::{self, Journal, Mode};
 use crate::exec::retry::RetryPolicy;
 use crate::exec::run::{RunOptions, RunResult, run};
+use crate::plan::counts::{by_kind, datasets_only};
 use crate::plan::{Kind, Plan};
 use crate::report::summary::Summary;
 use crate::report::{audit, leftovers, leftovers_run, progress};
@@ -340,7 +341,7 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
         eprintln!("dry run: will check {scope} (read-only, no backup, nothing deleted)");
         confirm::print_blocked(&plan, &models);
     } else {
-        let datasets_only = plan.items.iter().all(|i| i.kind == Kind::DeleteDataset);
+        let datasets_only = datasets_only(&by_kind(&plan.items));
         eprintln!("will back up and {} {scope}", if datasets_only { "delete" } else { "then run" });
         confirm::print_blocked(&plan, &models);
         confirm(&accounts, if datasets_only { "its datasets" } else { "the above" }, args.yes)?;
@@ -351,7 +352,7 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
 pub(crate) async fn export(args: ExportArgs) -> Result<ExitCode> {
     let plan = load_checked(&args.run)?;
     let (_, scope) = describe_scope(&plan, &BTreeMap::new());
-    if plan.items.iter().all(|i| i.kind == Kind::DeleteDataset) {
+    if datasets_only(&by_kind(&plan.items)) {
         eprintln!("export: will back up {scope} (read-only towards the service)");
     } else {
         eprintln!(

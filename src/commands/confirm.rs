@@ -23,7 +23,7 @@ use crate::cloud::identity::{Access, target_endpoint};
 use crate::cloud::{self, Client, ClientOptions, ModelInfo};
 use crate::error::{Error, Result};
 use crate::escape::escape_lines;
-use crate::plan::counts::{datasets_only, per_kind};
+use crate::plan::counts::{by_kind, datasets_only, per_kind};
 use crate::plan::{Item, Kind, Plan};
 use crate::service::Service;
 use crate::service::retry::{Retried, RetryPolicy};
@@ -120,10 +120,7 @@ pub(crate) fn service(
 /// `STARTING_HOSTING`) and the inference units they hold.
 pub(crate) fn counts_text(items: &[Item], models: &BTreeMap<u64, ModelNow>) -> String {
     let projects: BTreeSet<(usize, &str)> = items.iter().map(|i| (i.target, i.project.as_str())).collect();
-    let mut by_kind: BTreeMap<Kind, usize> = BTreeMap::new();
-    for i in items {
-        *by_kind.entry(i.kind).or_default() += 1;
-    }
+    let by_kind = by_kind(items);
     if datasets_only(&by_kind) {
         return format!("{} datasets in {} projects", items.len(), projects.len());
     }

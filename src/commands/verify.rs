@@ -24,6 +24,7 @@ use crate::escape::escape as e;
 use crate::exec::drift::same_instant;
 use crate::exec::events::EventSink;
 use crate::exec::retry::{Retried, RetryPolicy};
+use crate::plan::counts::{by_kind, datasets_only};
 use crate::plan::filter::Filter;
 use crate::plan::types::DATASET_TYPE_BOTH;
 use crate::plan::{Item, Kind, Plan, Scope, Selection};
@@ -201,7 +202,7 @@ async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report
             });
         }
     }
-    let what = if plan.items.iter().all(|i| i.kind == Kind::DeleteDataset) { "datasets" } else { "items" };
+    let what = if datasets_only(&by_kind(&plan.items)) { "datasets" } else { "items" };
     Ok(Report::new(format!("plan {} ({} {what})", plan.plan_id, plan.items.len()), projects.len(), left))
 }
 

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use super::types::{ACCOUNT_STATES, DEFAULT_ACCOUNT, GenSpec, OrgAccount, Seed, SeedOrganization, SeedRole};
+use super::types::{ACCOUNT_STATES, DEFAULT_ACCOUNT, GenSpec, OrgAccount, Seed, SeedOrganization, SeedRole, active};
 
 /// Name of the role [`generate_org`] gives every member account.
 pub const ORG_ROLE: &str = "OrganizationAccountAccessRole";
@@ -122,16 +122,11 @@ pub fn generate_org(n: usize, spec: &GenSpec) -> Seed {
         id: DEFAULT_ACCOUNT.into(),
         name: "management".into(),
         email: "management@example.com".into(),
-        status: "ACTIVE".into(),
+        status: active(),
     }];
     for (i, id) in members.iter().enumerate() {
         let name = format!("member-{:02}", i + 1);
-        accounts.push(OrgAccount {
-            id: id.clone(),
-            email: format!("{name}@example.com"),
-            name,
-            status: "ACTIVE".into(),
-        });
+        accounts.push(OrgAccount { id: id.clone(), email: format!("{name}@example.com"), name, status: active() });
         seed.roles.push(SeedRole {
             account: id.clone(),
             name: ORG_ROLE.into(),

@@ -288,7 +288,8 @@ pub struct OrgAccount {
 /// The `AccountState` values of the Organizations model.
 pub const ACCOUNT_STATES: [&str; 5] = ["PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"];
 
-fn active() -> String {
+/// An account's `status` when the seed names none, and that of every generated member account.
+pub(crate) fn active() -> String {
     "ACTIVE".to_string()
 }
 

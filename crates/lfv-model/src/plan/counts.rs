@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::format::Plan;
+use super::format::{Item, Plan};
 use super::types::{DatasetType, Kind};
 
 /// Counts recomputed from a plan's targets, items and skipped entries (never read from `summary`).
@@ -27,9 +27,13 @@ pub struct Counts {
 
 /// Recompute the counts of `plan` from its targets, items and skipped entries.
 pub fn counts(plan: &Plan) -> Counts {
-    let mut c = Counts { targets: plan.targets.len(), items: plan.items.len(), ..Counts::default() };
+    let mut c = Counts {
+        targets: plan.targets.len(),
+        items: plan.items.len(),
+        items_by_kind: by_kind(&plan.items),
+        ..Counts::default()
+    };
     for i in &plan.items {
-        *c.items_by_kind.entry(i.kind).or_insert(0) += 1;
         if let Some(t) = i.dataset_type() {
             *c.items_by_type.entry(t).or_insert(0) += 1;
         }
@@ -43,6 +47,15 @@ pub fn counts(plan: &Plan) -> Counts {
     all.extend(plan.skipped.iter().map(|s| (s.target, s.project.as_str())));
     c.projects_in_file = all.len();
     c
+}
+
+/// Items per kind.
+pub fn by_kind<'a>(items: impl IntoIterator<Item = &'a Item>) -> BTreeMap<Kind, usize> {
+    let mut m = BTreeMap::new();
+    for i in items {
+        *m.entry(i.kind).or_insert(0) += 1;
+    }
+    m
 }
 
 /// The items per kind in words, each kind by its name in execution order ([`Kind::ALL`]), kinds with no
