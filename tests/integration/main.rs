@@ -20,6 +20,7 @@ mod preserve;
 mod readme;
 mod redaction;
 mod review;
+mod snapshots;
 mod support;
 mod sweep;
 mod targets;
