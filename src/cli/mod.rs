@@ -211,6 +211,10 @@ pub struct RunArgs {
     /// CSV audit report (default: PLAN.audit.csv; PLAN.dry-run.audit.csv; PLAN.export.csv).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// The run's JSON summary, written on every path that reaches the journal, also when the run stops early
+    /// (default: PLAN.summary.json; PLAN.dry-run.summary.json; PLAN.export.summary.json).
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
     /// Refuse plans older than this (default 7d; e.g. 12h, 30d; 1m to 3650d).
     #[arg(long, env = "LFV_MAX_PLAN_AGE", value_name = "DURATION", default_value = "7d", value_parser = parse_max_plan_age)]
     pub max_plan_age: Duration,

@@ -104,6 +104,7 @@ fn confirm(accounts: &BTreeSet<String>, what: &str, yes: bool) -> Result<()> {
 struct Paths {
     checkpoint: PathBuf,
     report: PathBuf,
+    summary: PathBuf,
     backup: Option<PathBuf>,
 }
 
@@ -124,6 +125,7 @@ impl Paths {
             (format!("--checkpoint {}", self.checkpoint.display()), self.checkpoint.as_path()),
             (format!("the checkpoint's lock file {}", lock.display()), lock.as_path()),
             (format!("--report {}", self.report.display()), self.report.as_path()),
+            (format!("--summary {}", self.summary.display()), self.summary.as_path()),
         ];
         let leftovers = self.leftovers();
         if let Some(l) = &leftovers {
@@ -150,6 +152,7 @@ impl Paths {
             Error::Usage(format!("{flag} {}: cannot write there ({e}); nothing was done", p.display()))
         };
         lfv_fs::probe_file(&self.report).map_err(|e| refuse("--report", &self.report, e))?;
+        lfv_fs::probe_file(&self.summary).map_err(|e| refuse("--summary", &self.summary, e))?;
         if let Some(b) = &self.backup {
             lfv_fs::probe_dir(b).map_err(|e| refuse("--backup-dir", b, e))?;
         }
@@ -222,12 +225,13 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
     summary.report = paths.report.display().to_string();
     summary.backup_dir = paths.backup.as_ref().map(|p| p.display().to_string());
     summary.leftovers = leftovers_file.map(|p| p.display().to_string());
+    let summary_failed = summary.write(&paths.summary).err();
     match args.format {
-        TextFormat::Json => out(&format!("{}\n", serde_json::to_string_pretty(&summary).expect("json"))),
+        TextFormat::Json => out(&summary.to_json()),
         TextFormat::Text => {
             let counts: Vec<String> = summary.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
             out(&escape_lines(&format!(
-                "{} {}: {}\n{}verified gone: {}, still present: {}\nthis run: {} items in {:.1}s ({:.1}/s), {} DeleteDataset attempts ({} throttled), {} throttled calls in all\nreport: {}\ncheckpoint: {}\n{}",
+                "{} {}: {}\n{}verified gone: {}, still present: {}\nthis run: {} items in {:.1}s ({:.1}/s), {} DeleteDataset attempts ({} throttled), {} throttled calls in all\nreport: {}\ncheckpoint: {}\nsummary: {}\n{}",
                 summary.mode,
                 summary.plan_id,
                 counts.join(", "),
@@ -242,10 +246,14 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
                 summary.throttled,
                 summary.report,
                 summary.checkpoint,
+                paths.summary.display(),
                 summary.backup_dir.as_ref().map(|b| format!("backups: {b}\n")).unwrap_or_default()
                     + &summary.leftovers.as_ref().map(|l| format!("leftovers: {l}\n")).unwrap_or_default(),
             )));
         }
+    }
+    if let Some(e) = &summary_failed {
+        eprintln!("error: {e}; the summary above is not on disk");
     }
     if let Some(e) = &report_failed {
         eprintln!(
@@ -267,7 +275,8 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
         // right endpoint does them.
         return Err(Error::Unreachable(why));
     }
-    Ok(code)
+    // The summary file is one of our own outputs: not writing it fails an otherwise clean run (1).
+    Ok(if summary_failed.is_some() && code == ExitCode::Ok { ExitCode::Internal } else { code })
 }
 
 /// Write `leftovers.csv` for a run with a backup directory, from the journal's manifests and the
@@ -327,6 +336,7 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
             .clone()
             .unwrap_or_else(|| beside(&args.run.plan, &format!("{suffix}.journal.jsonl"))),
         report: args.run.report.clone().unwrap_or_else(|| beside(&args.run.plan, &format!("{suffix}.audit.csv"))),
+        summary: args.run.summary.clone().unwrap_or_else(|| beside(&args.run.plan, &format!("{suffix}.summary.json"))),
         backup: if args.no_backup || args.dry_run {
             None
         } else {
@@ -362,6 +372,7 @@ pub(crate) async fn export(args: ExportArgs) -> Result<ExitCode> {
     let paths = Paths {
         checkpoint: args.run.checkpoint.clone().unwrap_or_else(|| beside(&args.run.plan, ".export.journal.jsonl")),
         report: args.run.report.clone().unwrap_or_else(|| beside(&args.run.plan, ".export.csv")),
+        summary: args.run.summary.clone().unwrap_or_else(|| beside(&args.run.plan, ".export.summary.json")),
         backup: Some(args.run.backup_dir.clone().unwrap_or_else(|| beside(&args.run.plan, ".backup"))),
     };
     paths.check(&args.run.plan, &plan)?;

@@ -8,7 +8,7 @@ use super::{cancel_on_signals, command_line, out};
 use crate::cli::ConvertArgs;
 use crate::cloud::{ClientOptions, Endpoint, connect_s3};
 use crate::convert::{self, Options};
-use crate::error::{Error, ExitCode, Result};
+use crate::error::{Error, ExitCode, Result, RunFacts, exit_code};
 use crate::exec::events::EventSink;
 use crate::exec::retry::RetryPolicy;
 use crate::report::progress;
@@ -90,5 +90,5 @@ pub async fn convert(args: ConvertArgs) -> Result<ExitCode> {
     if *cancel.borrow() {
         return Err(Error::Interrupted { resume: command_line() });
     }
-    Ok(if summary.labeled_not_converted == 0 { ExitCode::Ok } else { ExitCode::Incomplete })
+    Ok(exit_code(&RunFacts { incomplete: summary.labeled_not_converted > 0, ..RunFacts::default() }))
 }

@@ -11,7 +11,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use crate::cli::DemoArgs;
-use crate::error::{Error, ExitCode, Result};
+use crate::error::{Error, ExitCode, Result, RunFacts, exit_code};
 use lfv_emulator::{self as emulator, EmulatorConfig, FaultSpec, GenSpec, Mix, Seed};
 
 /// Regions of the demo account.
@@ -114,7 +114,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<ExitCode> {
         (s(&["apply", &plan, "--yes", "--rate", DEMO_RATE, "--format", "json"]), Some(summary.as_path()), 0),
         (s(&["verify", &plan]), None, 0),
     ];
-    let mut code = ExitCode::Ok;
+    let mut failed_step = false;
     for (argv, capture, expected) in steps {
         let settle = (argv[0] == "apply" && argv.iter().any(|a| a == "--yes") && !creating.is_empty()).then(|| {
             let (emu, creating) = (emu.clone(), creating.clone());
@@ -143,7 +143,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<ExitCode> {
         }
         if got != expected {
             eprintln!("demo: `lfv-sunset {}` exited {got}, expected {expected}", argv.join(" "));
-            code = ExitCode::Incomplete;
+            failed_step = true;
             break;
         }
     }
@@ -167,6 +167,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<ExitCode> {
          summary.json             the run's JSON summary\n  \
          plan.dry-run.audit.csv   the dry run's report"
     );
+    let code = exit_code(&RunFacts { incomplete: failed_step, ..RunFacts::default() });
     if code == ExitCode::Ok {
         println!("\ndemo finished: every planned dataset is gone and verify passed");
     }

@@ -93,9 +93,7 @@ pub(super) async fn finish(
     summary.report = paths.report.display().to_string();
     summary.backup_dir = Some(backup.display().to_string());
     summary.leftovers = leftovers.map(|p| p.display().to_string());
-    let mut bytes = serde_json::to_vec_pretty(&summary).expect("json");
-    bytes.push(b'\n');
-    lfv_fs::write_atomic(&paths.summary, &bytes).map_err(|e| Error::io("write", &paths.summary, e))?;
+    summary.write(&paths.summary)?;
     if args.format == TextFormat::Text {
         let counts: Vec<String> = summary.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
         out(&escape_lines(&format!(

@@ -19,7 +19,7 @@ use super::plan::{check_rate, endpoints};
 use super::verify_gone::{PROJECT_PRESENT, still_present};
 use crate::cli::{TableFormat, VerifyArgs};
 use crate::cloud::{CallError, ClientOptions, ErrorKind, ModelInfo, ProjectInfo};
-use crate::error::{Error, ExitCode, Result};
+use crate::error::{Error, ExitCode, Result, RunFacts, exit_code};
 use crate::escape::escape as e;
 use crate::exec::drift::same_instant;
 use crate::exec::events::EventSink;
@@ -295,7 +295,7 @@ fn print_report(report: &Report, format: TableFormat) -> ExitCode {
         TableFormat::Json => out(&format!("{}\n", serde_json::to_string_pretty(&report).expect("json"))),
         TableFormat::Table => out(&table(report)),
     }
-    if report.left.is_empty() { ExitCode::Ok } else { ExitCode::Incomplete }
+    exit_code(&RunFacts { incomplete: !report.left.is_empty(), ..RunFacts::default() })
 }
 
 /// The table text: a count line (models and projects named only when some are left or the report covers

@@ -1,4 +1,5 @@
-//! The JSON summary `apply --format json` prints on stdout (and the demo writes to `summary.json`).
+//! The JSON summary of a run: `apply`, `export` and `sweep` write it to their summary file on every path
+//! that has a journal, and `--format json` prints the same bytes on stdout.
 //! Outcome counts overall and per kind, and the inference units stopped, are folded from the journal (every
 //! run of the plan), never from counters of this invocation.
 
@@ -6,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::error::{Error, Result};
 use crate::exec::journal::{JournalState, Outcome};
 use crate::exec::run::RunResult;
 use crate::plan::Kind;
@@ -97,6 +99,16 @@ impl Summary {
             leftovers: None,
             stopped: run.guard_stops.clone(),
         }
+    }
+
+    /// The pretty JSON, with a final newline: what the summary file holds and `--format json` prints.
+    pub fn to_json(&self) -> String {
+        format!("{}\n", serde_json::to_string_pretty(self).expect("a summary serialises"))
+    }
+
+    /// Write [`Self::to_json`] to `path`, atomically and owner-only.
+    pub fn write(&self, path: &std::path::Path) -> Result<()> {
+        lfv_fs::write_atomic(path, self.to_json().as_bytes()).map_err(|e| Error::io("write", path, e))
     }
 }
 

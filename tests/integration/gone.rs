@@ -311,3 +311,39 @@ async fn a_404_after_our_own_lost_delete_is_recorded_as_deleted_not_already_abse
     // The token really had expired: the resend reached the service and was answered 404.
     assert_eq!(env.emu.stats().calls_with_status("DeleteDataset", "404"), 1);
 }
+
+/// The same situation, the same answer: an endpoint that passes STS through but answers Lookout for Vision's
+/// calls with something foreign makes `apply` and `sweep` alike exit 6 naming it, conclude nothing, and both
+/// write their summary file with that exit code (`apply`: PLAN.summary.json; `sweep`: DIR/summary.json). Also
+/// when the journal exists and STS itself answers foreign (the run stops before its first Lookout for Vision
+/// call): the summary says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_and_sweep_agree_on_a_wrong_endpoint_and_both_write_their_summary() {
+    let (env, _plan) = one_project().await;
+    for (sts_too, (name, handler)) in everywhere().into_iter().enumerate().map(|(i, c)| (i % 2 == 1, c)) {
+        let server = if sts_too { Foreign::serve(handler).await } else { Foreign::start(handler).await };
+        let url = server.url();
+        let apply = env.run(&["apply", "plan.json", "--yes", "--no-backup", "--endpoint-url", &url]).await;
+        apply.code(6).stderr_has(&url);
+        let dir = env.p(&format!("sweep-{name}"));
+        // A sweep with a sealed plan (resumed) and a sweep that enumerates: both meet the foreign answer.
+        let sweep = env.run(&["sweep", "--dir", &dir, "--yes", "--endpoint-url", &url]).await;
+        sweep.code(6).stderr_has(&url);
+        let summaries = [env.path("plan.summary.json"), env.path(&format!("sweep-{name}/summary.json"))];
+        let journals = [env.path("plan.journal.jsonl"), env.path(&format!("sweep-{name}/journal.jsonl"))];
+        for (summary, journal) in summaries.iter().zip(&journals) {
+            if !journal.exists() {
+                // Stopped before anything was journalled: no run, no summary.
+                assert!(!summary.exists(), "{name}: {} without a journal", summary.display());
+                continue;
+            }
+            let text = std::fs::read_to_string(summary)
+                .unwrap_or_else(|e| panic!("{name} (sts foreign: {sts_too}): {}: {e}", summary.display()));
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(v["exit_code"], 6, "{name}: {}", summary.display());
+            assert_eq!(v["outcomes"].get("deleted"), None, "{name}: nothing concluded: {v}");
+            std::fs::remove_file(summary).unwrap();
+        }
+    }
+    assert_eq!(env.emu.stats().mutations.datasets_deleted, 0);
+}

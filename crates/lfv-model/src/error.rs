@@ -33,9 +33,9 @@ impl ExitCode {
     }
 }
 
-/// What a finished run found, for [`exit_code`]: the one decision of the exit code of every run that has a
-/// journal (`apply`, `export`, `sweep`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a finished run found, for [`exit_code`]: the one decision of the exit code of every command that
+/// finishes (`apply`, `export`, `sweep`; `verify`, `convert` and `demo` with the facts they can have).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RunFacts {
     /// An endpoint answered what Lookout for Vision would not: nothing was concluded from it.
     pub wrong_endpoint: bool,
