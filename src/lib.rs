@@ -25,6 +25,8 @@
 //!   packaging jobs, collected through the caller's limiter and retry, written owner-only and verified.
 //! - [`convert`]: preserved datasets (the backup tree) into anomalib Folder / MVTec AD layouts, images and
 //!   binary masks fetched from S3 through [`cloud::S3Client`] with the executor's limiter and retry.
+//! - [`calls`]: the one configuration step: a command's flags become its calls' rate, retry policy and
+//!   client options once.
 //! - [`redact`]: the log writer that keeps credentials out of every log line.
 //! - [`report`]: consumers of runs: progress display, CSV audit, JSON summary, `leftovers.csv`.
 //! - [`service`]: the one caller of Lookout for Vision for every runner: limiters keyed by (target,
@@ -32,6 +34,7 @@
 
 pub use lfv_model::{error, escape, plan};
 
+pub mod calls;
 pub mod cli;
 pub mod cloud;
 pub mod commands;

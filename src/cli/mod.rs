@@ -86,8 +86,8 @@ pub struct SweepArgs {
     /// Calls in flight across every target, shared fairly (default 256; 1 to 65,536).
     #[arg(long, env = "LFV_MAX_IN_FLIGHT", value_name = "N", default_value_t = crate::service::schedule::DEFAULT_MAX_IN_FLIGHT, value_parser = max_in_flight())]
     pub max_in_flight: usize,
-    /// Attempts per call, including the first (default 8; 1 to 100).
-    #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = 8, value_parser = max_attempts())]
+    /// Attempts per call, including the first (1 to 100).
+    #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = crate::service::retry::DEFAULT_MAX_ATTEMPTS, value_parser = max_attempts())]
     pub max_attempts: u32,
 }
 
@@ -201,8 +201,8 @@ pub struct RunArgs {
     /// 1 to 65,536).
     #[arg(long, env = "LFV_MAX_IN_FLIGHT", value_name = "N", default_value_t = crate::service::schedule::DEFAULT_MAX_IN_FLIGHT, value_parser = max_in_flight())]
     pub max_in_flight: usize,
-    /// Attempts per call, including the first (default 8; 1 to 100).
-    #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = 8, value_parser = max_attempts())]
+    /// Attempts per call, including the first (1 to 100).
+    #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = crate::service::retry::DEFAULT_MAX_ATTEMPTS, value_parser = max_attempts())]
     pub max_attempts: u32,
     /// Checkpoint journal (default: PLAN.journal.jsonl beside the plan; PLAN.dry-run.journal.jsonl for
     /// --dry-run; PLAN.export.journal.jsonl for export).

@@ -97,8 +97,8 @@ pub struct ConvertArgs {
     /// Images fetched and written at once, 1 to 1,024 (default 16).
     #[arg(long, env = "LFV_CONVERT_CONCURRENCY", value_name = "N", default_value_t = 16, value_parser = concurrency())]
     pub concurrency: usize,
-    /// Attempts per GetObject, including the first, 1 to 100 (default 8).
-    #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = 8, value_parser = max_attempts())]
+    /// Attempts per GetObject, including the first (1 to 100).
+    #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = crate::service::retry::DEFAULT_MAX_ATTEMPTS, value_parser = max_attempts())]
     pub max_attempts: u32,
     /// Named AWS profile (default: the default credential chain).
     #[arg(long, value_name = "PROFILE")]

@@ -8,16 +8,14 @@ use chrono::Utc;
 
 use super::confirm;
 use super::identity::{access, check_targets};
-use super::plan::check_rate;
 use super::{cancel_on_signals, command_line, out};
+use crate::calls::Calls;
 use crate::cli::{ApplyArgs, ExportArgs, ReportArgs, RunArgs, TextFormat};
-use crate::cloud::ClientOptions;
 use crate::error::{Error, ExitCode, Result, RunFacts, exit_code};
 use crate::escape::{escape, escape_lines};
 use crate::exec::backup;
 use crate::exec::events::{Event, EventSink, Stop};
 use crate::exec::journal::{self, Journal, Mode};
-use crate::exec::retry::RetryPolicy;
 use crate::exec::run::{RunOptions, RunResult, run};
 use crate::plan::counts::{by_kind, datasets_only};
 use crate::plan::{Kind, Plan};
@@ -45,13 +43,6 @@ fn load_checked(args: &RunArgs) -> Result<Plan> {
             ),
         });
     }
-    if args.concurrency == 0 {
-        return Err(Error::Usage("--concurrency must be at least 1".into()));
-    }
-    if args.max_attempts == 0 {
-        return Err(Error::Usage("--max-attempts must be at least 1".into()));
-    }
-    check_rate(args.rate)?;
     Ok(plan)
 }
 
@@ -174,16 +165,17 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
             plan.items.len()
         );
     }
-    let client = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: naive };
+    let calls = if naive { Calls::of_run(args).naive() } else { Calls::of_run(args) };
+    let client = calls.client;
     let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
     let checked =
         check_targets(plan, args.profile.as_ref(), args.connect.endpoint_url.as_ref(), &access, client).await?;
     let opts = RunOptions {
         mode,
-        rate: (!naive).then_some(args.rate),
+        rate: calls.rate,
         concurrency: args.concurrency,
         max_in_flight: args.max_in_flight,
-        policy: RetryPolicy { max_attempts: if naive { 1 } else { args.max_attempts }, ..RetryPolicy::default() },
+        policy: calls.policy,
         client,
         endpoint_url: args.connect.endpoint_url.clone(),
         profile: args.profile.clone(),

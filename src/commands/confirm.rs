@@ -18,6 +18,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::identity::{access, check_targets};
+use crate::calls::Calls;
 use crate::cli::RunArgs;
 use crate::cloud::identity::{Access, target_endpoint};
 use crate::cloud::{self, Client, ClientOptions, ModelInfo};
@@ -26,7 +27,7 @@ use crate::escape::escape_lines;
 use crate::plan::counts::{by_kind, datasets_only, per_kind};
 use crate::plan::{Item, Kind, Plan};
 use crate::service::Service;
-use crate::service::retry::{Retried, RetryPolicy};
+use crate::service::retry::Retried;
 use crate::service::schedule::{Caps, run_fair};
 
 /// What a DescribeModel before the question showed of one model item's version.
@@ -106,12 +107,10 @@ fn now_of(m: &ModelInfo) -> ModelNow {
 /// A service for the reads before the question, at the run's rate.
 pub(crate) fn service(
     clients: HashMap<usize, Client>,
-    rate: f64,
-    max_attempts: u32,
+    calls: Calls,
 ) -> (Arc<Service>, watch::Receiver<bool>, watch::Sender<bool>) {
     let (tx, cancel) = watch::channel(false);
-    let policy = RetryPolicy { max_attempts: max_attempts.max(1), ..RetryPolicy::default() };
-    (Arc::new(Service::new(clients, Some(rate), policy, cancel.clone())), cancel, tx)
+    (Arc::new(Service::new(clients, calls.rate, calls.policy, cancel.clone())), cancel, tx)
 }
 
 /// The counts part of the text: today's `N datasets in P projects` for a datasets-only plan, else each kind
@@ -166,14 +165,15 @@ pub(crate) async fn models_before_asking(plan: &Plan, args: &RunArgs) -> Result<
     if !plan.items.iter().any(|i| matches!(i.kind, Kind::StopModel | Kind::DeleteModel)) {
         return Ok(BTreeMap::new());
     }
-    let options = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false };
+    let calls = Calls::of_run(args);
+    let options = calls.client;
     // The identity check first, as before any other call: a refused target is not described (the run then
     // stops it, exit 5).
     let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
     let (profile, url) = (args.profile.as_ref(), args.connect.endpoint_url.as_ref());
     let skip: BTreeSet<usize> = check_targets(plan, profile, url, &access, options).await?.skipped();
     let clients = plan_clients(plan, profile, url, &access, &skip, options).await?;
-    let (svc, cancel, _keep) = service(clients, args.rate, args.max_attempts);
+    let (svc, cancel, _keep) = service(clients, calls);
     models_now(plan, svc, &cancel).await
 }
 

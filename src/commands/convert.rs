@@ -5,15 +5,15 @@
 use std::collections::HashMap;
 
 use super::{cancel_on_signals, command_line, out};
+use crate::calls::Calls;
 use crate::cli::ConvertArgs;
-use crate::cloud::{ClientOptions, Endpoint, connect_s3};
+use crate::cloud::{Endpoint, connect_s3};
 use crate::convert::{self, Options};
 use crate::error::{Error, ExitCode, Result, RunFacts, exit_code};
 use crate::exec::events::EventSink;
-use crate::exec::retry::RetryPolicy;
 use crate::report::progress;
 
-fn options(args: &ConvertArgs) -> Result<Options> {
+fn options(args: &ConvertArgs, calls: Calls) -> Result<Options> {
     let projects = args
         .projects
         .iter()
@@ -42,7 +42,7 @@ fn options(args: &ConvertArgs) -> Result<Options> {
         projects,
         concurrency: args.concurrency,
         rate: args.rate,
-        policy: RetryPolicy { max_attempts: args.max_attempts, ..RetryPolicy::default() },
+        policy: calls.policy,
         region_override: args.region.clone(),
     })
 }
@@ -53,7 +53,8 @@ fn convert_resolve(p: &std::path::Path) -> Result<std::path::PathBuf> {
 
 /// Run `convert`.
 pub async fn convert(args: ConvertArgs) -> Result<ExitCode> {
-    let opts = options(&args)?;
+    let calls = Calls::new(args.rate, args.max_attempts, &args.connect);
+    let opts = options(&args, calls)?;
     let (sources, notes) = convert::find_sources(&opts)?;
     for n in &notes {
         eprintln!("{n}");
@@ -61,7 +62,6 @@ pub async fn convert(args: ConvertArgs) -> Result<ExitCode> {
     if sources.is_empty() {
         return Err(Error::Usage(format!("no project directories found under --from {}", args.from.display())));
     }
-    let client_options = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false };
     let mut clients = HashMap::new();
     for region in convert::regions_needed(&sources, opts.region_override.as_deref()) {
         let endpoint = Endpoint {
@@ -70,7 +70,7 @@ pub async fn convert(args: ConvertArgs) -> Result<ExitCode> {
             endpoint_url: args.connect.endpoint_url.clone(),
             role: None,
         };
-        clients.insert(region, connect_s3(&endpoint, client_options).await?);
+        clients.insert(region, connect_s3(&endpoint, calls.client).await?);
     }
     let cancel = cancel_on_signals();
     let (events, rx) = EventSink::channel();

@@ -6,12 +6,12 @@ use serde_json::json;
 
 use super::out;
 use super::reach::{Reach, reach};
+use crate::calls::Calls;
 use crate::cli::{ConnectArgs, PlanArgs, SelectArgs, ShowArgs, SweepArgs, TableFormat, is_region};
 use crate::cloud::{self, ClientOptions, Endpoint};
-use crate::error::{Error, ExitCode, Result};
+use crate::error::{Error, ExitCode, Result, RunFacts, exit_code};
 use crate::escape::{escape as e, escape_lines};
 use crate::exec::events::EventSink;
-use crate::exec::retry::RetryPolicy;
 use crate::plan::counts::{counts, datasets_only, per_kind};
 use crate::plan::filter::Filter;
 use crate::plan::types::DATASET_TYPE_BOTH;
@@ -19,14 +19,6 @@ use crate::plan::validate::digested_members;
 use crate::plan::{DatasetType, Item, Kind, Plan, Scope, Selection, Unreachable};
 use crate::planner::{PlanRequest, make_plan, new_plan_id};
 use crate::report::progress;
-
-pub(crate) fn check_rate(rate: f64) -> Result<f64> {
-    if rate.is_finite() && rate > 0.0 {
-        Ok(rate)
-    } else {
-        Err(Error::Usage(format!("--rate must be a positive number of requests per second, not {rate}")))
-    }
-}
 
 /// Each of `values` once, in the order first given.
 fn first_of_each(values: &[String]) -> Vec<String> {
@@ -69,6 +61,7 @@ pub(crate) async fn endpoints(profiles: &[String], regions: &[String], url: &Opt
 pub(crate) async fn selected(
     select: &SelectArgs,
     connect: &ConnectArgs,
+    client: ClientOptions,
     plan_id: &str,
     not_done: &str,
 ) -> Result<(Reach, Selection, Filter)> {
@@ -83,7 +76,6 @@ pub(crate) async fn selected(
     }
     let filter = Filter::new(&select.include, &select.exclude, dataset_type, before, after)?;
     let base = endpoints(&select.profiles, &select.regions, &connect.endpoint_url).await?;
-    let client = ClientOptions { attempt_timeout: connect.attempt_timeout, sdk_retries: false };
     // Who each target's credentials belong to, before the first call to it (recorded per target).
     let reach = reach(&select.targets, base, client, plan_id).await.map_err(|e| match e {
         Error::Unreachable(m) => Error::Unreachable(format!("{m}; {not_done}")),
@@ -134,26 +126,22 @@ pub(crate) fn plan_request(
     selection: Selection,
     filter: Filter,
     pace: &SweepArgs,
-    connect: &ConnectArgs,
-    rate: f64,
+    calls: Calls,
 ) -> PlanRequest {
     PlanRequest {
         endpoints,
         selection,
         filter,
-        rate: Some(rate),
+        rate: calls.rate,
         concurrency: pace.concurrency,
         max_in_flight: pace.max_in_flight,
-        client: ClientOptions { attempt_timeout: connect.attempt_timeout, sdk_retries: false },
-        policy: RetryPolicy { max_attempts: pace.max_attempts.max(1), ..RetryPolicy::default() },
+        client: calls.client,
+        policy: calls.policy,
     }
 }
 
 pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
-    let rate = check_rate(args.sweep.rate)?;
-    if args.sweep.concurrency == 0 {
-        return Err(Error::Usage("--concurrency must be at least 1".into()));
-    }
+    let calls = Calls::of_pace(&args.sweep, &args.connect);
     if !args.force && args.out.exists() {
         return Err(Error::Usage(format!("{} already exists; pass --force to replace it", args.out.display())));
     }
@@ -161,11 +149,12 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         .map_err(|e| Error::Usage(format!("--out {}: cannot write there ({e})", args.out.display())))?;
     // The plan id first: roles are assumed under a session named after it.
     let plan_id = new_plan_id();
-    let (reach, selection, filter) = selected(&args.select, &args.connect, &plan_id, "no plan was written").await?;
+    let (reach, selection, filter) =
+        selected(&args.select, &args.connect, calls.client, &plan_id, "no plan was written").await?;
     if !reach.unreachable.is_empty() && !args.select.targets.allow_unreachable {
         return Err(refuse_unreachable(&reach, "no plan was written"));
     }
-    let req = plan_request(reach.endpoints.clone(), selection, filter, &args.sweep, &args.connect, rate);
+    let req = plan_request(reach.endpoints.clone(), selection, filter, &args.sweep, calls);
     let (events, rx) = EventSink::channel();
     let display = progress::spawn(rx);
     let result = make_plan(plan_id, req, events).await;
@@ -195,9 +184,8 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
             eprintln!("unreachable: {}", escape_lines(&unreachable_line(u)));
         }
         eprintln!("{} targets could not be reached; the plan lists them under unreachable", plan.unreachable.len());
-        return Ok(ExitCode::Unreachable);
     }
-    Ok(ExitCode::Ok)
+    Ok(exit_code(&RunFacts { unreachable: !plan.unreachable.is_empty(), ..RunFacts::default() }))
 }
 
 /// One unreachable target on one line: `account A region R (role ARN): ERROR: MESSAGE`.

@@ -24,19 +24,19 @@ use std::time::Instant;
 use tokio::sync::{mpsc, watch};
 
 use super::identity::{access, check_targets};
-use super::plan::{check_rate, plan_request, record_reach, refuse_unreachable, selected};
+use super::plan::{plan_request, record_reach, refuse_unreachable, selected};
 use super::reach::Reach;
 use super::sweep_dir::{self, SweepFile, SweepPaths};
 use super::{cancel_on_signals, out};
+use crate::calls::Calls;
 use crate::cli::SweepCommandArgs;
 use crate::cloud::identity::Access;
-use crate::cloud::{ClientOptions, ModelSummary, ProjectInfo};
+use crate::cloud::{ModelSummary, ProjectInfo};
 use crate::error::{Error, ExitCode, Result};
 use crate::escape::escape;
 use crate::exec::events::{Event, EventSink};
 use crate::exec::journal::{self, Journal, JournalState, Mode, Record};
 use crate::exec::queue::{ProjectWork, add_item};
-use crate::exec::retry::RetryPolicy;
 use crate::exec::run::{Feed, RunOptions, RunResult, Unit, outcomes_of, run, run_on};
 use crate::plan::format::{FORMAT, Summary as PlanSummary};
 use crate::plan::types::order_key;
@@ -58,14 +58,14 @@ fn confirm(yes: bool, plan_id: &str) -> Result<()> {
     Ok(())
 }
 
-fn run_options(args: &SweepCommandArgs, rate: f64, backup: std::path::PathBuf) -> RunOptions {
+fn run_options(args: &SweepCommandArgs, calls: Calls, backup: std::path::PathBuf) -> RunOptions {
     RunOptions {
         mode: Mode::Apply,
-        rate: Some(rate),
+        rate: calls.rate,
         concurrency: args.sweep.concurrency,
         max_in_flight: args.sweep.max_in_flight,
-        policy: RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() },
-        client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false },
+        policy: calls.policy,
+        client: calls.client,
         endpoint_url: args.connect.endpoint_url.clone(),
         profile: None,
         backup_dir: Some(backup),
@@ -78,14 +78,15 @@ fn run_options(args: &SweepCommandArgs, rate: f64, backup: std::path::PathBuf) -
 }
 
 pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
-    let rate = check_rate(args.sweep.rate)?;
+    let calls = Calls::of_pace(&args.sweep, &args.connect);
     sweep_dir::prepare(&args.dir)?;
     let paths = SweepPaths::new(&args.dir);
     // The plan id before reaching the targets (roles are assumed under a session named after it): the
     // recorded one when resuming.
     let found = sweep_dir::existing(&paths, &args.dir)?;
     let plan_id = sweep_dir::plan_id(&found);
-    let (reach, selection, filter) = selected(&args.select, &args.connect, &plan_id, "nothing was deleted").await?;
+    let (reach, selection, filter) =
+        selected(&args.select, &args.connect, calls.client, &plan_id, "nothing was deleted").await?;
     if !reach.unreachable.is_empty() && !args.select.targets.allow_unreachable {
         return Err(refuse_unreachable(&reach, "nothing was deleted"));
     }
@@ -101,8 +102,8 @@ pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
         escape(&file.plan_id),
         escape(&args.dir.display().to_string())
     );
-    let req = plan_request(reach.endpoints.clone(), selection, filter, &args.sweep, &args.connect, rate);
-    let opts = run_options(&args, rate, backup.clone());
+    let req = plan_request(reach.endpoints.clone(), selection, filter, &args.sweep, calls);
+    let opts = run_options(&args, calls, backup.clone());
     let cancel = cancel_on_signals();
     let (events, rx) = EventSink::channel();
     let display = progress::spawn(rx);

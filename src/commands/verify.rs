@@ -15,15 +15,16 @@ use tokio::sync::watch;
 
 use super::identity::{access, check_targets, identities};
 use super::out;
-use super::plan::{check_rate, endpoints};
+use super::plan::endpoints;
 use super::verify_gone::{PROJECT_PRESENT, still_present};
+use crate::calls::Calls;
 use crate::cli::{TableFormat, VerifyArgs};
-use crate::cloud::{CallError, ClientOptions, ErrorKind, ModelInfo, ProjectInfo};
+use crate::cloud::{CallError, ErrorKind, ModelInfo, ProjectInfo};
 use crate::error::{Error, ExitCode, Result, RunFacts, exit_code};
 use crate::escape::escape as e;
 use crate::exec::drift::same_instant;
 use crate::exec::events::EventSink;
-use crate::exec::retry::{Retried, RetryPolicy};
+use crate::exec::retry::Retried;
 use crate::plan::counts::{by_kind, datasets_only};
 use crate::plan::filter::Filter;
 use crate::plan::types::DATASET_TYPE_BOTH;
@@ -126,8 +127,8 @@ fn cannot_prove(e: Error) -> Error {
     }
 }
 
-async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report> {
-    let options = ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false };
+async fn verify_plan(plan: &Plan, args: &VerifyArgs, calls: Calls) -> Result<Report> {
+    let options = calls.client;
     let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
     let (profile, url) = (args.profiles.first(), args.connect.endpoint_url.as_ref());
     let checked = check_targets(plan, profile, url, &access, options).await.map_err(cannot_prove)?;
@@ -145,9 +146,8 @@ async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report
     for i in &plan.items {
         projects.entry((i.target, i.project.clone())).or_default().push(i);
     }
-    let policy = RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() };
     let (_tx, cancel) = watch::channel(false);
-    let svc = Arc::new(Service::new(clients, Some(rate), policy, cancel.clone()));
+    let svc = Arc::new(Service::new(clients, calls.rate, calls.policy, cancel.clone()));
     let mut queues: Vec<VecDeque<(String, BTreeSet<String>)>> = plan.targets.iter().map(|_| VecDeque::new()).collect();
     for ((target, project), items) in &projects {
         let versions = items.iter().filter(|i| i.kind != Kind::DeleteDataset && i.kind != Kind::DeleteProject);
@@ -206,7 +206,7 @@ async fn verify_plan(plan: &Plan, args: &VerifyArgs, rate: f64) -> Result<Report
     Ok(Report::new(format!("plan {} ({} {what})", plan.plan_id, plan.items.len()), projects.len(), left))
 }
 
-async fn verify_all(args: &VerifyArgs, rate: f64) -> Result<Report> {
+async fn verify_all(args: &VerifyArgs, calls: Calls) -> Result<Report> {
     let scope = args.scope;
     let endpoints = endpoints(&args.profiles, &args.regions, &args.connect.endpoint_url).await?;
     let regions = endpoints.iter().map(|e| e.region.clone()).collect::<Vec<_>>().join(", ");
@@ -215,11 +215,11 @@ async fn verify_all(args: &VerifyArgs, rate: f64) -> Result<Report> {
         endpoints,
         selection: Selection { dataset_type: DATASET_TYPE_BOTH.into(), ..Selection::default() },
         filter: Filter::new(&[], &[], None, None, None)?,
-        rate: Some(rate),
+        rate: calls.rate,
         concurrency: args.sweep.concurrency,
         max_in_flight: args.sweep.max_in_flight,
-        client: ClientOptions { attempt_timeout: args.connect.attempt_timeout, sdk_retries: false },
-        policy: RetryPolicy { max_attempts: args.sweep.max_attempts.max(1), ..RetryPolicy::default() },
+        client: calls.client,
+        policy: calls.policy,
     };
     // Resolve the caller before the first call (exit 6 if it cannot be resolved).
     identities(&req.endpoints, req.client).await.map_err(cannot_prove)?;
@@ -265,7 +265,7 @@ async fn verify_all(args: &VerifyArgs, rate: f64) -> Result<Report> {
 }
 
 pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
-    let rate = check_rate(args.sweep.rate)?;
+    let calls = Calls::of_pace(&args.sweep, &args.connect);
     let report = match &args.plan {
         Some(path) => {
             if args.scope != Scope::Datasets {
@@ -274,9 +274,9 @@ pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
                 ));
             }
             let plan = Plan::load(path)?;
-            verify_plan(&plan, &args, rate).await?
+            verify_plan(&plan, &args, calls).await?
         }
-        None => verify_all(&args, rate).await?,
+        None => verify_all(&args, calls).await?,
     };
     Ok(print_report(&report, args.format))
 }
@@ -284,8 +284,7 @@ pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
 /// `sweep`'s last step: verify the sealed `plan` as `verify PLAN` would (printing its report), with the
 /// sweep's connection and pace; the exit code is verify's (0 nothing left, 3 something left).
 pub(crate) async fn verify_sealed(plan: &Plan, args: &VerifyArgs) -> Result<ExitCode> {
-    let rate = check_rate(args.sweep.rate)?;
-    let report = verify_plan(plan, args, rate).await?;
+    let report = verify_plan(plan, args, Calls::of_pace(&args.sweep, &args.connect)).await?;
     Ok(print_report(&report, args.format))
 }
 
