@@ -20,6 +20,7 @@ mod preserve;
 mod readme;
 mod redaction;
 mod review;
+mod round_trip;
 mod snapshots;
 mod support;
 mod sweep;
