@@ -95,7 +95,7 @@ pub fn verify_object(obj: &S3Object) -> Result<String, String> {
 async fn fetch(ctx: &Ctx, origin: &Origin, what: &str, obj: &S3Ref) -> Result<(S3Object, String), Stop> {
     let region = ctx.region_override.as_deref().unwrap_or(&origin.region);
     let client = ctx.clients.get(region).ok_or_else(|| Stop::Failed(format!("no S3 client for region {region}")))?;
-    let limiter = ctx.limiters.get(&origin.account, region, "GetObject");
+    let limiter = ctx.limiters.get(&origin.account, region, lfv_model::op::Op::GetObject);
     let mut stats = AttemptStats::default();
     let events = ctx.events.clone();
     let on_attempt = |a: &crate::exec::retry::Attempt| {

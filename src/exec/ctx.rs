@@ -106,7 +106,7 @@ impl Ctx {
         let e = a.error.as_ref();
         self.out.emit(Event::Record(Record::Attempt(AttemptRec {
             seq: item.seq,
-            op: op.name().into(),
+            op,
             n: a.number,
             at: a.at,
             status: e.map_or(Some(ok_status), |e| e.status),

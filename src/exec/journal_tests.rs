@@ -87,7 +87,7 @@ fn start(seq: u64) -> Record {
 fn attempt(seq: u64, status: u16) -> Record {
     Record::Attempt(AttemptRec {
         seq,
-        op: "DeleteDataset".into(),
+        op: lfv_model::op::Op::DeleteDataset,
         n: 1,
         at: t(seq as i64),
         status: Some(status),

@@ -56,13 +56,12 @@ struct RunCaller<'a> {
 impl Caller for RunCaller<'_> {
     type Error = PreserveError;
 
-    async fn call<T, F, Fut>(&self, op: &'static str, attempt: F) -> std::result::Result<T, PreserveError>
+    async fn call<T, F, Fut>(&self, op: Op, attempt: F) -> std::result::Result<T, PreserveError>
     where
         T: Send,
         F: FnMut() -> Fut + Send,
         Fut: Future<Output = std::result::Result<T, CallError>> + Send,
     {
-        let op = Op::from_name(op).unwrap_or(Op::DescribeProject);
         let key = LimitKey { target: self.target, op };
         let mut stats = AttemptStats::default();
         match self.ctx.svc.call(key, &mut stats, |a| self.ctx.on_other_attempt(a), attempt).await {

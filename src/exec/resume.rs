@@ -64,7 +64,7 @@ mod tests {
     fn attempt() -> AttemptRec {
         AttemptRec {
             seq: 1,
-            op: "DeleteDataset".into(),
+            op: lfv_model::op::Op::DeleteDataset,
             n: 1,
             at: t(),
             status: Some(500),

@@ -30,7 +30,7 @@ impl Tally {
     /// Count one event.
     pub fn add(&mut self, e: &Event) {
         match e {
-            Event::Record(Record::Attempt(a)) if a.op == Op::DeleteDataset.name() => {
+            Event::Record(Record::Attempt(a)) if a.op == Op::DeleteDataset => {
                 self.delete_attempts += 1;
                 self.delete_throttled += u64::from(a.throttled);
             }
@@ -113,7 +113,6 @@ mod tests {
     fn attempt(op: Op, throttled: bool) -> Event {
         let at = Utc::now();
         let (status, error_code, message, request_id) = (None, None, None, None);
-        let op = op.name().into();
         Event::Record(Record::Attempt(AttemptRec {
             seq: 1,
             op,

@@ -8,6 +8,7 @@
 //! one project's collection need not. A project that is gone (DescribeProject 404) gives `None`; a model
 //! version or job that vanished between its list call and its describe call (404) is left out.
 
+use lfv_model::op::Op;
 use std::future::Future;
 
 use super::document::{Collected, PreservedModel};
@@ -17,15 +18,15 @@ use crate::cloud::{CallError, Client, ErrorKind, PackagingJobInfo, Page};
 pub const MAX_PAGES: usize = 10_000;
 
 /// Makes one logical call: runs `attempt` as often as the caller's retry policy says, under the limiter of
-/// operation `op` (`"DescribeProject"`, `"ListModels"`, `"DescribeModel"`, `"ListTagsForResource"`,
-/// `"ListModelPackagingJobs"`, `"DescribeModelPackagingJob"`).
+/// operation `op` (DescribeProject, ListModels, DescribeModel, ListTagsForResource, ListModelPackagingJobs,
+/// DescribeModelPackagingJob).
 pub trait Caller {
     /// A call that finally failed (after retries), or was cancelled. `From<CallError>` lets [`collect`] report a
     /// list call that repeats its page token.
     type Error: From<CallError>;
 
     /// Make the call `op` (see the trait docs).
-    fn call<T, F, Fut>(&self, op: &'static str, attempt: F) -> impl Future<Output = Result<T, Self::Error>> + Send
+    fn call<T, F, Fut>(&self, op: Op, attempt: F) -> impl Future<Output = Result<T, Self::Error>> + Send
     where
         T: Send,
         F: FnMut() -> Fut + Send,
@@ -39,7 +40,7 @@ pub struct OneAttempt;
 impl Caller for OneAttempt {
     type Error = CallError;
 
-    async fn call<T, F, Fut>(&self, _op: &'static str, mut attempt: F) -> Result<T, CallError>
+    async fn call<T, F, Fut>(&self, _op: Op, mut attempt: F) -> Result<T, CallError>
     where
         T: Send,
         F: FnMut() -> Fut + Send,
@@ -58,7 +59,7 @@ fn absent_is_none<T>(r: Result<T, CallError>) -> Result<Option<T>, CallError> {
 }
 
 /// Every item of a paged list call, at most [`MAX_PAGES`] pages; a repeated page token is an error.
-async fn all_pages<C, T, F, Fut>(caller: &C, op: &'static str, page: F) -> Result<Vec<T>, C::Error>
+async fn all_pages<C, T, F, Fut>(caller: &C, op: Op, page: F) -> Result<Vec<T>, C::Error>
 where
     C: Caller,
     T: Send,
@@ -89,17 +90,17 @@ pub async fn collect_models<C: Caller>(
     client: &Client,
     project: &str,
 ) -> Result<Vec<PreservedModel>, C::Error> {
-    let summaries = all_pages(caller, "ListModels", |next| client.list_models(project, next)).await?;
+    let summaries = all_pages(caller, Op::ListModels, |next| client.list_models(project, next)).await?;
     let mut models = Vec::with_capacity(summaries.len());
     for s in &summaries {
         let version = s.model_version.as_str();
         let described = caller
-            .call("DescribeModel", || async { absent_is_none(client.describe_model(project, version).await) })
+            .call(Op::DescribeModel, || async { absent_is_none(client.describe_model(project, version).await) })
             .await?;
         let Some(model) = described else { continue };
         let arn = model.summary.model_arn.clone();
         let tags =
-            caller.call("ListTagsForResource", || async { absent_is_none(client.list_tags(&arn).await) }).await?;
+            caller.call(Op::ListTagsForResource, || async { absent_is_none(client.list_tags(&arn).await) }).await?;
         let Some(tags) = tags else { continue };
         models.push(PreservedModel { info: model, tags });
     }
@@ -113,12 +114,12 @@ pub async fn collect_packaging_jobs<C: Caller>(
     client: &Client,
     project: &str,
 ) -> Result<Vec<PackagingJobInfo>, C::Error> {
-    let jobs = all_pages(caller, "ListModelPackagingJobs", |next| client.list_packaging_jobs(project, next)).await?;
+    let jobs = all_pages(caller, Op::ListModelPackagingJobs, |next| client.list_packaging_jobs(project, next)).await?;
     let mut described_jobs = Vec::with_capacity(jobs.len());
     for j in &jobs {
         let name = j.job_name.as_str();
         let described = caller
-            .call("DescribeModelPackagingJob", || async {
+            .call(Op::DescribeModelPackagingJob, || async {
                 absent_is_none(client.describe_packaging_job(project, name).await)
             })
             .await?;
@@ -131,7 +132,7 @@ pub async fn collect_packaging_jobs<C: Caller>(
 /// module docs for the calls). `None` if the project is gone.
 pub async fn collect<C: Caller>(caller: &C, client: &Client, project: &str) -> Result<Option<Collected>, C::Error> {
     let described =
-        caller.call("DescribeProject", || async { absent_is_none(client.describe_project(project).await) }).await?;
+        caller.call(Op::DescribeProject, || async { absent_is_none(client.describe_project(project).await) }).await?;
     let Some(info) = described else { return Ok(None) };
     let models = collect_models(caller, client, project).await?;
     let packaging_jobs = collect_packaging_jobs(caller, client, project).await?;

@@ -218,7 +218,7 @@ mod tests {
     fn attempt(seq: u64, n: u32, ms: i64, status: u16, request_id: &str) -> Record {
         Record::Attempt(AttemptRec {
             seq,
-            op: "DeleteDataset".into(),
+            op: lfv_model::op::Op::DeleteDataset,
             n,
             at: at(ms),
             status: Some(status),

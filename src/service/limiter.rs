@@ -137,7 +137,7 @@ impl AdaptiveLimiter {
 }
 
 /// (account or profile, region, operation).
-type LimiterKey = (String, String, &'static str);
+type LimiterKey = (String, String, lfv_model::op::Op);
 
 /// The limiters of one run, keyed by (account, region, operation), all starting at the same target rate.
 #[derive(Debug)]
@@ -152,7 +152,7 @@ impl Limiters {
         Self { rate, map: Mutex::new(HashMap::new()) }
     }
     /// The limiter of one (account, region, operation).
-    pub fn get(&self, account: &str, region: &str, op: &'static str) -> Arc<AdaptiveLimiter> {
+    pub fn get(&self, account: &str, region: &str, op: lfv_model::op::Op) -> Arc<AdaptiveLimiter> {
         let mut map = self.map.lock().expect("limiters lock");
         map.entry((account.to_string(), region.to_string(), op))
             .or_insert_with(|| Arc::new(AdaptiveLimiter::new(self.rate)))

@@ -37,7 +37,7 @@ impl Caller for Counting {
 
     fn call<T, F, Fut>(
         &self,
-        op: &'static str,
+        op: lfv_sunset::service::Op,
         attempt: F,
     ) -> impl std::future::Future<Output = Result<T, CallError>> + Send
     where
@@ -45,7 +45,7 @@ impl Caller for Counting {
         F: FnMut() -> Fut + Send,
         Fut: std::future::Future<Output = Result<T, CallError>> + Send,
     {
-        *self.0.lock().unwrap().entry(op).or_default() += 1;
+        *self.0.lock().unwrap().entry(op.name()).or_default() += 1;
         OneAttempt.call(op, attempt)
     }
 }

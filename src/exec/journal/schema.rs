@@ -1,6 +1,7 @@
 //! The journal's record schema: one [`Record`] per JSON line, the [`Mode`] a journal records, and the final
 //! [`Outcome`]s of an item (see the parent module for the line formats).
 
+use lfv_model::op::Op;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -109,8 +110,8 @@ pub struct ExportRec {
 pub struct AttemptRec {
     /// Item.
     pub seq: u64,
-    /// Operation (`DeleteDataset`).
-    pub op: String,
+    /// Operation (`DeleteDataset`), as the service spells it.
+    pub op: Op,
     /// Attempt number within its call.
     pub n: u32,
     /// When it was sent.

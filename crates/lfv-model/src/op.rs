@@ -1,0 +1,102 @@
+//! The operations the tool calls, one type for journal records, limiter keys and counters.
+
+use serde::{Deserialize, Serialize};
+
+/// An operation the tool calls; each has its own limiter per target (Lookout for Vision) or per (account,
+/// region) (S3). Journal records and limiter keys name it by this type, serialised as the service spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Op {
+    /// ListProjects (planning, verify --all).
+    ListProjects,
+    /// DescribeProject (planning, drift checks, confirmation, verify).
+    DescribeProject,
+    /// DescribeDataset (the image count a backup is checked against).
+    DescribeDataset,
+    /// ListDatasetEntries (backups).
+    ListDatasetEntries,
+    /// DeleteDataset.
+    DeleteDataset,
+    /// ListModels (planning `--scope all`, drift checks before DeleteProject, preservation).
+    ListModels,
+    /// DescribeModel (model items' state checks and waits, preservation).
+    DescribeModel,
+    /// StopModel.
+    StopModel,
+    /// DeleteModel.
+    DeleteModel,
+    /// DeleteProject.
+    DeleteProject,
+    /// ListTagsForResource (preservation).
+    ListTagsForResource,
+    /// ListModelPackagingJobs (preservation).
+    ListModelPackagingJobs,
+    /// DescribeModelPackagingJob (preservation).
+    DescribeModelPackagingJob,
+    /// S3 GetObject (`convert`: images and masks).
+    GetObject,
+}
+
+impl Op {
+    /// The operation's name as the service spells it, e.g. `DescribeProject`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::ListProjects => "ListProjects",
+            Op::DescribeProject => "DescribeProject",
+            Op::DescribeDataset => "DescribeDataset",
+            Op::ListDatasetEntries => "ListDatasetEntries",
+            Op::DeleteDataset => "DeleteDataset",
+            Op::ListModels => "ListModels",
+            Op::DescribeModel => "DescribeModel",
+            Op::StopModel => "StopModel",
+            Op::DeleteModel => "DeleteModel",
+            Op::DeleteProject => "DeleteProject",
+            Op::ListTagsForResource => "ListTagsForResource",
+            Op::ListModelPackagingJobs => "ListModelPackagingJobs",
+            Op::DescribeModelPackagingJob => "DescribeModelPackagingJob",
+            Op::GetObject => "GetObject",
+        }
+    }
+
+    /// Every operation, in declaration order.
+    pub const ALL: [Op; 14] = [
+        Op::ListProjects,
+        Op::DescribeProject,
+        Op::DescribeDataset,
+        Op::ListDatasetEntries,
+        Op::DeleteDataset,
+        Op::ListModels,
+        Op::DescribeModel,
+        Op::StopModel,
+        Op::DeleteModel,
+        Op::DeleteProject,
+        Op::ListTagsForResource,
+        Op::ListModelPackagingJobs,
+        Op::DescribeModelPackagingJob,
+        Op::GetObject,
+    ];
+}
+
+impl std::fmt::Display for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_serialises_as_the_service_spells_it_and_reads_back() {
+        for op in Op::ALL {
+            let json = serde_json::to_string(&op).unwrap();
+            assert_eq!(json, format!("\"{}\"", op.name()));
+            assert_eq!(serde_json::from_str::<Op>(&json).unwrap(), op);
+            assert_eq!(op.to_string(), op.name());
+        }
+        let names: std::collections::BTreeSet<&str> = Op::ALL.iter().map(|o| o.name()).collect();
+        assert_eq!(names.len(), Op::ALL.len(), "no two operations share a name");
+        // A misspelt operation is refused, never read as another one.
+        assert!(serde_json::from_str::<Op>("\"DeleteDataSet\"").is_err());
+    }
+}
