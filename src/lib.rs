@@ -27,6 +27,10 @@
 //!   binary masks fetched from S3 through [`cloud::S3Client`] with the executor's limiter and retry.
 //! - [`calls`]: the one configuration step: a command's flags become its calls' rate, retry policy and
 //!   client options once.
+//! - [`identity`]: the endpoints a command visits, the STS identity check of every target, and one client
+//!   per target of a plan.
+//! - [`verify`]: verify's runner (for `verify` and the end of `sweep`): what of a plan, or of whole targets,
+//!   is left.
 //! - [`redact`]: the log writer that keeps credentials out of every log line.
 //! - [`report`]: consumers of runs: progress display, CSV audit, JSON summary, `leftovers.csv`.
 //! - [`service`]: the one caller of Lookout for Vision for every runner: limiters keyed by (target,
@@ -40,9 +44,11 @@ pub mod cloud;
 pub mod commands;
 pub mod convert;
 pub mod exec;
+pub mod identity;
 pub mod planner;
 pub mod preserve;
 pub mod redact;
 pub mod report;
 pub mod service;
 pub mod targets;
+pub mod verify;

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 
 use super::confirm;
-use super::identity::{access, check_targets};
 use super::{cancel_on_signals, command_line, out};
 use crate::calls::Calls;
 use crate::cli::{ApplyArgs, ExportArgs, ReportArgs, RunArgs, TextFormat};
@@ -17,6 +16,7 @@ use crate::exec::backup;
 use crate::exec::events::{Event, EventSink, Stop};
 use crate::exec::journal::{self, Journal, Mode};
 use crate::exec::run::{RunOptions, RunResult, run};
+use crate::identity::{access, check_targets};
 use crate::plan::counts::{by_kind, datasets_only};
 use crate::plan::{Kind, Plan};
 use crate::report::summary::Summary;

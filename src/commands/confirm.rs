@@ -17,13 +17,12 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::identity::{access, check_targets};
 use crate::calls::Calls;
 use crate::cli::RunArgs;
-use crate::cloud::identity::{Access, target_endpoint};
-use crate::cloud::{self, Client, ClientOptions, ModelInfo};
+use crate::cloud::{self, Client, ModelInfo};
 use crate::error::{Error, Result};
 use crate::escape::escape_lines;
+use crate::identity::{access, check_targets, plan_clients};
 use crate::plan::counts::{by_kind, datasets_only, per_kind};
 use crate::plan::{Item, Kind, Plan};
 use crate::service::Service;
@@ -37,28 +36,6 @@ pub(crate) struct ModelNow {
     pub status: cloud::ModelStatus,
     /// `MinInferenceUnits`, if the answer had it.
     pub units: Option<u32>,
-}
-
-/// One client per target that has items and is not in `skip`, reaching it as the run does
-/// ([`target_endpoint`]: the plan's endpoint, profile and role unless `profile` / `endpoint_url` override
-/// them).
-pub(crate) async fn plan_clients(
-    plan: &Plan,
-    profile: Option<&String>,
-    endpoint_url: Option<&String>,
-    access: &Access,
-    skip: &BTreeSet<usize>,
-    options: ClientOptions,
-) -> Result<HashMap<usize, Client>> {
-    let mut clients = HashMap::new();
-    for (n, t) in plan.targets.iter().enumerate() {
-        if skip.contains(&n) || !plan.items.iter().any(|i| i.target == n) {
-            continue;
-        }
-        let e = target_endpoint(t, profile, endpoint_url, access);
-        clients.insert(n, cloud::connect(&e, options).await?);
-    }
-    Ok(clients)
 }
 
 /// DescribeModel of every `stop_model` and `delete_model` item's version, by seq (a version that is gone is

@@ -6,13 +6,11 @@ mod confirm;
 mod convert;
 mod demo;
 mod emulator;
-mod identity;
 mod plan;
 mod reach;
 mod sweep;
 mod sweep_dir;
 mod verify;
-mod verify_gone;
 
 use std::io::Write;
 

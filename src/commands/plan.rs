@@ -7,8 +7,8 @@ use serde_json::json;
 use super::out;
 use super::reach::{Reach, reach};
 use crate::calls::Calls;
-use crate::cli::{ConnectArgs, PlanArgs, SelectArgs, ShowArgs, SweepArgs, TableFormat, is_region};
-use crate::cloud::{self, ClientOptions, Endpoint};
+use crate::cli::{ConnectArgs, PlanArgs, SelectArgs, ShowArgs, SweepArgs, TableFormat};
+use crate::cloud::{ClientOptions, Endpoint};
 use crate::error::{Error, ExitCode, Result, RunFacts, exit_code};
 use crate::escape::{escape as e, escape_lines};
 use crate::exec::events::EventSink;
@@ -19,40 +19,6 @@ use crate::plan::validate::digested_members;
 use crate::plan::{DatasetType, Item, Kind, Plan, Scope, Selection, Unreachable};
 use crate::planner::{PlanRequest, make_plan, new_plan_id};
 use crate::report::progress;
-
-/// Each of `values` once, in the order first given.
-fn first_of_each(values: &[String]) -> Vec<String> {
-    let mut seen = std::collections::HashSet::new();
-    values.iter().filter(|v| seen.insert(v.as_str())).cloned().collect()
-}
-
-/// The (profile, region) pairs to visit: every profile given (or the default chain) times every region given
-/// (or the profile's own region).
-pub(crate) async fn endpoints(profiles: &[String], regions: &[String], url: &Option<String>) -> Result<Vec<Endpoint>> {
-    // A profile or region given twice is visited once.
-    let profiles: Vec<Option<String>> =
-        if profiles.is_empty() { vec![None] } else { first_of_each(profiles).into_iter().map(Some).collect() };
-    let mut out = Vec::new();
-    for p in profiles {
-        let regions = if regions.is_empty() {
-            let r = cloud::default_region(p.as_deref()).await.ok_or_else(|| {
-                Error::Usage("no region: pass --region, or set AWS_REGION or a region in the profile".into())
-            })?;
-            if !is_region(&r) {
-                return Err(Error::Usage(format!(
-                    "invalid region {r:?} from AWS_REGION or the profile: expected an AWS region name like us-east-1"
-                )));
-            }
-            vec![r]
-        } else {
-            first_of_each(regions)
-        };
-        for r in regions {
-            out.push(Endpoint { region: r, profile: p.clone(), endpoint_url: url.clone(), role: None });
-        }
-    }
-    Ok(out)
-}
 
 /// The targets (reached and identified, see `reach`), the recorded selection and the compiled filter of
 /// `plan`'s and `sweep`'s selection flags.
@@ -75,7 +41,7 @@ pub(crate) async fn selected(
         ));
     }
     let filter = Filter::new(&select.include, &select.exclude, dataset_type, before, after)?;
-    let base = endpoints(&select.profiles, &select.regions, &connect.endpoint_url).await?;
+    let base = crate::identity::endpoints(&select.profiles, &select.regions, &connect.endpoint_url).await?;
     // Who each target's credentials belong to, before the first call to it (recorded per target).
     let reach = reach(&select.targets, base, client, plan_id).await.map_err(|e| match e {
         Error::Unreachable(m) => Error::Unreachable(format!("{m}; {not_done}")),

@@ -6,12 +6,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::identity::{CredsKey, creds_key, each_identity, identities};
 use crate::cli::TargetArgs;
 use crate::cloud::identity::{caller_identity, session_name};
 use crate::cloud::orgs::Listed;
 use crate::cloud::{self, ClientOptions, Endpoint, Role};
 use crate::error::{Error, Result};
+use crate::identity::{CredsKey, creds_key, each_identity, identities};
 use crate::plan::{Identity, Unreachable};
 use crate::targets::accounts;
 

@@ -23,7 +23,6 @@ use std::time::Instant;
 
 use tokio::sync::{mpsc, watch};
 
-use super::identity::{access, check_targets};
 use super::plan::{plan_request, record_reach, refuse_unreachable, selected};
 use super::reach::Reach;
 use super::sweep_dir::{self, SweepFile, SweepPaths};
@@ -38,6 +37,7 @@ use crate::exec::events::{Event, EventSink};
 use crate::exec::journal::{self, Journal, JournalState, Mode, Record};
 use crate::exec::queue::{ProjectWork, add_item};
 use crate::exec::run::{Feed, RunOptions, RunResult, Unit, outcomes_of, run, run_on};
+use crate::identity::{access, check_targets};
 use crate::plan::format::{FORMAT, Summary as PlanSummary};
 use crate::plan::types::order_key;
 use crate::plan::{Item, Plan, Scope};

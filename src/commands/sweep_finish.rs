@@ -3,7 +3,8 @@
 
 use super::out;
 use super::sweep_dir::SweepPaths;
-use crate::cli::{SweepCommandArgs, TableFormat, TextFormat, VerifyArgs};
+use crate::calls::Calls;
+use crate::cli::{SweepCommandArgs, TableFormat, TextFormat};
 use crate::error::{Error, ExitCode, Result, RunFacts, exit_code};
 use crate::escape::escape_lines;
 use crate::exec::drift::{DESCRIPTION_FRESH_FOR, description_fresh};
@@ -41,19 +42,18 @@ pub(super) async fn finish(
         result.wrong_endpoint.is_none() && !result.interrupted && planning.is_none() && result.guard_stops.is_empty();
     let left = match &plan {
         Some(plan) if ran_to_the_end => {
-            let verify = VerifyArgs {
-                plan: None,
-                all: false,
-                regions: Vec::new(),
+            let opts = crate::verify::Options {
+                calls: Calls::of_pace(&args.sweep, &args.connect),
+                concurrency: args.sweep.concurrency,
+                max_in_flight: args.sweep.max_in_flight,
                 profiles: Vec::new(),
-                connect: args.connect.clone(),
-                format: match args.format {
-                    TextFormat::Text => TableFormat::Table,
-                    TextFormat::Json => TableFormat::Json,
-                },
-                sweep: args.sweep.clone(),
-                role: args.select.targets.role.clone(),
-                scope: crate::plan::Scope::Datasets,
+                endpoint_url: args.connect.endpoint_url.clone(),
+                external_id: args.select.targets.role.external_id.clone(),
+                session_name: args.select.targets.role.session_name.clone(),
+            };
+            let format = match args.format {
+                TextFormat::Text => TableFormat::Table,
+                TextFormat::Json => TableFormat::Json,
             };
             let rest = unconfirmed(plan, &state, chrono::Utc::now());
             eprintln!(
@@ -63,7 +63,8 @@ pub(super) async fn finish(
                 DESCRIPTION_FRESH_FOR.as_secs(),
                 rest.items.len()
             );
-            Some(crate::commands::verify::verify_sealed(&rest, &verify).await? == ExitCode::Incomplete)
+            let report = crate::verify::verify_plan(&rest, &opts).await?;
+            Some(crate::commands::verify::print_report(&report, format) == ExitCode::Incomplete)
         }
         _ => None,
     };

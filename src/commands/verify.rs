@@ -1,271 +1,30 @@
-//! `verify`: read-only proof that nothing is left. Exit 0 nothing left, 3 something left, 6 unreachable
-//! (never "nothing left" because nothing answered: any call that fails after retries fails the command).
-//!
-//! With a plan, every planned resource of every kind is checked: one DescribeProject per planned project, and
-//! one DescribeModel per planned model version of a project that still exists; what each answer means per
-//! kind is decided in `verify_gone`. With `--all`, the planner's enumeration lists every dataset (and with
-//! `--scope all` every project) that exists.
+//! `verify`: resolve the flags into [`verify::Options`], run the [`crate::verify`] runner, render its report
+//! (table or JSON) and decide the exit code: 0 nothing left, 3 something left (6 unreachable, 5 refused: the
+//! runner's errors).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::sync::Arc;
-use std::time::Duration;
-
-use serde::Serialize;
-use tokio::sync::watch;
-
-use super::identity::{access, check_targets, identities};
 use super::out;
-use super::plan::endpoints;
-use super::verify_gone::{PROJECT_PRESENT, still_present};
 use crate::calls::Calls;
 use crate::cli::{TableFormat, VerifyArgs};
-use crate::cloud::{CallError, ErrorKind, ModelInfo, ProjectInfo};
 use crate::error::{Error, ExitCode, Result, RunFacts, exit_code};
 use crate::escape::escape as e;
-use crate::exec::drift::same_instant;
-use crate::exec::events::EventSink;
-use crate::exec::retry::Retried;
-use crate::plan::counts::{by_kind, datasets_only};
-use crate::plan::filter::Filter;
-use crate::plan::types::DATASET_TYPE_BOTH;
-use crate::plan::{Item, Kind, Plan, Scope, Selection};
-use crate::planner::{PlanRequest, make_plan};
-use crate::service::Service;
-use crate::service::schedule::{Caps, run_fair};
+use crate::plan::{Kind, Plan, Scope};
+use crate::verify::{self, Report, verify_all, verify_plan};
 
-/// A planned (or, with `--all`, existing) resource found present.
-#[derive(Debug, Clone, Serialize)]
-struct Left {
-    account: String,
-    region: String,
-    project: String,
-    /// `train`/`test` for a dataset, empty otherwise.
-    dataset_type: String,
-    /// `stop_model` (still hosted), `delete_model`, `delete_dataset` or `delete_project`.
-    kind: Kind,
-    /// The model version, dataset type or project name.
-    resource: String,
-    status: String,
-    created: Option<chrono::DateTime<chrono::Utc>>,
-    /// With a plan: the dataset's CreationTimestamp differs from the plan's (re-created since planning).
-    recreated: bool,
-}
-
-#[derive(Debug, Serialize)]
-struct Report {
-    scope: String,
-    projects_checked: usize,
-    datasets_left: usize,
-    /// Model versions still present (`delete_model`).
-    models_left: usize,
-    /// Model versions still hosted or starting to (`stop_model`).
-    models_hosted: usize,
-    /// Projects still present (`delete_project`, or `--all --scope all`).
-    projects_left: usize,
-    left: Vec<Left>,
-}
-
-impl Report {
-    fn new(scope: String, projects_checked: usize, left: Vec<Left>) -> Self {
-        let count = |k: Kind| left.iter().filter(|l| l.kind == k).count();
-        Self {
-            scope,
-            projects_checked,
-            datasets_left: count(Kind::DeleteDataset),
-            models_left: count(Kind::DeleteModel),
-            models_hosted: count(Kind::StopModel),
-            projects_left: count(Kind::DeleteProject),
-            left,
-        }
-    }
-}
-
-/// What verify saw of one planned project: DescribeProject (`None`: 404) and, if it exists, DescribeModel of
-/// each planned version (absent from the map: 404).
-type Seen = (Option<ProjectInfo>, BTreeMap<String, ModelInfo>);
-
-/// A call that did not answer: what it was, and why (cancellation reads as a malformed answer: it cannot
-/// prove anything).
-fn failure<T>(what: String, r: Retried<T>) -> (String, CallError) {
-    match r {
-        Retried::Failed(e) => (what, e),
-        _ => (what, CallError::malformed("cancelled")),
-    }
-}
-
-/// DescribeProject, then DescribeModel of each of `versions` while the project exists. Errors name the call.
-async fn look(
-    svc: &Service,
-    target: usize,
-    project: &str,
-    versions: &BTreeSet<String>,
-) -> Result<Seen, (String, CallError)> {
-    let info = match svc.describe_project(target, project, |_| {}).await {
-        Retried::Ok(i) => i,
-        r => return Err(failure(format!("DescribeProject {project}"), r)),
-    };
-    let mut models = BTreeMap::new();
-    if info.is_some() {
-        for v in versions {
-            match svc.describe_model(target, project, v, |_| {}).await {
-                Retried::Ok(Some(m)) => {
-                    models.insert(v.clone(), m);
-                }
-                Retried::Ok(None) => {}
-                r => return Err(failure(format!("DescribeModel {project} version {v}"), r)),
-            }
-        }
-    }
-    Ok((info, models))
-}
-
-/// An identity that cannot be resolved: verify proves nothing (exit 6).
-fn cannot_prove(e: Error) -> Error {
-    match e {
-        Error::Unreachable(m) => Error::Unreachable(format!("{m}; cannot prove anything is gone")),
-        other => other,
-    }
-}
-
-async fn verify_plan(plan: &Plan, args: &VerifyArgs, calls: Calls) -> Result<Report> {
-    let options = calls.client;
-    let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
-    let (profile, url) = (args.profiles.first(), args.connect.endpoint_url.as_ref());
-    let checked = check_targets(plan, profile, url, &access, options).await.map_err(cannot_prove)?;
-    if !checked.refused.is_empty() {
-        // Never "nothing left" because another account was asked.
-        return Err(Error::Refused(checked.refused.into_values().collect::<Vec<_>>().join("; ")));
-    }
-    if !checked.unreachable.is_empty() {
-        // Nor because a target could not be asked.
-        let why = checked.unreachable.into_values().collect::<Vec<_>>().join("; ");
-        return Err(cannot_prove(Error::Unreachable(why)));
-    }
-    let clients = super::confirm::plan_clients(plan, profile, url, &access, &BTreeSet::new(), options).await?;
-    let mut projects: BTreeMap<(usize, String), Vec<&Item>> = BTreeMap::new();
-    for i in &plan.items {
-        projects.entry((i.target, i.project.clone())).or_default().push(i);
-    }
-    let (_tx, cancel) = watch::channel(false);
-    let svc = Arc::new(Service::new(clients, calls.rate, calls.policy, cancel.clone()));
-    let mut queues: Vec<VecDeque<(String, BTreeSet<String>)>> = plan.targets.iter().map(|_| VecDeque::new()).collect();
-    for ((target, project), items) in &projects {
-        let versions = items.iter().filter(|i| i.kind != Kind::DeleteDataset && i.kind != Kind::DeleteProject);
-        queues[*target].push_back((project.clone(), versions.map(|i| i.resource.clone()).collect()));
-    }
-    let work = |target: usize, (project, versions): (String, BTreeSet<String>)| {
-        let svc = svc.clone();
-        async move {
-            let r = look(&svc, target, &project, &versions).await;
-            ((target, project), r)
-        }
-    };
-    let mut joined = Vec::new();
-    let caps = Caps { per_target: args.sweep.concurrency, global: args.sweep.max_in_flight };
-    run_fair(queues, caps, &cancel, Duration::ZERO, work, |j| joined.push(j)).await;
-    let mut found: HashMap<(usize, String), Seen> = HashMap::new();
-    for j in joined {
-        let (key, r) = j.map_err(|e| Error::Internal(format!("verify task: {e}")))?;
-        match r {
-            Ok(seen) => {
-                found.insert(key, seen);
-            }
-            Err((what, e)) if e.kind == ErrorKind::Foreign => {
-                return Err(Error::Unreachable(format!(
-                    "{}; cannot prove anything is gone",
-                    svc.client(key.0)?.not_the_service(&what, &e)
-                )));
-            }
-            Err((what, e)) => {
-                return Err(Error::Unreachable(format!(
-                    "{what} in {} failed after retries: {e}; cannot prove anything is gone",
-                    plan.targets[key.0].region
-                )));
-            }
-        }
-    }
-    let mut left = Vec::new();
-    for ((target, project), items) in &projects {
-        let Some((info, models)) = found.get(&(*target, project.clone())) else { continue };
-        for item in items {
-            let Some(p) = still_present(item, info.as_ref(), models.get(&item.resource)) else { continue };
-            left.push(Left {
-                account: item.account.clone(),
-                region: item.region.clone(),
-                project: project.clone(),
-                dataset_type: item.dataset_type().map(|t| t.to_string()).unwrap_or_default(),
-                kind: item.kind,
-                resource: item.resource.clone(),
-                status: p.status,
-                created: p.created,
-                recreated: !same_instant(p.created, item.created),
-            });
-        }
-    }
-    let what = if datasets_only(&by_kind(&plan.items)) { "datasets" } else { "items" };
-    Ok(Report::new(format!("plan {} ({} {what})", plan.plan_id, plan.items.len()), projects.len(), left))
-}
-
-async fn verify_all(args: &VerifyArgs, calls: Calls) -> Result<Report> {
-    let scope = args.scope;
-    let endpoints = endpoints(&args.profiles, &args.regions, &args.connect.endpoint_url).await?;
-    let regions = endpoints.iter().map(|e| e.region.clone()).collect::<Vec<_>>().join(", ");
-    // A plan with no filters lists exactly the datasets that exist: reuse the planner's enumeration.
-    let req = PlanRequest {
-        endpoints,
-        selection: Selection { dataset_type: DATASET_TYPE_BOTH.into(), ..Selection::default() },
-        filter: Filter::new(&[], &[], None, None, None)?,
-        rate: calls.rate,
+/// `verify`'s flags, resolved once.
+fn options(args: &VerifyArgs) -> verify::Options {
+    verify::Options {
+        calls: Calls::of_pace(&args.sweep, &args.connect),
         concurrency: args.sweep.concurrency,
         max_in_flight: args.sweep.max_in_flight,
-        client: calls.client,
-        policy: calls.policy,
-    };
-    // Resolve the caller before the first call (exit 6 if it cannot be resolved).
-    identities(&req.endpoints, req.client).await.map_err(cannot_prove)?;
-    let plan = make_plan(crate::planner::new_plan_id(), req, EventSink::none()).await?;
-    let account = |t: usize| plan.targets.get(t).and_then(|t| t.account.clone()).unwrap_or_default();
-    let region = |t: usize| plan.targets.get(t).map(|t| t.region.clone()).unwrap_or_default();
-    let mut left: Vec<Left> = plan
-        .items
-        .iter()
-        .map(|i| Left {
-            account: i.account.clone(),
-            region: i.region.clone(),
-            project: i.project.clone(),
-            dataset_type: i.resource.clone(),
-            kind: i.kind,
-            resource: i.resource.clone(),
-            status: i.status.clone(),
-            created: i.created,
-            recreated: false,
-        })
-        .collect();
-    if scope == Scope::All {
-        // Every project the enumeration described: those with planned datasets and those skipped for any
-        // reason but having vanished between ListProjects and DescribeProject.
-        let mut projects: BTreeSet<(usize, &str)> = plan.items.iter().map(|i| (i.target, i.project.as_str())).collect();
-        projects.extend(
-            plan.skipped.iter().filter(|s| s.reason != "project_vanished").map(|s| (s.target, s.project.as_str())),
-        );
-        left.extend(projects.into_iter().map(|(t, name)| Left {
-            account: account(t),
-            region: region(t),
-            project: name.to_string(),
-            dataset_type: String::new(),
-            kind: Kind::DeleteProject,
-            resource: name.to_string(),
-            status: PROJECT_PRESENT.into(),
-            created: None,
-            recreated: false,
-        }));
+        profiles: args.profiles.clone(),
+        endpoint_url: args.connect.endpoint_url.clone(),
+        external_id: args.role.external_id.clone(),
+        session_name: args.role.session_name.clone(),
     }
-    let what = if scope == Scope::All { "project and dataset" } else { "dataset" };
-    Ok(Report::new(format!("every {what} in {regions}"), plan.summary.projects_seen, left))
 }
 
 pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
-    let calls = Calls::of_pace(&args.sweep, &args.connect);
+    let opts = options(&args);
     let report = match &args.plan {
         Some(path) => {
             if args.scope != Scope::Datasets {
@@ -274,22 +33,15 @@ pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
                 ));
             }
             let plan = Plan::load(path)?;
-            verify_plan(&plan, &args, calls).await?
+            verify_plan(&plan, &opts).await?
         }
-        None => verify_all(&args, calls).await?,
+        None => verify_all(&args.regions, args.scope, &opts).await?,
     };
     Ok(print_report(&report, args.format))
 }
 
-/// `sweep`'s last step: verify the sealed `plan` as `verify PLAN` would (printing its report), with the
-/// sweep's connection and pace; the exit code is verify's (0 nothing left, 3 something left).
-pub(crate) async fn verify_sealed(plan: &Plan, args: &VerifyArgs) -> Result<ExitCode> {
-    let report = verify_plan(plan, args, Calls::of_pace(&args.sweep, &args.connect)).await?;
-    Ok(print_report(&report, args.format))
-}
-
 /// Print the report in `format` and give its exit code.
-fn print_report(report: &Report, format: TableFormat) -> ExitCode {
+pub(crate) fn print_report(report: &Report, format: TableFormat) -> ExitCode {
     match format {
         TableFormat::Json => out(&format!("{}\n", serde_json::to_string_pretty(&report).expect("json"))),
         TableFormat::Table => out(&table(report)),

@@ -1,26 +1,27 @@
-//! The identity check of `apply`, `export` and `verify PLAN`, and the identities `plan` records: one STS
-//! GetCallerIdentity per distinct set of credentials (profile, endpoint, role), before any Lookout for Vision
-//! call.
+//! How a command reaches its targets: the (profile, region) endpoints to visit ([`endpoints`]), the identity
+//! check of `apply`, `export` and `verify PLAN` and the identities `plan` records (one STS GetCallerIdentity per
+//! distinct set of credentials: profile, endpoint, role; before any Lookout for Vision call), and one client
+//! per target of a plan ([`plan_clients`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::cloud::identity::{Access, caller_identity, session_name, target_endpoint};
-use crate::cloud::{ClientOptions, Endpoint};
+use crate::cloud::{self, Client, ClientOptions, Endpoint};
 use crate::error::{Error, Result};
 use crate::plan::{Identity, Plan};
 use crate::targets::check::{Verdict, refusal, verdict};
 
 /// The credentials an endpoint stands for: (profile, endpoint URL, role ARN). They are the same in every region.
-pub(crate) type CredsKey = (Option<String>, Option<String>, Option<String>);
+pub type CredsKey = (Option<String>, Option<String>, Option<String>);
 
 /// The [`CredsKey`] of an endpoint.
-pub(crate) fn creds_key(e: &Endpoint) -> CredsKey {
+pub fn creds_key(e: &Endpoint) -> CredsKey {
     (e.profile.clone(), e.endpoint_url.clone(), e.role.as_ref().map(|r| r.arn.clone()))
 }
 
 /// The caller identity of every endpoint, asked once per [`CredsKey`], concurrently (an organisation has
 /// hundreds of roles); each answer or the error that names the endpoint.
-pub(crate) async fn each_identity(
+pub async fn each_identity(
     endpoints: &[Endpoint],
     options: ClientOptions,
 ) -> Result<HashMap<CredsKey, std::result::Result<Identity, Error>>> {
@@ -41,7 +42,7 @@ pub(crate) async fn each_identity(
 }
 
 /// The caller identity of every endpoint ([`each_identity`]). Fails (exit 6) if any cannot be resolved.
-pub(crate) async fn identities(endpoints: &[Endpoint], options: ClientOptions) -> Result<HashMap<CredsKey, Identity>> {
+pub async fn identities(endpoints: &[Endpoint], options: ClientOptions) -> Result<HashMap<CredsKey, Identity>> {
     let mut seen = HashMap::new();
     for (key, id) in each_identity(endpoints, options).await? {
         seen.insert(key, id?);
@@ -51,7 +52,7 @@ pub(crate) async fn identities(endpoints: &[Endpoint], options: ClientOptions) -
 
 /// The [`Access`] of a run of `plan` from `--external-id` and `--session-name`; a usage error (exit 2) if the
 /// plan reaches a target through a role that wants an external id and none was given.
-pub(crate) fn access(plan: &Plan, external_id: Option<&String>, session: Option<&String>) -> Result<Access> {
+pub fn access(plan: &Plan, external_id: Option<&String>, session: Option<&String>) -> Result<Access> {
     if external_id.is_none()
         && let Some(t) = plan.targets.iter().find(|t| t.external_id)
     {
@@ -69,24 +70,24 @@ pub(crate) fn access(plan: &Plan, external_id: Option<&String>, session: Option<
 
 /// What the identity check found for the targets of a plan that have items.
 #[derive(Debug, Default)]
-pub(crate) struct Checked {
+pub struct Checked {
     /// Targets whose caller account differs from the plan's, with the refusal message (exit 5).
-    pub(crate) refused: BTreeMap<usize, String>,
+    pub refused: BTreeMap<usize, String>,
     /// Targets whose identity cannot be resolved now (role refused, account suspended, endpoint down), with the
     /// error naming the endpoint (exit 6). `apply` and `export` leave their items pending and go on with the
     /// other targets; `verify` cannot prove anything about them.
-    pub(crate) unreachable: BTreeMap<usize, String>,
+    pub unreachable: BTreeMap<usize, String>,
 }
 
 impl Checked {
     /// Every target that gets no call.
-    pub(crate) fn skipped(&self) -> std::collections::BTreeSet<usize> {
+    pub fn skipped(&self) -> std::collections::BTreeSet<usize> {
         self.refused.keys().chain(self.unreachable.keys()).copied().collect()
     }
 }
 
 /// The identity check of every target of `plan` that has items (see [`Checked`]).
-pub(crate) async fn check_targets(
+pub async fn check_targets(
     plan: &Plan,
     profile: Option<&String>,
     endpoint_url: Option<&String>,
@@ -120,4 +121,60 @@ pub(crate) async fn check_targets(
         }
     }
     Ok(checked)
+}
+
+/// One client per target that has items and is not in `skip`, reaching it as the run does
+/// ([`target_endpoint`]: the plan's endpoint, profile and role unless `profile` / `endpoint_url` override
+/// them).
+pub async fn plan_clients(
+    plan: &Plan,
+    profile: Option<&String>,
+    endpoint_url: Option<&String>,
+    access: &Access,
+    skip: &BTreeSet<usize>,
+    options: ClientOptions,
+) -> Result<HashMap<usize, Client>> {
+    let mut clients = HashMap::new();
+    for (n, t) in plan.targets.iter().enumerate() {
+        if skip.contains(&n) || !plan.items.iter().any(|i| i.target == n) {
+            continue;
+        }
+        let e = target_endpoint(t, profile, endpoint_url, access);
+        clients.insert(n, cloud::connect(&e, options).await?);
+    }
+    Ok(clients)
+}
+
+/// Each of `values` once, in the order first given.
+fn first_of_each(values: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    values.iter().filter(|v| seen.insert(v.as_str())).cloned().collect()
+}
+
+/// The (profile, region) pairs to visit: every profile given (or the default chain) times every region given
+/// (or the profile's own region).
+pub async fn endpoints(profiles: &[String], regions: &[String], url: &Option<String>) -> Result<Vec<Endpoint>> {
+    // A profile or region given twice is visited once.
+    let profiles: Vec<Option<String>> =
+        if profiles.is_empty() { vec![None] } else { first_of_each(profiles).into_iter().map(Some).collect() };
+    let mut out = Vec::new();
+    for p in profiles {
+        let regions = if regions.is_empty() {
+            let r = cloud::default_region(p.as_deref()).await.ok_or_else(|| {
+                Error::Usage("no region: pass --region, or set AWS_REGION or a region in the profile".into())
+            })?;
+            if !lfv_fs::names::is_region(&r) {
+                return Err(Error::Usage(format!(
+                    "invalid region {r:?} from AWS_REGION or the profile: expected an AWS region name like us-east-1"
+                )));
+            }
+            vec![r]
+        } else {
+            first_of_each(regions)
+        };
+        for r in regions {
+            out.push(Endpoint { region: r, profile: p.clone(), endpoint_url: url.clone(), role: None });
+        }
+    }
+    Ok(out)
 }
