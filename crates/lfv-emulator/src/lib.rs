@@ -19,21 +19,23 @@
 //! - `POST /_emulator/clock?advance_secs=N`: advance the emulator clock (idempotency expiry, lifecycles); 400
 //!   with a message if N is not an integer or the total advance would pass 100 years (the clock is unchanged).
 //!
-//! Layout: `server.rs` (accept loop, request pipeline, `/_emulator/`), `shared.rs` (what handlers share: clock,
-//! world lock, snapshots), `routes.rs` (operations and routing), `wire.rs` (errors, responses, percent-decoding,
-//! SigV4 scope), `validate.rs` (field validators), `ops.rs` (dispatch, the idempotent mutation frame, project and
-//! dataset mutations), `queries.rs` (project and dataset reads), `models.rs` (StopModel, DeleteModel, ListModels,
-//! DescribeModel), `tags.rs` (ListTagsForResource, TagResource, UntagResource), `packaging.rs`
-//! (ListModelPackagingJobs, DescribeModelPackagingJob), `paging.rs` (tokens), `state.rs` (resources, clock,
-//! lifecycle timers), `model_state.rs` (models and packaging jobs as held), `idempotency.rs`, `quota.rs`,
-//! `faults.rs`, `metrics.rs` (stats, the log and their types), `persist.rs` (state file), `seed.rs` (seed format),
-//! `seed_model.rs` (the seed's model fields and packaging jobs, their checks), `seed_check.rs` (seed validation),
-//! `seed_gen.rs` (generator), `seed_gen_models.rs` (the generator's model states, packaging jobs, model tags), `s3.rs` (the minimal S3, chosen by the SigV4 scope's service `s3`) and
-//! `s3_store.rs` (its objects: images and masks), `sts.rs` (STS GetCallerIdentity and AssumeRole, scope service
-//! `sts`, query protocol), `orgs.rs` (Organizations ListAccounts, scope service `organizations`, JSON 1.1),
-//! `identity.rs` (long-term keys, sessions and their expiry, roles, disabled regions), `auth.rs` (the
-//! credentials check every service shares, each rendering refusals in its own shape) and `org_seed.rs` (the
-//! seed's organisation, roles and disabled regions, their validation, `--seed-accounts`).
+//! Layout, one module per service behind one request pipeline:
+//! - the pipeline: `server.rs` (accept loop; per request: SigV4 scope -> service, auth, quota, faults,
+//!   metrics, delay; `/_emulator/`), `request.rs` (the request as handlers see it), `auth.rs` (the credentials
+//!   check every service shares, each rendering refusals in its own shape), `quota.rs`, `faults.rs`,
+//!   `metrics.rs` (stats, the log and their types), `routes.rs` (Lookout for Vision's operations and routing),
+//!   `wire.rs` (errors, responses, percent-decoding, SigV4 scope, XML escaping), `validate.rs` (field
+//!   validators), `paging.rs` (tokens);
+//! - the services: `lookoutvision/` (its operations, see that module), `s3.rs` (the minimal S3, scope service
+//!   `s3`), `sts.rs` (GetCallerIdentity and AssumeRole, scope service `sts`, query protocol), `orgs.rs`
+//!   (Organizations ListAccounts, scope service `organizations`, JSON 1.1);
+//! - the world they share: `shared.rs` (clock, world lock, snapshots), `state.rs` (resources, lifecycle
+//!   timers), `model_state.rs` (models and packaging jobs as held), `s3_store.rs` (S3 objects: images and
+//!   masks), `identity.rs` (long-term keys, sessions and their expiry, roles, disabled regions),
+//!   `idempotency.rs`, `persist.rs` (state file);
+//! - `seed/`: the seed format with its types at the bottom (`types.rs`), validation (`check.rs`, `model.rs`),
+//!   the generator (`generate.rs`, `generate_models.rs`, `derive.rs`) and the organisation (`org.rs`,
+//!   `--seed-accounts`).
 //!
 //! CHOICES where AWS documented nothing (the README lists them): same client token with other parameters
 //! within 8 h is a 409; conflicts as in API_NOTES.md, plus DeleteModel on a DELETING model is a 409 and
@@ -49,16 +51,12 @@ mod auth;
 mod faults;
 mod idempotency;
 mod identity;
+mod lookoutvision;
 mod metrics;
 mod model_state;
-mod models;
-mod mutate;
-mod ops;
 mod orgs;
-mod packaging;
 mod paging;
 mod persist;
-mod queries;
 mod quota;
 mod request;
 mod routes;
@@ -69,8 +67,8 @@ pub use seed::org as org_seed;
 mod server;
 mod shared;
 mod state;
+mod status;
 mod sts;
-mod tags;
 mod validate;
 mod wire;
 

@@ -7,14 +7,15 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::seed::{SeedModel, SeedPackagingJob, SeedPerformance, SeedS3Location, SeedS3Object};
+use super::status::ModelStatus;
 
-/// A pending status change.
+/// A pending status change (`S`: a dataset's status as spelt, or a [`ModelStatus`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Settle {
+pub(crate) struct Settle<S = String> {
     /// Emulator ms at which `to` applies.
     pub(crate) at_ms: u64,
     /// New status.
-    pub(crate) to: String,
+    pub(crate) to: S,
 }
 
 /// One model version.
@@ -22,10 +23,10 @@ pub(crate) struct Settle {
 pub(crate) struct Model {
     pub(crate) version: u32,
     pub(crate) created: f64,
-    pub(crate) status: String,
+    pub(crate) status: ModelStatus,
     pub(crate) status_message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) settle: Option<Settle>,
+    pub(crate) settle: Option<Settle<ModelStatus>>,
     /// DELETING until this instant, then gone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) gone_at_ms: Option<u64>,
@@ -61,35 +62,25 @@ pub(crate) struct ModelInfo {
     pub(crate) delete_after_ms: Option<u64>,
 }
 
-/// Model statuses in which the model is hosted or on its way in or out: MinInferenceUnits and
-/// MaxInferenceUnits are shown.
-pub(crate) const HOSTING: &[&str] = &["STARTING_HOSTING", "HOSTED", "STOPPING_HOSTING", "SYSTEM_UPDATING"];
-
-/// Where a status settles by default: `TRAINING` and `STOPPING_HOSTING` -> `TRAINED`, `STARTING_HOSTING` and
-/// `SYSTEM_UPDATING` -> `HOSTED`, anything else -> `TRAINED` (`DELETING` is handled as gone by the caller).
-pub(crate) fn default_settle(status: &str) -> &'static str {
-    match status {
-        "STARTING_HOSTING" | "SYSTEM_UPDATING" => "HOSTED",
-        _ => "TRAINED",
-    }
-}
-
 impl Model {
-    /// A model from its seed entry; timers count from `now`. `None` for a version that is not a number (the
-    /// seed check refuses those). A seeded `DELETING` model with `settle_after_ms` is gone at that time.
+    /// A model from its seed entry; timers count from `now`. `None` for a version that is not a number or a
+    /// status that is not one (the seed check refuses those). A seeded `DELETING` model with `settle_after_ms`
+    /// is gone at that time.
     pub(crate) fn from_seed(sm: &SeedModel, now: u64) -> Option<Model> {
         let version = sm.version.parse::<u32>().ok()?;
+        let status = ModelStatus::parse(&sm.status)?;
+        let settles_to = match &sm.settles_to {
+            Some(s) => ModelStatus::parse(s)?,
+            None => status.default_settle(),
+        };
         let due = sm.settle_after_ms.map(|ms| now.saturating_add(ms));
-        let deleting = sm.status == "DELETING";
-        let settle = due.filter(|_| !deleting).map(|at_ms| Settle {
-            at_ms,
-            to: sm.settles_to.clone().unwrap_or_else(|| default_settle(&sm.status).into()),
-        });
+        let deleting = status == ModelStatus::Deleting;
+        let settle = due.filter(|_| !deleting).map(|at_ms| Settle { at_ms, to: settles_to });
         Some(Model {
             version,
             created: sm.created,
-            status: sm.status.clone(),
-            status_message: model_message(&sm.status).to_string(),
+            status,
+            status_message: status.message().to_string(),
             settle,
             gone_at_ms: due.filter(|_| deleting),
             info: ModelInfo {
@@ -127,22 +118,6 @@ pub(crate) fn job_message(status: &str) -> &'static str {
         "RUNNING" => "Model packaging job running.",
         "SUCCEEDED" => "Model packaging job succeeded.",
         "FAILED" => "Model packaging job failed.",
-        _ => "",
-    }
-}
-
-/// Default StatusMessage of a model status.
-pub(crate) fn model_message(status: &str) -> &'static str {
-    match status {
-        "TRAINING" => "Training in progress.",
-        "TRAINED" => "Training completed.",
-        "TRAINING_FAILED" => "Training failed.",
-        "STARTING_HOSTING" => "Hosting starting.",
-        "HOSTED" => "Model is hosted.",
-        "HOSTING_FAILED" => "Hosting failed.",
-        "STOPPING_HOSTING" => "Hosting stopping.",
-        "SYSTEM_UPDATING" => "System update in progress.",
-        "DELETING" => "Model deletion in progress.",
         _ => "",
     }
 }

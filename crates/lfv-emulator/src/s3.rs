@@ -28,7 +28,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use super::faults::Fault;
 use super::metrics::{Outcome, wall_ms};
 use super::shared::Shared;
-use super::wire::{self, Body};
+use super::wire::{self, Body, xml_escape};
 
 /// `Last-Modified` of every object, HTTP date form.
 const LAST_MODIFIED_HTTP: &str = "Mon, 01 Jan 2024 00:00:00 GMT";
@@ -83,22 +83,6 @@ pub(crate) fn route<'a>(method: &Method, path: &'a str, query: Option<&str>) -> 
         _ => S3Op::Unknown,
     };
     (op, bucket, key)
-}
-
-/// XML-escape a text node.
-pub(crate) fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn base(status: u16, request_id: &str) -> hyper::http::response::Builder {

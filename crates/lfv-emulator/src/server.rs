@@ -26,7 +26,7 @@ use super::metrics::{Outcome, wall_ms};
 use super::request::{ApiRequest, MAX_BODY, read_body};
 pub(crate) use super::shared::Shared;
 use super::wire::{self, ApiError, Body, Op, Reply};
-use super::{auth, ops, orgs, s3, sts};
+use super::{auth, lookoutvision::ops, orgs, s3, sts};
 
 /// How long shutdown waits for in-flight connections before aborting them: 5 s.
 pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);

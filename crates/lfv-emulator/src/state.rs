@@ -12,7 +12,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::idempotency::Idempotency;
-pub(crate) use super::model_state::{Model, PackagingJob, Settle, model_message};
+pub(crate) use super::model_state::{Model, PackagingJob, Settle};
 use super::seed::generate::{EntryKey, default_bucket, gen_entry, gen_stats, stats_of_lines};
 use super::seed::{ImageStats, Seed};
 
@@ -171,7 +171,7 @@ impl RegionState {
             p.models.retain(|_, m| !matches!(m.gone_at_ms, Some(t) if t <= now));
             for m in p.models.values_mut() {
                 if let Some(s) = m.settle.take_if(|s| s.at_ms <= now) {
-                    m.status_message = model_message(&s.to).to_string();
+                    m.status_message = s.to.message().to_string();
                     m.status = s.to;
                 }
                 next = next.min(m.next_timer().unwrap_or(u64::MAX));

@@ -17,8 +17,8 @@ use super::auth::{self, Refusal};
 use super::identity::{AssumeError, AssumeRequest, AuthError};
 use super::metrics::wall_ms;
 use super::request::read_body;
-use super::s3::xml_escape;
 use super::shared::Shared;
+use super::wire::xml_escape;
 use super::wire::{self, Body};
 
 const XMLNS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";

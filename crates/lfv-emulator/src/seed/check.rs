@@ -1,6 +1,7 @@
 //! Validation of seed files: [`validate`], re-exported as `seed::validate`, the one place that checks a seed's
 //! values before the emulator starts on it, with its bounds. Pure: no I/O, no clock.
 
+use crate::status::ModelStatus;
 use std::collections::BTreeSet;
 
 use super::model::{check_jobs, check_model, check_tags};
@@ -20,17 +21,16 @@ const DATASET_STATUSES: &[&str] = &[
     "DELETE_COMPLETE",
     "DELETE_FAILED",
 ];
-const MODEL_STATUSES: &[&str] = &[
-    "TRAINING",
-    "TRAINED",
-    "TRAINING_FAILED",
-    "STARTING_HOSTING",
-    "HOSTED",
-    "HOSTING_FAILED",
-    "STOPPING_HOSTING",
-    "SYSTEM_UPDATING",
-    "DELETING",
-];
+/// Every ModelStatus as spelt, from the one list ([`ModelStatus::ALL`]).
+const MODEL_STATUSES: [&str; ModelStatus::ALL.len()] = {
+    let mut names = [""; ModelStatus::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = ModelStatus::ALL[i].as_str();
+        i += 1;
+    }
+    names
+};
 
 fn account_ok(a: &str) -> bool {
     a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())
@@ -176,7 +176,7 @@ fn check_project(p: &SeedProject) -> Result<(), String> {
         if !versions.insert(&m.version) {
             return Err(format!("{at}: duplicate model version in this project"));
         }
-        status_ok(&m.status, MODEL_STATUSES, m.settle_after_ms, &m.settles_to).map_err(|e| format!("{at}: {e}"))?;
+        status_ok(&m.status, &MODEL_STATUSES, m.settle_after_ms, &m.settles_to).map_err(|e| format!("{at}: {e}"))?;
         if !time_ok(m.created) {
             return Err(format!("{at}: created {:?} is not epoch seconds from 0 to {MAX_CREATED_SECS}", m.created));
         }

@@ -1,13 +1,13 @@
 //! The idempotent mutation frame every Lookout for Vision mutation goes through ([`mutate`]): client token
 //! check (replay or 409), the effect under the world lock, the token recorded, the snapshot written.
 
-use super::idempotency::{Check, Idempotency};
-use super::request::ApiRequest;
-use super::shared::Shared;
-use super::state::{Project, RegionState};
-use super::validate;
-use super::wire::{ApiError, Reply, ResourceType};
-use super::{Mutations, Stats};
+use crate::idempotency::{Check, Idempotency};
+use crate::request::ApiRequest;
+use crate::shared::Shared;
+use crate::state::{Project, RegionState};
+use crate::validate;
+use crate::wire::{ApiError, Reply, ResourceType};
+use crate::{Mutations, Stats};
 
 /// Context a mutation closure gets.
 pub(crate) struct Mut<'a> {

@@ -18,13 +18,13 @@
 use serde_json::{Map, Value, json};
 
 use super::mutate::{live, mutate, mutations};
-use super::request::{ApiRequest, label};
-use super::seed::generate::{EntryKey, gen_stats};
-use super::shared::Shared;
-use super::state::{Dataset, Settle, dataset_message, project_arn};
-use super::validate;
-use super::wire::{self, ApiError, Op, Reply, ResourceType, epoch_secs};
 use super::{models, packaging, queries, tags};
+use crate::request::{ApiRequest, label};
+use crate::seed::generate::{EntryKey, gen_stats};
+use crate::shared::Shared;
+use crate::state::{Dataset, Settle, dataset_message, project_arn};
+use crate::validate;
+use crate::wire::{self, ApiError, Op, Reply, ResourceType, epoch_secs};
 
 /// Entries a CreateDataset with a `DatasetSource` gets: 20.
 pub(crate) const SOURCE_ENTRIES: u64 = 20;
@@ -83,7 +83,7 @@ fn create_project(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
         let created = m.now as f64 / 1000.0;
         m.region.projects.insert(
             name.clone(),
-            super::state::Project {
+            crate::state::Project {
                 name: name.clone(),
                 created,
                 datasets: Default::default(),
@@ -180,7 +180,7 @@ fn create_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
                 b,
             ),
             Some(b) => ("CREATE_COMPLETE", None, SOURCE_ENTRIES, b),
-            None => ("CREATE_COMPLETE", None, 0, super::seed::generate::default_bucket(m.account, m.region_name)),
+            None => ("CREATE_COMPLETE", None, 0, crate::seed::generate::default_bucket(m.account, m.region_name)),
         };
         let key = EntryKey {
             account: m.account,
@@ -242,7 +242,7 @@ fn delete_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
                 ResourceType::Dataset,
             ));
         }
-        if let Some(mv) = p.models.values().find(|mv| mv.status == "TRAINING") {
+        if let Some(mv) = p.models.values().find(|mv| mv.status == crate::status::ModelStatus::Training) {
             return Err(ApiError::Conflict(
                 format!("Model {} of project {name} is TRAINING; its datasets cannot be deleted.", mv.version),
                 id.clone(),

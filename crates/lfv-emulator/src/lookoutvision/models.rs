@@ -12,20 +12,16 @@
 
 use serde_json::{Value, json};
 
-use super::model_state::HOSTING;
 use super::mutate::{Mut, live, mutate, mutations};
-use super::paging;
 use super::queries::{self, page_json, secs, with_region};
-use super::request::{ApiRequest, label};
-use super::seed::generate::default_bucket;
-use super::shared::Shared;
-use super::state::{Model, Project, Settle, model_arn, model_message};
-use super::validate;
-use super::wire::{ApiError, Reply, ResourceType, query_get};
-
-/// Model statuses in which DeleteModel is a ConflictException.
-pub(crate) const NOT_DELETABLE: &[&str] =
-    &["TRAINING", "STARTING_HOSTING", "HOSTED", "STOPPING_HOSTING", "SYSTEM_UPDATING", "DELETING"];
+use crate::paging;
+use crate::request::{ApiRequest, label};
+use crate::seed::generate::default_bucket;
+use crate::shared::Shared;
+use crate::state::{Model, Project, Settle, model_arn};
+use crate::status::ModelStatus;
+use crate::validate;
+use crate::wire::{ApiError, Reply, ResourceType, query_get};
 
 /// Resolve a version label (`latest` = highest) against a project's models.
 pub(crate) fn resolve_version(p: &Project, v: &str) -> Option<u32> {
@@ -55,7 +51,7 @@ pub(crate) fn stop_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> 
     mutate(s, r, (ResourceType::Model, &id), id.clone(), |mut m| {
         let now = m.now;
         let (v, model) = model_mut(&mut m, &name, &version)?;
-        if model.status != "HOSTED" {
+        if model.status != ModelStatus::Hosted {
             return Err(ApiError::Conflict(
                 format!("Model {v} of project {name} is {}, not HOSTED; it cannot be stopped.", model.status),
                 format!("{name}/{v}"),
@@ -63,15 +59,15 @@ pub(crate) fn stop_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> 
             ));
         }
         let delay = model.info.stop_after_ms.unwrap_or(default_delay);
-        let to = if delay == 0 { "TRAINED" } else { "STOPPING_HOSTING" };
-        model.status = to.into();
-        model.status_message = model_message(to).into();
-        model.settle = (delay > 0).then(|| Settle { at_ms: now.saturating_add(delay), to: "TRAINED".into() });
+        let to = if delay == 0 { ModelStatus::Trained } else { ModelStatus::StoppingHosting };
+        model.status = to;
+        model.status_message = to.message().into();
+        model.settle = (delay > 0).then(|| Settle { at_ms: now.saturating_add(delay), to: ModelStatus::Trained });
         if delay > 0 {
             m.region.schedule(now.saturating_add(delay));
         }
         mutations(m.stats).models_stopped += 1;
-        Ok(Reply::json(202, &json!({ "Status": "STOPPING_HOSTING" })))
+        Ok(Reply::json(202, &json!({ "Status": ModelStatus::StoppingHosting })))
     })
 }
 
@@ -85,7 +81,7 @@ pub(crate) fn delete_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError
     mutate(s, r, (ResourceType::Model, &id), id.clone(), |mut m| {
         let now = m.now;
         let (v, model) = model_mut(&mut m, &name, &version)?;
-        if NOT_DELETABLE.contains(&model.status.as_str()) {
+        if model.status.blocks_delete() {
             return Err(ApiError::Conflict(
                 format!("Model {v} of project {name} is {}; it cannot be deleted now.", model.status),
                 id.clone(),
@@ -96,8 +92,8 @@ pub(crate) fn delete_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError
         if delay == 0 {
             live(m.region, &name)?.models.remove(&v);
         } else {
-            model.status = "DELETING".into();
-            model.status_message = model_message("DELETING").into();
+            model.status = ModelStatus::Deleting;
+            model.status_message = ModelStatus::Deleting.message().into();
             model.settle = None;
             model.gone_at_ms = Some(now.saturating_add(delay));
             m.region.schedule(now.saturating_add(delay));
@@ -109,7 +105,7 @@ pub(crate) fn delete_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError
 
 /// Whether the model is past training: Performance and the evaluation objects are shown.
 fn evaluated(m: &Model) -> bool {
-    !matches!(m.status.as_str(), "TRAINING" | "TRAINING_FAILED")
+    m.status.evaluated()
 }
 
 /// ModelPerformance: the seeded one, or the default of `SeedModel::performance`; none before training ends.
@@ -158,7 +154,7 @@ fn model_description(r: &ApiRequest, name: &str, m: &Model) -> Value {
     o.insert("OutputConfig".into(), json!({ "S3Location": loc }));
     if evaluated(m) {
         let key = format!("{}{}/evaluation", prefix.as_deref().unwrap_or(""), m.version);
-        let object = |seeded: &Option<super::seed::SeedS3Object>, file: &str| match seeded {
+        let object = |seeded: &Option<crate::seed::SeedS3Object>, file: &str| match seeded {
             Some(s) => json!({ "Bucket": s.bucket, "Key": s.key }),
             None => json!({ "Bucket": bucket, "Key": format!("{key}/{file}") }),
         };
@@ -169,7 +165,7 @@ fn model_description(r: &ApiRequest, name: &str, m: &Model) -> Value {
     if let Some(k) = &m.info.kms_key_id {
         o.insert("KmsKeyId".into(), json!(k));
     }
-    if HOSTING.contains(&m.status.as_str()) {
+    if m.status.is_hosting() {
         let min = m.info.min_inference_units.unwrap_or(1);
         o.insert("MinInferenceUnits".into(), json!(min));
         o.insert("MaxInferenceUnits".into(), json!(m.info.max_inference_units.unwrap_or(min)));

@@ -17,12 +17,12 @@ use serde_json::{Value, json};
 use super::models::resolve_version;
 use super::mutate::{live, mutate};
 use super::queries::{self, with_region};
-use super::request::{ApiRequest, label};
-use super::seed::model::{MAX_TAGS, tag_ok};
-use super::shared::Shared;
-use super::state::RegionState;
-use super::validate;
-use super::wire::{self, ApiError, Reply, ResourceType};
+use crate::request::{ApiRequest, label};
+use crate::seed::model::{MAX_TAGS, tag_ok};
+use crate::shared::Shared;
+use crate::state::RegionState;
+use crate::validate;
+use crate::wire::{self, ApiError, Reply, ResourceType};
 
 /// Most tags or tag keys in one TagResource or UntagResource request: 200.
 const MAX_PER_REQUEST: usize = 200;

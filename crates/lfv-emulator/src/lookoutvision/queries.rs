@@ -9,13 +9,13 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Value, json};
 
-use super::paging;
-use super::request::{ApiRequest, label};
-use super::seed::generate::EntryKey;
-use super::shared::Shared;
-use super::state::{Dataset, Project, RegionState, project_arn};
-use super::validate;
-use super::wire::{ApiError, Reply, ResourceType, query_get};
+use crate::paging;
+use crate::request::{ApiRequest, label};
+use crate::seed::generate::EntryKey;
+use crate::shared::Shared;
+use crate::state::{Dataset, Project, RegionState, project_arn};
+use crate::validate;
+use crate::wire::{ApiError, Reply, ResourceType, query_get};
 
 /// A timestamp as epoch seconds.
 pub(crate) fn secs(v: f64) -> Value {

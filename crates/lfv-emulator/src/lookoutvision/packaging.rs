@@ -12,14 +12,14 @@
 
 use serde_json::{Map, Value, json};
 
-use super::model_state::{PackagingJob, job_message};
-use super::paging;
 use super::queries::{live, page_json, secs, with_region};
-use super::request::{ApiRequest, label};
-use super::seed::model::chars_ok;
-use super::shared::Shared;
-use super::validate;
-use super::wire::{ApiError, Reply, ResourceType, query_get};
+use crate::model_state::{PackagingJob, job_message};
+use crate::paging;
+use crate::request::{ApiRequest, label};
+use crate::seed::model::chars_ok;
+use crate::shared::Shared;
+use crate::validate;
+use crate::wire::{ApiError, Reply, ResourceType, query_get};
 
 /// ModelPackagingMethod of every emulated job.
 const METHOD: &str = "Greengrass";
