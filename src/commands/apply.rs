@@ -165,7 +165,8 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
             plan.items.len()
         );
     }
-    let calls = if naive { Calls::of_run(args).naive() } else { Calls::of_run(args) };
+    let calls = Calls::of_run(args);
+    let calls = if naive { calls.naive() } else { calls };
     let client = calls.client;
     let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
     let checked =
@@ -204,14 +205,15 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
     let state = journal::read(&paths.checkpoint)?;
     let report_failed = audit::write(&state, &paths.report).err();
     let leftovers_file = write_leftovers(&state, paths);
-    let code = exit_code(&RunFacts {
+    let facts = RunFacts {
         wrong_endpoint: result.wrong_endpoint.is_some(),
         interrupted: result.interrupted,
         guard_stop: !result.guard_stops.is_empty(),
         unreachable: !checked.unreachable.is_empty(),
         incomplete: audit::has_problems(&state),
         own_output_failed: report_failed.is_some(),
-    });
+    };
+    let code = exit_code(&facts);
     let mut summary = Summary::new(&state, &result, code.code());
     summary.checkpoint = paths.checkpoint.display().to_string();
     summary.report = paths.report.display().to_string();
@@ -267,8 +269,8 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
         // right endpoint does them.
         return Err(Error::Unreachable(why));
     }
-    // The summary file is one of our own outputs: not writing it fails an otherwise clean run (1).
-    Ok(if summary_failed.is_some() && code == ExitCode::Ok { ExitCode::Internal } else { code })
+    // The summary file is one of our own outputs, decided like the report (it cannot hold its own failure).
+    Ok(exit_code(&RunFacts { own_output_failed: facts.own_output_failed || summary_failed.is_some(), ..facts }))
 }
 
 /// Write `leftovers.csv` for a run with a backup directory, from the journal's manifests and the

@@ -3,7 +3,6 @@
 
 use super::out;
 use super::sweep_dir::SweepPaths;
-use crate::calls::Calls;
 use crate::cli::{SweepCommandArgs, TableFormat, TextFormat};
 use crate::error::{Error, ExitCode, Result, RunFacts, exit_code};
 use crate::escape::escape_lines;
@@ -42,15 +41,8 @@ pub(super) async fn finish(
         result.wrong_endpoint.is_none() && !result.interrupted && planning.is_none() && result.guard_stops.is_empty();
     let left = match &plan {
         Some(plan) if ran_to_the_end => {
-            let opts = crate::verify::Options {
-                calls: Calls::of_pace(&args.sweep, &args.connect),
-                concurrency: args.sweep.concurrency,
-                max_in_flight: args.sweep.max_in_flight,
-                profiles: Vec::new(),
-                endpoint_url: args.connect.endpoint_url.clone(),
-                external_id: args.select.targets.role.external_id.clone(),
-                session_name: args.select.targets.role.session_name.clone(),
-            };
+            let role = &args.select.targets.role;
+            let opts = crate::commands::verify::options(&args.sweep, &args.connect, role, &[]);
             let format = match args.format {
                 TextFormat::Text => TableFormat::Table,
                 TextFormat::Json => TableFormat::Json,

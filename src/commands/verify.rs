@@ -4,27 +4,32 @@
 
 use super::out;
 use crate::calls::Calls;
-use crate::cli::{TableFormat, VerifyArgs};
+use crate::cli::{ConnectArgs, RoleArgs, SweepArgs, TableFormat, VerifyArgs};
 use crate::error::{Error, ExitCode, Result, RunFacts, exit_code};
 use crate::escape::escape as e;
 use crate::plan::{Kind, Plan, Scope};
 use crate::verify::{self, Report, verify_all, verify_plan};
 
-/// `verify`'s flags, resolved once.
-fn options(args: &VerifyArgs) -> verify::Options {
+/// The runner's options from the pace, connection and role flags `verify` and `sweep` share, resolved once.
+pub(crate) fn options(
+    pace: &SweepArgs,
+    connect: &ConnectArgs,
+    role: &RoleArgs,
+    profiles: &[String],
+) -> verify::Options {
     verify::Options {
-        calls: Calls::of_pace(&args.sweep, &args.connect),
-        concurrency: args.sweep.concurrency,
-        max_in_flight: args.sweep.max_in_flight,
-        profiles: args.profiles.clone(),
-        endpoint_url: args.connect.endpoint_url.clone(),
-        external_id: args.role.external_id.clone(),
-        session_name: args.role.session_name.clone(),
+        calls: Calls::of_pace(pace, connect),
+        concurrency: pace.concurrency,
+        max_in_flight: pace.max_in_flight,
+        profiles: profiles.to_vec(),
+        endpoint_url: connect.endpoint_url.clone(),
+        external_id: role.external_id.clone(),
+        session_name: role.session_name.clone(),
     }
 }
 
 pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
-    let opts = options(&args);
+    let opts = options(&args.sweep, &args.connect, &args.role, &args.profiles);
     let report = match &args.plan {
         Some(path) => {
             if args.scope != Scope::Datasets {

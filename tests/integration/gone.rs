@@ -320,8 +320,11 @@ async fn a_404_after_our_own_lost_delete_is_recorded_as_deleted_not_already_abse
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_and_sweep_agree_on_a_wrong_endpoint_and_both_write_their_summary() {
     let (env, _plan) = one_project().await;
+    let mut checked = 0;
+    let mut sts_passed = 0;
     for (sts_too, (name, handler)) in everywhere().into_iter().enumerate().map(|(i, c)| (i % 2 == 1, c)) {
         let server = if sts_too { Foreign::serve(handler).await } else { Foreign::start(handler).await };
+        sts_passed += usize::from(!sts_too);
         let url = server.url();
         let apply = env.run(&["apply", "plan.json", "--yes", "--no-backup", "--endpoint-url", &url]).await;
         apply.code(6).stderr_has(&url);
@@ -343,7 +346,10 @@ async fn apply_and_sweep_agree_on_a_wrong_endpoint_and_both_write_their_summary(
             assert_eq!(v["exit_code"], 6, "{name}: {}", summary.display());
             assert_eq!(v["outcomes"].get("deleted"), None, "{name}: nothing concluded: {v}");
             std::fs::remove_file(summary).unwrap();
+            checked += 1;
         }
     }
+    // Where STS passed through, both commands reached their journal: both summaries were read, not skipped.
+    assert!(checked >= 2 * sts_passed, "{checked} summaries checked for {sts_passed} endpoints passing STS");
     assert_eq!(env.emu.stats().mutations.datasets_deleted, 0);
 }
