@@ -412,5 +412,4 @@ pub struct Done {
 }
 
 #[cfg(test)]
-#[path = "model_types_tests.rs"]
 mod tests;

@@ -259,5 +259,4 @@ impl Client {
 }
 
 #[cfg(test)]
-#[path = "models_tests.rs"]
 mod tests;

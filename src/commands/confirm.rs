@@ -166,5 +166,4 @@ pub(crate) fn print_blocked(plan: &Plan, models: &BTreeMap<u64, ModelNow>) {
 }
 
 #[cfg(test)]
-#[path = "confirm_tests.rs"]
 mod tests;

@@ -193,5 +193,4 @@ pub fn delete_project(
 }
 
 #[cfg(test)]
-#[path = "kinds_tests.rs"]
 mod tests;

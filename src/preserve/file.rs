@@ -113,5 +113,4 @@ pub fn read(rec: &Preserved) -> Result<Value, String> {
 }
 
 #[cfg(test)]
-#[path = "file_tests.rs"]
 mod tests;

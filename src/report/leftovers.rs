@@ -244,5 +244,4 @@ pub fn write(rows: &[Row], path: &Path) -> Result<()> {
 }
 
 #[cfg(test)]
-#[path = "leftovers_tests.rs"]
 mod tests;
