@@ -14,7 +14,8 @@
 //! - this crate, the tool, whose modules follow.
 //!
 //! - [`cli`]: clap definitions only.
-//! - [`commands`]: one function per command; prints, asks for confirmation, decides exit codes.
+//! - [`commands`]: one thin function per command: resolves the flags into the runner's options, asks for
+//!   confirmation, runs, renders (the only layer that prints) and gives the exit code.
 //! - [`cloud`]: the only module that sees the AWS SDK: client construction (SDK retries off, timeouts on)
 //!   and domain calls returning the crate's own types and [`cloud::CallError`].
 //! - [`planner`]: enumerates every target at once (ListProjects, DescribeProject) into a [`plan::Plan`].
@@ -29,6 +30,10 @@
 //!   client options once.
 //! - [`identity`]: the endpoints a command visits, the STS identity check of every target, and one client
 //!   per target of a plan.
+//! - [`reach`]: how `plan` and `sweep` reach their targets (endpoints, roles, the probe, GetCallerIdentity),
+//!   and which targets cannot be reached.
+//! - [`sweep`]: sweep's runner: its directory, enumeration and execution at once, the sealed plan, and its
+//!   exit-code decision.
 //! - [`verify`]: verify's runner (for `verify` and the end of `sweep`): what of a plan, or of whole targets,
 //!   is left.
 //! - [`redact`]: the log writer that keeps credentials out of every log line.
@@ -47,8 +52,10 @@ pub mod exec;
 pub mod identity;
 pub mod planner;
 pub mod preserve;
+pub mod reach;
 pub mod redact;
 pub mod report;
 pub mod service;
+pub mod sweep;
 pub mod targets;
 pub mod verify;

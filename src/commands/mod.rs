@@ -7,9 +7,7 @@ mod convert;
 mod demo;
 mod emulator;
 mod plan;
-mod reach;
 mod sweep;
-mod sweep_dir;
 mod verify;
 
 use std::io::Write;

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::out;
-use super::reach::{Reach, reach};
 use crate::calls::Calls;
 use crate::cli::{ConnectArgs, PlanArgs, SelectArgs, ShowArgs, SweepArgs, TableFormat};
 use crate::cloud::{ClientOptions, Endpoint};
@@ -18,6 +17,7 @@ use crate::plan::types::DATASET_TYPE_BOTH;
 use crate::plan::validate::digested_members;
 use crate::plan::{DatasetType, Item, Kind, Plan, Scope, Selection, Unreachable};
 use crate::planner::{PlanRequest, make_plan, new_plan_id};
+use crate::reach::{Reach, reach, record_reach};
 use crate::report::progress;
 
 /// The targets (reached and identified, see `reach`), the recorded selection and the compiled filter of
@@ -74,15 +74,6 @@ pub(crate) fn refuse_unreachable(reach: &Reach, what: &str) -> Error {
          unreachable)",
         reach.unreachable.len()
     ))
-}
-
-/// Record in `plan` the identity seen for each target and the unreachable targets, and seal it again.
-pub(crate) fn record_reach(plan: &mut Plan, reach: &Reach) {
-    for t in &mut plan.targets {
-        t.identity = reach.ids.get(&(t.profile.clone(), t.endpoint_url.clone(), t.role_arn.clone())).cloned();
-    }
-    plan.unreachable = reach.unreachable.clone();
-    plan.seal();
 }
 
 /// The planner's request for `plan` and `sweep`: the selection, paced by `--rate`, `--concurrency`,

@@ -94,3 +94,56 @@ fn sealing_renumbers_after_of_every_kind_in_increasing_order() {
     ];
     assert_eq!(got, want);
 }
+
+#[test]
+fn the_sweep_s_exit_code_follows_its_facts_in_the_documented_order() {
+    let plan = |unreachable: bool| {
+        let mut p = provisional(&SweepFile {
+            format: dir::FORMAT.into(),
+            plan_id: "sweep".into(),
+            created_at: DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap(),
+            selection: Default::default(),
+            targets: serde_json::Value::Null,
+        });
+        if unreachable {
+            p.unreachable.push(crate::plan::Unreachable {
+                account: "111122223333".into(),
+                region: "eu-west-1".into(),
+                role_arn: None,
+                error: "x".into(),
+                message: "x".into(),
+            });
+        }
+        p
+    };
+    let ran = |interrupted: bool, guard: bool, wrong: bool, sealed: Option<bool>, planning: Option<Error>| Ran {
+        result: RunResult {
+            interrupted,
+            guard_stops: if guard { vec!["stop".into()] } else { Vec::new() },
+            wrong_endpoint: wrong.then(|| "wrong".to_string()),
+            ..RunResult::default()
+        },
+        plan: sealed.map(plan),
+        planning,
+    };
+    let refused = || Some(Error::Refused("no".into()));
+    // (run, what verify found left, own output failed, code)
+    let cases = [
+        (ran(false, false, false, Some(false), None), Some(false), false, ExitCode::Ok),
+        (ran(false, false, false, Some(false), None), Some(true), false, ExitCode::Incomplete),
+        (ran(false, false, false, Some(false), None), Some(false), true, ExitCode::Internal),
+        // An unreachable target outranks what is left, as in apply.
+        (ran(false, false, false, Some(true), None), Some(true), false, ExitCode::Unreachable),
+        (ran(false, true, false, Some(true), None), None, false, ExitCode::Refused),
+        (ran(true, true, false, Some(false), None), None, false, ExitCode::Interrupted),
+        (ran(true, false, true, Some(false), None), None, false, ExitCode::Unreachable),
+        // Enumeration that failed gives its own error's code, unless interrupted.
+        (ran(false, false, false, None, refused()), None, false, ExitCode::Refused),
+        (ran(true, false, false, None, refused()), None, false, ExitCode::Interrupted),
+        // To its end without a sealed plan (so without a verify): our bug.
+        (ran(false, false, false, None, None), None, false, ExitCode::Internal),
+    ];
+    for (n, (ran, left, failed, want)) in cases.iter().enumerate() {
+        assert_eq!(exit_code_of(ran, *left, *failed), *want, "case {n}");
+    }
+}

@@ -12,19 +12,22 @@ use crate::cloud::orgs::Listed;
 use crate::cloud::{self, ClientOptions, Endpoint, Role};
 use crate::error::{Error, Result};
 use crate::identity::{CredsKey, creds_key, each_identity, identities};
-use crate::plan::{Identity, Unreachable};
+use crate::plan::{Identity, Plan, Unreachable};
 use crate::targets::accounts;
 
 /// The role every account is reached through when `--role-name` and `--role-arn-template` are not given.
 pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";
 
 /// The endpoints to plan, the identity of each, and the targets that cannot be reached.
-pub(crate) struct Reach {
-    pub(crate) endpoints: Vec<Endpoint>,
-    pub(crate) ids: HashMap<CredsKey, Identity>,
-    pub(crate) unreachable: Vec<Unreachable>,
+pub struct Reach {
+    /// The endpoints to plan, one per target reached.
+    pub endpoints: Vec<Endpoint>,
+    /// The identity GetCallerIdentity gave for each target's credentials.
+    pub ids: HashMap<CredsKey, Identity>,
+    /// The targets that cannot be reached.
+    pub unreachable: Vec<Unreachable>,
     /// What the user should know (an endpoint left out because another reaches the same target).
-    pub(crate) notes: Vec<String>,
+    pub notes: Vec<String>,
 }
 
 /// The role ARN of `account` from `--role-arn-template` or `--role-name` (default [`DEFAULT_ROLE`]).
@@ -37,12 +40,7 @@ pub fn role_arn(args: &TargetArgs, account: &str) -> String {
 
 /// Resolve `base` (profile x region) into the endpoints to plan. Roles are assumed with `--session-name`, or
 /// by default with [`session_name`] of `plan_id` (the plan being made), as every later run of the plan does.
-pub(crate) async fn reach(
-    args: &TargetArgs,
-    base: Vec<Endpoint>,
-    options: ClientOptions,
-    plan_id: &str,
-) -> Result<Reach> {
+pub async fn reach(args: &TargetArgs, base: Vec<Endpoint>, options: ClientOptions, plan_id: &str) -> Result<Reach> {
     let many = args.accounts.is_some() || args.organization;
     if !many {
         if args.role_name.is_some() || args.role_arn_template.is_some() || !args.exclude_accounts.is_empty() {
@@ -213,6 +211,15 @@ fn unreachable(account: &str, e: &Endpoint, error: &str, message: String) -> Unr
         error: error.to_string(),
         message,
     }
+}
+
+/// Record in `plan` the identity seen for each target and the unreachable targets, and seal it again.
+pub fn record_reach(plan: &mut Plan, reach: &Reach) {
+    for t in &mut plan.targets {
+        t.identity = reach.ids.get(&(t.profile.clone(), t.endpoint_url.clone(), t.role_arn.clone())).cloned();
+    }
+    plan.unreachable = reach.unreachable.clone();
+    plan.seal();
 }
 
 #[cfg(test)]

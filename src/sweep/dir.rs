@@ -13,30 +13,30 @@ use crate::error::{Error, Result};
 use crate::plan::Selection;
 
 /// Format of `sweep.json`.
-pub(crate) const FORMAT: &str = "lfv-sunset-sweep/1";
+pub const FORMAT: &str = "lfv-sunset-sweep/1";
 
 /// The files a sweep keeps in its directory.
 #[derive(Debug, Clone)]
-pub(crate) struct SweepPaths {
+pub struct SweepPaths {
     /// `sweep.json`: plan id, creation time and selection, written first.
-    pub(crate) manifest: PathBuf,
+    pub manifest: PathBuf,
     /// `plan.json`: the sealed plan, written when enumeration ends.
-    pub(crate) plan: PathBuf,
+    pub plan: PathBuf,
     /// `journal.jsonl`: the checkpoint journal (and `journal.jsonl.lock`).
-    pub(crate) journal: PathBuf,
+    pub journal: PathBuf,
     /// `audit.csv`: the CSV report.
-    pub(crate) report: PathBuf,
+    pub report: PathBuf,
     /// `summary.json`: the run's summary with the exit code.
-    pub(crate) summary: PathBuf,
+    pub summary: PathBuf,
     /// `leftovers.csv`: what the account still owns outside Lookout for Vision (see `report::leftovers`).
-    pub(crate) leftovers: PathBuf,
+    pub leftovers: PathBuf,
     /// `backup/`: the backups, unless `--backup-dir` names another place.
-    pub(crate) backup: PathBuf,
+    pub backup: PathBuf,
 }
 
 impl SweepPaths {
     /// The files of `dir`.
-    pub(crate) fn new(dir: &Path) -> Self {
+    pub fn new(dir: &Path) -> Self {
         Self {
             manifest: dir.join("sweep.json"),
             plan: dir.join("plan.json"),
@@ -52,22 +52,22 @@ impl SweepPaths {
 /// What `sweep.json` holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct SweepFile {
+pub struct SweepFile {
     /// [`FORMAT`].
-    pub(crate) format: String,
+    pub format: String,
     /// The plan id every client token derives from.
-    pub(crate) plan_id: String,
+    pub plan_id: String,
     /// The sealed plan's `created_at`.
-    pub(crate) created_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
     /// The selection flags as given.
-    pub(crate) selection: Selection,
+    pub selection: Selection,
     /// The flags of accounts, roles and shard as given (`--accounts`, `--organization`, `--exclude-account`,
     /// `--role-name`, `--role-arn-template`, `--shard`, `--allow-unreachable`; never the external id).
-    pub(crate) targets: serde_json::Value,
+    pub targets: serde_json::Value,
 }
 
 /// The flags of [`TargetArgs`] a resumed sweep must repeat, as recorded in `sweep.json`.
-pub(crate) fn target_flags(t: &TargetArgs) -> serde_json::Value {
+pub fn target_flags(t: &TargetArgs) -> serde_json::Value {
     serde_json::json!({
         "accounts": t.accounts, "organization": t.organization, "exclude_accounts": t.exclude_accounts,
         "role_name": t.role_name, "role_arn_template": t.role_arn_template,
@@ -76,7 +76,7 @@ pub(crate) fn target_flags(t: &TargetArgs) -> serde_json::Value {
 }
 
 /// Make `dir` (owner-only, 0700) or accept an existing directory; refuse a symlink or a non-directory.
-pub(crate) fn prepare(dir: &Path) -> Result<()> {
+pub fn prepare(dir: &Path) -> Result<()> {
     match std::fs::symlink_metadata(dir) {
         Ok(m) if m.file_type().is_symlink() => {
             Err(Error::Usage(format!("--dir {}: is a symbolic link; pass the real directory", dir.display())))
@@ -92,7 +92,7 @@ pub(crate) fn prepare(dir: &Path) -> Result<()> {
 
 /// The fields (as named in `sweep.json`) whose values differ between `recorded` and `now` (two JSON objects),
 /// each as `field (recorded X, now Y)`; empty when the two select the same thing.
-pub(crate) fn mismatch(recorded: &serde_json::Value, now: &serde_json::Value) -> Vec<String> {
+pub fn mismatch(recorded: &serde_json::Value, now: &serde_json::Value) -> Vec<String> {
     let (Some(a), Some(b)) = (recorded.as_object(), now.as_object()) else { return vec!["selection".into()] };
     let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
     keys.sort();
@@ -108,7 +108,7 @@ pub(crate) fn mismatch(recorded: &serde_json::Value, now: &serde_json::Value) ->
 
 /// The `sweep.json` of `dir`, if it holds one (read without following a link, its format checked). Refuses a
 /// directory holding a sweep's other files but no `sweep.json`.
-pub(crate) fn existing(paths: &SweepPaths, dir: &Path) -> Result<Option<SweepFile>> {
+pub fn existing(paths: &SweepPaths, dir: &Path) -> Result<Option<SweepFile>> {
     let name = |p: &Path| p.display().to_string();
     match std::fs::symlink_metadata(&paths.manifest) {
         Ok(_) => {
@@ -144,13 +144,13 @@ pub(crate) fn existing(paths: &SweepPaths, dir: &Path) -> Result<Option<SweepFil
 }
 
 /// The plan id of the sweep in `dir`: the recorded one when resuming, else a new one (not yet written).
-pub(crate) fn plan_id(found: &Option<SweepFile>) -> String {
+pub fn plan_id(found: &Option<SweepFile>) -> String {
     found.as_ref().map_or_else(crate::planner::new_plan_id, |f| f.plan_id.clone())
 }
 
 /// The sweep `found` by [`existing`] when it has the same selection (resumed: `true`), or a new `sweep.json`
 /// with `plan_id` when there was none. Refuses another sweep's directory, naming what differs.
-pub(crate) fn load_or_create(
+pub fn load_or_create(
     paths: &SweepPaths,
     dir: &Path,
     found: Option<SweepFile>,
