@@ -21,6 +21,7 @@ use crate::plan::counts::{by_kind, datasets_only};
 use crate::plan::{Kind, Plan};
 use crate::report::summary::Summary;
 use crate::report::{audit, leftovers, leftovers_run, progress};
+use crate::service::{CallCounts, add_calls};
 use lfv_fs::overlap;
 
 /// `<plan without .json><suffix>` beside the plan.
@@ -151,7 +152,16 @@ impl Paths {
     }
 }
 
-async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: bool) -> Result<ExitCode> {
+/// Run `plan` in `mode`; `looks` counts the calls this invocation made before the run (the confirmation's
+/// DescribeModel), added to the summary's.
+async fn execute(
+    args: &RunArgs,
+    plan: &Plan,
+    mode: Mode,
+    paths: &Paths,
+    naive: bool,
+    looks: &CallCounts,
+) -> Result<ExitCode> {
     paths.probe()?;
     let (journal, state) = Journal::open(&paths.checkpoint, plan, mode)?;
     for w in &state.warnings {
@@ -202,6 +212,7 @@ async fn execute(args: &RunArgs, plan: &Plan, mode: Mode, paths: &Paths, naive: 
     let _ = display.await;
     let mut result: RunResult = result?;
     result.guard_stops.splice(0..0, checked.refused.into_values());
+    add_calls(&mut result.calls, looks);
     let state = journal::read(&paths.checkpoint)?;
     let report_failed = audit::write(&state, &paths.report).err();
     let leftovers_file = write_leftovers(&state, paths);
@@ -339,7 +350,7 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
     };
     paths.check(&args.run.plan, &plan)?;
     // Reads only, after every check that needs no call.
-    let models = confirm::models_before_asking(&plan, &args.run).await?;
+    let (models, looks) = confirm::models_before_asking(&plan, &args.run).await?;
     let (accounts, scope) = describe_scope(&plan, &models);
     if args.dry_run {
         eprintln!("dry run: will check {scope} (read-only, no backup, nothing deleted)");
@@ -350,7 +361,7 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
         confirm::print_blocked(&plan, &models);
         confirm(&accounts, if datasets_only { "its datasets" } else { "the above" }, args.yes)?;
     }
-    execute(&args.run, &plan, mode, &paths, args.naive).await
+    execute(&args.run, &plan, mode, &paths, args.naive, &looks).await
 }
 
 pub(crate) async fn export(args: ExportArgs) -> Result<ExitCode> {
@@ -370,7 +381,7 @@ pub(crate) async fn export(args: ExportArgs) -> Result<ExitCode> {
         backup: Some(args.run.backup_dir.clone().unwrap_or_else(|| beside(&args.run.plan, ".backup"))),
     };
     paths.check(&args.run.plan, &plan)?;
-    execute(&args.run, &plan, Mode::Export, &paths, false).await
+    execute(&args.run, &plan, Mode::Export, &paths, false, &CallCounts::new()).await
 }
 
 pub(crate) fn report(args: ReportArgs) -> Result<ExitCode> {

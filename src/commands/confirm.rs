@@ -25,9 +25,9 @@ use crate::escape::escape_lines;
 use crate::identity::{access, check_targets, plan_clients};
 use crate::plan::counts::{by_kind, datasets_only, per_kind};
 use crate::plan::{Item, Kind, Plan};
-use crate::service::Service;
 use crate::service::retry::Retried;
 use crate::service::schedule::{Caps, run_fair};
+use crate::service::{CallCounts, Service};
 
 /// What a DescribeModel before the question showed of one model item's version.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,9 +138,9 @@ pub(crate) fn blocked_now(items: &[Item], models: &BTreeMap<u64, ModelNow>) -> V
 
 /// DescribeModel of the plan's model items before anything is asked or done (see `confirm`); none for a plan
 /// without model items.
-pub(crate) async fn models_before_asking(plan: &Plan, args: &RunArgs) -> Result<BTreeMap<u64, ModelNow>> {
+pub(crate) async fn models_before_asking(plan: &Plan, args: &RunArgs) -> Result<(BTreeMap<u64, ModelNow>, CallCounts)> {
     if !plan.items.iter().any(|i| matches!(i.kind, Kind::StopModel | Kind::DeleteModel)) {
-        return Ok(BTreeMap::new());
+        return Ok((BTreeMap::new(), CallCounts::new()));
     }
     let calls = Calls::of_run(args);
     let options = calls.client;
@@ -151,7 +151,8 @@ pub(crate) async fn models_before_asking(plan: &Plan, args: &RunArgs) -> Result<
     let skip: BTreeSet<usize> = check_targets(plan, profile, url, &access, options).await?.skipped();
     let clients = plan_clients(plan, profile, url, &access, &skip, options).await?;
     let (svc, cancel, _keep) = service(clients, calls);
-    models_now(plan, svc, &cancel).await
+    let models = models_now(plan, svc.clone(), &cancel).await?;
+    Ok((models, svc.calls()))
 }
 
 /// Print what is blocked now (see `blocked_now`), if anything.

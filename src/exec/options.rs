@@ -58,6 +58,9 @@ pub struct RunResult {
     pub throttled: u64,
     /// DeleteDataset attempts answered 429 in this invocation.
     pub delete_throttled: u64,
+    /// Attempts per operation in this invocation (every call the run's service sent: for a sweep, its
+    /// enumeration's too).
+    pub calls: crate::service::CallCounts,
     /// Items given an outcome in this invocation.
     pub finished: u64,
     /// The run stopped because an answer was not the service's (exit 6): the message naming the endpoint.

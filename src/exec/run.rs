@@ -195,6 +195,7 @@ pub async fn run_on(
         delete_attempts: tally.delete_attempts,
         throttled: tally.throttled,
         delete_throttled: tally.delete_throttled,
+        calls: ctx.svc.calls(),
         finished: tally.finished,
         wrong_endpoint: ctx.wrong_endpoint.lock().expect("wrong endpoint").clone(),
     })

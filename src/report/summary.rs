@@ -45,6 +45,9 @@ pub struct Summary {
     pub delete_throttled: u64,
     /// Share of DeleteDataset attempts throttled.
     pub throttled_share: f64,
+    /// Attempts per operation in this invocation (`{"DeleteDataset": {"attempts": 3, "throttled": 1}, ...}`;
+    /// only operations called), every call of the run: mutating, looks, backups, enumeration.
+    pub calls: crate::service::CallCounts,
     /// Exit code the command ends with.
     pub exit_code: u8,
     /// Journal path.
@@ -92,6 +95,7 @@ impl Summary {
             } else {
                 0.0
             },
+            calls: run.calls.clone(),
             exit_code,
             checkpoint: String::new(),
             report: String::new(),

@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use limiter::AdaptiveLimiter;
 use retry::{Attempt, AttemptStats, Cancel, Retried, RetryPolicy, with_retry};
 
-pub use lfv_model::op::Op;
+pub use lfv_model::op::{CallCount, CallCounts, Op, add_calls};
 
 /// Which limiter paces a call: the service's quota is per (account, region, operation), and a target is one
 /// (account, region) of the run, numbered as in the plan (or the planner's endpoints).
@@ -60,12 +60,13 @@ pub struct Service {
     limiters: Mutex<HashMap<LimitKey, Arc<AdaptiveLimiter>>>,
     policy: RetryPolicy,
     cancel: Cancel,
+    calls: Mutex<CallCounts>,
 }
 
 impl Service {
     /// A service over `clients` (by target), every limiter starting at `rate` requests/s (`None`: unlimited).
     pub fn new(clients: HashMap<usize, Client>, rate: Option<f64>, policy: RetryPolicy, cancel: Cancel) -> Self {
-        Self { clients, rate, limiters: Mutex::new(HashMap::new()), policy, cancel }
+        Self { clients, rate, limiters: Mutex::new(HashMap::new()), policy, cancel, calls: Mutex::default() }
     }
 
     /// The client of `target`.
@@ -89,12 +90,18 @@ impl Service {
         &self.cancel
     }
 
-    /// `call` under the limiter of `key`, retried by the run's policy; `on_attempt` sees every attempt.
+    /// The attempts sent through this service so far, per operation (every target).
+    pub fn calls(&self) -> CallCounts {
+        self.calls.lock().expect("calls lock").clone()
+    }
+
+    /// `call` under the limiter of `key`, retried by the run's policy; `on_attempt` sees every attempt, and
+    /// every attempt is counted under its operation ([`Service::calls`]).
     pub async fn call<T, F, Fut>(
         &self,
         key: LimitKey,
         stats: &mut AttemptStats,
-        on_attempt: impl FnMut(&Attempt),
+        mut on_attempt: impl FnMut(&Attempt),
         call: F,
     ) -> Retried<T>
     where
@@ -102,7 +109,16 @@ impl Service {
         Fut: Future<Output = std::result::Result<T, CallError>>,
     {
         let limiter = self.limiter(key);
-        with_retry(&limiter, &self.policy, &self.cancel, stats, on_attempt, call).await
+        let count = |a: &Attempt| {
+            {
+                let mut calls = self.calls.lock().expect("calls lock");
+                let c = calls.entry(key.op).or_default();
+                c.attempts += 1;
+                c.throttled += u64::from(a.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Throttling));
+            }
+            on_attempt(a);
+        };
+        with_retry(&limiter, &self.policy, &self.cancel, stats, count, call).await
     }
 
     /// DescribeProject of `name` in `target`; the service's 404 is `Ok(None)`.

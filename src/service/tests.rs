@@ -54,6 +54,9 @@ async fn pages_follow_tokens_in_order_and_retry_a_page() {
     assert_eq!(got, [1, 2, 3, 4]);
     let want: Vec<Option<String>> = vec![None, Some("a".into()), Some("a".into()), Some("b".into())];
     assert_eq!(asked, want, "the throttled page is asked again with the same token");
+    let counted = svc.calls();
+    assert_eq!(counted.get(&Op::ListProjects), Some(&CallCount { attempts: 4, throttled: 1 }), "{counted:?}");
+    assert_eq!(counted.len(), 1, "only the operation called is counted: {counted:?}");
 }
 
 #[tokio::test]

@@ -176,10 +176,20 @@ async fn scope_all_selects_projects_by_creation_time_and_refuses_dataset_type() 
 async fn a_clean_teardown_leaves_nothing_and_calls_each_once() {
     let env = Env::new(fast(every_state())).await;
     let plan = env.plan("plan.json", &["--scope", "all"]).await;
+    let before = env.emu.stats();
     let run = env.run(&["apply", "plan.json", "--yes", "--no-backup", "--rate", "100", "--format", "json"]).await;
-    run.ok();
-    assert!(projects_left(&env).await.is_empty(), "the emulator holds no project");
+    let summary = run.ok().json();
     let stats = env.emu.stats();
+    assert!(projects_left(&env).await.is_empty(), "the emulator holds no project");
+    // The summary counts every Lookout for Vision call of the run per operation, as the emulator saw them.
+    for op in lfv_sunset::service::Op::ALL.iter().filter(|o| o.name() != "GetObject") {
+        let seen = stats.calls(op.name()) - before.calls(op.name());
+        let counted = summary["calls"][op.name()]["attempts"].as_u64().unwrap_or(0);
+        assert_eq!(counted, seen, "{op}: {}", summary["calls"]);
+    }
+    for op in ["StopModel", "DeleteModel", "DeleteProject", "DeleteDataset", "DescribeModel", "DescribeProject"] {
+        assert!(summary["calls"][op]["attempts"].as_u64() > Some(0), "{op}: {}", summary["calls"]);
+    }
     assert_eq!(stats.calls("StopModel"), 2, "models 1 (hosted) and 3 (starting, waited for)");
     assert_eq!(stats.mutations.models_stopped, 2);
     assert_eq!(stats.calls("DeleteModel"), 5, "every version but 6, which was already deleting");

@@ -1,5 +1,7 @@
 //! The operations the tool calls, one type for journal records, limiter keys and counters.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// An operation the tool calls; each has its own limiter per target (Lookout for Vision) or per (account,
@@ -82,6 +84,28 @@ impl std::fmt::Display for Op {
     }
 }
 
+/// The attempts of one operation in one invocation, and how many of them the service answered 429.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallCount {
+    /// Attempts sent (a retried call counts each attempt).
+    pub attempts: u64,
+    /// Attempts answered 429.
+    pub throttled: u64,
+}
+
+/// Attempts per operation (serialised as a map keyed by the operation's name, in declaration order).
+pub type CallCounts = BTreeMap<Op, CallCount>;
+
+/// Add the counts of `more` to `into`, operation by operation.
+pub fn add_calls(into: &mut CallCounts, more: &CallCounts) {
+    for (op, c) in more {
+        let to = into.entry(*op).or_default();
+        to.attempts += c.attempts;
+        to.throttled += c.throttled;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +120,14 @@ mod tests {
         }
         let names: std::collections::BTreeSet<&str> = Op::ALL.iter().map(|o| o.name()).collect();
         assert_eq!(names.len(), Op::ALL.len(), "no two operations share a name");
+        let one = |attempts, throttled| CallCount { attempts, throttled };
+        let mut into: CallCounts = [(Op::DescribeModel, one(2, 1))].into();
+        add_calls(&mut into, &[(Op::DescribeModel, one(3, 0)), (Op::StopModel, one(1, 1))].into());
+        assert_eq!(into, [(Op::DescribeModel, one(5, 1)), (Op::StopModel, one(1, 1))].into());
+        assert_eq!(
+            serde_json::to_string(&into).unwrap(),
+            r#"{"DescribeModel":{"attempts":5,"throttled":1},"StopModel":{"attempts":1,"throttled":1}}"#
+        );
         // A misspelt operation is refused, never read as another one.
         assert!(serde_json::from_str::<Op>("\"DeleteDataSet\"").is_err());
     }
