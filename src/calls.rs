@@ -4,6 +4,7 @@
 
 use crate::cli::{ConnectArgs, RunArgs, SweepArgs};
 use crate::cloud::ClientOptions;
+use crate::service::Pace;
 use crate::service::retry::RetryPolicy;
 
 /// How a command makes its calls, resolved from its flags.
@@ -36,6 +37,11 @@ impl Calls {
     /// `apply` and `export`.
     pub fn of_run(run: &RunArgs) -> Calls {
         Calls::new(run.rate, run.max_attempts, &run.connect)
+    }
+
+    /// The command's [`Pace`] at this rate and policy.
+    pub fn pace(&self) -> std::sync::Arc<Pace> {
+        Pace::new(self.rate, self.policy)
     }
 
     /// The benchmark's naive comparison (`apply --naive`): no limiter, one attempt of ours, the SDK's own

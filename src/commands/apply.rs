@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::Utc;
 
@@ -21,7 +22,7 @@ use crate::plan::counts::{by_kind, datasets_only};
 use crate::plan::{Kind, Plan};
 use crate::report::summary::Summary;
 use crate::report::{audit, leftovers, leftovers_run, progress};
-use crate::service::{CallCounts, add_calls};
+use crate::service::Pace;
 use lfv_fs::overlap;
 
 /// `<plan without .json><suffix>` beside the plan.
@@ -152,15 +153,14 @@ impl Paths {
     }
 }
 
-/// Run `plan` in `mode`; `looks` counts the calls this invocation made before the run (the confirmation's
-/// DescribeModel), added to the summary's.
+/// Run `plan` in `mode` at the command's `pace` (which counted the confirmation's looks already).
 async fn execute(
     args: &RunArgs,
     plan: &Plan,
     mode: Mode,
     paths: &Paths,
     naive: bool,
-    looks: &CallCounts,
+    pace: Arc<Pace>,
 ) -> Result<ExitCode> {
     paths.probe()?;
     let (journal, state) = Journal::open(&paths.checkpoint, plan, mode)?;
@@ -183,10 +183,9 @@ async fn execute(
         check_targets(plan, args.profile.as_ref(), args.connect.endpoint_url.as_ref(), &access, client).await?;
     let opts = RunOptions {
         mode,
-        rate: calls.rate,
         concurrency: args.concurrency,
         max_in_flight: args.max_in_flight,
-        policy: calls.policy,
+        pace: if naive { calls.pace() } else { pace },
         client,
         endpoint_url: args.connect.endpoint_url.clone(),
         profile: args.profile.clone(),
@@ -212,7 +211,6 @@ async fn execute(
     let _ = display.await;
     let mut result: RunResult = result?;
     result.guard_stops.splice(0..0, checked.refused.into_values());
-    add_calls(&mut result.calls, looks);
     let state = journal::read(&paths.checkpoint)?;
     let report_failed = audit::write(&state, &paths.report).err();
     let leftovers_file = write_leftovers(&state, paths);
@@ -350,7 +348,8 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
     };
     paths.check(&args.run.plan, &plan)?;
     // Reads only, after every check that needs no call.
-    let (models, looks) = confirm::models_before_asking(&plan, &args.run).await?;
+    let pace = Calls::of_run(&args.run).pace();
+    let models = confirm::models_before_asking(&plan, &args.run, &pace).await?;
     let (accounts, scope) = describe_scope(&plan, &models);
     if args.dry_run {
         eprintln!("dry run: will check {scope} (read-only, no backup, nothing deleted)");
@@ -361,7 +360,7 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
         confirm::print_blocked(&plan, &models);
         confirm(&accounts, if datasets_only { "its datasets" } else { "the above" }, args.yes)?;
     }
-    execute(&args.run, &plan, mode, &paths, args.naive, &looks).await
+    execute(&args.run, &plan, mode, &paths, args.naive, pace).await
 }
 
 pub(crate) async fn export(args: ExportArgs) -> Result<ExitCode> {
@@ -381,7 +380,7 @@ pub(crate) async fn export(args: ExportArgs) -> Result<ExitCode> {
         backup: Some(args.run.backup_dir.clone().unwrap_or_else(|| beside(&args.run.plan, ".backup"))),
     };
     paths.check(&args.run.plan, &plan)?;
-    execute(&args.run, &plan, Mode::Export, &paths, false, &CallCounts::new()).await
+    execute(&args.run, &plan, Mode::Export, &paths, false, Calls::of_run(&args.run).pace()).await
 }
 
 pub(crate) fn report(args: ReportArgs) -> Result<ExitCode> {

@@ -27,7 +27,7 @@ use crate::plan::counts::{by_kind, datasets_only, per_kind};
 use crate::plan::{Item, Kind, Plan};
 use crate::service::retry::Retried;
 use crate::service::schedule::{Caps, run_fair};
-use crate::service::{CallCounts, Service};
+use crate::service::{Pace, Service};
 
 /// What a DescribeModel before the question showed of one model item's version.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,10 +84,10 @@ fn now_of(m: &ModelInfo) -> ModelNow {
 /// A service for the reads before the question, at the run's rate.
 pub(crate) fn service(
     clients: HashMap<usize, Client>,
-    calls: Calls,
+    pace: Arc<Pace>,
 ) -> (Arc<Service>, watch::Receiver<bool>, watch::Sender<bool>) {
     let (tx, cancel) = watch::channel(false);
-    (Arc::new(Service::new(clients, calls.rate, calls.policy, cancel.clone())), cancel, tx)
+    (Arc::new(Service::new(clients, pace, cancel.clone())), cancel, tx)
 }
 
 /// The counts part of the text: today's `N datasets in P projects` for a datasets-only plan, else each kind
@@ -138,9 +138,13 @@ pub(crate) fn blocked_now(items: &[Item], models: &BTreeMap<u64, ModelNow>) -> V
 
 /// DescribeModel of the plan's model items before anything is asked or done (see `confirm`); none for a plan
 /// without model items.
-pub(crate) async fn models_before_asking(plan: &Plan, args: &RunArgs) -> Result<(BTreeMap<u64, ModelNow>, CallCounts)> {
+pub(crate) async fn models_before_asking(
+    plan: &Plan,
+    args: &RunArgs,
+    pace: &Arc<Pace>,
+) -> Result<BTreeMap<u64, ModelNow>> {
     if !plan.items.iter().any(|i| matches!(i.kind, Kind::StopModel | Kind::DeleteModel)) {
-        return Ok((BTreeMap::new(), CallCounts::new()));
+        return Ok(BTreeMap::new());
     }
     let calls = Calls::of_run(args);
     let options = calls.client;
@@ -150,9 +154,8 @@ pub(crate) async fn models_before_asking(plan: &Plan, args: &RunArgs) -> Result<
     let (profile, url) = (args.profile.as_ref(), args.connect.endpoint_url.as_ref());
     let skip: BTreeSet<usize> = check_targets(plan, profile, url, &access, options).await?.skipped();
     let clients = plan_clients(plan, profile, url, &access, &skip, options).await?;
-    let (svc, cancel, _keep) = service(clients, calls);
-    let models = models_now(plan, svc.clone(), &cancel).await?;
-    Ok((models, svc.calls()))
+    let (svc, cancel, _keep) = service(clients, pace.clone());
+    models_now(plan, svc, &cancel).await
 }
 
 /// Print what is blocked now (see `blocked_now`), if anything.

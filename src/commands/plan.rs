@@ -1,6 +1,7 @@
 //! `plan` and `show`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::json;
 
@@ -19,6 +20,7 @@ use crate::plan::{DatasetType, Item, Kind, Plan, Scope, Selection, Unreachable};
 use crate::planner::{PlanRequest, make_plan, new_plan_id};
 use crate::reach::{Reach, reach, record_reach};
 use crate::report::progress;
+use crate::service::Pace;
 
 /// The targets (reached and identified, see `reach`), the recorded selection and the compiled filter of
 /// `plan`'s and `sweep`'s selection flags.
@@ -77,23 +79,23 @@ pub(crate) fn refuse_unreachable(reach: &Reach, what: &str) -> Error {
 }
 
 /// The planner's request for `plan` and `sweep`: the selection, paced by `--rate`, `--concurrency`,
-/// `--max-in-flight` and `--max-attempts`.
+/// `--max-in-flight` and `--max-attempts`, at the command's `pace`.
 pub(crate) fn plan_request(
     endpoints: Vec<Endpoint>,
     selection: Selection,
     filter: Filter,
-    pace: &SweepArgs,
+    flags: &SweepArgs,
     calls: Calls,
+    pace: Arc<Pace>,
 ) -> PlanRequest {
     PlanRequest {
         endpoints,
         selection,
         filter,
-        rate: calls.rate,
-        concurrency: pace.concurrency,
-        max_in_flight: pace.max_in_flight,
+        concurrency: flags.concurrency,
+        max_in_flight: flags.max_in_flight,
         client: calls.client,
-        policy: calls.policy,
+        pace,
     }
 }
 
@@ -111,7 +113,7 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     if !reach.unreachable.is_empty() && !args.select.targets.allow_unreachable {
         return Err(refuse_unreachable(&reach, "no plan was written"));
     }
-    let req = plan_request(reach.endpoints.clone(), selection, filter, &args.sweep, calls);
+    let req = plan_request(reach.endpoints.clone(), selection, filter, &args.sweep, calls, calls.pace());
     let (events, rx) = EventSink::channel();
     let display = progress::spawn(rx);
     let result = make_plan(plan_id, req, events).await;

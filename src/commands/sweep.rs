@@ -4,7 +4,8 @@
 //! `summary.json`, and the exit code ([`sweep::exit_code_of`]).
 
 use std::io::{BufRead, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::plan::{plan_request, refuse_unreachable, selected};
 use super::{cancel_on_signals, out};
@@ -20,6 +21,7 @@ use crate::exec::run::RunOptions;
 use crate::report::audit;
 use crate::report::progress;
 use crate::report::summary::Summary;
+use crate::service::Pace;
 use crate::sweep::dir::{self, SweepPaths};
 use crate::sweep::{self, Ran, unconfirmed};
 
@@ -36,13 +38,12 @@ fn confirm(yes: bool, plan_id: &str) -> Result<()> {
     Ok(())
 }
 
-fn run_options(args: &SweepCommandArgs, calls: Calls, backup: std::path::PathBuf) -> RunOptions {
+fn run_options(args: &SweepCommandArgs, calls: Calls, pace: Arc<Pace>, backup: PathBuf) -> RunOptions {
     RunOptions {
         mode: Mode::Apply,
-        rate: calls.rate,
         concurrency: args.sweep.concurrency,
         max_in_flight: args.sweep.max_in_flight,
-        policy: calls.policy,
+        pace,
         client: calls.client,
         endpoint_url: args.connect.endpoint_url.clone(),
         profile: None,
@@ -80,10 +81,12 @@ pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
         escape(&file.plan_id),
         escape(&args.dir.display().to_string())
     );
-    let req = plan_request(reach.endpoints.clone(), selection, filter, &args.sweep, calls);
+    // One pace for the enumeration and the run (one set of limiters, every call counted in the summary).
+    let pace = calls.pace();
+    let req = plan_request(reach.endpoints.clone(), selection, filter, &args.sweep, calls, pace.clone());
     let role = &targets.role;
     let opts = sweep::Options {
-        run: run_options(&args, calls, backup.clone()),
+        run: run_options(&args, calls, pace, backup.clone()),
         paths: paths.clone(),
         file,
         reach,

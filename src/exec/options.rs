@@ -2,26 +2,25 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::journal::Mode;
-use super::retry::RetryPolicy;
 use crate::cloud::ClientOptions;
 use crate::cloud::identity::Access;
+use crate::service::Pace;
 
 /// How to run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// Apply, dry run or export.
     pub mode: Mode,
-    /// Requests/s per (account, region, operation); `None` unlimited.
-    pub rate: Option<f64>,
     /// Projects worked on at once per target (`--concurrency`).
     pub concurrency: usize,
     /// Projects, so calls, in flight across every target (`--max-in-flight`); targets share it fairly.
     pub max_in_flight: usize,
-    /// Retry policy.
-    pub policy: RetryPolicy,
+    /// The command's limiters, retry policy and call counts (shared with its identity checks and looks).
+    pub pace: Arc<Pace>,
     /// Client options.
     pub client: ClientOptions,
     /// `--endpoint-url` override for every target.

@@ -105,7 +105,7 @@ pub async fn run(
     let Work { queues, todo } = queue_work(plan, state, opts.mode, opts.retry_failed, &opts.refused_targets);
     let clients = connect_targets(plan, &queues, &opts).await?;
     let (stop_tx, stop) = watch::channel(false);
-    let svc = Arc::new(Service::new(clients, opts.rate, opts.policy, stop));
+    let svc = Arc::new(Service::new(clients, opts.pace.clone(), stop));
     let queues = queues.into_iter().map(|q| q.into_iter().map(|work| Unit { work, described: None }).collect());
     let (_, closed) = mpsc::unbounded_channel();
     let feed = Feed {

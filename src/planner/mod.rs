@@ -25,8 +25,8 @@ use crate::exec::events::{Event, EventSink};
 use crate::plan::filter::Filter;
 use crate::plan::format::{Plan, Selection};
 use crate::plan::types::Scope;
-use crate::service::retry::{Attempt, AttemptStats, Retried, RetryPolicy};
-use crate::service::{LimitKey, MAX_PAGES, Op, PagesError, Service};
+use crate::service::retry::{Attempt, AttemptStats, Retried};
+use crate::service::{LimitKey, MAX_PAGES, Op, Pace, PagesError, Service};
 
 mod assemble;
 #[cfg(test)]
@@ -44,16 +44,14 @@ pub struct PlanRequest {
     pub selection: Selection,
     /// Compiled filters.
     pub filter: Filter,
-    /// Requests/s per (target, operation); `None` unlimited.
-    pub rate: Option<f64>,
     /// DescribeProject calls in flight per target.
     pub concurrency: usize,
     /// Calls in flight across every target (`--max-in-flight`).
     pub max_in_flight: usize,
     /// Client options.
     pub client: ClientOptions,
-    /// Retry policy.
-    pub policy: RetryPolicy,
+    /// The command's limiters, retry policy and call counts.
+    pub pace: Arc<Pace>,
 }
 
 /// What one target's enumeration found.
@@ -221,7 +219,7 @@ pub async fn make_plan(plan_id: String, req: PlanRequest, events: EventSink) -> 
     let req = Arc::new(req);
     let clients = connect_all(&req).await?;
     let (_never, cancel) = watch::channel(false);
-    let svc = Arc::new(Service::new(clients, req.rate, req.policy, cancel));
+    let svc = Arc::new(Service::new(clients, req.pace.clone(), cancel));
     let scans = scan_all(req.clone(), svc, events.clone(), None).await?;
     let plan = assemble(plan_id, req.selection.clone(), &req.filter, scans, |n| events.note(n));
     plan.validate().map_err(|e| Error::Internal(format!("the plan just made is invalid: {e}")))?;

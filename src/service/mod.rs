@@ -9,17 +9,19 @@
 //! work as units of [`schedule::run_fair`].
 
 pub mod limiter;
+pub mod pace;
 pub mod retry;
 pub mod schedule;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::cloud::{CallError, Client, ErrorKind, ModelInfo, ModelSummary, Page, ProjectInfo};
 use crate::error::{Error, Result};
 use limiter::AdaptiveLimiter;
-use retry::{Attempt, AttemptStats, Cancel, Retried, RetryPolicy, with_retry};
+pub use pace::Pace;
+use retry::{Attempt, AttemptStats, Cancel, Retried, RetryPolicy};
 
 pub use lfv_model::op::{CallCount, CallCounts, Op, add_calls};
 
@@ -51,22 +53,19 @@ pub enum PagesError<E> {
 /// Most pages [`Service::pages`] reads of one listing: 100,000 (10 million items at 100 a page).
 pub const MAX_PAGES: usize = 100_000;
 
-/// The service for one run: a client per target, limiters per [`LimitKey`], one retry policy, one
-/// cancellation signal.
+/// The service for one run: a client per target, and the command's [`Pace`] (limiters per [`LimitKey`], the
+/// retry policy, the counts) with the run's own cancellation signal.
 #[derive(Debug)]
 pub struct Service {
     clients: HashMap<usize, Client>,
-    rate: Option<f64>,
-    limiters: Mutex<HashMap<LimitKey, Arc<AdaptiveLimiter>>>,
-    policy: RetryPolicy,
+    pace: Arc<Pace>,
     cancel: Cancel,
-    calls: Mutex<CallCounts>,
 }
 
 impl Service {
-    /// A service over `clients` (by target), every limiter starting at `rate` requests/s (`None`: unlimited).
-    pub fn new(clients: HashMap<usize, Client>, rate: Option<f64>, policy: RetryPolicy, cancel: Cancel) -> Self {
-        Self { clients, rate, limiters: Mutex::new(HashMap::new()), policy, cancel, calls: Mutex::default() }
+    /// A service over `clients` (by target) at `pace`, sending nothing once `cancel` turns true.
+    pub fn new(clients: HashMap<usize, Client>, pace: Arc<Pace>, cancel: Cancel) -> Self {
+        Self { clients, pace, cancel }
     }
 
     /// The client of `target`.
@@ -74,15 +73,14 @@ impl Service {
         self.clients.get(&target).ok_or_else(|| Error::Internal(format!("no client for target {target}")))
     }
 
-    /// The limiter of `key`, created at the run's rate on first use.
+    /// The limiter of `key` ([`Pace::limiter`]).
     pub fn limiter(&self, key: LimitKey) -> Arc<AdaptiveLimiter> {
-        let mut map = self.limiters.lock().expect("limiters lock");
-        map.entry(key).or_insert_with(|| Arc::new(AdaptiveLimiter::new(self.rate))).clone()
+        self.pace.limiter(key)
     }
 
-    /// The run's retry policy.
+    /// The retry policy.
     pub fn policy(&self) -> &RetryPolicy {
-        &self.policy
+        self.pace.policy()
     }
 
     /// The run's cancellation signal.
@@ -90,35 +88,26 @@ impl Service {
         &self.cancel
     }
 
-    /// The attempts sent through this service so far, per operation (every target).
+    /// The attempts sent at this service's pace so far, per operation (every target, and whatever else shares
+    /// the pace: the identity checks, the confirmation's looks).
     pub fn calls(&self) -> CallCounts {
-        self.calls.lock().expect("calls lock").clone()
+        self.pace.calls()
     }
 
-    /// `call` under the limiter of `key`, retried by the run's policy; `on_attempt` sees every attempt, and
-    /// every attempt is counted under its operation ([`Service::calls`]).
+    /// `call` under the limiter of `key`, retried by the policy; `on_attempt` sees every attempt, and every
+    /// attempt is counted under its operation ([`Service::calls`]).
     pub async fn call<T, F, Fut>(
         &self,
         key: LimitKey,
         stats: &mut AttemptStats,
-        mut on_attempt: impl FnMut(&Attempt),
+        on_attempt: impl FnMut(&Attempt),
         call: F,
     ) -> Retried<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, CallError>>,
     {
-        let limiter = self.limiter(key);
-        let count = |a: &Attempt| {
-            {
-                let mut calls = self.calls.lock().expect("calls lock");
-                let c = calls.entry(key.op).or_default();
-                c.attempts += 1;
-                c.throttled += u64::from(a.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Throttling));
-            }
-            on_attempt(a);
-        };
-        with_retry(&limiter, &self.policy, &self.cancel, stats, count, call).await
+        self.pace.call(key, Some(&self.cancel), stats, on_attempt, call).await
     }
 
     /// DescribeProject of `name` in `target`; the service's 404 is `Ok(None)`.

@@ -11,7 +11,7 @@ use crate::cloud::ErrorKind;
 fn service() -> (watch::Sender<bool>, Service) {
     let (tx, cancel) = watch::channel(false);
     let policy = RetryPolicy { max_attempts: 3, base: std::time::Duration::ZERO, ..RetryPolicy::default() };
-    (tx, Service::new(HashMap::new(), Some(1000.0), policy, cancel))
+    (tx, Service::new(HashMap::new(), Pace::new(Some(1000.0), policy), cancel))
 }
 
 fn page(items: &[u32], next: Option<&str>) -> std::result::Result<Page<u32>, CallError> {

@@ -185,7 +185,7 @@ async fn pipelined(
     let (journal, state) = Journal::open(&paths.journal, &provisional(file), Mode::Apply)?;
     let journal = Arc::new(journal);
     let (stop_tx, stop) = watch::channel(false);
-    let svc = Arc::new(Service::new(clients, req.rate, req.policy, stop));
+    let svc = Arc::new(Service::new(clients, req.pace.clone(), stop));
     let (described_tx, described_rx) = mpsc::unbounded_channel();
     let on_project: OnProject = Arc::new(move |target, info: &ProjectInfo, models: &[ModelSummary], at| {
         let _ = described_tx.send((target, info.clone(), models.to_vec(), at));

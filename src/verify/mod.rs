@@ -176,7 +176,7 @@ pub async fn verify_plan(plan: &Plan, opts: &Options) -> Result<Report> {
         projects.entry((i.target, i.project.clone())).or_default().push(i);
     }
     let (_tx, cancel) = watch::channel(false);
-    let svc = Arc::new(Service::new(clients, calls.rate, calls.policy, cancel.clone()));
+    let svc = Arc::new(Service::new(clients, calls.pace(), cancel.clone()));
     let mut queues: Vec<VecDeque<(String, BTreeSet<String>)>> = plan.targets.iter().map(|_| VecDeque::new()).collect();
     for ((target, project), items) in &projects {
         let versions = items.iter().filter(|i| i.kind != Kind::DeleteDataset && i.kind != Kind::DeleteProject);
@@ -245,11 +245,10 @@ pub async fn verify_all(regions: &[String], scope: Scope, opts: &Options) -> Res
         endpoints,
         selection: Selection { dataset_type: DATASET_TYPE_BOTH.into(), ..Selection::default() },
         filter: Filter::new(&[], &[], None, None, None)?,
-        rate: calls.rate,
         concurrency: opts.concurrency,
         max_in_flight: opts.max_in_flight,
         client: calls.client,
-        policy: calls.policy,
+        pace: calls.pace(),
     };
     // Resolve the caller before the first call (exit 6 if it cannot be resolved).
     identities(&req.endpoints, req.client).await.map_err(cannot_prove)?;

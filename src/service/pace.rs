@@ -1,0 +1,81 @@
+//! A command's pace: the one registry of rate limiters (keyed by [`LimitKey`]: target and operation), the
+//! retry policy, the signal that stops sending, and the count of every attempt per operation. Every call the
+//! command makes goes through it: Lookout for Vision's through [`super::Service`] (which adds the clients),
+//! STS's and Organizations' directly ([`Pace::call`]), so they are paced, retried, cancelled and counted like
+//! every other.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::watch;
+
+use super::limiter::AdaptiveLimiter;
+use super::retry::{Attempt, AttemptStats, Cancel, Retried, RetryPolicy, with_retry};
+use super::{CallCounts, LimitKey};
+use crate::cloud::{CallError, ErrorKind};
+
+/// See the module docs.
+#[derive(Debug)]
+pub struct Pace {
+    rate: Option<f64>,
+    policy: RetryPolicy,
+    limiters: Mutex<HashMap<LimitKey, Arc<AdaptiveLimiter>>>,
+    calls: Mutex<CallCounts>,
+    /// A signal that never turns true, for calls no signal stops (its sender lives here: a dropped sender
+    /// would read as a stop).
+    never: (watch::Sender<bool>, Cancel),
+}
+
+impl Pace {
+    /// Every limiter starting at `rate` requests/s (`None`: unlimited), calls retried by `policy`.
+    pub fn new(rate: Option<f64>, policy: RetryPolicy) -> Arc<Self> {
+        let (limiters, calls) = Default::default();
+        Arc::new(Self { rate, policy, limiters, calls, never: watch::channel(false) })
+    }
+
+    /// The limiter of `key`, created at the command's rate on first use.
+    pub fn limiter(&self, key: LimitKey) -> Arc<AdaptiveLimiter> {
+        let mut map = self.limiters.lock().expect("limiters lock");
+        map.entry(key).or_insert_with(|| Arc::new(AdaptiveLimiter::new(self.rate))).clone()
+    }
+
+    /// The retry policy.
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
+    /// The attempts sent so far, per operation.
+    pub fn calls(&self) -> CallCounts {
+        self.calls.lock().expect("calls lock").clone()
+    }
+
+    /// `call` under the limiter of `key`, retried by the policy, nothing more sent once `cancel` (if any)
+    /// turns true; `on_attempt` sees every attempt, and every attempt is counted under its operation
+    /// ([`Pace::calls`]).
+    pub async fn call<T, F, Fut>(
+        &self,
+        key: LimitKey,
+        cancel: Option<&Cancel>,
+        stats: &mut AttemptStats,
+        mut on_attempt: impl FnMut(&Attempt),
+        call: F,
+    ) -> Retried<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = std::result::Result<T, CallError>>,
+    {
+        let limiter = self.limiter(key);
+        let count = |a: &Attempt| {
+            {
+                let mut calls = self.calls.lock().expect("calls lock");
+                let c = calls.entry(key.op).or_default();
+                c.attempts += 1;
+                c.throttled += u64::from(a.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Throttling));
+            }
+            on_attempt(a);
+        };
+        let cancel = cancel.unwrap_or(&self.never.1);
+        with_retry(&limiter, &self.policy, cancel, stats, count, call).await
+    }
+}
