@@ -5,10 +5,14 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::cloud::identity::{Access, caller_identity, session_name, target_endpoint};
+use std::sync::Arc;
+
+use crate::cloud::identity::{Access, session_name, sts, target_endpoint};
 use crate::cloud::{self, Client, ClientOptions, Endpoint};
 use crate::error::{Error, Result};
 use crate::plan::{Identity, Plan};
+use crate::service::retry::{AttemptStats, Retried};
+use crate::service::{LimitKey, Op, Pace};
 use crate::targets::check::{Verdict, refusal, verdict};
 
 /// The credentials an endpoint stands for: (profile, endpoint URL, role ARN). They are the same in every region.
@@ -19,18 +23,37 @@ pub fn creds_key(e: &Endpoint) -> CredsKey {
     (e.profile.clone(), e.endpoint_url.clone(), e.role.as_ref().map(|r| r.arn.clone()))
 }
 
+/// The caller identity of `endpoint`'s credentials: STS GetCallerIdentity at `pace` (limiter of `target`'s
+/// GetCallerIdentity, retried, counted). Exit 6 when STS cannot be reached or answers an error (the message
+/// names the region and profile), exit 2 for a malformed region or endpoint URL.
+pub async fn caller_identity(
+    endpoint: &Endpoint,
+    target: usize,
+    options: ClientOptions,
+    pace: &Pace,
+) -> Result<Identity> {
+    let sts = sts(endpoint, options).await?;
+    let key = LimitKey { target, op: Op::GetCallerIdentity };
+    match pace.call(key, None, &mut AttemptStats::default(), |_| {}, || sts.get_caller_identity()).await {
+        Retried::Ok((account, arn)) => sts.identity(account, arn),
+        Retried::Failed(e) => Err(sts.failed(&e)),
+        Retried::Cancelled => Err(Error::Internal("GetCallerIdentity cancelled by a signal that never comes".into())),
+    }
+}
+
 /// The caller identity of every endpoint, asked once per [`CredsKey`], concurrently (an organisation has
-/// hundreds of roles); each answer or the error that names the endpoint.
+/// hundreds of roles), at `pace`; each answer or the error that names the endpoint.
 pub async fn each_identity(
     endpoints: &[Endpoint],
     options: ClientOptions,
+    pace: &Arc<Pace>,
 ) -> Result<HashMap<CredsKey, std::result::Result<Identity, Error>>> {
     let mut set = tokio::task::JoinSet::new();
     let mut asked = std::collections::HashSet::new();
-    for e in endpoints {
+    for (n, e) in endpoints.iter().enumerate() {
         if asked.insert(creds_key(e)) {
-            let e = e.clone();
-            set.spawn(async move { (creds_key(&e), caller_identity(&e, options).await) });
+            let (e, pace) = (e.clone(), pace.clone());
+            set.spawn(async move { (creds_key(&e), caller_identity(&e, n, options, &pace).await) });
         }
     }
     let mut seen = HashMap::new();
@@ -42,9 +65,13 @@ pub async fn each_identity(
 }
 
 /// The caller identity of every endpoint ([`each_identity`]). Fails (exit 6) if any cannot be resolved.
-pub async fn identities(endpoints: &[Endpoint], options: ClientOptions) -> Result<HashMap<CredsKey, Identity>> {
+pub async fn identities(
+    endpoints: &[Endpoint],
+    options: ClientOptions,
+    pace: &Arc<Pace>,
+) -> Result<HashMap<CredsKey, Identity>> {
     let mut seen = HashMap::new();
-    for (key, id) in each_identity(endpoints, options).await? {
+    for (key, id) in each_identity(endpoints, options, pace).await? {
         seen.insert(key, id?);
     }
     Ok(seen)
@@ -93,6 +120,7 @@ pub async fn check_targets(
     endpoint_url: Option<&String>,
     access: &Access,
     options: ClientOptions,
+    pace: &Arc<Pace>,
 ) -> Result<Checked> {
     let mut items: BTreeMap<usize, usize> = BTreeMap::new();
     for i in &plan.items {
@@ -100,7 +128,7 @@ pub async fn check_targets(
     }
     let endpoints: Vec<Endpoint> =
         items.keys().map(|&n| target_endpoint(&plan.targets[n], profile, endpoint_url, access)).collect();
-    let ids = each_identity(&endpoints, options).await?;
+    let ids = each_identity(&endpoints, options, pace).await?;
     let mut checked = Checked::default();
     for ((&n, &count), e) in items.iter().zip(&endpoints) {
         match &ids[&creds_key(e)] {

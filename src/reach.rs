@@ -5,14 +5,17 @@
 //! [`Unreachable`], never an empty account.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::cli::TargetArgs;
-use crate::cloud::identity::{caller_identity, session_name};
+use crate::cloud::identity::session_name;
 use crate::cloud::orgs::Listed;
 use crate::cloud::{self, ClientOptions, Endpoint, Role};
 use crate::error::{Error, Result};
-use crate::identity::{CredsKey, creds_key, each_identity, identities};
+use crate::identity::{CredsKey, caller_identity, creds_key, each_identity, identities};
 use crate::plan::{Identity, Plan, Unreachable};
+use crate::service::retry::{AttemptStats, Retried};
+use crate::service::{LimitKey, Op, Pace, PagesError};
 use crate::targets::accounts;
 
 /// The role every account is reached through when `--role-name` and `--role-arn-template` are not given.
@@ -40,7 +43,14 @@ pub fn role_arn(args: &TargetArgs, account: &str) -> String {
 
 /// Resolve `base` (profile x region) into the endpoints to plan. Roles are assumed with `--session-name`, or
 /// by default with [`session_name`] of `plan_id` (the plan being made), as every later run of the plan does.
-pub async fn reach(args: &TargetArgs, base: Vec<Endpoint>, options: ClientOptions, plan_id: &str) -> Result<Reach> {
+/// Every call (GetCallerIdentity, ListAccounts, the probes' ListProjects) goes at `pace`.
+pub async fn reach(
+    args: &TargetArgs,
+    base: Vec<Endpoint>,
+    options: ClientOptions,
+    plan_id: &str,
+    pace: &Arc<Pace>,
+) -> Result<Reach> {
     let many = args.accounts.is_some() || args.organization;
     if !many {
         if args.role_name.is_some() || args.role_arn_template.is_some() || !args.exclude_accounts.is_empty() {
@@ -48,7 +58,7 @@ pub async fn reach(args: &TargetArgs, base: Vec<Endpoint>, options: ClientOption
                 "--role-name, --role-arn-template and --exclude-account need --accounts or --organization".into(),
             ));
         }
-        let ids = identities(&base, options).await?;
+        let ids = identities(&base, options, pace).await?;
         let accounts: Vec<String> = base.iter().map(|e| ids[&creds_key(e)].account.clone()).collect();
         let (mut endpoints, mut notes) = (Vec::new(), Vec::new());
         for (n, e) in base.iter().enumerate() {
@@ -71,7 +81,7 @@ pub async fn reach(args: &TargetArgs, base: Vec<Endpoint>, options: ClientOption
     if base.iter().any(|e| e.profile != base[0].profile) {
         return Err(Error::Usage("--accounts and --organization take at most one --profile (the source)".into()));
     }
-    let source = caller_identity(&base[0], options).await?;
+    let source = caller_identity(&base[0], 0, options, pace).await?;
     let listed: Vec<Listed> = match &args.accounts {
         Some(file) => {
             let text = std::fs::read_to_string(file)
@@ -79,7 +89,7 @@ pub async fn reach(args: &TargetArgs, base: Vec<Endpoint>, options: ClientOption
             let parsed = accounts::parse(file, &text).map_err(Error::Usage)?;
             parsed.into_iter().map(|account| Listed { account, state: None }).collect()
         }
-        None => cloud::orgs::list_accounts(&base[0], options).await?,
+        None => list_accounts(&base[0], options, pace).await?,
     };
     let (mut endpoints, mut inactive) = (Vec::new(), Vec::new());
     for l in listed.iter().filter(|l| !args.exclude_accounts.contains(&l.account.id)) {
@@ -100,7 +110,7 @@ pub async fn reach(args: &TargetArgs, base: Vec<Endpoint>, options: ClientOption
             }
         }
     }
-    let mut reach = resolve(endpoints, options).await?;
+    let mut reach = resolve(endpoints, options, pace).await?;
     reach.unreachable.extend(inactive);
     Ok(reach)
 }
@@ -134,22 +144,20 @@ fn not_active(l: &Listed) -> Option<String> {
     }
 }
 
-/// Attempts of a probe's ListProjects when the answer is transient (429, 5xx, timeout): 1 s, 2 s, 4 s apart.
-pub const PROBE_ATTEMPTS: u32 = 4;
-
 /// GetCallerIdentity once per role, then one ListProjects per target (a region the account has not enabled
 /// refuses it); every failure becomes an [`Unreachable`] entry. Roles and targets are resolved concurrently
 /// (an organisation has hundreds); the result keeps the order of `endpoints`.
-async fn resolve(endpoints: Vec<(String, Endpoint)>, options: ClientOptions) -> Result<Reach> {
+async fn resolve(endpoints: Vec<(String, Endpoint)>, options: ClientOptions, pace: &Arc<Pace>) -> Result<Reach> {
     let all: Vec<Endpoint> = endpoints.iter().map(|(_, e)| e.clone()).collect();
     let ids: HashMap<CredsKey, std::result::Result<Identity, String>> =
-        each_identity(&all, options).await?.into_iter().map(|(k, v)| (k, v.map_err(reason))).collect();
+        each_identity(&all, options, pace).await?.into_iter().map(|(k, v)| (k, v.map_err(reason))).collect();
     let mut reach = Reach { endpoints: Vec::new(), ids: HashMap::new(), unreachable: Vec::new(), notes: Vec::new() };
     let mut probes = tokio::task::JoinSet::new();
     for (n, (account, e)) in endpoints.into_iter().enumerate() {
         match &ids[&creds_key(&e)] {
             Ok(id) if id.account == account => {
-                probes.spawn(async move { (n, probe(&e, options).await, account, e) });
+                let pace = pace.clone();
+                probes.spawn(async move { (n, probe(&e, n, options, &pace).await, account, e) });
             }
             Ok(id) => reach.unreachable.push(unreachable(
                 &account,
@@ -184,22 +192,40 @@ fn reason(e: Error) -> String {
     }
 }
 
-/// One ListProjects through the target's credentials; a transient answer is tried again ([`PROBE_ATTEMPTS`]),
-/// so a throttled or briefly failing target is not called unreachable.
-async fn probe(e: &Endpoint, options: ClientOptions) -> std::result::Result<(), (String, String)> {
+/// One ListProjects through the target's credentials, at `pace` (a transient answer is retried like every
+/// call, so a throttled or briefly failing target is not called unreachable).
+async fn probe(
+    e: &Endpoint,
+    target: usize,
+    options: ClientOptions,
+    pace: &Pace,
+) -> std::result::Result<(), (String, String)> {
     let client = cloud::connect(e, options).await.map_err(|err| ("unreachable".to_string(), err.to_string()))?;
-    let mut attempt = 1;
-    loop {
-        match client.list_projects(None).await {
-            Ok(_) => return Ok(()),
-            Err(err) if err.is_retryable() && attempt < PROBE_ATTEMPTS => {
-                tokio::time::sleep(std::time::Duration::from_secs(1 << (attempt - 1))).await;
-                attempt += 1;
-            }
-            Err(err) => {
-                return Err((err.code.clone().unwrap_or_else(|| "unreachable".into()), format!("ListProjects: {err}")));
-            }
+    let key = LimitKey { target, op: Op::ListProjects };
+    match pace.call(key, None, &mut AttemptStats::default(), |_| {}, || client.list_projects(None)).await {
+        Retried::Ok(_) => Ok(()),
+        Retried::Failed(err) => {
+            Err((err.code.clone().unwrap_or_else(|| "unreachable".into()), format!("ListProjects: {err}")))
         }
+        Retried::Cancelled => Err(("unreachable".into(), "ListProjects: cancelled".into())),
+    }
+}
+
+/// Every account of the caller's organisation with its state, in the order listed (ListAccounts, every page,
+/// at `pace`). Exit 6 when the call fails (the message names the permission it needs).
+async fn list_accounts(source: &Endpoint, options: ClientOptions, pace: &Pace) -> Result<Vec<Listed>> {
+    let orgs = cloud::orgs::orgs(source, options).await?;
+    let key = LimitKey { target: 0, op: Op::ListAccounts };
+    let mut all = Vec::new();
+    let each = |page: Vec<Listed>| {
+        all.extend(page);
+        Ok::<_, std::convert::Infallible>(())
+    };
+    let fetch = |token| orgs.list_accounts(token);
+    match pace.pages(key, None, &mut AttemptStats::default(), |_| {}, fetch, each).await {
+        Ok(()) => Ok(all),
+        Err(PagesError::Call(e)) => Err(cloud::orgs::failed(&e)),
+        Err(e) => Err(Error::Unreachable(format!("--organization: ListAccounts: {e:?}"))),
     }
 }
 

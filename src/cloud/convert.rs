@@ -105,11 +105,38 @@ impl std::fmt::Display for CallError {
     }
 }
 
-/// Classify one response. `json_body`: the body is a JSON object, as every answer of the service is.
-pub(crate) fn kind_of(status: u16, code: Option<&str>, json_body: bool) -> ErrorKind {
-    let shaped = json_body && code.is_some();
+/// The wire protocol of a service, which decides what its error bodies look like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Protocol {
+    /// A JSON object (Lookout for Vision's restJson1, Organizations' awsJson1_1).
+    Json,
+    /// An XML `<ErrorResponse>` (STS's awsQuery).
+    Query,
+}
+
+impl Protocol {
+    /// Whether `body` has this protocol's error shape.
+    pub(crate) fn shaped(self, body: &[u8]) -> bool {
+        match self {
+            Protocol::Json => is_json_object(body),
+            Protocol::Query => {
+                let text = String::from_utf8_lossy(body);
+                let text = text.trim_start();
+                text.starts_with('<') && text.contains("<ErrorResponse")
+            }
+        }
+    }
+}
+
+/// Classify one response. `shaped_body`: the body has the protocol's error shape ([`Protocol::shaped`]), as
+/// every error answer of the service has. Throttling is spelt `ThrottlingException` (Lookout for Vision),
+/// `Throttling` (STS) or `TooManyRequestsException` (Organizations).
+pub(crate) fn kind_of(status: u16, code: Option<&str>, shaped_body: bool) -> ErrorKind {
+    let shaped = shaped_body && code.is_some();
     match (code, status) {
-        (Some("ThrottlingException"), _) | (_, 429) => ErrorKind::Throttling,
+        (Some("ThrottlingException" | "Throttling" | "TooManyRequestsException"), _) | (_, 429) => {
+            ErrorKind::Throttling
+        }
         (Some("ExpiredTokenException" | "ExpiredToken"), 400 | 403) => ErrorKind::ExpiredCredentials,
         (_, 500 | 502 | 503 | 504) => ErrorKind::Server,
         _ if !shaped => ErrorKind::Foreign,
@@ -132,9 +159,9 @@ fn header(raw: &HttpResponse, name: &str) -> Option<String> {
     raw.headers().get(name).map(str::to_string)
 }
 
-fn from_response(raw: &HttpResponse, code: Option<&str>, message: Option<&str>) -> CallError {
+fn from_response(raw: &HttpResponse, code: Option<&str>, message: Option<&str>, protocol: Protocol) -> CallError {
     let status = raw.status().as_u16();
-    let kind = kind_of(status, code, raw.body().bytes().is_some_and(is_json_object));
+    let kind = kind_of(status, code, raw.body().bytes().is_some_and(|b| protocol.shaped(b)));
     let message = match (message, kind) {
         (Some(m), _) => m.to_string(),
         (None, ErrorKind::Foreign) => peek(raw),
@@ -159,15 +186,23 @@ fn peek(raw: &HttpResponse) -> String {
     if text.trim().is_empty() { format!("{kind}, empty body") } else { format!("{kind}: {:?}", text.trim()) }
 }
 
-/// Turn any operation's `SdkError` into a [`CallError`].
+/// Turn any Lookout for Vision operation's `SdkError` into a [`CallError`].
 pub(crate) fn classify<E>(err: SdkError<E, HttpResponse>) -> CallError
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
 {
+    classify_as(err, Protocol::Json)
+}
+
+/// Turn any operation's `SdkError` into a [`CallError`], its response read as `protocol` shapes errors.
+pub(crate) fn classify_as<E>(err: SdkError<E, HttpResponse>, protocol: Protocol) -> CallError
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
     match &err {
-        SdkError::ServiceError(se) => from_response(se.raw(), se.err().code(), se.err().message()),
+        SdkError::ServiceError(se) => from_response(se.raw(), se.err().code(), se.err().message(), protocol),
         SdkError::ResponseError(re) => {
-            let mut e = from_response(re.raw(), None, None);
+            let mut e = from_response(re.raw(), None, None, protocol);
             e.message = format!("{}: {}", e.message, chain(&err));
             e
         }
@@ -244,6 +279,9 @@ mod tests {
             (301, None, false, Foreign),
             (429, None, false, Throttling),
             (400, Some("ThrottlingException"), true, Throttling),
+            (400, Some("Throttling"), true, Throttling),
+            (400, Some("TooManyRequestsException"), true, Throttling),
+            (403, Some("InvalidClientTokenId"), true, AccessDenied),
             (503, None, false, Server),
             (500, Some("InternalServerException"), true, Server),
             (418, Some("Teapot"), true, Other),
@@ -264,5 +302,10 @@ mod tests {
         assert!(!is_json_object(b"Not Found"));
         assert!(!is_json_object(b""));
         assert!(!is_json_object(b"[1]"));
+        let sts = b"<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Code>Throttling</Code></Error></ErrorResponse>";
+        assert!(Protocol::Query.shaped(sts));
+        assert!(!Protocol::Json.shaped(sts));
+        assert!(!Protocol::Query.shaped(b"<html>403</html>"));
+        assert!(!Protocol::Query.shaped(b"{\"__type\": \"x\"}"));
     }
 }

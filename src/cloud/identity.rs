@@ -4,13 +4,13 @@
 //! (`plan` records the answer per target; `apply`, `export` and `verify` compare it with the plan's account,
 //! `crate::targets::check`). GetCallerIdentity needs no IAM permission. The STS client is built from the same
 //! SDK configuration (credentials, `--endpoint-url` / `AWS_ENDPOINT_URL`) as the target's Lookout for Vision
-//! client, with the SDK's standard retries (3 attempts) and the usual timeouts: a failure after them is exit 6,
-//! never an identity.
+//! client; this module makes one attempt ([`Sts::get_caller_identity`]) and the caller's pace retries it like
+//! every other call: a failure after the retries is exit 6 ([`Sts::failed`]), never an identity.
 
 use aws_config::retry::RetryConfig;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use super::{ClientOptions, Endpoint, Role};
+use super::convert::{Protocol, classify_as};
+use super::{CallError, ClientOptions, Endpoint, Role};
 use crate::error::Error;
 use crate::plan::{Identity, Target};
 
@@ -54,20 +54,78 @@ pub fn session_name(plan_id: &str) -> String {
         .collect()
 }
 
-/// The caller identity of `endpoint`'s credentials. Exit 6 when STS cannot be reached or answers an error
-/// (the message names the region and profile), exit 2 for a malformed region or endpoint URL.
-pub async fn caller_identity(endpoint: &Endpoint, options: ClientOptions) -> Result<Identity, Error> {
+/// An STS client for one endpoint's credentials (the same SDK configuration as its Lookout for Vision client:
+/// credentials, `--endpoint-url` / `AWS_ENDPOINT_URL`), the SDK's retries off: the caller's pace retries
+/// ([`crate::service::Pace`]).
+#[derive(Debug, Clone)]
+pub struct Sts {
+    inner: aws_sdk_sts::Client,
+    endpoint: Endpoint,
+    url: String,
+}
+
+/// The [`Sts`] client of `endpoint`: exit 2 for a malformed region or endpoint URL, exit 6 if no credentials
+/// resolve.
+pub async fn sts(endpoint: &Endpoint, options: ClientOptions) -> Result<Sts, Error> {
     let sdk = super::sdk_config(endpoint).await?;
     let (_, timeouts) = super::retry_and_timeouts(options);
     let conf =
-        aws_sdk_sts::config::Builder::from(&sdk).retry_config(RetryConfig::standard()).timeout_config(timeouts).build();
-    let client = aws_sdk_sts::Client::from_conf(conf);
+        aws_sdk_sts::config::Builder::from(&sdk).retry_config(RetryConfig::disabled()).timeout_config(timeouts).build();
     let url = sdk
         .endpoint_url()
         .map(str::to_string)
         .unwrap_or_else(|| format!("https://sts.{}.amazonaws.com", endpoint.region));
-    let who = || {
-        let mut s = format!("at {url} (region {}", endpoint.region);
+    Ok(Sts { inner: aws_sdk_sts::Client::from_conf(conf), endpoint: endpoint.clone(), url })
+}
+
+impl Sts {
+    /// One attempt of GetCallerIdentity: the answer's account and ARN as given, or the classified failure.
+    pub async fn get_caller_identity(&self) -> Result<(Option<String>, Option<String>), CallError> {
+        match self.inner.get_caller_identity().send().await {
+            Ok(out) => Ok((out.account, out.arn)),
+            Err(e) => {
+                // A failure before any answer (the role's credentials, the connection) says why in its causes.
+                let brief = super::convert::brief(&e);
+                let mut err = classify_as(e, Protocol::Query);
+                if err.status.is_none() {
+                    err.message = brief;
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// The identity in an answer: exit 6 when it has no 12-digit account.
+    pub fn identity(&self, account: Option<String>, arn: Option<String>) -> Result<Identity, Error> {
+        match (account, arn) {
+            (Some(account), Some(arn)) if crate::targets::is_account_id(&account) => Ok(Identity { account, arn }),
+            (account, _) => Err(Error::Unreachable(format!(
+                "sts GetCallerIdentity for {} answered without a 12-digit account (got {account:?}); is the endpoint \
+                 right (--endpoint-url, AWS_ENDPOINT_URL)?",
+                self.who()
+            ))),
+        }
+    }
+
+    /// GetCallerIdentity failed after retries: exit 6, the message naming the endpoint, region, profile, role.
+    pub fn failed(&self, e: &CallError) -> Error {
+        let detail = match (&e.code, e.status) {
+            (Some(c), _) if !e.message.is_empty() && !e.message.starts_with("HTTP ") => format!("{c}: {}", e.message),
+            (Some(c), _) => c.clone(),
+            (None, Some(status)) => format!(
+                "HTTP {status} that is not an STS answer; is the endpoint right (--endpoint-url, AWS_ENDPOINT_URL)?"
+            ),
+            (None, None) => e.message.clone(),
+        };
+        Error::Unreachable(format!(
+            "sts GetCallerIdentity {} failed: {detail}; no Lookout for Vision call was made there",
+            self.who()
+        ))
+    }
+
+    fn who(&self) -> String {
+        let endpoint = &self.endpoint;
+        let mut s = format!("at {} (region {}", self.url, endpoint.region);
         if let Some(p) = &endpoint.profile {
             s.push_str(&format!(", profile {p}"));
         }
@@ -76,30 +134,5 @@ pub async fn caller_identity(endpoint: &Endpoint, options: ClientOptions) -> Res
         }
         s.push(')');
         s
-    };
-    let out = client.get_caller_identity().send().await.map_err(|e| {
-        let detail = match (e.code(), e.message(), e.raw_response()) {
-            (Some(c), Some(m), _) => format!("{c}: {m}"),
-            (Some(c), None, _) => c.to_string(),
-            (None, _, Some(raw)) => format!(
-                "HTTP {} that is not an STS answer; is the endpoint right (--endpoint-url, AWS_ENDPOINT_URL)?",
-                raw.status().as_u16()
-            ),
-            _ => super::convert::brief(&e),
-        };
-        Error::Unreachable(format!(
-            "sts GetCallerIdentity {} failed: {detail}; no Lookout for Vision call was made there",
-            who()
-        ))
-    })?;
-    match (out.account(), out.arn()) {
-        (Some(account), Some(arn)) if crate::targets::is_account_id(account) => {
-            Ok(Identity { account: account.to_string(), arn: arn.to_string() })
-        }
-        (account, _) => Err(Error::Unreachable(format!(
-            "sts GetCallerIdentity for {} answered without a 12-digit account (got {account:?}); is the endpoint \
-             right (--endpoint-url, AWS_ENDPOINT_URL)?",
-            who()
-        ))),
     }
 }

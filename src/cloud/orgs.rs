@@ -2,15 +2,11 @@
 //! account or a delegated administrator; needs `organizations:ListAccounts`).
 
 use aws_config::retry::RetryConfig;
-use aws_smithy_types::error::display::DisplayErrorContext;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use super::{ClientOptions, Endpoint};
+use super::convert::classify;
+use super::{CallError, ClientOptions, Endpoint, Page};
 use crate::error::Error;
 use crate::targets::accounts::Account;
-
-/// Most pages read before giving up: 10,000 (20 accounts a page is 200,000 accounts; AWS allows 10,000).
-pub const MAX_PAGES: usize = 10_000;
 
 /// An account of the organisation and its lifecycle state as ListAccounts answered it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,42 +24,51 @@ pub fn account_state(state: Option<&str>, status: Option<&str>) -> Option<String
     state.or(status).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
-/// Every account of the caller's organisation with its state, in the order listed. Exit 6 when the call fails
-/// (the message names the permission it needs).
-pub async fn list_accounts(endpoint: &Endpoint, options: ClientOptions) -> Result<Vec<Listed>, Error> {
+/// An Organizations client with the source credentials, the SDK's retries off: the caller's pace retries and
+/// pages ([`crate::service::Pace::pages`]).
+#[derive(Debug, Clone)]
+pub struct Orgs {
+    inner: aws_sdk_organizations::Client,
+}
+
+/// The [`Orgs`] client of `endpoint`'s credentials.
+pub async fn orgs(endpoint: &Endpoint, options: ClientOptions) -> Result<Orgs, Error> {
     let sdk = super::sdk_config(endpoint).await?;
     let (_, timeouts) = super::retry_and_timeouts(options);
     let conf = aws_sdk_organizations::config::Builder::from(&sdk)
-        .retry_config(RetryConfig::standard())
+        .retry_config(RetryConfig::disabled())
         .timeout_config(timeouts)
         .build();
-    let client = aws_sdk_organizations::Client::from_conf(conf);
-    let mut out = Vec::new();
-    let mut next: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let page = client.list_accounts().set_next_token(next.take()).send().await.map_err(|e| {
-            let detail = match (e.code(), e.message()) {
-                (Some(c), Some(m)) => format!("{c}: {m}"),
-                (Some(c), None) => c.to_string(),
-                _ => DisplayErrorContext(&e).to_string(),
-            };
-            Error::Unreachable(format!(
-                "--organization: organizations ListAccounts failed: {detail} (it needs organizations:ListAccounts \
-                 in the management account or a delegated administrator)"
-            ))
-        })?;
-        for a in page.accounts() {
-            let Some(id) = a.id() else { continue };
-            let state = account_state(a.state().map(|s| s.as_str()), a.status().map(|s| s.as_str()));
-            let account = Account { id: id.to_string(), name: a.name().unwrap_or_default().to_string() };
-            out.push(Listed { account, state });
-        }
-        match page.next_token().filter(|t| !t.is_empty()) {
-            Some(t) => next = Some(t.to_string()),
-            None => return Ok(out),
-        }
+    Ok(Orgs { inner: aws_sdk_organizations::Client::from_conf(conf) })
+}
+
+impl Orgs {
+    /// One attempt of one ListAccounts page: every account with an id, with its state, in the order listed.
+    pub async fn list_accounts(&self, token: Option<String>) -> Result<Page<Listed>, CallError> {
+        let page = self.inner.list_accounts().set_next_token(token).send().await.map_err(classify)?;
+        let items = page
+            .accounts()
+            .iter()
+            .filter_map(|a| {
+                let state = account_state(a.state().map(|s| s.as_str()), a.status().map(|s| s.as_str()));
+                let account = Account { id: a.id()?.to_string(), name: a.name().unwrap_or_default().to_string() };
+                Some(Listed { account, state })
+            })
+            .collect();
+        Ok(Page { items, next: page.next_token().filter(|t| !t.is_empty()).map(str::to_string) })
     }
-    Err(Error::Unreachable(format!("--organization: ListAccounts still had more pages after {MAX_PAGES}")))
+}
+
+/// ListAccounts failed after retries: exit 6, naming the permission it needs.
+pub fn failed(e: &CallError) -> Error {
+    let detail = match &e.code {
+        Some(c) => format!("{c}: {}", e.message),
+        None => e.message.clone(),
+    };
+    Error::Unreachable(format!(
+        "--organization: organizations ListAccounts failed: {detail} (it needs organizations:ListAccounts in the \
+         management account or a delegated administrator)"
+    ))
 }
 
 #[cfg(test)]

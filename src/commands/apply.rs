@@ -180,7 +180,7 @@ async fn execute(
     let client = calls.client;
     let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
     let checked =
-        check_targets(plan, args.profile.as_ref(), args.connect.endpoint_url.as_ref(), &access, client).await?;
+        check_targets(plan, args.profile.as_ref(), args.connect.endpoint_url.as_ref(), &access, client, &pace).await?;
     let opts = RunOptions {
         mode,
         concurrency: args.concurrency,

@@ -32,6 +32,7 @@ pub(crate) async fn selected(
     client: ClientOptions,
     plan_id: &str,
     not_done: &str,
+    pace: &Arc<Pace>,
 ) -> Result<(Reach, Selection, Filter)> {
     let (before, after) = (select.created_before, select.created_after);
     let dataset_type = select.dataset_type.dataset_type();
@@ -45,7 +46,7 @@ pub(crate) async fn selected(
     let filter = Filter::new(&select.include, &select.exclude, dataset_type, before, after)?;
     let base = crate::identity::endpoints(&select.profiles, &select.regions, &connect.endpoint_url).await?;
     // Who each target's credentials belong to, before the first call to it (recorded per target).
-    let reach = reach(&select.targets, base, client, plan_id).await.map_err(|e| match e {
+    let reach = reach(&select.targets, base, client, plan_id, pace).await.map_err(|e| match e {
         Error::Unreachable(m) => Error::Unreachable(format!("{m}; {not_done}")),
         other => other,
     })?;
@@ -108,12 +109,13 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         .map_err(|e| Error::Usage(format!("--out {}: cannot write there ({e})", args.out.display())))?;
     // The plan id first: roles are assumed under a session named after it.
     let plan_id = new_plan_id();
+    let pace = calls.pace();
     let (reach, selection, filter) =
-        selected(&args.select, &args.connect, calls.client, &plan_id, "no plan was written").await?;
+        selected(&args.select, &args.connect, calls.client, &plan_id, "no plan was written", &pace).await?;
     if !reach.unreachable.is_empty() && !args.select.targets.allow_unreachable {
         return Err(refuse_unreachable(&reach, "no plan was written"));
     }
-    let req = plan_request(reach.endpoints.clone(), selection, filter, &args.sweep, calls, calls.pace());
+    let req = plan_request(reach.endpoints.clone(), selection, filter, &args.sweep, calls, pace);
     let (events, rx) = EventSink::channel();
     let display = progress::spawn(rx);
     let result = make_plan(plan_id, req, events).await;

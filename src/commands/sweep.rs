@@ -58,6 +58,9 @@ fn run_options(args: &SweepCommandArgs, calls: Calls, pace: Arc<Pace>, backup: P
 
 pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
     let calls = Calls::of_pace(&args.sweep, &args.connect);
+    // One pace for reaching the targets, the enumeration and the run (one set of limiters, every call counted
+    // in the summary).
+    let pace = calls.pace();
     dir::prepare(&args.dir)?;
     let paths = SweepPaths::new(&args.dir);
     // The plan id before reaching the targets (roles are assumed under a session named after it): the
@@ -65,7 +68,7 @@ pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
     let found = dir::existing(&paths, &args.dir)?;
     let plan_id = dir::plan_id(&found);
     let (reach, selection, filter) =
-        selected(&args.select, &args.connect, calls.client, &plan_id, "nothing was deleted").await?;
+        selected(&args.select, &args.connect, calls.client, &plan_id, "nothing was deleted", &pace).await?;
     if !reach.unreachable.is_empty() && !args.select.targets.allow_unreachable {
         return Err(refuse_unreachable(&reach, "nothing was deleted"));
     }
@@ -81,8 +84,6 @@ pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
         escape(&file.plan_id),
         escape(&args.dir.display().to_string())
     );
-    // One pace for the enumeration and the run (one set of limiters, every call counted in the summary).
-    let pace = calls.pace();
     let req = plan_request(reach.endpoints.clone(), selection, filter, &args.sweep, calls, pace.clone());
     let role = &targets.role;
     let opts = sweep::Options {

@@ -3,7 +3,7 @@
 //! verifies, reports and renders; this module never prints.
 //!
 //! The run, in DIR (see [`dir`]): `sweep.json` first (plan id, so every client token, fixed from the
-//! start); then the planner's enumeration ([`crate::planner::scan_all`]) and the executor
+//! start); then the planner's enumeration (`planner::scan_all`) and the executor
 //! ([`crate::exec::run::run_on`]) at once over one [`Service`] (one set of limiters): as each project is
 //! described, its items are journalled (`item` records, fsynced) and queued, and the executor's drift check
 //! uses that description while it is fresh ([`crate::exec::drift::description_fresh`], 60 s) instead of a
@@ -139,7 +139,7 @@ async fn resume_sealed(
     journal::rekey(&paths.journal, &plan)?;
     let (journal, state) = Journal::open(&paths.journal, &plan, Mode::Apply)?;
     opts.access = access(&plan, external_id, session_name)?;
-    let checked = check_targets(&plan, None, opts.endpoint_url.as_ref(), &opts.access, opts.client).await?;
+    let checked = check_targets(&plan, None, opts.endpoint_url.as_ref(), &opts.access, opts.client, &opts.pace).await?;
     opts.refused_targets = checked.skipped();
     // A target that cannot be reached now stops only itself (its items stay pending); the final verify then
     // cannot prove anything about it (exit 6).

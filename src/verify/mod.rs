@@ -158,9 +158,10 @@ fn cannot_prove(e: Error) -> Error {
 pub async fn verify_plan(plan: &Plan, opts: &Options) -> Result<Report> {
     let calls = opts.calls;
     let options = calls.client;
+    let pace = calls.pace();
     let access = access(plan, opts.external_id.as_ref(), opts.session_name.as_ref())?;
     let (profile, url) = (opts.profiles.first(), opts.endpoint_url.as_ref());
-    let checked = check_targets(plan, profile, url, &access, options).await.map_err(cannot_prove)?;
+    let checked = check_targets(plan, profile, url, &access, options, &pace).await.map_err(cannot_prove)?;
     if !checked.refused.is_empty() {
         // Never "nothing left" because another account was asked.
         return Err(Error::Refused(checked.refused.into_values().collect::<Vec<_>>().join("; ")));
@@ -176,7 +177,7 @@ pub async fn verify_plan(plan: &Plan, opts: &Options) -> Result<Report> {
         projects.entry((i.target, i.project.clone())).or_default().push(i);
     }
     let (_tx, cancel) = watch::channel(false);
-    let svc = Arc::new(Service::new(clients, calls.pace(), cancel.clone()));
+    let svc = Arc::new(Service::new(clients, pace, cancel.clone()));
     let mut queues: Vec<VecDeque<(String, BTreeSet<String>)>> = plan.targets.iter().map(|_| VecDeque::new()).collect();
     for ((target, project), items) in &projects {
         let versions = items.iter().filter(|i| i.kind != Kind::DeleteDataset && i.kind != Kind::DeleteProject);
@@ -251,7 +252,7 @@ pub async fn verify_all(regions: &[String], scope: Scope, opts: &Options) -> Res
         pace: calls.pace(),
     };
     // Resolve the caller before the first call (exit 6 if it cannot be resolved).
-    identities(&req.endpoints, req.client).await.map_err(cannot_prove)?;
+    identities(&req.endpoints, req.client, &req.pace).await.map_err(cannot_prove)?;
     let plan = make_plan(crate::planner::new_plan_id(), req, EventSink::none()).await?;
     let account = |t: usize| plan.targets.get(t).and_then(|t| t.account.clone()).unwrap_or_default();
     let region = |t: usize| plan.targets.get(t).map(|t| t.region.clone()).unwrap_or_default();

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// An operation the tool calls; each has its own limiter per target (Lookout for Vision) or per (account,
-/// region) (S3). Journal records and limiter keys name it by this type, serialised as the service spells it.
+/// An operation the tool calls; each has its own limiter per target (Lookout for Vision, STS, Organizations)
+/// or per (account, region) (S3). Journal records and limiter keys name it by this type, serialised as the service spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Op {
     /// ListProjects (planning, verify --all).
@@ -36,6 +36,12 @@ pub enum Op {
     DescribeModelPackagingJob,
     /// S3 GetObject (`convert`: images and masks).
     GetObject,
+    /// STS GetCallerIdentity (who a target's credentials belong to, before its first call).
+    GetCallerIdentity,
+    /// STS AssumeRole (a target reached through a role).
+    AssumeRole,
+    /// Organizations ListAccounts (`--organization`).
+    ListAccounts,
 }
 
 impl Op {
@@ -56,11 +62,14 @@ impl Op {
             Op::ListModelPackagingJobs => "ListModelPackagingJobs",
             Op::DescribeModelPackagingJob => "DescribeModelPackagingJob",
             Op::GetObject => "GetObject",
+            Op::GetCallerIdentity => "GetCallerIdentity",
+            Op::AssumeRole => "AssumeRole",
+            Op::ListAccounts => "ListAccounts",
         }
     }
 
     /// Every operation, in declaration order.
-    pub const ALL: [Op; 14] = [
+    pub const ALL: [Op; 17] = [
         Op::ListProjects,
         Op::DescribeProject,
         Op::DescribeDataset,
@@ -75,6 +84,9 @@ impl Op {
         Op::ListModelPackagingJobs,
         Op::DescribeModelPackagingJob,
         Op::GetObject,
+        Op::GetCallerIdentity,
+        Op::AssumeRole,
+        Op::ListAccounts,
     ];
 }
 
