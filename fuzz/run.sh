@@ -3,11 +3,13 @@
 #
 #   fuzz/run.sh [SECONDS] [TARGET...]     default 300 s each; targets: plan journal seed request (all)
 #
+# The targets live in two cargo-fuzz crates: plan and journal (the tool) in fuzz/, seed and request (the
+# emulator) in crates/lfv-emulator/fuzz/; below, DIR is the target's crate.
 # Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`); CI does not run this.
-# The corpus of each target lives in fuzz/corpus/<target> (gitignored: it grows with every run). It is seeded
-# from the committed seeds in fuzz/seeds/<target>, and the plan target also from plans/*.json. Crashes are
-# written to fuzz/artifacts/<target>/ and the run of that target stops there; logs go to fuzz/logs/<target>.log.
-# Builds use debug assertions (overflow checks on) and no sanitizer: the crate forbids `unsafe`, so the bugs to
+# The corpus of each target lives in DIR/corpus/<target> (gitignored: it grows with every run). It is seeded
+# from the committed seeds in DIR/seeds/<target>, and the plan target also from plans/*.json. Crashes are
+# written to DIR/artifacts/<target>/ and the run of that target stops there; logs go to DIR/logs/<target>.log.
+# Builds use debug assertions (overflow checks on) and no sanitizer: the crates forbid `unsafe`, so the bugs to
 # find are panics, overflows, hangs (over 10 s per input) and memory blow-ups (over 2 GiB).
 set -euo pipefail
 
@@ -21,17 +23,38 @@ case $secs in
     '' | *[!0-9]*) echo "run.sh: SECONDS must be a whole number, not '$secs'" >&2; exit 2 ;;
 esac
 
-cd "$(dirname "$0")"
-mkdir -p logs
-cargo +nightly fuzz build --debug-assertions --sanitizer none
+# The crate of a target, from the repository root.
+dir_of() {
+    case $1 in
+        plan | journal) echo fuzz ;;
+        seed | request) echo crates/lfv-emulator/fuzz ;;
+        *) echo "run.sh: unknown target '$1' (targets: plan journal seed request)" >&2; exit 2 ;;
+    esac
+}
+
+cd "$(dirname "$0")/.."
+root=$PWD
+built=()
+for t in "${targets[@]}"; do
+    d=$(dir_of "$t")
+    case " ${built[*]} " in
+        *" $d "*) ;;
+        *)
+            (cd "$d" && mkdir -p logs && cargo +nightly fuzz build --debug-assertions --sanitizer none)
+            built+=("$d")
+            ;;
+    esac
+done
 
 status=0
 summary=()
 for t in "${targets[@]}"; do
+    d=$(dir_of "$t")
+    cd "$root/$d"
     mkdir -p "corpus/$t"
     cp -n seeds/"$t"/* "corpus/$t/" 2>/dev/null || true
     if [ "$t" = plan ]; then
-        for p in ../plans/*.json; do cp -n "$p" "corpus/$t/" 2>/dev/null || true; done
+        for p in "$root"/plans/*.json; do cp -n "$p" "corpus/$t/" 2>/dev/null || true; done
     fi
     echo "== $t: ${secs}s" >&2
     set +e
@@ -46,7 +69,7 @@ for t in "${targets[@]}"; do
     bytes=$(du -sk "corpus/$t" | cut -f1)
     verdict=clean
     if [ $rc -ne 0 ]; then
-        verdict="FAILED (exit $rc; see fuzz/logs/$t.log and fuzz/artifacts/$t/)"
+        verdict="FAILED (exit $rc; see $d/logs/$t.log and $d/artifacts/$t/)"
         status=1
     fi
     summary+=("$(printf '%-8s %8s s %12s execs %8s execs/s %7s files %7s KiB  %s' \

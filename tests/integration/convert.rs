@@ -69,7 +69,7 @@ fn convert_args<'a>(env: &'a Env, endpoint: &'a str, out: &'a str, layout: &'a s
 
 async fn s3_object(env: &Env, uri: &str) -> Vec<u8> {
     let (bucket, key) = uri.strip_prefix("s3://").unwrap().split_once('/').unwrap();
-    let c = crate::emulator::s3::s3(&env.emu, "AKIDTEST").await;
+    let c = crate::emulator_helpers::s3(&env.emu, "AKIDTEST").await;
     c.get_object().bucket(bucket).key(key).send().await.unwrap().body.collect().await.unwrap().into_bytes().to_vec()
 }
 
@@ -93,7 +93,7 @@ async fn check_masks(env: &Env, out: &Path, rows: &[BTreeMap<String, String>]) -
     let mut checked = 0;
     for r in rows.iter().filter(|r| !r["mask_destination"].is_empty()) {
         let entry = manifest_line(env, &r["dataset_type"], r["line"].parse().unwrap());
-        let colours = crate::emulator::s3::anomaly_colours(&entry);
+        let colours = crate::emulator_helpers::anomaly_colours(&entry);
         let colour = decode(&s3_object(env, entry["anomaly-mask-ref"].as_str().unwrap()).await);
         let binary = decode(&std::fs::read(out.join(&r["mask_destination"])).unwrap());
         let image = decode(&std::fs::read(out.join(&r["destination"])).unwrap());

@@ -14,7 +14,7 @@ use lfv_sunset::cloud::{CallError, Client, ClientOptions, Endpoint, ErrorKind, M
 use lfv_sunset::preserve::{self, Caller, Collected, OneAttempt};
 use serde_json::Value;
 
-use crate::emulator::{AUTH, config, eventually, model, project, raw, seed_of, start};
+use crate::emulator_helpers::{AUTH, config, eventually, model, project, raw, seed_of, start};
 
 const ACCOUNT: &str = "123456789012";
 

@@ -204,8 +204,8 @@ fn leftovers_seed() -> Seed {
         ..SeedPackagingJob::default()
     };
     let datasets = vec![
-        crate::emulator::dataset("train", &[Some(0), Some(1), None]),
-        crate::emulator::dataset("test", &[Some(0), Some(1)]),
+        crate::emulator_helpers::dataset("train", &[Some(0), Some(1), None]),
+        crate::emulator_helpers::dataset("test", &[Some(0), Some(1)]),
     ];
     let line = SeedProject {
         models: vec![rich, model("2", "TRAINED", 1)],

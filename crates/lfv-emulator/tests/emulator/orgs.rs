@@ -1,16 +1,14 @@
 //! The emulator's Organizations through the real `aws-sdk-organizations` client: ListAccounts paging and
-//! states, who may list, and the organisation `emulator --seed-accounts` generates (run as the binary).
-
-use std::time::Duration;
+//! states, and who may list. (The organisation `lfv-sunset emulator --seed-accounts` generates is the tool's
+//! test, in `tests/integration/emulator_cli.rs` at the root.)
 
 use aws_sdk_organizations::types::AccountState;
 use lfv_emulator::Seed;
-use lfv_emulator::org_seed::{ORG_ROLE, member_id};
+use lfv_emulator::org_seed::member_id;
 use lfv_emulator::seed::AccessKey;
 use lfv_emulator::seed::{OrgAccount, SeedOrganization};
-use tokio::io::AsyncBufReadExt;
 
-use super::sts::{MGMT, failure, key, org_seed, sdk, sdk_at};
+use super::sts::{MGMT, failure, key, org_seed, sdk};
 use super::{config, start};
 
 /// An organisation of 45 accounts (the management account first); every 4th member SUSPENDED.
@@ -93,54 +91,4 @@ async fn only_the_management_account_may_list_and_others_are_not_in_use() {
     assert_eq!(failure(alone.list_accounts().send().await), ("AWSOrganizationsNotInUseException".into(), 400));
     let log = emu.log();
     assert_eq!(log.iter().filter(|e| e.op == "ListAccounts" && e.account == member_id(1)).count(), 1);
-}
-
-#[tokio::test]
-async fn seed_accounts_generates_an_organisation_with_roles_and_projects_per_region() {
-    let mut child = tokio::process::Command::new(crate::support::BIN)
-        .args(["emulator", "--listen", "127.0.0.1:0", "--rate", "unlimited", "--seed-accounts", "3"])
-        .args(["--seed-projects", "2", "--seed-regions", "us-east-1,eu-west-1"])
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("emulator binary starts");
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await.unwrap().unwrap().unwrap();
-    let endpoint = first.rsplit(' ').next().unwrap().to_string();
-    assert!(endpoint.starts_with("http://127.0.0.1:"), "{first}");
-    let conf = sdk_at(&endpoint, key("AKIDTEST"), "us-east-1").await;
-    let accounts = aws_sdk_organizations::Client::new(&conf).list_accounts().send().await.unwrap();
-    let ids: Vec<&str> = accounts.accounts().iter().map(|a| a.id().unwrap()).collect();
-    assert_eq!(ids, [MGMT, &member_id(1), &member_id(2), &member_id(3)]);
-    assert!(accounts.accounts().iter().all(|a| a.state() == Some(&AccountState::Active) && a.status().is_none()));
-    // The management account holds no projects; every member 2 per region, reached through its role.
-    let lfv = aws_sdk_lookoutvision::Client::new(&conf);
-    assert_eq!(lfv.list_projects().send().await.unwrap().projects().len(), 0);
-    let sts = aws_sdk_sts::Client::new(&conf);
-    for i in 1..=3 {
-        let out = sts
-            .assume_role()
-            .role_arn(format!("arn:aws:iam::{}:role/{ORG_ROLE}", member_id(i)))
-            .role_session_name("gen")
-            .send()
-            .await
-            .unwrap();
-        let c = out.credentials().unwrap();
-        let creds = aws_credential_types::Credentials::new(
-            c.access_key_id(),
-            c.secret_access_key(),
-            Some(c.session_token().into()),
-            None,
-            "sts",
-        );
-        for (region, want) in [("us-east-1", 2), ("eu-west-1", 2), ("us-west-2", 0)] {
-            let c = aws_sdk_lookoutvision::Client::new(&sdk_at(&endpoint, creds.clone(), region).await);
-            assert_eq!(c.list_projects().send().await.unwrap().projects().len(), want, "member {i} {region}");
-        }
-    }
-    // A role that does not exist is AccessDenied, as a role whose trust policy does not name the caller.
-    let m = aws_sdk_sts::Client::new(&sdk_at(&endpoint, key("AKIDTEST"), "us-east-1").await);
-    let nope = m.assume_role().role_arn(format!("arn:aws:iam::{}:role/Other", member_id(1))).role_session_name("xx");
-    assert_eq!(failure(nope.send().await), ("AccessDenied".into(), 403));
-    child.kill().await.ok();
 }

@@ -1,5 +1,7 @@
-//! Tests of the local Lookout for Vision emulator, driven through the real `aws-sdk-lookoutvision` client
-//! (and, only where the SDK cannot produce the request, raw HTTP over a TCP socket).
+//! Tests of the local Lookout for Vision emulator, driven through the real `aws-sdk-lookoutvision` client (and
+//! the `aws-sdk-s3`, `aws-sdk-sts` and `aws-sdk-organizations` clients for those services; only where an SDK
+//! cannot produce the request, raw HTTP over a TCP socket). One test binary of the emulator crate, in process
+//! on 127.0.0.1:0; it knows nothing of the tool.
 //!
 //! Shared here: the SDK client builder (retries off, bounded timeouts), emulator start helpers, small seeds and
 //! a raw HTTP/1.1 helper.
@@ -14,7 +16,7 @@ mod packaging;
 mod paging;
 mod persist;
 mod quota;
-pub mod s3;
+mod s3;
 mod seed;
 mod sts;
 mod teardown;
@@ -129,8 +131,11 @@ pub fn with_keys(mut seed: Seed, keys: &[(&str, &str, &[&str])]) -> Seed {
 /// A raw HTTP response.
 #[derive(Debug)]
 pub struct Raw {
+    /// The status code (0 if the status line did not parse).
     pub status: u16,
+    /// The headers, in order.
     pub headers: Vec<(String, String)>,
+    /// The body, lossily decoded as UTF-8.
     pub body: String,
 }
 

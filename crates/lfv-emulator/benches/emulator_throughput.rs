@@ -5,8 +5,9 @@
 //! requests in total (`LFV_BENCH_REQUESTS`), whichever comes first; the run prints requests per second and the
 //! error count. The client and the emulator share the machine's cores, and the SDK's per-request work (SigV4,
 //! the orchestrator) costs far more CPU than the emulator's; `LFV_BENCH_STALLED_STREAM=off` turns off the SDK's
-//! stalled-stream protection (a timer per request) to give more of the CPU to the emulator. Run with `cargo bench --bench emulator_throughput` (release profile). Goal: at least 5,000
-//! requests/s on 2 cores.
+//! stalled-stream protection (a timer per request) to give more of the CPU to the emulator. Run with
+//! `cargo bench -p lfv-emulator --bench emulator_throughput` (release profile). Goal: at least 5,000 requests/s
+//! on 2 cores.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -73,7 +73,7 @@ pub async fn sdk(emu: &RunningEmulator, creds: Credentials, region: &str) -> Sdk
     sdk_at(&emu.endpoint(), creds, region).await
 }
 
-/// [`sdk`] for an emulator at `endpoint` (e.g. one run by the binary).
+/// [`sdk`] for an emulator at `endpoint`.
 pub async fn sdk_at(endpoint: &str, creds: Credentials, region: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint)

@@ -1,4 +1,4 @@
-//! Fuzz the emulator's seed reader: the bytes of a seed file through `emulator::load_seed` (exactly what
+//! Fuzz the emulator's seed reader: the bytes of a seed file through `lfv_emulator::load_seed` (exactly what
 //! `emulator --seed FILE` does, from a scratch file), then the emulator's state built from it, then
 //! ListProjects and, for the first project, DescribeProject, DescribeDataset and the first page of
 //! ListDatasetEntries of each dataset, and ListModels.
