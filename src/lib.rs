@@ -19,8 +19,8 @@
 //! - [`cloud`]: the only module that sees the AWS SDK: client construction (SDK retries off, timeouts on)
 //!   and domain calls returning the crate's own types and [`cloud::CallError`].
 //! - [`planner`]: enumerates every target at once (ListProjects, DescribeProject) into a [`plan::Plan`].
-//! - [`exec`]: the retry policy, adaptive rate limiters, checkpoint journal, backups, one item's steps
-//!   ([`exec::item`]) and the run that schedules them ([`exec::run`]); it emits [`exec::events::Event`]s and
+//! - [`exec`]: the retry policy, adaptive rate limiters, checkpoint journal, backups, the one loop every
+//!   item runs through ([`exec::engine`]) and the run that schedules them ([`exec::run`]); it emits [`exec::events::Event`]s and
 //!   never prints.
 //! - [`preserve`]: `project.json`, each project's DescribeProject, models (DescribeModel, tags) and model
 //!   packaging jobs, collected through the caller's limiter and retry, written owner-only and verified.

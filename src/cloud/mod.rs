@@ -148,15 +148,6 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
-/// What a successful DeleteDataset returned.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Accepted {
-    /// HTTP status (202).
-    pub status: u16,
-    /// `x-amzn-RequestId`.
-    pub request_id: Option<String>,
-}
-
 impl Client {
     /// A failed call: an expired role session is dropped here so that the retry re-assumes the role.
     fn failed(&self, e: CallError) -> CallError {
@@ -271,7 +262,7 @@ impl Client {
     }
 
     /// DeleteDataset with the given idempotency token.
-    pub async fn delete_dataset(&self, project: &str, dataset_type: &str, token: &str) -> Result<Accepted, CallError> {
+    pub async fn delete_dataset(&self, project: &str, dataset_type: &str, token: &str) -> Result<Done, CallError> {
         let out = self
             .inner
             .delete_dataset()
@@ -281,7 +272,7 @@ impl Client {
             .send()
             .await
             .map_err(|e| self.failed(classify(e)))?;
-        Ok(Accepted { status: 202, request_id: out.request_id().map(str::to_string) })
+        Ok(Done { status: 202, answer: None, request_id: out.request_id().map(str::to_string) })
     }
 }
 

@@ -400,12 +400,13 @@ pub struct PackagingJobInfo {
     pub greengrass_output: Option<GreengrassOutput>,
 }
 
-/// What an accepted StopModel, DeleteModel or DeleteProject returned.
+/// What an accepted DeleteDataset, StopModel, DeleteModel or DeleteProject returned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Done {
-    /// HTTP status (202 for StopModel and DeleteModel, 200 for DeleteProject).
+    /// HTTP status (202 for DeleteDataset, StopModel and DeleteModel, 200 for DeleteProject).
     pub status: u16,
-    /// StopModel's `Status` (`STOPPING_HOSTING`), DeleteModel's `ModelArn`, DeleteProject's `ProjectArn`.
+    /// StopModel's `Status` (`STOPPING_HOSTING`), DeleteModel's `ModelArn`, DeleteProject's `ProjectArn`;
+    /// none for DeleteDataset.
     pub answer: Option<String>,
     /// `x-amzn-RequestId`.
     pub request_id: Option<String>,

@@ -92,11 +92,6 @@ impl Ctx {
         self.outcomes.lock().expect("outcomes").clone()
     }
 
-    /// An attempt of an item's DeleteDataset.
-    pub(super) fn on_attempt(&self, item: &Item, a: &Attempt) {
-        self.on_item_attempt(item, Op::DeleteDataset, a);
-    }
-
     /// An attempt of an item's own call (DeleteDataset, StopModel, DeleteModel, DeleteProject): journalled
     /// (the stream counts DeleteDataset attempts and throttles from the record and the `Throttled` event).
     pub(super) fn on_item_attempt(&self, item: &Item, op: Op, a: &Attempt) {

@@ -1,9 +1,11 @@
-//! The drift decision: what one look at a dataset (from the project's DescribeProject) means for an item
-//! before anything is backed up or deleted. A pure function of data, tested by a table; `exec::item` does
-//! the describing, the waiting and the journalling around it.
+//! The drift decision: what one look at a dataset (from the project's DescribeProject) means for a
+//! `delete_dataset` item before anything is backed up or deleted ([`decide`]), and after a 409 to its
+//! DeleteDataset ([`after_conflict`]). Pure functions of data, tested by tables; `exec::engine` does the
+//! describing, the waiting and the journalling around them.
 
 use chrono::{DateTime, Utc};
 
+use super::action::Action;
 use super::journal::{Mode, Outcome};
 use crate::cloud::DatasetInfo;
 
@@ -11,17 +13,6 @@ use crate::cloud::DatasetInfo;
 /// with full precision; the service's epoch-second floats round differently below that).
 pub fn same_instant(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> bool {
     a.map(|t| t.timestamp_millis()) == b.map(|t| t.timestamp_millis())
-}
-
-/// What the drift check decides from one look at the dataset.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Drift {
-    /// Go on to the backup and the deletion.
-    Proceed,
-    /// The item is final with this outcome and message; no call goes out for it.
-    Done(Outcome, String),
-    /// The dataset is in this transitional status: describe it again later (within `--wait-timeout`).
-    Wait(String),
 }
 
 /// Decide from `dataset` as just described (`None`: absent from the project), the plan's CreationTimestamp
@@ -32,24 +23,25 @@ pub enum Drift {
 /// idempotent answer tells whether our call deleted it); a CreationTimestamp that differs from the plan's to
 /// the millisecond is `skipped_drift` (left alone); `DELETE_IN_PROGRESS`/`DELETE_COMPLETE` with `resend`
 /// proceeds; a dry run reports a deleting or busy dataset as `would_delete` instead of waiting; any other
-/// deleting or busy (`*_IN_PROGRESS`) status waits; everything else proceeds.
+/// deleting or busy (`*_IN_PROGRESS`) status waits; everything else proceeds (`Call`: the backup, then
+/// DeleteDataset), which a dry run reports as `would_delete`.
 pub fn decide(
     dataset: Option<&DatasetInfo>,
     planned: Option<DateTime<Utc>>,
     mode: Mode,
     resend: bool,
     rechecked: bool,
-) -> Drift {
+) -> Action {
     let Some(d) = dataset else {
         if resend {
-            return Drift::Proceed;
+            return Action::Call;
         }
         let msg = if rechecked {
             "its deletion or creation was under way; gone when re-checked"
         } else {
             "not present at the drift check"
         };
-        return Drift::Done(Outcome::AlreadyAbsent, msg.to_string());
+        return Action::Done(Outcome::AlreadyAbsent, msg.to_string());
     };
     if !same_instant(d.created, planned) {
         let msg = format!(
@@ -57,19 +49,42 @@ pub fn decide(
             fmt_time(d.created),
             fmt_time(planned)
         );
-        return Drift::Done(Outcome::SkippedDrift, msg);
+        return Action::Done(Outcome::SkippedDrift, msg);
     }
     if d.is_deleting() && resend {
-        return Drift::Proceed;
+        return Action::Call;
     }
     // A dry run reports instead of waiting: it must stay quick and read-only.
     if mode == Mode::DryRun && (d.is_deleting() || d.is_busy()) {
-        return Drift::Done(Outcome::WouldDelete, format!("currently {}; apply will wait for it to settle", d.status));
+        return Action::Done(Outcome::WouldDelete, format!("currently {}; apply will wait for it to settle", d.status));
     }
     if d.is_deleting() || d.is_busy() {
-        return Drift::Wait(d.status.to_string());
+        return Action::Wait(d.status.to_string());
     }
-    Drift::Proceed
+    match mode {
+        Mode::DryRun => Action::Done(Outcome::WouldDelete, "present and unchanged since planning".into()),
+        _ => Action::Call,
+    }
+}
+
+/// Decide from `dataset` as described [`super::ctx::CONFLICT_RECHECK`] after a 409 (`error`, as displayed) to
+/// the item's DeleteDataset. `ours`: our DeleteDataset may already be in effect (an earlier invocation's, or
+/// an attempt of this one whose answer was lost). Gone (and not `ours`) is `already_absent`, reported with the
+/// 409; a CreationTimestamp other than the plan's is `skipped_drift`; anything else sends DeleteDataset again
+/// with the same token.
+pub fn after_conflict(
+    dataset: Option<&DatasetInfo>,
+    planned: Option<DateTime<Utc>>,
+    ours: bool,
+    error: &str,
+) -> Action {
+    match dataset {
+        None if !ours => Action::Answered(Outcome::AlreadyAbsent, "gone after a 409".into()),
+        Some(d) if !same_instant(d.created, planned) => {
+            Action::Done(Outcome::SkippedDrift, format!("re-created since planning (found after a 409: {error})"))
+        }
+        _ => Action::Call,
+    }
 }
 
 /// How long a project's DescribeProject answer stands in for the drift check's: 60 s. `sweep` deletes a
@@ -137,17 +152,18 @@ mod tests {
             ("deleting, dry run", Some(ds(T, "DELETE_IN_PROGRESS")), at(T), DryRun, false, false, "would_delete"),
             ("create failed", Some(ds(T, "CREATE_FAILED")), at(T), Apply, false, false, "proceed"),
             ("update complete", Some(ds(T, "UPDATE_COMPLETE")), at(T), Apply, false, false, "proceed"),
-            ("complete, dry run", Some(ds(T, "CREATE_COMPLETE")), at(T), DryRun, false, false, "proceed"),
+            ("complete, dry run", Some(ds(T, "CREATE_COMPLETE")), at(T), DryRun, false, false, "would_delete"),
+            ("complete, export", Some(ds(T, "CREATE_COMPLETE")), at(T), Export, false, false, "proceed"),
         ];
         for (case, d, planned, mode, resend, rechecked, want) in cases {
             let got = decide(d.as_ref(), planned, mode, resend, rechecked);
             let kind = match &got {
-                Drift::Proceed => "proceed",
-                Drift::Wait(_) => "wait",
-                Drift::Done(o, _) => o.as_str(),
+                Action::Call => "proceed",
+                Action::Wait(_) => "wait",
+                Action::Done(o, _) | Action::Answered(o, _) => o.as_str(),
             };
             assert_eq!(kind, want, "{case}: {got:?}");
-            if let (Drift::Wait(s), Some(d)) = (&got, &d) {
+            if let (Action::Wait(s), Some(d)) = (&got, &d) {
                 assert_eq!(s, d.status.as_str(), "{case}: waits naming the status");
             }
         }
@@ -172,14 +188,39 @@ mod tests {
     #[test]
     fn messages_name_what_was_seen() {
         let d = ds(T + 1, "CREATE_COMPLETE");
-        let Drift::Done(_, msg) = decide(Some(&d), at(T), Mode::Apply, false, false) else { panic!() };
+        let Action::Done(_, msg) = decide(Some(&d), at(T), Mode::Apply, false, false) else { panic!() };
         assert!(msg.contains("2023-01-01T00:00:00.124Z") && msg.contains("2023-01-01T00:00:00.123Z"), "{msg}");
-        let Drift::Done(_, first) = decide(None, at(T), Mode::Apply, false, false) else { panic!() };
-        let Drift::Done(_, later) = decide(None, at(T), Mode::Apply, false, true) else { panic!() };
+        let Action::Done(_, first) = decide(None, at(T), Mode::Apply, false, false) else { panic!() };
+        let Action::Done(_, later) = decide(None, at(T), Mode::Apply, false, true) else { panic!() };
         assert_eq!(first, "not present at the drift check");
         assert!(later.contains("gone when re-checked"), "{later}");
         let d = ds(T, "CREATE_IN_PROGRESS");
-        let Drift::Done(_, dry) = decide(Some(&d), at(T), Mode::DryRun, false, false) else { panic!() };
+        let Action::Done(_, dry) = decide(Some(&d), at(T), Mode::DryRun, false, false) else { panic!() };
         assert!(dry.contains("currently CREATE_IN_PROGRESS"), "{dry}");
+    }
+
+    #[test]
+    fn after_conflict_table() {
+        // (case, dataset, ours, expected)
+        let cases: Vec<(&str, Option<DatasetInfo>, bool, &str)> = vec![
+            ("gone", None, false, "already_absent answered"),
+            ("gone, our delete may be in effect", None, true, "call"),
+            ("still there", Some(ds(T, "CREATE_COMPLETE")), false, "call"),
+            ("deleting", Some(ds(T, "DELETE_IN_PROGRESS")), false, "call"),
+            ("re-created", Some(ds(T + 1, "CREATE_COMPLETE")), false, "skipped_drift"),
+            ("re-created, ours", Some(ds(T + 1, "CREATE_COMPLETE")), true, "skipped_drift"),
+        ];
+        for (case, d, ours, want) in cases {
+            let got = after_conflict(d.as_ref(), at(T), ours, "ConflictException: busy");
+            let kind = match &got {
+                Action::Call => "call".to_string(),
+                Action::Wait(s) => format!("wait {s}"),
+                Action::Done(o, _) => o.as_str().to_string(),
+                Action::Answered(o, _) => format!("{} answered", o.as_str()),
+            };
+            assert_eq!(kind, want, "{case}: {got:?}");
+        }
+        let Action::Done(_, msg) = after_conflict(Some(&ds(T + 1, "x")), at(T), false, "E") else { panic!() };
+        assert_eq!(msg, "re-created since planning (found after a 409: E)");
     }
 }

@@ -1,6 +1,6 @@
 //! The decision per kind for model and project items: what one look at the resource (DescribeModel, or the
 //! project's DescribeProject and ListModels) means, given the plan and the run. Pure functions of data, tested
-//! by tables; `exec::kind_io` does the describing, calling, waiting and journalling around them.
+//! by tables; `exec::engine` does the describing, calling, waiting and journalling around them.
 //!
 //! - `stop_model` ([`stop_model`]): `HOSTED` gets StopModel; `STARTING_HOSTING`, `STOPPING_HOSTING` and
 //!   `SYSTEM_UPDATING` are waited for; any other status is not hosted, so the item is `stopped`; a version gone
@@ -14,26 +14,20 @@
 //!
 //! A model version or project whose CreationTimestamp differs from the plan's is `skipped_drift` and never
 //! touched. A dry run never waits: it says what apply would do, and what would wait now.
+//!
+//! What the item's own call answered ([`after_call`]) and what a wait that ran out means ([`timed_out`]) are
+//! decided here for every kind, `delete_dataset` included (its look is `exec::drift`).
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::action::Action;
 use super::drift::same_instant;
 use super::journal::{Mode, Outcome};
 use crate::cloud::{ModelStatus, ModelSummary, ProjectInfo};
 use crate::plan::{Item, Kind};
-
-/// What one look decides.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    /// Send the item's call (StopModel, DeleteModel, DeleteProject) with its client token.
-    Call,
-    /// Look again later (within `--wait-timeout`): the resource is in this state.
-    Wait(String),
-    /// The item is final with this outcome and message.
-    Done(Outcome, String),
-}
 
 fn drifted(what: &str, seen: Option<DateTime<Utc>>, planned: Option<DateTime<Utc>>) -> Action {
     let t = |t: Option<DateTime<Utc>>| {
@@ -48,7 +42,7 @@ fn drifted(what: &str, seen: Option<DateTime<Utc>>, planned: Option<DateTime<Utc
 }
 
 /// `stop_model` from the version as DescribeModel shows it (`None`: 404). A `Call` after this invocation's
-/// StopModel was accepted is a wait (`exec::kind_io`), so the call goes out once.
+/// StopModel was accepted is a wait (`exec::engine`), so the call goes out once.
 pub fn stop_model(model: Option<&ModelSummary>, planned: Option<DateTime<Utc>>, mode: Mode) -> Action {
     let Some(m) = model else {
         return Action::Done(Outcome::AlreadyAbsent, "model version not present".into());
@@ -190,6 +184,86 @@ pub fn delete_project(
         return Action::Wait(format!("model {} {}", m.model_version, m.status.as_str()));
     }
     Action::Call
+}
+
+/// What the item's own call (DeleteDataset, StopModel, DeleteModel, DeleteProject) answered, as far as the
+/// decision needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer<'a> {
+    /// 2xx.
+    Accepted,
+    /// 404 `ResourceNotFoundException`.
+    NotFound,
+    /// 409 `ConflictException`, with the service's message.
+    Conflict(&'a str),
+    /// Any other error (after the retry policy): the item is `failed`.
+    Refused,
+}
+
+/// What comes after the item's call answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterCall {
+    /// As this decision says (final, or a wait).
+    Decided(Action),
+    /// Look again at once: the look tells the call's effect (a model or project is done when its describe
+    /// answers 404; a 404 to the call itself may be gone or drift, which the look tells apart).
+    Look,
+    /// A dataset's 409: look again after [`super::ctx::CONFLICT_RECHECK`] (what it shows then is
+    /// [`super::drift::after_conflict`]), within `--wait-timeout`.
+    Recheck,
+    /// `failed` with the answer.
+    Failed,
+}
+
+/// Decide after the item's call answered. `resumed`: an earlier invocation journalled a `start` and no outcome
+/// for the item; `lost_now`: an attempt of this invocation got no answer from the service (see
+/// [`not_found_outcome`]).
+pub fn after_call(kind: Kind, answer: Answer<'_>, resumed: bool, lost_now: bool) -> AfterCall {
+    match (kind, answer) {
+        (_, Answer::Refused) => AfterCall::Failed,
+        (Kind::DeleteDataset, Answer::Accepted) => {
+            AfterCall::Decided(Action::Done(Outcome::Deleted, "DeleteDataset accepted".into()))
+        }
+        (Kind::DeleteDataset, Answer::NotFound) => {
+            let (o, what) = not_found_outcome(resumed, lost_now);
+            AfterCall::Decided(Action::Answered(o, what.into()))
+        }
+        (Kind::DeleteDataset, Answer::Conflict(_)) => AfterCall::Recheck,
+        (_, Answer::Accepted | Answer::NotFound) => AfterCall::Look,
+        (_, Answer::Conflict(msg)) => AfterCall::Decided(Action::Wait(format!("conflict ({msg})"))),
+    }
+}
+
+/// How a ResourceNotFoundException to DeleteDataset is recorded. `resumed`: an earlier invocation journalled a
+/// `start` (or attempts) for the item and no outcome, so its DeleteDataset may have been sent and its answer
+/// lost. `lost_now`: an earlier attempt of this invocation ended with no answer from the service (timeout,
+/// dropped connection, 5xx). Either way the 404 may be the service forgetting our own call's token after
+/// 8 hours, so the report never says `already_absent` for it.
+pub fn not_found_outcome(resumed: bool, lost_now: bool) -> (Outcome, &'static str) {
+    match (resumed, lost_now) {
+        (false, false) => (Outcome::AlreadyAbsent, "DeleteDataset"),
+        (true, _) => (
+            Outcome::Deleted,
+            "deleted by this tool's earlier DeleteDataset, whose answer was lost (journalled as started, no \
+             outcome); the service no longer knows its token and answered",
+        ),
+        (false, true) => (
+            Outcome::Deleted,
+            "deleted by an earlier attempt of this DeleteDataset, whose answer was lost; the retry was answered",
+        ),
+    }
+}
+
+/// What an item still `waiting` (the status, or `conflict (...)`) after `timeout` comes to; `conflict`: the
+/// wait was a dataset's 409 re-check. A dataset is `failed` (its deletion could not be sent); a model or
+/// project is `blocked`: it is never forced, and a rerun tries again.
+pub fn timed_out(kind: Kind, waiting: &str, conflict: bool, timeout: Duration) -> Action {
+    let d = humantime::format_duration(timeout);
+    match kind {
+        Kind::DeleteDataset if conflict => Action::Answered(Outcome::Failed, format!("still conflicting after {d}")),
+        Kind::DeleteDataset => Action::Done(Outcome::Failed, format!("still {waiting} after waiting {d}")),
+        _ => Action::Done(Outcome::Blocked, format!("still {waiting} after waiting {d} (--wait-timeout); not forced")),
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! The executor and what it is built from: retry policy, rate limiters, journal, backups, events.
+pub mod action;
 pub mod backup;
 pub mod ctx;
 pub mod drift;
+pub mod engine;
 pub mod events;
 pub mod guards;
 pub mod item;

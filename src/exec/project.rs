@@ -1,5 +1,5 @@
 //! One project's work in a run: the drift check (DescribeProject, refusing a target whose project answers
-//! with another account's or region's ARN), each item's steps (`exec::item`), then the confirmation of what
+//! with another account's or region's ARN), each item through the one loop (`exec::engine`), then the confirmation of what
 //! was deleted. The scheduler (`service::schedule`) runs one of these per project, per target's turn.
 
 use std::sync::Arc;

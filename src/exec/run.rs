@@ -4,7 +4,7 @@
 //! target; the fair scheduler (`service::schedule`) works on up to `concurrency` projects per target and
 //! `max_in_flight` in all, round robin across targets, so every target progresses at its own quota. Within
 //! a project each step waits for the previous one, so each project has at most one call in flight. Per
-//! project: a drift check (DescribeProject), then each item's steps (`exec::item`), then a confirmation
+//! project: a drift check (DescribeProject), then each item through the one loop (`exec::engine`), then a confirmation
 //! DescribeProject for what was deleted.
 //!
 //! Safety stops (`exec::guards`, per target): more than 10 failures among a target's first 20 finished

@@ -20,6 +20,7 @@ fn kind_of(a: &Action) -> String {
         Action::Call => "call".into(),
         Action::Wait(s) => format!("wait {s}"),
         Action::Done(o, _) => o.as_str().into(),
+        Action::Answered(o, _) => format!("{} answered", o.as_str()),
     }
 }
 
@@ -222,5 +223,88 @@ fn delete_project_table() {
     for (case, info, ms, mode, called, want) in cases {
         let got = delete_project(&plan[5], info.as_ref(), ms.as_deref(), &planned, mode, called);
         assert_eq!(kind_of(&got), want, "{case}: {got:?}");
+    }
+}
+
+#[test]
+fn after_call_table() {
+    use Answer::{Accepted, Conflict, NotFound, Refused};
+    use Kind::{DeleteDataset, DeleteModel, DeleteProject, StopModel};
+    // (kind, answer, resumed, lost_now, expected)
+    let cases: Vec<(Kind, Answer<'_>, bool, bool, &str)> = vec![
+        (DeleteDataset, Accepted, false, false, "deleted"),
+        (DeleteDataset, Accepted, true, true, "deleted"),
+        (DeleteDataset, NotFound, false, false, "already_absent answered"),
+        (DeleteDataset, NotFound, true, false, "deleted answered"),
+        (DeleteDataset, NotFound, false, true, "deleted answered"),
+        (DeleteDataset, Conflict("busy"), false, false, "recheck"),
+        (DeleteDataset, Refused, false, false, "failed"),
+        (StopModel, Accepted, false, false, "look"),
+        (DeleteModel, NotFound, false, false, "look"),
+        (DeleteProject, NotFound, true, true, "look"),
+        (DeleteModel, Conflict("busy"), false, false, "wait conflict (busy)"),
+        (DeleteProject, Conflict("x"), true, false, "wait conflict (x)"),
+        (StopModel, Refused, false, false, "failed"),
+        (DeleteProject, Refused, true, true, "failed"),
+    ];
+    for (kind, answer, resumed, lost_now, want) in cases {
+        let got = match after_call(kind, answer, resumed, lost_now) {
+            AfterCall::Decided(a) => kind_of(&a),
+            AfterCall::Look => "look".into(),
+            AfterCall::Recheck => "recheck".into(),
+            AfterCall::Failed => "failed".into(),
+        };
+        assert_eq!(got, want, "{kind} {answer:?} resumed={resumed} lost_now={lost_now}");
+    }
+}
+
+#[test]
+fn a_404_after_our_own_lost_delete_is_never_already_absent() {
+    let cases = [
+        (false, false, Outcome::AlreadyAbsent, ""),
+        (true, false, Outcome::Deleted, "answer was lost"),
+        (true, true, Outcome::Deleted, "answer was lost"),
+        (false, true, Outcome::Deleted, "answer was lost"),
+    ];
+    for (resumed, lost_now, want, says) in cases {
+        let (got, msg) = not_found_outcome(resumed, lost_now);
+        assert_eq!(got, want, "resumed={resumed} lost_now={lost_now}");
+        assert!(msg.contains(says), "{msg}");
+    }
+}
+
+#[test]
+fn timed_out_table() {
+    let t = std::time::Duration::from_secs(90);
+    let cases = [
+        (Kind::DeleteDataset, "CREATE_IN_PROGRESS", false, "failed", "still CREATE_IN_PROGRESS after waiting 1m 30s"),
+        (Kind::DeleteDataset, "", true, "failed answered", "still conflicting after 1m 30s"),
+        (
+            Kind::StopModel,
+            "STARTING_HOSTING",
+            false,
+            "blocked",
+            "still STARTING_HOSTING after waiting 1m 30s (--wait-timeout); not forced",
+        ),
+        (
+            Kind::DeleteModel,
+            "conflict (busy)",
+            false,
+            "blocked",
+            "still conflict (busy) after waiting 1m 30s (--wait-timeout); not forced",
+        ),
+        (
+            Kind::DeleteProject,
+            "model 1 DELETING",
+            false,
+            "blocked",
+            "still model 1 DELETING after waiting 1m 30s (--wait-timeout); not forced",
+        ),
+    ];
+    for (kind, waiting, conflict, want, says) in cases {
+        let got = timed_out(kind, waiting, conflict, t);
+        assert_eq!(kind_of(&got), want, "{kind} {waiting}");
+        let (Action::Done(_, msg) | Action::Answered(_, msg)) = &got else { panic!("{got:?}") };
+        assert_eq!(msg, says);
     }
 }

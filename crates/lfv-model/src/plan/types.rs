@@ -36,6 +36,17 @@ impl Kind {
         }
     }
 
+    /// The operation an item of this kind sends (its client token goes with it).
+    pub fn op(self) -> crate::op::Op {
+        use crate::op::Op;
+        match self {
+            Kind::StopModel => Op::StopModel,
+            Kind::DeleteModel => Op::DeleteModel,
+            Kind::DeleteDataset => Op::DeleteDataset,
+            Kind::DeleteProject => Op::DeleteProject,
+        }
+    }
+
     /// True for the kinds that delete something (every kind but `stop_model`); `--max-delete` counts these.
     pub fn is_destructive(self) -> bool {
         self != Kind::StopModel
