@@ -148,6 +148,58 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+/// Most pages read of one listing: 100,000 (10 million items at 100 a page).
+pub const MAX_PAGES: usize = 100_000;
+
+/// Why a listing stopped before its last page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageFault {
+    /// The service handed back the token it was sent (it would loop forever).
+    RepeatedToken,
+    /// More than [`MAX_PAGES`] pages.
+    TooManyPages,
+}
+
+/// The rules of every paging loop, in one place: the first page is asked with no token, each next one with
+/// the token the last answer gave, until an answer has none; at most [`MAX_PAGES`] pages, and an answer that
+/// hands back the token it was asked with is a [`PageFault::RepeatedToken`].
+///
+/// ```text
+/// let mut pager = Pager::default();
+/// while let Some(token) = pager.ask()? { let page = fetch(token).await?; use(page.items); pager.answered(page.next)?; }
+/// ```
+#[derive(Debug, Default)]
+pub struct Pager {
+    asked: Option<String>,
+    pages: usize,
+    done: bool,
+}
+
+impl Pager {
+    /// The token to ask the next page with (`Some(None)`: the first page), `None` once the last page has
+    /// been answered, or [`PageFault::TooManyPages`].
+    pub fn ask(&mut self) -> Result<Option<Option<String>>, PageFault> {
+        if self.done {
+            return Ok(None);
+        }
+        if self.pages >= MAX_PAGES {
+            return Err(PageFault::TooManyPages);
+        }
+        self.pages += 1;
+        Ok(Some(self.asked.clone()))
+    }
+
+    /// The answer's next token.
+    pub fn answered(&mut self, next: Option<String>) -> Result<(), PageFault> {
+        match next {
+            Some(t) if Some(&t) == self.asked.as_ref() => return Err(PageFault::RepeatedToken),
+            Some(t) => self.asked = Some(t),
+            None => self.done = true,
+        }
+        Ok(())
+    }
+}
+
 impl Client {
     /// A failed call: an expired role session is dropped here so that the retry re-assumes the role.
     fn failed(&self, e: CallError) -> CallError {
@@ -290,6 +342,46 @@ pub fn arn_account_region(arn: &str) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    type Walked = (Vec<Option<String>>, Result<(), PageFault>);
+
+    /// Walk a listing whose answers give `nexts` (then nothing more): the tokens asked with and how it ended.
+    fn walk(nexts: &[Option<&str>]) -> Walked {
+        let (mut pager, mut asked, mut answers) = (Pager::default(), Vec::new(), nexts.iter());
+        loop {
+            match pager.ask() {
+                Ok(None) => return (asked, Ok(())),
+                Err(f) => return (asked, Err(f)),
+                Ok(Some(token)) => asked.push(token),
+            }
+            let next = answers.next().copied().flatten().map(str::to_string);
+            if let Err(f) = pager.answered(next) {
+                return (asked, Err(f));
+            }
+        }
+    }
+
+    #[test]
+    fn pager_table() {
+        let s = |t: &str| Some(t.to_string());
+        // answers' next tokens -> tokens asked with, end
+        let table: [(&[Option<&str>], Walked); 4] = [
+            (&[None], (vec![None], Ok(()))),
+            (&[Some("a"), Some("b"), None], (vec![None, s("a"), s("b")], Ok(()))),
+            (&[Some("a"), Some("a")], (vec![None, s("a")], Err(PageFault::RepeatedToken))),
+            (&[Some("a"), Some("b"), Some("a"), None], (vec![None, s("a"), s("b"), s("a")], Ok(()))),
+        ];
+        for (nexts, want) in table {
+            assert_eq!(walk(nexts), want, "answers {nexts:?}");
+        }
+        // A listing that never ends stops after MAX_PAGES pages.
+        let mut pager = Pager::default();
+        for n in 0..MAX_PAGES {
+            assert!(pager.ask().unwrap().is_some());
+            pager.answered(Some(format!("t{n}"))).unwrap();
+        }
+        assert_eq!(pager.ask(), Err(PageFault::TooManyPages));
+    }
 
     #[test]
     fn arn_parts() {

@@ -41,8 +41,7 @@ fn options(args: &ConvertArgs, calls: Calls) -> Result<Options> {
         layout: args.layout,
         projects,
         concurrency: args.concurrency,
-        rate: args.rate,
-        policy: calls.policy,
+        pace: calls.pace(),
         region_override: args.region.clone(),
     })
 }

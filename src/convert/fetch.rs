@@ -21,8 +21,8 @@ use super::outputs::{Outcome, Row};
 use super::safe_fs::{Done, Journal, verified, write_atomic};
 use crate::cloud::{CallError, ErrorKind, S3Client, S3Object};
 use crate::exec::events::{Event, EventSink};
-use crate::exec::limiter::Limiters;
-use crate::exec::retry::{AttemptStats, Cancel, Retried, RetryPolicy, with_retry};
+use crate::exec::retry::{Attempt, AttemptStats, Cancel, Retried};
+use crate::service::{LimitKey, Op, Pace};
 
 /// What every entry's task shares.
 #[derive(Debug)]
@@ -31,12 +31,8 @@ pub struct Ctx {
     pub out: PathBuf,
     /// S3 clients by region.
     pub clients: HashMap<String, S3Client>,
-    /// `--region`, which overrides the backup tree's region for S3 calls.
-    pub region_override: Option<String>,
-    /// Limiters per (account, region, operation).
-    pub limiters: Limiters,
-    /// Retry policy.
-    pub policy: RetryPolicy,
+    /// The command's pace (limiters, retry policy, counts).
+    pub pace: Arc<Pace>,
     /// Cancellation.
     pub cancel: Cancel,
     /// The resume journal.
@@ -45,16 +41,14 @@ pub struct Ctx {
     pub done: HashMap<String, Done>,
     /// Progress events.
     pub events: EventSink,
-    /// GetObject attempts answered with SlowDown.
-    pub throttled: std::sync::atomic::AtomicU64,
 }
 
 /// Where an entry came from.
 #[derive(Debug, Clone)]
 pub struct Origin {
-    /// Account of the backup tree.
-    pub account: String,
-    /// Region of the backup tree.
+    /// The pace's target of its calls: one per (account of the backup tree, S3 region).
+    pub target: usize,
+    /// The S3 region: `--region`, else the backup tree's.
     pub region: String,
     /// Output project directory name.
     pub out_name: String,
@@ -93,19 +87,17 @@ pub fn verify_object(obj: &S3Object) -> Result<String, String> {
 }
 
 async fn fetch(ctx: &Ctx, origin: &Origin, what: &str, obj: &S3Ref) -> Result<(S3Object, String), Stop> {
-    let region = ctx.region_override.as_deref().unwrap_or(&origin.region);
+    let region = &origin.region;
     let client = ctx.clients.get(region).ok_or_else(|| Stop::Failed(format!("no S3 client for region {region}")))?;
-    let limiter = ctx.limiters.get(&origin.account, region, lfv_model::op::Op::GetObject);
+    let key = LimitKey { target: origin.target, op: Op::GetObject };
     let mut stats = AttemptStats::default();
-    let events = ctx.events.clone();
-    let on_attempt = |a: &crate::exec::retry::Attempt| {
+    let on_attempt = |a: &Attempt| {
         if a.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Throttling) {
-            ctx.throttled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            events.send(Event::Throttled);
+            ctx.events.send(Event::Throttled);
         }
     };
     let call = || client.get_object(&obj.bucket, &obj.key);
-    match with_retry(&limiter, &ctx.policy, &ctx.cancel, &mut stats, on_attempt, call).await {
+    match ctx.pace.call(key, Some(&ctx.cancel), &mut stats, on_attempt, call).await {
         Retried::Ok(o) => {
             let sha = verify_object(&o).map_err(|m| Stop::Failed(format!("{what} {} not verified: {m}", obj.uri())))?;
             Ok((o, sha))

@@ -8,8 +8,8 @@
 //! `fetch.rs` (one entry: skip if verified, fetch, verify, write) and `outputs.rs` (CSV, README, summary).
 //!
 //! The run: read every selected project's manifests, place every entry, then convert up to `concurrency`
-//! entries at once; each GetObject goes through the limiter of its (account, region, `GetObject`) and the
-//! tool's retry (SlowDown lowers the rate). Per-entry failures are rows, never an early stop. At the end
+//! entries at once; each GetObject goes through the command's pace (the limiter of its (account, region) and
+//! `GetObject`, the tool's retry) (SlowDown lowers the rate). Per-entry failures are rows, never an early stop. At the end
 //! `convert.csv`, each project's `manifest.csv` and `README.txt` are written atomically. Nothing is written
 //! under BACKUP_DIR.
 
@@ -31,8 +31,8 @@ use tokio::task::JoinSet;
 use crate::cloud::S3Client;
 use crate::error::Error;
 use crate::exec::events::{Event, EventSink};
-use crate::exec::limiter::Limiters;
-use crate::exec::retry::{Cancel, RetryPolicy};
+use crate::exec::retry::Cancel;
+use crate::service::{Op, Pace};
 pub use layout::Layout;
 pub use outputs::{Row, Summary};
 
@@ -49,10 +49,9 @@ pub struct Options {
     pub projects: Vec<globset::GlobMatcher>,
     /// GetObject calls in flight.
     pub concurrency: usize,
-    /// Requests per second per (account, region, GetObject).
-    pub rate: f64,
-    /// Retry policy.
-    pub policy: RetryPolicy,
+    /// The command's pace: a limiter per (account, region) and `GetObject` at `--rate`, the retry policy,
+    /// the count of calls.
+    pub pace: Arc<Pace>,
     /// S3 region for every call (default: the backup tree's region of each project).
     pub region_override: Option<String>,
 }
@@ -112,15 +111,14 @@ pub async fn run(
     let ctx = Arc::new(fetch::Ctx {
         out: opts.to.clone(),
         clients,
-        region_override: opts.region_override.clone(),
-        limiters: Limiters::new(Some(opts.rate)),
-        policy: opts.policy,
+        pace: opts.pace.clone(),
         cancel,
         journal,
         done,
         events: events.clone(),
-        throttled: Default::default(),
     });
+    // The pace's limiters are per target: each (account, S3 region) of the run is one.
+    let mut targets: HashMap<(&str, &str), usize> = HashMap::new();
     let mut rows = Vec::with_capacity(items.len());
     let mut set = JoinSet::new();
     for item in items {
@@ -130,8 +128,10 @@ pub async fn run(
             }
         }
         let s = &sources[item.source];
-        let origin =
-            fetch::Origin { account: s.account.clone(), region: s.region.clone(), out_name: s.out_name.clone() };
+        let region = opts.region_override.as_deref().unwrap_or(&s.region);
+        let next = targets.len();
+        let target = *targets.entry((&s.account, region)).or_insert(next);
+        let origin = fetch::Origin { target, region: region.to_string(), out_name: s.out_name.clone() };
         set.spawn(fetch::convert_one(ctx.clone(), origin, item));
     }
     while let Some(r) = set.join_next().await {
@@ -145,7 +145,7 @@ pub async fn run(
     let mut summary = Summary::of(opts.layout, sources.len(), &rows);
     summary.bytes_written = rows.iter().filter(|r| r.outcome == "converted").filter_map(|r| r.bytes).sum();
     summary.elapsed_secs = started.elapsed().as_secs_f64();
-    summary.throttled = ctx.throttled.load(std::sync::atomic::Ordering::Relaxed);
+    summary.throttled = opts.pace.calls().get(&Op::GetObject).map_or(0, |c| c.throttled);
     Ok((rows, summary))
 }
 

@@ -12,10 +12,7 @@ use lfv_model::op::Op;
 use std::future::Future;
 
 use super::document::{Collected, PreservedModel};
-use crate::cloud::{CallError, Client, ErrorKind, PackagingJobInfo, Page};
-
-/// The most pages read from one list call before giving up (10,000 pages of 100: a million items).
-pub const MAX_PAGES: usize = 10_000;
+use crate::cloud::{CallError, Client, ErrorKind, MAX_PAGES, PackagingJobInfo, Page, PageFault, Pager};
 
 /// Makes one logical call: runs `attempt` as often as the caller's retry policy says, under the limiter of
 /// operation `op` (DescribeProject, ListModels, DescribeModel, ListTagsForResource, ListModelPackagingJobs,
@@ -58,7 +55,8 @@ fn absent_is_none<T>(r: Result<T, CallError>) -> Result<Option<T>, CallError> {
     }
 }
 
-/// Every item of a paged list call, at most [`MAX_PAGES`] pages; a repeated page token is an error.
+/// Every item of a paged list call ([`Pager`]: at most [`MAX_PAGES`] pages; a repeated page token is an
+/// error).
 async fn all_pages<C, T, F, Fut>(caller: &C, op: Op, page: F) -> Result<Vec<T>, C::Error>
 where
     C: Caller,
@@ -66,21 +64,20 @@ where
     F: Fn(Option<String>) -> Fut + Send + Sync,
     Fut: Future<Output = Result<Page<T>, CallError>> + Send,
 {
-    let mut items = Vec::new();
-    let mut next: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let token = next.clone();
+    let fault = |f: PageFault| -> C::Error {
+        let what = match f {
+            PageFault::RepeatedToken => "repeated its page token".to_string(),
+            PageFault::TooManyPages => format!("gave more than {MAX_PAGES} pages"),
+        };
+        CallError::foreign(&format!("{op} {what}")).into()
+    };
+    let (mut items, mut pager) = (Vec::new(), Pager::default());
+    while let Some(token) = pager.ask().map_err(fault)? {
         let got = caller.call(op, || page(token.clone())).await?;
         items.extend(got.items);
-        match got.next {
-            Some(t) if Some(&t) == next.as_ref() => {
-                return Err(CallError::foreign(&format!("{op} repeated its page token")).into());
-            }
-            Some(t) => next = Some(t),
-            None => return Ok(items),
-        }
+        pager.answered(got.next).map_err(fault)?;
     }
-    Err(CallError::foreign(&format!("{op} gave more than {MAX_PAGES} pages")).into())
+    Ok(items)
 }
 
 /// Every model version of `project` still present: its DescribeModel answer and its ListTagsForResource tags

@@ -12,7 +12,6 @@
 //! So a `--rate` above what the service really allows converges to just under the real quota. The AIMD
 //! arithmetic is a pure state machine ([`Aimd`]) driven by explicit instants, so it is tested without clocks.
 
-use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -137,29 +136,6 @@ impl AdaptiveLimiter {
 }
 
 /// (account or profile, region, operation).
-type LimiterKey = (String, String, lfv_model::op::Op);
-
-/// The limiters of one run, keyed by (account, region, operation), all starting at the same target rate.
-#[derive(Debug)]
-pub struct Limiters {
-    rate: Option<f64>,
-    map: Mutex<HashMap<LimiterKey, Arc<AdaptiveLimiter>>>,
-}
-
-impl Limiters {
-    /// Limiters that each start at `rate` requests/s (`None`: unlimited).
-    pub fn new(rate: Option<f64>) -> Self {
-        Self { rate, map: Mutex::new(HashMap::new()) }
-    }
-    /// The limiter of one (account, region, operation).
-    pub fn get(&self, account: &str, region: &str, op: lfv_model::op::Op) -> Arc<AdaptiveLimiter> {
-        let mut map = self.map.lock().expect("limiters lock");
-        map.entry((account.to_string(), region.to_string(), op))
-            .or_insert_with(|| Arc::new(AdaptiveLimiter::new(self.rate)))
-            .clone()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

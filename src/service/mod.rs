@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use crate::cloud::{CallError, Client, ErrorKind, ModelInfo, ModelSummary, Page, ProjectInfo};
+use crate::cloud::{CallError, Client, ErrorKind, ModelInfo, ModelSummary, Page, PageFault, ProjectInfo};
 use crate::error::{Error, Result};
 use limiter::AdaptiveLimiter;
 pub use pace::Pace;
@@ -50,8 +50,16 @@ pub enum PagesError<E> {
     Consumer(E),
 }
 
-/// Most pages [`Service::pages`] reads of one listing: 100,000 (10 million items at 100 a page).
-pub const MAX_PAGES: usize = 100_000;
+impl<E> From<PageFault> for PagesError<E> {
+    fn from(f: PageFault) -> Self {
+        match f {
+            PageFault::RepeatedToken => PagesError::RepeatedToken,
+            PageFault::TooManyPages => PagesError::TooManyPages,
+        }
+    }
+}
+
+pub use crate::cloud::MAX_PAGES;
 
 /// The service for one run: a client per target, and the command's [`Pace`] (limiters per [`LimitKey`], the
 /// retry policy, the counts) with the run's own cancellation signal.

@@ -12,8 +12,8 @@ use tokio::sync::watch;
 
 use super::limiter::AdaptiveLimiter;
 use super::retry::{Attempt, AttemptStats, Cancel, Retried, RetryPolicy, with_retry};
-use super::{CallCounts, LimitKey, MAX_PAGES, PagesError};
-use crate::cloud::{CallError, ErrorKind, Page};
+use super::{CallCounts, LimitKey, PagesError};
+use crate::cloud::{CallError, ErrorKind, Page, Pager};
 
 /// See the module docs.
 #[derive(Debug)]
@@ -79,9 +79,8 @@ impl Pace {
         with_retry(&limiter, &self.policy, cancel, stats, count, call).await
     }
 
-    /// Every page of a listing: `fetch(token)` under the limiter of `key` (retried), each page's items to
-    /// `each` in order, until a page has no next token. At most [`MAX_PAGES`] pages; a page whose next token
-    /// is the one it was asked with stops with [`PagesError::RepeatedToken`].
+    /// Every page of a listing (by [`Pager`]'s rules): `fetch(token)` under the limiter of `key`
+    /// (retried), each page's items to `each` in order.
     pub async fn pages<T, E, F, Fut>(
         &self,
         key: LimitKey,
@@ -95,21 +94,16 @@ impl Pace {
         F: FnMut(Option<String>) -> Fut,
         Fut: Future<Output = std::result::Result<Page<T>, CallError>>,
     {
-        let mut next: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let token = next.clone();
+        let mut pager = Pager::default();
+        while let Some(token) = pager.ask().map_err(PagesError::from)? {
             let page = match self.call(key, cancel, stats, &mut on_attempt, || fetch(token.clone())).await {
                 Retried::Ok(p) => p,
                 Retried::Failed(e) => return Err(PagesError::Call(e)),
                 Retried::Cancelled => return Err(PagesError::Cancelled),
             };
             each(page.items).map_err(PagesError::Consumer)?;
-            match page.next {
-                Some(t) if Some(&t) == next.as_ref() => return Err(PagesError::RepeatedToken),
-                Some(t) => next = Some(t),
-                None => return Ok(()),
-            }
+            pager.answered(page.next)?;
         }
-        Err(PagesError::TooManyPages)
+        Ok(())
     }
 }
