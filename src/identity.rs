@@ -30,9 +30,9 @@ pub async fn caller_identity(
     endpoint: &Endpoint,
     target: usize,
     options: ClientOptions,
-    pace: &Pace,
+    pace: &Arc<Pace>,
 ) -> Result<Identity> {
-    let sts = sts(endpoint, options).await?;
+    let sts = sts(endpoint, options, pace.clone()).await?;
     let key = LimitKey { target, op: Op::GetCallerIdentity };
     match pace.call(key, None, &mut AttemptStats::default(), |_| {}, || sts.get_caller_identity()).await {
         Retried::Ok((account, arn)) => sts.identity(account, arn),
@@ -161,6 +161,7 @@ pub async fn plan_clients(
     access: &Access,
     skip: &BTreeSet<usize>,
     options: ClientOptions,
+    pace: &Arc<Pace>,
 ) -> Result<HashMap<usize, Client>> {
     let mut clients = HashMap::new();
     for (n, t) in plan.targets.iter().enumerate() {
@@ -168,7 +169,7 @@ pub async fn plan_clients(
             continue;
         }
         let e = target_endpoint(t, profile, endpoint_url, access);
-        clients.insert(n, cloud::connect(&e, options).await?);
+        clients.insert(n, cloud::connect(&e, options, pace.clone()).await?);
     }
     Ok(clients)
 }

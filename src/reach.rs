@@ -198,9 +198,10 @@ async fn probe(
     e: &Endpoint,
     target: usize,
     options: ClientOptions,
-    pace: &Pace,
+    pace: &Arc<Pace>,
 ) -> std::result::Result<(), (String, String)> {
-    let client = cloud::connect(e, options).await.map_err(|err| ("unreachable".to_string(), err.to_string()))?;
+    let client =
+        cloud::connect(e, options, pace.clone()).await.map_err(|err| ("unreachable".to_string(), err.to_string()))?;
     let key = LimitKey { target, op: Op::ListProjects };
     match pace.call(key, None, &mut AttemptStats::default(), |_| {}, || client.list_projects(None)).await {
         Retried::Ok(_) => Ok(()),
@@ -213,8 +214,8 @@ async fn probe(
 
 /// Every account of the caller's organisation with its state, in the order listed (ListAccounts, every page,
 /// at `pace`). Exit 6 when the call fails (the message names the permission it needs).
-async fn list_accounts(source: &Endpoint, options: ClientOptions, pace: &Pace) -> Result<Vec<Listed>> {
-    let orgs = cloud::orgs::orgs(source, options).await?;
+async fn list_accounts(source: &Endpoint, options: ClientOptions, pace: &Arc<Pace>) -> Result<Vec<Listed>> {
+    let orgs = cloud::orgs::orgs(source, options, pace.clone()).await?;
     let key = LimitKey { target: 0, op: Op::ListAccounts };
     let mut all = Vec::new();
     let each = |page: Vec<Listed>| {

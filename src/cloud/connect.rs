@@ -7,7 +7,9 @@ use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_lookoutvision::config::Region;
 
-use super::{CONNECT_TIMEOUT, Client, ClientOptions, Endpoint, convert, renew, shape};
+use std::sync::Arc;
+
+use super::{CONNECT_TIMEOUT, Client, ClientOptions, Endpoint, Gate, convert, renew, shape};
 use crate::error::Error;
 
 /// Refuse a malformed endpoint URL (a usage error, exit 2) before the SDK retries it for seconds: an explicit
@@ -61,10 +63,10 @@ pub fn check_endpoint_url(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Build a client for one endpoint from the standard AWS chain. Fails with exit 2 for a malformed region or
-/// endpoint URL, and exit 6 if no credentials resolve.
-pub async fn connect(endpoint: &Endpoint, options: ClientOptions) -> Result<Client, Error> {
-    let (sdk, renewing) = sdk_config_renewing(endpoint).await?;
+/// Build a client for one endpoint from the standard AWS chain (a role assumed through `gate`, the command's
+/// pace). Fails with exit 2 for a malformed region or endpoint URL, and exit 6 if no credentials resolve.
+pub async fn connect(endpoint: &Endpoint, options: ClientOptions, gate: Arc<dyn Gate>) -> Result<Client, Error> {
+    let (sdk, renewing) = sdk_config_renewing(endpoint, options, gate).await?;
     let (retry, timeouts) = retry_and_timeouts(options);
     let conf = aws_sdk_lookoutvision::config::Builder::from(&sdk)
         .retry_config(retry)
@@ -88,15 +90,22 @@ pub(super) fn retry_and_timeouts(options: ClientOptions) -> (RetryConfig, Timeou
     (retry, timeouts)
 }
 
-/// The shared SDK configuration of one endpoint, with credentials checked (and registered for redaction). Fails
-/// with exit 2 for a malformed region or endpoint URL, exit 6 if no credentials resolve.
-pub(super) async fn sdk_config(endpoint: &Endpoint) -> Result<aws_config::SdkConfig, Error> {
-    sdk_config_renewing(endpoint).await.map(|(sdk, _)| sdk)
+/// The shared SDK configuration of one endpoint, with credentials checked (and registered for redaction); a
+/// role is assumed through `gate`. Fails with exit 2 for a malformed region or endpoint URL, exit 6 if no
+/// credentials resolve.
+pub(super) async fn sdk_config(
+    endpoint: &Endpoint,
+    options: ClientOptions,
+    gate: Arc<dyn Gate>,
+) -> Result<aws_config::SdkConfig, Error> {
+    sdk_config_renewing(endpoint, options, gate).await.map(|(sdk, _)| sdk)
 }
 
 /// [`sdk_config`] and, with a role, the handle that renews its session.
 pub(super) async fn sdk_config_renewing(
     endpoint: &Endpoint,
+    options: ClientOptions,
+    gate: Arc<dyn Gate>,
 ) -> Result<(aws_config::SdkConfig, Option<renew::Renewing>), Error> {
     // Flags are checked by clap; this catches the same values from the plan, AWS_REGION, AWS_ENDPOINT_URL or a
     // profile before the SDK retries a malformed endpoint for seconds.
@@ -120,7 +129,7 @@ pub(super) async fn sdk_config_renewing(
     let mut sdk = loader.load().await;
     let mut renewing = None;
     if let Some(role) = &endpoint.role {
-        let (with_role, provider) = renew::assume(sdk, role).await;
+        let (with_role, provider) = renew::assume(sdk, role, options, gate);
         (sdk, renewing) = (with_role, Some(provider));
     }
     if endpoint.endpoint_url.is_none()

@@ -220,9 +220,26 @@ pub(crate) fn chain(err: &(dyn StdError + 'static)) -> String {
     DisplayErrorContext(err).to_string()
 }
 
-/// Why STS refused, for a person: `AssumeRole: <code>: <message>` from the first STS operation error in
-/// `err`'s causes (aws-config wraps it in its credentials error), else each cause's own text joined by `: `
-/// (no debug dump of the response).
+/// An AssumeRole that failed after the retries of the command's pace (`renew`), as a person reads it:
+/// `AssumeRole: <code>: <message>`.
+#[derive(Debug)]
+pub(super) struct AssumeFailed(pub(super) CallError);
+
+impl std::fmt::Display for AssumeFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.0.code, self.0.message.as_str()) {
+            (Some(c), "") => write!(f, "AssumeRole: {c}"),
+            (Some(c), m) => write!(f, "AssumeRole: {c}: {m}"),
+            (None, m) => write!(f, "AssumeRole: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for AssumeFailed {}
+
+/// Why STS refused, for a person: `AssumeRole: <code>: <message>` from the first STS failure in `err`'s
+/// causes (the SDK wraps a refused AssumeRole in its credentials error), else each cause's own text joined by
+/// `: ` (no debug dump of the response).
 pub(crate) fn brief(err: &(dyn StdError + 'static)) -> String {
     use aws_sdk_sts::operation::assume_role::AssumeRoleError;
     use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
@@ -234,6 +251,9 @@ pub(crate) fn brief(err: &(dyn StdError + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut cause = Some(err);
     while let Some(e) = cause {
+        if let Some(x) = e.downcast_ref::<AssumeFailed>() {
+            return x.to_string();
+        }
         if let Some(x) = e.downcast_ref::<AssumeRoleError>() {
             return meta("AssumeRole", x.code(), x.message());
         }

@@ -10,7 +10,9 @@
 use aws_config::retry::RetryConfig;
 
 use super::convert::{Protocol, classify_as};
-use super::{CallError, ClientOptions, Endpoint, Role};
+use std::sync::Arc;
+
+use super::{CallError, ClientOptions, Endpoint, Gate, Role};
 use crate::error::Error;
 use crate::plan::{Identity, Target};
 
@@ -66,8 +68,8 @@ pub struct Sts {
 
 /// The [`Sts`] client of `endpoint`: exit 2 for a malformed region or endpoint URL, exit 6 if no credentials
 /// resolve.
-pub async fn sts(endpoint: &Endpoint, options: ClientOptions) -> Result<Sts, Error> {
-    let sdk = super::sdk_config(endpoint).await?;
+pub async fn sts(endpoint: &Endpoint, options: ClientOptions, gate: Arc<dyn Gate>) -> Result<Sts, Error> {
+    let sdk = super::sdk_config(endpoint, options, gate).await?;
     let (_, timeouts) = super::retry_and_timeouts(options);
     let conf =
         aws_sdk_sts::config::Builder::from(&sdk).retry_config(RetryConfig::disabled()).timeout_config(timeouts).build();

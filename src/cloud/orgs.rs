@@ -4,7 +4,9 @@
 use aws_config::retry::RetryConfig;
 
 use super::convert::classify;
-use super::{CallError, ClientOptions, Endpoint, Page};
+use std::sync::Arc;
+
+use super::{CallError, ClientOptions, Endpoint, Gate, Page};
 use crate::error::Error;
 use crate::targets::accounts::Account;
 
@@ -32,8 +34,8 @@ pub struct Orgs {
 }
 
 /// The [`Orgs`] client of `endpoint`'s credentials.
-pub async fn orgs(endpoint: &Endpoint, options: ClientOptions) -> Result<Orgs, Error> {
-    let sdk = super::sdk_config(endpoint).await?;
+pub async fn orgs(endpoint: &Endpoint, options: ClientOptions, gate: Arc<dyn Gate>) -> Result<Orgs, Error> {
+    let sdk = super::sdk_config(endpoint, options, gate).await?;
     let (_, timeouts) = super::retry_and_timeouts(options);
     let conf = aws_sdk_organizations::config::Builder::from(&sdk)
         .retry_config(RetryConfig::disabled())

@@ -1,18 +1,29 @@
-//! Role credentials that renew: aws-config's `AssumeRoleProvider` behind our own one-entry cache, so a call
-//! answered `ExpiredTokenException` can drop the cached session ([`Renewing::invalidate`]) and the retry
+//! Role credentials that renew: STS AssumeRole behind our own one-entry cache, so a call answered
+//! `ExpiredTokenException` can drop the cached session ([`Renewing::invalidate`]) and the retry
 //! (`exec::retry`, which treats [`super::ErrorKind::ExpiredCredentials`] as retryable) re-assumes the role.
+//!
+//! Each AssumeRole is one attempt of an STS client whose SDK retries are off, made through the command's
+//! [`Gate`] (its pace: the limiter of AssumeRole, the tool's retry policy, the count of calls), like every
+//! other call of the tool.
 //!
 //! The SDK's own identity cache judges expiry by this machine's clock only; a service (or the emulator, whose
 //! clock tests advance) may judge a session expired earlier. Clients built with a role therefore use no SDK
 //! identity cache, and this cache renews the session 5 minutes before its stated expiry as well.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use aws_config::sts::AssumeRoleProvider;
+use aws_config::retry::RetryConfig;
 use aws_credential_types::Credentials;
+use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
+use lfv_model::op::Op;
 use serde::{Deserialize, Serialize};
+
+use super::convert::{AssumeFailed, Protocol, classify_as};
+use super::{CallError, ClientOptions};
 
 /// Renew this long before the stated expiry: 5 minutes.
 pub const RENEW_BEFORE: Duration = Duration::from_secs(300);
@@ -20,7 +31,7 @@ pub const RENEW_BEFORE: Duration = Duration::from_secs(300);
 /// session failed after the renewal): 500 ms.
 pub const FRESH_FOR: Duration = Duration::from_millis(500);
 
-/// A role to assume (aws-config's `AssumeRoleProvider`: refreshed before expiry, cached per client).
+/// A role to assume (renewed before expiry, cached per client).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Role {
     /// `arn:aws:iam::<account>:role/<name>`.
@@ -32,14 +43,41 @@ pub struct Role {
     pub session_name: String,
 }
 
-/// `sdk` with its credentials replaced by a renewing session of `role` assumed with them, and the handle that
-/// renews it. No SDK identity cache: [`Renewing`] caches, and can be told a session expired.
-pub(super) async fn assume(sdk: aws_config::SdkConfig, role: &Role) -> (aws_config::SdkConfig, Renewing) {
-    let mut builder = AssumeRoleProvider::builder(&role.arn).session_name(&role.session_name);
-    if let Some(x) = &role.external_id {
-        builder = builder.external_id(x);
-    }
-    let provider = Renewing::new(builder.configure(&sdk).build().await);
+/// A future the [`Gate`] runs.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// How a call made while the SDK resolves credentials (AssumeRole) is made: the command's pace implements it
+/// (`crate::service::Pace`: the limiter of `op`, the retry policy, the count), so these calls are paced,
+/// retried and counted like every other.
+pub trait Gate: Send + Sync + std::fmt::Debug {
+    /// `attempt` as often as the command's retry policy says, under the limiter of `op`; the last error if
+    /// every attempt failed.
+    fn call<'a>(
+        &'a self,
+        op: Op,
+        attempt: &'a (dyn Fn() -> BoxFuture<'a, Result<Credentials, CallError>> + Send + Sync),
+    ) -> BoxFuture<'a, Result<Credentials, CallError>>;
+}
+
+/// `sdk` with its credentials replaced by a renewing session of `role` assumed with them (through `gate`),
+/// and the handle that renews it. No SDK identity cache: [`Renewing`] caches, and can be told a session
+/// expired.
+pub(super) fn assume(
+    sdk: aws_config::SdkConfig,
+    role: &Role,
+    options: ClientOptions,
+    gate: Arc<dyn Gate>,
+) -> (aws_config::SdkConfig, Renewing) {
+    let (_, timeouts) = super::retry_and_timeouts(options);
+    let conf =
+        aws_sdk_sts::config::Builder::from(&sdk).retry_config(RetryConfig::disabled()).timeout_config(timeouts).build();
+    let provider = Renewing(Arc::new(Inner {
+        sts: aws_sdk_sts::Client::from_conf(conf),
+        role: role.clone(),
+        gate,
+        cached: Mutex::new(None),
+        renewing: tokio::sync::Mutex::new(()),
+    }));
     let sdk = sdk
         .into_builder()
         .credentials_provider(SharedCredentialsProvider::new(provider.clone()))
@@ -54,17 +92,15 @@ pub struct Renewing(Arc<Inner>);
 
 #[derive(Debug)]
 struct Inner {
-    provider: AssumeRoleProvider,
+    /// STS with the credentials the role is assumed with, SDK retries off.
+    sts: aws_sdk_sts::Client,
+    role: Role,
+    gate: Arc<dyn Gate>,
     cached: Mutex<Option<(Credentials, Instant)>>,
     renewing: tokio::sync::Mutex<()>,
 }
 
 impl Renewing {
-    /// Wrap an assume-role provider.
-    pub fn new(provider: AssumeRoleProvider) -> Self {
-        Renewing(Arc::new(Inner { provider, cached: Mutex::new(None), renewing: tokio::sync::Mutex::new(()) }))
-    }
-
     /// Drop the cached session (a call was answered `ExpiredTokenException`), unless it was obtained within
     /// [`FRESH_FOR`].
     pub fn invalidate(&self) {
@@ -82,6 +118,28 @@ impl Renewing {
             .map(|(c, _)| c.clone())
     }
 
+    /// One attempt of AssumeRole: the session, or the classified failure.
+    async fn assume_once(&self) -> Result<Credentials, CallError> {
+        let role = &self.0.role;
+        let req = self.0.sts.assume_role().role_arn(&role.arn).role_session_name(&role.session_name);
+        match req.set_external_id(role.external_id.clone()).send().await {
+            Ok(out) => {
+                let c = out.credentials.ok_or_else(|| CallError::foreign("AssumeRole answered without Credentials"))?;
+                let expiry = SystemTime::try_from(c.expiration).ok();
+                Ok(Credentials::new(c.access_key_id, c.secret_access_key, Some(c.session_token), expiry, "AssumeRole"))
+            }
+            Err(e) => {
+                // A failure before any answer (the source credentials, the connection) says why in its causes.
+                let brief = super::convert::brief(&e);
+                let mut err = classify_as(e, Protocol::Query);
+                if err.status.is_none() {
+                    err.message = brief;
+                }
+                Err(err)
+            }
+        }
+    }
+
     async fn get(&self) -> aws_credential_types::provider::Result {
         if let Some(c) = self.current() {
             return Ok(c);
@@ -91,7 +149,13 @@ impl Renewing {
         if let Some(c) = self.current() {
             return Ok(c);
         }
-        let c = self.0.provider.provide_credentials().await?;
+        let attempt = || -> BoxFuture<'_, Result<Credentials, CallError>> { Box::pin(self.assume_once()) };
+        let c = self
+            .0
+            .gate
+            .call(Op::AssumeRole, &attempt)
+            .await
+            .map_err(|e| CredentialsError::provider_error(AssumeFailed(e)))?;
         crate::redact::register(c.access_key_id());
         crate::redact::register(c.secret_access_key());
         if let Some(t) = c.session_token() {

@@ -12,13 +12,14 @@
 //! [`ErrorKind::AccessDenied`]; the request id comes from `x-amz-request-id`.
 
 use std::error::Error as StdError;
+use std::sync::Arc;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::types::ChecksumMode;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 use super::convert::classify;
-use super::{CallError, ClientOptions, Endpoint, ErrorKind};
+use super::{CallError, ClientOptions, Endpoint, ErrorKind, Gate};
 use crate::error::Error;
 
 /// An S3 client for one (profile, region, endpoint).
@@ -51,8 +52,8 @@ pub struct S3Page {
 }
 
 /// Build an S3 client from the standard AWS chain (see [`super::connect`]). Fails (exit 6) without credentials.
-pub async fn connect_s3(endpoint: &Endpoint, options: ClientOptions) -> Result<S3Client, Error> {
-    let sdk = super::sdk_config(endpoint).await?;
+pub async fn connect_s3(endpoint: &Endpoint, options: ClientOptions, gate: Arc<dyn Gate>) -> Result<S3Client, Error> {
+    let sdk = super::sdk_config(endpoint, options, gate).await?;
     let (retry, timeouts) = super::retry_and_timeouts(options);
     let conf = aws_sdk_s3::config::Builder::from(&sdk)
         .force_path_style(true)

@@ -153,7 +153,7 @@ pub(crate) async fn models_before_asking(
     let access = access(plan, args.role.external_id.as_ref(), args.role.session_name.as_ref())?;
     let (profile, url) = (args.profile.as_ref(), args.connect.endpoint_url.as_ref());
     let skip: BTreeSet<usize> = check_targets(plan, profile, url, &access, options, pace).await?.skipped();
-    let clients = plan_clients(plan, profile, url, &access, &skip, options).await?;
+    let clients = plan_clients(plan, profile, url, &access, &skip, options, pace).await?;
     let (svc, cancel, _keep) = service(clients, pace.clone());
     models_now(plan, svc, &cancel).await
 }

@@ -230,7 +230,7 @@ pub async fn make_plan(plan_id: String, req: PlanRequest, events: EventSink) -> 
 pub(crate) async fn connect_all(req: &PlanRequest) -> Result<HashMap<usize, Client>> {
     let mut clients = HashMap::new();
     for (i, e) in req.endpoints.iter().enumerate() {
-        clients.insert(i, cloud::connect(e, req.client).await?);
+        clients.insert(i, cloud::connect(e, req.client, req.pace.clone()).await?);
     }
     Ok(clients)
 }

@@ -13,7 +13,10 @@ use tokio::sync::watch;
 use super::limiter::AdaptiveLimiter;
 use super::retry::{Attempt, AttemptStats, Cancel, Retried, RetryPolicy, with_retry};
 use super::{CallCounts, LimitKey, PagesError};
-use crate::cloud::{CallError, ErrorKind, Page, Pager};
+use aws_credential_types::Credentials;
+
+use super::Op;
+use crate::cloud::{BoxFuture, CallError, ErrorKind, Gate, Page, Pager};
 
 /// See the module docs.
 #[derive(Debug)]
@@ -105,5 +108,24 @@ impl Pace {
             pager.answered(page.next)?;
         }
         Ok(())
+    }
+}
+
+impl Gate for Pace {
+    fn call<'a>(
+        &'a self,
+        op: Op,
+        attempt: &'a (dyn Fn() -> BoxFuture<'a, std::result::Result<Credentials, CallError>> + Send + Sync),
+    ) -> BoxFuture<'a, std::result::Result<Credentials, CallError>> {
+        // STS's quota is per calling account: one limiter for the command's calls of `op` (target 0, as
+        // ListAccounts). No signal stops it: a session is asked for by a call that is itself stopped.
+        let key = LimitKey { target: 0, op };
+        Box::pin(async move {
+            match Pace::call(self, key, None, &mut AttemptStats::default(), |_| {}, attempt).await {
+                Retried::Ok(c) => Ok(c),
+                Retried::Failed(e) => Err(e),
+                Retried::Cancelled => Err(CallError::malformed("cancelled")),
+            }
+        })
     }
 }

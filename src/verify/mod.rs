@@ -171,7 +171,7 @@ pub async fn verify_plan(plan: &Plan, opts: &Options) -> Result<Report> {
         let why = checked.unreachable.into_values().collect::<Vec<_>>().join("; ");
         return Err(cannot_prove(Error::Unreachable(why)));
     }
-    let clients = plan_clients(plan, profile, url, &access, &BTreeSet::new(), options).await?;
+    let clients = plan_clients(plan, profile, url, &access, &BTreeSet::new(), options, &pace).await?;
     let mut projects: BTreeMap<(usize, String), Vec<&Item>> = BTreeMap::new();
     for i in &plan.items {
         projects.entry((i.target, i.project.clone())).or_default().push(i);

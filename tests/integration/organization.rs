@@ -247,6 +247,9 @@ async fn apply_outlives_three_sessions() {
     let assumed = during.iter().filter(|e| e.op == "AssumeRole" && e.status == 200).count();
     assert!(expired >= 1, "no call met an expired session: the test proves nothing");
     assert!(assumed >= 3, "{assumed} AssumeRole calls for {advances} expiries");
+    // Every AssumeRole went through the run's pace: the summary counts each attempt the emulator saw.
+    let sent = during.iter().filter(|e| e.op == "AssumeRole").count() as u64;
+    assert_eq!(summary["calls"]["AssumeRole"]["attempts"], sent, "{}", summary["calls"]);
 }
 
 /// `--accounts FILE`: a suspended account listed in the file is unreachable (its role cannot be assumed), an
