@@ -78,7 +78,7 @@ impl Ctx {
     /// Learn the items of a unit about to start (those not known yet).
     pub(super) fn learn(&self, unit: &Unit) {
         let mut plan = self.plan.lock().expect("plan");
-        for item in unit.work.0.iter().map(|(i, _)| i).chain(&unit.work.1) {
+        for item in unit.work.0.iter().map(|p| &p.item).chain(&unit.work.1) {
             let known = plan.entry((item.target, item.project.clone())).or_default();
             if !known.iter().any(|k| k.seq == item.seq) {
                 known.push(item.clone());
@@ -119,8 +119,10 @@ impl Ctx {
         }
     }
 
-    /// Journal an outcome durably, then count it.
-    pub(super) async fn finish(&self, item: &Item, mut rec: OutcomeRec) -> Result<()> {
+    /// Journal an outcome durably, then count it; an outcome that answers AccessDenied counts towards the
+    /// target's AccessDenied guard.
+    pub(super) async fn finish(&self, item: &Item, ended: Ended) -> Result<()> {
+        let Ended { mut rec, error } = ended;
         rec.backup_skipped = self.opts.backup_dir.is_none() && self.opts.mode == Mode::Apply;
         rec.finished_at = Utc::now();
         self.out.durable(Record::Outcome(rec.clone())).await?;
@@ -128,7 +130,7 @@ impl Ctx {
         let failed = rec.outcome == Outcome::Failed;
         self.out.emit(Event::Done { failed });
         self.out.emit(Event::Finished { kind: item.kind, outcome: rec.outcome });
-        let denied = rec.error_code.as_deref() == Some("AccessDeniedException") || rec.http_status == Some(403);
+        let denied = error == Some(ErrorKind::AccessDenied);
         let trip = self.breaker.lock().expect("breaker").record(item.target, failed, denied);
         let why = match trip {
             None => return Ok(()),
@@ -158,6 +160,20 @@ impl Ctx {
     /// DescribeProject of the item's project, throttles counted.
     pub(super) async fn describe(&self, item: &Item) -> Retried<Option<ProjectInfo>> {
         self.svc.describe_project(item.target, &item.project, |a| self.on_other_attempt(a)).await
+    }
+}
+
+/// A final outcome record, and the kind of the error it answers when the item ended on one: what follows
+/// (the AccessDenied guard) reads the kind the call was classified as, never the record's code again.
+#[derive(Debug)]
+pub(super) struct Ended {
+    pub(super) rec: OutcomeRec,
+    pub(super) error: Option<ErrorKind>,
+}
+
+impl From<OutcomeRec> for Ended {
+    fn from(rec: OutcomeRec) -> Self {
+        Ended { rec, error: None }
     }
 }
 

@@ -223,7 +223,7 @@ fn answer_of(e: &CallError) -> Answer<'_> {
 /// The outcome record of a final decision: with the accepted call's status and request id, or (`Answered`)
 /// with the error the call answered.
 fn finish(item: &Item, action: Action, accepted: Option<&Done>, answer: Option<&CallError>) -> Result<Step> {
-    let rec = match (action, answer) {
+    let ended = match (action, answer) {
         (Action::Answered(o, what), Some(e)) => from_error(item, o, &what, e),
         (Action::Done(o, msg) | Action::Answered(o, msg), _) => {
             let mut rec = outcome(item, o, msg);
@@ -231,11 +231,11 @@ fn finish(item: &Item, action: Action, accepted: Option<&Done>, answer: Option<&
                 rec.http_status = Some(done.status);
                 rec.request_id.clone_from(&done.request_id);
             }
-            rec
+            rec.into()
         }
         (a @ (Action::Call | Action::Wait(_)), _) => {
             return Err(Error::Internal(format!("item {}: {a:?} taken for a final decision", item.seq)));
         }
     };
-    Ok(Step::Done(rec))
+    Ok(Step::Done(ended))
 }

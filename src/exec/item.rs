@@ -30,7 +30,8 @@ use super::ctx::Ctx;
 use super::drift::{self, same_instant};
 use super::engine::{Look, Subject, drive};
 use super::journal::{ItemState, Mode, Outcome, Record, VerifiedRec};
-use super::resume::{self, Resume};
+use super::queue::Pending;
+use super::resume::Resume;
 use super::retry::Retried;
 use super::step::{Step, failed, outcome};
 use crate::cloud::{CallError, Client, DatasetStatus, Done, ErrorKind, ProjectInfo};
@@ -84,13 +85,15 @@ impl Subject for Dataset<'_> {
                         return Ok(Some(failed(ctx, client, item, op, &e)));
                     }
                     Err(e) => {
-                        return Ok(Some(Step::Done(outcome(item, Outcome::Failed, format!("{e}; not deleted")))));
+                        return Ok(Some(Step::Done(
+                            outcome(item, Outcome::Failed, format!("{e}; not deleted")).into(),
+                        )));
                     }
                 }
             }
         }
         if ctx.opts.mode == Mode::Export {
-            return Ok(Some(Step::Done(outcome(item, Outcome::Exported, "backup written and verified"))));
+            return Ok(Some(Step::Done(outcome(item, Outcome::Exported, "backup written and verified").into())));
         }
         Ok(None)
     }
@@ -104,13 +107,13 @@ impl Subject for Dataset<'_> {
 pub(super) async fn process_item(
     ctx: &Ctx,
     client: &Client,
-    item: &Item,
-    st: &ItemState,
+    pending: &Pending,
     info: &mut Option<ProjectInfo>,
 ) -> Result<Step> {
+    let (item, st) = (&pending.item, &pending.state);
     // A `start` is journalled (durably) just before the first DeleteDataset attempt, so an item with a
     // start and no outcome may have been deleted by a call whose answer was lost.
-    let in_flight = resume::decide(st, ctx.opts.mode, ctx.opts.retry_failed) == Resume::Resend;
+    let in_flight = pending.resume == Resume::Resend;
     let resend = in_flight && ctx.opts.mode == Mode::Apply;
     let mut subject = Dataset { client, item, st, info, resend };
     drive(ctx, client, item, in_flight, &mut subject).await

@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use super::action::Action;
 use super::ctx::Ctx;
 use super::engine::{Look, Subject, drive};
-use super::journal::{ItemState, Mode, Outcome};
+use super::journal::{Mode, Outcome};
 use super::kinds;
-use super::resume::{self, Resume};
+use super::queue::Pending;
+use super::resume::Resume;
 use super::retry::Retried;
 use super::step::{Step, outcome};
 use crate::cloud::{CallError, Client, Done};
@@ -67,10 +68,10 @@ impl Subject for ModelOrProject<'_> {
 }
 
 /// Carry out a `stop_model`, `delete_model` or `delete_project` item.
-pub(super) async fn process(ctx: &Ctx, client: &Client, item: &Item, st: &ItemState) -> Result<Step> {
-    let resend = resume::decide(st, ctx.opts.mode, ctx.opts.retry_failed) == Resume::Resend;
+pub(super) async fn process(ctx: &Ctx, client: &Client, pending: &Pending) -> Result<Step> {
+    let (item, resend) = (&pending.item, pending.resume == Resume::Resend);
     if ctx.opts.mode == Mode::Export {
-        return Ok(Step::Done(outcome(item, Outcome::Exported, "project.json written and verified")));
+        return Ok(Step::Done(outcome(item, Outcome::Exported, "project.json written and verified").into()));
     }
     let mine = match item.kind {
         Kind::DeleteDataset => return Err(crate::error::Error::Internal("delete_dataset in kind_io".into())),
@@ -80,14 +81,14 @@ pub(super) async fn process(ctx: &Ctx, client: &Client, item: &Item, st: &ItemSt
     if item.kind == Kind::DeleteProject {
         let items: HashMap<u64, &Item> = mine.iter().map(|i| (i.seq, i)).collect();
         if let Err(why) = kinds::dependencies(item, &items, &ctx.outcomes(), ctx.opts.mode) {
-            return Ok(Step::Done(outcome(item, Outcome::SkippedDependency, why)));
+            return Ok(Step::Done(outcome(item, Outcome::SkippedDependency, why).into()));
         }
     }
     let mut subject = ModelOrProject { item, planned: mine.iter().collect(), units: None };
     Ok(match drive(ctx, client, item, resend, &mut subject).await? {
-        Step::Done(mut rec) if rec.outcome == Outcome::Stopped => {
-            rec.inference_units = subject.units;
-            Step::Done(rec)
+        Step::Done(mut ended) if ended.rec.outcome == Outcome::Stopped => {
+            ended.rec.inference_units = subject.units;
+            Step::Done(ended)
         }
         s => s,
     })

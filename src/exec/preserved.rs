@@ -13,6 +13,7 @@ use chrono::Utc;
 use super::backup;
 use super::ctx::Ctx;
 use super::journal::{ExportRec, ItemState, Record};
+use super::queue::Pending;
 use super::retry::{AttemptStats, Retried};
 use crate::cloud::{CallError, Client, ErrorKind};
 use crate::error::Result;
@@ -74,9 +75,9 @@ impl Caller for RunCaller<'_> {
 
 /// The `delete_project` item of a project whose work is `items`, if this run must make sure its
 /// `project.json` exists (a backup directory is set and the item is still to be done).
-pub(super) fn needs<'a>(ctx: &Ctx, items: &'a [(Item, ItemState)]) -> Option<&'a (Item, ItemState)> {
+pub(super) fn needs<'a>(ctx: &Ctx, items: &'a [Pending]) -> Option<&'a Pending> {
     ctx.opts.backup_dir.as_ref()?;
-    items.iter().find(|(i, _)| i.kind == Kind::DeleteProject)
+    items.iter().find(|p| p.item.kind == Kind::DeleteProject)
 }
 
 /// Make sure the project's `project.json` is written and verified (module docs); `Ok(None)` when it is (or

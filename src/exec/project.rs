@@ -8,6 +8,7 @@ use super::ctx::{Ctx, Unit};
 use super::drift::description_fresh;
 use super::item::{confirm, process_item};
 use super::journal::{Outcome, Record, VerifiedRec};
+use super::queue::Pending;
 use super::retry::Retried;
 use super::step::{Step, from_error, outcome};
 use super::{kind_io, preserved};
@@ -19,7 +20,7 @@ use crate::plan::{Item, Kind};
 /// what was deleted (see the module docs of `exec::run`).
 pub(super) async fn project_task(ctx: Arc<Ctx>, unit: Unit) -> Result<()> {
     let Unit { work: (items, confirm_only), described } = unit;
-    let Some(first) = items.first().map(|(i, _)| i).or(confirm_only.first()).cloned() else {
+    let Some(first) = items.first().map(|p| &p.item).or(confirm_only.first()).cloned() else {
         return Ok(());
     };
     let client = ctx.svc.client(first.target)?;
@@ -40,7 +41,7 @@ pub(super) async fn project_task(ctx: Arc<Ctx>, unit: Unit) -> Result<()> {
                 return Ok(());
             }
             Retried::Failed(e) => {
-                for (item, _) in &items {
+                for Pending { item, .. } in &items {
                     ctx.finish(item, from_error(item, Outcome::Failed, "drift check DescribeProject", &e)).await?;
                 }
                 return Ok(());
@@ -54,13 +55,13 @@ pub(super) async fn project_task(ctx: Arc<Ctx>, unit: Unit) -> Result<()> {
                 first.project, i.arn, first.account, first.region
             );
             ctx.guard_stop(Some(first.target), why.clone());
-            for (item, _) in &items {
-                ctx.finish(item, outcome(item, Outcome::Failed, why.clone())).await?;
+            for Pending { item, .. } in &items {
+                ctx.finish(item, outcome(item, Outcome::Failed, why.clone()).into()).await?;
             }
             return Ok(());
         }
-        if let Some((project_item, st)) = preserved::needs(&ctx, &items) {
-            match preserved::ensure(&ctx, client, project_item, st).await? {
+        if let Some(p) = preserved::needs(&ctx, &items) {
+            match preserved::ensure(&ctx, client, &p.item, &p.state).await? {
                 None => {}
                 Some(preserved::PreserveError::Cancelled) => return Ok(()),
                 Some(preserved::PreserveError::Call(e)) if preserved::is_foreign_call(&e) => {
@@ -69,26 +70,27 @@ pub(super) async fn project_task(ctx: Arc<Ctx>, unit: Unit) -> Result<()> {
                 }
                 Some(e) => {
                     let why = format!("project.json not written: {e}; nothing of the project was touched");
-                    for (item, _) in &items {
-                        ctx.finish(item, outcome(item, Outcome::Failed, why.clone())).await?;
+                    for Pending { item, .. } in &items {
+                        ctx.finish(item, outcome(item, Outcome::Failed, why.clone()).into()).await?;
                     }
                     return Ok(());
                 }
             }
         }
-        for (item, st) in &items {
+        for p in &items {
+            let item = &p.item;
             if ctx.stopped(item.target) {
                 break;
             }
             let step = match item.kind {
-                Kind::DeleteDataset => process_item(&ctx, client, item, st, &mut info).await?,
-                _ => kind_io::process(&ctx, client, item, st).await?,
+                Kind::DeleteDataset => process_item(&ctx, client, p, &mut info).await?,
+                _ => kind_io::process(&ctx, client, p).await?,
             };
             match step {
                 Step::Cancelled => break,
-                Step::Done(rec) => {
-                    let was_deleted = rec.outcome == Outcome::Deleted;
-                    ctx.finish(item, rec).await?;
+                Step::Done(ended) => {
+                    let was_deleted = ended.rec.outcome == Outcome::Deleted;
+                    ctx.finish(item, ended).await?;
                     match item.kind {
                         Kind::DeleteDataset if was_deleted => deleted.push(item.clone()),
                         // Model and project items end `deleted` only once DescribeModel/DescribeProject

@@ -7,9 +7,21 @@ use super::journal::{ItemState, JournalState, Mode};
 use super::resume::{self, Resume};
 use crate::plan::{Item, Plan};
 
-/// One project's work: the items to decide (with their journal state), and items deleted by an earlier run
-/// that still need their deletion confirmed.
-pub type ProjectWork = (Vec<(Item, ItemState)>, Vec<Item>);
+/// An item to carry to an outcome: the plan's item, its journal state, and the resume decision made for it
+/// here ([`Resume::Fresh`] or [`Resume::Resend`]), which every later step reads instead of deciding again.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// The plan's item.
+    pub item: Item,
+    /// What the journal says about it.
+    pub state: ItemState,
+    /// Fresh or Resend.
+    pub resume: Resume,
+}
+
+/// One project's work: the items to carry to an outcome, and items deleted by an earlier run that still need
+/// their deletion confirmed.
+pub type ProjectWork = (Vec<Pending>, Vec<Item>);
 
 /// The run's work.
 #[derive(Debug, Default)]
@@ -24,7 +36,7 @@ pub struct Work {
 /// or not at all.
 pub fn add_item(work: &mut ProjectWork, item: &Item, st: ItemState, mode: Mode, retry_failed: bool) {
     match resume::decide(&st, mode, retry_failed) {
-        Resume::Fresh | Resume::Resend => work.0.push((item.clone(), st)),
+        r @ (Resume::Fresh | Resume::Resend) => work.0.push(Pending { item: item.clone(), state: st, resume: r }),
         Resume::Confirm => work.1.push(item.clone()),
         Resume::Skip => {}
     }

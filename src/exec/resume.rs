@@ -1,6 +1,7 @@
 //! The resume decision: what a run does with one item given what the journal says about it. A pure
-//! function of the folded [`ItemState`], used by `exec::run` to pick the work and by `exec::item` and
-//! `exec::kind_io` to decide whether an earlier call of the item may have gone out; tested by a table and by the journal property tests.
+//! function of the folded [`ItemState`], made once per item when the work is queued (`exec::queue`) and
+//! carried with it (`queue::Pending`) to `exec::item` and `exec::kind_io`, which read from it whether an
+//! earlier call of the item may have gone out; tested by a table and by the journal property tests.
 
 use super::journal::{ItemState, Mode, Outcome};
 

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 
-use super::ctx::Ctx;
+use super::ctx::{Ctx, Ended};
 use super::journal::{Outcome, OutcomeRec};
 use crate::cloud::{CallError, Client, ErrorKind};
 use crate::plan::Item;
@@ -22,13 +22,16 @@ pub(super) fn outcome(item: &Item, outcome: Outcome, message: impl Into<String>)
     }
 }
 
-pub(super) fn from_error(item: &Item, kind: Outcome, what: &str, e: &CallError) -> OutcomeRec {
-    OutcomeRec {
+/// An outcome that answers the error `e`: its status, code and request id in the record, its kind carried
+/// beside it.
+pub(super) fn from_error(item: &Item, kind: Outcome, what: &str, e: &CallError) -> Ended {
+    let rec = OutcomeRec {
         http_status: e.status,
         error_code: e.code.clone(),
         request_id: e.request_id.clone(),
         ..outcome(item, kind, format!("{what}: {e}"))
-    }
+    };
+    Ended { rec, error: Some(e.kind) }
 }
 
 /// `failed` for the service's answer; for one that is not the service's, nothing (and the run stops).
@@ -42,6 +45,6 @@ pub(super) fn failed(ctx: &Ctx, client: &Client, item: &Item, what: &str, e: &Ca
 
 /// Where a step left its item: an outcome to journal, or nothing (the run is stopping).
 pub(super) enum Step {
-    Done(OutcomeRec),
+    Done(Ended),
     Cancelled,
 }
