@@ -4,12 +4,16 @@
 //! # Layout
 //! - [`error`]: the [`error::Error`] enum of what a user can get wrong or meet, and the documented exit codes.
 //! - [`escape`]: the one function that makes untrusted text safe to print on a terminal.
+//! - [`events`]: the progress events runners emit (phases, outcomes, journal records, stops, waits).
+//! - [`journal`]: the checkpoint journal's record schema (line formats, modes, outcomes).
 //! - [`op`]: the operations the tool calls (Lookout for Vision's and S3's GetObject).
 //! - [`plan`]: the plan formats (versioned, digested, with client tokens), kinds, filters and validation.
 //! - `testing` (feature `testing`): fixtures for the tests of the crates above.
 
 pub mod error;
 pub mod escape;
+pub mod events;
+pub mod journal;
 pub mod op;
 pub mod plan;
 #[cfg(any(test, feature = "testing"))]
