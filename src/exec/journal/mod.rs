@@ -22,6 +22,8 @@
 mod file;
 mod fold;
 mod rekey;
+#[cfg(test)]
+mod tests;
 
 pub use file::{Journal, lock_path};
 pub use fold::{ItemState, JournalState, parse, read};
