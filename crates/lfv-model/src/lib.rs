@@ -2,6 +2,7 @@
 //! no tokio, no AWS SDK and no I/O with services (the plan's own file is written through [`lfv_fs`]).
 //!
 //! # Layout
+//! - [`arn`]: the one ARN parser (Lookout for Vision, project and IAM role ARNs).
 //! - [`error`]: the [`error::Error`] enum of what a user can get wrong or meet, and the documented exit codes.
 //! - [`escape`]: the one function that makes untrusted text safe to print on a terminal.
 //! - [`events`]: the progress events runners emit (phases, outcomes, journal records, stops, waits).
@@ -10,6 +11,7 @@
 //! - [`plan`]: the plan formats (versioned, digested, with client tokens), kinds, filters and validation.
 //! - `testing` (feature `testing`): fixtures for the tests of the crates above.
 
+pub mod arn;
 pub mod error;
 pub mod escape;
 pub mod events;
