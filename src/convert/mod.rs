@@ -77,7 +77,7 @@ pub use discover::Source;
 pub use safe_fs::resolve as resolve_path;
 
 fn sha_line(path: &Path) -> String {
-    let sha = crate::exec::backup::file_sha256(path).unwrap_or_default();
+    let sha = lfv_model::sha256::file_hex(path).unwrap_or_default();
     format!("  {} {sha}", path.display())
 }
 

@@ -18,7 +18,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
-use sha2::{Digest, Sha256};
 
 use super::journal::ExportRec;
 use super::retry::{Attempt, AttemptStats, Retried};
@@ -26,6 +25,7 @@ use crate::cloud::CallError;
 use crate::plan::Item;
 use crate::service::{LimitKey, MAX_PAGES, Op, PagesError, Service};
 use lfv_fs::names;
+use lfv_model::sha256;
 
 /// Why an export could not be verified.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,17 +59,9 @@ pub fn manifest_path(dir: &Path, item: &Item) -> Result<PathBuf, String> {
     Ok(dir.join(a).join(r).join(p).join(format!("{t}.manifest.jsonl")))
 }
 
-/// SHA-256 of a file, lowercase hex.
-pub fn file_sha256(path: &Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    std::io::copy(&mut f, &mut h)?;
-    Ok(hex::encode(h.finalize()))
-}
-
 /// True if a previous run's verified export is still on disk unchanged.
 pub fn still_valid(rec: &ExportRec) -> bool {
-    file_sha256(&rec.path).is_ok_and(|h| h == rec.sha256)
+    sha256::file_hex(&rec.path).is_ok_and(|h| h == rec.sha256)
 }
 
 /// Export one dataset and verify it; `on_attempt` sees every attempt (the executor counts throttles).
@@ -96,7 +88,7 @@ pub async fn export(
     let partial = parent.join(format!(".{dtype}.manifest.jsonl.partial"));
     let io = |what: &str, e: std::io::Error| ExportError::Io(format!("{what} {}: {e}", partial.display()));
     let mut file = std::io::BufWriter::new(lfv_fs::create_fresh(&partial).map_err(|e| io("create", e))?);
-    let mut hash = Sha256::new();
+    let mut hash = sha256::Hasher::new();
     let mut count: u64 = 0;
     let list = LimitKey { target: item.target, op: Op::ListDatasetEntries };
     let fetch = |token| client.list_dataset_entries(project, dtype, token);
@@ -138,11 +130,5 @@ pub async fn export(
         let _ = std::fs::remove_file(&partial);
         return Err(e);
     }
-    Ok(ExportRec {
-        seq: item.seq,
-        path: final_path,
-        entries: count,
-        sha256: hex::encode(hash.finalize()),
-        at: Utc::now(),
-    })
+    Ok(ExportRec { seq: item.seq, path: final_path, entries: count, sha256: hash.hex(), at: Utc::now() })
 }

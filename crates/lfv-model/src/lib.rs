@@ -9,6 +9,7 @@
 //! - [`journal`]: the checkpoint journal's record schema (line formats, modes, outcomes).
 //! - [`op`]: the operations the tool calls (Lookout for Vision's and S3's GetObject).
 //! - [`plan`]: the plan formats (versioned, digested, with client tokens), kinds, filters and validation.
+//! - [`sha256`]: the one SHA-256 helper (lowercase hex of bytes, of a file, of parts).
 //! - `testing` (feature `testing`): fixtures for the tests of the crates above.
 
 pub mod arn;
@@ -18,5 +19,6 @@ pub mod events;
 pub mod journal;
 pub mod op;
 pub mod plan;
+pub mod sha256;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
