@@ -1,7 +1,8 @@
 //! Preserve before delete: export a dataset's entries to a Ground Truth manifest and verify it.
 //!
-//! Layout: `<backup-dir>/<account>/<region>/<project>/<dataset_type>.manifest.jsonl`, one entry per line,
-//! each exactly as ListDatasetEntries returned it. The file is written as `.<type>.manifest.jsonl.partial`
+//! Layout ([`lfv_model::backup_layout`]):
+//! `<backup-dir>/<account>/<region>/<project>/<dataset_type>.manifest.jsonl`, one entry per line, each
+//! exactly as ListDatasetEntries returned it. The file is written as `.<type>.manifest.jsonl.partial`
 //! beside its final name, fsynced and renamed only once verified, so a crash never leaves a file a resume
 //! would trust. Verified means: the number of entries equals DescribeDataset's `ImageStats.Total`, and every
 //! line parses as a JSON object (and holds no raw newline).
@@ -24,8 +25,7 @@ use super::retry::{Attempt, AttemptStats, Retried};
 use crate::cloud::CallError;
 use crate::plan::Item;
 use crate::service::{LimitKey, MAX_PAGES, Op, PagesError, Service};
-use lfv_fs::names;
-use lfv_model::sha256;
+use lfv_model::{backup_layout, sha256};
 
 /// Why an export could not be verified.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,12 +51,11 @@ impl std::fmt::Display for ExportError {
     }
 }
 
-/// The manifest path of an item, once its account, region, project and dataset type have been checked to be
-/// safe path components ([`lfv_fs::names::check_backup_names`]); the error names the item.
+/// The manifest path of an item ([`backup_layout::manifest_path`]: once its account, region, project and
+/// dataset type have been checked to be safe path components); the error names the item.
 pub fn manifest_path(dir: &Path, item: &Item) -> Result<PathBuf, String> {
     let (a, r, p, t) = (&item.account, &item.region, &item.project, &item.resource);
-    names::check_backup_names(a, r, p, t).map_err(|e| format!("item {} ({r}/{p}/{t}): {e}", item.seq))?;
-    Ok(dir.join(a).join(r).join(p).join(format!("{t}.manifest.jsonl")))
+    backup_layout::manifest_path(dir, a, r, p, t).map_err(|e| format!("item {} ({r}/{p}/{t}): {e}", item.seq))
 }
 
 /// True if a previous run's verified export is still on disk unchanged.
@@ -83,9 +82,9 @@ pub async fn export(
             Retried::Cancelled => return Err(ExportError::Cancelled),
         };
     let final_path = manifest_path(dir, item).map_err(ExportError::Io)?;
-    let parent = lfv_fs::dir_below(dir, &[acct, region, project])
+    let parent = lfv_fs::dir_below(dir, &backup_layout::project_components(acct, region, project))
         .map_err(|e| ExportError::Io(format!("create directory for {}: {e}", final_path.display())))?;
-    let partial = parent.join(format!(".{dtype}.manifest.jsonl.partial"));
+    let partial = parent.join(backup_layout::partial_name(dtype));
     let io = |what: &str, e: std::io::Error| ExportError::Io(format!("{what} {}: {e}", partial.display()));
     let mut file = std::io::BufWriter::new(lfv_fs::create_fresh(&partial).map_err(|e| io("create", e))?);
     let mut hash = sha256::Hasher::new();

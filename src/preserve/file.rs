@@ -11,13 +11,12 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use lfv_fs::names;
-use lfv_model::sha256;
+use lfv_model::{backup_layout, sha256};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The file name inside the project's backup directory.
-pub const FILE_NAME: &str = "project.json";
+/// The file name inside the project's backup directory ([`backup_layout::PROJECT_FILE`]).
+pub const FILE_NAME: &str = backup_layout::PROJECT_FILE;
 
 /// A verified `project.json`, as the journal records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,10 +34,9 @@ pub struct Preserved {
 }
 
 /// `<dir>/<account>/<region>/<project>/project.json`, once the three names are checked
-/// ([`names::check_project_names`]).
+/// ([`backup_layout::project_file`]).
 pub fn path(dir: &Path, account: &str, region: &str, project: &str) -> Result<PathBuf, String> {
-    names::check_project_names(account, region, project)?;
-    Ok(dir.join(account).join(region).join(project).join(FILE_NAME))
+    backup_layout::project_file(dir, account, region, project)
 }
 
 /// The bytes written for a document: pretty JSON and one newline.
@@ -68,7 +66,8 @@ pub fn write(dir: &Path, account: &str, region: &str, project: &str, doc: &Value
     }
     let file = path(dir, account, region, project).map_err(|e| format!("project.json for {region}/{project}: {e}"))?;
     let fail = |what: &str, e: &dyn std::fmt::Display| format!("failed to {what} project.json {}: {e}", file.display());
-    lfv_fs::dir_below(dir, &[account, region, project]).map_err(|e| fail("create the directory of", &e))?;
+    lfv_fs::dir_below(dir, &backup_layout::project_components(account, region, project))
+        .map_err(|e| fail("create the directory of", &e))?;
     let bytes = to_bytes(doc);
     lfv_fs::write_atomic(&file, &bytes).map_err(|e| fail("write", &e))?;
     let sha256 = sha256::hex(&bytes);

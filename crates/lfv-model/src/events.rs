@@ -30,7 +30,8 @@ pub enum Event {
     },
     /// A call was throttled (429).
     Throttled,
-    /// The executor journalled a record (it is in the journal before anyone else sees it; see the tool's `exec::stream`).
+    /// The executor journalled a record (it is in the journal before anyone else sees it; see the tool's
+    /// `exec::stream`).
     Record(Record),
     /// The run, or one target of it, stops sending (shown once, as its own line).
     Stopping(Stop),

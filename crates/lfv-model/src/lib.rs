@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //! - [`arn`]: the one ARN parser (Lookout for Vision, project and IAM role ARNs).
+//! - [`backup_layout`]: the backup tree's directories and file names (manifests, `project.json`).
 //! - [`error`]: the [`error::Error`] enum of what a user can get wrong or meet, and the documented exit codes.
 //! - [`escape`]: the one function that makes untrusted text safe to print on a terminal.
 //! - [`events`]: the progress events runners emit (phases, outcomes, journal records, stops, waits).
@@ -13,6 +14,7 @@
 //! - `testing` (feature `testing`): fixtures for the tests of the crates above.
 
 pub mod arn;
+pub mod backup_layout;
 pub mod error;
 pub mod escape;
 pub mod events;

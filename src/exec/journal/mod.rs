@@ -15,9 +15,9 @@
 //! a symlink, or a file with other hard links, at either name is refused rather than written through
 //! ([`lfv_fs::open_no_follow`]).
 //!
-//! Modules: the records and outcomes are [`lfv_model::journal`]'s; `fold` (the state a journal's records add up to, and the
-//! torn-line-tolerant parser), [`file`] (the lock and the group-committing writer). Everything is re-exported
-//! here, so users name `exec::journal::X`.
+//! Modules: the records and outcomes are [`lfv_model::journal`]'s; `fold` (the state a journal's records add
+//! up to, and the torn-line-tolerant parser), [`file`] (the lock and the group-committing writer). Everything
+//! is re-exported here, so users name `exec::journal::X`.
 
 mod file;
 mod fold;
