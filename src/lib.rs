@@ -7,8 +7,9 @@
 //! The workspace's crates, bottom up (none imports a crate above it):
 //! - `lfv-fs` (`crates/lfv-fs`): owner-only files without following planted symlinks, atomic writes, which
 //!   names may become path components and which outputs may not share a file.
-//! - `lfv-model` (`crates/lfv-model`): the plan formats, kinds, errors and exit codes, the escape function; no
-//!   tokio, no SDK. Re-exported here as [`plan`], [`error`] and [`escape`].
+//! - `lfv-model` (`crates/lfv-model`): the plan formats, kinds, errors and exit codes, the escape function, the
+//!   journal's record schema, the progress events, the ARN parser, the backup tree's layout and the SHA-256
+//!   helper; no tokio, no SDK. Re-exported here as [`plan`], [`error`] and [`escape`].
 //! - `lfv-emulator` (`crates/lfv-emulator`): the local services; knows only the wire protocols and imports
 //!   nothing of the tool but `lfv-fs` (for its state file).
 //! - this crate, the tool, whose modules follow.

@@ -129,17 +129,9 @@ pub fn parse_account_id(s: &str) -> Result<String, String> {
 /// `arn:aws:iam::{account}:role/Decommission`.
 pub fn parse_role_arn_template(s: &str) -> Result<String, String> {
     let arn = s.replace("{account}", "123456789012");
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let valid = s.matches("{account}").count() == 1
-        && parts.len() == 6
-        && parts[0] == "arn"
-        && parts[1].starts_with("aws")
-        && parts[2] == "iam"
-        && parts[3].is_empty()
-        && parts[4] == "123456789012"
-        && parts[5].strip_prefix("role/").is_some_and(|r| {
-            let name = r.rsplit('/').next().unwrap_or("");
-            parse_role_name(name).is_ok() && r.len() <= 512
+        && lfv_model::arn::role(&arn).is_some_and(|r| {
+            r.account == "123456789012" && parse_role_name(r.name).is_ok() && r.path_name.len() <= 512
         });
     if valid {
         Ok(s.to_string())

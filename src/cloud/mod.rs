@@ -328,17 +328,6 @@ impl Client {
     }
 }
 
-/// Account and region from a project ARN (`arn:aws:lookoutvision:{region}:{account}:project/{name}`).
-pub fn arn_account_region(arn: &str) -> Option<(String, String)> {
-    let mut parts = arn.splitn(6, ':');
-    let (arn_lit, _partition, service, region, account) =
-        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    if arn_lit != "arn" || service != "lookoutvision" || region.is_empty() || account.is_empty() {
-        return None;
-    }
-    Some((account.to_string(), region.to_string()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,15 +370,5 @@ mod tests {
             pager.answered(Some(format!("t{n}"))).unwrap();
         }
         assert_eq!(pager.ask(), Err(PageFault::TooManyPages));
-    }
-
-    #[test]
-    fn arn_parts() {
-        assert_eq!(
-            arn_account_region("arn:aws:lookoutvision:eu-west-1:111122223333:project/a-b"),
-            Some(("111122223333".into(), "eu-west-1".into()))
-        );
-        assert_eq!(arn_account_region("arn:aws:s3:::bucket"), None);
-        assert_eq!(arn_account_region("nonsense"), None);
     }
 }

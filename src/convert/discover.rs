@@ -1,5 +1,6 @@
 //! Reading the backup tree (read-only): `<account>/<region>/<project>/<type>.manifest.jsonl` as `apply` and
-//! `export` write it, into the list of entries to convert, each with its placement already decided.
+//! `export` write it ([`lfv_model::backup_layout`]), into the list of entries to convert, each with its
+//! placement already decided.
 //!
 //! Symlinks in the tree are skipped (a note says so). An account that is not 12 digits, a region that is not
 //! `[a-z0-9-]` or a project that is not a Lookout for Vision project name (`[a-zA-Z0-9][a-zA-Z0-9_-]*`,
@@ -12,6 +13,8 @@ use std::path::{Path, PathBuf};
 
 use super::layout::{Layout, Namer, Placement};
 use super::manifest::{Entry, EntryError, parse_entry};
+use lfv_fs::names;
+use lfv_model::backup_layout;
 
 /// Manifest types in the order they are converted.
 pub const DATASET_TYPES: [&str; 2] = ["train", "test"];
@@ -48,23 +51,19 @@ pub struct Item {
     pub plan: Result<(Entry, Placement), EntryError>,
 }
 
-fn valid_project(s: &str) -> bool {
-    (1..=255).contains(&s.len())
-        && s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
 fn problem_of(account: &str, region: &str, project: &str) -> Option<String> {
-    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+    if !names::is_account(account) {
         return Some(format!("account directory {account:?} is not a 12-digit account id"));
     }
+    // Looser than `names::is_region` on purpose: a tree convert reads may come from elsewhere, and a region
+    // directory need only be a safe path component to name an output.
     if region.is_empty()
-        || region.len() > 32
+        || region.len() > names::MAX_REGION_LEN
         || !region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
         return Some(format!("region directory {region:?} is not a region name"));
     }
-    (!valid_project(project)).then(|| format!("project directory {project:?} is not a valid project name"))
+    (!names::is_project(project)).then(|| format!("project directory {project:?} is not a valid project name"))
 }
 
 /// Subdirectories of `dir`, sorted, symlinks and files left out (symlinks reported in `notes`).
@@ -118,7 +117,7 @@ pub fn sources(from: &Path, keep: &dyn Fn(&str) -> bool, notes: &mut Vec<String>
 
 /// The manifest of one dataset type in a project directory, if it is a regular file.
 pub fn manifest_path(dir: &Path, dataset_type: &str) -> Option<PathBuf> {
-    let p = dir.join(format!("{dataset_type}.manifest.jsonl"));
+    let p = dir.join(backup_layout::manifest_name(dataset_type));
     std::fs::symlink_metadata(&p).ok().filter(|m| m.is_file()).map(|_| p)
 }
 

@@ -193,7 +193,6 @@ async fn run_one(ctx: &Ctx, origin: &Origin, entry: &Entry, place: &Placement, r
     };
     let io = |what: &str, e: std::io::Error| Stop::Failed(format!("failed to write {what}: {e}"));
     write_atomic(&ctx.out, &row.destination, &image.bytes).map_err(|e| io(&row.destination, e))?;
-    let sha = |b: &[u8]| hex::encode(Sha256::digest(b));
     let mut done = Done {
         image: row.destination.clone(),
         sha256: image_sha,
@@ -204,7 +203,7 @@ async fn run_one(ctx: &Ctx, origin: &Origin, entry: &Entry, place: &Placement, r
     if let Some(bin) = mask {
         write_atomic(&ctx.out, &row.mask_destination, &bin).map_err(|e| io(&row.mask_destination, e))?;
         done.mask = Some(row.mask_destination.clone());
-        done.mask_sha256 = Some(sha(&bin));
+        done.mask_sha256 = Some(lfv_model::sha256::hex(&bin));
     }
     ctx.journal.record(&done).map_err(|e| io("the convert journal", e))?;
     Ok(done)

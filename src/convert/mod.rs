@@ -76,7 +76,7 @@ pub use discover::Source;
 pub use safe_fs::resolve as resolve_path;
 
 fn sha_line(path: &Path) -> String {
-    let sha = crate::exec::backup::file_sha256(path).unwrap_or_default();
+    let sha = lfv_model::sha256::file_hex(path).unwrap_or_default();
     format!("  {} {sha}", path.display())
 }
 
@@ -159,7 +159,7 @@ fn write_outputs(opts: &Options, sources: &[Source], rows: &[Row]) -> Result<(),
         if !mine.iter().any(|r| r.outcome == "converted" || r.outcome == "already_converted") {
             continue;
         }
-        let manifest_of = |t: &str| s.dir.join(format!("{t}.manifest.jsonl")).display().to_string();
+        let manifest_of = |t: &str| s.dir.join(lfv_model::backup_layout::manifest_name(t)).display().to_string();
         let csv = outputs::manifest_csv(&prefix, &mine, &manifest_of).map_err(Error::Internal)?;
         let rel = format!("{}/manifest.csv", s.out_name);
         safe_fs::write_atomic(&opts.to, &rel, &csv).map_err(|e| Error::io("write", opts.to.join(&rel), e))?;

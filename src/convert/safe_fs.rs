@@ -31,28 +31,6 @@ pub fn check_rel(rel: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-#[cfg(unix)]
-fn mkdir_private(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new().mode(0o700).create(path)
-}
-
-#[cfg(not(unix))]
-fn mkdir_private(path: &Path) -> std::io::Result<()> {
-    std::fs::create_dir(path)
-}
-
-#[cfg(unix)]
-fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)
-}
-
-#[cfg(not(unix))]
-fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::OpenOptions::new().write(true).create_new(true).open(path)
-}
-
 /// `path` made absolute with symlinks resolved in the part that exists (the rest appended as given).
 pub fn resolve(path: &Path) -> std::io::Result<PathBuf> {
     let abs = std::path::absolute(path)?;
@@ -79,7 +57,7 @@ pub fn ensure_out(out: &Path) -> Result<(), crate::error::Error> {
         if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(err)?;
         }
-        match mkdir_private(out) {
+        match lfv_fs::create_dir_private(out) {
             Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(err(e)),
             _ => {}
         }
@@ -143,7 +121,7 @@ pub fn verified(root: &Path, rel: &str, sha256: &str) -> bool {
     let path = root.join(rel);
     check_rel(rel).is_ok()
         && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
-        && crate::exec::backup::file_sha256(&path).is_ok_and(|h| h == sha256)
+        && lfv_model::sha256::file_hex(&path).is_ok_and(|h| h == sha256)
 }
 
 /// One converted entry, as the journal records it (paths relative to OUT_DIR).
@@ -185,7 +163,7 @@ impl Journal {
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                drop(create_private(&path)?);
+                drop(lfv_fs::create_new(&path)?);
             }
             Err(e) => return Err(e),
         }
@@ -224,7 +202,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
         assert_eq!(std::fs::metadata(root.join("q/good")).unwrap().permissions().mode() & 0o777, 0o700);
-        let sha = crate::exec::backup::file_sha256(&p).unwrap();
+        let sha = lfv_model::sha256::file_hex(&p).unwrap();
         assert!(verified(root, "q/good/a.png", &sha) && !verified(root, "q/good/a.png", "00"));
         assert_eq!(std::fs::read_dir(root.join("q/good")).unwrap().count(), 1, "no temporary file left");
     }

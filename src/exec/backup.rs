@@ -1,7 +1,8 @@
 //! Preserve before delete: export a dataset's entries to a Ground Truth manifest and verify it.
 //!
-//! Layout: `<backup-dir>/<account>/<region>/<project>/<dataset_type>.manifest.jsonl`, one entry per line,
-//! each exactly as ListDatasetEntries returned it. The file is written as `.<type>.manifest.jsonl.partial`
+//! Layout ([`lfv_model::backup_layout`]):
+//! `<backup-dir>/<account>/<region>/<project>/<dataset_type>.manifest.jsonl`, one entry per line, each
+//! exactly as ListDatasetEntries returned it. The file is written as `.<type>.manifest.jsonl.partial`
 //! beside its final name, fsynced and renamed only once verified, so a crash never leaves a file a resume
 //! would trust. Verified means: the number of entries equals DescribeDataset's `ImageStats.Total`, and every
 //! line parses as a JSON object (and holds no raw newline).
@@ -18,14 +19,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
-use sha2::{Digest, Sha256};
 
 use super::journal::ExportRec;
 use super::retry::{Attempt, AttemptStats, Retried};
 use crate::cloud::CallError;
 use crate::plan::Item;
 use crate::service::{LimitKey, MAX_PAGES, Op, PagesError, Service};
-use lfv_fs::names;
+use lfv_model::{backup_layout, sha256};
 
 /// Why an export could not be verified.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,25 +51,16 @@ impl std::fmt::Display for ExportError {
     }
 }
 
-/// The manifest path of an item, once its account, region, project and dataset type have been checked to be
-/// safe path components ([`lfv_fs::names::check_backup_names`]); the error names the item.
+/// The manifest path of an item ([`backup_layout::manifest_path`]: once its account, region, project and
+/// dataset type have been checked to be safe path components); the error names the item.
 pub fn manifest_path(dir: &Path, item: &Item) -> Result<PathBuf, String> {
     let (a, r, p, t) = (&item.account, &item.region, &item.project, &item.resource);
-    names::check_backup_names(a, r, p, t).map_err(|e| format!("item {} ({r}/{p}/{t}): {e}", item.seq))?;
-    Ok(dir.join(a).join(r).join(p).join(format!("{t}.manifest.jsonl")))
-}
-
-/// SHA-256 of a file, lowercase hex.
-pub fn file_sha256(path: &Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    std::io::copy(&mut f, &mut h)?;
-    Ok(hex::encode(h.finalize()))
+    backup_layout::manifest_path(dir, a, r, p, t).map_err(|e| format!("item {} ({r}/{p}/{t}): {e}", item.seq))
 }
 
 /// True if a previous run's verified export is still on disk unchanged.
 pub fn still_valid(rec: &ExportRec) -> bool {
-    file_sha256(&rec.path).is_ok_and(|h| h == rec.sha256)
+    sha256::file_hex(&rec.path).is_ok_and(|h| h == rec.sha256)
 }
 
 /// Export one dataset and verify it; `on_attempt` sees every attempt (the executor counts throttles).
@@ -91,12 +82,12 @@ pub async fn export(
             Retried::Cancelled => return Err(ExportError::Cancelled),
         };
     let final_path = manifest_path(dir, item).map_err(ExportError::Io)?;
-    let parent = lfv_fs::dir_below(dir, &[acct, region, project])
+    let parent = lfv_fs::dir_below(dir, &backup_layout::project_components(acct, region, project))
         .map_err(|e| ExportError::Io(format!("create directory for {}: {e}", final_path.display())))?;
-    let partial = parent.join(format!(".{dtype}.manifest.jsonl.partial"));
+    let partial = parent.join(backup_layout::partial_name(dtype));
     let io = |what: &str, e: std::io::Error| ExportError::Io(format!("{what} {}: {e}", partial.display()));
     let mut file = std::io::BufWriter::new(lfv_fs::create_fresh(&partial).map_err(|e| io("create", e))?);
-    let mut hash = Sha256::new();
+    let mut hash = sha256::Hasher::new();
     let mut count: u64 = 0;
     let list = LimitKey { target: item.target, op: Op::ListDatasetEntries };
     let fetch = |token| client.list_dataset_entries(project, dtype, token);
@@ -138,11 +129,5 @@ pub async fn export(
         let _ = std::fs::remove_file(&partial);
         return Err(e);
     }
-    Ok(ExportRec {
-        seq: item.seq,
-        path: final_path,
-        entries: count,
-        sha256: hex::encode(hash.finalize()),
-        at: Utc::now(),
-    })
+    Ok(ExportRec { seq: item.seq, path: final_path, entries: count, sha256: hash.hex(), at: Utc::now() })
 }

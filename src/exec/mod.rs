@@ -8,8 +8,6 @@ pub mod events;
 pub mod guards;
 pub mod item;
 pub mod journal;
-#[cfg(test)]
-mod journal_tests;
 pub mod kind_io;
 pub mod kinds;
 pub mod options;

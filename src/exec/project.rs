@@ -12,9 +12,10 @@ use super::queue::Pending;
 use super::retry::Retried;
 use super::step::{Step, from_error, outcome};
 use super::{kind_io, preserved};
-use crate::cloud::{self, ErrorKind};
+use crate::cloud::ErrorKind;
 use crate::error::Result;
 use crate::plan::{Item, Kind};
+use lfv_model::arn;
 
 /// One project's work, as the scheduler runs it: a drift check, each item's steps, then a confirmation of
 /// what was deleted (see the module docs of `exec::run`).
@@ -48,7 +49,7 @@ pub(super) async fn project_task(ctx: Arc<Ctx>, unit: Unit) -> Result<()> {
             }
         };
         if let Some(i) = &info
-            && cloud::arn_account_region(&i.arn) != Some((first.account.clone(), first.region.clone()))
+            && arn::lookoutvision_account_region(&i.arn) != Some((first.account.as_str(), first.region.as_str()))
         {
             let why = format!(
                 "project {} answers with ARN {} but the plan's target is account {} region {}; target refused",

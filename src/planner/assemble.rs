@@ -5,10 +5,11 @@
 use chrono::Utc;
 
 use super::{Scan, describe_endpoint, teardown};
-use crate::cloud::{self, ModelSummary, ProjectInfo};
+use crate::cloud::{ModelSummary, ProjectInfo};
 use crate::plan::filter::Filter;
 use crate::plan::format::{FORMAT, Item, Plan, Selection, Skipped, Summary, Target, client_token};
 use crate::plan::types::{DatasetType, Kind, Scope};
+use lfv_model::arn;
 
 /// Build the sealed plan from the targets' scans, in endpoint order: a scan that reaches an (account,
 /// region) already planned is dropped with a note; items get their seqs, tokens, summary and digest. Pure:
@@ -133,7 +134,9 @@ pub(crate) fn project_items(
     if info.datasets.is_empty() {
         return (Vec::new(), vec![skip(None, ("no_datasets", "the project has no datasets".to_string()))]);
     }
-    let (account, region) = cloud::arn_account_region(&info.arn).unwrap_or(fallback);
+    let (account, region) = arn::lookoutvision_account_region(&info.arn)
+        .map(|(account, region)| (account.to_string(), region.to_string()))
+        .unwrap_or(fallback);
     let (mut items, mut skipped) = (Vec::new(), Vec::new());
     for dataset_type in DatasetType::DELETION_ORDER {
         let Some(d) = info.dataset(dataset_type.as_str()) else { continue };

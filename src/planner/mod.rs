@@ -27,6 +27,7 @@ use crate::plan::format::{Plan, Selection};
 use crate::plan::types::Scope;
 use crate::service::retry::{Attempt, AttemptStats, Retried};
 use crate::service::{LimitKey, MAX_PAGES, Op, Pace, PagesError, Service};
+use lfv_model::arn;
 
 mod assemble;
 #[cfg(test)]
@@ -120,8 +121,8 @@ async fn scan(
         events.send(Event::AddTotal(page.len() as u64));
         for p in page {
             listed += 1;
-            if let Some((acct, _)) = cloud::arn_account_region(&p.arn) {
-                account.get_or_insert(acct);
+            if let Some((acct, _)) = arn::lookoutvision_account_region(&p.arn) {
+                account.get_or_insert_with(|| acct.to_string());
             }
             let (svc, sem, global, events) = (svc.clone(), sem.clone(), global.clone(), events.clone());
             let on_project = on_project.clone();

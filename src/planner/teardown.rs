@@ -4,10 +4,11 @@
 //! item of the project. The project's CreationTimestamp is what `--created-before/--created-after` judge
 //! (datasets are not filtered one by one). Pure: no I/O.
 
-use crate::cloud::{self, ModelStatus, ModelSummary, ProjectInfo};
+use crate::cloud::{ModelStatus, ModelSummary, ProjectInfo};
 use crate::plan::filter::Filter;
 use crate::plan::format::{Item, Skipped, client_token};
 use crate::plan::types::{DatasetType, Kind, order_key};
+use lfv_model::arn;
 
 /// Does a model in this status get a `stop_model` item? `HOSTED` (billing) and `STARTING_HOSTING` (about
 /// to bill).
@@ -31,7 +32,9 @@ pub(crate) fn project_items(
     if let Err(r) = filter.project(&info.name).and_then(|()| filter.project_created(info.created)) {
         return (Vec::new(), vec![Skipped::new(target, &info.name, None, r)]);
     }
-    let (account, region) = cloud::arn_account_region(&info.arn).unwrap_or(fallback);
+    let (account, region) = arn::lookoutvision_account_region(&info.arn)
+        .map(|(account, region)| (account.to_string(), region.to_string()))
+        .unwrap_or(fallback);
     let mut models: Vec<&ModelSummary> = models.iter().collect();
     models.sort_by_key(|m| order_key(Kind::DeleteModel, &m.model_version));
     let mut items: Vec<Item> = Vec::new();

@@ -11,14 +11,12 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use lfv_model::{backup_layout, sha256};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
-use lfv_fs::names;
-
-/// The file name inside the project's backup directory.
-pub const FILE_NAME: &str = "project.json";
+/// The file name inside the project's backup directory ([`backup_layout::PROJECT_FILE`]).
+pub const FILE_NAME: &str = backup_layout::PROJECT_FILE;
 
 /// A verified `project.json`, as the journal records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,15 +34,9 @@ pub struct Preserved {
 }
 
 /// `<dir>/<account>/<region>/<project>/project.json`, once the three names are checked
-/// ([`names::check_project_names`]).
+/// ([`backup_layout::project_file`]).
 pub fn path(dir: &Path, account: &str, region: &str, project: &str) -> Result<PathBuf, String> {
-    names::check_project_names(account, region, project)?;
-    Ok(dir.join(account).join(region).join(project).join(FILE_NAME))
-}
-
-/// SHA-256 of bytes, lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    backup_layout::project_file(dir, account, region, project)
 }
 
 /// The bytes written for a document: pretty JSON and one newline.
@@ -74,12 +66,13 @@ pub fn write(dir: &Path, account: &str, region: &str, project: &str, doc: &Value
     }
     let file = path(dir, account, region, project).map_err(|e| format!("project.json for {region}/{project}: {e}"))?;
     let fail = |what: &str, e: &dyn std::fmt::Display| format!("failed to {what} project.json {}: {e}", file.display());
-    lfv_fs::dir_below(dir, &[account, region, project]).map_err(|e| fail("create the directory of", &e))?;
+    lfv_fs::dir_below(dir, &backup_layout::project_components(account, region, project))
+        .map_err(|e| fail("create the directory of", &e))?;
     let bytes = to_bytes(doc);
     lfv_fs::write_atomic(&file, &bytes).map_err(|e| fail("write", &e))?;
-    let sha256 = sha256_hex(&bytes);
+    let sha256 = sha256::hex(&bytes);
     let back = read_no_follow(&file).map_err(|e| fail("read back", &e))?;
-    if sha256_hex(&back) != sha256 {
+    if sha256::hex(&back) != sha256 {
         return Err(fail("verify", &"the bytes on disk differ from those written"));
     }
     match serde_json::from_slice::<Value>(&back) {
@@ -99,14 +92,14 @@ pub fn write(dir: &Path, account: &str, region: &str, project: &str, doc: &Value
 /// True if a previous run's verified `project.json` is still on disk unchanged (its SHA-256 matches, read
 /// without following a symlink), so a resume reuses it instead of collecting again.
 pub fn still_valid(rec: &Preserved) -> bool {
-    read_no_follow(&rec.path).is_ok_and(|b| sha256_hex(&b) == rec.sha256)
+    read_no_follow(&rec.path).is_ok_and(|b| sha256::hex(&b) == rec.sha256)
 }
 
 /// Read a `project.json` back (for leftovers on resume, and for `export`): the document, if the file's SHA-256
 /// is `rec.sha256`.
 pub fn read(rec: &Preserved) -> Result<Value, String> {
     let bytes = read_no_follow(&rec.path).map_err(|e| format!("failed to read {}: {e}", rec.path.display()))?;
-    if sha256_hex(&bytes) != rec.sha256 {
+    if sha256::hex(&bytes) != rec.sha256 {
         return Err(format!("{} changed since it was verified (sha256 differs)", rec.path.display()));
     }
     serde_json::from_slice(&bytes).map_err(|e| format!("failed to parse {}: {e}", rec.path.display()))

@@ -13,4 +13,4 @@ mod file;
 
 pub use collect::{Caller, OneAttempt, collect, collect_models, collect_packaging_jobs};
 pub use document::{Collected, FORMAT, PreservedModel, build};
-pub use file::{FILE_NAME, Preserved, path, read, sha256_hex, still_valid, to_bytes, write};
+pub use file::{FILE_NAME, Preserved, path, read, still_valid, to_bytes, write};

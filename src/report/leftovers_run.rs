@@ -1,8 +1,9 @@
 //! Wiring of `leftovers.csv` for `apply` and `export`: which files it is built from and where it goes. Only
 //! files the run wrote or reused are read, never a service: each dataset manifest the journal records as
 //! exported (`export` records), and each planned project's `project.json` found in the backup directory
-//! (`<backup-dir>/<account>/<region>/<project>/project.json`). Files are opened without following a symlink;
-//! one that cannot be read or parsed is left out with a warning, never failing the run. The rows come from
+//! (`<backup-dir>/<account>/<region>/<project>/project.json`, [`lfv_model::backup_layout`]). Files are opened
+//! without following a symlink; one that cannot be read or parsed is left out with a warning, never failing
+//! the run. The rows come from
 //! `leftovers` (per project: datasets `train` then `test`, then what `project.json` references).
 
 use std::collections::BTreeMap;
@@ -51,7 +52,9 @@ pub fn rows(state: &JournalState, backup_dir: &Path) -> (Vec<Row>, Vec<String>) 
                 Err(e) => warnings.push(format!("leftovers: left out manifest {}: {e}", path.display())),
             }
         }
-        let Ok(file) = crate::preserve::path(backup_dir, &account, &region, &project) else { continue };
+        let Ok(file) = lfv_model::backup_layout::project_file(backup_dir, &account, &region, &project) else {
+            continue;
+        };
         let mut bytes = Vec::new();
         match open(&file).and_then(|mut f| f.read_to_end(&mut bytes)) {
             Ok(_) => match serde_json::from_slice(&bytes) {

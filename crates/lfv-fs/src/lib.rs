@@ -8,6 +8,7 @@
 //!   and fsyncs the directory. A crash leaves the old file or the new one, never a mix.
 //! - [`create_fresh`] makes a new private file (a backup's `.partial`, later put in place by [`commit`]), refusing a symlink at its name and
 //!   unlinking a stale regular file first (so a planted hard link is never written through).
+//! - [`create_new`] makes a new private file where nothing is yet (`convert`'s resume journal).
 //! - [`open_no_follow`] opens an existing-or-new file with `O_NOFOLLOW` (journal, lock).
 //! - [`dir_below`] creates the directories under a root one component at a time, refusing any component
 //!   that is a symlink or not a directory.
@@ -55,8 +56,10 @@ fn explain_loop(path: &Path, e: Error) -> Error {
     if e.raw_os_error() == Some(libc::ELOOP) { symlink_refused(path) } else { e }
 }
 
-/// `O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW`, mode 0600: a new file, never an existing one or a symlink.
-fn create_new_private(path: &Path) -> std::io::Result<File> {
+/// `O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW`, mode 0600: a new owner-only file, never an existing one or a
+/// symlink (the one place that creates a private file: [`write_atomic`], [`create_fresh`] and [`probe_dir`]
+/// use it too).
+pub fn create_new(path: &Path) -> std::io::Result<File> {
     OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -80,7 +83,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     let tmp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
     let result = (|| {
-        let mut f = create_new_private(&tmp)?;
+        let mut f = create_new(&tmp)?;
         f.write_all(bytes)?;
         commit(f, &tmp, path)
     })();
@@ -112,7 +115,7 @@ pub fn create_fresh(path: &Path) -> std::io::Result<File> {
         Err(e) if e.kind() == ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    create_new_private(path)
+    create_new(path)
 }
 
 /// Open `path` with `opts` plus `O_NOFOLLOW` and mode 0600 for a file it creates; refuses a symlink, and a
@@ -169,7 +172,7 @@ pub fn probe_dir(dir: &Path) -> std::io::Result<()> {
     create_dir_private(dir)?;
     let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     let probe = dir.join(format!(".lfv-sunset-probe-{}-{n}", std::process::id()));
-    drop(create_new_private(&probe)?);
+    drop(create_new(&probe)?);
     std::fs::remove_file(&probe)
 }
 

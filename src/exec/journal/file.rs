@@ -11,9 +11,9 @@ use chrono::Utc;
 use tokio::sync::oneshot;
 
 use super::fold::{JournalState, parse};
-use super::schema::{FORMAT, Mode, Record};
 use crate::error::{Error, Result};
 use crate::plan::Plan;
+use lfv_model::journal::{FORMAT, Mode, Record};
 
 enum Msg {
     Record(Vec<u8>, bool),

@@ -6,9 +6,9 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::schema::{AttemptRec, ExportRec, FORMAT, Mode, OutcomeRec, Record, VerifiedRec};
 use crate::error::{Error, Result};
 use crate::plan::Item;
+use lfv_model::journal::{AttemptRec, ExportRec, FORMAT, Mode, OutcomeRec, Record, VerifiedRec};
 
 /// Everything the journal says about one item.
 #[derive(Debug, Clone, Default, PartialEq)]

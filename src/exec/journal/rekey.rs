@@ -12,9 +12,9 @@ use chrono::Utc;
 
 use super::file::{line, take_lock};
 use super::fold::parse;
-use super::schema::{FORMAT, Record};
 use crate::error::{Error, Result};
 use crate::plan::Plan;
+use lfv_model::journal::{FORMAT, Record};
 
 /// `rec` with its item's seq mapped by `map`; `None` for a record of no item of the plan, or one that
 /// rekeying drops (the header, `item`).

@@ -45,7 +45,7 @@ fn written_private_verified_and_reusable_until_changed() {
     assert_eq!(rec.path, tmp.path().join(ACCOUNT).join(REGION).join("p").join("project.json"));
     let bytes = std::fs::read(&rec.path).unwrap();
     assert_eq!(bytes, to_bytes(&d));
-    assert_eq!(rec.sha256, sha256_hex(&bytes));
+    assert_eq!(rec.sha256, sha256::hex(&bytes));
     assert_eq!((rec.bytes, rec.models, rec.packaging_jobs), (bytes.len() as u64, 2, 1));
     assert_eq!(lfv_fs::mode_of(&rec.path).unwrap(), 0o600);
     assert_eq!(lfv_fs::mode_of(rec.path.parent().unwrap()).unwrap(), 0o700);

@@ -25,7 +25,6 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::types::{DatasetType, Kind, Scope};
 
@@ -232,14 +231,14 @@ pub struct Summary {
 
 /// SHA-256 over `parts` joined by newlines, as `lfv-` + its first 40 hex digits.
 pub(super) fn token_of(parts: &[&str]) -> String {
-    let mut h = Sha256::new();
+    let mut h = crate::sha256::Hasher::new();
     for (i, part) in parts.iter().enumerate() {
         if i > 0 {
             h.update(b"\n");
         }
         h.update(part.as_bytes());
     }
-    format!("lfv-{}", &hex::encode(h.finalize())[..40])
+    format!("lfv-{}", &h.hex()[..40])
 }
 
 /// The format 2 client token of one item (see the module docs).
@@ -255,5 +254,5 @@ pub fn is_valid_token(token: &str) -> bool {
 /// `sha256:` + hex SHA-256 of the compact JSON of `value`.
 pub(super) fn sha256_json(value: &impl Serialize) -> String {
     let bytes = serde_json::to_vec(value).expect("plan serialises");
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+    format!("sha256:{}", crate::sha256::hex(&bytes))
 }

@@ -18,6 +18,7 @@ use super::types::{DATASET_TYPE_BOTH, DatasetType, Kind, Scope, order_key};
 use super::v1;
 pub use super::validate_kinds::is_model_version;
 use super::validate_kinds::{check_after, check_resource};
+use crate::arn::{self, ProjectArn};
 use crate::escape::{escape, quoted as q};
 
 /// How far in the future `created_at` may lie (clock skew between the planning and the applying machine):
@@ -74,17 +75,6 @@ pub fn is_plan_id(s: &str) -> bool {
 
 pub use lfv_fs::names::{is_account, is_project as is_project_name, is_region};
 
-/// The (partition, region, account, project) of `arn:<partition>:lookoutvision:<region>:<account>:project/<name>`.
-pub fn parse_project_arn(arn: &str) -> Option<(&str, &str, &str, &str)> {
-    let mut parts = arn.splitn(6, ':');
-    let (lit, partition, service, region, account, resource) =
-        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    let name = resource.strip_prefix("project/")?;
-    let partition_ok =
-        partition.strip_prefix("aws").is_some_and(|p| p.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
-    (lit == "arn" && partition_ok && service == "lookoutvision").then_some((partition, region, account, name))
-}
-
 /// The client token `item` must carry under `plan`'s format.
 fn expected_token(plan: &Plan, item: &Item) -> String {
     if v1::is_v1(plan) {
@@ -125,7 +115,7 @@ fn check_item(plan: &Plan, item: &Item, at: &str) -> Result<(), String> {
     if target.region != item.region {
         return field("region", format!("{} differs from its target {}'s region", item.region, item.target));
     }
-    let Some((_, region, account, name)) = parse_project_arn(&item.project_arn) else {
+    let Some(ProjectArn { region, account, name, .. }) = arn::project(&item.project_arn) else {
         return field(
             "project_arn",
             format!("{} is not arn:aws:lookoutvision:REGION:ACCOUNT:project/NAME", q(&item.project_arn)),

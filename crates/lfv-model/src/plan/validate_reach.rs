@@ -3,21 +3,8 @@
 //! after an edit must still hold them consistent).
 
 use super::Target;
+use crate::arn::role_account;
 use lfv_fs::names::is_account;
-
-/// The account of an IAM role ARN (`arn:<partition>:iam::<12 digits>:role/<path/>name`), or `None` if it is not one.
-pub fn role_account(arn: &str) -> Option<&str> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let [lit, partition, service, region, account, resource] = parts[..] else { return None };
-    let name = resource.strip_prefix("role/")?.rsplit('/').next()?;
-    let ok = lit == "arn"
-        && partition.starts_with("aws")
-        && service == "iam"
-        && region.is_empty()
-        && is_account(account)
-        && !name.is_empty();
-    ok.then_some(account)
-}
 
 /// The invariants of how a plan's target is reached (`validate` checks them for every target, since a
 /// digest can be recomputed after an edit): `identity.account` is 12 digits and agrees with `account`; a

@@ -1,7 +1,32 @@
-//! The journal's record schema: one [`Record`] per JSON line, the [`Mode`] a journal records, and the final
-//! [`Outcome`]s of an item (see the parent module for the line formats).
+//! The checkpoint journal's record schema: one [`Record`] per JSON line, the [`Mode`] a journal records, and the
+//! final [`Outcome`]s of an item. The file itself (lock, group-committing writer, torn-line-tolerant reader) is
+//! the tool's `exec::journal`; this module holds only the data, so every crate reads the same records.
+//!
+//! Line formats (one JSON object per line, member `type` first):
+//! - `header`: `{format, mode, plan_id, plan_digest, created_at, items}`; the first line. `format` is
+//!   `lfv-sunset-journal/1`; `mode` is `apply`, `dry-run` or `export`; `items` is the plan's item list, so the
+//!   journal alone can rebuild the report. A journal whose `plan_digest` differs from the plan's is refused.
+//! - `run`: `{run, started_at, pid, args}` at the start of every invocation.
+//! - `start`: `{seq, at}` just before an item's first DeleteDataset attempt (fsynced: a start without an
+//!   outcome marks a call that may have gone out).
+//! - `attempt`: `{seq, op, n, at, status, error_code, message, request_id, throttled}` after every
+//!   DeleteDataset attempt.
+//! - `export`: `{seq, path, entries, sha256, at}` once a backup is written and verified.
+//! - `outcome`: `{seq, outcome, http_status, error_code, message, request_id, finished_at, backup_skipped,
+//!   inference_units}` (`inference_units` only on a `stop_model` item, the units it stopped):
+//!   final for this run. It is fsynced before the item is counted as done, and no call for the item goes out
+//!   after it in this run. `outcome` is one of `deleted`, `already_absent`, `would_delete`, `skipped_drift`,
+//!   `failed`, `exported`, `stopped`, `blocked`, `skipped_dependency`; a rerun processes `blocked` and
+//!   `skipped_dependency` items again (see the tool's `exec::resume`).
+//! - `verified`: `{seq, verified, status, at}` after the post-deletion DescribeProject.
+//! - `item`: a plan item (the fields of a plan format 2 item), written by `sweep` (fsynced) as each project is
+//!   described and before any call for it, numbered in the order found; the journal's items are the header's
+//!   (none in a sweep's journal, whose header has an empty `plan_digest`) and these. When the sweep's plan is
+//!   sealed, the tool's `exec::journal::rekey` rewrites the journal for it.
+//! - `end`: `{at, interrupted}` when an invocation finishes.
+//!
 
-use lfv_model::op::Op;
+use crate::op::Op;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -215,7 +240,7 @@ pub enum Record {
     Verified(VerifiedRec),
     /// `sweep`: an item found while planning and running at once, numbered in the order found, written
     /// (fsynced) before any call for it; the journal's items are the header's followed by these. Sealing
-    /// rewrites the journal for the sealed plan ([`super::rekey`]), which has none.
+    /// rewrites the journal for the sealed plan (the tool's `exec::journal::rekey`), which has none.
     Item(Item),
     /// An invocation ended.
     End {

@@ -6,8 +6,10 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 
-use super::journal::{self, AttemptRec, ExportRec, FORMAT, Journal, Mode, Outcome, OutcomeRec, Record, VerifiedRec};
-use super::resume::{self, Resume};
+use crate::exec::journal::{
+    self, AttemptRec, ExportRec, FORMAT, Journal, Mode, Outcome, OutcomeRec, Record, VerifiedRec,
+};
+use crate::exec::resume::{self, Resume};
 use crate::plan::Kind;
 use crate::plan::format::{Summary, client_token};
 use crate::plan::{Item, Plan, Selection, Target};
@@ -287,7 +289,7 @@ proptest! {
 #[test]
 fn a_journal_written_by_a_format_1_version_still_reads() {
     // A journal from before format 2: its header holds format 1 items (dataset_type, dataset_created, ...).
-    let bytes = include_bytes!("../../fuzz/seeds/journal/apply-failures.jsonl");
+    let bytes = include_bytes!("../../../fuzz/seeds/journal/apply-failures.jsonl");
     let (state, len) = journal::parse(Path::new("old.jsonl"), bytes).expect("a format 1 journal parses");
     assert_eq!(len, bytes.len());
     assert!(!state.items.is_empty());
@@ -300,8 +302,8 @@ fn a_journal_written_by_a_format_1_version_still_reads() {
 
 #[tokio::test]
 async fn the_stream_journals_each_record_then_counts_and_shows_the_same_records() {
-    use super::events::{Event, EventSink};
-    use super::stream::{Stream, Tally};
+    use crate::exec::events::{Event, EventSink};
+    use crate::exec::stream::{Stream, Tally};
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("j.jsonl");
     let (j, _) = Journal::open(&file, &plan(3), Mode::Apply).unwrap();
