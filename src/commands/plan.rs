@@ -284,13 +284,13 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
                     if c.is_empty() { "nothing".into() } else { c.join(", ") }
                 ));
             }
-            let kv = |m: &BTreeMap<String, usize>| {
-                m.iter().map(|(k, v)| format!("{} {v}", e(k))).collect::<Vec<_>>().join(", ")
-            };
-            let types: BTreeMap<String, usize> =
-                counts.items_by_type.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+            fn kv<K: std::fmt::Display>(m: &BTreeMap<K, usize>) -> String {
+                m.iter().map(|(k, v)| format!("{} {v}", e(&k.to_string()))).collect::<Vec<_>>().join(", ")
+            }
+            // DatasetType sorts as its spelling does (test before train).
+            let types = &counts.items_by_type;
             s.push_str(&format!("\nby kind: {}\n", per_kind(&counts.items_by_kind, |_| None)));
-            s.push_str(&format!("by dataset type: {}\n", if types.is_empty() { "none".into() } else { kv(&types) }));
+            s.push_str(&format!("by dataset type: {}\n", if types.is_empty() { "none".into() } else { kv(types) }));
             let st: Vec<String> = by_status.iter().map(|(k, v)| format!("{} {v}", e(k))).collect();
             s.push_str(&format!("by status at planning: {}\n", st.join(", ")));
             if let (Some(o), Some(n)) = (oldest, newest) {

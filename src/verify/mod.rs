@@ -25,7 +25,7 @@ use crate::identity::{access, check_targets, endpoints, identities, plan_clients
 use crate::plan::counts::{by_kind, datasets_only};
 use crate::plan::filter::Filter;
 use crate::plan::types::DATASET_TYPE_BOTH;
-use crate::plan::{Item, Kind, Plan, Scope, Selection};
+use crate::plan::{Item, Kind, Plan, Scope, Selection, SkipReason};
 use crate::planner::{PlanRequest, make_plan};
 use crate::service::Service;
 use crate::service::schedule::{Caps, run_fair};
@@ -276,7 +276,10 @@ pub async fn verify_all(regions: &[String], scope: Scope, opts: &Options) -> Res
         // reason but having vanished between ListProjects and DescribeProject.
         let mut projects: BTreeSet<(usize, &str)> = plan.items.iter().map(|i| (i.target, i.project.as_str())).collect();
         projects.extend(
-            plan.skipped.iter().filter(|s| s.reason != "project_vanished").map(|s| (s.target, s.project.as_str())),
+            plan.skipped
+                .iter()
+                .filter(|s| s.reason != SkipReason::ProjectVanished)
+                .map(|s| (s.target, s.project.as_str())),
         );
         left.extend(projects.into_iter().map(|(t, name)| Left {
             account: account(t),

@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::types::{DatasetType, Kind, Scope};
+use super::types::{DatasetType, Kind, Scope, SkipReason};
 
 /// The format version this tool writes.
 pub const FORMAT: &str = "lfv-sunset-plan/2";
@@ -191,8 +191,8 @@ pub struct Skipped {
     /// Dataset type, or `null` when the whole project was left out.
     pub dataset_type: Option<DatasetType>,
     /// Machine-readable reason: `excluded`, `not_included`, `dataset_type`, `created_before`,
-    /// `created_after`, `no_datasets`, `project_vanished`.
-    pub reason: String,
+    /// `created_after`, `no_datasets`, `project_vanished` ([`SkipReason`]).
+    pub reason: SkipReason,
     /// Human-readable detail.
     pub detail: String,
 }
@@ -204,9 +204,9 @@ impl Skipped {
         target: usize,
         project: &str,
         dataset_type: Option<DatasetType>,
-        (reason, detail): (&str, String),
+        (reason, detail): (SkipReason, String),
     ) -> Self {
-        Skipped { target, project: project.to_string(), dataset_type, reason: reason.to_string(), detail }
+        Skipped { target, project: project.to_string(), dataset_type, reason, detail }
     }
 }
 
@@ -226,8 +226,8 @@ pub struct Summary {
     pub items_by_kind: BTreeMap<Kind, usize>,
     /// `delete_dataset` items per dataset type.
     pub items_by_type: BTreeMap<DatasetType, usize>,
-    /// Skipped entries per reason.
-    pub skipped_by_reason: BTreeMap<String, usize>,
+    /// Skipped entries per reason (in the reasons' alphabetical order, as [`SkipReason`] sorts).
+    pub skipped_by_reason: BTreeMap<SkipReason, usize>,
 }
 
 /// SHA-256 over `parts` joined by newlines, as `lfv-` + its first 40 hex digits.

@@ -169,6 +169,115 @@ impl FromStr for Scope {
     }
 }
 
+/// Why `plan` left a project or a dataset out (`skipped[].reason`), spelt in snake_case. Serialised, ordered,
+/// compared and borrowed as its spelling ([`SkipReason::as_str`]), so a map keyed by it has the same JSON, in
+/// the same (alphabetical) order, as a map keyed by the string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "String", from = "String")]
+pub enum SkipReason {
+    /// The project name matches an `--exclude` glob.
+    Excluded,
+    /// `--include` was given and the project name matches none of its globs.
+    NotIncluded,
+    /// The dataset is not of `--dataset-type`.
+    DatasetType,
+    /// Not created strictly before `--created-before` (or no CreationTimestamp).
+    CreatedBefore,
+    /// Created before `--created-after` (or no CreationTimestamp).
+    CreatedAfter,
+    /// The project has no dataset.
+    NoDatasets,
+    /// Listed by ListProjects, then gone when described.
+    ProjectVanished,
+    /// A reason this version does not know, as the file spells it: kept so that `Plan::validate` can name it
+    /// in its refusal; the planner never makes one.
+    Other(String),
+}
+
+impl SkipReason {
+    /// Every reason the planner gives, in the order `Plan::validate`'s refusal lists them.
+    pub const KNOWN: [SkipReason; 7] = [
+        SkipReason::Excluded,
+        SkipReason::NotIncluded,
+        SkipReason::DatasetType,
+        SkipReason::CreatedBefore,
+        SkipReason::CreatedAfter,
+        SkipReason::NoDatasets,
+        SkipReason::ProjectVanished,
+    ];
+
+    /// The plan's spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SkipReason::Excluded => "excluded",
+            SkipReason::NotIncluded => "not_included",
+            SkipReason::DatasetType => "dataset_type",
+            SkipReason::CreatedBefore => "created_before",
+            SkipReason::CreatedAfter => "created_after",
+            SkipReason::NoDatasets => "no_datasets",
+            SkipReason::ProjectVanished => "project_vanished",
+            SkipReason::Other(s) => s,
+        }
+    }
+
+    /// False for [`SkipReason::Other`].
+    pub fn is_known(&self) -> bool {
+        !matches!(self, SkipReason::Other(_))
+    }
+}
+
+impl From<&str> for SkipReason {
+    fn from(s: &str) -> Self {
+        SkipReason::KNOWN.into_iter().find(|r| r.as_str() == s).unwrap_or_else(|| SkipReason::Other(s.to_string()))
+    }
+}
+
+impl From<String> for SkipReason {
+    fn from(s: String) -> Self {
+        match SkipReason::from(s.as_str()) {
+            SkipReason::Other(_) => SkipReason::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<SkipReason> for String {
+    fn from(r: SkipReason) -> Self {
+        r.as_str().to_string()
+    }
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialOrd for SkipReason {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// By spelling, as the string it replaces (and as [`std::borrow::Borrow<str>`] requires).
+impl Ord for SkipReason {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::borrow::Borrow<str> for SkipReason {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq<&str> for SkipReason {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// `selection.dataset_type` of a plan: `train`, `test` or `both`.
 pub const DATASET_TYPE_BOTH: &str = "both";
 
@@ -190,6 +299,19 @@ mod tests {
             assert_eq!(serde_json::to_value(s).unwrap(), s.to_string());
             assert_eq!(s.to_string().parse::<Scope>(), Ok(s));
         }
+        for r in SkipReason::KNOWN {
+            assert_eq!(serde_json::to_value(&r).unwrap(), r.to_string());
+            assert_eq!(serde_json::from_value::<SkipReason>(r.to_string().into()).unwrap(), r);
+            assert!(r.is_known());
+        }
+        let other: SkipReason = serde_json::from_str("\"because\"").unwrap();
+        assert_eq!(other, SkipReason::Other("because".into()));
+        assert_eq!(serde_json::to_string(&other).unwrap(), "\"because\"");
+        let mut sorted = SkipReason::KNOWN.to_vec();
+        sorted.sort();
+        let mut names: Vec<&str> = SkipReason::KNOWN.iter().map(SkipReason::as_str).collect();
+        names.sort();
+        assert_eq!(sorted.iter().map(SkipReason::as_str).collect::<Vec<_>>(), names);
         assert!("Train".parse::<DatasetType>().is_err() && "stop".parse::<Kind>().is_err());
         assert!("".parse::<Scope>().is_err());
     }

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use super::counts::counts;
 use super::digest::digest;
 use super::format::{FORMAT, FORMAT_V1, Item, Plan, client_token};
-use super::types::{DATASET_TYPE_BOTH, DatasetType, Kind, Scope, order_key};
+use super::types::{DATASET_TYPE_BOTH, DatasetType, Kind, Scope, SkipReason, order_key};
 use super::v1;
 pub use super::validate_kinds::is_model_version;
 use super::validate_kinds::{check_after, check_resource};
@@ -40,10 +40,6 @@ pub const NOT_DIGESTED_V1: [&str; 6] = ["format", "created_at", "tool_version", 
 pub fn digested_members(plan: &Plan) -> (&'static [&'static str], &'static [&'static str]) {
     if v1::is_v1(plan) { (&DIGESTED_V1, &NOT_DIGESTED_V1) } else { (&DIGESTED, &NOT_DIGESTED) }
 }
-
-/// The reasons a `skipped` entry may give.
-pub const SKIP_REASONS: [&str; 7] =
-    ["excluded", "not_included", "dataset_type", "created_before", "created_after", "no_datasets", "project_vanished"];
 
 /// Refuse a `created_at` more than [`MAX_CLOCK_SKEW`] after `now`: a date in the future would keep
 /// `--max-plan-age` from ever firing (format 2 digests `created_at`, format 1 does not; both are refused).
@@ -213,11 +209,11 @@ fn check_skipped_and_summary(plan: &Plan) -> Result<(), String> {
         if s.target >= plan.targets.len() {
             return Err(format!("skipped entry {n} (target): there is no target {}", s.target));
         }
-        if !SKIP_REASONS.contains(&s.reason.as_str()) {
+        if !s.reason.is_known() {
             return Err(format!(
                 "skipped entry {n} (reason): {} is not one of {}",
-                q(&s.reason),
-                SKIP_REASONS.join(", ")
+                q(s.reason.as_str()),
+                SkipReason::KNOWN.iter().map(SkipReason::as_str).collect::<Vec<_>>().join(", ")
             ));
         }
     }
