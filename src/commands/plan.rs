@@ -14,7 +14,6 @@ use crate::escape::{escape as e, escape_lines};
 use crate::exec::events::EventSink;
 use crate::plan::counts::{counts, datasets_only, per_kind};
 use crate::plan::filter::Filter;
-use crate::plan::types::DATASET_TYPE_BOTH;
 use crate::plan::validate::digested_members;
 use crate::plan::{DatasetType, Item, Kind, Plan, Scope, Selection, Unreachable};
 use crate::planner::{PlanRequest, make_plan, new_plan_id};
@@ -60,7 +59,7 @@ pub(crate) async fn selected(
         include: select.include.clone(),
         exclude: select.exclude.clone(),
         scope,
-        dataset_type: dataset_type.map_or(DATASET_TYPE_BOTH, DatasetType::as_str).to_string(),
+        dataset_type: dataset_type.into(),
         created_before: before,
         created_after: after,
     };

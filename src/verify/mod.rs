@@ -24,8 +24,7 @@ use crate::exec::retry::Retried;
 use crate::identity::{access, check_targets, endpoints, identities, plan_clients};
 use crate::plan::counts::{by_kind, datasets_only};
 use crate::plan::filter::Filter;
-use crate::plan::types::DATASET_TYPE_BOTH;
-use crate::plan::{Item, Kind, Plan, Scope, Selection, SkipReason};
+use crate::plan::{DatasetTypes, Item, Kind, Plan, Scope, Selection, SkipReason};
 use crate::planner::{PlanRequest, make_plan};
 use crate::service::Service;
 use crate::service::schedule::{Caps, run_fair};
@@ -244,7 +243,7 @@ pub async fn verify_all(regions: &[String], scope: Scope, opts: &Options) -> Res
     // A plan with no filters lists exactly the datasets that exist: reuse the planner's enumeration.
     let req = PlanRequest {
         endpoints,
-        selection: Selection { dataset_type: DATASET_TYPE_BOTH.into(), ..Selection::default() },
+        selection: Selection { dataset_type: DatasetTypes::Both, ..Selection::default() },
         filter: Filter::new(&[], &[], None, None, None)?,
         concurrency: opts.concurrency,
         max_in_flight: opts.max_in_flight,

@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::types::{DatasetType, Kind, Scope, SkipReason};
+use super::types::{DatasetType, DatasetTypes, Kind, Scope, SkipReason};
 
 /// The format version this tool writes.
 pub const FORMAT: &str = "lfv-sunset-plan/2";
@@ -82,7 +82,7 @@ pub struct Selection {
     /// `--exclude` globs.
     pub exclude: Vec<String>,
     /// `--dataset-type`: `train`, `test` or `both`.
-    pub dataset_type: String,
+    pub dataset_type: DatasetTypes,
     /// `--created-before` (datasets created strictly before).
     pub created_before: Option<DateTime<Utc>>,
     /// `--created-after` (datasets created at or after).

@@ -278,8 +278,90 @@ impl PartialEq<&str> for SkipReason {
     }
 }
 
-/// `selection.dataset_type` of a plan: `train`, `test` or `both`.
-pub const DATASET_TYPE_BOTH: &str = "both";
+/// `selection.dataset_type` of a plan (`--dataset-type`): `train`, `test` or `both`, serialised as that word.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "String", from = "String")]
+pub enum DatasetTypes {
+    /// One dataset type only.
+    Only(DatasetType),
+    /// Both (the flag's default, and what `--scope all` requires).
+    #[default]
+    Both,
+    /// A value this version does not know, as the file spells it: kept so that `Plan::validate` can name it
+    /// in its refusal; `plan` never writes one.
+    Other(String),
+}
+
+impl DatasetTypes {
+    /// The plan's spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DatasetTypes::Only(t) => t.as_str(),
+            DatasetTypes::Both => "both",
+            DatasetTypes::Other(s) => s,
+        }
+    }
+
+    /// The one type selected; `None` for both (or an unknown value).
+    pub fn only(&self) -> Option<DatasetType> {
+        match self {
+            DatasetTypes::Only(t) => Some(*t),
+            DatasetTypes::Both | DatasetTypes::Other(_) => None,
+        }
+    }
+
+    /// Does the selection take datasets of type `t`? (`both` takes either; an unknown value neither.)
+    pub fn admits(&self, t: DatasetType) -> bool {
+        match self {
+            DatasetTypes::Only(only) => *only == t,
+            DatasetTypes::Both => true,
+            DatasetTypes::Other(_) => false,
+        }
+    }
+}
+
+/// `Some(t)`: only `t`; `None`: both.
+impl From<Option<DatasetType>> for DatasetTypes {
+    fn from(t: Option<DatasetType>) -> Self {
+        t.map_or(DatasetTypes::Both, DatasetTypes::Only)
+    }
+}
+
+impl From<&str> for DatasetTypes {
+    fn from(s: &str) -> Self {
+        match s {
+            "both" => DatasetTypes::Both,
+            other => other.parse().map_or_else(|_| DatasetTypes::Other(other.to_string()), DatasetTypes::Only),
+        }
+    }
+}
+
+impl From<String> for DatasetTypes {
+    fn from(s: String) -> Self {
+        match DatasetTypes::from(s.as_str()) {
+            DatasetTypes::Other(_) => DatasetTypes::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<DatasetTypes> for String {
+    fn from(t: DatasetTypes) -> Self {
+        t.as_str().to_string()
+    }
+}
+
+impl fmt::Display for DatasetTypes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for DatasetTypes {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -312,6 +394,18 @@ mod tests {
         let mut names: Vec<&str> = SkipReason::KNOWN.iter().map(SkipReason::as_str).collect();
         names.sort();
         assert_eq!(sorted.iter().map(SkipReason::as_str).collect::<Vec<_>>(), names);
+        for (t, word) in [
+            (DatasetTypes::Only(DatasetType::Train), "train"),
+            (DatasetTypes::Only(DatasetType::Test), "test"),
+            (DatasetTypes::Both, "both"),
+            (DatasetTypes::Other("all".into()), "all"),
+        ] {
+            assert_eq!(serde_json::to_value(&t).unwrap(), word);
+            assert_eq!(serde_json::from_value::<DatasetTypes>(word.into()).unwrap(), t);
+            assert_eq!(DatasetTypes::from(word), t);
+        }
+        assert_eq!(DatasetTypes::from(None), DatasetTypes::Both);
+        assert!(DatasetTypes::Both.admits(DatasetType::Test) && !DatasetTypes::from("x").admits(DatasetType::Test));
         assert!("Train".parse::<DatasetType>().is_err() && "stop".parse::<Kind>().is_err());
         assert!("".parse::<Scope>().is_err());
     }

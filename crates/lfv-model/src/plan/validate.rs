@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use super::counts::counts;
 use super::digest::digest;
 use super::format::{FORMAT, FORMAT_V1, Item, Plan, client_token};
-use super::types::{DATASET_TYPE_BOTH, DatasetType, Kind, Scope, SkipReason, order_key};
+use super::types::{DatasetTypes, Kind, Scope, SkipReason, order_key};
 use super::v1;
 pub use super::validate_kinds::is_model_version;
 use super::validate_kinds::{check_after, check_resource};
@@ -282,10 +282,10 @@ impl Plan {
             return Err(format!("plan_id {} is not lfv-YYYYMMDDTHHMMSSZ-xxxxxxxx", q(&self.plan_id)));
         }
         let dataset_type = self.selection.dataset_type.as_str();
-        if dataset_type != DATASET_TYPE_BOTH && dataset_type.parse::<DatasetType>().is_err() {
+        if let DatasetTypes::Other(_) = self.selection.dataset_type {
             return Err(format!("selection.dataset_type {} is not train, test or both", q(dataset_type)));
         }
-        if self.selection.scope == Scope::All && dataset_type != DATASET_TYPE_BOTH {
+        if self.selection.scope == Scope::All && self.selection.dataset_type != DatasetTypes::Both {
             return Err(format!("selection.dataset_type {} with selection.scope all (must be both)", q(dataset_type)));
         }
         check_targets(self)?;

@@ -3,7 +3,7 @@
 //! item's name (the caller prefixes `item seq N (field)`).
 
 use super::format::{Item, Plan};
-use super::types::{DATASET_TYPE_BOTH, Kind};
+use super::types::Kind;
 use crate::escape::quoted as q;
 
 /// `1` to `N`: 1 to 20 decimal digits without a leading zero, as the service numbers model versions.
@@ -20,10 +20,8 @@ pub(super) fn check_resource(plan: &Plan, item: &Item) -> Result<(), String> {
         }
         Kind::DeleteDataset => match item.dataset_type() {
             None => Err(format!("{} is neither train nor test", q(r))),
-            Some(t)
-                if plan.selection.dataset_type != DATASET_TYPE_BOTH && plan.selection.dataset_type != t.as_str() =>
-            {
-                Err(format!("{t} but selection.dataset_type is {}", q(&plan.selection.dataset_type)))
+            Some(t) if !plan.selection.dataset_type.admits(t) => {
+                Err(format!("{t} but selection.dataset_type is {}", q(plan.selection.dataset_type.as_str())))
             }
             Some(_) => Ok(()),
         },
