@@ -24,7 +24,7 @@ use crate::exec::retry::Retried;
 use crate::identity::{access, check_targets, endpoints, identities, plan_clients};
 use crate::plan::counts::{by_kind, datasets_only};
 use crate::plan::filter::Filter;
-use crate::plan::{DatasetTypes, Item, Kind, Plan, Scope, Selection, SkipReason};
+use crate::plan::{DatasetTypes, Item, Kind, Plan, Resource, Scope, Selection, SkipReason};
 use crate::planner::{PlanRequest, make_plan};
 use crate::service::Service;
 use crate::service::schedule::{Caps, run_fair};
@@ -179,8 +179,11 @@ pub async fn verify_plan(plan: &Plan, opts: &Options) -> Result<Report> {
     let svc = Arc::new(Service::new(clients, pace, cancel.clone()));
     let mut queues: Vec<VecDeque<(String, BTreeSet<String>)>> = plan.targets.iter().map(|_| VecDeque::new()).collect();
     for ((target, project), items) in &projects {
-        let versions = items.iter().filter(|i| i.kind != Kind::DeleteDataset && i.kind != Kind::DeleteProject);
-        queues[*target].push_back((project.clone(), versions.map(|i| i.resource.clone()).collect()));
+        let versions = items.iter().filter_map(|i| match i.typed_resource()? {
+            Resource::ModelVersion(v) => Some(v.to_string()),
+            Resource::Dataset(_) | Resource::Project(_) => None,
+        });
+        queues[*target].push_back((project.clone(), versions.collect()));
     }
     let work = |target: usize, (project, versions): (String, BTreeSet<String>)| {
         let svc = svc.clone();

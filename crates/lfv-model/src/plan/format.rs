@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::types::{DatasetType, DatasetTypes, Kind, Scope, SkipReason};
+use super::types::{DatasetType, DatasetTypes, Kind, Resource, Scope, SkipReason};
 
 /// The format version this tool writes.
 pub const FORMAT: &str = "lfv-sunset-plan/2";
@@ -161,7 +161,8 @@ pub struct Item {
     /// What the item does.
     pub kind: Kind,
     /// The resource: a model version (`1`) for the model kinds, `train` or `test` for `delete_dataset`, the
-    /// project name for `delete_project`.
+    /// project name for `delete_project`. Kept as the file spells it (so that [`Plan::validate`] can name any
+    /// value it refuses); read it typed through [`Item::typed_resource`].
     pub resource: String,
     /// The resource's CreationTimestamp at planning time; `apply` leaves the resource alone if it differs.
     pub created: Option<DateTime<Utc>>,
@@ -174,9 +175,15 @@ pub struct Item {
 }
 
 impl Item {
+    /// `resource` as `kind` reads it ([`Resource::parse`]); `None` only for an item [`Plan::validate`]
+    /// refuses (a model version that is not one, a dataset type that is neither `train` nor `test`).
+    pub fn typed_resource(&self) -> Option<Resource<'_>> {
+        Resource::parse(self.kind, &self.resource)
+    }
+
     /// The dataset type of a `delete_dataset` item; `None` for the other kinds.
     pub fn dataset_type(&self) -> Option<DatasetType> {
-        if self.kind == Kind::DeleteDataset { self.resource.parse().ok() } else { None }
+        self.typed_resource()?.dataset_type()
     }
 }
 

@@ -1,5 +1,6 @@
-//! The plan's small vocabularies as types: what an item does ([`Kind`]), which dataset ([`DatasetType`]),
-//! what `plan` selects ([`Scope`]). Each serialises exactly as the plan file and the service spell it
+//! The plan's small vocabularies as types: what an item does ([`Kind`]) and to what ([`Resource`]), which
+//! dataset ([`DatasetType`]), what `plan` selects ([`Scope`], [`DatasetTypes`]), why it left something out
+//! ([`SkipReason`]). Each serialises exactly as the plan file and the service spell it
 //! (`stop_model`, `train`, `datasets`), prints the same way, and parses back.
 
 use std::fmt;
@@ -88,6 +89,61 @@ impl FromStr for Kind {
             .into_iter()
             .find(|k| k.as_str() == s)
             .ok_or_else(|| format!("{s:?} is not stop_model, delete_model, delete_dataset or delete_project"))
+    }
+}
+
+/// `1` to `N`: 1 to 20 decimal digits without a leading zero, as the service numbers model versions.
+pub fn is_model_version(s: &str) -> bool {
+    (1..=20).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) && !s.starts_with('0')
+}
+
+/// What one plan item acts on: its `resource` as its kind reads it. The plan file keeps the resource as the
+/// one string the service takes (`"1"`, `"train"`, `"pcb"`), so that `Plan::validate` can name whatever a
+/// file says; this is the typed view of it, borrowed from the item, parsed in one place ([`Resource::parse`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resource<'a> {
+    /// `stop_model`, `delete_model`: a model version ([`is_model_version`]).
+    ModelVersion(&'a str),
+    /// `delete_dataset`: the dataset's type.
+    Dataset(DatasetType),
+    /// `delete_project`: the project's name.
+    Project(&'a str),
+}
+
+impl<'a> Resource<'a> {
+    /// `resource` as an item of `kind` means it; `None` if it does not suit the kind (a model version that is
+    /// not 1 to 20 digits without a leading zero, a dataset type that is neither `train` nor `test`). Any
+    /// string is a project name here; `Plan::validate` checks that it is the item's project.
+    pub fn parse(kind: Kind, resource: &'a str) -> Option<Resource<'a>> {
+        match kind {
+            Kind::StopModel | Kind::DeleteModel => {
+                is_model_version(resource).then_some(Resource::ModelVersion(resource))
+            }
+            Kind::DeleteDataset => resource.parse().ok().map(Resource::Dataset),
+            Kind::DeleteProject => Some(Resource::Project(resource)),
+        }
+    }
+
+    /// The plan's (and the service's) spelling.
+    pub fn as_str(&self) -> &'a str {
+        match self {
+            Resource::ModelVersion(v) | Resource::Project(v) => v,
+            Resource::Dataset(t) => t.as_str(),
+        }
+    }
+
+    /// The dataset type, for a dataset.
+    pub fn dataset_type(&self) -> Option<DatasetType> {
+        match self {
+            Resource::Dataset(t) => Some(*t),
+            Resource::ModelVersion(_) | Resource::Project(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Resource<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -408,6 +464,32 @@ mod tests {
         assert!(DatasetTypes::Both.admits(DatasetType::Test) && !DatasetTypes::from("x").admits(DatasetType::Test));
         assert!("Train".parse::<DatasetType>().is_err() && "stop".parse::<Kind>().is_err());
         assert!("".parse::<Scope>().is_err());
+    }
+
+    #[test]
+    fn a_resource_is_what_its_kind_reads_and_prints_as_written() {
+        use Resource::*;
+        let cases: [(Kind, &str, Option<Resource<'_>>); 11] = [
+            (Kind::StopModel, "1", Some(ModelVersion("1"))),
+            (Kind::DeleteModel, "12345678901234567890", Some(ModelVersion("12345678901234567890"))),
+            (Kind::DeleteModel, "123456789012345678901", None),
+            (Kind::StopModel, "02", None),
+            (Kind::StopModel, "", None),
+            (Kind::DeleteModel, "v2", None),
+            (Kind::DeleteDataset, "train", Some(Dataset(DatasetType::Train))),
+            (Kind::DeleteDataset, "test", Some(Dataset(DatasetType::Test))),
+            (Kind::DeleteDataset, "1", None),
+            (Kind::DeleteProject, "pcb", Some(Project("pcb"))),
+            (Kind::DeleteProject, "train", Some(Project("train"))),
+        ];
+        for (kind, text, want) in cases {
+            let got = Resource::parse(kind, text);
+            assert_eq!(got, want, "{kind} {text:?}");
+            if let Some(r) = got {
+                assert_eq!((r.as_str(), r.to_string().as_str()), (text, text));
+                assert_eq!(r.dataset_type().is_some(), kind == Kind::DeleteDataset);
+            }
+        }
     }
 
     #[test]

@@ -14,9 +14,9 @@ use chrono::{DateTime, Utc};
 use super::counts::counts;
 use super::digest::digest;
 use super::format::{FORMAT, FORMAT_V1, Item, Plan, client_token};
+pub use super::types::is_model_version;
 use super::types::{DatasetTypes, Kind, Scope, SkipReason, order_key};
 use super::v1;
-pub use super::validate_kinds::is_model_version;
 use super::validate_kinds::{check_after, check_resource};
 use crate::escape::{escape, quoted as q};
 
