@@ -288,27 +288,6 @@ impl From<&str> for SkipReason {
     }
 }
 
-impl From<String> for SkipReason {
-    fn from(s: String) -> Self {
-        match SkipReason::from(s.as_str()) {
-            SkipReason::Other(_) => SkipReason::Other(s),
-            known => known,
-        }
-    }
-}
-
-impl From<SkipReason> for String {
-    fn from(r: SkipReason) -> Self {
-        r.as_str().to_string()
-    }
-}
-
-impl fmt::Display for SkipReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 impl PartialOrd for SkipReason {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
@@ -325,12 +304,6 @@ impl Ord for SkipReason {
 impl std::borrow::Borrow<str> for SkipReason {
     fn borrow(&self) -> &str {
         self.as_str()
-    }
-}
-
-impl PartialEq<&str> for SkipReason {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
     }
 }
 
@@ -392,32 +365,35 @@ impl From<&str> for DatasetTypes {
     }
 }
 
-impl From<String> for DatasetTypes {
-    fn from(s: String) -> Self {
-        match DatasetTypes::from(s.as_str()) {
-            DatasetTypes::Other(_) => DatasetTypes::Other(s),
-            known => known,
+/// For a vocabulary that keeps a spelling it does not know (`Other`), given its `From<&str>` and `as_str`:
+/// `Display`, `PartialEq<&str>`, and the serde conversions (`From<String>`, into `String`), all by spelling.
+macro_rules! open_vocabulary {
+    ($t:ty) => {
+        impl From<String> for $t {
+            fn from(s: String) -> Self {
+                <$t>::from(s.as_str())
+            }
         }
-    }
+        impl From<$t> for String {
+            fn from(v: $t) -> Self {
+                v.as_str().to_string()
+            }
+        }
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl PartialEq<&str> for $t {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    };
 }
 
-impl From<DatasetTypes> for String {
-    fn from(t: DatasetTypes) -> Self {
-        t.as_str().to_string()
-    }
-}
-
-impl fmt::Display for DatasetTypes {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl PartialEq<&str> for DatasetTypes {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
+open_vocabulary!(SkipReason);
+open_vocabulary!(DatasetTypes);
 
 #[cfg(test)]
 mod tests {
