@@ -307,7 +307,7 @@ pub(crate) fn write_leftovers_to(state: &journal::JournalState, backup: &Path, f
 /// The text summary's per-kind lines (`stop_model: stopped 3` ..., then `inference units stopped: 5`), or
 /// nothing for a plan of `delete_dataset` items only (its summary reads as before).
 fn kinds_lines(summary: &Summary) -> String {
-    if summary.outcomes_by_kind.keys().all(|k| k == Kind::DeleteDataset.as_str()) {
+    if summary.outcomes_by_kind.keys().all(|k| k.0 == Kind::DeleteDataset) {
         return String::new();
     }
     let mut s = String::new();

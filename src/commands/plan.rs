@@ -14,7 +14,6 @@ use crate::escape::{escape as e, escape_lines};
 use crate::exec::events::EventSink;
 use crate::plan::counts::{counts, datasets_only, per_kind};
 use crate::plan::filter::Filter;
-use crate::plan::types::DATASET_TYPE_BOTH;
 use crate::plan::validate::digested_members;
 use crate::plan::{DatasetType, Item, Kind, Plan, Scope, Selection, Unreachable};
 use crate::planner::{PlanRequest, make_plan, new_plan_id};
@@ -60,7 +59,7 @@ pub(crate) async fn selected(
         include: select.include.clone(),
         exclude: select.exclude.clone(),
         scope,
-        dataset_type: dataset_type.map_or(DATASET_TYPE_BOTH, DatasetType::as_str).to_string(),
+        dataset_type: dataset_type.into(),
         created_before: before,
         created_after: after,
     };
@@ -284,13 +283,13 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
                     if c.is_empty() { "nothing".into() } else { c.join(", ") }
                 ));
             }
-            let kv = |m: &BTreeMap<String, usize>| {
-                m.iter().map(|(k, v)| format!("{} {v}", e(k))).collect::<Vec<_>>().join(", ")
-            };
-            let types: BTreeMap<String, usize> =
-                counts.items_by_type.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+            fn kv<K: std::fmt::Display>(m: &BTreeMap<K, usize>) -> String {
+                m.iter().map(|(k, v)| format!("{} {v}", e(&k.to_string()))).collect::<Vec<_>>().join(", ")
+            }
+            // DatasetType sorts as its spelling does (test before train).
+            let types = &counts.items_by_type;
             s.push_str(&format!("\nby kind: {}\n", per_kind(&counts.items_by_kind, |_| None)));
-            s.push_str(&format!("by dataset type: {}\n", if types.is_empty() { "none".into() } else { kv(&types) }));
+            s.push_str(&format!("by dataset type: {}\n", if types.is_empty() { "none".into() } else { kv(types) }));
             let st: Vec<String> = by_status.iter().map(|(k, v)| format!("{} {v}", e(k))).collect();
             s.push_str(&format!("by status at planning: {}\n", st.join(", ")));
             if let (Some(o), Some(n)) = (oldest, newest) {

@@ -8,7 +8,7 @@ use super::{Scan, describe_endpoint, teardown};
 use crate::cloud::{ModelSummary, ProjectInfo};
 use crate::plan::filter::Filter;
 use crate::plan::format::{FORMAT, Item, Plan, Selection, Skipped, Summary, Target, client_token};
-use crate::plan::types::{DatasetType, Kind, Scope};
+use crate::plan::types::{DatasetType, Kind, Scope, SkipReason};
 use lfv_model::arn;
 
 /// Build the sealed plan from the targets' scans, in endpoint order: a scan that reaches an (account,
@@ -97,7 +97,8 @@ fn add_project(
     let info = match p {
         Ok(info) => info,
         Err(name) => {
-            let why = ("project_vanished", "listed by ListProjects, then DescribeProject answered 404".to_string());
+            let why =
+                (SkipReason::ProjectVanished, "listed by ListProjects, then DescribeProject answered 404".to_string());
             plan.skipped.push(Skipped::new(target, &name, None, why));
             return;
         }
@@ -132,7 +133,7 @@ pub(crate) fn project_items(
         return (Vec::new(), vec![skip(None, r)]);
     }
     if info.datasets.is_empty() {
-        return (Vec::new(), vec![skip(None, ("no_datasets", "the project has no datasets".to_string()))]);
+        return (Vec::new(), vec![skip(None, (SkipReason::NoDatasets, "the project has no datasets".to_string()))]);
     }
     let (account, region) = arn::lookoutvision_account_region(&info.arn)
         .map(|(account, region)| (account.to_string(), region.to_string()))

@@ -22,6 +22,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use super::csv_cells;
+use super::tally::Tally;
 use crate::error::{Error, Result};
 use crate::exec::journal::{JournalState, Outcome};
 
@@ -161,12 +162,11 @@ pub fn rows(state: &JournalState) -> Vec<Row> {
         .collect()
 }
 
-/// Counts by outcome (including `pending`).
-pub fn counts(state: &JournalState) -> BTreeMap<String, u64> {
+/// Counts by outcome (including `pending`), in the outcomes' alphabetical order.
+pub fn counts(state: &JournalState) -> BTreeMap<Tally, u64> {
     let mut m = BTreeMap::new();
     for item in &state.items {
-        let k = state.item(item.seq).outcome.map_or("pending", |o| o.outcome.as_str()).to_string();
-        *m.entry(k).or_insert(0) += 1;
+        *m.entry(Tally::of(state.item(item.seq).outcome.map(|o| o.outcome))).or_insert(0) += 1;
     }
     m
 }
@@ -308,7 +308,10 @@ mod tests {
             (pending.verified.as_str(), pending.finished_at.as_str(), pending.duration_ms.as_str()),
             ("", "", "")
         );
-        assert_eq!(counts(&s).into_iter().collect::<Vec<_>>(), [("deleted".into(), 1), ("pending".into(), 1)]);
+        assert_eq!(
+            counts(&s).into_iter().map(|(k, n)| (k.to_string(), n)).collect::<Vec<_>>(),
+            [("deleted".into(), 1), ("pending".into(), 1)]
+        );
         assert!(has_problems(&s) && !all_succeeded(&s));
     }
 

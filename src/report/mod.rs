@@ -1,7 +1,9 @@
-//! Consumers of the executor's results: progress display, CSV audit, JSON summary, `leftovers.csv`.
+//! Consumers of the executor's results: progress display, CSV audit, JSON summary (its count maps keyed by
+//! `tally`), `leftovers.csv`.
 pub mod audit;
 pub mod csv_cells;
 pub mod leftovers;
 pub mod leftovers_run;
 pub mod progress;
 pub mod summary;
+pub mod tally;

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::tally::{KindByName, Tally};
 use crate::error::{Error, Result};
 use crate::exec::journal::{JournalState, Outcome};
 use crate::exec::run::RunResult;
@@ -21,10 +22,11 @@ pub struct Summary {
     pub mode: String,
     /// Items in the plan.
     pub items: usize,
-    /// Items per outcome (`pending` for undecided), over all runs.
-    pub outcomes: BTreeMap<String, u64>,
-    /// Items per kind (`stop_model`, ...), then per outcome as in `outcomes`; only kinds the plan holds.
-    pub outcomes_by_kind: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Items per outcome (`pending` for undecided), over all runs; keys in alphabetical order.
+    pub outcomes: BTreeMap<Tally, u64>,
+    /// Items per kind (`stop_model`, ...), then per outcome as in `outcomes`; only kinds the plan holds; keys
+    /// in alphabetical order.
+    pub outcomes_by_kind: BTreeMap<KindByName, BTreeMap<Tally, u64>>,
     /// Sum of `inference_units` over `stop_model` items whose outcome is `stopped`, over all runs.
     pub inference_units_stopped: u64,
     /// Deleted items whose disappearance was confirmed / not confirmed.
@@ -117,12 +119,12 @@ impl Summary {
 }
 
 /// Items per kind, then per outcome (`pending` for undecided).
-pub fn outcomes_by_kind(state: &JournalState) -> BTreeMap<String, BTreeMap<String, u64>> {
-    let mut m: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+pub fn outcomes_by_kind(state: &JournalState) -> BTreeMap<KindByName, BTreeMap<Tally, u64>> {
+    let mut m: BTreeMap<KindByName, BTreeMap<Tally, u64>> = BTreeMap::new();
     for item in &state.items {
         let outcome = state.by_seq.get(&item.seq).and_then(|s| s.outcome.as_ref());
-        let o = outcome.map_or("pending", |o| o.outcome.as_str());
-        *m.entry(item.kind.to_string()).or_default().entry(o.to_string()).or_insert(0) += 1;
+        let o = Tally::of(outcome.map(|o| o.outcome));
+        *m.entry(KindByName(item.kind)).or_default().entry(o).or_insert(0) += 1;
     }
     m
 }
@@ -210,7 +212,7 @@ mod tests {
         assert_eq!(inference_units_stopped(&s), 5);
         let by = outcomes_by_kind(&s);
         let flat: Vec<(String, String, u64)> =
-            by.iter().flat_map(|(k, m)| m.iter().map(move |(o, n)| (k.clone(), o.clone(), *n))).collect();
+            by.iter().flat_map(|(k, m)| m.iter().map(move |(o, n)| (k.to_string(), o.to_string(), *n))).collect();
         let want = [
             ("delete_dataset", "deleted", 1),
             ("delete_model", "deleted", 1),

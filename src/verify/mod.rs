@@ -24,8 +24,7 @@ use crate::exec::retry::Retried;
 use crate::identity::{access, check_targets, endpoints, identities, plan_clients};
 use crate::plan::counts::{by_kind, datasets_only};
 use crate::plan::filter::Filter;
-use crate::plan::types::DATASET_TYPE_BOTH;
-use crate::plan::{Item, Kind, Plan, Scope, Selection};
+use crate::plan::{DatasetTypes, Item, Kind, Plan, Resource, Scope, Selection, SkipReason};
 use crate::planner::{PlanRequest, make_plan};
 use crate::service::Service;
 use crate::service::schedule::{Caps, run_fair};
@@ -180,8 +179,11 @@ pub async fn verify_plan(plan: &Plan, opts: &Options) -> Result<Report> {
     let svc = Arc::new(Service::new(clients, pace, cancel.clone()));
     let mut queues: Vec<VecDeque<(String, BTreeSet<String>)>> = plan.targets.iter().map(|_| VecDeque::new()).collect();
     for ((target, project), items) in &projects {
-        let versions = items.iter().filter(|i| i.kind != Kind::DeleteDataset && i.kind != Kind::DeleteProject);
-        queues[*target].push_back((project.clone(), versions.map(|i| i.resource.clone()).collect()));
+        let versions = items.iter().filter_map(|i| match i.typed_resource()? {
+            Resource::ModelVersion(v) => Some(v.to_string()),
+            Resource::Dataset(_) | Resource::Project(_) => None,
+        });
+        queues[*target].push_back((project.clone(), versions.collect()));
     }
     let work = |target: usize, (project, versions): (String, BTreeSet<String>)| {
         let svc = svc.clone();
@@ -244,7 +246,7 @@ pub async fn verify_all(regions: &[String], scope: Scope, opts: &Options) -> Res
     // A plan with no filters lists exactly the datasets that exist: reuse the planner's enumeration.
     let req = PlanRequest {
         endpoints,
-        selection: Selection { dataset_type: DATASET_TYPE_BOTH.into(), ..Selection::default() },
+        selection: Selection { dataset_type: DatasetTypes::Both, ..Selection::default() },
         filter: Filter::new(&[], &[], None, None, None)?,
         concurrency: opts.concurrency,
         max_in_flight: opts.max_in_flight,
@@ -276,7 +278,10 @@ pub async fn verify_all(regions: &[String], scope: Scope, opts: &Options) -> Res
         // reason but having vanished between ListProjects and DescribeProject.
         let mut projects: BTreeSet<(usize, &str)> = plan.items.iter().map(|i| (i.target, i.project.as_str())).collect();
         projects.extend(
-            plan.skipped.iter().filter(|s| s.reason != "project_vanished").map(|s| (s.target, s.project.as_str())),
+            plan.skipped
+                .iter()
+                .filter(|s| s.reason != SkipReason::ProjectVanished)
+                .map(|s| (s.target, s.project.as_str())),
         );
         left.extend(projects.into_iter().map(|(t, name)| Left {
             account: account(t),

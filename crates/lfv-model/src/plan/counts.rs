@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::format::{Item, Plan};
-use super::types::{DatasetType, Kind};
+use super::types::{DatasetType, Kind, SkipReason};
 
 /// Counts recomputed from a plan's targets, items and skipped entries (never read from `summary`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,7 +22,7 @@ pub struct Counts {
     /// `delete_dataset` items per dataset type.
     pub items_by_type: BTreeMap<DatasetType, usize>,
     /// Skipped entries per reason.
-    pub skipped_by_reason: BTreeMap<String, usize>,
+    pub skipped_by_reason: BTreeMap<SkipReason, usize>,
 }
 
 /// Recompute the counts of `plan` from its targets, items and skipped entries.

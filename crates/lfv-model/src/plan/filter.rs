@@ -5,11 +5,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use super::types::DatasetType;
+use super::types::{DatasetType, SkipReason};
 use crate::error::{Error, Result};
 
 /// Why something was left out: (reason code, detail).
-pub type Rejection = (&'static str, String);
+pub type Rejection = (SkipReason, String);
 
 /// Compiled filters.
 #[derive(Debug, Clone)]
@@ -61,11 +61,11 @@ impl Filter {
     /// Is this project selected?
     pub fn project(&self, name: &str) -> std::result::Result<(), Rejection> {
         if let Some((p, _)) = self.exclude.iter().find(|(_, g)| g.is_match(name)) {
-            return Err(("excluded", format!("project name matches --exclude {p:?}")));
+            return Err((SkipReason::Excluded, format!("project name matches --exclude {p:?}")));
         }
         if !self.include.is_empty() && !self.include.iter().any(|(_, g)| g.is_match(name)) {
             let pats: Vec<&str> = self.include.iter().map(|(p, _)| p.as_str()).collect();
-            return Err(("not_included", format!("project name matches no --include ({})", pats.join(", "))));
+            return Err((SkipReason::NotIncluded, format!("project name matches no --include ({})", pats.join(", "))));
         }
         Ok(())
     }
@@ -81,7 +81,7 @@ impl Filter {
         if let Some(t) = self.dataset_type
             && dataset_type != t.as_str()
         {
-            return Err(("dataset_type", format!("--dataset-type {t}")));
+            return Err((SkipReason::DatasetType, format!("--dataset-type {t}")));
         }
         window(self.before, self.after, created)
     }
@@ -96,15 +96,15 @@ fn window(
     if let Some(before) = before {
         match created {
             Some(c) if c < before => {}
-            Some(c) => return Err(("created_before", format!("created {c}, not before {before}"))),
-            None => return Err(("created_before", "no CreationTimestamp".to_string())),
+            Some(c) => return Err((SkipReason::CreatedBefore, format!("created {c}, not before {before}"))),
+            None => return Err((SkipReason::CreatedBefore, "no CreationTimestamp".to_string())),
         }
     }
     if let Some(after) = after {
         match created {
             Some(c) if c >= after => {}
-            Some(c) => return Err(("created_after", format!("created {c}, before {after}"))),
-            None => return Err(("created_after", "no CreationTimestamp".to_string())),
+            Some(c) => return Err((SkipReason::CreatedAfter, format!("created {c}, before {after}"))),
+            None => return Err((SkipReason::CreatedAfter, "no CreationTimestamp".to_string())),
         }
     }
     Ok(())

@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::types::{DatasetType, Kind, Scope};
+use super::types::{DatasetType, DatasetTypes, Kind, Resource, Scope, SkipReason};
 
 /// The format version this tool writes.
 pub const FORMAT: &str = "lfv-sunset-plan/2";
@@ -81,7 +81,7 @@ pub struct Selection {
     /// `--exclude` globs.
     pub exclude: Vec<String>,
     /// `--dataset-type`: `train`, `test` or `both`.
-    pub dataset_type: String,
+    pub dataset_type: DatasetTypes,
     /// `--created-before` (datasets created strictly before).
     pub created_before: Option<DateTime<Utc>>,
     /// `--created-after` (datasets created at or after).
@@ -160,7 +160,8 @@ pub struct Item {
     /// What the item does.
     pub kind: Kind,
     /// The resource: a model version (`1`) for the model kinds, `train` or `test` for `delete_dataset`, the
-    /// project name for `delete_project`.
+    /// project name for `delete_project`. Kept as the file spells it (so that [`Plan::validate`] can name any
+    /// value it refuses); read it typed through [`Item::typed_resource`].
     pub resource: String,
     /// The resource's CreationTimestamp at planning time; `apply` leaves the resource alone if it differs.
     pub created: Option<DateTime<Utc>>,
@@ -173,9 +174,15 @@ pub struct Item {
 }
 
 impl Item {
+    /// `resource` as `kind` reads it ([`Resource::parse`]); `None` only for an item [`Plan::validate`]
+    /// refuses (a model version that is not one, a dataset type that is neither `train` nor `test`).
+    pub fn typed_resource(&self) -> Option<Resource<'_>> {
+        Resource::parse(self.kind, &self.resource)
+    }
+
     /// The dataset type of a `delete_dataset` item; `None` for the other kinds.
     pub fn dataset_type(&self) -> Option<DatasetType> {
-        if self.kind == Kind::DeleteDataset { self.resource.parse().ok() } else { None }
+        self.typed_resource()?.dataset_type()
     }
 }
 
@@ -190,8 +197,8 @@ pub struct Skipped {
     /// Dataset type, or `null` when the whole project was left out.
     pub dataset_type: Option<DatasetType>,
     /// Machine-readable reason: `excluded`, `not_included`, `dataset_type`, `created_before`,
-    /// `created_after`, `no_datasets`, `project_vanished`.
-    pub reason: String,
+    /// `created_after`, `no_datasets`, `project_vanished` ([`SkipReason`]).
+    pub reason: SkipReason,
     /// Human-readable detail.
     pub detail: String,
 }
@@ -203,9 +210,9 @@ impl Skipped {
         target: usize,
         project: &str,
         dataset_type: Option<DatasetType>,
-        (reason, detail): (&str, String),
+        (reason, detail): (SkipReason, String),
     ) -> Self {
-        Skipped { target, project: project.to_string(), dataset_type, reason: reason.to_string(), detail }
+        Skipped { target, project: project.to_string(), dataset_type, reason, detail }
     }
 }
 
@@ -225,8 +232,8 @@ pub struct Summary {
     pub items_by_kind: BTreeMap<Kind, usize>,
     /// `delete_dataset` items per dataset type.
     pub items_by_type: BTreeMap<DatasetType, usize>,
-    /// Skipped entries per reason.
-    pub skipped_by_reason: BTreeMap<String, usize>,
+    /// Skipped entries per reason (in the reasons' alphabetical order, as [`SkipReason`] sorts).
+    pub skipped_by_reason: BTreeMap<SkipReason, usize>,
 }
 
 /// SHA-256 over `parts` joined by newlines, as `lfv-` + its first 40 hex digits.

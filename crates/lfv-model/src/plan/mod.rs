@@ -12,4 +12,4 @@ mod validate_kinds;
 pub(crate) mod validate_reach;
 
 pub use format::{Identity, Item, Plan, Selection, Skipped, Target, Unreachable};
-pub use types::{DatasetType, Kind, Scope};
+pub use types::{DatasetType, DatasetTypes, Kind, Resource, Scope, SkipReason};

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::format::{FORMAT_V1, Item, Plan, Selection, Skipped, Summary, Target, sha256_json, token_of};
-use super::types::{DatasetType, Kind};
+use super::types::{DatasetType, Kind, SkipReason};
 
 /// A format 1 file, as written.
 #[derive(Deserialize)]
@@ -65,7 +65,7 @@ struct SummaryV1 {
     projects_planned: usize,
     items: usize,
     items_by_type: BTreeMap<DatasetType, usize>,
-    skipped_by_reason: BTreeMap<String, usize>,
+    skipped_by_reason: BTreeMap<SkipReason, usize>,
 }
 
 /// The format 1 client token of a dataset.

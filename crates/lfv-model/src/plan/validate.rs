@@ -14,9 +14,9 @@ use chrono::{DateTime, Utc};
 use super::counts::counts;
 use super::digest::digest;
 use super::format::{FORMAT, FORMAT_V1, Item, Plan, client_token};
-use super::types::{DATASET_TYPE_BOTH, DatasetType, Kind, Scope, order_key};
+pub use super::types::is_model_version;
+use super::types::{DatasetTypes, Kind, Scope, SkipReason, order_key};
 use super::v1;
-pub use super::validate_kinds::is_model_version;
 use super::validate_kinds::{check_after, check_resource};
 use crate::arn::{self, ProjectArn};
 use crate::escape::{escape, quoted as q};
@@ -41,10 +41,6 @@ pub const NOT_DIGESTED_V1: [&str; 6] = ["format", "created_at", "tool_version", 
 pub fn digested_members(plan: &Plan) -> (&'static [&'static str], &'static [&'static str]) {
     if v1::is_v1(plan) { (&DIGESTED_V1, &NOT_DIGESTED_V1) } else { (&DIGESTED, &NOT_DIGESTED) }
 }
-
-/// The reasons a `skipped` entry may give.
-pub const SKIP_REASONS: [&str; 7] =
-    ["excluded", "not_included", "dataset_type", "created_before", "created_after", "no_datasets", "project_vanished"];
 
 /// Refuse a `created_at` more than [`MAX_CLOCK_SKEW`] after `now`: a date in the future would keep
 /// `--max-plan-age` from ever firing (format 2 digests `created_at`, format 1 does not; both are refused).
@@ -203,11 +199,11 @@ fn check_skipped_and_summary(plan: &Plan) -> Result<(), String> {
         if s.target >= plan.targets.len() {
             return Err(format!("skipped entry {n} (target): there is no target {}", s.target));
         }
-        if !SKIP_REASONS.contains(&s.reason.as_str()) {
+        if !s.reason.is_known() {
             return Err(format!(
                 "skipped entry {n} (reason): {} is not one of {}",
-                q(&s.reason),
-                SKIP_REASONS.join(", ")
+                q(s.reason.as_str()),
+                SkipReason::KNOWN.iter().map(SkipReason::as_str).collect::<Vec<_>>().join(", ")
             ));
         }
     }
@@ -276,10 +272,10 @@ impl Plan {
             return Err(format!("plan_id {} is not lfv-YYYYMMDDTHHMMSSZ-xxxxxxxx", q(&self.plan_id)));
         }
         let dataset_type = self.selection.dataset_type.as_str();
-        if dataset_type != DATASET_TYPE_BOTH && dataset_type.parse::<DatasetType>().is_err() {
+        if let DatasetTypes::Other(_) = self.selection.dataset_type {
             return Err(format!("selection.dataset_type {} is not train, test or both", q(dataset_type)));
         }
-        if self.selection.scope == Scope::All && dataset_type != DATASET_TYPE_BOTH {
+        if self.selection.scope == Scope::All && self.selection.dataset_type != DatasetTypes::Both {
             return Err(format!("selection.dataset_type {} with selection.scope all (must be both)", q(dataset_type)));
         }
         check_targets(self)?;

@@ -3,34 +3,23 @@
 //! item's name (the caller prefixes `item seq N (field)`).
 
 use super::format::{Item, Plan};
-use super::types::{DATASET_TYPE_BOTH, Kind};
+use super::types::{Kind, Resource};
 use crate::escape::quoted as q;
 
-/// `1` to `N`: 1 to 20 decimal digits without a leading zero, as the service numbers model versions.
-pub fn is_model_version(s: &str) -> bool {
-    (1..=20).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) && !s.starts_with('0')
-}
-
-/// Does `item.resource` suit `item.kind`? `Err` says what it should be.
+/// Does `item.resource` suit `item.kind` ([`Resource::parse`]), and the selection or the item's project?
+/// `Err` says what it should be.
 pub(super) fn check_resource(plan: &Plan, item: &Item) -> Result<(), String> {
     let r = &item.resource;
-    match item.kind {
-        Kind::StopModel | Kind::DeleteModel if !is_model_version(r) => {
-            Err(format!("{} is not a model version (1 to 20 digits, no leading zero)", q(r)))
+    match item.typed_resource() {
+        None if item.kind == Kind::DeleteDataset => Err(format!("{} is neither train nor test", q(r))),
+        None => Err(format!("{} is not a model version (1 to 20 digits, no leading zero)", q(r))),
+        Some(Resource::Dataset(t)) if !plan.selection.dataset_type.admits(t) => {
+            Err(format!("{t} but selection.dataset_type is {}", q(plan.selection.dataset_type.as_str())))
         }
-        Kind::DeleteDataset => match item.dataset_type() {
-            None => Err(format!("{} is neither train nor test", q(r))),
-            Some(t)
-                if plan.selection.dataset_type != DATASET_TYPE_BOTH && plan.selection.dataset_type != t.as_str() =>
-            {
-                Err(format!("{t} but selection.dataset_type is {}", q(&plan.selection.dataset_type)))
-            }
-            Some(_) => Ok(()),
-        },
-        Kind::DeleteProject if *r != item.project => {
+        Some(Resource::Project(name)) if name != item.project => {
             Err(format!("{} is not the item's project {}", q(r), q(&item.project)))
         }
-        _ => Ok(()),
+        Some(_) => Ok(()),
     }
 }
 
