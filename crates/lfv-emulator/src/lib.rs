@@ -19,20 +19,23 @@
 //! - `POST /_emulator/clock?advance_secs=N`: advance the emulator clock (idempotency expiry, lifecycles); 400
 //!   with a message if N is not an integer or the total advance would pass 100 years (the clock is unchanged).
 //!
-//! Layout, one module per service behind one request pipeline:
-//! - the pipeline: `server.rs` (accept loop; per request: SigV4 scope -> service, auth, quota, faults,
-//!   metrics, delay; `/_emulator/`), `request.rs` (the request as handlers see it), `auth.rs` (the credentials
-//!   check every service shares, each rendering refusals in its own shape), `quota.rs`, `faults.rs`,
-//!   `metrics.rs` (stats, the log and their types), `routes.rs` (Lookout for Vision's operations and routing),
-//!   `wire.rs` (errors, responses, percent-decoding, SigV4 scope, XML escaping), `validate.rs` (field
-//!   validators), `paging.rs` (tokens);
-//! - the services: `lookoutvision/` (its operations, see that module), `s3.rs` (the minimal S3, scope service
-//!   `s3`), `sts.rs` (GetCallerIdentity and AssumeRole, scope service `sts`, query protocol), `orgs.rs`
-//!   (Organizations ListAccounts, scope service `organizations`, JSON 1.1);
+//! Layout, one folder per service behind one request pipeline:
+//! - the pipeline: `server.rs` (accept loop, `/_emulator/`, SigV4 scope -> service), `pipeline.rs` (per
+//!   request, for every service: route, SigV4 scope and credentials, `deny` list, quota, faults, body, the
+//!   service's operation, delay, metrics), `service.rs` (what a service tells the pipeline: the `Service` trait,
+//!   refusals, answers), `auth.rs` (the credentials check every service shares), `request.rs` (the request as
+//!   Lookout for Vision's handlers see it, body reads), `quota.rs`, `faults.rs`, `metrics.rs` (stats, the log
+//!   and their types), `routes.rs` (Lookout for Vision's operations and routing), `wire.rs` (restJson1 errors,
+//!   responses, percent-decoding, SigV4 scope, XML escaping), `validate.rs` (field validators), `paging.rs`
+//!   (tokens);
+//! - the services, each a folder with its `Service`: `lookoutvision/` (its operations, see that module),
+//!   `s3/` (the minimal S3, scope service `s3`, with its object store), `sts/` (GetCallerIdentity and
+//!   AssumeRole, scope service `sts`, query protocol), `orgs/` (Organizations ListAccounts, scope service
+//!   `organizations`, JSON 1.1);
 //! - the world they share: `shared.rs` (clock, world lock, snapshots), `state.rs` (resources, lifecycle
-//!   timers), `model_state.rs` (models and packaging jobs as held), `s3_store.rs` (S3 objects: images and
-//!   masks), `identity.rs` (long-term keys, sessions and their expiry, roles, disabled regions),
-//!   `idempotency.rs`, `persist.rs` (state file);
+//!   timers), `status.rs` (lifecycle statuses as enums), `model_state.rs` (models and packaging jobs as held),
+//!   `identity.rs` (long-term keys, sessions and their expiry, roles, disabled regions: every service's
+//!   callers, so it stays beside the world rather than in `sts/`), `idempotency.rs`, `persist.rs` (state file);
 //! - `seed/`: the seed format with its types at the bottom (`types.rs`), validation (`check.rs`, `model.rs`),
 //!   the generator (`generate.rs`, `generate_models.rs`, `derive.rs`) and the organisation (`org.rs`,
 //!   `--seed-accounts`).
@@ -57,14 +60,15 @@ mod model_state;
 mod orgs;
 mod paging;
 mod persist;
+mod pipeline;
 mod quota;
 mod request;
 mod routes;
 mod s3;
-mod s3_store;
 pub mod seed;
 pub use seed::org as org_seed;
 mod server;
+mod service;
 mod shared;
 mod state;
 mod status;
@@ -162,7 +166,7 @@ impl Default for EmulatorConfig {
             max_projects: DEFAULT_MAX_PROJECTS,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             s3_rate: Some(DEFAULT_S3_RATE),
-            s3_image_side: s3_store::DEFAULT_SIDE,
+            s3_image_side: s3::store::DEFAULT_SIDE,
             session_ttl: DEFAULT_SESSION_TTL,
         }
     }

@@ -136,6 +136,23 @@ pub(crate) struct Outcome {
     pub(crate) error_code: Option<&'static str>,
 }
 
+impl Outcome {
+    /// A fresh outcome of `op` for the log, before the caller is known.
+    pub(crate) fn new(op: &'static str) -> Outcome {
+        Outcome {
+            op,
+            account: String::new(),
+            region: String::new(),
+            caller: None,
+            project: None,
+            dataset_type: None,
+            client_token: None,
+            status: 0,
+            error_code: None,
+        }
+    }
+}
+
 impl Metrics {
     /// A metrics set starting from saved counters.
     pub(crate) fn with_stats(stats: Stats) -> Metrics {

@@ -1,17 +1,17 @@
 //! Model versions and model packaging jobs as the emulator holds them: [`Model`] with its seedable fields
-//! ([`ModelInfo`]), [`PackagingJob`], their construction from the seed (settle defaults per status), and the
-//! default status messages. Pure data: no locks, no wire.
+//! ([`ModelInfo`]), [`PackagingJob`] ([`JobInfo`]), and their construction from the seed (statuses parsed
+//! once, settle defaults per status). Pure data: no locks, no wire.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::seed::{SeedModel, SeedPackagingJob, SeedPerformance, SeedS3Location, SeedS3Object};
-use super::status::ModelStatus;
+use super::seed::{SeedModel, SeedPackagingJob, SeedPerformance, SeedS3Location, SeedS3Object, SeedTargetPlatform};
+use super::status::{JobStatus, ModelStatus};
 
-/// A pending status change (`S`: a dataset's status as spelt, or a [`ModelStatus`]).
+/// A pending status change (`S`: a [`DatasetStatus`](super::status::DatasetStatus) or a [`ModelStatus`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Settle<S = String> {
+pub(crate) struct Settle<S> {
     /// Emulator ms at which `to` applies.
     pub(crate) at_ms: u64,
     /// New status.
@@ -105,20 +105,65 @@ impl Model {
     }
 }
 
-/// One model packaging job (Greengrass): the seed entry as it is, the defaults filled in when answering.
+/// One model packaging job (Greengrass) as held. Serialised as `{"job": {...}}` with the seed entry's field
+/// names and order (the state file's form since jobs were held as their seed entry).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct PackagingJob {
-    pub(crate) job: SeedPackagingJob,
+    pub(crate) job: JobInfo,
 }
 
-/// Default StatusMessage of a packaging job status.
-pub(crate) fn job_message(status: &str) -> &'static str {
-    match status {
-        "CREATED" => "Model packaging job created.",
-        "RUNNING" => "Model packaging job running.",
-        "SUCCEEDED" => "Model packaging job succeeded.",
-        "FAILED" => "Model packaging job failed.",
-        _ => "",
+/// A packaging job's fields: those of [`SeedPackagingJob`] with the status parsed; `None` means the default
+/// at answer time (see `lookoutvision/packaging.rs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct JobInfo {
+    pub(crate) name: String,
+    pub(crate) model_version: String,
+    pub(crate) status: JobStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) status_message: Option<String>,
+    pub(crate) created: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) updated: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) description: Option<String>,
+    pub(crate) component_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) component_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) component_description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) target_device: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) target_platform: Option<SeedTargetPlatform>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) compiler_options: Option<String>,
+    pub(crate) s3_output: SeedS3Location,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) component_tags: BTreeMap<String, String>,
+}
+
+impl PackagingJob {
+    /// A job from its seed entry; `None` for a status that is not one (the seed check refuses those).
+    pub(crate) fn from_seed(j: &SeedPackagingJob) -> Option<PackagingJob> {
+        Some(PackagingJob {
+            job: JobInfo {
+                name: j.name.clone(),
+                model_version: j.model_version.clone(),
+                status: JobStatus::parse(&j.status)?,
+                status_message: j.status_message.clone(),
+                created: j.created,
+                updated: j.updated,
+                description: j.description.clone(),
+                component_name: j.component_name.clone(),
+                component_version: j.component_version.clone(),
+                component_description: j.component_description.clone(),
+                target_device: j.target_device.clone(),
+                target_platform: j.target_platform.clone(),
+                compiler_options: j.compiler_options.clone(),
+                s3_output: j.s3_output.clone(),
+                component_tags: j.component_tags.clone(),
+            },
+        })
     }
 }
 
@@ -149,5 +194,29 @@ mod tests {
             assert_eq!(m.gone_at_ms, gone, "{status}");
             assert_eq!(m.next_timer(), Some(1500), "{status}");
         }
+    }
+
+    #[test]
+    fn a_held_packaging_job_serialises_as_its_seed_entry() {
+        for status in JobStatus::ALL {
+            let seed = SeedPackagingJob {
+                name: "job-1".into(),
+                model_version: "2".into(),
+                status: status.as_str().into(),
+                created: 1.7e9,
+                component_name: "c.x".into(),
+                target_device: Some("jetson_xavier".into()),
+                s3_output: SeedS3Location { bucket: "bkt".into(), prefix: Some("p/".into()) },
+                component_tags: BTreeMap::from([("k".to_string(), "v".to_string())]),
+                ..SeedPackagingJob::default()
+            };
+            let held = PackagingJob::from_seed(&seed).unwrap();
+            assert_eq!(held.job.status, status);
+            let as_seed = format!("{{\"job\":{}}}", serde_json::to_string(&seed).unwrap());
+            assert_eq!(serde_json::to_string(&held).unwrap(), as_seed);
+            assert_eq!(serde_json::from_str::<PackagingJob>(&as_seed).unwrap(), held);
+        }
+        let unknown = SeedPackagingJob { status: "DONE".into(), ..SeedPackagingJob::default() };
+        assert_eq!(PackagingJob::from_seed(&unknown), None);
     }
 }

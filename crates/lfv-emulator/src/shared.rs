@@ -13,7 +13,7 @@ use super::identity::Identity;
 use super::metrics::Metrics;
 use super::persist::{FORMAT_VERSION, Persister, load};
 use super::quota::Quota;
-use super::s3_store::Store;
+use super::s3::store::Store;
 use super::seed::{AccessKey, DEFAULT_ACCOUNT};
 use super::state::{Clock, MAX_CLOCK_OFFSET_MS, World};
 

@@ -3,7 +3,7 @@
 //! emulator-clock instants evaluated lazily by [`RegionState::tick`] when a region is touched: no background
 //! task runs. The whole [`World`] is serializable; `persist.rs` writes it.
 //!
-//! This module knows nothing of HTTP; `ops.rs` maps requests onto it.
+//! This module knows nothing of HTTP; `lookoutvision/` maps requests onto it.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use super::idempotency::Idempotency;
 pub(crate) use super::model_state::{Model, PackagingJob, Settle};
 use super::seed::generate::{EntryKey, default_bucket, gen_entry, gen_stats, stats_of_lines};
-use super::seed::{ImageStats, Seed};
+use super::seed::{ImageStats, Seed, SeedDataset};
+use super::status::DatasetStatus;
 
 /// The emulator clock: real elapsed time since start, plus the wall clock at start, plus an offset that
 /// `advance_clock` moves forward. Milliseconds since the Unix epoch.
@@ -73,10 +74,10 @@ pub(crate) struct Dataset {
     pub(crate) dataset_type: String,
     pub(crate) created: f64,
     pub(crate) updated: f64,
-    pub(crate) status: String,
+    pub(crate) status: DatasetStatus,
     pub(crate) status_message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) settle: Option<Settle>,
+    pub(crate) settle: Option<Settle<DatasetStatus>>,
     /// DELETE_IN_PROGRESS until this instant, then gone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) gone_at_ms: Option<u64>,
@@ -160,7 +161,7 @@ impl RegionState {
             p.datasets.retain(|_, d| !matches!(d.gone_at_ms, Some(t) if t <= now));
             for d in p.datasets.values_mut() {
                 if let Some(s) = d.settle.take_if(|s| s.at_ms <= now) {
-                    d.status_message = dataset_message(&s.to).to_string();
+                    d.status_message = s.to.message().to_string();
                     d.status = s.to;
                     d.updated = s.at_ms as f64 / 1000.0;
                 }
@@ -233,16 +234,11 @@ impl World {
                                 anomaly: a.anomaly + b.anomaly,
                             }
                         });
-                        let settle = sd.settle_after_ms.map(|ms| Settle {
-                            at_ms: now.saturating_add(ms),
-                            to: sd.settles_to.clone().unwrap_or_else(|| "CREATE_COMPLETE".into()),
-                        });
+                        // A status that is not one (the seed check refuses those) leaves the dataset out.
+                        let Some((status, settle)) = seed_lifecycle(sd, now) else { continue };
                         if let Some(s) = &settle {
                             next = next.min(s.at_ms);
                         }
-                        // `SeedDataset::default()` leaves the status empty; treat it like the serde default.
-                        let status =
-                            if sd.status.is_empty() { "CREATE_COMPLETE".to_string() } else { sd.status.clone() };
                         datasets.insert(
                             sd.dataset_type.clone(),
                             Dataset {
@@ -252,8 +248,8 @@ impl World {
                                 status_message: sd
                                     .status_message
                                     .clone()
-                                    .unwrap_or_else(|| dataset_message(&status).to_string()),
-                                status: status.clone(),
+                                    .unwrap_or_else(|| status.message().to_string()),
+                                status,
                                 settle,
                                 gone_at_ms: None,
                                 entries: sd.entries.clone(),
@@ -268,8 +264,11 @@ impl World {
                         next = next.min(m.next_timer().unwrap_or(u64::MAX));
                         models.insert(m.version, m);
                     }
-                    let packaging_jobs =
-                        sp.packaging_jobs.iter().map(|j| (j.name.clone(), PackagingJob { job: j.clone() })).collect();
+                    let packaging_jobs = sp
+                        .packaging_jobs
+                        .iter()
+                        .filter_map(|j| Some((j.name.clone(), PackagingJob::from_seed(j)?)))
+                        .collect();
                     let ghost_until_ms = sp.listed_after_delete_ms.map(|ms| now.saturating_add(ms));
                     if let Some(t) = ghost_until_ms {
                         next = next.min(t);
@@ -294,21 +293,22 @@ impl World {
     }
 }
 
-/// Default StatusMessage of a dataset status.
-pub(crate) fn dataset_message(status: &str) -> &'static str {
-    match status {
-        "CREATE_IN_PROGRESS" => "Dataset creation in progress.",
-        "CREATE_COMPLETE" => "Dataset created.",
-        "CREATE_FAILED" => "Dataset creation failed.",
-        "UPDATE_IN_PROGRESS" => "Dataset update in progress.",
-        "UPDATE_COMPLETE" => "Dataset updated.",
-        "UPDATE_FAILED_ROLLBACK_IN_PROGRESS" => "Dataset update failed; rollback in progress.",
-        "UPDATE_FAILED_ROLLBACK_COMPLETE" => "Dataset update failed; rollback complete.",
-        "DELETE_IN_PROGRESS" => "Dataset deletion in progress.",
-        "DELETE_COMPLETE" => "Dataset deleted.",
-        "DELETE_FAILED" => "Dataset deletion failed.",
-        _ => "",
-    }
+/// A seeded dataset's status and pending settle (timers count from `now`), parsed once: an empty status
+/// (`SeedDataset::default()`'s) is `CREATE_COMPLETE` like the serde default, and an absent `settles_to` settles
+/// to `CREATE_COMPLETE`. `None` if either is not a status.
+fn seed_lifecycle(sd: &SeedDataset, now: u64) -> Option<(DatasetStatus, Option<Settle<DatasetStatus>>)> {
+    let status = if sd.status.is_empty() { DatasetStatus::CreateComplete } else { DatasetStatus::parse(&sd.status)? };
+    let settle = match sd.settle_after_ms {
+        None => None,
+        Some(ms) => {
+            let to = match &sd.settles_to {
+                Some(s) => DatasetStatus::parse(s)?,
+                None => DatasetStatus::CreateComplete,
+            };
+            Some(Settle { at_ms: now.saturating_add(ms), to })
+        }
+    };
+    Some((status, settle))
 }
 
 /// `arn:aws:lookoutvision:{region}:{account}:project/{name}`.

@@ -1,74 +1,108 @@
 //! Lifecycle statuses the emulator holds, as enums: what a status means (its message, where it settles,
 //! whether DeleteModel waits for it) is written once here, and the wire and the state file spell each
 //! status as the service does (`SCREAMING_SNAKE_CASE`). Seeds keep their strings, checked by `seed/check.rs`
-//! against [`ModelStatus::ALL`] and parsed once when the world is built.
+//! and `seed/model.rs` against each enum's `ALL` and parsed once when the world is built.
 
 use serde::{Deserialize, Serialize};
 
-/// A model version's ModelStatus.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub(crate) enum ModelStatus {
-    Training,
-    Trained,
-    TrainingFailed,
-    StartingHosting,
-    Hosted,
-    HostingFailed,
-    StoppingHosting,
-    SystemUpdating,
-    Deleting,
+/// One closed set of statuses: the enum, `ALL` (the service model's order), `as_str` (the service's
+/// spelling, also serde's), `parse`, `message` (the default StatusMessage) and `Display`.
+macro_rules! statuses {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal, $message:literal;)+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub(crate) enum $name {
+            $(#[serde(rename = $text)] $variant,)+
+        }
+
+        impl $name {
+            /// Every status, in the service model's order.
+            pub(crate) const ALL: [$name; [$($text),+].len()] = [$($name::$variant),+];
+
+            /// As the service spells it.
+            pub(crate) const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+
+            /// The status spelt `s`, if it is one.
+            pub(crate) fn parse(s: &str) -> Option<$name> {
+                $name::ALL.into_iter().find(|m| m.as_str() == s)
+            }
+
+            /// The default StatusMessage.
+            pub(crate) const fn message(self) -> &'static str {
+                match self {
+                    $($name::$variant => $message,)+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+statuses! {
+    /// A model version's ModelStatus.
+    ModelStatus {
+        Training = "TRAINING", "Training in progress.";
+        Trained = "TRAINED", "Training completed.";
+        TrainingFailed = "TRAINING_FAILED", "Training failed.";
+        StartingHosting = "STARTING_HOSTING", "Hosting starting.";
+        Hosted = "HOSTED", "Model is hosted.";
+        HostingFailed = "HOSTING_FAILED", "Hosting failed.";
+        StoppingHosting = "STOPPING_HOSTING", "Hosting stopping.";
+        SystemUpdating = "SYSTEM_UPDATING", "System update in progress.";
+        Deleting = "DELETING", "Model deletion in progress.";
+    }
+}
+
+statuses! {
+    /// A dataset's DatasetStatus.
+    DatasetStatus {
+        CreateInProgress = "CREATE_IN_PROGRESS", "Dataset creation in progress.";
+        CreateComplete = "CREATE_COMPLETE", "Dataset created.";
+        CreateFailed = "CREATE_FAILED", "Dataset creation failed.";
+        UpdateInProgress = "UPDATE_IN_PROGRESS", "Dataset update in progress.";
+        UpdateComplete = "UPDATE_COMPLETE", "Dataset updated.";
+        UpdateFailedRollbackInProgress = "UPDATE_FAILED_ROLLBACK_IN_PROGRESS", "Dataset update failed; rollback in progress.";
+        UpdateFailedRollbackComplete = "UPDATE_FAILED_ROLLBACK_COMPLETE", "Dataset update failed; rollback complete.";
+        DeleteInProgress = "DELETE_IN_PROGRESS", "Dataset deletion in progress.";
+        DeleteComplete = "DELETE_COMPLETE", "Dataset deleted.";
+        DeleteFailed = "DELETE_FAILED", "Dataset deletion failed.";
+    }
+}
+
+statuses! {
+    /// A model packaging job's ModelPackagingJobStatus.
+    JobStatus {
+        Created = "CREATED", "Model packaging job created.";
+        Running = "RUNNING", "Model packaging job running.";
+        Succeeded = "SUCCEEDED", "Model packaging job succeeded.";
+        Failed = "FAILED", "Model packaging job failed.";
+    }
+}
+
+impl DatasetStatus {
+    /// A create, update, rollback or delete still running (the status ends in `_IN_PROGRESS`): DeleteDataset
+    /// is a ConflictException.
+    pub(crate) fn in_progress(self) -> bool {
+        matches!(
+            self,
+            DatasetStatus::CreateInProgress
+                | DatasetStatus::UpdateInProgress
+                | DatasetStatus::UpdateFailedRollbackInProgress
+                | DatasetStatus::DeleteInProgress
+        )
+    }
 }
 
 impl ModelStatus {
-    /// Every status, in the service model's order.
-    pub(crate) const ALL: [ModelStatus; 9] = [
-        ModelStatus::Training,
-        ModelStatus::Trained,
-        ModelStatus::TrainingFailed,
-        ModelStatus::StartingHosting,
-        ModelStatus::Hosted,
-        ModelStatus::HostingFailed,
-        ModelStatus::StoppingHosting,
-        ModelStatus::SystemUpdating,
-        ModelStatus::Deleting,
-    ];
-
-    /// As the service spells it.
-    pub(crate) const fn as_str(self) -> &'static str {
-        match self {
-            ModelStatus::Training => "TRAINING",
-            ModelStatus::Trained => "TRAINED",
-            ModelStatus::TrainingFailed => "TRAINING_FAILED",
-            ModelStatus::StartingHosting => "STARTING_HOSTING",
-            ModelStatus::Hosted => "HOSTED",
-            ModelStatus::HostingFailed => "HOSTING_FAILED",
-            ModelStatus::StoppingHosting => "STOPPING_HOSTING",
-            ModelStatus::SystemUpdating => "SYSTEM_UPDATING",
-            ModelStatus::Deleting => "DELETING",
-        }
-    }
-
-    /// The status spelt `s`, if it is one.
-    pub(crate) fn parse(s: &str) -> Option<ModelStatus> {
-        ModelStatus::ALL.into_iter().find(|m| m.as_str() == s)
-    }
-
-    /// The default StatusMessage.
-    pub(crate) fn message(self) -> &'static str {
-        match self {
-            ModelStatus::Training => "Training in progress.",
-            ModelStatus::Trained => "Training completed.",
-            ModelStatus::TrainingFailed => "Training failed.",
-            ModelStatus::StartingHosting => "Hosting starting.",
-            ModelStatus::Hosted => "Model is hosted.",
-            ModelStatus::HostingFailed => "Hosting failed.",
-            ModelStatus::StoppingHosting => "Hosting stopping.",
-            ModelStatus::SystemUpdating => "System update in progress.",
-            ModelStatus::Deleting => "Model deletion in progress.",
-        }
-    }
-
     /// Where the status settles by default: `STARTING_HOSTING` and `SYSTEM_UPDATING` -> `HOSTED`, anything else
     /// -> `TRAINED` (`DELETING` is handled as gone by the caller).
     pub(crate) fn default_settle(self) -> ModelStatus {
@@ -100,12 +134,6 @@ impl ModelStatus {
     }
 }
 
-impl std::fmt::Display for ModelStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +146,24 @@ mod tests {
             assert!(!s.message().is_empty(), "{s}");
         }
         assert_eq!(ModelStatus::parse("Hosted"), None);
+    }
+
+    #[test]
+    fn dataset_and_job_statuses_read_and_write_as_the_service_spells_them() {
+        for s in DatasetStatus::ALL {
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.as_str()));
+            assert_eq!(serde_json::from_str::<DatasetStatus>(&format!("\"{s}\"")).unwrap(), s);
+            assert_eq!(DatasetStatus::parse(s.as_str()), Some(s));
+            assert_eq!(s.in_progress(), s.as_str().ends_with("_IN_PROGRESS"), "{s}");
+            assert!(!s.message().is_empty(), "{s}");
+        }
+        for s in JobStatus::ALL {
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.as_str()));
+            assert_eq!(JobStatus::parse(s.as_str()), Some(s));
+            assert!(!s.message().is_empty(), "{s}");
+        }
+        assert_eq!((DatasetStatus::ALL.len(), JobStatus::ALL.len()), (10, 4));
+        assert_eq!(JobStatus::parse("Succeeded"), None);
     }
 
     #[test]

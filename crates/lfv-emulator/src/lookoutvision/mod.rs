@@ -1,5 +1,6 @@
-//! Lookout for Vision's operations, behind the shared request pipeline (`server.rs`: scope -> service, SigV4,
-//! auth, quota, faults, metrics, delay): `ops.rs` dispatches each API request and holds the project and dataset
+//! Lookout for Vision's operations, behind the one request pipeline (`pipeline.rs`: scope -> service, SigV4,
+//! auth, quota, faults, metrics, delay): `service.rs` is the service the pipeline calls (routing, what the log
+//! records, refusals), `ops.rs` dispatches each API request and holds the project and dataset
 //! mutations, `mutate.rs` the idempotent mutation frame, `queries.rs` the project and dataset reads,
 //! `models.rs` StopModel, DeleteModel, ListModels and DescribeModel, `tags.rs` ListTagsForResource,
 //! TagResource and UntagResource, `packaging.rs` ListModelPackagingJobs and DescribeModelPackagingJob.
@@ -8,7 +9,10 @@
 
 mod models;
 mod mutate;
-pub(crate) mod ops;
+mod ops;
 mod packaging;
 mod queries;
+mod service;
 mod tags;
+
+pub(crate) use service::LookoutVision;

@@ -53,7 +53,11 @@ pub(crate) fn stop_model(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> 
         let (v, model) = model_mut(&mut m, &name, &version)?;
         if model.status != ModelStatus::Hosted {
             return Err(ApiError::Conflict(
-                format!("Model {v} of project {name} is {}, not HOSTED; it cannot be stopped.", model.status),
+                format!(
+                    "Model {v} of project {name} is {}, not {}; it cannot be stopped.",
+                    model.status,
+                    ModelStatus::Hosted
+                ),
                 format!("{name}/{v}"),
                 ResourceType::Model,
             ));

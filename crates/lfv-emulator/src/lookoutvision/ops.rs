@@ -22,7 +22,8 @@ use super::{models, packaging, queries, tags};
 use crate::request::{ApiRequest, label};
 use crate::seed::generate::{EntryKey, gen_stats};
 use crate::shared::Shared;
-use crate::state::{Dataset, Settle, dataset_message, project_arn};
+use crate::state::{Dataset, Settle, project_arn};
+use crate::status::{DatasetStatus, ModelStatus};
 use crate::validate;
 use crate::wire::{self, ApiError, Op, Reply, ResourceType, epoch_secs};
 
@@ -174,13 +175,18 @@ fn create_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
         let created = m.now as f64 / 1000.0;
         let (status, settle, n, bucket) = match bucket {
             Some(b) if delay > 0 => (
-                "CREATE_IN_PROGRESS",
-                Some(Settle { at_ms: m.now + delay, to: "CREATE_COMPLETE".into() }),
+                DatasetStatus::CreateInProgress,
+                Some(Settle { at_ms: m.now + delay, to: DatasetStatus::CreateComplete }),
                 SOURCE_ENTRIES,
                 b,
             ),
-            Some(b) => ("CREATE_COMPLETE", None, SOURCE_ENTRIES, b),
-            None => ("CREATE_COMPLETE", None, 0, crate::seed::generate::default_bucket(m.account, m.region_name)),
+            Some(b) => (DatasetStatus::CreateComplete, None, SOURCE_ENTRIES, b),
+            None => (
+                DatasetStatus::CreateComplete,
+                None,
+                0,
+                crate::seed::generate::default_bucket(m.account, m.region_name),
+            ),
         };
         let key = EntryKey {
             account: m.account,
@@ -197,8 +203,8 @@ fn create_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
                 dataset_type: dtype.clone(),
                 created,
                 updated: created,
-                status: status.to_string(),
-                status_message: dataset_message(status).to_string(),
+                status,
+                status_message: status.message().to_string(),
                 settle,
                 gone_at_ms: None,
                 entries: Vec::new(),
@@ -217,7 +223,7 @@ fn create_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
                 "DatasetType": dtype,
                 "CreationTimestamp": epoch_secs(m.now),
                 "Status": status,
-                "StatusMessage": dataset_message(status),
+                "StatusMessage": status.message(),
             }}),
         ))
     })
@@ -235,16 +241,16 @@ fn delete_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
         let Some(d) = p.datasets.get_mut(&dtype) else {
             return Err(ApiError::not_found(ResourceType::Dataset, &id));
         };
-        if d.status.ends_with("_IN_PROGRESS") {
+        if d.status.in_progress() {
             return Err(ApiError::Conflict(
                 format!("The dataset {id} is {}; try again when it has finished.", d.status),
                 id.clone(),
                 ResourceType::Dataset,
             ));
         }
-        if let Some(mv) = p.models.values().find(|mv| mv.status == crate::status::ModelStatus::Training) {
+        if let Some(mv) = p.models.values().find(|mv| mv.status == ModelStatus::Training) {
             return Err(ApiError::Conflict(
-                format!("Model {} of project {name} is TRAINING; its datasets cannot be deleted.", mv.version),
+                format!("Model {} of project {name} is {}; its datasets cannot be deleted.", mv.version, mv.status),
                 id.clone(),
                 ResourceType::Dataset,
             ));
@@ -253,8 +259,8 @@ fn delete_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
             p.datasets.remove(&dtype);
         } else {
             let d = p.datasets.get_mut(&dtype).ok_or_else(|| ApiError::not_found(ResourceType::Dataset, &id))?;
-            d.status = "DELETE_IN_PROGRESS".into();
-            d.status_message = dataset_message("DELETE_IN_PROGRESS").into();
+            d.status = DatasetStatus::DeleteInProgress;
+            d.status_message = d.status.message().into();
             d.updated = m.now as f64 / 1000.0;
             d.gone_at_ms = Some(m.now + delay);
             m.region.schedule(m.now + delay);

@@ -13,11 +13,12 @@
 use serde_json::{Map, Value, json};
 
 use super::queries::{live, page_json, secs, with_region};
-use crate::model_state::{PackagingJob, job_message};
+use crate::model_state::PackagingJob;
 use crate::paging;
 use crate::request::{ApiRequest, label};
 use crate::seed::model::chars_ok;
 use crate::shared::Shared;
+use crate::status::JobStatus;
 use crate::validate;
 use crate::wire::{ApiError, Reply, ResourceType, query_get};
 
@@ -36,7 +37,7 @@ fn metadata(project: &str, j: &PackagingJob) -> Map<String, Value> {
     }
     o.insert("ModelPackagingMethod".into(), json!(METHOD));
     o.insert("Status".into(), json!(j.status));
-    let message = j.status_message.clone().unwrap_or_else(|| job_message(&j.status).to_string());
+    let message = j.status_message.clone().unwrap_or_else(|| j.status.message().to_string());
     o.insert("StatusMessage".into(), json!(message));
     o.insert("CreationTimestamp".into(), secs(j.created));
     o.insert("LastUpdatedTimestamp".into(), secs(j.updated.unwrap_or(j.created + 900.0)));
@@ -74,7 +75,7 @@ fn description(r: &ApiRequest, project: &str, pj: &PackagingJob) -> Value {
         gg["Tags"] = Value::Array(tags);
     }
     o.insert("ModelPackagingConfiguration".into(), json!({ "Greengrass": gg }));
-    if j.status == "SUCCEEDED" {
+    if j.status == JobStatus::Succeeded {
         let arn = component_version_arn(&r.account, &r.region, &j.component_name, &version);
         o.insert(
             "ModelPackagingOutputDetails".into(),

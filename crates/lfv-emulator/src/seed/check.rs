@@ -1,36 +1,13 @@
 //! Validation of seed files: [`validate`], re-exported as `seed::validate`, the one place that checks a seed's
 //! values before the emulator starts on it, with its bounds. Pure: no I/O, no clock.
 
-use crate::status::ModelStatus;
 use std::collections::BTreeSet;
 
 use super::model::{check_jobs, check_model, check_tags};
 use super::types::{MAX_CREATED_SECS, MAX_DELAY_MS, MAX_ENTRIES_PER_DATASET, MAX_ENTRIES_PER_SEED, Seed, SeedProject};
+use crate::status::{DatasetStatus, ModelStatus};
 use crate::validate::valid_project_name;
 use crate::wire::Op;
-
-const DATASET_STATUSES: &[&str] = &[
-    "CREATE_IN_PROGRESS",
-    "CREATE_COMPLETE",
-    "CREATE_FAILED",
-    "UPDATE_IN_PROGRESS",
-    "UPDATE_COMPLETE",
-    "UPDATE_FAILED_ROLLBACK_IN_PROGRESS",
-    "UPDATE_FAILED_ROLLBACK_COMPLETE",
-    "DELETE_IN_PROGRESS",
-    "DELETE_COMPLETE",
-    "DELETE_FAILED",
-];
-/// Every ModelStatus as spelt, from the one list ([`ModelStatus::ALL`]).
-const MODEL_STATUSES: [&str; ModelStatus::ALL.len()] = {
-    let mut names = [""; ModelStatus::ALL.len()];
-    let mut i = 0;
-    while i < names.len() {
-        names[i] = ModelStatus::ALL[i].as_str();
-        i += 1;
-    }
-    names
-};
 
 fn account_ok(a: &str) -> bool {
     a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())
@@ -151,8 +128,9 @@ fn check_project(p: &SeedProject) -> Result<(), String> {
             return Err(format!("{at}: duplicate dataset type in this project"));
         }
         // An empty status is `Default`'s and means CREATE_COMPLETE.
-        let status = if d.status.is_empty() { "CREATE_COMPLETE" } else { &d.status };
-        status_ok(status, DATASET_STATUSES, d.settle_after_ms, &d.settles_to).map_err(|e| format!("{at}: {e}"))?;
+        let status = if d.status.is_empty() { DatasetStatus::CreateComplete.as_str() } else { &d.status };
+        let allowed = DatasetStatus::ALL.map(DatasetStatus::as_str);
+        status_ok(status, &allowed, d.settle_after_ms, &d.settles_to).map_err(|e| format!("{at}: {e}"))?;
         if !time_ok(d.created) {
             return Err(format!("{at}: created {:?} is not epoch seconds from 0 to {MAX_CREATED_SECS}", d.created));
         }
@@ -176,7 +154,8 @@ fn check_project(p: &SeedProject) -> Result<(), String> {
         if !versions.insert(&m.version) {
             return Err(format!("{at}: duplicate model version in this project"));
         }
-        status_ok(&m.status, &MODEL_STATUSES, m.settle_after_ms, &m.settles_to).map_err(|e| format!("{at}: {e}"))?;
+        let allowed = ModelStatus::ALL.map(ModelStatus::as_str);
+        status_ok(&m.status, &allowed, m.settle_after_ms, &m.settles_to).map_err(|e| format!("{at}: {e}"))?;
         if !time_ok(m.created) {
             return Err(format!("{at}: created {:?} is not epoch seconds from 0 to {MAX_CREATED_SECS}", m.created));
         }

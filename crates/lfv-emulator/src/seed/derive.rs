@@ -1,6 +1,6 @@
 //! The deterministic pieces generated values are derived from: a string hash, a mixer, and the default
 //! bucket name. Generated entries (`generate.rs`), model fields (`generate_models.rs`) and S3 objects
-//! (`s3_store.rs`) all use them, so the same inputs give the same bytes everywhere.
+//! (`s3/store.rs`) all use them, so the same inputs give the same bytes everywhere.
 
 /// FNV-1a 64 of the parts, each followed by a 0xff byte.
 pub(crate) fn fnv1a(parts: &[&str]) -> u64 {

@@ -2,7 +2,8 @@
 //! Ground Truth manifest line number `index` of a dataset, computed from (account, region, project, type, index)
 //! so that seeds stay small (`generate_entries: N`) while entries and ImageStats always agree.
 //!
-//! Nothing here reads the clock or global state: the same inputs give the same bytes.
+//! Nothing here reads the clock or global state: the same inputs give the same bytes. Its types are at the
+//! bottom.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -33,30 +34,6 @@ const PREFIXES: &[&str] = &[
     "can-lid-dents",
     "wood-panel-knots",
 ];
-
-/// A label of a generated entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Label {
-    /// No `anomaly-label` key.
-    Unlabeled,
-    /// `anomaly-label: 0`.
-    Normal,
-    /// `anomaly-label: 1`.
-    Anomaly,
-}
-
-/// Identity of a dataset whose entries are generated.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct EntryKey<'a> {
-    pub(crate) account: &'a str,
-    pub(crate) region: &'a str,
-    pub(crate) project: &'a str,
-    pub(crate) dataset_type: &'a str,
-    /// S3 bucket in `source-ref`.
-    pub(crate) bucket: &'a str,
-    /// Dataset creation time, epoch seconds: entry `index` is labeled `60 + 37 * index` seconds later.
-    pub(crate) created: f64,
-}
 
 /// Entry `index` of a generated dataset: 5% unlabeled, of the labeled 20% anomaly and 80% normal.
 pub(crate) fn gen_entry(k: &EntryKey<'_>, index: u64) -> (String, Label) {
@@ -163,19 +140,6 @@ pub(crate) fn stats_of_lines(lines: &[String]) -> ImageStats {
     }
     s
 }
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Single,
-    TrainTest,
-    Empty,
-    InProgress,
-    Hosted,
-    Trained,
-}
-
-const ALL_KINDS: [Kind; 6] =
-    [Kind::Single, Kind::TrainTest, Kind::Empty, Kind::InProgress, Kind::Hosted, Kind::Trained];
 
 fn random_kind(rng: &mut StdRng) -> Kind {
     match rng.random_range(0..100) {
@@ -305,6 +269,44 @@ impl Seed {
         generate(spec)
     }
 }
+
+/// A label of a generated entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Label {
+    /// No `anomaly-label` key.
+    Unlabeled,
+    /// `anomaly-label: 0`.
+    Normal,
+    /// `anomaly-label: 1`.
+    Anomaly,
+}
+
+/// Identity of a dataset whose entries are generated.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EntryKey<'a> {
+    pub(crate) account: &'a str,
+    pub(crate) region: &'a str,
+    pub(crate) project: &'a str,
+    pub(crate) dataset_type: &'a str,
+    /// S3 bucket in `source-ref`.
+    pub(crate) bucket: &'a str,
+    /// Dataset creation time, epoch seconds: entry `index` is labeled `60 + 37 * index` seconds later.
+    pub(crate) created: f64,
+}
+
+/// The kind of a generated project ([`Mix::Realistic`] draws one per project).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Single,
+    TrainTest,
+    Empty,
+    InProgress,
+    Hosted,
+    Trained,
+}
+
+const ALL_KINDS: [Kind; 6] =
+    [Kind::Single, Kind::TrainTest, Kind::Empty, Kind::InProgress, Kind::Hosted, Kind::Trained];
 
 #[cfg(test)]
 mod tests {

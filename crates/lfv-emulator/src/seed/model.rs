@@ -2,9 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::types::{
-    JOB_STATUSES, MAX_DELAY_MS, SeedModel, SeedPackagingJob, SeedProject, SeedS3Location, SeedS3Object,
-};
+use super::types::{MAX_DELAY_MS, SeedModel, SeedPackagingJob, SeedProject, SeedS3Location, SeedS3Object};
+use crate::status::{JobStatus, ModelStatus};
 
 /// Most tags on one project or model: 50 (AWS's per-resource tag limit).
 pub const MAX_TAGS: usize = 50;
@@ -65,7 +64,7 @@ pub(crate) fn check_model(m: &SeedModel) -> Result<(), String> {
             return Err(format!("{name} over {MAX_DELAY_MS} (10 years)"));
         }
     }
-    if m.status == "DELETING" && m.settles_to.is_some() {
+    if m.status == ModelStatus::Deleting.as_str() && m.settles_to.is_some() {
         return Err("settles_to on a DELETING model: it is gone after settle_after_ms".into());
     }
     if let Some(d) = m.description.as_deref().filter(|d| !chars_ok(d, 1, 500, ".-_")) {
@@ -112,8 +111,9 @@ fn check_job(j: &SeedPackagingJob) -> Result<(), String> {
     if !digits || j.model_version.len() > 9 || j.model_version.starts_with('0') {
         return Err(format!("model_version `{}`: expected a version number like 1", j.model_version));
     }
-    if !JOB_STATUSES.contains(&j.status.as_str()) {
-        return Err(format!("unknown status `{}`: expected one of {}", j.status, JOB_STATUSES.join(", ")));
+    if JobStatus::parse(&j.status).is_none() {
+        let allowed = JobStatus::ALL.map(JobStatus::as_str).join(", ");
+        return Err(format!("unknown status `{}`: expected one of {allowed}", j.status));
     }
     let time_ok = |t: f64| t.is_finite() && (0.0..=super::types::MAX_CREATED_SECS).contains(&t);
     if !time_ok(j.created) || j.updated.is_some_and(|u| !time_ok(u)) {

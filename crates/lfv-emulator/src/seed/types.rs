@@ -1,9 +1,12 @@
 //! The seed format's types: every struct a seed file deserialises into, their serde defaults and the format's
-//! bounds. The bottom of the seed folder: it imports nothing from it.
+//! bounds. The bottom of the seed folder: it imports nothing from it (only the status enums' spellings, for
+//! the defaults).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use crate::status::{DatasetStatus, JobStatus};
 
 /// Account used for access keys that the seed does not map.
 pub const DEFAULT_ACCOUNT: &str = "123456789012";
@@ -132,7 +135,7 @@ pub struct SeedDataset {
 }
 
 fn default_dataset_status() -> String {
-    "CREATE_COMPLETE".to_string()
+    DatasetStatus::CreateComplete.as_str().to_string()
 }
 
 /// DescribeDataset's ImageStats.
@@ -416,11 +419,8 @@ pub struct SeedPackagingJob {
 }
 
 fn default_job_status() -> String {
-    "SUCCEEDED".to_string()
+    JobStatus::Succeeded.as_str().to_string()
 }
-
-/// ModelPackagingJobStatus values.
-pub(crate) const JOB_STATUSES: &[&str] = &["CREATED", "RUNNING", "SUCCEEDED", "FAILED"];
 
 /// Disabled regions per account, as the seed lists them.
 pub type DisabledRegions = BTreeMap<String, Vec<String>>;

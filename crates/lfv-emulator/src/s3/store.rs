@@ -19,8 +19,8 @@ use base64::Engine;
 use md5::{Digest as _, Md5};
 use sha2::Sha256;
 
-use super::seed::generate::{EntryKey, fnv1a, splitmix64};
-use super::state::World;
+use crate::seed::generate::{EntryKey, fnv1a, splitmix64};
+use crate::state::World;
 
 /// Default side of every emulated image and mask, in pixels (a 32x32 noise PNG is about 3 KiB).
 pub const DEFAULT_SIDE: u32 = 32;
