@@ -30,9 +30,9 @@ use crate::service::{LimitKey, MAX_PAGES, Op, Pace, PagesError, Service};
 use lfv_model::arn;
 
 mod assemble;
-#[cfg(test)]
-mod plan_tests;
 pub(crate) mod teardown;
+#[cfg(test)]
+mod tests;
 
 pub(crate) use assemble::{assemble, project_items};
 

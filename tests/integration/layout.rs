@@ -39,7 +39,7 @@ fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
         let rel = f.strip_prefix(src).unwrap();
         let top = rel.components().next().unwrap().as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
         let name = f.file_name().unwrap().to_string_lossy();
-        if !mods.contains(&top) || name.contains("test") || rel.components().any(|c| c.as_os_str() == "plan_tests") {
+        if !mods.contains(&top) || name.contains("test") || rel.components().any(|c| c.as_os_str() == "tests") {
             continue;
         }
         let text = std::fs::read_to_string(&f).unwrap();
