@@ -7,6 +7,7 @@ mod convert;
 mod demo;
 mod emulator;
 mod plan;
+mod show;
 mod sweep;
 mod verify;
 
@@ -21,7 +22,7 @@ use crate::error::{ExitCode, Result};
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Plan(a) => plan::plan(a).await,
-        Command::Show(a) => plan::show(a),
+        Command::Show(a) => show::show(a),
         Command::Apply(a) => apply::apply(a).await,
         Command::Sweep(a) => sweep::sweep(a).await,
         Command::Export(a) => apply::export(a).await,
