@@ -163,18 +163,7 @@ async fn execute(
     pace: Arc<Pace>,
 ) -> Result<ExitCode> {
     paths.probe()?;
-    let (journal, state) = Journal::open(&paths.checkpoint, plan, mode)?;
-    for w in &state.warnings {
-        eprintln!("warning: {}", escape_lines(w));
-    }
-    let resumed = state.by_seq.values().filter(|s| s.outcome.is_some()).count();
-    if resumed > 0 {
-        eprintln!(
-            "resuming from {}: {resumed} of {} items already have an outcome",
-            paths.checkpoint.display(),
-            plan.items.len()
-        );
-    }
+    let (journal, state) = open_journal(paths, plan, mode)?;
     let calls = Calls::of_run(args);
     let calls = if naive { calls.naive() } else { calls };
     let client = calls.client;
@@ -231,34 +220,72 @@ async fn execute(
     let summary_failed = summary.write(&paths.summary).err();
     match args.format {
         TextFormat::Json => out(&summary.to_json()),
-        TextFormat::Text => {
-            let counts: Vec<String> = summary.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
-            out(&escape_lines(&format!(
-                "{} {}: {}\n{}verified gone: {}, still present: {}\nthis run: {} items in {:.1}s ({:.1}/s), {} DeleteDataset attempts ({} throttled), {} throttled calls in all\nreport: {}\ncheckpoint: {}\nsummary: {}\n{}",
-                summary.mode,
-                summary.plan_id,
-                counts.join(", "),
-                kinds_lines(&summary),
-                summary.verified,
-                summary.not_verified,
-                summary.finished_this_run,
-                summary.wall_time_s,
-                summary.achieved_items_per_s,
-                summary.delete_attempts,
-                summary.delete_throttled,
-                summary.throttled,
-                summary.report,
-                summary.checkpoint,
-                paths.summary.display(),
-                summary.backup_dir.as_ref().map(|b| format!("backups: {b}\n")).unwrap_or_default()
-                    + &summary.leftovers.as_ref().map(|l| format!("leftovers: {l}\n")).unwrap_or_default(),
-            )));
-        }
+        TextFormat::Text => out(&text_summary(&summary, &paths.summary)),
     }
-    if let Some(e) = &summary_failed {
+    tell_problems(&result, code, paths, summary_failed.as_ref(), report_failed.as_ref());
+    if let Some(why) = result.wrong_endpoint {
+        // Nothing was concluded from the foreign answer: its items are pending, and a rerun against the
+        // right endpoint does them.
+        return Err(Error::Unreachable(why));
+    }
+    // The summary file is one of our own outputs, decided like the report (it cannot hold its own failure).
+    Ok(exit_code(&RunFacts { own_output_failed: facts.own_output_failed || summary_failed.is_some(), ..facts }))
+}
+
+/// Open (or resume) the run's journal; its warnings and how much is already done said on stderr.
+fn open_journal(paths: &Paths, plan: &Plan, mode: Mode) -> Result<(Journal, journal::JournalState)> {
+    let (journal, state) = Journal::open(&paths.checkpoint, plan, mode)?;
+    for w in &state.warnings {
+        eprintln!("warning: {}", escape_lines(w));
+    }
+    let resumed = state.by_seq.values().filter(|s| s.outcome.is_some()).count();
+    if resumed > 0 {
+        eprintln!(
+            "resuming from {}: {resumed} of {} items already have an outcome",
+            paths.checkpoint.display(),
+            plan.items.len()
+        );
+    }
+    Ok((journal, state))
+}
+
+/// The run's summary as text (`--format text`), the summary file's path named.
+fn text_summary(summary: &Summary, summary_path: &Path) -> String {
+    let counts: Vec<String> = summary.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    escape_lines(&format!(
+        "{} {}: {}\n{}verified gone: {}, still present: {}\nthis run: {} items in {:.1}s ({:.1}/s), {} DeleteDataset attempts ({} throttled), {} throttled calls in all\nreport: {}\ncheckpoint: {}\nsummary: {}\n{}",
+        summary.mode,
+        summary.plan_id,
+        counts.join(", "),
+        kinds_lines(summary),
+        summary.verified,
+        summary.not_verified,
+        summary.finished_this_run,
+        summary.wall_time_s,
+        summary.achieved_items_per_s,
+        summary.delete_attempts,
+        summary.delete_throttled,
+        summary.throttled,
+        summary.report,
+        summary.checkpoint,
+        summary_path.display(),
+        summary.backup_dir.as_ref().map(|b| format!("backups: {b}\n")).unwrap_or_default()
+            + &summary.leftovers.as_ref().map(|l| format!("leftovers: {l}\n")).unwrap_or_default(),
+    )).into_owned()
+}
+
+/// On stderr: an output that could not be written, an interruption (and how to resume), an incomplete run.
+fn tell_problems(
+    result: &RunResult,
+    code: ExitCode,
+    paths: &Paths,
+    summary_failed: Option<&Error>,
+    report_failed: Option<&Error>,
+) {
+    if let Some(e) = summary_failed {
         eprintln!("error: {e}; the summary above is not on disk");
     }
-    if let Some(e) = &report_failed {
+    if let Some(e) = report_failed {
         eprintln!(
             "error: {e}\nthe checkpoint journal {0} holds every outcome and stays authoritative; rebuild the \
              report with:\n  lfv-sunset report {0} --out FILE",
@@ -273,13 +300,6 @@ async fn execute(
             escape(&paths.report.display().to_string())
         );
     }
-    if let Some(why) = result.wrong_endpoint {
-        // Nothing was concluded from the foreign answer: its items are pending, and a rerun against the
-        // right endpoint does them.
-        return Err(Error::Unreachable(why));
-    }
-    // The summary file is one of our own outputs, decided like the report (it cannot hold its own failure).
-    Ok(exit_code(&RunFacts { own_output_failed: facts.own_output_failed || summary_failed.is_some(), ..facts }))
 }
 
 /// Write `leftovers.csv` for a run with a backup directory, from the journal's manifests and the

@@ -8,11 +8,12 @@
 
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cli::DemoArgs;
 use crate::error::{Error, ExitCode, Result, RunFacts, exit_code};
-use lfv_emulator::{self as emulator, EmulatorConfig, FaultSpec, GenSpec, Mix, Seed};
+use lfv_emulator::{self as emulator, EmulatorConfig, FaultSpec, GenSpec, Mix, RunningEmulator, Seed};
 
 /// Regions of the demo account.
 pub const DEMO_REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
@@ -65,32 +66,9 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<ExitCode> {
         return Err(Error::Usage("--projects must be at least 2 (one per region)".into()));
     }
     let exe = std::env::current_exe().map_err(|e| Error::io("find", "the lfv-sunset executable", e))?;
-    let mut seed = Seed::generate(&GenSpec {
-        projects: args.projects.div_ceil(2),
-        regions: DEMO_REGIONS.iter().map(|r| r.to_string()).collect(),
-        mix: Mix::Realistic,
-        rng_seed: 2025,
-        ..GenSpec::default()
-    });
-    // Datasets still being created stay so until the apply step is under way (see `DESCRIBES_BEFORE_SETTLE`),
-    // so the demo shows apply waiting for them rather than racing them.
-    let mut creating: Vec<String> = Vec::new();
-    for p in seed.accounts.iter_mut().flat_map(|a| &mut a.regions).flat_map(|r| &mut r.projects) {
-        for d in p.datasets.iter_mut().filter(|d| d.settle_after_ms.is_some()) {
-            d.settle_after_ms = Some(SETTLE_HOLD.as_millis() as u64);
-            creating.push(p.name.clone());
-        }
-    }
-    let config = EmulatorConfig {
-        seed,
-        rng_seed: 7,
-        rate: Some(DEMO_QUOTA),
-        faults: FaultSpec { internal: 0.03, ..FaultSpec::default() },
-        delete_delay: Duration::from_millis(300),
-        ..EmulatorConfig::default()
-    };
+    let (config, creating) = demo_world(args.projects);
     let emu = emulator::start(config).await.map_err(|e| Error::Internal(format!("cannot start the emulator: {e}")))?;
-    let emu = std::sync::Arc::new(emu);
+    let emu = Arc::new(emu);
     let endpoint = emu.endpoint();
     lfv_fs::create_dir_private(&args.dir).map_err(|e| Error::io("create", &args.dir, e))?;
     let dir = args.dir.display().to_string();
@@ -116,27 +94,8 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<ExitCode> {
     ];
     let mut failed_step = false;
     for (argv, capture, expected) in steps {
-        let settle = (argv[0] == "apply" && argv.iter().any(|a| a == "--yes") && !creating.is_empty()).then(|| {
-            let (emu, creating) = (emu.clone(), creating.clone());
-            let seen_before = emu.log().len();
-            tokio::spawn(async move {
-                // Bounded: at most 60 s of polling every 200 ms.
-                for _ in 0..300 {
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                    let log = emu.log();
-                    let describes = log
-                        .iter()
-                        .skip(seen_before)
-                        .filter(|e| e.op == "DescribeProject" && e.status == 200)
-                        .filter(|e| e.project.as_ref().is_some_and(|p| creating.contains(p)))
-                        .count();
-                    if describes >= DESCRIBES_BEFORE_SETTLE * creating.len() {
-                        break;
-                    }
-                }
-                emu.advance_clock(SETTLE_HOLD);
-            })
-        });
+        let settle = (argv[0] == "apply" && argv.iter().any(|a| a == "--yes") && !creating.is_empty())
+            .then(|| settle_once_described(emu.clone(), creating.clone()));
         let got = step(&exe, &endpoint, &argv, capture).await?;
         if let Some(t) = settle {
             t.abort();
@@ -148,7 +107,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<ExitCode> {
         }
     }
     let stats = emu.stats();
-    if let Ok(emu) = std::sync::Arc::try_unwrap(emu) {
+    if let Ok(emu) = Arc::try_unwrap(emu) {
         emu.shutdown().await;
     }
     println!(
@@ -158,7 +117,17 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<ExitCode> {
         stats.mutations.datasets_deleted,
         stats.faults.values().sum::<u64>()
     );
-    println!(
+    println!("{}", files_note(&dir));
+    let code = exit_code(&RunFacts { incomplete: failed_step, ..RunFacts::default() });
+    if code == ExitCode::Ok {
+        println!("\ndemo finished: every planned dataset is gone and verify passed");
+    }
+    Ok(code)
+}
+
+/// What the demo leaves in `dir`, for the reader.
+fn files_note(dir: &str) -> String {
+    format!(
         "\nfiles in {dir}/:\n  plan.json                the reviewed plan (lfv-sunset show {dir}/plan.json)\n  \
          plan.audit.csv           one row per dataset: outcome, verified, attempts, backup (open this)\n  \
          plan.journal.jsonl       the checkpoint journal (lfv-sunset report {dir}/plan.journal.jsonl --out x.csv)\n  \
@@ -166,10 +135,58 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<ExitCode> {
          plan.leftovers.csv       what the account still owns outside Lookout for Vision (S3 images)\n  \
          summary.json             the run's JSON summary\n  \
          plan.dry-run.audit.csv   the dry run's report"
-    );
-    let code = exit_code(&RunFacts { incomplete: failed_step, ..RunFacts::default() });
-    if code == ExitCode::Ok {
-        println!("\ndemo finished: every planned dataset is gone and verify passed");
+    )
+}
+
+/// The demo's emulated account: `projects` projects over [`DEMO_REGIONS`], at [`DEMO_QUOTA`] with 3% injected
+/// faults; and the projects whose datasets are still being created (held so until [`settle_once_described`]).
+fn demo_world(projects: usize) -> (EmulatorConfig, Vec<String>) {
+    let mut seed = Seed::generate(&GenSpec {
+        projects: projects.div_ceil(2),
+        regions: DEMO_REGIONS.iter().map(|r| r.to_string()).collect(),
+        mix: Mix::Realistic,
+        rng_seed: 2025,
+        ..GenSpec::default()
+    });
+    // Datasets still being created stay so until the apply step is under way (see `DESCRIBES_BEFORE_SETTLE`),
+    // so the demo shows apply waiting for them rather than racing them.
+    let mut creating: Vec<String> = Vec::new();
+    for p in seed.accounts.iter_mut().flat_map(|a| &mut a.regions).flat_map(|r| &mut r.projects) {
+        for d in p.datasets.iter_mut().filter(|d| d.settle_after_ms.is_some()) {
+            d.settle_after_ms = Some(SETTLE_HOLD.as_millis() as u64);
+            creating.push(p.name.clone());
+        }
     }
-    Ok(code)
+    let config = EmulatorConfig {
+        seed,
+        rng_seed: 7,
+        rate: Some(DEMO_QUOTA),
+        faults: FaultSpec { internal: 0.03, ..FaultSpec::default() },
+        delete_delay: Duration::from_millis(300),
+        ..EmulatorConfig::default()
+    };
+    (config, creating)
+}
+
+/// Once apply has described each still-creating project [`DESCRIBES_BEFORE_SETTLE`] times (polled every
+/// 200 ms, at most 60 s), let their datasets settle: the demo shows apply waiting for them rather than racing
+/// them.
+fn settle_once_described(emu: Arc<RunningEmulator>, creating: Vec<String>) -> tokio::task::JoinHandle<()> {
+    let seen_before = emu.log().len();
+    tokio::spawn(async move {
+        for _ in 0..300 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let log = emu.log();
+            let describes = log
+                .iter()
+                .skip(seen_before)
+                .filter(|e| e.op == "DescribeProject" && e.status == 200)
+                .filter(|e| e.project.as_ref().is_some_and(|p| creating.contains(p)))
+                .count();
+            if describes >= DESCRIBES_BEFORE_SETTLE * creating.len() {
+                break;
+            }
+        }
+        emu.advance_clock(SETTLE_HOLD);
+    })
 }
