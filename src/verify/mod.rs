@@ -110,6 +110,9 @@ impl Report {
 /// each planned version (absent from the map: 404).
 type Seen = (Option<ProjectInfo>, BTreeMap<String, ModelInfo>);
 
+/// A project's look as its task ended: the project, and what was seen or which call failed.
+type Joined = Result<((usize, String), Result<Seen, (String, CallError)>), tokio::task::JoinError>;
+
 /// A call that did not answer: what it was, and why (cancellation reads as a malformed answer: it cannot
 /// prove anything).
 fn failure<T>(what: String, r: Retried<T>) -> (String, CallError) {
@@ -195,6 +198,18 @@ pub async fn verify_plan(plan: &Plan, opts: &Options) -> Result<Report> {
     let mut joined = Vec::new();
     let caps = Caps { per_target: opts.concurrency, global: opts.max_in_flight };
     run_fair(queues, caps, &cancel, Duration::ZERO, work, |j| joined.push(j)).await;
+    let found = seen_of(joined, &svc, plan)?;
+    let what = if datasets_only(&by_kind(&plan.items)) { "datasets" } else { "items" };
+    Ok(Report::new(
+        format!("plan {} ({} {what})", plan.plan_id, plan.items.len()),
+        projects.len(),
+        left_of(&projects, &found),
+    ))
+}
+
+/// What each project's look saw; an answer that is not the service's, or a look that failed after retries,
+/// proves nothing (exit 6).
+fn seen_of(joined: Vec<Joined>, svc: &Service, plan: &Plan) -> Result<HashMap<(usize, String), Seen>> {
     let mut found: HashMap<(usize, String), Seen> = HashMap::new();
     for j in joined {
         let (key, r) = j.map_err(|e| Error::Internal(format!("verify task: {e}")))?;
@@ -216,8 +231,13 @@ pub async fn verify_plan(plan: &Plan, opts: &Options) -> Result<Report> {
             }
         }
     }
+    Ok(found)
+}
+
+/// The plan's items still present, by what each project's look saw.
+fn left_of(projects: &BTreeMap<(usize, String), Vec<&Item>>, found: &HashMap<(usize, String), Seen>) -> Vec<Left> {
     let mut left = Vec::new();
-    for ((target, project), items) in &projects {
+    for ((target, project), items) in projects {
         let Some((info, models)) = found.get(&(*target, project.clone())) else { continue };
         for item in items {
             let Some(p) = still_present(item, info.as_ref(), models.get(&item.resource)) else { continue };
@@ -234,8 +254,7 @@ pub async fn verify_plan(plan: &Plan, opts: &Options) -> Result<Report> {
             });
         }
     }
-    let what = if datasets_only(&by_kind(&plan.items)) { "datasets" } else { "items" };
-    Ok(Report::new(format!("plan {} ({} {what})", plan.plan_id, plan.items.len()), projects.len(), left))
+    left
 }
 
 /// Verify whole targets: every dataset that exists in `regions` (with [`Scope::All`] every project too).
