@@ -80,86 +80,90 @@ fn waiting_line(w: &Waiting) -> String {
 }
 
 /// Spawn the display; it ends when every sender is dropped.
-pub fn spawn(mut rx: UnboundedReceiver<Event>) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        if fancy() {
-            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-            // About 75 columns, so it fits an 80-column terminal without wrapping.
-            bar.set_style(
-                ProgressStyle::with_template("{prefix} [{bar:20}] {pos}/{len} {rate} ETA {eta} {msg}")
-                    .expect("template")
-                    .with_key("rate", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                        let _ = write!(w, "{:.1}/s", s.per_sec());
-                    })
-                    .progress_chars("=> "),
-            );
-            let (mut throttled, mut failed) = (0u64, 0u64);
-            let mut kinds = BTreeMap::new();
-            while let Some(e) = rx.recv().await {
-                match e {
-                    Event::Phase { name, total } => {
-                        bar.reset();
-                        bar.set_prefix(escape(&name).into_owned());
-                        bar.set_length(total);
-                    }
-                    Event::AddTotal(n) => bar.inc_length(n),
-                    Event::Done { failed: f } => {
-                        failed += u64::from(f);
-                        bar.inc(1);
-                    }
-                    Event::Finished { kind, .. } => *kinds.entry(kind).or_insert(0) += 1,
-                    Event::Throttled => throttled += 1,
-                    Event::Record(_) => {}
-                    Event::Waiting(w) => bar.println(escape_lines(&waiting_line(&w))),
-                    Event::Note(n) => bar.println(escape_lines(&n)),
-                    Event::Stopping(stop) => bar.println(escape_lines(&stop.to_string())),
-                }
-                bar.set_message(format!("throttled {throttled} failed {failed}{}", kinds_text(&kinds)));
+pub fn spawn(rx: UnboundedReceiver<Event>) -> JoinHandle<()> {
+    tokio::spawn(async move { if fancy() { bar(rx).await } else { plain(rx).await } })
+}
+
+/// On a terminal: one progress bar per phase, notes printed above it.
+async fn bar(mut rx: UnboundedReceiver<Event>) {
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    // About 75 columns, so it fits an 80-column terminal without wrapping.
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:20}] {pos}/{len} {rate} ETA {eta} {msg}")
+            .expect("template")
+            .with_key("rate", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.1}/s", s.per_sec());
+            })
+            .progress_chars("=> "),
+    );
+    let (mut throttled, mut failed) = (0u64, 0u64);
+    let mut kinds = BTreeMap::new();
+    while let Some(e) = rx.recv().await {
+        match e {
+            Event::Phase { name, total } => {
+                bar.reset();
+                bar.set_prefix(escape(&name).into_owned());
+                bar.set_length(total);
             }
-            bar.finish_and_clear();
-        } else {
-            let now = Instant::now();
-            let mut p = Plain {
-                kinds: BTreeMap::new(),
-                name: String::new(),
-                total: 0,
-                done: 0,
-                failed: 0,
-                throttled: 0,
-                started: now,
-                last: now,
-            };
-            while let Some(e) = rx.recv().await {
-                match e {
-                    Event::Phase { name, total } => {
-                        if p.done > 0 {
-                            p.line();
-                        }
-                        p = Plain { name, total, started: Instant::now(), last: Instant::now(), ..p };
-                        p.done = 0;
-                    }
-                    Event::AddTotal(n) => p.total += n,
-                    Event::Done { failed } => {
-                        p.done += 1;
-                        p.failed += u64::from(failed);
-                    }
-                    Event::Finished { kind, .. } => *p.kinds.entry(kind).or_insert(0) += 1,
-                    Event::Throttled => p.throttled += 1,
-                    Event::Record(_) => {}
-                    Event::Waiting(w) => eprintln!("{}", escape_lines(&waiting_line(&w))),
-                    Event::Note(n) => eprintln!("{}", escape_lines(&n)),
-                    Event::Stopping(stop) => eprintln!("{}", escape_lines(&stop.to_string())),
-                }
-                if p.last.elapsed() >= PLAIN_INTERVAL {
-                    p.line();
-                    p.last = Instant::now();
-                }
+            Event::AddTotal(n) => bar.inc_length(n),
+            Event::Done { failed: f } => {
+                failed += u64::from(f);
+                bar.inc(1);
             }
-            if p.done > 0 {
-                p.line();
-            }
+            Event::Finished { kind, .. } => *kinds.entry(kind).or_insert(0) += 1,
+            Event::Throttled => throttled += 1,
+            Event::Record(_) => {}
+            Event::Waiting(w) => bar.println(escape_lines(&waiting_line(&w))),
+            Event::Note(n) => bar.println(escape_lines(&n)),
+            Event::Stopping(stop) => bar.println(escape_lines(&stop.to_string())),
         }
-    })
+        bar.set_message(format!("throttled {throttled} failed {failed}{}", kinds_text(&kinds)));
+    }
+    bar.finish_and_clear();
+}
+
+/// Elsewhere (a file, a pipe, CI): a line every [`PLAIN_INTERVAL`] and at the end of each phase.
+async fn plain(mut rx: UnboundedReceiver<Event>) {
+    let now = Instant::now();
+    let mut p = Plain {
+        kinds: BTreeMap::new(),
+        name: String::new(),
+        total: 0,
+        done: 0,
+        failed: 0,
+        throttled: 0,
+        started: now,
+        last: now,
+    };
+    while let Some(e) = rx.recv().await {
+        match e {
+            Event::Phase { name, total } => {
+                if p.done > 0 {
+                    p.line();
+                }
+                p = Plain { name, total, started: Instant::now(), last: Instant::now(), ..p };
+                p.done = 0;
+            }
+            Event::AddTotal(n) => p.total += n,
+            Event::Done { failed } => {
+                p.done += 1;
+                p.failed += u64::from(failed);
+            }
+            Event::Finished { kind, .. } => *p.kinds.entry(kind).or_insert(0) += 1,
+            Event::Throttled => p.throttled += 1,
+            Event::Record(_) => {}
+            Event::Waiting(w) => eprintln!("{}", escape_lines(&waiting_line(&w))),
+            Event::Note(n) => eprintln!("{}", escape_lines(&n)),
+            Event::Stopping(stop) => eprintln!("{}", escape_lines(&stop.to_string())),
+        }
+        if p.last.elapsed() >= PLAIN_INTERVAL {
+            p.line();
+            p.last = Instant::now();
+        }
+    }
+    if p.done > 0 {
+        p.line();
+    }
 }
 
 #[cfg(test)]

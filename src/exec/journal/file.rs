@@ -138,44 +138,9 @@ impl Journal {
             f.set_len(0).map_err(|e| Error::io("truncate torn header of", path, e))?;
         }
         let (mut state, new) = if !bytes.is_empty() && !torn_header {
-            let (state, valid_len) = parse(path, &bytes)?;
-            if state.plan_digest != plan.digest {
-                return Err(Error::InvalidJournal {
-                    path: path.to_path_buf(),
-                    reason: format!(
-                        "it belongs to plan {} ({}), not to plan {} ({}); pass another --checkpoint",
-                        state.plan_id, state.plan_digest, plan.plan_id, plan.digest
-                    ),
-                });
-            }
-            if state.mode != mode {
-                return Err(Error::InvalidJournal {
-                    path: path.to_path_buf(),
-                    reason: format!(
-                        "it records {} runs, not {} runs; pass another --checkpoint",
-                        state.mode.as_str(),
-                        mode.as_str()
-                    ),
-                });
-            }
-            if valid_len < bytes.len() {
-                let f = lfv_fs::open_no_follow(OpenOptions::new().write(true), path)
-                    .map_err(|e| Error::io("open", path, e))?;
-                f.set_len(valid_len as u64).map_err(|e| Error::io("truncate torn line of", path, e))?;
-                f.sync_all().map_err(|e| Error::io("sync", path, e))?;
-            }
-            (state, false)
+            (resume_state(path, plan, mode, &bytes)?, false)
         } else {
-            let state = JournalState {
-                mode,
-                plan_id: plan.plan_id.clone(),
-                plan_digest: plan.digest.clone(),
-                items: plan.items.clone(),
-                by_seq: BTreeMap::new(),
-                runs: 0,
-                warnings: Vec::new(),
-            };
-            (state, true)
+            (fresh_state(plan, mode), true)
         };
         if torn_header {
             state.warnings.push(format!(
@@ -186,23 +151,7 @@ impl Journal {
         }
         let mut file = lfv_fs::open_no_follow(OpenOptions::new().create(true).append(true), path)
             .map_err(|e| Error::io("open", path, e))?;
-        let mut first = Vec::new();
-        if new {
-            first.extend(line(&Record::Header {
-                format: FORMAT.to_string(),
-                mode,
-                plan_id: plan.plan_id.clone(),
-                plan_digest: plan.digest.clone(),
-                created_at: Utc::now(),
-                items: plan.items.clone(),
-            }));
-        }
-        first.extend(line(&Record::Run {
-            run: state.runs + 1,
-            started_at: Utc::now(),
-            pid: std::process::id(),
-            args: std::env::args().collect(),
-        }));
+        let first = first_lines(new, &state, plan, mode);
         file.write_all(&first).and_then(|_| file.sync_all()).map_err(|e| Error::io("write", path, e))?;
         let (tx, rx) = std_mpsc::channel();
         let writer = std::thread::Builder::new()
@@ -252,4 +201,70 @@ impl Drop for Journal {
             let _ = w.join();
         }
     }
+}
+
+/// The state of an existing journal at `path` (its `bytes`): refused if it belongs to another plan or records
+/// another mode; a torn last line (an interrupted write) is cut off, durably.
+fn resume_state(path: &Path, plan: &Plan, mode: Mode, bytes: &[u8]) -> Result<JournalState> {
+    let (state, valid_len) = parse(path, bytes)?;
+    if state.plan_digest != plan.digest {
+        return Err(Error::InvalidJournal {
+            path: path.to_path_buf(),
+            reason: format!(
+                "it belongs to plan {} ({}), not to plan {} ({}); pass another --checkpoint",
+                state.plan_id, state.plan_digest, plan.plan_id, plan.digest
+            ),
+        });
+    }
+    if state.mode != mode {
+        return Err(Error::InvalidJournal {
+            path: path.to_path_buf(),
+            reason: format!(
+                "it records {} runs, not {} runs; pass another --checkpoint",
+                state.mode.as_str(),
+                mode.as_str()
+            ),
+        });
+    }
+    if valid_len < bytes.len() {
+        let f = lfv_fs::open_no_follow(OpenOptions::new().write(true), path).map_err(|e| Error::io("open", path, e))?;
+        f.set_len(valid_len as u64).map_err(|e| Error::io("truncate torn line of", path, e))?;
+        f.sync_all().map_err(|e| Error::io("sync", path, e))?;
+    }
+    Ok(state)
+}
+
+/// The state of a journal with nothing recorded yet.
+fn fresh_state(plan: &Plan, mode: Mode) -> JournalState {
+    JournalState {
+        mode,
+        plan_id: plan.plan_id.clone(),
+        plan_digest: plan.digest.clone(),
+        items: plan.items.clone(),
+        by_seq: BTreeMap::new(),
+        runs: 0,
+        warnings: Vec::new(),
+    }
+}
+
+/// The lines a run writes first: the header (a `new` journal only), then this run's `run` record.
+fn first_lines(new: bool, state: &JournalState, plan: &Plan, mode: Mode) -> Vec<u8> {
+    let mut first = Vec::new();
+    if new {
+        first.extend(line(&Record::Header {
+            format: FORMAT.to_string(),
+            mode,
+            plan_id: plan.plan_id.clone(),
+            plan_digest: plan.digest.clone(),
+            created_at: Utc::now(),
+            items: plan.items.clone(),
+        }));
+    }
+    first.extend(line(&Record::Run {
+        run: state.runs + 1,
+        started_at: Utc::now(),
+        pid: std::process::id(),
+        args: std::env::args().collect(),
+    }));
+    first
 }
