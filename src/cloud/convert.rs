@@ -215,6 +215,20 @@ where
     }
 }
 
+/// An STS operation's `SdkError` as a [`CallError`] (STS answers in the Query protocol's shape); a failure
+/// before any answer (the source credentials, the connection) says why in its causes, briefly ([`brief`]).
+pub(crate) fn classify_sts<E>(err: SdkError<E, HttpResponse>) -> CallError
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    let brief = brief(&err);
+    let mut e = classify_as(err, Protocol::Query);
+    if e.status.is_none() {
+        e.message = brief;
+    }
+    e
+}
+
 /// An error and its causes on one line.
 pub(crate) fn chain(err: &(dyn StdError + 'static)) -> String {
     DisplayErrorContext(err).to_string()

@@ -9,7 +9,7 @@
 
 use aws_config::retry::RetryConfig;
 
-use super::convert::{Protocol, classify_as};
+use super::convert::classify_sts;
 use std::sync::Arc;
 
 use super::{CallError, ClientOptions, Endpoint, Gate, Role};
@@ -85,15 +85,7 @@ impl Sts {
     pub async fn get_caller_identity(&self) -> Result<(Option<String>, Option<String>), CallError> {
         match self.inner.get_caller_identity().send().await {
             Ok(out) => Ok((out.account, out.arn)),
-            Err(e) => {
-                // A failure before any answer (the role's credentials, the connection) says why in its causes.
-                let brief = super::convert::brief(&e);
-                let mut err = classify_as(e, Protocol::Query);
-                if err.status.is_none() {
-                    err.message = brief;
-                }
-                Err(err)
-            }
+            Err(e) => Err(classify_sts(e)),
         }
     }
 

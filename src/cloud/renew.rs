@@ -22,7 +22,7 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use lfv_model::op::Op;
 use serde::{Deserialize, Serialize};
 
-use super::convert::{AssumeFailed, Protocol, classify_as};
+use super::convert::{AssumeFailed, classify_sts};
 use super::{CallError, ClientOptions};
 
 /// Renew this long before the stated expiry: 5 minutes.
@@ -128,15 +128,7 @@ impl Renewing {
                 let expiry = SystemTime::try_from(c.expiration).ok();
                 Ok(Credentials::new(c.access_key_id, c.secret_access_key, Some(c.session_token), expiry, "AssumeRole"))
             }
-            Err(e) => {
-                // A failure before any answer (the source credentials, the connection) says why in its causes.
-                let brief = super::convert::brief(&e);
-                let mut err = classify_as(e, Protocol::Query);
-                if err.status.is_none() {
-                    err.message = brief;
-                }
-                Err(err)
-            }
+            Err(e) => Err(classify_sts(e)),
         }
     }
 

@@ -73,6 +73,8 @@ mod shared;
 mod state;
 mod status;
 mod sts;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod validate;
 mod wire;
 
