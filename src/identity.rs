@@ -32,7 +32,7 @@ pub async fn caller_identity(
     options: ClientOptions,
     pace: &Arc<Pace>,
 ) -> Result<Identity> {
-    let sts = sts(endpoint, options, pace.clone()).await?;
+    let sts = sts(endpoint, options, pace.gate(target)).await?;
     let key = LimitKey { target, op: Op::GetCallerIdentity };
     match pace.call(key, None, &mut AttemptStats::default(), |_| {}, || sts.get_caller_identity()).await {
         Retried::Ok((account, arn)) => sts.identity(account, arn),
@@ -169,7 +169,7 @@ pub async fn plan_clients(
             continue;
         }
         let e = target_endpoint(t, profile, endpoint_url, access);
-        clients.insert(n, cloud::connect(&e, options, pace.clone()).await?);
+        clients.insert(n, cloud::connect(&e, options, pace.gate(n)).await?);
     }
     Ok(clients)
 }

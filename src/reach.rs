@@ -200,8 +200,9 @@ async fn probe(
     options: ClientOptions,
     pace: &Arc<Pace>,
 ) -> std::result::Result<(), (String, String)> {
-    let client =
-        cloud::connect(e, options, pace.clone()).await.map_err(|err| ("unreachable".to_string(), err.to_string()))?;
+    let client = cloud::connect(e, options, pace.gate(target))
+        .await
+        .map_err(|err| ("unreachable".to_string(), err.to_string()))?;
     let key = LimitKey { target, op: Op::ListProjects };
     match pace.call(key, None, &mut AttemptStats::default(), |_| {}, || client.list_projects(None)).await {
         Retried::Ok(_) => Ok(()),
@@ -215,7 +216,7 @@ async fn probe(
 /// Every account of the caller's organisation with its state, in the order listed (ListAccounts, every page,
 /// at `pace`). Exit 6 when the call fails (the message names the permission it needs).
 async fn list_accounts(source: &Endpoint, options: ClientOptions, pace: &Arc<Pace>) -> Result<Vec<Listed>> {
-    let orgs = cloud::orgs::orgs(source, options, pace.clone()).await?;
+    let orgs = cloud::orgs::orgs(source, options, pace.gate(0)).await?;
     let key = LimitKey { target: 0, op: Op::ListAccounts };
     let mut all = Vec::new();
     let each = |page: Vec<Listed>| {

@@ -166,7 +166,11 @@ pub enum PageFault {
 ///
 /// ```text
 /// let mut pager = Pager::default();
-/// while let Some(token) = pager.ask()? { let page = fetch(token).await?; use(page.items); pager.answered(page.next)?; }
+/// while let Some(token) = pager.ask()? {
+///     let page = fetch(token).await?;
+///     consume(page.items);
+///     pager.answered(page.next)?;
+/// }
 /// ```
 #[derive(Debug, Default)]
 pub struct Pager {

@@ -3,7 +3,7 @@
 //! (`exec::retry`, which treats [`super::ErrorKind::ExpiredCredentials`] as retryable) re-assumes the role.
 //!
 //! Each AssumeRole is one attempt of an STS client whose SDK retries are off, made through the command's
-//! [`Gate`] (its pace: the limiter of AssumeRole, the tool's retry policy, the count of calls), like every
+//! [`Gate`] (its pace: the target's AssumeRole limiter, the tool's retry policy, the count of calls), like every
 //! other call of the tool.
 //!
 //! The SDK's own identity cache judges expiry by this machine's clock only; a service (or the emulator, whose
@@ -46,9 +46,9 @@ pub struct Role {
 /// A future the [`Gate`] runs.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// How a call made while the SDK resolves credentials (AssumeRole) is made: the command's pace implements it
-/// (`crate::service::Pace`: the limiter of `op`, the retry policy, the count), so these calls are paced,
-/// retried and counted like every other.
+/// How a call made while the SDK resolves credentials (AssumeRole) is made: the command's pace gives one per
+/// target (`crate::service::Pace::gate`: the limiter of the target's `op`, the retry policy, the count), so
+/// these calls are paced, retried and counted like every other.
 pub trait Gate: Send + Sync + std::fmt::Debug {
     /// `attempt` as often as the command's retry policy says, under the limiter of `op`; the last error if
     /// every attempt failed.

@@ -69,7 +69,7 @@ pub async fn convert(args: ConvertArgs) -> Result<ExitCode> {
             endpoint_url: args.connect.endpoint_url.clone(),
             role: None,
         };
-        clients.insert(region, connect_s3(&endpoint, calls.client, opts.pace.clone()).await?);
+        clients.insert(region, connect_s3(&endpoint, calls.client, opts.pace.gate(0)).await?);
     }
     let cancel = cancel_on_signals();
     let (events, rx) = EventSink::channel();

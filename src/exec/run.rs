@@ -54,8 +54,8 @@ async fn connect_targets(
         }
         let endpoint =
             target_endpoint(&plan.targets[target], opts.profile.as_ref(), opts.endpoint_url.as_ref(), &opts.access);
-        let (client, pace) = (opts.client, opts.pace.clone());
-        set.spawn(async move { (target, cloud::connect(&endpoint, client, pace).await) });
+        let (client, gate) = (opts.client, opts.pace.gate(target));
+        set.spawn(async move { (target, cloud::connect(&endpoint, client, gate).await) });
     }
     let mut clients = HashMap::new();
     while let Some(joined) = set.join_next().await {

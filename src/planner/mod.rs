@@ -231,7 +231,7 @@ pub async fn make_plan(plan_id: String, req: PlanRequest, events: EventSink) -> 
 pub(crate) async fn connect_all(req: &PlanRequest) -> Result<HashMap<usize, Client>> {
     let mut clients = HashMap::new();
     for (i, e) in req.endpoints.iter().enumerate() {
-        clients.insert(i, cloud::connect(e, req.client, req.pace.clone()).await?);
+        clients.insert(i, cloud::connect(e, req.client, req.pace.gate(i)).await?);
     }
     Ok(clients)
 }

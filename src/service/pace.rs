@@ -48,6 +48,12 @@ impl Pace {
         &self.policy
     }
 
+    /// How the clients of `target` make the calls the SDK makes for them (AssumeRole): under the limiter of
+    /// (`target`, the operation), like GetCallerIdentity, retried by the policy, counted.
+    pub fn gate(self: &Arc<Self>, target: usize) -> Arc<dyn Gate> {
+        Arc::new(TargetGate { pace: self.clone(), target })
+    }
+
     /// The attempts sent so far, per operation.
     pub fn calls(&self) -> CallCounts {
         self.calls.lock().expect("calls lock").clone()
@@ -111,17 +117,23 @@ impl Pace {
     }
 }
 
-impl Gate for Pace {
+/// The [`Gate`] of one target's clients ([`Pace::gate`]).
+#[derive(Debug)]
+struct TargetGate {
+    pace: Arc<Pace>,
+    target: usize,
+}
+
+impl Gate for TargetGate {
     fn call<'a>(
         &'a self,
         op: Op,
         attempt: &'a (dyn Fn() -> BoxFuture<'a, std::result::Result<Credentials, CallError>> + Send + Sync),
     ) -> BoxFuture<'a, std::result::Result<Credentials, CallError>> {
-        // STS's quota is per calling account: one limiter for the command's calls of `op` (target 0, as
-        // ListAccounts). No signal stops it: a session is asked for by a call that is itself stopped.
-        let key = LimitKey { target: 0, op };
+        // No signal stops it: a session is asked for by a call that is itself stopped.
+        let key = LimitKey { target: self.target, op };
         Box::pin(async move {
-            match Pace::call(self, key, None, &mut AttemptStats::default(), |_| {}, attempt).await {
+            match self.pace.call(key, None, &mut AttemptStats::default(), |_| {}, attempt).await {
                 Retried::Ok(c) => Ok(c),
                 Retried::Failed(e) => Err(e),
                 Retried::Cancelled => Err(CallError::malformed("cancelled")),
