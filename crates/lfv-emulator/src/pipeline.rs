@@ -16,15 +16,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use hyper::http::request::Parts;
 use hyper::{Request, Response};
 
 use super::auth;
 use super::faults::Fault;
+use super::identity::{AuthError, Principal};
 use super::metrics::{Outcome, wall_ms};
 use super::request::read_body;
-use super::service::{Answer, QuotaKind, Refusal, Service, UnknownAt};
+use super::service::{Answer, QuotaKind, Refusal, Route, Service, UnknownAt};
 use super::shared::Shared;
-use super::wire::{self, Body};
+use super::wire::{self, ApiError, Body};
 
 /// The error the pipeline returns to make hyper drop the connection (the `reset` fault).
 #[derive(Debug)]
@@ -57,7 +59,7 @@ struct Arrival {
     request_id: String,
 }
 
-/// Answer one request of `service`: the whole pipeline of the module docs.
+/// Answer one request of `service`: the whole pipeline of the module docs, one step after the other.
 pub(crate) async fn run<S, B>(shared: Arc<Shared>, req: Request<B>, mut service: S) -> Result<Response<Body>, Reset>
 where
     S: Service,
@@ -65,14 +67,7 @@ where
 {
     let at = Arrival { seq: shared.metrics.next_seq(), at_ms: wall_ms(), request_id: request_id() };
     let (parts, body) = req.into_parts();
-    let mut pending = Some(body);
-    let mut read = None;
-    if S::ROUTES_BY_BODY
-        && let Some(b) = pending.take()
-    {
-        read = Some(read_body(b).await);
-    }
-    let route = service.route(&parts, read.as_ref());
+    let (route, body) = name_operation(&mut service, &parts, body).await;
     let op = route.op;
     let mut out = Outcome::new(op);
     let refuse = |out: Outcome, r: Refusal<'_>| finish(&shared, &at, out, service.refuse(r, &parts, &at.request_id));
@@ -80,71 +75,163 @@ where
         return Ok(refuse(out, Refusal::UnknownOperation));
     }
     service.describe(&parts, &mut out);
-    let checked =
-        match auth::credentials(&shared.identity, &parts.headers, S::SCOPE, S::REGIONAL, shared.clock.now_ms()) {
-            Ok(c) => match c.principal {
-                Ok(p) => Ok((c.akid, c.region, p)),
-                Err(e) => {
-                    if S::REGIONAL {
-                        out.account = shared.account_of(&c.akid, op).0;
-                    }
-                    out.region = c.region;
-                    return Ok(refuse(out, Refusal::Credentials(e)));
-                }
-            },
-            Err(e) => Err(e),
-        };
+    let scope = match credentials::<S>(&shared, &parts, &mut out) {
+        Ok(scope) => scope,
+        Err(e) => return Ok(refuse(out, Refusal::Credentials(e))),
+    };
     if !route.known {
         return Ok(refuse(out, Refusal::UnknownOperation));
     }
-    let (akid, region, principal) = match checked {
-        Ok(x) => x,
+    let (akid, principal) = match scope {
+        Ok(key) => admit::<S>(key, &mut out),
         Err(e) => return Ok(refuse(out, Refusal::BadScope(e))),
     };
+    if principal.denies(op) {
+        return Ok(refuse(out, Refusal::Denied { akid: &akid, caller: &principal }));
+    }
+    if !within_quota::<S>(&shared, &out) {
+        let answer = service.refuse(Refusal::Throttled, &parts, &at.request_id);
+        return Ok(finish_delayed(&shared, &at, out, answer, None).await);
+    }
+    let delay = match draw_fault(&shared, op) {
+        Ok(delay) => delay,
+        Err(fault) => {
+            return stop_on_fault(&shared, &at, out, fault, &service, &parts).await;
+        }
+    };
+    let body = body.read().await;
+    let answer = service.call(&parts, body, &principal, &out, &at.request_id);
+    respond(shared, at, out, answer, delay).await
+}
+
+/// A request's body: read before routing (a service that names its operation there), or not yet.
+enum Pending<B> {
+    Read(Result<Bytes, ()>),
+    Unread(B),
+}
+
+impl<B: hyper::body::Body<Data = Bytes> + Unpin> Pending<B> {
+    /// The body, read now if it was not yet.
+    async fn read(self) -> Result<Bytes, ()> {
+        match self {
+            Pending::Read(b) => b,
+            Pending::Unread(b) => read_body(b).await,
+        }
+    }
+}
+
+/// Name the operation ([`Service::route`]), reading the body first when [`Service::ROUTES_BY_BODY`].
+async fn name_operation<S, B>(service: &mut S, parts: &Parts, body: B) -> (Route, Pending<B>)
+where
+    S: Service,
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+{
+    let body = if S::ROUTES_BY_BODY { Pending::Read(read_body(body).await) } else { Pending::Unread(body) };
+    let read = match &body {
+        Pending::Read(b) => Some(b),
+        Pending::Unread(_) => None,
+    };
+    (service.route(parts, read), body)
+}
+
+/// A key with a readable scope whose principal is known: access key id, the scope's region, the principal.
+type Key = (String, String, Principal);
+
+/// Read the SigV4 scope and authenticate its key: `Ok(Err)` for a missing or unreadable scope, `Err` for
+/// refused credentials, with the key's region (and for a regional service its account) noted in `out`.
+fn credentials<S: Service>(
+    shared: &Shared,
+    parts: &Parts,
+    out: &mut Outcome,
+) -> Result<Result<Key, ApiError>, AuthError> {
+    match auth::credentials(&shared.identity, &parts.headers, S::SCOPE, S::REGIONAL, shared.clock.now_ms()) {
+        Ok(c) => match c.principal {
+            Ok(p) => Ok(Ok((c.akid, c.region, p))),
+            Err(e) => {
+                if S::REGIONAL {
+                    out.account = shared.account_of(&c.akid, out.op).0;
+                }
+                out.region = c.region;
+                Err(e)
+            }
+        },
+        Err(e) => Ok(Err(e)),
+    }
+}
+
+/// Note the authenticated caller in `out` (account, region, and its ARN when [`Service::LOGS_CALLER`]); hand
+/// back its access key id and principal.
+fn admit<S: Service>((akid, region, principal): Key, out: &mut Outcome) -> (String, Principal) {
     out.account = principal.account().to_string();
     out.region = region;
     if S::LOGS_CALLER {
         out.caller = Some(principal.arn());
     }
-    if principal.denies(op) {
-        return Ok(refuse(out, Refusal::Denied { akid: &akid, caller: &principal }));
-    }
+    (akid, principal)
+}
+
+/// Whether the request fits in the service's quota bucket ([`Service::QUOTA`]; always without one), taking
+/// its token.
+fn within_quota<S: Service>(shared: &Shared, out: &Outcome) -> bool {
     let quota = S::QUOTA.map(|q| match q {
         QuotaKind::Api => &shared.quota,
         QuotaKind::S3 => &shared.s3_quota,
     });
-    if quota.is_some_and(|q| !q.try_acquire(&out.account, &out.region, op)) {
-        let answer = service.refuse(Refusal::Throttled, &parts, &at.request_id);
-        return Ok(finish_delayed(&shared, &at, out, answer, None).await);
-    }
+    quota.is_none_or(|q| q.try_acquire(&out.account, &out.region, out.op))
+}
+
+/// Draw the one fault for `op`, counted at once: `Ok` with the delay to add to the answer (slow, latency), or
+/// `Err` with a fault that stops the pipeline (internal, unavailable, reset).
+fn draw_fault(shared: &Shared, op: &'static str) -> Result<Option<Duration>, Fault> {
     let fault = shared.faults.draw(op);
     if let Some(f) = fault {
         // Counted at once: a client that gives up on a slow answer must still see the fault in the stats.
         shared.metrics.fault(f.kind());
     }
-    let delay = match fault {
-        Some(Fault::Internal) => {
-            let answer = service.refuse(Refusal::Internal, &parts, &at.request_id);
-            return Ok(finish_delayed(&shared, &at, out, answer, None).await);
-        }
-        Some(Fault::Unavailable) => {
+    match fault {
+        Some(Fault::Slow(ms) | Fault::Latency(ms)) => Ok(Some(Duration::from_millis(ms))),
+        Some(f) => Err(f),
+        None => Ok(None),
+    }
+}
+
+/// Stop the pipeline on a fault [`draw_fault`] returned, logged and counted: `unavailable`, a 503 page at once;
+/// `reset`, the connection dropped; `internal`, the service's refusal after `config.latency`.
+async fn stop_on_fault<S: Service>(
+    shared: &Shared,
+    at: &Arrival,
+    mut out: Outcome,
+    fault: Fault,
+    service: &S,
+    parts: &Parts,
+) -> Result<Response<Body>, Reset> {
+    match fault {
+        Fault::Unavailable => {
             out.status = 503;
             shared.metrics.finish(at.seq, at.at_ms, out);
-            return Ok(wire::unavailable_response(&at.request_id));
+            Ok(wire::unavailable_response(&at.request_id))
         }
-        Some(Fault::Reset) => {
+        Fault::Reset => {
             shared.metrics.finish(at.seq, at.at_ms, out);
-            return Err(Reset);
+            Err(Reset)
         }
-        Some(Fault::Slow(ms) | Fault::Latency(ms)) => Some(Duration::from_millis(ms)),
-        None => None,
-    };
-    let body = match (read, pending) {
-        (Some(b), _) => b,
-        (None, Some(b)) => read_body(b).await,
-        (None, None) => Err(()),
-    };
-    let answer = service.call(&parts, body, &principal, &out, &at.request_id);
+        // Internal (draw_fault never stops on slow or latency).
+        _ => {
+            let answer = service.refuse(Refusal::Internal, parts, &at.request_id);
+            Ok(finish_delayed(shared, at, out, answer, None).await)
+        }
+    }
+}
+
+/// Hand back the service's answer: at once when there is no delay to wait, else after it on a task of its
+/// own, so that it is logged and counted even when the client gives up.
+async fn respond(
+    shared: Arc<Shared>,
+    at: Arrival,
+    out: Outcome,
+    answer: Answer,
+    delay: Option<Duration>,
+) -> Result<Response<Body>, Reset> {
     if delay.is_none() && shared.settings.latency.is_zero() {
         return Ok(finish(&shared, &at, out, answer));
     }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::idempotency::Idempotency;
 pub(crate) use super::model_state::{Model, PackagingJob, Settle};
 use super::seed::generate::{EntryKey, default_bucket, gen_entry, gen_stats, stats_of_lines};
-use super::seed::{ImageStats, Seed, SeedDataset};
+use super::seed::{ImageStats, Seed, SeedDataset, SeedProject};
 use super::status::DatasetStatus;
 
 /// The emulator clock: real elapsed time since start, plus the wall clock at start, plus an offset that
@@ -212,85 +212,97 @@ impl World {
                 let rs = w.accounts.entry(a.account.clone()).or_default().entry(r.region.clone()).or_default();
                 let mut next = u64::MAX;
                 for sp in &r.projects {
-                    let bucket = default_bucket(&a.account, &r.region);
-                    let mut datasets = BTreeMap::new();
-                    for sd in &sp.datasets {
-                        let key = EntryKey {
-                            account: &a.account,
-                            region: &r.region,
-                            project: &sp.name,
-                            dataset_type: &sd.dataset_type,
-                            bucket: &bucket,
-                            created: sd.created,
-                        };
-                        let generated = sd.generate_entries.unwrap_or(0);
-                        let stats = sd.image_stats.unwrap_or_else(|| {
-                            let a = stats_of_lines(&sd.entries);
-                            let b = gen_stats(&key, generated);
-                            ImageStats {
-                                total: a.total + b.total,
-                                labeled: a.labeled + b.labeled,
-                                normal: a.normal + b.normal,
-                                anomaly: a.anomaly + b.anomaly,
-                            }
-                        });
-                        // A status that is not one (the seed check refuses those) leaves the dataset out.
-                        let Some((status, settle)) = seed_lifecycle(sd, now) else { continue };
-                        if let Some(s) = &settle {
-                            next = next.min(s.at_ms);
-                        }
-                        datasets.insert(
-                            sd.dataset_type.clone(),
-                            Dataset {
-                                dataset_type: sd.dataset_type.clone(),
-                                created: sd.created,
-                                updated: sd.created,
-                                status_message: sd
-                                    .status_message
-                                    .clone()
-                                    .unwrap_or_else(|| status.message().to_string()),
-                                status,
-                                settle,
-                                gone_at_ms: None,
-                                entries: sd.entries.clone(),
-                                generate_entries: generated,
-                                bucket: bucket.clone(),
-                                image_stats: stats,
-                            },
-                        );
-                    }
-                    let mut models = BTreeMap::new();
-                    for m in sp.models.iter().filter_map(|sm| Model::from_seed(sm, now)) {
-                        next = next.min(m.next_timer().unwrap_or(u64::MAX));
-                        models.insert(m.version, m);
-                    }
-                    let packaging_jobs = sp
-                        .packaging_jobs
-                        .iter()
-                        .filter_map(|j| Some((j.name.clone(), PackagingJob::from_seed(j)?)))
-                        .collect();
-                    let ghost_until_ms = sp.listed_after_delete_ms.map(|ms| now.saturating_add(ms));
-                    if let Some(t) = ghost_until_ms {
-                        next = next.min(t);
-                    }
-                    rs.projects.insert(
-                        sp.name.clone(),
-                        Project {
-                            name: sp.name.clone(),
-                            created: sp.created,
-                            datasets,
-                            models,
-                            tags: sp.tags.clone(),
-                            packaging_jobs,
-                            ghost_until_ms,
-                        },
-                    );
+                    let (project, timer) = Project::from_seed(&a.account, &r.region, sp, now);
+                    next = next.min(timer);
+                    rs.projects.insert(sp.name.clone(), project);
                 }
                 rs.next_deadline_ms = next;
             }
         }
         w
     }
+}
+
+impl Project {
+    /// A seeded project of `account` in `region` (timers count from `now`), with its earliest pending timer
+    /// (`u64::MAX` if none). Its datasets are in the region's default bucket; a dataset, model or packaging job
+    /// the seed check refuses (a status that is not one, a model version that is not a number) is left out.
+    fn from_seed(account: &str, region: &str, sp: &SeedProject, now: u64) -> (Project, u64) {
+        let mut next = u64::MAX;
+        let bucket = default_bucket(account, region);
+        let mut datasets = BTreeMap::new();
+        for sd in &sp.datasets {
+            let Some(d) = Dataset::from_seed(sd, (account, region, &sp.name), &bucket, now) else { continue };
+            if let Some(s) = &d.settle {
+                next = next.min(s.at_ms);
+            }
+            datasets.insert(sd.dataset_type.clone(), d);
+        }
+        let mut models = BTreeMap::new();
+        for m in sp.models.iter().filter_map(|sm| Model::from_seed(sm, now)) {
+            next = next.min(m.next_timer().unwrap_or(u64::MAX));
+            models.insert(m.version, m);
+        }
+        let packaging_jobs =
+            sp.packaging_jobs.iter().filter_map(|j| Some((j.name.clone(), PackagingJob::from_seed(j)?))).collect();
+        let ghost_until_ms = sp.listed_after_delete_ms.map(|ms| now.saturating_add(ms));
+        if let Some(t) = ghost_until_ms {
+            next = next.min(t);
+        }
+        let project = Project {
+            name: sp.name.clone(),
+            created: sp.created,
+            datasets,
+            models,
+            tags: sp.tags.clone(),
+            packaging_jobs,
+            ghost_until_ms,
+        };
+        (project, next)
+    }
+}
+
+impl Dataset {
+    /// A seeded dataset of project `(account, region, project)` in `bucket` (timers count from `now`); `None`
+    /// if its status or `settles_to` is not a status.
+    fn from_seed(
+        sd: &SeedDataset,
+        (account, region, project): (&str, &str, &str),
+        bucket: &str,
+        now: u64,
+    ) -> Option<Dataset> {
+        let key = EntryKey { account, region, project, dataset_type: &sd.dataset_type, bucket, created: sd.created };
+        let generated = sd.generate_entries.unwrap_or(0);
+        let stats = seed_stats(sd, &key, generated);
+        let (status, settle) = seed_lifecycle(sd, now)?;
+        Some(Dataset {
+            dataset_type: sd.dataset_type.clone(),
+            created: sd.created,
+            updated: sd.created,
+            status_message: sd.status_message.clone().unwrap_or_else(|| status.message().to_string()),
+            status,
+            settle,
+            gone_at_ms: None,
+            entries: sd.entries.clone(),
+            generate_entries: generated,
+            bucket: bucket.to_string(),
+            image_stats: stats,
+        })
+    }
+}
+
+/// A seeded dataset's ImageStats: the seed's own, or those of its literal entries plus its `generated` ones.
+fn seed_stats(sd: &SeedDataset, key: &EntryKey<'_>, generated: u64) -> ImageStats {
+    sd.image_stats.unwrap_or_else(|| {
+        let a = stats_of_lines(&sd.entries);
+        let b = gen_stats(key, generated);
+        ImageStats {
+            total: a.total + b.total,
+            labeled: a.labeled + b.labeled,
+            normal: a.normal + b.normal,
+            anomaly: a.anomaly + b.anomaly,
+        }
+    })
 }
 
 /// A seeded dataset's status and pending settle (timers count from `now`), parsed once: an empty status

@@ -148,19 +148,9 @@ fn source_bucket(src: &Value) -> Result<String, ApiError> {
 }
 
 fn create_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
-    let name = label(r, 0).to_string();
-    validate::check_project_name(&name)?;
-    let body: Map<String, Value> = wire::json_object(&r.body)?;
-    let dtype = match body.get("DatasetType") {
-        Some(Value::String(t)) => t.clone(),
-        _ => {
-            return Err(ApiError::Validation("1 validation error detected: DatasetType is required.".into()));
-        }
-    };
-    validate::check_dataset_type(&dtype)?;
-    let source = body.get("DatasetSource").filter(|v| !v.is_null());
-    let bucket = source.map(source_bucket).transpose()?;
-    let fingerprint = format!("{name}/{dtype}/{}", source.map(Value::to_string).unwrap_or_default());
+    let (name, dtype, source) = dataset_request(r)?;
+    let bucket = source.as_ref().map(source_bucket).transpose()?;
+    let fingerprint = format!("{name}/{dtype}/{}", source.as_ref().map(Value::to_string).unwrap_or_default());
     let delay = s.settings.create_delay.as_millis() as u64;
     let id = format!("{name}/{dtype}");
     mutate(s, r, (ResourceType::Dataset, &id), fingerprint, |m| {
@@ -172,47 +162,9 @@ fn create_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
                 ResourceType::Dataset,
             ));
         }
-        let created = m.now as f64 / 1000.0;
-        let (status, settle, n, bucket) = match bucket {
-            Some(b) if delay > 0 => (
-                DatasetStatus::CreateInProgress,
-                Some(Settle { at_ms: m.now + delay, to: DatasetStatus::CreateComplete }),
-                SOURCE_ENTRIES,
-                b,
-            ),
-            Some(b) => (DatasetStatus::CreateComplete, None, SOURCE_ENTRIES, b),
-            None => (
-                DatasetStatus::CreateComplete,
-                None,
-                0,
-                crate::seed::generate::default_bucket(m.account, m.region_name),
-            ),
-        };
-        let key = EntryKey {
-            account: m.account,
-            region: m.region_name,
-            project: &name,
-            dataset_type: &dtype,
-            bucket: &bucket,
-            created,
-        };
-        let image_stats = gen_stats(&key, n);
-        p.datasets.insert(
-            dtype.clone(),
-            Dataset {
-                dataset_type: dtype.clone(),
-                created,
-                updated: created,
-                status,
-                status_message: status.message().to_string(),
-                settle,
-                gone_at_ms: None,
-                entries: Vec::new(),
-                generate_entries: n,
-                bucket,
-                image_stats,
-            },
-        );
+        let dataset = new_dataset((m.account, m.region_name, &name), &dtype, bucket, m.now, delay);
+        let (status, n) = (dataset.status, dataset.generate_entries);
+        p.datasets.insert(dtype.clone(), dataset);
         if delay > 0 && n > 0 {
             m.region.schedule(m.now + delay);
         }
@@ -227,6 +179,60 @@ fn create_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {
             }}),
         ))
     })
+}
+
+/// A CreateDataset request's project name and `DatasetType`, checked, and its `DatasetSource` (absent or JSON
+/// null: `None`), not yet checked.
+fn dataset_request(r: &ApiRequest) -> Result<(String, String, Option<Value>), ApiError> {
+    let name = label(r, 0).to_string();
+    validate::check_project_name(&name)?;
+    let mut body: Map<String, Value> = wire::json_object(&r.body)?;
+    let dtype = match body.get("DatasetType") {
+        Some(Value::String(t)) => t.clone(),
+        _ => {
+            return Err(ApiError::Validation("1 validation error detected: DatasetType is required.".into()));
+        }
+    };
+    validate::check_dataset_type(&dtype)?;
+    Ok((name, dtype, body.remove("DatasetSource").filter(|v| !v.is_null())))
+}
+
+/// The dataset CreateDataset makes at `now` in project `(account, region, project)`: with a source `bucket`,
+/// [`SOURCE_ENTRIES`] generated entries there, `CREATE_IN_PROGRESS` until `delay` ms have passed (complete at
+/// once if `delay` is 0); without, empty and complete in the region's default bucket.
+fn new_dataset(
+    (account, region, project): (&str, &str, &str),
+    dtype: &str,
+    bucket: Option<String>,
+    now: u64,
+    delay: u64,
+) -> Dataset {
+    let created = now as f64 / 1000.0;
+    let (status, settle, n, bucket) = match bucket {
+        Some(b) if delay > 0 => (
+            DatasetStatus::CreateInProgress,
+            Some(Settle { at_ms: now + delay, to: DatasetStatus::CreateComplete }),
+            SOURCE_ENTRIES,
+            b,
+        ),
+        Some(b) => (DatasetStatus::CreateComplete, None, SOURCE_ENTRIES, b),
+        None => (DatasetStatus::CreateComplete, None, 0, crate::seed::generate::default_bucket(account, region)),
+    };
+    let key = EntryKey { account, region, project, dataset_type: dtype, bucket: &bucket, created };
+    let image_stats = gen_stats(&key, n);
+    Dataset {
+        dataset_type: dtype.to_string(),
+        created,
+        updated: created,
+        status,
+        status_message: status.message().to_string(),
+        settle,
+        gone_at_ms: None,
+        entries: Vec::new(),
+        generate_entries: n,
+        bucket,
+        image_stats,
+    }
 }
 
 fn delete_dataset(s: &Shared, r: &ApiRequest) -> Result<Reply, ApiError> {

@@ -170,7 +170,16 @@ pub(crate) fn generate(spec: &GenSpec) -> Seed {
     Seed { accounts, ..Seed::default() }
 }
 
+/// The projects of one (account, region): `spec.projects` of them, of the kinds [`project_kinds`] draws.
 fn gen_region(spec: &GenSpec, rng: &mut StdRng) -> Vec<SeedProject> {
+    let kinds = project_kinds(spec, rng);
+    let entries = (spec.entries.0.min(spec.entries.1), spec.entries.0.max(spec.entries.1));
+    kinds.into_iter().enumerate().map(|(i, kind)| gen_project(i, kind, entries, rng)).collect()
+}
+
+/// The kind of each of `spec.projects` projects by `spec.mix`; [`Mix::Realistic`] with 10 or more projects puts
+/// each kind at a distinct random position.
+fn project_kinds(spec: &GenSpec, rng: &mut StdRng) -> Vec<Kind> {
     let n = spec.projects;
     let mut kinds: Vec<Kind> = (0..n)
         .map(|_| match spec.mix {
@@ -188,68 +197,69 @@ fn gen_region(spec: &GenSpec, rng: &mut StdRng) -> Vec<SeedProject> {
             kinds[slots[i]] = *kind;
         }
     }
-    let (lo, hi) = (spec.entries.0.min(spec.entries.1), spec.entries.0.max(spec.entries.1));
     kinds
-        .into_iter()
-        .enumerate()
-        .map(|(i, kind)| {
-            let prefix = PREFIXES[rng.random_range(0..PREFIXES.len())];
-            let name = format!("{prefix}-{:03}", i + 1);
-            let created =
-                rng.random_range(FROM_SECS..TO_SECS) as f64 + f64::from(rng.random_range(0..1000u32)) / 1000.0;
-            let dataset = |t: &str, rng: &mut StdRng| SeedDataset {
-                dataset_type: t.to_string(),
-                status: "CREATE_COMPLETE".to_string(),
-                created: created + f64::from(rng.random_range(60..259_200u32)),
-                generate_entries: Some(rng.random_range(lo..=hi)),
-                ..SeedDataset::default()
-            };
-            let mut datasets = match kind {
-                Kind::Empty => vec![],
-                Kind::Single => vec![dataset("train", rng)],
-                _ => vec![dataset("train", rng), dataset("test", rng)],
-            };
-            let model_time = created + 300_000.0;
-            let models = match kind {
-                Kind::Hosted => vec![
-                    SeedModel {
-                        version: "1".into(),
-                        status: "TRAINED".into(),
-                        created: model_time,
-                        ..Default::default()
-                    },
-                    SeedModel {
-                        version: "2".into(),
-                        status: "HOSTED".into(),
-                        created: model_time + 86_400.0,
-                        ..Default::default()
-                    },
-                ],
-                Kind::Trained => {
-                    vec![SeedModel {
-                        version: "1".into(),
-                        status: "TRAINED".into(),
-                        created: model_time,
-                        ..Default::default()
-                    }]
-                }
-                _ => vec![],
-            };
-            if kind == Kind::InProgress
-                && let Some(d) = datasets.last_mut()
-            {
-                d.status = "CREATE_IN_PROGRESS".into();
-                d.settle_after_ms = Some(rng.random_range(2_000..6_000));
-                d.settles_to = Some("CREATE_COMPLETE".into());
-            }
-            let mut tags = std::collections::BTreeMap::new();
-            if rng.random_bool(0.3) {
-                tags.insert("team".to_string(), "quality-engineering".to_string());
-                tags.insert("line".to_string(), format!("L{}", rng.random_range(1..9)));
-            }
-            SeedProject { name, created, datasets, models, tags, ..SeedProject::default() }
-        })
-        .collect()
+}
+
+/// Project number `i + 1` (from 0) of `kind`: a random prefix and creation instant, its datasets (entry counts
+/// drawn from `entries`, inclusive), its models and maybe tags.
+fn gen_project(i: usize, kind: Kind, entries: (u64, u64), rng: &mut StdRng) -> SeedProject {
+    let prefix = PREFIXES[rng.random_range(0..PREFIXES.len())];
+    let name = format!("{prefix}-{:03}", i + 1);
+    let created = rng.random_range(FROM_SECS..TO_SECS) as f64 + f64::from(rng.random_range(0..1000u32)) / 1000.0;
+    let datasets = gen_datasets(kind, created, entries, rng);
+    let models = gen_models(kind, created + 300_000.0);
+    let mut tags = std::collections::BTreeMap::new();
+    if rng.random_bool(0.3) {
+        tags.insert("team".to_string(), "quality-engineering".to_string());
+        tags.insert("line".to_string(), format!("L{}", rng.random_range(1..9)));
+    }
+    SeedProject { name, created, datasets, models, tags, ..SeedProject::default() }
+}
+
+/// The datasets of a project of `kind` created at `created`: none, train, or train and test, each created 1
+/// minute to 3 days after the project with `(lo, hi)` generated entries; [`Kind::InProgress`]'s last one
+/// `CREATE_IN_PROGRESS`, settling to `CREATE_COMPLETE` after 2-6 s.
+fn gen_datasets(kind: Kind, created: f64, (lo, hi): (u64, u64), rng: &mut StdRng) -> Vec<SeedDataset> {
+    let dataset = |t: &str, rng: &mut StdRng| SeedDataset {
+        dataset_type: t.to_string(),
+        status: "CREATE_COMPLETE".to_string(),
+        created: created + f64::from(rng.random_range(60..259_200u32)),
+        generate_entries: Some(rng.random_range(lo..=hi)),
+        ..SeedDataset::default()
+    };
+    let mut datasets = match kind {
+        Kind::Empty => vec![],
+        Kind::Single => vec![dataset("train", rng)],
+        _ => vec![dataset("train", rng), dataset("test", rng)],
+    };
+    if kind == Kind::InProgress
+        && let Some(d) = datasets.last_mut()
+    {
+        d.status = "CREATE_IN_PROGRESS".into();
+        d.settle_after_ms = Some(rng.random_range(2_000..6_000));
+        d.settles_to = Some("CREATE_COMPLETE".into());
+    }
+    datasets
+}
+
+/// The models of a project of `kind`, the first created at `model_time`: [`Kind::Hosted`] v1 TRAINED and v2
+/// HOSTED a day later, [`Kind::Trained`] v1 TRAINED, the other kinds none.
+fn gen_models(kind: Kind, model_time: f64) -> Vec<SeedModel> {
+    match kind {
+        Kind::Hosted => vec![
+            SeedModel { version: "1".into(), status: "TRAINED".into(), created: model_time, ..Default::default() },
+            SeedModel {
+                version: "2".into(),
+                status: "HOSTED".into(),
+                created: model_time + 86_400.0,
+                ..Default::default()
+            },
+        ],
+        Kind::Trained => {
+            vec![SeedModel { version: "1".into(), status: "TRAINED".into(), created: model_time, ..Default::default() }]
+        }
+        _ => vec![],
+    }
 }
 
 impl Seed {
