@@ -129,7 +129,7 @@ pub(super) async fn sdk_config_renewing(
     let mut sdk = loader.load().await;
     let mut renewing = None;
     if let Some(role) = &endpoint.role {
-        let (with_role, provider) = renew::assume(sdk, role, options, gate);
+        let (with_role, provider) = renew::assume(sdk, endpoint, role, options, gate);
         (sdk, renewing) = (with_role, Some(provider));
     }
     if endpoint.endpoint_url.is_none()

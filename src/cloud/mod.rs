@@ -35,7 +35,7 @@ pub use model_types::{
     Done, GreengrassConfig, GreengrassOutput, ModelInfo, ModelStatus, ModelSummary, PackagingJobInfo,
     PackagingJobStatus, PackagingJobSummary, Performance, S3Location, S3ObjectRef, Tag, TargetPlatform,
 };
-pub use renew::{BoxFuture, Gate, Role};
+pub use renew::{BoxFuture, Gate, Renewing, Role, SessionKey, Sessions};
 pub use s3::{S3Client, S3Object, S3Page, connect_s3};
 
 /// Connect timeout for every call.

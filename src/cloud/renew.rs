@@ -10,6 +10,7 @@
 //! clock tests advance) may judge a session expired earlier. Clients built with a role therefore use no SDK
 //! identity cache, and this cache renews the session 5 minutes before its stated expiry as well.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -50,6 +51,9 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// target (`crate::service::Pace::gate`: the limiter of the target's `op`, the retry policy, the count), so
 /// these calls are paced, retried and counted like every other.
 pub trait Gate: Send + Sync + std::fmt::Debug {
+    /// The command's session of the role `key` names, made with `new` on first use ([`Sessions`]).
+    fn session(&self, key: SessionKey, new: &mut dyn FnMut() -> Renewing) -> Renewing;
+
     /// `attempt` as often as the command's retry policy says, under the limiter of `op`; the last error if
     /// every attempt failed.
     fn call<'a>(
@@ -59,25 +63,57 @@ pub trait Gate: Send + Sync + std::fmt::Debug {
     ) -> BoxFuture<'a, Result<Credentials, CallError>>;
 }
 
-/// `sdk` with its credentials replaced by a renewing session of `role` assumed with them (through `gate`),
-/// and the handle that renews it. No SDK identity cache: [`Renewing`] caches, and can be told a session
-/// expired.
+/// A role and the source credentials it is assumed with: the role's ARN, session name and external id, and
+/// the endpoint's profile and endpoint URL.
+pub type SessionKey = (String, String, Option<String>, Option<String>, Option<String>);
+
+/// The role sessions of one command, one per role and source credentials: every client of the role (in any
+/// region), its identity check and its probe share one, so a role is assumed once per command and again only
+/// when its session expires.
+#[derive(Debug, Default)]
+pub struct Sessions(Mutex<HashMap<SessionKey, Renewing>>);
+
+impl Sessions {
+    /// The session of `key`, made with `new` on first use.
+    pub fn get_or_make(&self, key: SessionKey, new: &mut dyn FnMut() -> Renewing) -> Renewing {
+        self.0.lock().expect("sessions lock").entry(key).or_insert_with(new).clone()
+    }
+}
+
+/// `sdk` (of `endpoint`, whose role is `role`) with its credentials replaced by the command's renewing session
+/// of `role` assumed with them (through `gate`, made on first use), and the handle that renews it. No SDK
+/// identity cache: [`Renewing`] caches, and can be told a session expired.
 pub(super) fn assume(
     sdk: aws_config::SdkConfig,
+    endpoint: &super::Endpoint,
     role: &Role,
     options: ClientOptions,
     gate: Arc<dyn Gate>,
 ) -> (aws_config::SdkConfig, Renewing) {
-    let (_, timeouts) = super::retry_and_timeouts(options);
-    let conf =
-        aws_sdk_sts::config::Builder::from(&sdk).retry_config(RetryConfig::disabled()).timeout_config(timeouts).build();
-    let provider = Renewing(Arc::new(Inner {
-        sts: aws_sdk_sts::Client::from_conf(conf),
-        role: role.clone(),
-        gate,
-        cached: Mutex::new(None),
-        renewing: tokio::sync::Mutex::new(()),
-    }));
+    let key = (
+        role.arn.clone(),
+        role.session_name.clone(),
+        role.external_id.clone(),
+        endpoint.profile.clone(),
+        endpoint.endpoint_url.clone(),
+    );
+    let provider = {
+        let mut new = || {
+            let (_, timeouts) = super::retry_and_timeouts(options);
+            let conf = aws_sdk_sts::config::Builder::from(&sdk)
+                .retry_config(RetryConfig::disabled())
+                .timeout_config(timeouts)
+                .build();
+            Renewing(Arc::new(Inner {
+                sts: aws_sdk_sts::Client::from_conf(conf),
+                role: role.clone(),
+                gate: gate.clone(),
+                cached: Mutex::new(None),
+                renewing: tokio::sync::Mutex::new(()),
+            }))
+        };
+        gate.session(key, &mut new)
+    };
     let sdk = sdk
         .into_builder()
         .credentials_provider(SharedCredentialsProvider::new(provider.clone()))

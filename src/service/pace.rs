@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::watch;
 
@@ -16,7 +16,7 @@ use super::{CallCounts, LimitKey, PagesError};
 use aws_credential_types::Credentials;
 
 use super::Op;
-use crate::cloud::{BoxFuture, CallError, ErrorKind, Gate, Page, Pager};
+use crate::cloud::{BoxFuture, CallError, ErrorKind, Gate, Page, Pager, Renewing, SessionKey, Sessions};
 
 /// See the module docs.
 #[derive(Debug)]
@@ -28,13 +28,15 @@ pub struct Pace {
     /// A signal that never turns true, for calls no signal stops (its sender lives here: a dropped sender
     /// would read as a stop).
     never: (watch::Sender<bool>, Cancel),
+    /// The command's role sessions: each role assumed once, shared by every client ([`Pace::gate`]).
+    sessions: Sessions,
 }
 
 impl Pace {
     /// Every limiter starting at `rate` requests/s (`None`: unlimited), calls retried by `policy`.
     pub fn new(rate: Option<f64>, policy: RetryPolicy) -> Arc<Self> {
         let (limiters, calls) = Default::default();
-        Arc::new(Self { rate, policy, limiters, calls, never: watch::channel(false) })
+        Arc::new(Self { rate, policy, limiters, calls, never: watch::channel(false), sessions: Sessions::default() })
     }
 
     /// The limiter of `key`, created at the command's rate on first use.
@@ -49,9 +51,10 @@ impl Pace {
     }
 
     /// How the clients of `target` make the calls the SDK makes for them (AssumeRole): under the limiter of
-    /// (`target`, the operation), like GetCallerIdentity, retried by the policy, counted.
+    /// (`target`, the operation), like GetCallerIdentity, retried by the policy, counted; and the command's
+    /// role sessions, so each role is assumed once for every client of it.
     pub fn gate(self: &Arc<Self>, target: usize) -> Arc<dyn Gate> {
-        Arc::new(TargetGate { pace: self.clone(), target })
+        Arc::new(TargetGate { pace: Arc::downgrade(self), target })
     }
 
     /// The attempts sent so far, per operation.
@@ -120,11 +123,19 @@ impl Pace {
 /// The [`Gate`] of one target's clients ([`Pace::gate`]).
 #[derive(Debug)]
 struct TargetGate {
-    pace: Arc<Pace>,
+    /// Weak: the pace holds the sessions, which hold their gate.
+    pace: Weak<Pace>,
     target: usize,
 }
 
 impl Gate for TargetGate {
+    fn session(&self, key: SessionKey, new: &mut dyn FnMut() -> Renewing) -> Renewing {
+        match self.pace.upgrade() {
+            Some(pace) => pace.sessions.get_or_make(key, new),
+            None => new(),
+        }
+    }
+
     fn call<'a>(
         &'a self,
         op: Op,
@@ -133,7 +144,10 @@ impl Gate for TargetGate {
         // No signal stops it: a session is asked for by a call that is itself stopped.
         let key = LimitKey { target: self.target, op };
         Box::pin(async move {
-            match self.pace.call(key, None, &mut AttemptStats::default(), |_| {}, attempt).await {
+            let Some(pace) = self.pace.upgrade() else {
+                return Err(CallError::malformed("AssumeRole after the command's end"));
+            };
+            match pace.call(key, None, &mut AttemptStats::default(), |_| {}, attempt).await {
                 Retried::Ok(c) => Ok(c),
                 Retried::Failed(e) => Err(e),
                 Retried::Cancelled => Err(CallError::malformed("cancelled")),

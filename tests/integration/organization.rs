@@ -52,6 +52,11 @@ pub(crate) fn sessions_since(env: &Env, from: usize) -> BTreeSet<String> {
         .collect()
 }
 
+/// The AssumeRole calls answered 200 since log entry `from`.
+fn assumed_since(env: &Env, from: usize) -> usize {
+    env.emu.log()[from..].iter().filter(|e| e.op == "AssumeRole" && e.status == 200).count()
+}
+
 fn targets(plan: &Plan) -> BTreeSet<(String, String)> {
     plan.targets.iter().map(|t| (t.identity.as_ref().unwrap().account.clone(), t.region.clone())).collect()
 }
@@ -77,6 +82,9 @@ async fn organisation_with_unreachable_targets() {
     // Every role session of the planning, enumeration included, is named after the plan it made.
     let session = format!("lfv-sunset-{}", plan.plan_id);
     assert_eq!(sessions_since(&env, from), BTreeSet::from([session.clone()]));
+    // Each role reached (members 1, 2 and 5) is assumed once for the whole planning: its identity check, its
+    // probes and its clients in every region share one session.
+    assert_eq!(assumed_since(&env, from), 3, "AssumeRole answered 200 during the planning");
 
     let unreachable: BTreeSet<(String, String, String)> =
         plan.unreachable.iter().map(|u| (u.account.clone(), u.region.clone(), u.error.clone())).collect();
@@ -138,6 +146,7 @@ async fn organisation_with_unreachable_targets() {
     let summary = env.run(&args).await.ok().json();
     assert_eq!(summary["outcomes"]["deleted"], plan.items.len(), "{summary}");
     assert_eq!(sessions_since(&env, from), BTreeSet::from([session]), "apply's sessions are the plan's too");
+    assert_eq!(assumed_since(&env, from), 3, "AssumeRole answered 200 during the apply");
     let accounts: BTreeSet<String> = env
         .emu
         .log()
