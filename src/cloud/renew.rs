@@ -138,7 +138,7 @@ struct Inner {
 
 impl Renewing {
     /// Drop the cached session (a call was answered `ExpiredTokenException`), unless it was obtained within
-    /// [`FRESH_FOR`].
+    /// `FRESH_FOR` (500 ms).
     pub fn invalidate(&self) {
         let mut cached = self.0.cached.lock().expect("credentials cache");
         if cached.as_ref().is_some_and(|(_, at)| at.elapsed() >= FRESH_FOR) {
