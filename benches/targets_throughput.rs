@@ -72,12 +72,14 @@ fn main() {
         if members > 0 {
             args.push("--organization".to_string());
         }
+        let before = emu.stats();
         let (run, cpu) = common::measured(&mut ws, &format!("t{n}_plan"), args);
         if !ws.expect_success(&run) {
             break;
         }
         let items = common::plan_items(std::path::Path::new(&plan));
         let ratio = report(&format!("plan_{n}_targets"), &run, cpu, items, PLAN_IDEAL_S);
+        common::print_op_counts(&format!("plan_{n}_targets"), &common::op_counts(&emu.stats(), &before), run.wall);
         verdicts.goal(&format!("plan_{n}_targets"), ratio <= GOAL_RATIO, format!("ratio {ratio:.3}"));
         let args = ["apply", &plan, "--yes", "--no-backup", "--format", "json"].map(str::to_string).to_vec();
         let (run, cpu) = common::measured(&mut ws, &format!("t{n}_apply"), args);

@@ -41,22 +41,24 @@ pub async fn caller_identity(
     }
 }
 
-/// The caller identity of every endpoint, asked once per [`CredsKey`], concurrently (an organisation has
-/// hundreds of roles), at `pace`; each answer or the error that names the endpoint.
+/// The caller identity of every endpoint, asked once per [`CredsKey`] that `known` does not answer already,
+/// concurrently (an organisation has hundreds of roles), at `pace`; each answer or the error that names the
+/// endpoint.
 pub async fn each_identity(
     endpoints: &[Endpoint],
     options: ClientOptions,
     pace: &Arc<Pace>,
+    known: &HashMap<CredsKey, Identity>,
 ) -> Result<HashMap<CredsKey, std::result::Result<Identity, Error>>> {
     let mut set = tokio::task::JoinSet::new();
-    let mut asked = std::collections::HashSet::new();
+    let mut asked: std::collections::HashSet<CredsKey> = known.keys().cloned().collect();
     for (n, e) in endpoints.iter().enumerate() {
         if asked.insert(creds_key(e)) {
             let (e, pace) = (e.clone(), pace.clone());
             set.spawn(async move { (creds_key(&e), caller_identity(&e, n, options, &pace).await) });
         }
     }
-    let mut seen = HashMap::new();
+    let mut seen: HashMap<_, _> = known.iter().map(|(k, id)| (k.clone(), Ok(id.clone()))).collect();
     while let Some(joined) = set.join_next().await {
         let (key, id) = joined.map_err(|e| Error::Internal(format!("identity task: {e}")))?;
         seen.insert(key, id);
@@ -71,7 +73,7 @@ pub async fn identities(
     pace: &Arc<Pace>,
 ) -> Result<HashMap<CredsKey, Identity>> {
     let mut seen = HashMap::new();
-    for (key, id) in each_identity(endpoints, options, pace).await? {
+    for (key, id) in each_identity(endpoints, options, pace, &HashMap::new()).await? {
         seen.insert(key, id?);
     }
     Ok(seen)
@@ -128,7 +130,7 @@ pub async fn check_targets(
     }
     let endpoints: Vec<Endpoint> =
         items.keys().map(|&n| target_endpoint(&plan.targets[n], profile, endpoint_url, access)).collect();
-    let ids = each_identity(&endpoints, options, pace).await?;
+    let ids = each_identity(&endpoints, options, pace, &HashMap::new()).await?;
     let mut checked = Checked::default();
     for ((&n, &count), e) in items.iter().zip(&endpoints) {
         match &ids[&creds_key(e)] {

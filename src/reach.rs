@@ -110,7 +110,9 @@ pub async fn reach(
             }
         }
     }
-    let mut reach = resolve(endpoints, options, pace).await?;
+    // The source credentials' identity is known already: not asked again.
+    let known = HashMap::from([(creds_key(&base[0]), source.clone())]);
+    let mut reach = resolve(endpoints, options, pace, &known).await?;
     reach.unreachable.extend(inactive);
     Ok(reach)
 }
@@ -144,13 +146,19 @@ fn not_active(l: &Listed) -> Option<String> {
     }
 }
 
-/// GetCallerIdentity once per role, then one ListProjects per target (a region the account has not enabled
-/// refuses it); every failure becomes an [`Unreachable`] entry. Roles and targets are resolved concurrently
-/// (an organisation has hundreds); the result keeps the order of `endpoints`.
-async fn resolve(endpoints: Vec<(String, Endpoint)>, options: ClientOptions, pace: &Arc<Pace>) -> Result<Reach> {
+/// GetCallerIdentity once per role (not for credentials whose identity is `known` already), then one
+/// ListProjects per target (a region the account has not enabled refuses it); every failure becomes an
+/// [`Unreachable`] entry. Roles and targets are resolved concurrently (an organisation has hundreds); the
+/// result keeps the order of `endpoints`.
+async fn resolve(
+    endpoints: Vec<(String, Endpoint)>,
+    options: ClientOptions,
+    pace: &Arc<Pace>,
+    known: &HashMap<CredsKey, Identity>,
+) -> Result<Reach> {
     let all: Vec<Endpoint> = endpoints.iter().map(|(_, e)| e.clone()).collect();
     let ids: HashMap<CredsKey, std::result::Result<Identity, String>> =
-        each_identity(&all, options, pace).await?.into_iter().map(|(k, v)| (k, v.map_err(reason))).collect();
+        each_identity(&all, options, pace, known).await?.into_iter().map(|(k, v)| (k, v.map_err(reason))).collect();
     let mut reach = Reach { endpoints: Vec::new(), ids: HashMap::new(), unreachable: Vec::new(), notes: Vec::new() };
     let mut probes = tokio::task::JoinSet::new();
     for (n, (account, e)) in endpoints.into_iter().enumerate() {

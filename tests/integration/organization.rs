@@ -85,6 +85,9 @@ async fn organisation_with_unreachable_targets() {
     // Each role reached (members 1, 2 and 5) is assumed once for the whole planning: its identity check, its
     // probes and its clients in every region share one session.
     assert_eq!(assumed_since(&env, from), 3, "AssumeRole answered 200 during the planning");
+    // And the source credentials' identity is asked once.
+    let source_ids = env.emu.log()[from..].iter().filter(|e| e.op == "GetCallerIdentity" && e.account == MGMT).count();
+    assert_eq!(source_ids, 1, "GetCallerIdentity of the source credentials during the planning");
 
     let unreachable: BTreeSet<(String, String, String)> =
         plan.unreachable.iter().map(|u| (u.account.clone(), u.region.clone(), u.error.clone())).collect();
