@@ -109,15 +109,17 @@ pub struct ProjectInfo {
 
 impl ProjectInfo {
     /// The dataset of one type, if present.
-    pub fn dataset(&self, dataset_type: &str) -> Option<&DatasetInfo> {
-        self.datasets.iter().find(|d| d.dataset_type == dataset_type)
+    pub fn dataset(&self, dataset_type: lfv_model::plan::DatasetType) -> Option<&DatasetInfo> {
+        self.datasets.iter().find(|d| d.dataset_type == dataset_type.as_str())
     }
 }
 
 /// A dataset's metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatasetInfo {
-    /// `train` or `test`.
+    /// `train` or `test`, as the service spelt it: kept a string because `project.json` preserves the
+    /// service's own word and a type the tool does not know is reported (drift), never dropped; a plan's
+    /// items name theirs as a [`lfv_model::plan::DatasetType`] and look it up with [`ProjectInfo::dataset`].
     pub dataset_type: String,
     /// Creation time.
     pub created: Option<DateTime<Utc>>,

@@ -59,7 +59,7 @@ impl Subject for Dataset<'_> {
             }
         }
         let (item, mode) = (self.item, ctx.opts.mode);
-        let d = self.info.as_ref().and_then(|i| i.dataset(&item.resource));
+        let d = self.info.as_ref().zip(item.dataset_type()).and_then(|(i, t)| i.dataset(t));
         Retried::Ok(match how {
             Look::AfterConflict { error, ours } => drift::after_conflict(d, item.created, *ours, error),
             _ => drift::decide(d, item.created, mode, self.resend, *how == Look::Again),
@@ -135,7 +135,7 @@ pub(super) async fn confirm(ctx: &Ctx, client: &Client, items: &[Item]) {
         };
         let mut still = Vec::new();
         for item in pending {
-            let d = info.as_ref().and_then(|i| i.dataset(&item.resource));
+            let d = info.as_ref().zip(item.dataset_type()).and_then(|(i, t)| i.dataset(t));
             let (verified, status) = match d {
                 None => (Some(true), None),
                 Some(d) if !same_instant(d.created, item.created) => (Some(true), None),

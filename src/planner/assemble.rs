@@ -140,7 +140,7 @@ pub(crate) fn project_items(
         .unwrap_or(fallback);
     let (mut items, mut skipped) = (Vec::new(), Vec::new());
     for dataset_type in DatasetType::DELETION_ORDER {
-        let Some(d) = info.dataset(dataset_type.as_str()) else { continue };
+        let Some(d) = info.dataset(dataset_type) else { continue };
         if let Err(r) = filter.dataset(&d.dataset_type, d.created) {
             skipped.push(skip(Some(dataset_type), r));
             continue;

@@ -66,7 +66,7 @@ pub(crate) fn project_items(
         push(&mut items, Kind::DeleteModel, &m.model_version, m.creation_timestamp, m.status.as_str(), after);
     }
     for dataset_type in DatasetType::DELETION_ORDER {
-        if let Some(d) = info.dataset(dataset_type.as_str()) {
+        if let Some(d) = info.dataset(dataset_type) {
             push(&mut items, Kind::DeleteDataset, dataset_type.as_str(), d.created, d.status.as_str(), vec![]);
         }
     }

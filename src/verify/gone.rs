@@ -34,7 +34,7 @@ pub(crate) fn still_present(item: &Item, project: Option<&ProjectInfo>, model: O
     match item.kind {
         Kind::DeleteProject => Some(Present { status: PROJECT_PRESENT.into(), created: project.created }),
         Kind::DeleteDataset => {
-            let d = project.dataset(item.dataset_type()?.as_str())?;
+            let d = project.dataset(item.dataset_type()?)?;
             Some(Present { status: d.status.to_string(), created: d.created })
         }
         Kind::DeleteModel => model.map(present_model),
