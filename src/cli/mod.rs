@@ -70,7 +70,7 @@ pub struct ConnectArgs {
     #[arg(long, env = "LFV_ENDPOINT_URL", value_name = "URL", value_parser = parse_endpoint_url)]
     pub endpoint_url: Option<String>,
     /// Per-attempt timeout of each API call (default 10s; e.g. 500ms, 30s; 100ms to 10m).
-    #[arg(long, env = "LFV_ATTEMPT_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = parse_attempt_timeout)]
+    #[arg(long, env = "LFV_ATTEMPT_TIMEOUT", value_name = "DURATION", default_value = crate::cloud::DEFAULT_ATTEMPT_TIMEOUT_FLAG, value_parser = parse_attempt_timeout)]
     pub attempt_timeout: Duration,
 }
 

@@ -195,6 +195,9 @@ mod tests {
         assert!(parse_emulator_rate("1000001").is_err());
         let durations =
             [("100ms", true), ("99ms", false), ("10m", true), ("601s", false), ("0s", false), ("-1s", false)];
+        // The flag's default is the clients' default.
+        let default = crate::cloud::DEFAULT_ATTEMPT_TIMEOUT_FLAG;
+        assert_eq!(parse_attempt_timeout(default), Ok(crate::cloud::DEFAULT_ATTEMPT_TIMEOUT));
         for (s, ok) in durations {
             assert_eq!(parse_attempt_timeout(s).is_ok(), ok, "{s}");
         }

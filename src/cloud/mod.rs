@@ -42,6 +42,8 @@ pub use s3::{S3Client, S3Object, S3Page, connect_s3};
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Default per-attempt timeout.
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// [`DEFAULT_ATTEMPT_TIMEOUT`] as `--attempt-timeout` spells its default (a test holds the two equal).
+pub const DEFAULT_ATTEMPT_TIMEOUT_FLAG: &str = "10s";
 
 /// How to reach one (profile, region), with the role assumed there, if any.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
