@@ -10,13 +10,14 @@ use std::sync::Arc;
 use crate::cli::TargetArgs;
 use crate::cloud::identity::session_name;
 use crate::cloud::orgs::Listed;
-use crate::cloud::{self, ClientOptions, Endpoint, Role};
+use crate::cloud::{self, ClientOptions, Endpoint, ErrorKind, Page, ProjectSummary, Role};
 use crate::error::{Error, Result};
 use crate::identity::{CredsKey, caller_identity, creds_key, each_identity, identities};
 use crate::plan::{Identity, Plan, Unreachable};
 use crate::service::retry::{AttemptStats, Retried};
 use crate::service::{LimitKey, Op, Pace, PagesError};
 use crate::targets::accounts;
+use crate::targets::shard::Shard;
 
 /// The role every account is reached through when `--role-name` and `--role-arn-template` are not given.
 pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";
@@ -31,6 +32,8 @@ pub struct Reach {
     pub unreachable: Vec<Unreachable>,
     /// What the user should know (an endpoint left out because another reaches the same target).
     pub notes: Vec<String>,
+    /// Each endpoint's first ListProjects page, as its probe read it (the planner goes on from there).
+    pub first_pages: Vec<Page<ProjectSummary>>,
 }
 
 /// The role ARN of `account` from `--role-arn-template` or `--role-name` (default [`DEFAULT_ROLE`]).
@@ -58,25 +61,7 @@ pub async fn reach(
                 "--role-name, --role-arn-template and --exclude-account need --accounts or --organization".into(),
             ));
         }
-        let ids = identities(&base, options, pace).await?;
-        let accounts: Vec<String> = base.iter().map(|e| ids[&creds_key(e)].account.clone()).collect();
-        let (mut endpoints, mut notes) = (Vec::new(), Vec::new());
-        for (n, e) in base.iter().enumerate() {
-            if args.shard.is_some_and(|s| !s.contains(&accounts[n])) {
-                continue;
-            }
-            match first_reaching(&base, &accounts, n) {
-                Some(first) => notes.push(format!(
-                    "{} reaches account {} in {} as {} does; it is planned once, through the first",
-                    profile_of(e),
-                    accounts[n],
-                    e.region,
-                    profile_of(&base[first]),
-                )),
-                None => endpoints.push(e.clone()),
-            }
-        }
-        return Ok(Reach { endpoints, ids, unreachable: Vec::new(), notes });
+        return reach_endpoints(base, args.shard, options, pace).await;
     }
     if base.iter().any(|e| e.profile != base[0].profile) {
         return Err(Error::Usage("--accounts and --organization take at most one --profile (the source)".into()));
@@ -115,6 +100,51 @@ pub async fn reach(
     let mut reach = resolve(endpoints, options, pace, &known).await?;
     reach.unreachable.extend(inactive);
     Ok(reach)
+}
+
+/// Resolve `base` (profile x region, the caller's own credentials: no `--accounts` or `--organization`) into
+/// the endpoints to plan: each credential's identity (exit 6 if one cannot be resolved), the accounts of
+/// `shard` only, an (account, region) reached twice planned once (with a note), and every target probed like
+/// a role's ([`probe_all`]): one that refuses is an unreachable entry.
+pub async fn reach_endpoints(
+    base: Vec<Endpoint>,
+    shard: Option<Shard>,
+    options: ClientOptions,
+    pace: &Arc<Pace>,
+) -> Result<Reach> {
+    let ids = identities(&base, options, pace).await?;
+    let accounts: Vec<String> = base.iter().map(|e| ids[&creds_key(e)].account.clone()).collect();
+    let (mut endpoints, mut notes) = (Vec::<(String, Endpoint)>::new(), Vec::new());
+    for (n, e) in base.iter().enumerate() {
+        if shard.is_some_and(|s| !s.contains(&accounts[n])) {
+            continue;
+        }
+        match first_reaching(&base, &accounts, n) {
+            Some(first) => notes.push(format!(
+                "{} reaches account {} in {} as {} does; it is planned once, through the first",
+                profile_of(e),
+                accounts[n],
+                e.region,
+                profile_of(&base[first]),
+            )),
+            None => endpoints.push((accounts[n].clone(), e.clone())),
+        }
+    }
+    let mut reach = Reach { endpoints: Vec::new(), ids, unreachable: Vec::new(), notes, first_pages: Vec::new() };
+    probe_all(endpoints, options, pace, &mut reach).await?;
+    Ok(reach)
+}
+
+/// One unreachable target on one line: `account A region R (role ARN): ERROR: MESSAGE`.
+pub fn unreachable_line(u: &Unreachable) -> String {
+    format!(
+        "account {} region {}{}: {}: {}",
+        u.account,
+        u.region,
+        u.role_arn.as_ref().map(|r| format!(" (role {r})")).unwrap_or_default(),
+        u.error,
+        u.message
+    )
 }
 
 /// The first endpoint before `n` in `base` that reaches the same (account, region) as `base[n]` (`accounts`
@@ -159,14 +189,17 @@ async fn resolve(
     let all: Vec<Endpoint> = endpoints.iter().map(|(_, e)| e.clone()).collect();
     let ids: HashMap<CredsKey, std::result::Result<Identity, String>> =
         each_identity(&all, options, pace, known).await?.into_iter().map(|(k, v)| (k, v.map_err(reason))).collect();
-    let mut reach = Reach { endpoints: Vec::new(), ids: HashMap::new(), unreachable: Vec::new(), notes: Vec::new() };
-    let mut probes = tokio::task::JoinSet::new();
-    for (n, (account, e)) in endpoints.into_iter().enumerate() {
+    let mut reach = Reach {
+        endpoints: Vec::new(),
+        ids: HashMap::new(),
+        unreachable: Vec::new(),
+        notes: Vec::new(),
+        first_pages: Vec::new(),
+    };
+    let mut identified = Vec::new();
+    for (account, e) in endpoints {
         match &ids[&creds_key(&e)] {
-            Ok(id) if id.account == account => {
-                let pace = pace.clone();
-                probes.spawn(async move { (n, probe(&e, n, options, &pace).await, account, e) });
-            }
+            Ok(id) if id.account == account => identified.push((account, e)),
             Ok(id) => reach.unreachable.push(unreachable(
                 &account,
                 &e,
@@ -176,6 +209,25 @@ async fn resolve(
             Err(message) => reach.unreachable.push(unreachable(&account, &e, "assume_role", message.clone())),
         }
     }
+    probe_all(identified, options, pace, &mut reach).await?;
+    reach.ids = ids.into_iter().filter_map(|(k, v)| v.ok().map(|v| (k, v))).collect();
+    Ok(reach)
+}
+
+/// The one reachability probe of every target, whatever reaches it (the caller's own credentials, a profile,
+/// a role): one ListProjects each, concurrently; a target that answers joins `reach.endpoints` (in the order
+/// given), one that refuses (a region not enabled, a policy that denies it, ...) is an [`Unreachable`] entry.
+async fn probe_all(
+    endpoints: Vec<(String, Endpoint)>,
+    options: ClientOptions,
+    pace: &Arc<Pace>,
+    reach: &mut Reach,
+) -> Result<()> {
+    let mut probes = tokio::task::JoinSet::new();
+    for (n, (account, e)) in endpoints.into_iter().enumerate() {
+        let pace = pace.clone();
+        probes.spawn(async move { (n, probe(&e, n, options, &pace).await, account, e) });
+    }
     let mut done = BTreeMap::new();
     while let Some(joined) = probes.join_next().await {
         let (n, result, account, e) = joined.map_err(|e| Error::Internal(format!("probe task: {e}")))?;
@@ -183,12 +235,26 @@ async fn resolve(
     }
     for (_, (result, account, e)) in done {
         match result {
-            Ok(()) => reach.endpoints.push(e),
-            Err((code, message)) => reach.unreachable.push(unreachable(&account, &e, &code, message)),
+            Probed::Answered(page) => {
+                reach.endpoints.push(e);
+                reach.first_pages.push(page);
+            }
+            Probed::Refused(code, message) => reach.unreachable.push(unreachable(&account, &e, &code, message)),
+            // Not a refusal of this target: the endpoint is not the service, and nothing can be concluded.
+            Probed::NotTheService(why) => return Err(Error::Unreachable(format!("{why}; no plan was written"))),
         }
     }
-    reach.ids = ids.into_iter().filter_map(|(k, v)| v.ok().map(|v| (k, v))).collect();
-    Ok(reach)
+    Ok(())
+}
+
+/// What a target's probe came to.
+enum Probed {
+    /// The service answered (its first page of projects): the target is reached.
+    Answered(Page<ProjectSummary>),
+    /// The target refused (or could not be connected to): its unreachable entry's error code and message.
+    Refused(String, String),
+    /// The answer is not the service's (a wrong endpoint): what it was, naming the endpoint.
+    NotTheService(String),
 }
 
 /// Why a target's identity could not be resolved, without the exit class's prefix (the entry is listed as
@@ -202,22 +268,21 @@ fn reason(e: Error) -> String {
 
 /// One ListProjects through the target's credentials, at `pace` (a transient answer is retried like every
 /// call, so a throttled or briefly failing target is not called unreachable).
-async fn probe(
-    e: &Endpoint,
-    target: usize,
-    options: ClientOptions,
-    pace: &Arc<Pace>,
-) -> std::result::Result<(), (String, String)> {
-    let client = cloud::connect(e, options, pace.gate(target))
-        .await
-        .map_err(|err| ("unreachable".to_string(), err.to_string()))?;
+async fn probe(e: &Endpoint, target: usize, options: ClientOptions, pace: &Arc<Pace>) -> Probed {
+    let client = match cloud::connect(e, options, pace.gate(target)).await {
+        Ok(c) => c,
+        Err(err) => return Probed::Refused("unreachable".to_string(), err.to_string()),
+    };
     let key = LimitKey { target, op: Op::ListProjects };
     match pace.call(key, None, &mut AttemptStats::default(), |_| {}, || client.list_projects(None)).await {
-        Retried::Ok(_) => Ok(()),
-        Retried::Failed(err) => {
-            Err((err.code.clone().unwrap_or_else(|| "unreachable".into()), format!("ListProjects: {err}")))
+        Retried::Ok(page) => Probed::Answered(page),
+        Retried::Failed(err) if err.kind == ErrorKind::Foreign => {
+            Probed::NotTheService(client.not_the_service("ListProjects", &err))
         }
-        Retried::Cancelled => Err(("unreachable".into(), "ListProjects: cancelled".into())),
+        Retried::Failed(err) => {
+            Probed::Refused(err.code.clone().unwrap_or_else(|| "unreachable".into()), format!("ListProjects: {err}"))
+        }
+        Retried::Cancelled => Probed::Refused("unreachable".into(), "ListProjects: cancelled".into()),
     }
 }
 

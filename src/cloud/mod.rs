@@ -184,6 +184,12 @@ pub struct Pager {
 }
 
 impl Pager {
+    /// The pager of a listing whose first page (asked with no token) was read elsewhere and answered
+    /// `next`: it asks from the second page on.
+    pub fn after_first(next: Option<String>) -> Pager {
+        Pager { done: next.is_none(), asked: next, pages: 1 }
+    }
+
     /// The token to ask the next page with (`Some(None)`: the first page), `None` once the last page has
     /// been answered, or [`PageFault::TooManyPages`].
     pub fn ask(&mut self) -> Result<Option<Option<String>>, PageFault> {
@@ -371,6 +377,15 @@ mod tests {
         for (nexts, want) in table {
             assert_eq!(walk(nexts), want, "answers {nexts:?}");
         }
+        // A listing whose first page was read elsewhere goes on from that page's next token, or is done.
+        let mut pager = Pager::after_first(s("a"));
+        assert_eq!(pager.ask(), Ok(Some(s("a"))));
+        pager.answered(None).unwrap();
+        assert_eq!(pager.ask(), Ok(None));
+        assert_eq!(Pager::after_first(None).ask(), Ok(None));
+        let mut pager = Pager::after_first(s("a"));
+        pager.ask().unwrap();
+        assert_eq!(pager.answered(s("a")), Err(PageFault::RepeatedToken));
         // A listing that never ends stops after MAX_PAGES pages.
         let mut pager = Pager::default();
         for n in 0..MAX_PAGES {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::out;
 use crate::calls::Calls;
 use crate::cli::{ConnectArgs, PlanArgs, SelectArgs, SweepArgs};
-use crate::cloud::{ClientOptions, Endpoint};
+use crate::cloud::ClientOptions;
 use crate::error::{Error, ExitCode, Result, RunFacts, exit_code};
 use crate::escape::escape_lines;
 use crate::exec::events::EventSink;
@@ -13,7 +13,7 @@ use crate::plan::counts::{datasets_only, per_kind};
 use crate::plan::filter::Filter;
 use crate::plan::{Scope, Selection, Unreachable};
 use crate::planner::{PlanRequest, make_plan, new_plan_id};
-use crate::reach::{Reach, reach, record_reach};
+use crate::reach::{Reach, reach, record_reach, unreachable_line};
 use crate::report::progress;
 use crate::service::Pace;
 
@@ -77,7 +77,7 @@ pub(crate) fn refuse_unreachable(reach: &Reach, what: &str) -> Error {
 /// The planner's request for `plan` and `sweep`: the selection, paced by `--rate`, `--concurrency`,
 /// `--max-in-flight` and `--max-attempts`, at the command's `pace`.
 pub(crate) fn plan_request(
-    endpoints: Vec<Endpoint>,
+    reach: &Reach,
     selection: Selection,
     filter: Filter,
     flags: &SweepArgs,
@@ -85,7 +85,8 @@ pub(crate) fn plan_request(
     pace: Arc<Pace>,
 ) -> PlanRequest {
     PlanRequest {
-        endpoints,
+        first_pages: reach.first_pages.clone(),
+        endpoints: reach.endpoints.clone(),
         selection,
         filter,
         concurrency: flags.concurrency,
@@ -110,7 +111,7 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     if !reach.unreachable.is_empty() && !args.select.targets.allow_unreachable {
         return Err(refuse_unreachable(&reach, "no plan was written"));
     }
-    let req = plan_request(reach.endpoints.clone(), selection, filter, &args.sweep, calls, pace);
+    let req = plan_request(&reach, selection, filter, &args.sweep, calls, pace);
     let (events, rx) = EventSink::channel();
     let display = progress::spawn(rx);
     let result = make_plan(plan_id, req, events).await;
@@ -136,22 +137,15 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         if skipped.is_empty() { "none".into() } else { skipped.join(", ") }
     )));
     if !plan.unreachable.is_empty() {
-        for u in &plan.unreachable {
-            eprintln!("unreachable: {}", escape_lines(&unreachable_line(u)));
-        }
-        eprintln!("{} targets could not be reached; the plan lists them under unreachable", plan.unreachable.len());
+        tell_unreachable(&plan.unreachable, "the plan");
     }
     Ok(exit_code(&RunFacts { unreachable: !plan.unreachable.is_empty(), ..RunFacts::default() }))
 }
 
-/// One unreachable target on one line: `account A region R (role ARN): ERROR: MESSAGE`.
-pub(super) fn unreachable_line(u: &Unreachable) -> String {
-    format!(
-        "account {} region {}{}: {}: {}",
-        u.account,
-        u.region,
-        u.role_arn.as_ref().map(|r| format!(" (role {r})")).unwrap_or_default(),
-        u.error,
-        u.message
-    )
+/// On stderr: every unreachable target on its own line, then how many, and that `listed` lists them.
+pub(super) fn tell_unreachable(unreachable: &[Unreachable], listed: &str) {
+    for u in unreachable {
+        eprintln!("unreachable: {}", escape_lines(&unreachable_line(u)));
+    }
+    eprintln!("{} targets could not be reached; {listed} lists them under unreachable", unreachable.len());
 }

@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::out;
-use super::plan::unreachable_line;
 use crate::cli::{ShowArgs, TableFormat};
 use crate::error::{ExitCode, Result};
 use crate::escape::escape as e;
 use crate::plan::counts::{Counts, counts, datasets_only, per_kind};
 use crate::plan::validate::digested_members;
 use crate::plan::{DatasetType, Item, Kind, Plan, Target};
+use crate::reach::unreachable_line;
 
 /// Run `show`.
 pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {

@@ -7,7 +7,7 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::plan::{plan_request, refuse_unreachable, selected};
+use super::plan::{plan_request, refuse_unreachable, selected, tell_unreachable};
 use super::{cancel_on_signals, out};
 use crate::calls::Calls;
 use crate::cli::{SweepCommandArgs, TableFormat, TextFormat};
@@ -84,7 +84,7 @@ pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
         escape(&file.plan_id),
         escape(&args.dir.display().to_string())
     );
-    let req = plan_request(reach.endpoints.clone(), selection, filter, &args.sweep, calls, pace.clone());
+    let req = plan_request(&reach, selection, filter, &args.sweep, calls, pace.clone());
     let role = &targets.role;
     let opts = sweep::Options {
         run: run_options(&args, calls, pace, backup.clone()),
@@ -132,9 +132,9 @@ async fn finish(args: &SweepCommandArgs, paths: &SweepPaths, backup: &Path, ran:
         _ => None,
     };
     let code = sweep::exit_code_of(&ran, left, report_failed.is_some());
-    let unreachable = ran.plan.as_ref().map_or(0, |p| p.unreachable.len());
-    if unreachable > 0 && code == ExitCode::Unreachable {
-        eprintln!("{unreachable} targets could not be reached; the sealed plan lists them under unreachable");
+    let unreachable = ran.plan.as_ref().map_or(&[][..], |p| &p.unreachable[..]);
+    if !unreachable.is_empty() && code == ExitCode::Unreachable {
+        tell_unreachable(unreachable, "the sealed plan");
     }
     let mut summary = Summary::new(&state, &ran.result, code.code());
     summary.checkpoint = paths.journal.display().to_string();

@@ -18,7 +18,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::cloud::{
-    self, CallError, Client, ClientOptions, Endpoint, ErrorKind, ModelSummary, ProjectInfo, ProjectSummary,
+    self, CallError, Client, ClientOptions, Endpoint, ErrorKind, ModelSummary, Page, ProjectInfo, ProjectSummary,
 };
 use crate::error::{Error, Result};
 use crate::exec::events::{Event, EventSink};
@@ -53,6 +53,9 @@ pub struct PlanRequest {
     pub client: ClientOptions,
     /// The command's limiters, retry policy and call counts.
     pub pace: Arc<Pace>,
+    /// Each endpoint's first ListProjects page when its reach probe read it already (by endpoint; none or
+    /// fewer: the planner reads them).
+    pub first_pages: Vec<Page<ProjectSummary>>,
 }
 
 /// What one target's enumeration found.
@@ -155,7 +158,9 @@ async fn scan(
     };
     let key = LimitKey { target, op: Op::ListProjects };
     let fetch = |token| client.list_projects(token);
-    let listing = svc.pages(key, &mut AttemptStats::default(), |a| throttled(&events, a), fetch, on_page).await;
+    let first = req.first_pages.get(target).cloned();
+    let on_attempt = |a: &Attempt| throttled(&events, a);
+    let listing = svc.pages_from(first, key, &mut AttemptStats::default(), on_attempt, fetch, on_page).await;
     match listing {
         Ok(()) => {}
         Err(PagesError::Call(e)) => return Err(enumeration_failed("ListProjects", &client, &e)),

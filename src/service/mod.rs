@@ -185,7 +185,24 @@ impl Service {
         F: FnMut(Option<String>) -> Fut,
         Fut: Future<Output = std::result::Result<Page<T>, CallError>>,
     {
-        self.pace.pages(key, Some(&self.cancel), stats, on_attempt, fetch, each).await
+        self.pages_from(None, key, stats, on_attempt, fetch, each).await
+    }
+
+    /// [`Service::pages`] with its first page read already ([`Pace::pages_from`]).
+    pub async fn pages_from<T, E, F, Fut>(
+        &self,
+        first: Option<Page<T>>,
+        key: LimitKey,
+        stats: &mut AttemptStats,
+        on_attempt: impl FnMut(&Attempt),
+        fetch: F,
+        each: impl FnMut(Vec<T>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), PagesError<E>>
+    where
+        F: FnMut(Option<String>) -> Fut,
+        Fut: Future<Output = std::result::Result<Page<T>, CallError>>,
+    {
+        self.pace.pages_from(first, key, Some(&self.cancel), stats, on_attempt, fetch, each).await
     }
 }
 

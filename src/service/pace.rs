@@ -98,6 +98,26 @@ impl Pace {
         key: LimitKey,
         cancel: Option<&Cancel>,
         stats: &mut AttemptStats,
+        on_attempt: impl FnMut(&Attempt),
+        fetch: F,
+        each: impl FnMut(Vec<T>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), PagesError<E>>
+    where
+        F: FnMut(Option<String>) -> Fut,
+        Fut: Future<Output = std::result::Result<Page<T>, CallError>>,
+    {
+        self.pages_from(None, key, cancel, stats, on_attempt, fetch, each).await
+    }
+
+    /// [`Pace::pages`], its first page `first` when it was read already (a probe's): its items go to `each`
+    /// and the listing goes on from its next token.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn pages_from<T, E, F, Fut>(
+        &self,
+        first: Option<Page<T>>,
+        key: LimitKey,
+        cancel: Option<&Cancel>,
+        stats: &mut AttemptStats,
         mut on_attempt: impl FnMut(&Attempt),
         mut fetch: F,
         mut each: impl FnMut(Vec<T>) -> std::result::Result<(), E>,
@@ -106,7 +126,13 @@ impl Pace {
         F: FnMut(Option<String>) -> Fut,
         Fut: Future<Output = std::result::Result<Page<T>, CallError>>,
     {
-        let mut pager = Pager::default();
+        let mut pager = match first {
+            Some(page) => {
+                each(page.items).map_err(PagesError::Consumer)?;
+                Pager::after_first(page.next)
+            }
+            None => Pager::default(),
+        };
         while let Some(token) = pager.ask().map_err(PagesError::from)? {
             let page = match self.call(key, cancel, stats, &mut on_attempt, || fetch(token.clone())).await {
                 Retried::Ok(p) => p,

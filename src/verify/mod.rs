@@ -21,11 +21,12 @@ use crate::error::{Error, Result};
 use crate::exec::drift::same_instant;
 use crate::exec::events::EventSink;
 use crate::exec::retry::Retried;
-use crate::identity::{access, check_targets, endpoints, identities, plan_clients};
+use crate::identity::{access, check_targets, endpoints, plan_clients};
 use crate::plan::counts::{by_kind, datasets_only};
 use crate::plan::filter::Filter;
 use crate::plan::{DatasetTypes, Item, Kind, Plan, Resource, Scope, Selection, SkipReason};
 use crate::planner::{PlanRequest, make_plan};
+use crate::reach::{reach_endpoints, unreachable_line};
 use crate::service::Service;
 use crate::service::schedule::{Caps, run_fair};
 use gone::{PROJECT_PRESENT, still_present};
@@ -262,18 +263,26 @@ pub async fn verify_all(regions: &[String], scope: Scope, opts: &Options) -> Res
     let calls = opts.calls;
     let endpoints = endpoints(&opts.profiles, regions, &opts.endpoint_url).await?;
     let regions = endpoints.iter().map(|e| e.region.clone()).collect::<Vec<_>>().join(", ");
+    let pace = calls.pace();
+    // Resolve the caller and probe every target before the first enumeration call, as `plan` does: a target
+    // that cannot be reached proves nothing (exit 6, each named).
+    let reach = reach_endpoints(endpoints, None, calls.client, &pace).await.map_err(cannot_prove)?;
+    if !reach.unreachable.is_empty() {
+        let why: Vec<String> = reach.unreachable.iter().map(unreachable_line).collect();
+        let n = why.len();
+        return Err(cannot_prove(Error::Unreachable(format!("{n} targets cannot be reached: {}", why.join("; ")))));
+    }
     // A plan with no filters lists exactly the datasets that exist: reuse the planner's enumeration.
     let req = PlanRequest {
-        endpoints,
+        first_pages: reach.first_pages,
+        endpoints: reach.endpoints,
         selection: Selection { dataset_type: DatasetTypes::Both, ..Selection::default() },
         filter: Filter::new(&[], &[], None, None, None)?,
         concurrency: opts.concurrency,
         max_in_flight: opts.max_in_flight,
         client: calls.client,
-        pace: calls.pace(),
+        pace,
     };
-    // Resolve the caller before the first call (exit 6 if it cannot be resolved).
-    identities(&req.endpoints, req.client, &req.pace).await.map_err(cannot_prove)?;
     let plan = make_plan(crate::planner::new_plan_id(), req, EventSink::none()).await?;
     let account = |t: usize| plan.targets.get(t).and_then(|t| t.account.clone()).unwrap_or_default();
     let region = |t: usize| plan.targets.get(t).map(|t| t.region.clone()).unwrap_or_default();

@@ -18,6 +18,7 @@ mod plan;
 mod plan_formats;
 mod plans_dir;
 mod preserve;
+mod reach;
 mod readme;
 mod redaction;
 mod review;
