@@ -105,7 +105,7 @@ pub async fn reach(
 /// Resolve `base` (profile x region, the caller's own credentials: no `--accounts` or `--organization`) into
 /// the endpoints to plan: each credential's identity (exit 6 if one cannot be resolved), the accounts of
 /// `shard` only, an (account, region) reached twice planned once (with a note), and every target probed like
-/// a role's ([`probe_all`]): one that refuses is an unreachable entry.
+/// a role's (`probe_all`): one that refuses is an unreachable entry.
 pub async fn reach_endpoints(
     base: Vec<Endpoint>,
     shard: Option<Shard>,
