@@ -297,7 +297,7 @@ async fn list_accounts(source: &Endpoint, options: ClientOptions, pace: &Arc<Pac
         Ok::<_, std::convert::Infallible>(())
     };
     let fetch = |token| orgs.list_accounts(token);
-    match pace.pages(key, None, &mut AttemptStats::default(), |_| {}, fetch, each).await {
+    match pace.pages(None, key, None, &mut AttemptStats::default(), |_| {}, fetch, each).await {
         Ok(()) => Ok(all),
         Err(PagesError::Call(e)) => Err(cloud::orgs::failed(&e)),
         Err(e) => Err(Error::Unreachable(format!("--organization: ListAccounts: {e:?}"))),

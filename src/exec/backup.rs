@@ -92,7 +92,7 @@ pub async fn export(
     let list = LimitKey { target: item.target, op: Op::ListDatasetEntries };
     let fetch = |token| client.list_dataset_entries(project, dtype, token);
     let result = svc
-        .pages(list, &mut stats, on_attempt, fetch, |entries: Vec<String>| {
+        .pages(None, list, &mut stats, on_attempt, fetch, |entries: Vec<String>| {
             for entry in &entries {
                 count += 1;
                 if entry.contains('\n') {

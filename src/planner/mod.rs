@@ -160,7 +160,7 @@ async fn scan(
     let fetch = |token| client.list_projects(token);
     let first = req.first_pages.get(target).cloned();
     let on_attempt = |a: &Attempt| throttled(&events, a);
-    let listing = svc.pages_from(first, key, &mut AttemptStats::default(), on_attempt, fetch, on_page).await;
+    let listing = svc.pages(first, key, &mut AttemptStats::default(), on_attempt, fetch, on_page).await;
     match listing {
         Ok(()) => {}
         Err(PagesError::Call(e)) => return Err(enumeration_failed("ListProjects", &client, &e)),

@@ -148,7 +148,7 @@ impl Service {
             all.extend(page);
             Ok(())
         };
-        match self.pages(key, &mut AttemptStats::default(), on_attempt, fetch, each).await {
+        match self.pages(None, key, &mut AttemptStats::default(), on_attempt, fetch, each).await {
             Ok(()) => Ok(Some(all)),
             Err(PagesError::Call(e)) if e.kind == ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
@@ -172,24 +172,8 @@ impl Service {
             .found()
     }
 
-    /// Every page of a listing ([`Pace::pages`]), stopped by the run's signal.
+    /// Every page of a listing ([`Pace::pages`], `first` read already or `None`), stopped by the run's signal.
     pub async fn pages<T, E, F, Fut>(
-        &self,
-        key: LimitKey,
-        stats: &mut AttemptStats,
-        on_attempt: impl FnMut(&Attempt),
-        fetch: F,
-        each: impl FnMut(Vec<T>) -> std::result::Result<(), E>,
-    ) -> std::result::Result<(), PagesError<E>>
-    where
-        F: FnMut(Option<String>) -> Fut,
-        Fut: Future<Output = std::result::Result<Page<T>, CallError>>,
-    {
-        self.pages_from(None, key, stats, on_attempt, fetch, each).await
-    }
-
-    /// [`Service::pages`] with its first page read already ([`Pace::pages_from`]).
-    pub async fn pages_from<T, E, F, Fut>(
         &self,
         first: Option<Page<T>>,
         key: LimitKey,
@@ -202,7 +186,7 @@ impl Service {
         F: FnMut(Option<String>) -> Fut,
         Fut: Future<Output = std::result::Result<Page<T>, CallError>>,
     {
-        self.pace.pages_from(first, key, Some(&self.cancel), stats, on_attempt, fetch, each).await
+        self.pace.pages(first, key, Some(&self.cancel), stats, on_attempt, fetch, each).await
     }
 }
 

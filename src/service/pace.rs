@@ -91,28 +91,11 @@ impl Pace {
         with_retry(&limiter, &self.policy, cancel, stats, count, call).await
     }
 
-    /// Every page of a listing (by [`Pager`]'s rules): `fetch(token)` under the limiter of `key`
-    /// (retried), each page's items to `each` in order.
-    pub async fn pages<T, E, F, Fut>(
-        &self,
-        key: LimitKey,
-        cancel: Option<&Cancel>,
-        stats: &mut AttemptStats,
-        on_attempt: impl FnMut(&Attempt),
-        fetch: F,
-        each: impl FnMut(Vec<T>) -> std::result::Result<(), E>,
-    ) -> std::result::Result<(), PagesError<E>>
-    where
-        F: FnMut(Option<String>) -> Fut,
-        Fut: Future<Output = std::result::Result<Page<T>, CallError>>,
-    {
-        self.pages_from(None, key, cancel, stats, on_attempt, fetch, each).await
-    }
-
-    /// [`Pace::pages`], its first page `first` when it was read already (a probe's): its items go to `each`
-    /// and the listing goes on from its next token.
+    /// Every page of a listing (by [`Pager`]'s rules): `fetch(token)` under the limiter of `key` (retried),
+    /// each page's items to `each` in order. `first`: the first page when it was read already (a probe's):
+    /// its items go to `each` and the listing goes on from its next token.
     #[allow(clippy::too_many_arguments)]
-    pub async fn pages_from<T, E, F, Fut>(
+    pub async fn pages<T, E, F, Fut>(
         &self,
         first: Option<Page<T>>,
         key: LimitKey,

@@ -28,6 +28,7 @@ async fn pages_follow_tokens_in_order_and_retry_a_page() {
     let mut throttled_once = false;
     let r: std::result::Result<(), PagesError<()>> = svc
         .pages(
+            None,
             KEY,
             &mut AttemptStats::default(),
             |_| {},
@@ -65,6 +66,7 @@ async fn pages_stop_on_a_repeated_token_a_refusal_or_a_failure() {
     let mut stats = AttemptStats::default();
     let repeated = svc
         .pages(
+            None,
             KEY,
             &mut stats,
             |_| {},
@@ -73,10 +75,11 @@ async fn pages_stop_on_a_repeated_token_a_refusal_or_a_failure() {
         )
         .await;
     assert!(matches!(repeated, Err(PagesError::RepeatedToken)), "{repeated:?}");
-    let refused = svc.pages(KEY, &mut stats, |_| {}, |_| async { page(&[7], Some("n")) }, |_| Err("full")).await;
+    let refused = svc.pages(None, KEY, &mut stats, |_| {}, |_| async { page(&[7], Some("n")) }, |_| Err("full")).await;
     assert!(matches!(refused, Err(PagesError::Consumer("full"))), "{refused:?}");
     let failed = svc
         .pages(
+            None,
             KEY,
             &mut stats,
             |_| {},
@@ -96,6 +99,7 @@ async fn a_cancelled_service_sends_nothing() {
     let mut sent = 0;
     let r = svc
         .pages(
+            None,
             KEY,
             &mut AttemptStats::default(),
             |_| {},
