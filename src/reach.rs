@@ -22,18 +22,28 @@ use crate::targets::shard::Shard;
 /// The role every account is reached through when `--role-name` and `--role-arn-template` are not given.
 pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";
 
+/// One target reached: its account, the endpoint that reaches it, and the first ListProjects page its probe
+/// read (the planner goes on from there).
+#[derive(Debug, Clone)]
+pub struct Reached {
+    /// The account the target's credentials answer for.
+    pub account: String,
+    /// How it is reached.
+    pub endpoint: Endpoint,
+    /// The probe's ListProjects page.
+    pub first_page: Page<ProjectSummary>,
+}
+
 /// The endpoints to plan, the identity of each, and the targets that cannot be reached.
 pub struct Reach {
-    /// The endpoints to plan, one per target reached.
-    pub endpoints: Vec<Endpoint>,
+    /// The targets to plan, in the order given.
+    pub reached: Vec<Reached>,
     /// The identity GetCallerIdentity gave for each target's credentials.
     pub ids: HashMap<CredsKey, Identity>,
     /// The targets that cannot be reached.
     pub unreachable: Vec<Unreachable>,
     /// What the user should know (an endpoint left out because another reaches the same target).
     pub notes: Vec<String>,
-    /// Each endpoint's first ListProjects page, as its probe read it (the planner goes on from there).
-    pub first_pages: Vec<Page<ProjectSummary>>,
 }
 
 /// The role ARN of `account` from `--role-arn-template` or `--role-name` (default [`DEFAULT_ROLE`]).
@@ -130,7 +140,7 @@ pub async fn reach_endpoints(
             None => endpoints.push((accounts[n].clone(), e.clone())),
         }
     }
-    let mut reach = Reach { endpoints: Vec::new(), ids, unreachable: Vec::new(), notes, first_pages: Vec::new() };
+    let mut reach = Reach { reached: Vec::new(), ids, unreachable: Vec::new(), notes };
     probe_all(endpoints, options, pace, &mut reach).await?;
     Ok(reach)
 }
@@ -189,13 +199,7 @@ async fn resolve(
     let all: Vec<Endpoint> = endpoints.iter().map(|(_, e)| e.clone()).collect();
     let ids: HashMap<CredsKey, std::result::Result<Identity, String>> =
         each_identity(&all, options, pace, known).await?.into_iter().map(|(k, v)| (k, v.map_err(reason))).collect();
-    let mut reach = Reach {
-        endpoints: Vec::new(),
-        ids: HashMap::new(),
-        unreachable: Vec::new(),
-        notes: Vec::new(),
-        first_pages: Vec::new(),
-    };
+    let mut reach = Reach { reached: Vec::new(), ids: HashMap::new(), unreachable: Vec::new(), notes: Vec::new() };
     let mut identified = Vec::new();
     for (account, e) in endpoints {
         match &ids[&creds_key(&e)] {
@@ -215,8 +219,11 @@ async fn resolve(
 }
 
 /// The one reachability probe of every target, whatever reaches it (the caller's own credentials, a profile,
-/// a role): one ListProjects each, concurrently; a target that answers joins `reach.endpoints` (in the order
+/// a role): one ListProjects each, concurrently; a target that answers joins `reach.reached` (in the order
 /// given), one that refuses (a region not enabled, a policy that denies it, ...) is an [`Unreachable`] entry.
+/// Each probe goes at the limiters of its position in `endpoints`; those of a target reached are renumbered to
+/// its position among the targets reached, the number the planner gives it, so its next ListProjects waits
+/// for the probe's.
 async fn probe_all(
     endpoints: Vec<(String, Endpoint)>,
     options: ClientOptions,
@@ -233,11 +240,12 @@ async fn probe_all(
         let (n, result, account, e) = joined.map_err(|e| Error::Internal(format!("probe task: {e}")))?;
         done.insert(n, (result, account, e));
     }
-    for (_, (result, account, e)) in done {
+    for (n, (result, account, e)) in done {
         match result {
-            Probed::Answered(page) => {
-                reach.endpoints.push(e);
-                reach.first_pages.push(page);
+            Probed::Answered(first_page) => {
+                // The target is planned as number `reach.reached.len()`: its probe's limiters go with it.
+                pace.renumber(n, reach.reached.len());
+                reach.reached.push(Reached { account, endpoint: e, first_page });
             }
             Probed::Refused(code, message) => reach.unreachable.push(unreachable(&account, &e, &code, message)),
             // Not a refusal of this target: the endpoint is not the service, and nothing can be concluded.
@@ -304,7 +312,9 @@ async fn list_accounts(source: &Endpoint, options: ClientOptions, pace: &Arc<Pac
     }
 }
 
-fn unreachable(account: &str, e: &Endpoint, error: &str, message: String) -> Unreachable {
+/// The unreachable entry of `account` reached through `e`: `error` is the service's code (or ours), `message`
+/// says which call and why.
+pub(crate) fn unreachable(account: &str, e: &Endpoint, error: &str, message: String) -> Unreachable {
     Unreachable {
         account: account.to_string(),
         region: e.region.clone(),
@@ -314,12 +324,14 @@ fn unreachable(account: &str, e: &Endpoint, error: &str, message: String) -> Unr
     }
 }
 
-/// Record in `plan` the identity seen for each target and the unreachable targets, and seal it again.
+/// Record in `plan` the identity seen for each target and the targets found unreachable before planning (ahead
+/// of any the planning itself found), and seal it again.
 pub fn record_reach(plan: &mut Plan, reach: &Reach) {
     for t in &mut plan.targets {
         t.identity = reach.ids.get(&(t.profile.clone(), t.endpoint_url.clone(), t.role_arn.clone())).cloned();
     }
-    plan.unreachable = reach.unreachable.clone();
+    // Those refused at the probe first, then those the planning found refusing (already in the plan).
+    plan.unreachable.splice(0..0, reach.unreachable.iter().cloned());
     plan.seal();
 }
 

@@ -33,8 +33,13 @@ pub enum ErrorKind {
     Conflict,
     /// 400 ValidationException.
     Validation,
-    /// 403 AccessDeniedException.
+    /// 403 AccessDeniedException (and any other 403 of the service's shape but those below): the caller may
+    /// not make this call.
     AccessDenied,
+    /// 403 `UnrecognizedClientException`, `InvalidClientTokenId`, `InvalidSignatureException` or
+    /// `SignatureDoesNotMatch`: the endpoint does not accept the caller's credentials at all (an unknown or
+    /// revoked key, a region the account has not enabled), so nothing of the target can be reached with them.
+    Unrecognized,
     /// 402 ServiceQuotaExceededException.
     QuotaExceeded,
     /// 400 or 403 `ExpiredTokenException` / `ExpiredToken`: the session expired (by the service's clock).
@@ -75,6 +80,14 @@ impl CallError {
                 | ErrorKind::Connection
                 | ErrorKind::ExpiredCredentials
         )
+    }
+
+    /// True when the answer refuses the target as a whole rather than this one call: the credentials are not
+    /// accepted there ([`ErrorKind::Unrecognized`]), or the session stayed expired however often it was
+    /// renewed ([`ErrorKind::ExpiredCredentials`] after retries). A run meeting one stops that target only,
+    /// leaving its items pending: the target cannot be reached, which no later item would change.
+    pub fn refuses_target(&self) -> bool {
+        matches!(self.kind, ErrorKind::Unrecognized | ErrorKind::ExpiredCredentials)
     }
 
     /// An answer that is not the service's: [`ErrorKind::Foreign`].
@@ -144,6 +157,15 @@ pub(crate) fn kind_of(status: u16, code: Option<&str>, shaped_body: bool) -> Err
         (_, 404) | (_, 200..=299) => ErrorKind::Foreign,
         (_, 409) => ErrorKind::Conflict,
         (_, 400) => ErrorKind::Validation,
+        (
+            Some(
+                "UnrecognizedClientException"
+                | "InvalidClientTokenId"
+                | "InvalidSignatureException"
+                | "SignatureDoesNotMatch",
+            ),
+            403,
+        ) => ErrorKind::Unrecognized,
         (_, 403) => ErrorKind::AccessDenied,
         (_, 402) => ErrorKind::QuotaExceeded,
         _ => ErrorKind::Other,
@@ -315,7 +337,13 @@ mod tests {
             (400, Some("ThrottlingException"), true, Throttling),
             (400, Some("Throttling"), true, Throttling),
             (400, Some("TooManyRequestsException"), true, Throttling),
-            (403, Some("InvalidClientTokenId"), true, AccessDenied),
+            (403, Some("InvalidClientTokenId"), true, Unrecognized),
+            (403, Some("UnrecognizedClientException"), true, Unrecognized),
+            (403, Some("InvalidSignatureException"), true, Unrecognized),
+            (403, Some("SignatureDoesNotMatch"), true, Unrecognized),
+            (403, Some("UnrecognizedClientException"), false, Foreign),
+            (400, Some("UnrecognizedClientException"), true, Validation),
+            (403, Some("OtherDenial"), true, AccessDenied),
             (503, None, false, Server),
             (500, Some("InternalServerException"), true, Server),
             (418, Some("Teapot"), true, Other),
@@ -326,6 +354,28 @@ mod tests {
         ];
         for &(status, code, json, want) in cases {
             assert_eq!(kind_of(status, code, json), want, "{status} {code:?} json={json}");
+        }
+    }
+
+    #[test]
+    fn only_unaccepted_credentials_refuse_the_whole_target() {
+        use ErrorKind::*;
+        for (kind, refuses) in [
+            (Unrecognized, true),
+            (ExpiredCredentials, true),
+            (AccessDenied, false),
+            (Validation, false),
+            (Throttling, false),
+            (Server, false),
+            (Connection, false),
+            (Timeout, false),
+            (NotFound, false),
+            (Conflict, false),
+            (QuotaExceeded, false),
+            (Foreign, false),
+            (Other, false),
+        ] {
+            assert_eq!(CallError { kind, ..CallError::malformed("x") }.refuses_target(), refuses, "{kind:?}");
         }
     }
 

@@ -207,7 +207,7 @@ async fn execute(
         wrong_endpoint: result.wrong_endpoint.is_some(),
         interrupted: result.interrupted,
         guard_stop: !result.guard_stops.is_empty(),
-        unreachable: !checked.unreachable.is_empty(),
+        unreachable: !checked.unreachable.is_empty() || !result.unreachable.is_empty(),
         incomplete: audit::has_problems(&state),
         own_output_failed: report_failed.is_some(),
     };
@@ -291,6 +291,9 @@ fn tell_problems(
              report with:\n  lfv-sunset report {0} --out FILE",
             paths.checkpoint.display()
         );
+    }
+    for why in result.unreachable.values() {
+        eprintln!("unreachable: {}", escape_lines(why));
     }
     if result.interrupted {
         eprintln!("interrupted; the journal is flushed. Resume with:\n  {}", escape(&command_line()));

@@ -63,14 +63,14 @@ pub(crate) async fn selected(
 }
 
 /// Exit 6 naming every unreachable target (printed on stderr), `what` saying what was not done.
-pub(crate) fn refuse_unreachable(reach: &Reach, what: &str) -> Error {
-    for u in &reach.unreachable {
+pub(crate) fn refuse_unreachable(unreachable: &[Unreachable], what: &str) -> Error {
+    for u in unreachable {
         eprintln!("unreachable: {}", escape_lines(&unreachable_line(u)));
     }
     Error::Unreachable(format!(
         "{} targets cannot be reached; {what} (pass --allow-unreachable to go on without them, listed under \
          unreachable)",
-        reach.unreachable.len()
+        unreachable.len()
     ))
 }
 
@@ -85,8 +85,7 @@ pub(crate) fn plan_request(
     pace: Arc<Pace>,
 ) -> PlanRequest {
     PlanRequest {
-        first_pages: reach.first_pages.clone(),
-        endpoints: reach.endpoints.clone(),
+        targets: reach.reached.clone(),
         selection,
         filter,
         concurrency: flags.concurrency,
@@ -109,7 +108,7 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     let (reach, selection, filter) =
         selected(&args.select, &args.connect, calls.client, &plan_id, "no plan was written", &pace).await?;
     if !reach.unreachable.is_empty() && !args.select.targets.allow_unreachable {
-        return Err(refuse_unreachable(&reach, "no plan was written"));
+        return Err(refuse_unreachable(&reach.unreachable, "no plan was written"));
     }
     let req = plan_request(&reach, selection, filter, &args.sweep, calls, pace);
     let (events, rx) = EventSink::channel();
@@ -118,6 +117,10 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     let _ = display.await;
     let mut plan = result?;
     record_reach(&mut plan, &reach);
+    // Targets whose probe answered but that refused a call of their enumeration: the same refusal.
+    if !plan.unreachable.is_empty() && !args.select.targets.allow_unreachable {
+        return Err(refuse_unreachable(&plan.unreachable, "no plan was written"));
+    }
     plan.save(&args.out, args.force)?;
     let s = &plan.summary;
     let by_type: Vec<String> = s.items_by_type.iter().map(|(k, v)| format!("{v} {k}")).collect();

@@ -70,7 +70,7 @@ pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
     let (reach, selection, filter) =
         selected(&args.select, &args.connect, calls.client, &plan_id, "nothing was deleted", &pace).await?;
     if !reach.unreachable.is_empty() && !args.select.targets.allow_unreachable {
-        return Err(refuse_unreachable(&reach, "nothing was deleted"));
+        return Err(refuse_unreachable(&reach.unreachable, "nothing was deleted"));
     }
     let targets = &args.select.targets;
     let (file, resumed) = dir::load_or_create(&paths, &args.dir, found, &plan_id, &selection, targets)?;
@@ -118,7 +118,9 @@ async fn finish(args: &SweepCommandArgs, paths: &SweepPaths, backup: &Path, ran:
                 TextFormat::Text => TableFormat::Table,
                 TextFormat::Json => TableFormat::Json,
             };
-            let rest = unconfirmed(plan, &state, chrono::Utc::now());
+            let mut rest = unconfirmed(plan, &state, chrono::Utc::now());
+            // A target that refused its enumeration cannot be proven either way (it is why the code is 6).
+            rest.items.retain(|i| !plan.unreachable.iter().any(|u| u.account == i.account && u.region == i.region));
             eprintln!(
                 "verify: {} items confirmed gone by this run's own DescribeProject within {} s; describing the \
                  projects of the other {}",
@@ -135,6 +137,9 @@ async fn finish(args: &SweepCommandArgs, paths: &SweepPaths, backup: &Path, ran:
     let unreachable = ran.plan.as_ref().map_or(&[][..], |p| &p.unreachable[..]);
     if !unreachable.is_empty() && code == ExitCode::Unreachable {
         tell_unreachable(unreachable, "the sealed plan");
+    }
+    for why in ran.result.unreachable.values() {
+        eprintln!("unreachable: {}", escape_lines(why));
     }
     let mut summary = Summary::new(&state, &ran.result, code.code());
     summary.checkpoint = paths.journal.display().to_string();

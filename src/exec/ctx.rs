@@ -1,7 +1,7 @@
 //! What every project task of a run shares (`Ctx`): the event outlet, the service, the options, the items
 //! known so far and their outcomes, the stop signal and the safety guards.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -39,6 +39,8 @@ pub(super) struct Ctx {
     pub(super) stop: Cancel,
     pub(super) breaker: Mutex<Guards>,
     pub(super) wrong_endpoint: Mutex<Option<String>>,
+    /// Targets that refused the caller's credentials, with the first message of each.
+    pub(super) unreachable: Mutex<BTreeMap<usize, String>>,
 }
 
 impl Ctx {
@@ -67,6 +69,23 @@ impl Ctx {
             *w = Some(msg);
             let _ = self.stop_tx.send(true);
         }
+    }
+
+    /// `item`'s target refused the caller's credentials (`what` was the call, `e` its answer,
+    /// [`CallError::refuses_target`]): the first time, say so and stop that target only; the caller records
+    /// no outcome for the item, which stays pending with the target's others.
+    pub(super) fn target_unreachable(&self, item: &Item, what: &str, e: &CallError) {
+        let mut u = self.unreachable.lock().expect("unreachable");
+        if u.contains_key(&item.target) {
+            return;
+        }
+        let why = format!(
+            "target {} {} cannot be reached, its remaining items stay pending: {what}: {e}",
+            item.account, item.region
+        );
+        self.out.emit(Event::Note(why.clone()));
+        u.insert(item.target, why);
+        self.breaker.lock().expect("breaker").stop(item.target);
     }
 
     /// The items known so far of `project` of `target`, in plan order.

@@ -3,7 +3,8 @@
 //! - **Circuit breaker**: more than [`BREAKER_MAX_FAILED`] (10) failures among the first [`BREAKER_WINDOW`]
 //!   (20) finished items of a target stops that target.
 //! - **AccessDenied**: [`ACCESS_DENIED_STOP`] (3) outcomes in a row that answer a call classified as
-//!   AccessDenied (the service's 403: AccessDeniedException, InvalidClientTokenId, ...) on a target stop
+//!   AccessDenied (the service's 403 AccessDeniedException and the like; not a refusal of the credentials
+//!   themselves, which stops the target at once as unreachable: `Ctx::target_unreachable`) on a target stop
 //!   that target; the executor passes the kind the call was classified as, carried with the outcome.
 //!
 //! Each target counts on its own, so a broken account or region stops alone and the others finish.

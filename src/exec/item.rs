@@ -81,7 +81,7 @@ impl Subject for Dataset<'_> {
                 match backup::export(&ctx.svc, dir, item, |a| ctx.on_other_attempt(a)).await {
                     Ok(rec) => ctx.out.durable(Record::Export(rec)).await?,
                     Err(backup::ExportError::Cancelled) => return Ok(Some(Step::Cancelled)),
-                    Err(backup::ExportError::Call(op, e)) if e.kind == ErrorKind::Foreign => {
+                    Err(backup::ExportError::Call(op, e)) if e.kind == ErrorKind::Foreign || e.refuses_target() => {
                         return Ok(Some(failed(ctx, client, item, op, &e)));
                     }
                     Err(e) => {

@@ -65,4 +65,8 @@ pub struct RunResult {
     /// The run stopped because an answer was not the service's (exit 6): the message naming the endpoint.
     /// Items that met it have no outcome, so a rerun against the right endpoint does them.
     pub wrong_endpoint: Option<String>,
+    /// Targets that refused the caller's credentials during the run ([`crate::cloud::CallError::refuses_target`]),
+    /// each with the message naming it (exit 6): only that target stopped, and the item that met the refusal
+    /// and the target's other remaining items have no outcome, so a rerun once it is reachable does them.
+    pub unreachable: std::collections::BTreeMap<usize, String>,
 }

@@ -47,8 +47,9 @@ pub(super) async fn project_task(ctx: Arc<Ctx>, unit: Unit) -> Result<()> {
 }
 
 /// The drift check's DescribeProject answer as the items' starting point: the project's description (`None`:
-/// it is gone), or nothing more to do here (`Ok(None)`: cancelled; the endpoint is not the service's; the call
-/// failed, or the project answers with another target's ARN, and every item is finished `failed`).
+/// it is gone), or nothing more to do here (`Ok(None)`: cancelled; the endpoint is not the service's; the
+/// target refused the credentials (it stops, the items stay pending); the call failed, or the project answers
+/// with another target's ARN, and every item is finished `failed`).
 async fn drift_checked(
     ctx: &Ctx,
     client: &Client,
@@ -61,6 +62,10 @@ async fn drift_checked(
         Retried::Cancelled => return Ok(None),
         Retried::Failed(e) if e.kind == ErrorKind::Foreign => {
             ctx.not_the_service(client, &format!("DescribeProject {}", first.project), &e);
+            return Ok(None);
+        }
+        Retried::Failed(e) if e.refuses_target() => {
+            ctx.target_unreachable(first, &format!("drift check DescribeProject {}", first.project), &e);
             return Ok(None);
         }
         Retried::Failed(e) => {
@@ -87,8 +92,8 @@ async fn drift_checked(
 }
 
 /// The project's `project.json` first, when the run must make sure of it (`preserved::needs`): `false` when
-/// nothing more is to be done here (cancelled, not the service, or it could not be written: every item
-/// finished `failed`, nothing of the project touched).
+/// nothing more is to be done here (cancelled, not the service, the target refused the credentials, or it
+/// could not be written: every item finished `failed`, nothing of the project touched).
 async fn preserved_first(ctx: &Arc<Ctx>, client: &Client, first: &Item, items: &[Pending]) -> Result<bool> {
     let Some(p) = preserved::needs(ctx, items) else { return Ok(true) };
     match preserved::ensure(ctx, client, &p.item, &p.state).await? {
@@ -96,6 +101,10 @@ async fn preserved_first(ctx: &Arc<Ctx>, client: &Client, first: &Item, items: &
         Some(preserved::PreserveError::Cancelled) => Ok(false),
         Some(preserved::PreserveError::Call(e)) if preserved::is_foreign_call(&e) => {
             ctx.not_the_service(client, &format!("project.json of {}", first.project), &e);
+            Ok(false)
+        }
+        Some(preserved::PreserveError::Call(e)) if e.refuses_target() => {
+            ctx.target_unreachable(first, &format!("project.json of {}", first.project), &e);
             Ok(false)
         }
         Some(e) => {

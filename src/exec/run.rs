@@ -13,7 +13,10 @@
 //! or region refuses its target. Cancellation (Ctrl-C, SIGTERM, a stop) sends nothing new; calls in flight
 //! get `grace` to finish, then their tasks are dropped, leaving the item without an outcome for the next run.
 //! An answer that is not the service's ([`crate::cloud::ErrorKind::Foreign`]: wrong endpoint) stops the run the same way and
-//! records no outcome for its item ([`RunResult::wrong_endpoint`], exit 6).
+//! records no outcome for its item ([`RunResult::wrong_endpoint`], exit 6). A target that refuses the caller's
+//! credentials ([`crate::cloud::CallError::refuses_target`]: a region the account has not enabled, a key it
+//! does not know) stops only that target, its items left without an outcome ([`RunResult::unreachable`],
+//! exit 6), as a target whose identity cannot be resolved at the start is.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
@@ -142,6 +145,7 @@ pub async fn run_on(
         stop: stop.clone(),
         breaker: Mutex::new(Guards::default()),
         wrong_endpoint: Mutex::new(None),
+        unreachable: Mutex::new(Default::default()),
     });
     let interrupted = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let forward = {
@@ -198,5 +202,6 @@ pub async fn run_on(
         calls: ctx.svc.calls(),
         finished: tally.finished,
         wrong_endpoint: ctx.wrong_endpoint.lock().expect("wrong endpoint").clone(),
+        unreachable: ctx.unreachable.lock().expect("unreachable").clone(),
     })
 }

@@ -34,10 +34,16 @@ pub(super) fn from_error(item: &Item, kind: Outcome, what: &str, e: &CallError) 
     Ended { rec, error: Some(e.kind) }
 }
 
-/// `failed` for the service's answer; for one that is not the service's, nothing (and the run stops).
+/// `failed` for the service's answer; for one that is not the service's, nothing (and the run stops); for
+/// one that refuses the whole target, nothing (and that target stops).
 pub(super) fn failed(ctx: &Ctx, client: &Client, item: &Item, what: &str, e: &CallError) -> Step {
+    let call = || format!("{what} for {}/{} {}", item.project, item.kind, item.resource);
     if e.kind == ErrorKind::Foreign {
-        ctx.not_the_service(client, &format!("{what} for {}/{} {}", item.project, item.kind, item.resource), e);
+        ctx.not_the_service(client, &call(), e);
+        return Step::Cancelled;
+    }
+    if e.refuses_target() {
+        ctx.target_unreachable(item, &call(), e);
         return Step::Cancelled;
     }
     Step::Done(from_error(item, Outcome::Failed, what, e))

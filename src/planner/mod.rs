@@ -5,8 +5,10 @@
 //! default, the service's documented quota), so listing and describing overlap: describes start as soon as a
 //! page arrives. Every target is enumerated at once, each with up to `concurrency` DescribeProject calls in
 //! flight and `max_in_flight` in all. Calls go through [`crate::service`] (the executor's limiters and
-//! retry policy). A listing or describe that still
-//! fails after retries fails the whole plan: an unreachable endpoint must never look like an empty account.
+//! retry policy). A listing, describe or model listing that still fails after retries stops that target's
+//! enumeration: the target cannot be reached, as if its probe had failed (`reach`), and is an
+//! [`Unreachable`] entry, never an empty account (`plan` then writes no plan unless `--allow-unreachable`).
+//! An answer that is not the service's, or a listing that does not end, fails the whole plan (exit 6).
 //! A project that answers 404 to DescribeProject after being listed is recorded as skipped
 //! (`project_vanished`).
 
@@ -18,13 +20,15 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::cloud::{
-    self, CallError, Client, ClientOptions, Endpoint, ErrorKind, ModelSummary, Page, ProjectInfo, ProjectSummary,
+    self, CallError, Client, ClientOptions, Endpoint, ErrorKind, ModelSummary, ProjectInfo, ProjectSummary,
 };
 use crate::error::{Error, Result};
 use crate::exec::events::{Event, EventSink};
+use crate::plan::Unreachable;
 use crate::plan::filter::Filter;
 use crate::plan::format::{Plan, Selection};
 use crate::plan::types::Scope;
+use crate::reach::{Reached, unreachable};
 use crate::service::retry::{Attempt, AttemptStats, Retried};
 use crate::service::{LimitKey, MAX_PAGES, Op, Pace, PagesError, Service};
 use lfv_model::arn;
@@ -39,8 +43,8 @@ pub(crate) use assemble::{assemble, project_items};
 /// What to plan and how.
 #[derive(Debug, Clone)]
 pub struct PlanRequest {
-    /// One per (profile, region).
-    pub endpoints: Vec<Endpoint>,
+    /// The targets, as reached (one per account and region), with the first page of projects each probe read.
+    pub targets: Vec<Reached>,
     /// The flags as given, recorded in the plan.
     pub selection: Selection,
     /// Compiled filters.
@@ -53,9 +57,6 @@ pub struct PlanRequest {
     pub client: ClientOptions,
     /// The command's limiters, retry policy and call counts.
     pub pace: Arc<Pace>,
-    /// Each endpoint's first ListProjects page when its reach probe read it already (by endpoint; none or
-    /// fewer: the planner reads them).
-    pub first_pages: Vec<Page<ProjectSummary>>,
 }
 
 /// What one target's enumeration found.
@@ -71,6 +72,8 @@ pub(crate) struct Scan {
     pub(crate) projects: Vec<std::result::Result<ProjectInfo, String>>,
     /// `--scope all`: each described project's model versions (ListModels), by project name.
     pub(crate) models: HashMap<String, Vec<ModelSummary>>,
+    /// The target refused a call before its enumeration ended: its entry; what was found is partial.
+    pub(crate) refused: Option<Unreachable>,
 }
 
 /// A new plan id: `lfv-YYYYMMDDTHHMMSSZ-` + 8 random hex digits.
@@ -89,16 +92,16 @@ fn describe_endpoint(e: &Endpoint) -> String {
     s
 }
 
-fn enumeration_failed(op: &str, client: &Client, err: &CallError) -> Error {
+/// What a call of the enumeration that failed after retries comes to: an answer that is not the service's
+/// fails the plan (`Err`, exit 6 naming the endpoint); any other stops the target only (its unreachable
+/// entry, the code the service gave, the call and the answer in its message), as its probe would have.
+fn enumeration_failed(op: &str, target: &Reached, client: &Client, err: &CallError) -> Result<Unreachable> {
     if err.kind == ErrorKind::Foreign {
-        return Error::Unreachable(format!("{}; no plan was written", client.not_the_service(op, err)));
+        return Err(Error::Unreachable(client.not_the_service(op, err)));
     }
-    let why =
-        format!("{op} failed for {} after retries: {err}; no plan was written", describe_endpoint(client.endpoint()));
-    match err.kind {
-        ErrorKind::Validation | ErrorKind::Other => Error::Internal(why),
-        _ => Error::Unreachable(why),
-    }
+    let code = err.code.clone().unwrap_or_else(|| "unreachable".into());
+    let message = format!("{op} (while planning, after its probe answered): {err}");
+    Ok(unreachable(&target.account, &target.endpoint, &code, message))
 }
 
 /// Called with (target, description, its model versions (`--scope all`; empty otherwise), when it arrived)
@@ -113,7 +116,8 @@ async fn scan(
     events: EventSink,
     on_project: Option<OnProject>,
 ) -> Result<Scan> {
-    let endpoint = req.endpoints[target].clone();
+    let reached = &req.targets[target];
+    let endpoint = reached.endpoint.clone();
     let client = svc.client(target)?.clone();
     let sem = Arc::new(Semaphore::new(req.concurrency.max(1)));
     let mut tasks = JoinSet::new();
@@ -135,8 +139,12 @@ async fn scan(
                 let _permit = sem.acquire().await.expect("semaphore open");
                 let _shared = global.acquire().await.expect("semaphore open");
                 let r = svc.describe_project(target, &p.name, |a| throttled(&events, a)).await;
+                let mut op = "DescribeProject";
                 let r = match r {
-                    Retried::Ok(Some(info)) if all => models_of(&svc, target, info, &events).await,
+                    Retried::Ok(Some(info)) if all => {
+                        op = "ListModels";
+                        models_of(&svc, target, info, &events).await
+                    }
                     Retried::Ok(Some(info)) => Retried::Ok(Some((info, Vec::new()))),
                     Retried::Ok(None) => Retried::Ok(None),
                     Retried::Failed(e) => Retried::Failed(e),
@@ -149,8 +157,8 @@ async fn scan(
                 match r {
                     Retried::Ok(Some(found)) => Ok(Ok(found)),
                     Retried::Ok(None) => Ok(Err(p.name)),
-                    Retried::Failed(e) => Err((p.name, e)),
-                    Retried::Cancelled => Err((p.name, CallError::malformed("cancelled"))),
+                    Retried::Failed(e) => Err(Some((format!("{op} {}", p.name), e))),
+                    Retried::Cancelled => Err(None),
                 }
             });
         }
@@ -158,25 +166,39 @@ async fn scan(
     };
     let key = LimitKey { target, op: Op::ListProjects };
     let fetch = |token| client.list_projects(token);
-    let first = req.first_pages.get(target).cloned();
+    let first = Some(reached.first_page.clone());
     let on_attempt = |a: &Attempt| throttled(&events, a);
     let listing = svc.pages(first, key, &mut AttemptStats::default(), on_attempt, fetch, on_page).await;
+    let mut projects = Vec::with_capacity(listed);
+    let mut models = HashMap::new();
+    let refused = |projects, models, entry| {
+        Ok(Scan {
+            endpoint: endpoint.clone(),
+            account: account.clone(),
+            listed,
+            projects,
+            models,
+            refused: Some(entry),
+        })
+    };
     match listing {
         Ok(()) => {}
-        Err(PagesError::Call(e)) => return Err(enumeration_failed("ListProjects", &client, &e)),
+        Err(PagesError::Call(e)) => {
+            // The projects described so far are dropped with the tasks: the target is not planned.
+            return refused(projects, models, enumeration_failed("ListProjects", reached, &client, &e)?);
+        }
         Err(PagesError::Cancelled) => return Err(Error::Internal("planning cancelled".into())),
+        // A listing that does not end is not the service's answer: nothing can be concluded anywhere.
         Err(PagesError::RepeatedToken) => {
             let at = describe_endpoint(&endpoint);
-            return Err(Error::Internal(format!("ListProjects returned the token it was sent for {at}")));
+            return Err(Error::Unreachable(format!("ListProjects returned the token it was sent for {at}")));
         }
         Err(PagesError::TooManyPages) => {
             let at = describe_endpoint(&endpoint);
-            return Err(Error::Internal(format!("ListProjects gave more than {MAX_PAGES} pages for {at}")));
+            return Err(Error::Unreachable(format!("ListProjects gave more than {MAX_PAGES} pages for {at}")));
         }
         Err(PagesError::Consumer(never)) => match never {},
     }
-    let mut projects = Vec::with_capacity(listed);
-    let mut models = HashMap::new();
     while let Some(joined) = tasks.join_next().await {
         match joined.map_err(|e| Error::Internal(format!("describe task: {e}")))? {
             Ok(Ok((info, versions))) => {
@@ -186,12 +208,15 @@ async fn scan(
                 projects.push(Ok(info));
             }
             Ok(Err(name)) => projects.push(Err(name)),
-            Err((name, e)) => {
-                return Err(enumeration_failed(&format!("DescribeProject {name}"), &client, &e));
+            Err(Some((what, e))) => {
+                // The tasks still running are dropped with the set: the target is not planned.
+                let entry = enumeration_failed(&what, reached, &client, &e)?;
+                return refused(projects, models, entry);
             }
+            Err(None) => return Err(Error::Internal("planning cancelled".into())),
         }
     }
-    Ok(Scan { endpoint, account, listed, projects, models })
+    Ok(Scan { endpoint, account, listed, projects, models, refused: None })
 }
 
 /// `--scope all`: the project's model versions (ListModels, every page). A project gone meanwhile is `None`
@@ -220,14 +245,19 @@ fn throttled(events: &EventSink, a: &Attempt) {
     }
 }
 
-/// Enumerate every endpoint and build the plan `plan_id` (not yet written).
+/// Enumerate every target and build the plan `plan_id` (not yet written): a target that refused a call of its
+/// enumeration is not planned and is listed under `unreachable` (after those the probes found, which the
+/// caller records).
 pub async fn make_plan(plan_id: String, req: PlanRequest, events: EventSink) -> Result<Plan> {
     let req = Arc::new(req);
     let clients = connect_all(&req).await?;
     let (_never, cancel) = watch::channel(false);
     let svc = Arc::new(Service::new(clients, req.pace.clone(), cancel));
-    let scans = scan_all(req.clone(), svc, events.clone(), None).await?;
-    let plan = assemble(plan_id, req.selection.clone(), &req.filter, scans, |n| events.note(n));
+    let (scans, refused): (Vec<Scan>, Vec<Scan>) =
+        scan_all(req.clone(), svc, events.clone(), None).await?.into_iter().partition(|s| s.refused.is_none());
+    let mut plan = assemble(plan_id, req.selection.clone(), &req.filter, scans, |n| events.note(n));
+    plan.unreachable = refused.into_iter().filter_map(|s| s.refused).collect();
+    plan.seal();
     plan.validate().map_err(|e| Error::Internal(format!("the plan just made is invalid: {e}")))?;
     Ok(plan)
 }
@@ -235,14 +265,15 @@ pub async fn make_plan(plan_id: String, req: PlanRequest, events: EventSink) -> 
 /// Connect every target first (fails with exit 6 before any call if credentials are missing).
 pub(crate) async fn connect_all(req: &PlanRequest) -> Result<HashMap<usize, Client>> {
     let mut clients = HashMap::new();
-    for (i, e) in req.endpoints.iter().enumerate() {
-        clients.insert(i, cloud::connect(e, req.client, req.pace.gate(i)).await?);
+    for (i, t) in req.targets.iter().enumerate() {
+        clients.insert(i, cloud::connect(&t.endpoint, req.client, req.pace.gate(i)).await?);
     }
     Ok(clients)
 }
 
-/// Enumerate every endpoint at once through `svc` (targets numbered as `req.endpoints`); `on_project` sees
-/// each project as it is described. The scans come back in endpoint order.
+/// Enumerate every target at once through `svc` (numbered as `req.targets`); `on_project` sees each project
+/// as it is described. The scans come back in target order (a target that refused a call: its partial scan,
+/// with the entry).
 pub(crate) async fn scan_all(
     req: Arc<PlanRequest>,
     svc: Arc<Service>,
@@ -252,11 +283,11 @@ pub(crate) async fn scan_all(
     events.send(Event::Phase { name: "enumerating projects".into(), total: 0 });
     let global = Arc::new(Semaphore::new(req.max_in_flight.max(1)));
     let mut tasks = JoinSet::new();
-    for i in 0..req.endpoints.len() {
+    for i in 0..req.targets.len() {
         let fut = scan(req.clone(), i, svc.clone(), global.clone(), events.clone(), on_project.clone());
         tasks.spawn(async move { (i, fut.await) });
     }
-    let mut scans: Vec<Option<Scan>> = (0..req.endpoints.len()).map(|_| None).collect();
+    let mut scans: Vec<Option<Scan>> = (0..req.targets.len()).map(|_| None).collect();
     while let Some(joined) = tasks.join_next().await {
         let (i, r) = joined.map_err(|e| Error::Internal(format!("planner task: {e}")))?;
         scans[i] = Some(r?);

@@ -45,6 +45,21 @@ impl Pace {
         map.entry(key).or_insert_with(|| Arc::new(AdaptiveLimiter::new(self.rate))).clone()
     }
 
+    /// Give target `to` the limiters of target `from` (and drop those `to` had): a target probed as one
+    /// number and planned as another keeps its pace. Renumber in increasing order of both.
+    pub fn renumber(&self, from: usize, to: usize) {
+        if from == to {
+            return;
+        }
+        let mut map = self.limiters.lock().expect("limiters lock");
+        map.retain(|k, _| k.target != to);
+        let moved: Vec<LimitKey> = map.keys().filter(|k| k.target == from).copied().collect();
+        for key in moved {
+            let limiter = map.remove(&key).expect("listed");
+            map.insert(LimitKey { target: to, ..key }, limiter);
+        }
+    }
+
     /// The retry policy.
     pub fn policy(&self) -> &RetryPolicy {
         &self.policy

@@ -123,3 +123,19 @@ fn each_target_and_operation_has_its_own_limiter() {
     assert!(!Arc::ptr_eq(&a, &svc.limiter(LimitKey { target: 0, op: Op::DeleteDataset })));
     assert_eq!(Op::DescribeProject.to_string(), "DescribeProject");
 }
+
+#[test]
+fn renumbering_a_target_carries_its_limiters_and_drops_the_ones_it_replaces() {
+    let pace = Pace::new(Some(5.0), RetryPolicy::default());
+    let key = |target, op| LimitKey { target, op };
+    let probed = pace.limiter(key(2, Op::ListProjects));
+    let identity = pace.limiter(key(2, Op::GetCallerIdentity));
+    let stale = pace.limiter(key(0, Op::ListProjects));
+    pace.renumber(2, 0);
+    assert!(Arc::ptr_eq(&pace.limiter(key(0, Op::ListProjects)), &probed), "the probe's limiter goes with it");
+    assert!(Arc::ptr_eq(&pace.limiter(key(0, Op::GetCallerIdentity)), &identity));
+    assert!(!Arc::ptr_eq(&pace.limiter(key(0, Op::ListProjects)), &stale));
+    assert!(!Arc::ptr_eq(&pace.limiter(key(2, Op::ListProjects)), &probed), "number 2 starts afresh");
+    pace.renumber(1, 1);
+    assert!(Arc::ptr_eq(&pace.limiter(key(0, Op::ListProjects)), &probed), "renumbering to itself moves nothing");
+}

@@ -79,6 +79,7 @@ impl Ran {
             && !self.result.interrupted
             && self.planning.is_none()
             && self.result.guard_stops.is_empty()
+            && self.result.unreachable.is_empty()
     }
 }
 
@@ -103,7 +104,7 @@ pub fn exit_code_of(ran: &Ran, left: Option<bool>, own_output_failed: bool) -> E
         interrupted: result.interrupted,
         guard_stop: !result.guard_stops.is_empty(),
         // With --allow-unreachable the run goes on without them, and still exits 6 so that a job notices.
-        unreachable: ran.plan.as_ref().is_some_and(|p| !p.unreachable.is_empty()),
+        unreachable: ran.plan.as_ref().is_some_and(|p| !p.unreachable.is_empty()) || !result.unreachable.is_empty(),
         // An item that failed but whose resource is gone by the end leaves nothing.
         incomplete: left == Some(true),
         own_output_failed,
@@ -191,7 +192,7 @@ async fn pipelined(
         let _ = described_tx.send((target, info.clone(), models.to_vec(), at));
     });
     let (unit_tx, unit_rx) = mpsc::unbounded_channel();
-    let queues = (0..req.endpoints.len()).map(|_| VecDeque::new()).collect();
+    let queues = (0..req.targets.len()).map(|_| VecDeque::new()).collect();
     let feed = Feed { queues, incoming: unit_rx, todo: 0, plan: state.items.clone(), outcomes: outcomes_of(&state) };
     let executor = run_on(svc.clone(), stop_tx, journal.clone(), feed, opts, events.clone(), cancel);
     let enumerate = async {
@@ -207,7 +208,11 @@ async fn pipelined(
         Ok(found) => found,
         Err(e) => return Ok((result, None, Some(e))),
     };
+    // A target that refused a call of its enumeration stays a target (the items found before ran, and are
+    // the plan's) and is listed under `unreachable` too: what it still holds is not known.
+    let refused: Vec<_> = scans.iter().filter_map(|s| s.refused.clone()).collect();
     let mut plan = assemble(file.plan_id.clone(), req.selection.clone(), &req.filter, scans, |n| events.note(n));
+    plan.unreachable = refused;
     plan.created_at = file.created_at;
     plan.items = in_plan_order(items.into_values().collect());
     // A resumed teardown no longer lists the projects an earlier run deleted; the journal's items still name
@@ -252,7 +257,7 @@ fn found_items(
     info: &ProjectInfo,
     models: &[ModelSummary],
 ) -> Vec<Item> {
-    let fallback = (String::new(), req.endpoints[target].region.clone());
+    let fallback = (String::new(), req.targets[target].endpoint.region.clone());
     if req.selection.scope == Scope::All {
         return teardown::project_items(plan_id, target, fallback, &req.filter, info, models).0;
     }

@@ -258,6 +258,16 @@ fn left_of(projects: &BTreeMap<(usize, String), Vec<&Item>>, found: &HashMap<(us
     left
 }
 
+/// Exit 6 naming every target that cannot be reached, if any: nothing can be proven about them.
+fn unproven(unreachable: &[crate::plan::Unreachable]) -> Result<()> {
+    if unreachable.is_empty() {
+        return Ok(());
+    }
+    let why: Vec<String> = unreachable.iter().map(unreachable_line).collect();
+    let n = why.len();
+    Err(cannot_prove(Error::Unreachable(format!("{n} targets cannot be reached: {}", why.join("; ")))))
+}
+
 /// Verify whole targets: every dataset that exists in `regions` (with [`Scope::All`] every project too).
 pub async fn verify_all(regions: &[String], scope: Scope, opts: &Options) -> Result<Report> {
     let calls = opts.calls;
@@ -267,15 +277,10 @@ pub async fn verify_all(regions: &[String], scope: Scope, opts: &Options) -> Res
     // Resolve the caller and probe every target before the first enumeration call, as `plan` does: a target
     // that cannot be reached proves nothing (exit 6, each named).
     let reach = reach_endpoints(endpoints, None, calls.client, &pace).await.map_err(cannot_prove)?;
-    if !reach.unreachable.is_empty() {
-        let why: Vec<String> = reach.unreachable.iter().map(unreachable_line).collect();
-        let n = why.len();
-        return Err(cannot_prove(Error::Unreachable(format!("{n} targets cannot be reached: {}", why.join("; ")))));
-    }
+    unproven(&reach.unreachable)?;
     // A plan with no filters lists exactly the datasets that exist: reuse the planner's enumeration.
     let req = PlanRequest {
-        first_pages: reach.first_pages,
-        endpoints: reach.endpoints,
+        targets: reach.reached,
         selection: Selection { dataset_type: DatasetTypes::Both, ..Selection::default() },
         filter: Filter::new(&[], &[], None, None, None)?,
         concurrency: opts.concurrency,
@@ -284,6 +289,8 @@ pub async fn verify_all(regions: &[String], scope: Scope, opts: &Options) -> Res
         pace,
     };
     let plan = make_plan(crate::planner::new_plan_id(), req, EventSink::none()).await?;
+    // A target that refused a call of the enumeration after its probe answered proves nothing either.
+    unproven(&plan.unreachable)?;
     let account = |t: usize| plan.targets.get(t).and_then(|t| t.account.clone()).unwrap_or_default();
     let region = |t: usize| plan.targets.get(t).map(|t| t.region.clone()).unwrap_or_default();
     let mut left: Vec<Left> = plan

@@ -110,6 +110,14 @@ impl Env {
         self.run_cmd(self.command(args), args).await
     }
 
+    /// Run with `creds` as the shared credentials file (written to `credentials` in the test's directory).
+    pub async fn run_with_credentials(&self, creds: &str, args: &[&str]) -> Run {
+        std::fs::write(self.path("credentials"), creds).expect("write the credentials file");
+        let mut cmd = self.command(args);
+        cmd.env("AWS_SHARED_CREDENTIALS_FILE", self.path("credentials"));
+        self.run_cmd(cmd, args).await
+    }
+
     pub async fn run_cmd(&self, mut cmd: tokio::process::Command, args: &[&str]) -> Run {
         let child = cmd.spawn().expect("spawn lfv-sunset");
         let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())

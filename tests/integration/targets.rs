@@ -155,13 +155,12 @@ async fn endpoints_reaching_one_target_twice_are_planned_once() {
     // Keys the seed does not name belong to the default account.
     let creds = "[one]\naws_access_key_id = AKIDONE\naws_secret_access_key = a\n\n[two]\naws_access_key_id = \
                  AKIDTWO\naws_secret_access_key = b\n";
-    std::fs::write(env.path("credentials"), creds).unwrap();
     let endpoint = env.emu.endpoint();
     let twice = ["--profile", "one", "--profile", "two", "--region", REGIONS[0], "--region", REGIONS[0]];
     let out = env.p("plan.json");
     let mut plan = vec!["plan", "--out", &out, "--endpoint-url", &endpoint, "--rate", "100"];
     plan.extend_from_slice(&twice);
-    with_credentials(&env, &plan)
+    env.run_with_credentials(creds, &plan)
         .await
         .ok()
         .stderr_has("profile two reaches account")
@@ -173,17 +172,10 @@ async fn endpoints_reaching_one_target_twice_are_planned_once() {
     let dir = env.p("sweep");
     let mut sweep = vec!["sweep", "--dir", &dir, "--yes", "--endpoint-url", &endpoint, "--rate", "100"];
     sweep.extend_from_slice(&twice);
-    with_credentials(&env, &sweep).await.ok().stdout_has("nothing left");
+    env.run_with_credentials(creds, &sweep).await.ok().stdout_has("nothing left");
     let sealed = lfv_sunset::plan::Plan::load(&env.path("sweep/plan.json")).unwrap();
     assert_eq!((sealed.targets.len(), sealed.items.len()), (1, want));
     let stats = env.emu.stats();
     assert_eq!(stats.deleted_datasets.len(), want);
     assert!(stats.deleted_datasets.values().all(|&n| n == 1), "{:?}", stats.deleted_datasets);
-}
-
-/// Run the tool with `credentials` (in the test's directory) as the shared credentials file.
-async fn with_credentials(env: &Env, args: &[&str]) -> crate::support::Run {
-    let mut cmd = env.command(args);
-    cmd.env("AWS_SHARED_CREDENTIALS_FILE", env.path("credentials"));
-    env.run_cmd(cmd, args).await
 }

@@ -116,7 +116,8 @@ pub(crate) struct Identity {
     access_keys: BTreeMap<String, AccessKey>,
     roles: Vec<SeedRole>,
     pub(crate) organization: Option<SeedOrganization>,
-    disabled: BTreeMap<String, Vec<String>>,
+    /// Account id -> regions it has not enabled (the seed's, and any disabled since: [`Identity::disable`]).
+    disabled: Mutex<BTreeMap<String, Vec<String>>>,
     session_ttl_secs: u64,
     sessions: Mutex<BTreeMap<String, Session>>,
 }
@@ -141,9 +142,18 @@ impl Identity {
             access_keys: seed.access_keys.clone(),
             roles: seed.roles.clone(),
             organization: seed.organization.clone(),
-            disabled: seed.disabled_regions.clone(),
+            disabled: Mutex::new(seed.disabled_regions.clone()),
             session_ttl_secs,
             sessions: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// From now on, refuse `account`'s calls in `region` as those of a region it has not enabled.
+    pub(crate) fn disable(&self, account: &str, region: &str) {
+        let mut disabled = self.disabled.lock().unwrap_or_else(|e| e.into_inner());
+        let regions = disabled.entry(account.to_string()).or_default();
+        if !regions.iter().any(|r| r == region) {
+            regions.push(region.to_string());
         }
     }
 
@@ -183,8 +193,12 @@ impl Identity {
                 deny: key.map(|k| k.deny.clone()).unwrap_or_default(),
             }
         };
+        let disabled = |r: &str| {
+            let disabled = self.disabled.lock().unwrap_or_else(|e| e.into_inner());
+            disabled.get(principal.account()).is_some_and(|d| d.iter().any(|x| x == r))
+        };
         if let Some(r) = region
-            && self.disabled.get(principal.account()).is_some_and(|d| d.iter().any(|x| x == r))
+            && disabled(r)
         {
             return Err(AuthError::RegionDisabled);
         }

@@ -337,6 +337,12 @@ impl RunningEmulator {
     pub fn now(&self) -> std::time::SystemTime {
         std::time::UNIX_EPOCH + Duration::from_millis(self.shared.clock.now_ms())
     }
+    /// From now on, answer every Lookout for Vision and S3 call of `account` in `region` as a region the account
+    /// has not enabled (`disabled_regions`): a region opted out, or a service control policy applied, while a
+    /// run goes on. Sessions issued before are refused there too.
+    pub fn disable_region(&self, account: &str, region: &str) {
+        self.shared.identity.disable(account, region);
+    }
     /// Replace the fault rates from now on.
     pub fn set_faults(&self, faults: FaultSpec) {
         self.shared.faults.set(faults);

@@ -49,6 +49,7 @@ pub(super) fn scan(account: &str, region: &str, projects: Vec<Result<ProjectInfo
         listed: projects.len(),
         projects,
         models: Default::default(),
+        refused: None,
     }
 }
 
