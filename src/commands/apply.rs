@@ -232,9 +232,17 @@ async fn execute(
     Ok(exit_code(&RunFacts { own_output_failed: facts.own_output_failed || summary_failed.is_some(), ..facts }))
 }
 
-/// Open (or resume) the run's journal; its warnings and how much is already done said on stderr.
+/// Open (or resume) the run's journal; its warnings, how much is already done, and an earlier dry run's
+/// journal replaced, said on stderr.
 fn open_journal(paths: &Paths, plan: &Plan, mode: Mode) -> Result<(Journal, journal::JournalState)> {
+    let earlier = std::fs::symlink_metadata(&paths.checkpoint).is_ok_and(|m| m.len() > 0);
     let (journal, state) = Journal::open(&paths.checkpoint, plan, mode)?;
+    if mode == Mode::DryRun && earlier {
+        eprintln!(
+            "note: {} of an earlier dry run is replaced: a dry run looks at the live state every time",
+            escape(&paths.checkpoint.display().to_string())
+        );
+    }
     for w in &state.warnings {
         eprintln!("warning: {}", escape_lines(w));
     }

@@ -241,6 +241,28 @@ async fn dry_run_makes_no_mutating_call_and_does_not_count_for_apply() {
     assert_eq!(env.emu.stats().mutations.datasets_deleted, 3);
 }
 
+/// A dry run after the real apply looks at the account again: nothing is left to delete, whatever the earlier
+/// dry run's journal said; an apply's journal given to a dry run is refused and left as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dry_run_reads_the_live_state_every_time() {
+    let env = Env::new(fast(small_seed())).await;
+    env.plan("plan.json", &[]).await;
+    let first = env.run(&["apply", "plan.json", "--dry-run", "--format", "json"]).await.ok().json();
+    assert_eq!(first["outcomes"]["would_delete"], 3);
+    env.run(&["apply", "plan.json", "--yes"]).await.ok();
+    let again = env.run(&["apply", "plan.json", "--dry-run", "--format", "json"]).await;
+    let again = again.ok().stderr_has("earlier dry run is replaced").json();
+    assert_eq!(again["outcomes"].get("would_delete"), None, "{again:#}");
+    assert_eq!(again["outcomes"]["already_absent"], 3, "{again:#}");
+    let csv = outcomes(&read_csv(&env.path("plan.dry-run.audit.csv")));
+    assert!(csv.iter().all(|o| o == "already_absent"), "{csv:?}");
+
+    let journal = std::fs::read(env.path("plan.journal.jsonl")).unwrap();
+    let run = env.run(&["apply", "plan.json", "--dry-run", "--checkpoint", "plan.journal.jsonl"]).await;
+    run.code(2).stderr_has("plan.journal.jsonl");
+    assert_eq!(std::fs::read(env.path("plan.journal.jsonl")).unwrap(), journal, "the apply's journal is untouched");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn guards_refuse_before_any_call() {
     let env = Env::new(fast(small_seed())).await;

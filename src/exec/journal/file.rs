@@ -119,7 +119,9 @@ fn writer_loop(mut file: File, rx: std_mpsc::Receiver<Msg>) {
 
 impl Journal {
     /// Open (or create) the journal for `plan` in `mode`: take the lock, read what is there, drop a torn last
-    /// line, check that it belongs to this plan and mode, and record a `run` line.
+    /// line, check that it belongs to this plan and mode, and record a `run` line. A dry run's journal starts
+    /// afresh every time (an earlier dry run's, whatever its plan, is replaced; any other file is refused as
+    /// for every mode): a dry run never resumes.
     pub fn open(path: &Path, plan: &Plan, mode: Mode) -> Result<(Journal, JournalState)> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             lfv_fs::create_dir_private(dir).map_err(|e| Error::io("create the directory of", path, e))?;
@@ -130,9 +132,17 @@ impl Journal {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(Error::io("read", path, e)),
         };
+        // A dry run decides from the live state every time: an earlier dry run's journal is its report only,
+        // never this run's decisions (its outcomes would be replayed as if still true).
+        // Only a journal that reads as a dry run's is replaced: anything else is refused as before, never
+        // overwritten.
+        let replaced = mode == Mode::DryRun
+            && !bytes.is_empty()
+            && parse(path, &bytes).is_ok_and(|(state, _)| state.mode == Mode::DryRun);
+        let bytes = if replaced { Vec::new() } else { bytes };
         // Only a torn first line (the header's write was interrupted): nothing was recorded, start afresh.
         let torn_header = !bytes.is_empty() && !bytes.contains(&b'\n');
-        if torn_header {
+        if torn_header || replaced {
             let f =
                 lfv_fs::open_no_follow(OpenOptions::new().write(true), path).map_err(|e| Error::io("open", path, e))?;
             f.set_len(0).map_err(|e| Error::io("truncate torn header of", path, e))?;
