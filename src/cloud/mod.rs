@@ -255,7 +255,7 @@ impl Client {
             .send()
             .await
             .map_err(|e| self.failed(classify(e)))?;
-        let items = out
+        let items: Vec<ProjectSummary> = out
             .projects()
             .iter()
             .map(|p| ProjectSummary {
@@ -264,6 +264,9 @@ impl Client {
                 created: p.creation_timestamp().map(timestamp),
             })
             .collect();
+        if let Some(why) = items.iter().find_map(|p| shape::bad_project(&p.name, &p.arn)) {
+            return Err(CallError::foreign(&format!("ListProjects listed {why}")));
+        }
         Ok(Page { items, next: out.next_token().filter(|t| !t.is_empty()).map(str::to_string) })
     }
 
@@ -274,8 +277,18 @@ impl Client {
         let d = out
             .project_description()
             .ok_or_else(|| CallError::foreign("DescribeProject answered without a ProjectDescription"))?;
+        let described = d.project_name().unwrap_or(name);
+        if described != name {
+            return Err(CallError::foreign(&format!("DescribeProject of {name:?} described project {described:?}")));
+        }
+        let broken = shape::bad_project(name, d.project_arn().unwrap_or_default()).or_else(|| {
+            d.datasets().iter().find_map(|m| shape::bad_dataset_type(m.dataset_type().unwrap_or_default()))
+        });
+        if let Some(why) = broken {
+            return Err(CallError::foreign(&format!("DescribeProject answered {why}")));
+        }
         Ok(ProjectInfo {
-            name: d.project_name().unwrap_or(name).to_string(),
+            name: name.to_string(),
             arn: d.project_arn().unwrap_or_default().to_string(),
             created: d.creation_timestamp().map(timestamp),
             datasets: d

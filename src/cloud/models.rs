@@ -152,7 +152,11 @@ impl Client {
             .send()
             .await
             .map_err(|e| self.failed(classify(e)))?;
-        Ok(Page { items: out.models().iter().map(model_summary).collect(), next: next_token(out.next_token()) })
+        let items: Vec<ModelSummary> = out.models().iter().map(model_summary).collect();
+        if let Some(why) = items.iter().find_map(|m| super::shape::bad_model_version(&m.model_version)) {
+            return Err(CallError::foreign(&format!("ListModels of {project:?} listed {why}")));
+        }
+        Ok(Page { items, next: next_token(out.next_token()) })
     }
 
     /// DescribeModel of one version, every member of its `ModelDescription`.

@@ -278,6 +278,51 @@ async fn plan_exits_6_for_a_foreign_answer_and_writes_no_file() {
     }
 }
 
+/// An endpoint whose answers have the service's shape but break its own constraints (a project name against
+/// ProjectName's pattern, an ARN that is not the project's, a dataset type that is neither train nor test):
+/// `plan` exits 6 naming the endpoint and the value, and writes nothing (it used to exit 1, "the plan just
+/// made is invalid", or send DescribeProject for a name the service would refuse).
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_exits_6_naming_a_value_that_breaks_the_services_own_constraints() {
+    let (env, _) = one_project().await;
+    let arn = |name: &str| format!("arn:aws:lookoutvision:us-east-1:123456789012:project/{name}");
+    let listing = |name: &str, arn: &str| {
+        serde_json::json!({"Projects": [{"ProjectArn": arn, "ProjectName": name, "CreationTimestamp": 1.6e9}]})
+            .to_string()
+    };
+    let described = |name: &str, arn: &str, dataset_type: &str| {
+        serde_json::json!({"ProjectDescription": {"ProjectArn": arn, "ProjectName": name, "CreationTimestamp": 1.6e9,
+            "Datasets": [{"DatasetType": dataset_type, "CreationTimestamp": 1.6e9, "Status": "CREATE_COMPLETE"}]}})
+        .to_string()
+    };
+    let cases: Vec<(&str, String, String)> = vec![
+        (
+            "\"-dash-first\"",
+            listing("-dash-first", &arn("-dash-first")),
+            described("-dash-first", &arn("-dash-first"), "train"),
+        ),
+        ("\"not-an-arn\"", listing("pcb", "not-an-arn"), described("pcb", "not-an-arn", "train")),
+        ("project/other", listing("pcb", &arn("other")), described("pcb", &arn("other"), "train")),
+        ("\"validation\"", listing("pcb", &arn("pcb")), described("pcb", &arn("pcb"), "validation")),
+        ("\"other\"", listing("pcb", &arn("pcb")), described("other", &arn("other"), "train")),
+    ];
+    for (value, list, desc) in cases {
+        let handler: Handler = Arc::new(move |_: &str, path: &str| {
+            if path.contains("/projects?") || path.trim_end_matches('/').ends_with("/projects") {
+                (200, "application/json", list.clone())
+            } else {
+                (200, "application/json", desc.clone())
+            }
+        });
+        let server = Foreign::start(handler).await;
+        let url = server.url();
+        let out = env.p("hostile.json");
+        let run = env.run(&["plan", "--out", &out, "--endpoint-url", &url, "--force"]).await;
+        run.code(6).stderr_has(&url).stderr_has(value).stderr_has("not Lookout for Vision's answer");
+        assert!(!env.path("hostile.json").exists(), "{value}: a plan was written");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_404_after_our_own_lost_delete_is_recorded_as_deleted_not_already_absent() {
     let (env, plan) = one_project().await;
