@@ -89,5 +89,6 @@ fn table(report: &Report) -> String {
     if report.left.is_empty() {
         s.push_str("nothing left\n");
     }
+    s.push_str(&format!("{}\n", e(&report.outside_scope.line())));
     s
 }

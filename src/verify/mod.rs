@@ -4,9 +4,12 @@
 //! With a plan ([`verify_plan`]), every planned resource of every kind is checked: one DescribeProject per
 //! planned project, and one DescribeModel per planned model version of a project that still exists; what each
 //! answer means per kind is decided in [`gone`]. With whole targets ([`verify_all`]), the planner's
-//! enumeration lists every dataset (and with [`Scope::All`] every project) that exists.
+//! `--scope all` enumeration lists every project, model version and dataset that exists; the scope keeps
+//! the datasets (or, with [`Scope::All`], everything). Both end with what remains outside the scope
+//! ([`Outside`], measured by this run's own calls).
 
 pub mod gone;
+mod outside;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
@@ -24,12 +27,13 @@ use crate::exec::retry::Retried;
 use crate::identity::{access, check_targets, endpoints, plan_clients};
 use crate::plan::counts::{by_kind, datasets_only};
 use crate::plan::filter::Filter;
-use crate::plan::{DatasetTypes, Item, Kind, Plan, Resource, Scope, Selection, SkipReason};
+use crate::plan::{DatasetTypes, Item, Kind, Plan, Resource, Scope, Selection};
 use crate::planner::{PlanRequest, make_plan};
 use crate::reach::{reach_endpoints, unreachable_line};
 use crate::service::Service;
 use crate::service::schedule::{Caps, run_fair};
 use gone::{PROJECT_PRESENT, still_present};
+pub use outside::Outside;
 
 /// How verify makes its calls and reaches the targets, resolved from `verify`'s or `sweep`'s flags.
 #[derive(Debug, Clone)]
@@ -90,10 +94,12 @@ pub struct Report {
     pub projects_left: usize,
     /// Every resource left.
     pub left: Vec<Left>,
+    /// What remains outside the scope, measured by this run ([`Outside`]).
+    pub outside_scope: Outside,
 }
 
 impl Report {
-    fn new(scope: String, projects_checked: usize, left: Vec<Left>) -> Self {
+    fn new(scope: String, projects_checked: usize, left: Vec<Left>, outside_scope: Outside) -> Self {
         let count = |k: Kind| left.iter().filter(|l| l.kind == k).count();
         Self {
             scope,
@@ -103,6 +109,7 @@ impl Report {
             models_hosted: count(Kind::StopModel),
             projects_left: count(Kind::DeleteProject),
             left,
+            outside_scope,
         }
     }
 }
@@ -201,10 +208,12 @@ pub async fn verify_plan(plan: &Plan, opts: &Options) -> Result<Report> {
     run_fair(queues, caps, &cancel, Duration::ZERO, work, |j| joined.push(j)).await;
     let found = seen_of(joined, &svc, plan)?;
     let what = if datasets_only(&by_kind(&plan.items)) { "datasets" } else { "items" };
+    let outside = outside::of_plan(&svc, &plan.items).await;
     Ok(Report::new(
         format!("plan {} ({} {what})", plan.plan_id, plan.items.len()),
         projects.len(),
         left_of(&projects, &found),
+        outside,
     ))
 }
 
@@ -268,7 +277,9 @@ fn unproven(unreachable: &[crate::plan::Unreachable]) -> Result<()> {
     Err(cannot_prove(Error::Unreachable(format!("{n} targets cannot be reached: {}", why.join("; ")))))
 }
 
-/// Verify whole targets: every dataset that exists in `regions` (with [`Scope::All`] every project too).
+/// Verify whole targets: every dataset that exists in `regions`; with [`Scope::All`] every project and every
+/// model version too (ListModels of each project, whose status says which are hosted), as the teardown
+/// planner lists them: each count of the report is of resources listed by this run's calls.
 pub async fn verify_all(regions: &[String], scope: Scope, opts: &Options) -> Result<Report> {
     let calls = opts.calls;
     let endpoints = endpoints(&opts.profiles, regions, &opts.endpoint_url).await?;
@@ -278,58 +289,41 @@ pub async fn verify_all(regions: &[String], scope: Scope, opts: &Options) -> Res
     // that cannot be reached proves nothing (exit 6, each named).
     let reach = reach_endpoints(endpoints, None, calls.client, &pace).await.map_err(cannot_prove)?;
     unproven(&reach.unreachable)?;
-    // A plan with no filters lists exactly the datasets that exist: reuse the planner's enumeration.
+    // A `--scope all` plan with no filters lists exactly what exists (every project, model version and
+    // dataset): reuse the planner's enumeration; what the scope leaves out is what remains outside it.
     let req = PlanRequest {
         targets: reach.reached,
-        selection: Selection { dataset_type: DatasetTypes::Both, ..Selection::default() },
+        selection: Selection { dataset_type: DatasetTypes::Both, scope: Scope::All, ..Selection::default() },
         filter: Filter::new(&[], &[], None, None, None)?,
         concurrency: opts.concurrency,
         max_in_flight: opts.max_in_flight,
         client: calls.client,
         pace,
     };
+    let (_never, cancel) = watch::channel(false);
+    let svc = Service::new(crate::planner::connect_all(&req).await?, req.pace.clone(), cancel);
     let plan = make_plan(crate::planner::new_plan_id(), req, EventSink::none()).await?;
     // A target that refused a call of the enumeration after its probe answered proves nothing either.
     unproven(&plan.unreachable)?;
-    let account = |t: usize| plan.targets.get(t).and_then(|t| t.account.clone()).unwrap_or_default();
-    let region = |t: usize| plan.targets.get(t).map(|t| t.region.clone()).unwrap_or_default();
-    let mut left: Vec<Left> = plan
-        .items
-        .iter()
+    let (inside, beyond): (Vec<&Item>, Vec<Item>) = {
+        let (a, b): (Vec<&Item>, Vec<&Item>) = plan.items.iter().partition(|i| outside::in_scope(scope, i.kind));
+        (a, b.into_iter().cloned().collect())
+    };
+    let outside = outside::of_scope(&svc, scope, &beyond).await;
+    let left: Vec<Left> = inside
+        .into_iter()
         .map(|i| Left {
             account: i.account.clone(),
             region: i.region.clone(),
             project: i.project.clone(),
-            dataset_type: i.resource.clone(),
+            dataset_type: if i.kind == Kind::DeleteDataset { i.resource.clone() } else { String::new() },
             kind: i.kind,
             resource: i.resource.clone(),
-            status: i.status.clone(),
+            status: if i.kind == Kind::DeleteProject { PROJECT_PRESENT.into() } else { i.status.clone() },
             created: i.created,
             recreated: false,
         })
         .collect();
-    if scope == Scope::All {
-        // Every project the enumeration described: those with planned datasets and those skipped for any
-        // reason but having vanished between ListProjects and DescribeProject.
-        let mut projects: BTreeSet<(usize, &str)> = plan.items.iter().map(|i| (i.target, i.project.as_str())).collect();
-        projects.extend(
-            plan.skipped
-                .iter()
-                .filter(|s| s.reason != SkipReason::ProjectVanished)
-                .map(|s| (s.target, s.project.as_str())),
-        );
-        left.extend(projects.into_iter().map(|(t, name)| Left {
-            account: account(t),
-            region: region(t),
-            project: name.to_string(),
-            dataset_type: String::new(),
-            kind: Kind::DeleteProject,
-            resource: name.to_string(),
-            status: PROJECT_PRESENT.into(),
-            created: None,
-            recreated: false,
-        }));
-    }
-    let what = if scope == Scope::All { "project and dataset" } else { "dataset" };
-    Ok(Report::new(format!("every {what} in {regions}"), plan.summary.projects_seen, left))
+    let what = if scope == Scope::All { "project, model version and dataset" } else { "dataset" };
+    Ok(Report::new(format!("every {what} in {regions}"), plan.summary.projects_seen, left, outside))
 }

@@ -131,7 +131,11 @@ async fn verify_checks_every_kind_of_a_plan_and_all_scope_all_sees_projects() {
     let table = env.run(&["verify", "plan.json"]).await;
     table.code(3).stdout_has("line model 1 hosted HOSTED").stdout_has("bare project present");
     let v = env.run(&[&all[..], &["--format", "json"]].concat()).await.code(3).json();
-    assert_eq!(v["projects_left"], 2, "{v}");
+    // Measured: the model versions are listed (ListModels), not left at zero.
+    assert_eq!(counts(&v), [2, 2, 1, 2], "{v}");
+    let hosted: Vec<_> = v["left"].as_array().unwrap().iter().filter(|l| l["kind"] == "stop_model").collect();
+    assert_eq!((hosted[0]["resource"].as_str(), hosted[0]["status"].as_str()), (Some("1"), Some("HOSTED")));
+    assert!(env.emu.stats().calls("ListModels") >= 2, "one ListModels per project at least");
     // Without --scope all, --all looks at datasets only, as before.
     let datasets_only = ["verify", "--all", "--region", "us-east-1", "--endpoint-url", &endpoint, "--format", "json"];
     assert_eq!(env.run(&datasets_only).await.code(3).json()["projects_left"], 0);
@@ -268,4 +272,31 @@ async fn export_and_apply_write_leftovers_from_manifests_and_project_json() {
     // A dry run keeps no backups and writes none.
     env.run(&["apply", "plan.json", "--dry-run"]).await.ok();
     assert!(!env.path("plan.dry-run.leftovers.csv").exists());
+}
+
+/// After a datasets-only apply, every verify says what remains outside its scope, measured by its own calls
+/// (ListProjects, ListModels, DescribeModel of the hosted version), and keeps its exit code for the scope.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_verify_says_what_remains_outside_its_scope() {
+    let env = Env::new(fast(teardown_seed())).await;
+    let endpoint = env.emu.endpoint();
+    env.plan("plan.json", &[]).await;
+    env.run(&["apply", "plan.json", "--yes", "--no-backup"]).await.ok();
+    let outside = "2 projects, 2 model versions (1 hosted, 2 inference units)";
+
+    let before = env.emu.stats();
+    let run = env.run(&["verify", "plan.json"]).await;
+    run.ok().stdout_has("nothing left").stdout_has(&format!("outside the plan: {outside}"));
+    let after = env.emu.stats();
+    assert!(after.calls("ListModels") - before.calls("ListModels") >= 2, "measured by ListModels of each project");
+    assert_eq!(after.calls("DescribeModel") - before.calls("DescribeModel"), 1, "the hosted version's units");
+    let v = env.run(&["verify", "plan.json", "--format", "json"]).await.ok().json();
+    assert_eq!(v["outside_scope"]["projects"], 2, "{v:#}");
+    assert_eq!(v["outside_scope"]["hosted"], 1, "{v:#}");
+
+    let all = ["verify", "--all", "--region", "us-east-1", "--endpoint-url", &endpoint];
+    env.run(&all).await.ok().stdout_has("nothing left").stdout_has(&format!("outside --scope datasets: {outside}"));
+    let scope_all = [&all[..], &["--scope", "all"]].concat();
+    let run = env.run(&scope_all).await;
+    run.code(3).stdout_has("nothing outside --scope all").stdout_has("2 model versions left, 1 models still hosted");
 }
