@@ -16,7 +16,7 @@ use crate::service::{LimitKey, Op, Pace};
 use crate::targets::check::{Verdict, refusal, verdict};
 
 /// The credentials an endpoint stands for: (profile, endpoint URL, role ARN). They are the same in every region.
-pub type CredsKey = (Option<String>, Option<String>, Option<String>);
+pub type CredsKey = crate::service::pace::IdentityKey;
 
 /// The [`CredsKey`] of an endpoint.
 pub fn creds_key(e: &Endpoint) -> CredsKey {
@@ -24,18 +24,26 @@ pub fn creds_key(e: &Endpoint) -> CredsKey {
 }
 
 /// The caller identity of `endpoint`'s credentials: STS GetCallerIdentity at `pace` (limiter of `target`'s
-/// GetCallerIdentity, retried, counted). Exit 6 when STS cannot be reached or answers an error (the message
-/// names the region and profile), exit 2 for a malformed region or endpoint URL.
+/// GetCallerIdentity, retried, counted), asked once per command (the pace remembers the answer). Exit 6 when
+/// STS cannot be reached or answers an error (the message names the region and profile), exit 2 for a
+/// malformed region or endpoint URL.
 pub async fn caller_identity(
     endpoint: &Endpoint,
     target: usize,
     options: ClientOptions,
     pace: &Arc<Pace>,
 ) -> Result<Identity> {
+    if let Some(id) = pace.identity(&creds_key(endpoint)) {
+        return Ok(id);
+    }
     let sts = sts(endpoint, options, pace.gate(target)).await?;
     let key = LimitKey { target, op: Op::GetCallerIdentity };
     match pace.call(key, None, &mut AttemptStats::default(), |_| {}, || sts.get_caller_identity()).await {
-        Retried::Ok((account, arn)) => sts.identity(account, arn),
+        Retried::Ok((account, arn)) => {
+            let id = sts.identity(account, arn)?;
+            pace.remember_identity(creds_key(endpoint), id.clone());
+            Ok(id)
+        }
         Retried::Failed(e) => Err(sts.failed(&e)),
         Retried::Cancelled => Err(Error::Internal("GetCallerIdentity cancelled by a signal that never comes".into())),
     }

@@ -219,7 +219,7 @@ async fn execute(
     summary.leftovers = leftovers_file.map(|p| p.display().to_string());
     let summary_failed = summary.write(&paths.summary).err();
     match args.format {
-        TextFormat::Json => out(&summary.to_json()),
+        TextFormat::Json => super::out_json(&summary.to_json()),
         TextFormat::Text => out(&text_summary(&summary, &paths.summary)),
     }
     tell_problems(&result, code, paths, summary_failed.as_ref(), report_failed.as_ref());

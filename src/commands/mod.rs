@@ -12,14 +12,57 @@ mod sweep;
 mod verify;
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::watch;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, TableFormat, TextFormat};
 use crate::error::{ExitCode, Result};
+use crate::report::about::{self, About, ErrorDoc};
 
-/// Run one parsed command line.
+/// Set once a command printed its JSON document on stdout ([`out_json`]).
+static DOCUMENT_PRINTED: AtomicBool = AtomicBool::new(false);
+
+/// The subcommand's name, and whether it was asked for JSON on stdout (`--format json`).
+fn named(command: &Command) -> (&'static str, bool) {
+    let table = |f: TableFormat| f == TableFormat::Json;
+    let text = |f: TextFormat| f == TextFormat::Json;
+    match command {
+        Command::Plan(_) => ("plan", false),
+        Command::Show(a) => ("show", table(a.format)),
+        Command::Apply(a) => ("apply", text(a.run.format)),
+        Command::Sweep(a) => ("sweep", text(a.format)),
+        Command::Export(a) => ("export", text(a.run.format)),
+        Command::Report(_) => ("report", false),
+        Command::Verify(a) => ("verify", table(a.format)),
+        Command::Demo(_) => ("demo", false),
+        Command::Emulator(_) => ("emulator", false),
+        Command::Convert(_) => ("convert", false),
+    }
+}
+
+/// Run one parsed command line. With `--format json`, a command that fails or is refused before printing its
+/// own document prints an `lfv-sunset-error/1` document instead, so stdout always holds one JSON object.
 pub async fn run(cli: Cli) -> Result<ExitCode> {
+    let started = chrono::Utc::now();
+    let (name, json) = named(&cli.command);
+    let result = dispatch(cli).await;
+    if let Err(e) = &result
+        && json
+        && !DOCUMENT_PRINTED.load(Ordering::SeqCst)
+    {
+        let doc = ErrorDoc {
+            about: About::new(about::ERROR, started),
+            command: name.into(),
+            error: e.to_string(),
+            exit_code: e.exit_code().code(),
+        };
+        out(&format!("{}\n", serde_json::to_string_pretty(&doc).expect("an error document serialises")));
+    }
+    result
+}
+
+async fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Plan(a) => plan::plan(a).await,
         Command::Show(a) => show::show(a),
@@ -32,6 +75,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Emulator(a) => emulator::emulator(a).await,
         Command::Convert(a) => convert::convert(a).await,
     }
+}
+
+/// Print a command's JSON document to stdout (noted, so that a later error prints no second document).
+pub(crate) fn out_json(text: &str) {
+    DOCUMENT_PRINTED.store(true, Ordering::SeqCst);
+    out(text);
 }
 
 /// Print to stdout; a closed pipe (`| head`) is not an error.

@@ -13,14 +13,17 @@ use crate::plan::counts::{Counts, counts, datasets_only, per_kind};
 use crate::plan::validate::digested_members;
 use crate::plan::{DatasetType, Item, Kind, Plan, Target};
 use crate::reach::unreachable_line;
+use crate::report::about::{self, About};
 
 /// Run `show`.
 pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
     let plan = Plan::load(&args.plan)?;
+    let started = chrono::Utc::now();
     let facts = Facts::of(&plan);
     match args.format {
         TableFormat::Json => {
-            out(&format!("{}\n", serde_json::to_string_pretty(&json_of(&facts, args.items)).expect("json")))
+            let doc = json_of(&facts, args.items, About::new(about::SHOW, started));
+            super::out_json(&format!("{}\n", serde_json::to_string_pretty(&doc).expect("json")))
         }
         TableFormat::Table => out(&text_of(&facts, args.items)),
     }
@@ -68,7 +71,9 @@ impl<'a> Facts<'a> {
 }
 
 /// `show --format json`.
-fn json_of(f: &Facts<'_>, first: usize) -> Value {
+/// `show --format json`: `about` (the document's own format and build), then the plan's facts (the plan's
+/// format and build as `plan_format` and `plan_tool_version`).
+fn json_of(f: &Facts<'_>, first: usize, about: About) -> Value {
     let (plan, counts) = (f.plan, &f.counts);
     let (covered, not_covered) = digested_members(plan);
     let targets: Vec<_> = plan
@@ -83,8 +88,10 @@ fn json_of(f: &Facts<'_>, first: usize) -> Value {
         .collect();
     let dated = |i: &Item| json!({"seq": i.seq, "created": i.created, "project": i.project, "kind": i.kind, "resource": i.resource});
     json!({
-        "plan_id": plan.plan_id, "format": plan.format, "created_at": plan.created_at,
-        "tool_version": plan.tool_version, "digest": plan.digest, "valid": true,
+        "format": about.format, "tool_version": about.tool_version, "started_at": about.started_at,
+        "finished_at": about.finished_at, "exit_code": 0,
+        "plan_id": plan.plan_id, "plan_format": plan.format, "created_at": plan.created_at,
+        "plan_tool_version": plan.tool_version, "digest": plan.digest, "valid": true,
         "digest_covers": covered, "not_digested": not_covered, "unreachable": plan.unreachable,
         "items": counts.items, "projects": counts.projects_planned,
         "projects_seen": plan.summary.projects_seen,

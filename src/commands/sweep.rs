@@ -87,7 +87,7 @@ pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
     let req = plan_request(&reach, selection, filter, &args.sweep, calls, pace.clone());
     let role = &targets.role;
     let opts = sweep::Options {
-        run: run_options(&args, calls, pace, backup.clone()),
+        run: run_options(&args, calls, pace.clone(), backup.clone()),
         paths: paths.clone(),
         file,
         reach,
@@ -100,23 +100,29 @@ pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
     let display = progress::spawn(rx);
     let ran = sweep::run(opts, events, cancel).await;
     let _ = display.await;
-    finish(&args, &paths, &backup, ran?).await
+    finish(&args, &paths, &backup, ran?, pace).await
 }
 
 /// The report, verify of the sealed plan, `summary.json`, and the exit code.
-async fn finish(args: &SweepCommandArgs, paths: &SweepPaths, backup: &Path, ran: Ran) -> Result<ExitCode> {
+async fn finish(
+    args: &SweepCommandArgs,
+    paths: &SweepPaths,
+    backup: &Path,
+    ran: Ran,
+    pace: Arc<Pace>,
+) -> Result<ExitCode> {
     let state = journal::read(&paths.journal)?;
     let report_failed = audit::write(&state, &paths.report).err();
     let leftovers = super::apply::write_leftovers_to(&state, backup, paths.leftovers.clone());
     // Verify only a run that went to its end: what it finds left decides "incomplete" (3). Its refusals and
     // unreachable targets are errors that end the command here, as they end `verify`.
-    let left = match &ran.plan {
+    let verified = match &ran.plan {
         Some(plan) if ran.to_the_end() => {
             let role = &args.select.targets.role;
-            let opts = super::verify::options(&args.sweep, &args.connect, role, &[]);
-            let format = match args.format {
-                TextFormat::Text => TableFormat::Table,
-                TextFormat::Json => TableFormat::Json,
+            // The sweep's pace: its role sessions and identities are reused, never asked again.
+            let opts = crate::verify::Options {
+                pace: Some(pace),
+                ..super::verify::options(&args.sweep, &args.connect, role, &[])
             };
             let mut rest = unconfirmed(plan, &state, chrono::Utc::now());
             // A target that refused its enumeration cannot be proven either way (it is why the code is 6).
@@ -128,11 +134,11 @@ async fn finish(args: &SweepCommandArgs, paths: &SweepPaths, backup: &Path, ran:
                 DESCRIPTION_FRESH_FOR.as_secs(),
                 rest.items.len()
             );
-            let report = crate::verify::verify_plan(&rest, &opts).await?;
-            Some(super::verify::print_report(&report, format) == ExitCode::Incomplete)
+            Some(crate::verify::verify_plan(&rest, &opts).await?)
         }
         _ => None,
     };
+    let left = verified.as_ref().map(|r| r.exit() == ExitCode::Incomplete);
     let code = sweep::exit_code_of(&ran, left, report_failed.is_some());
     let unreachable = ran.plan.as_ref().map_or(&[][..], |p| &p.unreachable[..]);
     if !unreachable.is_empty() && code == ExitCode::Unreachable {
@@ -146,18 +152,26 @@ async fn finish(args: &SweepCommandArgs, paths: &SweepPaths, backup: &Path, ran:
     summary.report = paths.report.display().to_string();
     summary.backup_dir = Some(backup.display().to_string());
     summary.leftovers = leftovers.map(|p| p.display().to_string());
+    summary.verify = verified.as_ref().map(|r| serde_json::to_value(r).expect("a verify report serialises"));
     summary.write(&paths.summary)?;
-    if args.format == TextFormat::Text {
-        let counts: Vec<String> = summary.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        out(&escape_lines(&format!(
-            "sweep {}: {}\nthis run: {} items in {:.1}s, {} DeleteDataset attempts\ndir: {}\n",
-            summary.plan_id,
-            counts.join(", "),
-            summary.finished_this_run,
-            summary.wall_time_s,
-            summary.delete_attempts,
-            args.dir.display()
-        )));
+    // JSON: one document, the run's summary with its verify nested. Text: the run, then its verify.
+    match args.format {
+        TextFormat::Json => super::out_json(&summary.to_json()),
+        TextFormat::Text => {
+            let counts: Vec<String> = summary.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            out(&escape_lines(&format!(
+                "sweep {}: {}\nthis run: {} items in {:.1}s, {} DeleteDataset attempts\ndir: {}\n",
+                summary.plan_id,
+                counts.join(", "),
+                summary.finished_this_run,
+                summary.wall_time_s,
+                summary.delete_attempts,
+                args.dir.display()
+            )));
+            if let Some(report) = &verified {
+                super::verify::print_report(report, TableFormat::Table);
+            }
+        }
     }
     if let Some(e) = report_failed {
         eprintln!("error: {e}");

@@ -5,7 +5,7 @@
 use super::out;
 use crate::calls::Calls;
 use crate::cli::{ConnectArgs, RoleArgs, SweepArgs, TableFormat, VerifyArgs};
-use crate::error::{Error, ExitCode, Result, RunFacts, exit_code};
+use crate::error::{Error, ExitCode, Result};
 use crate::escape::escape as e;
 use crate::plan::{Kind, Plan, Scope};
 use crate::verify::{self, Report, verify_all, verify_plan};
@@ -25,6 +25,7 @@ pub(crate) fn options(
         endpoint_url: connect.endpoint_url.clone(),
         external_id: role.external_id.clone(),
         session_name: role.session_name.clone(),
+        pace: None,
     }
 }
 
@@ -48,10 +49,10 @@ pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
 /// Print the report in `format` and give its exit code.
 pub(crate) fn print_report(report: &Report, format: TableFormat) -> ExitCode {
     match format {
-        TableFormat::Json => out(&format!("{}\n", serde_json::to_string_pretty(&report).expect("json"))),
+        TableFormat::Json => super::out_json(&format!("{}\n", serde_json::to_string_pretty(&report).expect("json"))),
         TableFormat::Table => out(&table(report)),
     }
-    exit_code(&RunFacts { incomplete: !report.left.is_empty(), ..RunFacts::default() })
+    report.exit()
 }
 
 /// The table text: a count line (models and projects named only when some are left or the report covers

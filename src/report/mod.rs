@@ -1,5 +1,6 @@
 //! Consumers of the executor's results: progress display, CSV audit, JSON summary (its count maps keyed by
-//! `tally`), `leftovers.csv`.
+//! `tally`), `leftovers.csv`; and what every JSON document says about itself (`about`).
+pub mod about;
 pub mod audit;
 pub mod csv_cells;
 pub mod leftovers;

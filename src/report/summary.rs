@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use chrono::Utc;
+
+use super::about::{About, TargetRef};
 use super::tally::{KindByName, Tally};
 use crate::error::{Error, Result};
 use crate::exec::journal::{JournalState, Outcome};
@@ -16,8 +19,13 @@ use crate::plan::Kind;
 /// Summary of a run, over the whole journal (all resumes) and this invocation.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
+    /// [`super::about::SUMMARY`], the build, when the run began and ended.
+    #[serde(flatten)]
+    pub about: About,
     /// Plan id.
     pub plan_id: String,
+    /// The plan's targets that have items, in order.
+    pub targets: Vec<TargetRef>,
     /// `apply`, `dry-run` or `export`.
     pub mode: String,
     /// Items in the plan.
@@ -62,6 +70,9 @@ pub struct Summary {
     pub leftovers: Option<String>,
     /// Why a guard stopped the run, if one did.
     pub stopped: Vec<String>,
+    /// `sweep`: its own verify's document (`lfv-sunset-verify/1`), when the run went to its end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify: Option<serde_json::Value>,
 }
 
 impl Summary {
@@ -77,8 +88,13 @@ impl Summary {
                 not_verified += 1;
             }
         }
+        let started = Utc::now() - chrono::Duration::from_std(run.wall).unwrap_or_default();
+        let targets: std::collections::BTreeSet<TargetRef> =
+            state.items.iter().map(|i| TargetRef { account: i.account.clone(), region: i.region.clone() }).collect();
         Self {
+            about: About::new(super::about::SUMMARY, started),
             plan_id: state.plan_id.clone(),
+            targets: targets.into_iter().collect(),
             mode: state.mode.as_str().into(),
             items: state.items.len(),
             outcomes: super::audit::counts(state),
@@ -104,6 +120,7 @@ impl Summary {
             backup_dir: None,
             leftovers: None,
             stopped: run.guard_stops.clone(),
+            verify: None,
         }
     }
 

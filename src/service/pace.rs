@@ -2,7 +2,7 @@
 //! retry policy, the signal that stops sending, and the count of every attempt per operation. Every call the
 //! command makes goes through it: Lookout for Vision's through [`super::Service`] (which adds the clients),
 //! STS's and Organizations' directly ([`Pace::call`]), so they are paced, retried, cancelled and counted like
-//! every other.
+//! every other. It also remembers each credential's identity (GetCallerIdentity), so a command asks it once.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -17,6 +17,7 @@ use aws_credential_types::Credentials;
 
 use super::Op;
 use crate::cloud::{BoxFuture, CallError, ErrorKind, Gate, Page, Pager, Renewing, SessionKey, Sessions};
+use crate::plan::Identity;
 
 /// See the module docs.
 #[derive(Debug)]
@@ -30,13 +31,27 @@ pub struct Pace {
     never: (watch::Sender<bool>, Cancel),
     /// The command's role sessions: each role assumed once, shared by every client ([`Pace::gate`]).
     sessions: Sessions,
+    /// The caller identity each set of credentials answered GetCallerIdentity with in this command, by
+    /// (profile, endpoint URL, role ARN): asked once per command ([`Pace::identity`]).
+    identities: Mutex<HashMap<IdentityKey, Identity>>,
 }
+
+/// Which credentials an identity is of: (profile, endpoint URL, role ARN), the same in every region.
+pub type IdentityKey = (Option<String>, Option<String>, Option<String>);
 
 impl Pace {
     /// Every limiter starting at `rate` requests/s (`None`: unlimited), calls retried by `policy`.
     pub fn new(rate: Option<f64>, policy: RetryPolicy) -> Arc<Self> {
         let (limiters, calls) = Default::default();
-        Arc::new(Self { rate, policy, limiters, calls, never: watch::channel(false), sessions: Sessions::default() })
+        Arc::new(Self {
+            rate,
+            policy,
+            limiters,
+            calls,
+            never: watch::channel(false),
+            sessions: Sessions::default(),
+            identities: Mutex::default(),
+        })
     }
 
     /// The limiter of `key`, created at the command's rate on first use.
@@ -58,6 +73,16 @@ impl Pace {
             let limiter = map.remove(&key).expect("listed");
             map.insert(LimitKey { target: to, ..key }, limiter);
         }
+    }
+
+    /// The identity `key`'s credentials answered earlier in this command, if they were asked.
+    pub fn identity(&self, key: &IdentityKey) -> Option<Identity> {
+        self.identities.lock().expect("identities lock").get(key).cloned()
+    }
+
+    /// Remember the identity `key`'s credentials answered (GetCallerIdentity), for the rest of the command.
+    pub fn remember_identity(&self, key: IdentityKey, id: Identity) {
+        self.identities.lock().expect("identities lock").insert(key, id);
     }
 
     /// The retry policy.

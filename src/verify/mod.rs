@@ -30,8 +30,9 @@ use crate::plan::filter::Filter;
 use crate::plan::{DatasetTypes, Item, Kind, Plan, Resource, Scope, Selection};
 use crate::planner::{PlanRequest, make_plan};
 use crate::reach::{reach_endpoints, unreachable_line};
-use crate::service::Service;
+use crate::report::about::{About, TargetRef};
 use crate::service::schedule::{Caps, run_fair};
+use crate::service::{Pace, Service};
 use gone::{PROJECT_PRESENT, still_present};
 pub use outside::Outside;
 
@@ -52,6 +53,15 @@ pub struct Options {
     pub external_id: Option<String>,
     /// `--session-name` (default `lfv-sunset-<plan id>`).
     pub session_name: Option<String>,
+    /// The command's pace when verify is part of a larger command (`sweep`): its limiters, role sessions and
+    /// known identities are shared, so no role is assumed and no identity asked twice. `None`: a pace of its own.
+    pub pace: Option<Arc<Pace>>,
+}
+
+impl Options {
+    fn pace(&self) -> Arc<Pace> {
+        self.pace.clone().unwrap_or_else(|| self.calls.pace())
+    }
 }
 
 /// A planned (or, with `--all`, existing) resource found present.
@@ -80,6 +90,13 @@ pub struct Left {
 /// What verify found: counts per kind and every resource left. Serialised as `verify --format json` prints it.
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// [`crate::report::about::VERIFY`], the build, when verify began and ended.
+    #[serde(flatten)]
+    pub about: About,
+    /// The plan verified; `null` for `--all`.
+    pub plan_id: Option<String>,
+    /// The targets asked.
+    pub targets: Vec<TargetRef>,
     /// What was verified (`plan ID (N items)`, `every dataset in REGIONS`).
     pub scope: String,
     /// Projects described.
@@ -96,12 +113,37 @@ pub struct Report {
     pub left: Vec<Left>,
     /// What remains outside the scope, measured by this run ([`Outside`]).
     pub outside_scope: Outside,
+    /// 0 when nothing is left in the scope, 3 when something is (a verify that cannot prove prints no report).
+    pub exit_code: u8,
+}
+
+/// Verify's exit code for what it found `left`: 3 if anything, else 0.
+fn exit_of(left: &[Left]) -> crate::error::ExitCode {
+    crate::error::exit_code(&crate::error::RunFacts { incomplete: !left.is_empty(), ..Default::default() })
 }
 
 impl Report {
-    fn new(scope: String, projects_checked: usize, left: Vec<Left>, outside_scope: Outside) -> Self {
+    /// The exit code of this report (the same as its `exit_code`).
+    pub fn exit(&self) -> crate::error::ExitCode {
+        exit_of(&self.left)
+    }
+}
+
+/// What a report is of: the plan (if any), the targets asked, when verify began.
+struct Of {
+    plan_id: Option<String>,
+    targets: Vec<TargetRef>,
+    started_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Report {
+    fn new(of: Of, scope: String, projects_checked: usize, left: Vec<Left>, outside_scope: Outside) -> Self {
         let count = |k: Kind| left.iter().filter(|l| l.kind == k).count();
         Self {
+            about: About::new(crate::report::about::VERIFY, of.started_at),
+            plan_id: of.plan_id,
+            targets: of.targets,
+            exit_code: exit_of(&left).code(),
             scope,
             projects_checked,
             datasets_left: count(Kind::DeleteDataset),
@@ -166,9 +208,10 @@ fn cannot_prove(e: Error) -> Error {
 
 /// Verify `plan`: every planned resource of every kind (see the module docs).
 pub async fn verify_plan(plan: &Plan, opts: &Options) -> Result<Report> {
+    let started_at = chrono::Utc::now();
     let calls = opts.calls;
     let options = calls.client;
-    let pace = calls.pace();
+    let pace = opts.pace();
     let access = access(plan, opts.external_id.as_ref(), opts.session_name.as_ref())?;
     let (profile, url) = (opts.profiles.first(), opts.endpoint_url.as_ref());
     let checked = check_targets(plan, profile, url, &access, options, &pace).await.map_err(cannot_prove)?;
@@ -209,7 +252,11 @@ pub async fn verify_plan(plan: &Plan, opts: &Options) -> Result<Report> {
     let found = seen_of(joined, &svc, plan)?;
     let what = if datasets_only(&by_kind(&plan.items)) { "datasets" } else { "items" };
     let outside = outside::of_plan(&svc, &plan.items).await;
+    let targets: BTreeSet<TargetRef> =
+        plan.items.iter().map(|i| TargetRef { account: i.account.clone(), region: i.region.clone() }).collect();
+    let of = Of { plan_id: Some(plan.plan_id.clone()), targets: targets.into_iter().collect(), started_at };
     Ok(Report::new(
+        of,
         format!("plan {} ({} {what})", plan.plan_id, plan.items.len()),
         projects.len(),
         left_of(&projects, &found),
@@ -281,10 +328,11 @@ fn unproven(unreachable: &[crate::plan::Unreachable]) -> Result<()> {
 /// model version too (ListModels of each project, whose status says which are hosted), as the teardown
 /// planner lists them: each count of the report is of resources listed by this run's calls.
 pub async fn verify_all(regions: &[String], scope: Scope, opts: &Options) -> Result<Report> {
+    let started_at = chrono::Utc::now();
     let calls = opts.calls;
     let endpoints = endpoints(&opts.profiles, regions, &opts.endpoint_url).await?;
     let regions = endpoints.iter().map(|e| e.region.clone()).collect::<Vec<_>>().join(", ");
-    let pace = calls.pace();
+    let pace = opts.pace();
     // Resolve the caller and probe every target before the first enumeration call, as `plan` does: a target
     // that cannot be reached proves nothing (exit 6, each named).
     let reach = reach_endpoints(endpoints, None, calls.client, &pace).await.map_err(cannot_prove)?;
@@ -325,5 +373,11 @@ pub async fn verify_all(regions: &[String], scope: Scope, opts: &Options) -> Res
         })
         .collect();
     let what = if scope == Scope::All { "project, model version and dataset" } else { "dataset" };
-    Ok(Report::new(format!("every {what} in {regions}"), plan.summary.projects_seen, left, outside))
+    let targets = plan
+        .targets
+        .iter()
+        .map(|t| TargetRef { account: t.account.clone().unwrap_or_default(), region: t.region.clone() })
+        .collect();
+    let of = Of { plan_id: None, targets, started_at };
+    Ok(Report::new(of, format!("every {what} in {regions}"), plan.summary.projects_seen, left, outside))
 }

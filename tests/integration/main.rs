@@ -14,6 +14,7 @@ mod gone;
 mod identity;
 mod layout;
 mod organization;
+mod outputs;
 mod plan;
 mod plan_formats;
 mod plans_dir;

@@ -150,6 +150,10 @@ async fn organisation_with_unreachable_targets() {
     assert_eq!(summary["outcomes"]["deleted"], plan.items.len(), "{summary}");
     assert_eq!(sessions_since(&env, from), BTreeSet::from([session]), "apply's sessions are the plan's too");
     assert_eq!(assumed_since(&env, from), 3, "AssumeRole answered 200 during the apply");
+    // The confirmation's looks and the run share the command's identities: each asked once.
+    let ids: Vec<String> =
+        env.emu.log()[from..].iter().filter(|e| e.op == "GetCallerIdentity").map(|e| e.account.clone()).collect();
+    assert_eq!(ids.len(), ids.iter().collect::<BTreeSet<_>>().len(), "one GetCallerIdentity per credential: {ids:?}");
     let accounts: BTreeSet<String> = env
         .emu
         .log()
@@ -356,4 +360,33 @@ async fn sweep_with_an_unreachable_target_and_a_failed_item_exits_6_as_apply_doe
     assert_eq!(summary["exit_code"], 6, "{summary}");
     assert!(summary["outcomes"]["failed"].as_u64().unwrap_or(0) > 0, "an item failed: {summary}");
     assert_eq!(env.emu.stats().mutations.datasets_deleted, 0);
+}
+
+/// A sweep of the organisation asks each role once and each credential's identity once for the whole command:
+/// its reach, its enumeration, its deletions and its own verify (which has the failed items to look at) share
+/// one session per role.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sweep_assumes_each_role_once_and_asks_each_identity_once() {
+    let env = Env::new(fast(org())).await;
+    let endpoint = env.emu.endpoint();
+    // Every test dataset's deletion fails, so the sweep's verify has items to look at in every target.
+    env.emu.set_faults(lfv_emulator::FaultSpec {
+        internal: 0.5,
+        ops: vec!["DeleteDataset".into()],
+        ..lfv_emulator::FaultSpec::default()
+    });
+    let mut args = vec!["sweep", "--dir", "out", "--yes", "--endpoint-url", &endpoint, "--rate", "200"];
+    args.extend_from_slice(&["--region", REGIONS[0], "--region", REGIONS[1], "--max-attempts", "1"]);
+    args.extend_from_slice(&["--organization", "--role-name", ORG_ROLE, "--allow-unreachable"]);
+    let run = env.run(&args).await;
+    run.code(6).stdout_has("datasets left");
+    let log = env.emu.log();
+    let verify_looks = log.iter().filter(|e| e.op == "DescribeProject").count();
+    assert!(verify_looks > 0 && env.emu.stats().mutations.datasets_deleted > 0, "{}", run.stdout);
+    // Members 1, 2 and 5 are reached by role (4's role refuses, 3 is suspended).
+    assert_eq!(assumed_since(&env, 0), 3, "AssumeRole answered 200 during the sweep");
+    let ids: Vec<String> =
+        env.emu.log().iter().filter(|e| e.op == "GetCallerIdentity").map(|e| e.account.clone()).collect();
+    let distinct: BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(ids.len(), distinct.len(), "one GetCallerIdentity per credential: {ids:?}");
 }

@@ -1,0 +1,65 @@
+//! What every JSON document the tool prints says about itself, in one place: which document and version it is
+//! (`format`), the build that wrote it (`tool_version`), and when the command ran (`started_at`,
+//! `finished_at`). A reader checks `format` first: a document's members only ever grow within one version,
+//! and a change that removes or re-means a member is a new version (see the README's "Machine-readable
+//! outputs").
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// `apply`, `export` and `sweep`'s summary (the summary file and `--format json`).
+pub const SUMMARY: &str = "lfv-sunset-summary/1";
+/// `verify --format json`.
+pub const VERIFY: &str = "lfv-sunset-verify/1";
+/// `show --format json`.
+pub const SHOW: &str = "lfv-sunset-show/1";
+/// What a command prints with `--format json` when it fails or is refused before its own document.
+pub const ERROR: &str = "lfv-sunset-error/1";
+
+/// The build that writes a document: the package version.
+pub fn tool_version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// The members every JSON document starts with.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct About {
+    /// Which document, and its version ([`SUMMARY`], [`VERIFY`], ...).
+    pub format: String,
+    /// The build that wrote it ([`tool_version`]).
+    pub tool_version: String,
+    /// When the command began its work.
+    pub started_at: DateTime<Utc>,
+    /// When the document was made.
+    pub finished_at: DateTime<Utc>,
+}
+
+impl About {
+    /// The members of a `format` document whose command began at `started_at` and ends now.
+    pub fn new(format: &str, started_at: DateTime<Utc>) -> Self {
+        About { format: format.into(), tool_version: tool_version(), started_at, finished_at: Utc::now() }
+    }
+}
+
+/// One target a document is about: its account and region.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TargetRef {
+    /// 12-digit account id.
+    pub account: String,
+    /// Region.
+    pub region: String,
+}
+
+/// The document a command prints with `--format json` when it fails or is refused: the error, its exit code.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorDoc {
+    /// [`ERROR`], the build, when.
+    #[serde(flatten)]
+    pub about: About,
+    /// The subcommand (`apply`, `verify`, ...).
+    pub command: String,
+    /// The error, as stderr says it.
+    pub error: String,
+    /// The exit code the command ends with.
+    pub exit_code: u8,
+}
