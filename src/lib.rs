@@ -39,6 +39,7 @@
 //!   is left.
 //! - [`redact`]: the log writer that keeps credentials out of every log line.
 //! - [`report`]: consumers of runs: progress display, CSV audit, JSON summary, `leftovers.csv`.
+//! - [`schemas`]: the JSON Schemas of the JSON documents (summary, verify, error), generated from their types.
 //! - [`service`]: the one caller of Lookout for Vision for every runner: limiters keyed by (target,
 //!   operation), retry, cancellation, and the fair scheduler that keeps every target at its own quota.
 
@@ -56,6 +57,7 @@ pub mod preserve;
 pub mod reach;
 pub mod redact;
 pub mod report;
+pub mod schemas;
 pub mod service;
 pub mod sweep;
 pub mod targets;

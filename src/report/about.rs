@@ -5,6 +5,7 @@
 //! outputs").
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// `apply`, `export` and `sweep`'s summary (the summary file and `--format json`).
@@ -22,7 +23,7 @@ pub fn tool_version() -> String {
 }
 
 /// The members every JSON document starts with.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct About {
     /// Which document, and its version ([`SUMMARY`], [`VERIFY`], ...).
     pub format: String,
@@ -42,7 +43,7 @@ impl About {
 }
 
 /// One target a document is about: its account and region.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, JsonSchema)]
 pub struct TargetRef {
     /// 12-digit account id.
     pub account: String,
@@ -51,7 +52,7 @@ pub struct TargetRef {
 }
 
 /// The document a command prints with `--format json` when it fails or is refused: the error, its exit code.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ErrorDoc {
     /// [`ERROR`], the build, when.
     #[serde(flatten)]

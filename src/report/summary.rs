@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use chrono::Utc;
@@ -17,7 +18,7 @@ use crate::exec::run::RunResult;
 use crate::plan::Kind;
 
 /// Summary of a run, over the whole journal (all resumes) and this invocation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Summary {
     /// [`super::about::SUMMARY`], the build, when the run began and ended.
     #[serde(flatten)]
@@ -31,9 +32,11 @@ pub struct Summary {
     /// Items in the plan.
     pub items: usize,
     /// Items per outcome (`pending` for undecided), over all runs; keys in alphabetical order.
+    #[schemars(with = "BTreeMap<String, u64>")]
     pub outcomes: BTreeMap<Tally, u64>,
     /// Items per kind (`stop_model`, ...), then per outcome as in `outcomes`; only kinds the plan holds; keys
     /// in alphabetical order.
+    #[schemars(with = "BTreeMap<String, BTreeMap<String, u64>>")]
     pub outcomes_by_kind: BTreeMap<KindByName, BTreeMap<Tally, u64>>,
     /// Sum of `inference_units` over `stop_model` items whose outcome is `stopped`, over all runs.
     pub inference_units_stopped: u64,
@@ -57,6 +60,7 @@ pub struct Summary {
     pub throttled_share: f64,
     /// Attempts per operation in this invocation (`{"DeleteDataset": {"attempts": 3, "throttled": 1}, ...}`;
     /// only operations called), every call of the run: mutating, looks, backups, enumeration.
+    #[schemars(with = "BTreeMap<String, CallCountDoc>")]
     pub calls: crate::service::CallCounts,
     /// Exit code the command ends with.
     pub exit_code: u8,
@@ -73,6 +77,16 @@ pub struct Summary {
     /// `sweep`: its own verify's document (`lfv-sunset-verify/1`), when the run went to its end.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify: Option<serde_json::Value>,
+}
+
+/// How one operation's attempts appear in `calls` (the schema of [`crate::service::CallCount`]).
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct CallCountDoc {
+    /// Attempts sent (a retried call counts each attempt).
+    attempts: u64,
+    /// Attempts answered 429.
+    throttled: u64,
 }
 
 impl Summary {

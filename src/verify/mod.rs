@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use tokio::sync::watch;
 
@@ -65,7 +66,7 @@ impl Options {
 }
 
 /// A planned (or, with `--all`, existing) resource found present.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Left {
     /// Account id.
     pub account: String,
@@ -76,6 +77,7 @@ pub struct Left {
     /// `train`/`test` for a dataset, empty otherwise.
     pub dataset_type: String,
     /// `stop_model` (still hosted), `delete_model`, `delete_dataset` or `delete_project`.
+    #[schemars(with = "String")]
     pub kind: Kind,
     /// The model version, dataset type or project name.
     pub resource: String,
@@ -88,7 +90,7 @@ pub struct Left {
 }
 
 /// What verify found: counts per kind and every resource left. Serialised as `verify --format json` prints it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Report {
     /// [`crate::report::about::VERIFY`], the build, when verify began and ended.
     #[serde(flatten)]

@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::cloud::{CallError, ModelSummary};
@@ -17,7 +18,7 @@ use crate::service::{LimitKey, Op, PagesError, Service};
 
 /// What is left outside the scope (see the module docs). Serialised as `outside_scope` in `verify --format
 /// json`.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, JsonSchema)]
 pub struct Outside {
     /// The scope it is outside of: `--scope datasets`, `--scope all` or `the plan`.
     pub of: String,
