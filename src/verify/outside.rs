@@ -200,32 +200,11 @@ mod tests {
     use crate::cloud::ModelStatus;
 
     fn model(v: &str, status: ModelStatus) -> ModelSummary {
-        ModelSummary {
-            model_version: v.into(),
-            model_arn: String::new(),
-            creation_timestamp: None,
-            description: None,
-            status,
-            status_message: None,
-            performance: None,
-        }
+        ModelSummary::bare("p", v, status)
     }
 
     fn item(project: &str, kind: Kind, resource: &str) -> Item {
-        Item {
-            seq: 1,
-            target: 0,
-            account: "111122223333".into(),
-            region: "us-east-1".into(),
-            project: project.into(),
-            project_arn: format!("arn:aws:lookoutvision:us-east-1:111122223333:project/{project}"),
-            kind,
-            resource: resource.into(),
-            created: None,
-            status: String::new(),
-            client_token: String::new(),
-            after: Vec::new(),
-        }
+        lfv_model::testing::item(1, project, kind, resource)
     }
 
     #[test]

@@ -154,13 +154,7 @@ async fn organisation_with_unreachable_targets() {
     let ids: Vec<String> =
         env.emu.log()[from..].iter().filter(|e| e.op == "GetCallerIdentity").map(|e| e.account.clone()).collect();
     assert_eq!(ids.len(), ids.iter().collect::<BTreeSet<_>>().len(), "one GetCallerIdentity per credential: {ids:?}");
-    let accounts: BTreeSet<String> = env
-        .emu
-        .log()
-        .iter()
-        .filter(|e| e.op == "DeleteDataset" && e.status == 202)
-        .map(|e| e.account.clone())
-        .collect();
+    let accounts: BTreeSet<String> = env.deleted(|e| e.account.clone()).into_iter().collect();
     assert_eq!(accounts, [member_id(1), member_id(2), member_id(5)].into_iter().collect());
 }
 
@@ -339,21 +333,27 @@ async fn a_target_unreachable_at_apply_stops_only_itself() {
     env.run(&["verify", &out, "--endpoint-url", &endpoint, "--rate", "200"]).await.code(0);
 }
 
-/// One exit-code order for every run: a target that cannot be reached and an item that fails give 6 for
-/// `sweep` as for `apply` (unreachable outranks incomplete), and the summary says so too.
-#[tokio::test(flavor = "multi_thread")]
-async fn sweep_with_an_unreachable_target_and_a_failed_item_exits_6_as_apply_does() {
-    let env = Env::new(fast(org())).await;
+/// `sweep --organization --allow-unreachable` of both regions with one attempt per call, a share `failing` of
+/// the DeleteDataset calls answered 500.
+async fn sweep_with_failing_deletes(env: &Env, failing: f64) -> crate::support::Run {
     let endpoint = env.emu.endpoint();
     env.emu.set_faults(lfv_emulator::FaultSpec {
-        internal: 1.0,
+        internal: failing,
         ops: vec!["DeleteDataset".into()],
         ..lfv_emulator::FaultSpec::default()
     });
     let mut args = vec!["sweep", "--dir", "out", "--yes", "--endpoint-url", &endpoint, "--rate", "200"];
     args.extend_from_slice(&["--region", REGIONS[0], "--region", REGIONS[1], "--max-attempts", "1"]);
     args.extend_from_slice(&["--organization", "--role-name", ORG_ROLE, "--allow-unreachable"]);
-    let run = env.run(&args).await;
+    env.run(&args).await
+}
+
+/// One exit-code order for every run: a target that cannot be reached and an item that fails give 6 for
+/// `sweep` as for `apply` (unreachable outranks incomplete), and the summary says so too.
+#[tokio::test(flavor = "multi_thread")]
+async fn sweep_with_an_unreachable_target_and_a_failed_item_exits_6_as_apply_does() {
+    let env = Env::new(fast(org())).await;
+    let run = sweep_with_failing_deletes(&env, 1.0).await;
     run.code(6).stderr_has("targets could not be reached");
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(env.path("out/summary.json")).unwrap()).unwrap();
@@ -368,17 +368,8 @@ async fn sweep_with_an_unreachable_target_and_a_failed_item_exits_6_as_apply_doe
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sweep_assumes_each_role_once_and_asks_each_identity_once() {
     let env = Env::new(fast(org())).await;
-    let endpoint = env.emu.endpoint();
-    // Every test dataset's deletion fails, so the sweep's verify has items to look at in every target.
-    env.emu.set_faults(lfv_emulator::FaultSpec {
-        internal: 0.5,
-        ops: vec!["DeleteDataset".into()],
-        ..lfv_emulator::FaultSpec::default()
-    });
-    let mut args = vec!["sweep", "--dir", "out", "--yes", "--endpoint-url", &endpoint, "--rate", "200"];
-    args.extend_from_slice(&["--region", REGIONS[0], "--region", REGIONS[1], "--max-attempts", "1"]);
-    args.extend_from_slice(&["--organization", "--role-name", ORG_ROLE, "--allow-unreachable"]);
-    let run = env.run(&args).await;
+    // Half the deletions fail, so the sweep's verify has items to look at.
+    let run = sweep_with_failing_deletes(&env, 0.5).await;
     run.code(6).stdout_has("datasets left");
     let log = env.emu.log();
     let verify_looks = log.iter().filter(|e| e.op == "DescribeProject").count();

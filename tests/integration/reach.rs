@@ -61,8 +61,7 @@ async fn sweep_deletes_everything_reachable_and_exits_6() {
     args.extend(["--rate", "200"]);
     args.extend(regions());
     env.run(&args).await.code(6).stderr_has(&format!("region {OFF}: UnrecognizedClientException"));
-    let deleted: Vec<String> =
-        env.emu.log().iter().filter(|e| e.op == "DeleteDataset" && e.status == 202).map(|e| e.region.clone()).collect();
+    let deleted = env.deleted(|e| e.region.clone());
     assert_eq!(deleted, [ON; 3], "every dataset of the reachable region, none elsewhere");
 }
 
@@ -144,13 +143,7 @@ async fn sweep_goes_on_past_a_target_refused_while_enumerating() {
     let mut args = vec!["sweep", "--dir", "d", "--yes", "--endpoint-url", &endpoint, "--rate", "200"];
     args.extend(PROFILES);
     with_profiles(&env, &args).await.code(6).stderr_has(&format!("account {DENIED} region {ON}"));
-    let deleted: Vec<String> = env
-        .emu
-        .log()
-        .iter()
-        .filter(|e| e.op == "DeleteDataset" && e.status == 202)
-        .map(|e| e.account.clone())
-        .collect();
+    let deleted = env.deleted(|e| e.account.clone());
     assert_eq!(deleted, [ALLOWED; 3], "every dataset of the account that answered, none of the other");
     let sealed = Plan::load(&env.path("d/plan.json")).expect("the sweep sealed its plan");
     let listed: Vec<&str> = sealed.unreachable.iter().map(|u| u.account.as_str()).collect();
@@ -178,8 +171,7 @@ async fn a_target_refusing_during_apply_or_export_stops_alone_with_its_items_pen
 
     let run = env.run(&["apply", "plan.json", "--yes", "--no-backup", "--endpoint-url", &url]).await;
     run.code(6).stderr_has(&format!("{account} {OFF} cannot be reached")).stderr_has("UnrecognizedClientException");
-    let deleted: Vec<String> =
-        env.emu.log().iter().filter(|e| e.op == "DeleteDataset" && e.status == 202).map(|e| e.region.clone()).collect();
+    let deleted = env.deleted(|e| e.region.clone());
     assert_eq!(deleted, [ON; 3], "the reachable region's datasets, none elsewhere");
     let rows = crate::support::read_csv(&env.path("plan.audit.csv"));
     let off: Vec<&str> = rows.iter().filter(|r| r["region"] == OFF).map(|r| r["outcome"].as_str()).collect();

@@ -110,6 +110,11 @@ impl Env {
         self.run_cmd(self.command(args), args).await
     }
 
+    /// `what` of every DeleteDataset the emulator accepted (202) so far, in the order it answered them.
+    pub fn deleted(&self, what: impl Fn(&lfv_emulator::LogEntry) -> String) -> Vec<String> {
+        self.emu.log().iter().filter(|e| e.op == "DeleteDataset" && e.status == 202).map(what).collect()
+    }
+
     /// Run with `creds` as the shared credentials file (written to `credentials` in the test's directory).
     pub async fn run_with_credentials(&self, creds: &str, args: &[&str]) -> Run {
         std::fs::write(self.path("credentials"), creds).expect("write the credentials file");
