@@ -1,11 +1,11 @@
-//! The JSON Schemas of the tool's JSON documents, generated from the types that serialise them (schemars), and
+//! The JSON Schemas of the tool's JSON documents (summary, verify, error, planned), generated from the types that serialise them (schemars), and
 //! committed under `schemas/` (a test holds the files equal to these). The plan's schema is the plan format's
 //! own, under `plans/`.
 
 use schemars::schema_for;
 use serde_json::Value;
 
-use crate::report::about::ErrorDoc;
+use crate::report::about::{ErrorDoc, PlannedDoc};
 use crate::report::summary::Summary;
 use crate::verify::Report;
 
@@ -16,5 +16,6 @@ pub fn documents() -> Vec<(&'static str, Value)> {
         ("summary.schema.json", json(schema_for!(Summary))),
         ("verify.schema.json", json(schema_for!(Report))),
         ("error.schema.json", json(schema_for!(ErrorDoc))),
+        ("planned.schema.json", json(schema_for!(PlannedDoc))),
     ]
 }

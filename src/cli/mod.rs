@@ -109,6 +109,9 @@ pub struct PlanArgs {
     /// Replace an existing --out file.
     #[arg(long)]
     pub force: bool,
+    /// What stdout says of the plan written: text, or one JSON document (`lfv-sunset-planned/1`).
+    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+    pub format: TextFormat,
 }
 
 /// `--scope`.
@@ -152,21 +155,13 @@ impl DatasetTypeArg {
     }
 }
 
-/// Output formats of `show` and `verify`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TableFormat {
-    /// Human-readable text.
-    Table,
-    /// JSON on stdout.
-    Json,
-}
-
-/// Output formats of `apply` and `export`.
+/// What every command prints on stdout (`--format`): the same two words everywhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TextFormat {
-    /// A human summary on stdout.
+    /// Text for people (`table`, the word `show` and `verify` used before, is accepted for one release).
+    #[value(alias = "table")]
     Text,
-    /// A JSON summary on stdout.
+    /// One JSON document (see the README's "Machine-readable outputs").
     Json,
 }
 
@@ -177,11 +172,20 @@ pub struct ShowArgs {
     #[arg(value_name = "PLAN")]
     pub plan: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
-    pub format: TableFormat,
+    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+    pub format: TextFormat,
     /// How many items to list (default 10; 0 to 1,000,000).
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = RangedU64ValueParser::<usize>::new().range(0..=1_000_000))]
     pub items: usize,
+}
+
+/// `--metrics-file`, for `apply`, `export`, `verify` and `sweep`.
+#[derive(Debug, Clone, Args)]
+pub struct MetricsArgs {
+    /// Also write the run's figures to FILE in Prometheus's text format, atomically, for node_exporter's
+    /// textfile collector (e.g. /var/lib/node_exporter/textfile/lfv-sunset.prom); also when the command fails.
+    #[arg(long, env = "LFV_METRICS_FILE", value_name = "FILE")]
+    pub metrics_file: Option<PathBuf>,
 }
 
 /// Options shared by `apply` and `export`.
@@ -240,6 +244,9 @@ pub struct RunArgs {
     /// Attempt again the items a previous run recorded as failed.
     #[arg(long)]
     pub retry_failed: bool,
+    /// Metrics for scheduled jobs.
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }
 
 /// `apply`.
@@ -307,12 +314,15 @@ pub struct VerifyArgs {
     #[command(flatten)]
     pub connect: ConnectArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
-    pub format: TableFormat,
+    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+    pub format: TextFormat,
     /// Pace of the enumeration.
     #[command(flatten)]
     pub sweep: SweepArgs,
     /// Role assumption options (with a plan that reaches accounts through roles).
     #[command(flatten)]
     pub role: RoleArgs,
+    /// Metrics for scheduled jobs.
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }

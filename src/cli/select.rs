@@ -74,4 +74,7 @@ pub struct SweepCommandArgs {
     /// Summary format on stdout.
     #[arg(long, value_enum, default_value_t = TextFormat::Text)]
     pub format: TextFormat,
+    /// Metrics for scheduled jobs.
+    #[command(flatten)]
+    pub metrics: super::MetricsArgs,
 }

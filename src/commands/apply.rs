@@ -218,6 +218,9 @@ async fn execute(
     summary.backup_dir = paths.backup.as_ref().map(|p| p.display().to_string());
     summary.leftovers = leftovers_file.map(|p| p.display().to_string());
     let summary_failed = summary.write(&paths.summary).err();
+    let metrics_failed = args.metrics.metrics_file.as_ref().and_then(|path| {
+        super::write_metrics(path, &crate::report::metrics::RunMetrics::of_summary(&summary.mode, &summary)).err()
+    });
     match args.format {
         TextFormat::Json => super::out_json(&summary.to_json()),
         TextFormat::Text => out(&text_summary(&summary, &paths.summary)),
@@ -229,7 +232,8 @@ async fn execute(
         return Err(Error::Unreachable(why));
     }
     // The summary file is one of our own outputs, decided like the report (it cannot hold its own failure).
-    Ok(exit_code(&RunFacts { own_output_failed: facts.own_output_failed || summary_failed.is_some(), ..facts }))
+    let own_failed = facts.own_output_failed || summary_failed.is_some() || metrics_failed.is_some();
+    Ok(exit_code(&RunFacts { own_output_failed: own_failed, ..facts }))
 }
 
 /// Open (or resume) the run's journal; its warnings, how much is already done, and an earlier dry run's

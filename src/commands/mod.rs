@@ -16,37 +16,61 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::watch;
 
-use crate::cli::{Cli, Command, TableFormat, TextFormat};
+use crate::cli::{Cli, Command, TextFormat};
 use crate::error::{ExitCode, Result};
 use crate::report::about::{self, About, ErrorDoc};
+use crate::report::metrics::RunMetrics;
+use std::path::PathBuf;
 
 /// Set once a command printed its JSON document on stdout ([`out_json`]).
 static DOCUMENT_PRINTED: AtomicBool = AtomicBool::new(false);
+/// Set once a command wrote its metrics file ([`write_metrics`]).
+static METRICS_WRITTEN: AtomicBool = AtomicBool::new(false);
 
-/// The subcommand's name, and whether it was asked for JSON on stdout (`--format json`).
-fn named(command: &Command) -> (&'static str, bool) {
-    let table = |f: TableFormat| f == TableFormat::Json;
+/// The subcommand's name, whether it was asked for JSON on stdout (`--format json`), and its metrics file.
+fn named(command: &Command) -> (&'static str, bool, Option<PathBuf>) {
     let text = |f: TextFormat| f == TextFormat::Json;
     match command {
-        Command::Plan(_) => ("plan", false),
-        Command::Show(a) => ("show", table(a.format)),
-        Command::Apply(a) => ("apply", text(a.run.format)),
-        Command::Sweep(a) => ("sweep", text(a.format)),
-        Command::Export(a) => ("export", text(a.run.format)),
-        Command::Report(_) => ("report", false),
-        Command::Verify(a) => ("verify", table(a.format)),
-        Command::Demo(_) => ("demo", false),
-        Command::Emulator(_) => ("emulator", false),
-        Command::Convert(_) => ("convert", false),
+        Command::Plan(a) => ("plan", text(a.format), None),
+        Command::Show(a) => ("show", text(a.format), None),
+        Command::Apply(a) => ("apply", text(a.run.format), a.run.metrics.metrics_file.clone()),
+        Command::Sweep(a) => ("sweep", text(a.format), a.metrics.metrics_file.clone()),
+        Command::Export(a) => ("export", text(a.run.format), a.run.metrics.metrics_file.clone()),
+        Command::Report(_) => ("report", false, None),
+        Command::Verify(a) => ("verify", text(a.format), a.metrics.metrics_file.clone()),
+        Command::Demo(_) => ("demo", false, None),
+        Command::Emulator(_) => ("emulator", false, None),
+        Command::Convert(_) => ("convert", false, None),
     }
+}
+
+/// Write the command's metrics file (noted, so that a later error does not write a second, poorer one); a
+/// failure is said on stderr and returned.
+pub(crate) fn write_metrics(path: &std::path::Path, m: &RunMetrics) -> Result<()> {
+    METRICS_WRITTEN.store(true, Ordering::SeqCst);
+    let now = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+    crate::report::metrics::write(path, m, now).inspect_err(|e| eprintln!("error: {e}"))
 }
 
 /// Run one parsed command line. With `--format json`, a command that fails or is refused before printing its
 /// own document prints an `lfv-sunset-error/1` document instead, so stdout always holds one JSON object.
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     let started = chrono::Utc::now();
-    let (name, json) = named(&cli.command);
+    let (name, json, metrics) = named(&cli.command);
     let result = dispatch(cli).await;
+    // A command that ended before writing its metrics (refused, failed early) still leaves its exit code.
+    if let (Err(e), Some(path)) = (&result, &metrics)
+        && !METRICS_WRITTEN.load(Ordering::SeqCst)
+    {
+        let elapsed = (chrono::Utc::now() - started).num_milliseconds() as f64 / 1000.0;
+        let m = RunMetrics {
+            command: name.into(),
+            duration_s: elapsed,
+            exit_code: e.exit_code().code(),
+            ..RunMetrics::default()
+        };
+        let _ = write_metrics(path, &m);
+    }
     if let Err(e) = &result
         && json
         && !DOCUMENT_PRINTED.load(Ordering::SeqCst)

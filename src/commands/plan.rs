@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::out;
 use crate::calls::Calls;
-use crate::cli::{ConnectArgs, PlanArgs, SelectArgs, SweepArgs};
+use crate::cli::{ConnectArgs, PlanArgs, SelectArgs, SweepArgs, TextFormat};
 use crate::cloud::ClientOptions;
 use crate::error::{Error, ExitCode, Result, RunFacts, exit_code};
 use crate::escape::escape_lines;
@@ -14,6 +14,7 @@ use crate::plan::filter::Filter;
 use crate::plan::{Scope, Selection, Unreachable};
 use crate::planner::{PlanRequest, make_plan, new_plan_id};
 use crate::reach::{Reach, reach, record_reach, unreachable_line};
+use crate::report::about::{self, About, PlannedDoc, TargetRef};
 use crate::report::progress;
 use crate::service::Pace;
 
@@ -102,6 +103,7 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     }
     lfv_fs::probe_file(&args.out)
         .map_err(|e| Error::Usage(format!("--out {}: cannot write there ({e})", args.out.display())))?;
+    let started = chrono::Utc::now();
     // The plan id first: roles are assumed under a session named after it.
     let plan_id = new_plan_id();
     let pace = calls.pace();
@@ -122,6 +124,15 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         return Err(refuse_unreachable(&plan.unreachable, "no plan was written"));
     }
     plan.save(&args.out, args.force)?;
+    let code = exit_code(&RunFacts { unreachable: !plan.unreachable.is_empty(), ..RunFacts::default() });
+    if args.format == TextFormat::Json {
+        let doc = planned_doc(&plan, &args.out, started, code);
+        super::out_json(&format!("{}\n", serde_json::to_string_pretty(&doc).expect("a planned document serialises")));
+        if !plan.unreachable.is_empty() {
+            tell_unreachable(&plan.unreachable, "the plan");
+        }
+        return Ok(code);
+    }
     let s = &plan.summary;
     let by_type: Vec<String> = s.items_by_type.iter().map(|(k, v)| format!("{v} {k}")).collect();
     let skipped: Vec<String> = s.skipped_by_reason.iter().map(|(k, v)| format!("{v} {k}")).collect();
@@ -142,7 +153,35 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     if !plan.unreachable.is_empty() {
         tell_unreachable(&plan.unreachable, "the plan");
     }
-    Ok(exit_code(&RunFacts { unreachable: !plan.unreachable.is_empty(), ..RunFacts::default() }))
+    Ok(code)
+}
+
+/// `plan --format json`'s document for the plan just written to `out`.
+fn planned_doc(
+    plan: &crate::plan::Plan,
+    out: &std::path::Path,
+    started: chrono::DateTime<chrono::Utc>,
+    code: ExitCode,
+) -> PlannedDoc {
+    let s = &plan.summary;
+    PlannedDoc {
+        about: About::new(about::PLANNED, started),
+        plan_id: plan.plan_id.clone(),
+        digest: plan.digest.clone(),
+        out: out.display().to_string(),
+        items: s.items,
+        items_by_kind: s.items_by_kind.iter().map(|(k, n)| (k.as_str().to_string(), *n)).collect(),
+        projects_planned: s.projects_planned,
+        projects_seen: s.projects_seen,
+        skipped_by_reason: s.skipped_by_reason.iter().map(|(r, n)| (r.as_str().to_string(), *n)).collect(),
+        targets: plan
+            .targets
+            .iter()
+            .map(|t| TargetRef { account: t.account.clone().unwrap_or_default(), region: t.region.clone() })
+            .collect(),
+        unreachable: plan.unreachable.iter().map(unreachable_line).collect(),
+        exit_code: code.code(),
+    }
 }
 
 /// On stderr: every unreachable target on its own line, then how many, and that `listed` lists them.

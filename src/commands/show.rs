@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::out;
-use crate::cli::{ShowArgs, TableFormat};
+use crate::cli::{ShowArgs, TextFormat};
 use crate::error::{ExitCode, Result};
 use crate::escape::escape as e;
 use crate::plan::counts::{Counts, counts, datasets_only, per_kind};
@@ -21,11 +21,11 @@ pub(crate) fn show(args: ShowArgs) -> Result<ExitCode> {
     let started = chrono::Utc::now();
     let facts = Facts::of(&plan);
     match args.format {
-        TableFormat::Json => {
+        TextFormat::Json => {
             let doc = json_of(&facts, args.items, About::new(about::SHOW, started));
             super::out_json(&format!("{}\n", serde_json::to_string_pretty(&doc).expect("json")))
         }
-        TableFormat::Table => out(&text_of(&facts, args.items)),
+        TextFormat::Text => out(&text_of(&facts, args.items)),
     }
     Ok(ExitCode::Ok)
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::plan::{plan_request, refuse_unreachable, selected, tell_unreachable};
 use super::{cancel_on_signals, out};
 use crate::calls::Calls;
-use crate::cli::{SweepCommandArgs, TableFormat, TextFormat};
+use crate::cli::{SweepCommandArgs, TextFormat};
 use crate::cloud::identity::Access;
 use crate::error::{Error, ExitCode, Result};
 use crate::escape::{escape, escape_lines};
@@ -19,6 +19,7 @@ use crate::exec::events::EventSink;
 use crate::exec::journal::{self, Mode};
 use crate::exec::run::RunOptions;
 use crate::report::audit;
+use crate::report::metrics::RunMetrics;
 use crate::report::progress;
 use crate::report::summary::Summary;
 use crate::service::Pace;
@@ -154,6 +155,14 @@ async fn finish(
     summary.leftovers = leftovers.map(|p| p.display().to_string());
     summary.verify = verified.as_ref().map(|r| serde_json::to_value(r).expect("a verify report serialises"));
     summary.write(&paths.summary)?;
+    let metrics_failed = args.metrics.metrics_file.as_ref().and_then(|path| {
+        let m = RunMetrics::of_summary("sweep", &summary);
+        let m = match &verified {
+            Some(r) => r.add_to(m),
+            None => m,
+        };
+        super::write_metrics(path, &m).err()
+    });
     // JSON: one document, the run's summary with its verify nested. Text: the run, then its verify.
     match args.format {
         TextFormat::Json => super::out_json(&summary.to_json()),
@@ -169,7 +178,7 @@ async fn finish(
                 args.dir.display()
             )));
             if let Some(report) = &verified {
-                super::verify::print_report(report, TableFormat::Table);
+                super::verify::print_report(report, TextFormat::Text);
             }
         }
     }
@@ -188,5 +197,6 @@ async fn finish(
         eprintln!("error: enumeration did not finish; items found so far were journalled and a rerun resumes");
         return Err(e);
     }
-    Ok(code)
+    // The metrics file is one of our own outputs: not written, a run that was otherwise fine ends 1.
+    Ok(if metrics_failed.is_some() && code == ExitCode::Ok { ExitCode::Internal } else { code })
 }

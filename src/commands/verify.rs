@@ -4,7 +4,7 @@
 
 use super::out;
 use crate::calls::Calls;
-use crate::cli::{ConnectArgs, RoleArgs, SweepArgs, TableFormat, VerifyArgs};
+use crate::cli::{ConnectArgs, RoleArgs, SweepArgs, TextFormat, VerifyArgs};
 use crate::error::{Error, ExitCode, Result};
 use crate::escape::escape as e;
 use crate::plan::{Kind, Plan, Scope};
@@ -43,14 +43,19 @@ pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
         }
         None => verify_all(&args.regions, args.scope, &opts).await?,
     };
-    Ok(print_report(&report, args.format))
+    let code = print_report(&report, args.format);
+    if let Some(path) = &args.metrics.metrics_file {
+        let secs = (report.about.finished_at - report.about.started_at).num_milliseconds() as f64 / 1000.0;
+        super::write_metrics(path, &report.metrics("verify", secs))?;
+    }
+    Ok(code)
 }
 
 /// Print the report in `format` and give its exit code.
-pub(crate) fn print_report(report: &Report, format: TableFormat) -> ExitCode {
+pub(crate) fn print_report(report: &Report, format: TextFormat) -> ExitCode {
     match format {
-        TableFormat::Json => super::out_json(&format!("{}\n", serde_json::to_string_pretty(&report).expect("json"))),
-        TableFormat::Table => out(&table(report)),
+        TextFormat::Json => super::out_json(&format!("{}\n", serde_json::to_string_pretty(&report).expect("json"))),
+        TextFormat::Text => out(&table(report)),
     }
     report.exit()
 }

@@ -14,6 +14,8 @@ pub const SUMMARY: &str = "lfv-sunset-summary/1";
 pub const VERIFY: &str = "lfv-sunset-verify/1";
 /// `show --format json`.
 pub const SHOW: &str = "lfv-sunset-show/1";
+/// `plan --format json`: what was planned and where the plan went.
+pub const PLANNED: &str = "lfv-sunset-planned/1";
 /// What a command prints with `--format json` when it fails or is refused before its own document.
 pub const ERROR: &str = "lfv-sunset-error/1";
 
@@ -49,6 +51,37 @@ pub struct TargetRef {
     pub account: String,
     /// Region.
     pub region: String,
+}
+
+/// `plan --format json`: the plan written, its counts and the targets it could not reach.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PlannedDoc {
+    /// [`PLANNED`], the build, when.
+    #[serde(flatten)]
+    pub about: About,
+    /// The plan's id.
+    pub plan_id: String,
+    /// The plan's digest (`sha256:...`).
+    pub digest: String,
+    /// Where it was written.
+    pub out: String,
+    /// Items planned.
+    pub items: usize,
+    /// Items per kind (`delete_dataset`, ...).
+    pub items_by_kind: std::collections::BTreeMap<String, usize>,
+    /// Projects with items.
+    pub projects_planned: usize,
+    /// Projects listed.
+    pub projects_seen: usize,
+    /// Skipped entries per reason.
+    pub skipped_by_reason: std::collections::BTreeMap<String, usize>,
+    /// The targets planned.
+    pub targets: Vec<TargetRef>,
+    /// The targets that could not be reached, one line each (as stderr names them).
+    pub unreachable: Vec<String>,
+    /// 0, or 6 when a target could not be reached (the plan is written all the same with
+    /// `--allow-unreachable`).
+    pub exit_code: u8,
 }
 
 /// The document a command prints with `--format json` when it fails or is refused: the error, its exit code.

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod csv_cells;
 pub mod leftovers;
 pub mod leftovers_run;
+pub mod metrics;
 pub mod progress;
 pub mod summary;
 pub mod tally;

@@ -129,6 +129,41 @@ impl Report {
     pub fn exit(&self) -> crate::error::ExitCode {
         exit_of(&self.left)
     }
+
+    /// The metrics of this report: what is left per kind, and what remains outside the scope when measured.
+    pub fn metrics(&self, command: &str, duration_s: f64) -> crate::report::metrics::RunMetrics {
+        let base = crate::report::metrics::RunMetrics {
+            command: command.into(),
+            duration_s,
+            exit_code: self.exit_code,
+            ..Default::default()
+        };
+        self.add_to(base)
+    }
+
+    /// `m` with what this report found left and outside its scope.
+    pub fn add_to(&self, m: crate::report::metrics::RunMetrics) -> crate::report::metrics::RunMetrics {
+        let left = [
+            (Kind::DeleteDataset, self.datasets_left),
+            (Kind::DeleteModel, self.models_left),
+            (Kind::StopModel, self.models_hosted),
+            (Kind::DeleteProject, self.projects_left),
+        ];
+        let left = left.into_iter().map(|(k, n)| (k.as_str().to_string(), n as u64)).collect();
+        let o = &self.outside_scope;
+        let outside = o.not_measured.is_none().then(|| {
+            [
+                ("projects", o.projects as u64),
+                ("model_versions", o.model_versions as u64),
+                ("hosted", o.hosted as u64),
+                ("inference_units", o.inference_units),
+            ]
+            .into_iter()
+            .map(|(w, n)| (w.to_string(), n))
+            .collect()
+        });
+        m.with_verify(left, outside)
+    }
 }
 
 /// What a report is of: the plan (if any), the targets asked, when verify began.

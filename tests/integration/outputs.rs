@@ -30,6 +30,21 @@ async fn every_document_says_what_it_is_and_a_sweep_nests_its_verify() {
     let plan = env.plan("plan.json", &[]).await;
     let account = plan.items[0].account.clone();
 
+    let out = env.p("again.json");
+    let planned = env.run(&["plan", "--out", &out, "--endpoint-url", &endpoint, "--format", "json"]).await.ok().json();
+    about(&planned, "lfv-sunset-planned/1");
+    valid("planned.schema.json", &planned);
+    assert_eq!(
+        (&planned["items"], &planned["exit_code"]),
+        (&serde_json::json!(3), &serde_json::json!(0)),
+        "{planned:#}"
+    );
+    assert_eq!(planned["items_by_kind"]["delete_dataset"], 3, "{planned:#}");
+    // One vocabulary: text everywhere (and table, the word show and verify used before).
+    for format in ["text", "table"] {
+        env.run(&["show", "plan.json", "--format", format]).await.ok().stdout_has("digest");
+    }
+
     let show = env.run(&["show", "plan.json", "--format", "json"]).await.ok().json();
     about(&show, "lfv-sunset-show/1");
     assert_eq!(show["plan_format"], "lfv-sunset-plan/2", "the plan's own format, beside the document's");
@@ -139,4 +154,77 @@ fn valid(name: &str, value: &serde_json::Value) {
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = validator.iter_errors(value).map(|e| format!("{} at {}", e, e.instance_path)).collect();
     assert!(errors.is_empty(), "{name}: {errors:#?}\n{value:#}");
+}
+
+/// The samples of a metrics file, parsed with a Prometheus text-format parser: (name, sorted labels) -> value.
+fn samples(path: &std::path::Path) -> std::collections::BTreeMap<(String, Vec<(String, String)>), f64> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let lines = text.lines().map(|l| Ok(l.to_string()));
+    let scrape = prometheus_parse::Scrape::parse(lines).unwrap_or_else(|e| panic!("{}: {e}\n{text}", path.display()));
+    scrape
+        .samples
+        .into_iter()
+        .map(|s| {
+            let mut labels: Vec<(String, String)> = s.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            labels.sort();
+            let value = match s.value {
+                prometheus_parse::Value::Gauge(v) | prometheus_parse::Value::Untyped(v) => v,
+                other => panic!("{}: not a gauge: {other:?}", s.metric),
+            };
+            ((s.metric, labels), value)
+        })
+        .collect()
+}
+
+fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut l: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    l.sort();
+    l
+}
+
+/// `--metrics-file`: a sweep writes its items, what its verify found, its exit code and when it last succeeded;
+/// a failed command writes its exit code and no success time it never had.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scheduled_job_leaves_a_metrics_file_a_prometheus_parser_reads() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = small().await;
+    let endpoint = env.emu.endpoint();
+    let file = env.p("job.prom");
+    let args = ["sweep", "--dir", "d", "--yes", "--endpoint-url", &endpoint, "--metrics-file", &file];
+    env.run(&args).await.ok();
+    let m = samples(&env.path("job.prom"));
+    let get = |name: &str, l: &[(&str, &str)]| m.get(&(name.to_string(), labels(l))).copied();
+    let sweep = [("command", "sweep")];
+    let deleted = [("command", "sweep"), ("kind", "delete_dataset"), ("outcome", "deleted")];
+    assert_eq!(get("lfv_sunset_items", &deleted), Some(3.0), "{m:#?}");
+    assert_eq!(get("lfv_sunset_left", &[("command", "sweep"), ("kind", "delete_dataset")]), Some(0.0), "{m:#?}");
+    assert_eq!(get("lfv_sunset_exit_code", &sweep), Some(0.0));
+    let success = get("lfv_sunset_last_success_timestamp_seconds", &sweep).expect("a success time");
+    assert!((success - chrono::Utc::now().timestamp() as f64).abs() < 300.0, "{success}");
+    let mode = std::fs::metadata(env.path("job.prom")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644, "readable by the collector's user");
+
+    // A failing command writes its exit code, even before any document of its own.
+    let dead = ["verify", "--all", "--endpoint-url", "http://127.0.0.1:9", "--max-attempts", "1"];
+    env.run(&[&dead[..], &["--metrics-file", &file]].concat()).await.code(6);
+    let m = samples(&env.path("job.prom"));
+    let get = |name: &str, l: &[(&str, &str)]| m.get(&(name.to_string(), labels(l))).copied();
+    assert_eq!(get("lfv_sunset_exit_code", &[("command", "verify")]), Some(6.0), "{m:#?}");
+    assert_eq!(get("lfv_sunset_last_success_timestamp_seconds", &[("command", "verify")]), None, "{m:#?}");
+    let stray: Vec<String> = std::fs::read_dir(env.path(""))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(stray.is_empty(), "no temporary file left: {stray:?}");
+
+    // apply: its items and the inference units it stopped, under its mode.
+    let env = small().await;
+    env.plan("plan.json", &[]).await;
+    let file = env.p("apply.prom");
+    env.run(&["apply", "plan.json", "--yes", "--no-backup", "--metrics-file", &file]).await.ok();
+    let m = samples(&env.path("apply.prom"));
+    let deleted = labels(&[("command", "apply"), ("kind", "delete_dataset"), ("outcome", "deleted")]);
+    assert_eq!(m.get(&("lfv_sunset_items".to_string(), deleted)), Some(&3.0), "{m:#?}");
+    assert!(m.contains_key(&("lfv_sunset_inference_units_stopped".to_string(), labels(&[("command", "apply")]))));
 }

@@ -93,6 +93,27 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// [`write_atomic`], but the file ends mode 0644: for a file another user's process must read and that holds
+/// no data (the metrics file, which node_exporter's textfile collector reads). The parent directory must
+/// exist (it is the collector's, never created here).
+pub fn write_atomic_shared(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = parent_dir(path);
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    // Not ending `.prom`: the collector never reads a half-written file.
+    let tmp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
+    let result = (|| {
+        let mut f = create_new(&tmp)?;
+        f.write_all(bytes)?;
+        f.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        commit(f, &tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// Make a finished temporary file `tmp` (written through `file`) the file at `path`: fsync it, rename it over
 /// `path` (replacing, never following, whatever is there) and fsync the directory.
 pub fn commit(file: File, tmp: &Path, path: &Path) -> std::io::Result<()> {
