@@ -130,15 +130,34 @@ def check_pairs(datamodule, project_dir):
     with open(project_dir / "manifest.csv", newline="") as f:
         for row in csv.DictReader(f):
             origin[(project_dir / row["output_path"]).resolve()] = (row["source_manifest"], row["line"])
-    checked = 0
+    checked = set()
     for data in (datamodule.train_data, datamodule.val_data, datamodule.test_data):
         for _, s in data.samples.iterrows():
             if s.label_index == 1 and isinstance(s.mask_path, str) and s.mask_path:
                 img, mask = origin[Path(s.image_path).resolve()], origin[Path(s.mask_path).resolve()]
                 if img != mask:
                     raise AssertionError(f"{s.image_path} (line {img}) paired with {s.mask_path} (line {mask})")
-                checked += 1
-    return checked
+                checked.add(s.image_path)
+    return len(checked)
+
+
+def readme_training(work, layout, name):
+    """Run the README's training snippet as written on one project (datamodule from its README.txt)."""
+    import os
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    snippet = next(b for b in re.findall(r"^```python\n(.*?)^```$", readme, re.S | re.M) if "engine.fit" in b)
+    started = time.time()
+    scope = {}
+    exec(readme_call((work / layout / name / "README.txt").read_text()), scope)
+    scope["datamodule"].num_workers = 0
+    cwd = os.getcwd()
+    os.chdir(work)  # Engine writes results/ in the working directory
+    try:
+        exec(snippet, scope)
+    finally:
+        os.chdir(cwd)
+    print(f"{layout:6} {name:15} ok   README.md training snippet as written: {time.time() - started:.0f} s",
+          flush=True)
 
 
 def train(work):
@@ -173,7 +192,8 @@ def train(work):
                 # A coreset of 2% (default 10%) keeps the greedy selection, the slowest step on CPU, to seconds.
                 model = Patchcore(backbone="resnet18", pre_trained=False, coreset_sampling_ratio=0.02, visualizer=False)
                 engine = Engine(max_epochs=1, accelerator="cpu", devices=1, logger=False,
-                                default_root_dir=str(work / "results" / layout / name), enable_progress_bar=False)
+                                default_root_dir=str(work / "results" / layout / name), enable_progress_bar=False,
+                                enable_model_summary=False)
                 engine.fit(model=model, datamodule=datamodule)
                 results = engine.test(model=model, datamodule=datamodule, verbose=False)
                 metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(results[0].items())) if results else "no metrics"
@@ -184,7 +204,14 @@ def train(work):
                 failures += 1
                 print(f"{prefix} FAIL {type(e).__name__}: {e}", flush=True)
                 traceback.print_exc(file=sys.stderr)
-    print(f"anomalib-check: {2 * len(projects) - failures} of {2 * len(projects)} project layouts loaded and trained")
+    for layout, name in (("folder", "train-only"), ("mvtec", "train-test")):
+        try:
+            readme_training(work, layout, name)
+        except Exception as e:  # noqa: BLE001
+            failures += 1
+            print(f"{layout:6} {name:15} FAIL README.md training snippet: {type(e).__name__}: {e}", flush=True)
+            traceback.print_exc(file=sys.stderr)
+    print(f"anomalib-check: {failures} failure(s) in {2 * len(projects)} project layouts and 2 README snippet runs")
     sys.exit(1 if failures else 0)
 
 

@@ -87,7 +87,7 @@ pub struct Summary {
     pub refused: u64,
     /// Not attempted (interrupted).
     pub cancelled: u64,
-    /// Unlabeled entries (their images go to `unlabeled/`).
+    /// Unlabeled entries (their images go to `<project>/unlabeled/`, or `_unlabeled/<project>/` for `mvtec`).
     pub unlabeled: u64,
     /// Labeled entries not converted: the exit code is 3 unless this is 0.
     pub labeled_not_converted: u64,
