@@ -1,5 +1,5 @@
 //! Which anomalib 2.x datamodule call loads a converted project, decided from what was written (pure: the
-//! rows of the project's files, no I/O). The call goes into the project's `README.txt`, between a
+//! [`Facts`] of the project's files, which `outputs.rs` gathers from the report rows; no I/O). The call goes into the project's `README.txt`, between a
 //! ```` ```python ```` line and a ```` ``` ```` line, so a script can run it as it is.
 //!
 //! The rules follow anomalib 2.7.0's loaders:
@@ -16,8 +16,6 @@
 use std::collections::BTreeSet;
 
 use super::layout::Layout;
-use super::manifest::Label;
-use super::outputs::Row;
 
 /// What was written for one project, relative to its directory.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,32 +30,6 @@ pub struct Facts {
     pub anomalies: u64,
     /// Anomalies written with their mask.
     pub masked: u64,
-}
-
-fn parent(path: &str) -> String {
-    path.rsplit_once('/').map_or("", |(d, _)| d).to_string()
-}
-
-impl Facts {
-    /// The facts of a project's rows (paths relative to OUT_DIR, `prefix` = `<project>/`); rows that were not
-    /// converted and unlabeled entries are left out.
-    pub fn of(prefix: &str, rows: &[&Row]) -> Facts {
-        let mut f = Facts::default();
-        for r in rows.iter().filter(|r| matches!(r.outcome, "converted" | "already_converted")) {
-            let Some(image) = r.destination.strip_prefix(prefix) else { continue };
-            if r.label == Label::Normal.as_str() {
-                f.normal_dirs.insert(parent(image));
-            } else if r.label == Label::Anomaly.as_str() {
-                f.anomalies += 1;
-                f.anomaly_dirs.insert(parent(image));
-                if let Some(m) = r.mask_destination.strip_prefix(prefix) {
-                    f.masked += 1;
-                    f.mask_dirs.insert(parent(m));
-                }
-            }
-        }
-        f
-    }
 }
 
 /// How a project loads.

@@ -180,7 +180,7 @@ fn write_outputs(opts: &Options, sources: &[Source], rows: &[Row]) -> Result<Vec
             .map(|p| sha_line(&p))
             .collect();
         let source = format!("{} (account {}, region {}, project {})", s.dir.display(), s.account, s.region, s.project);
-        let load = loader::loader(opts.layout, &out_abs, &s.out_name, &loader::Facts::of(&prefix, &mine));
+        let load = loader::loader(opts.layout, &out_abs, &s.out_name, &outputs::load_facts(&prefix, &mine));
         if let Some(reason) = &load.cannot {
             cannot.push(CannotLoad {
                 project: s.out_name.clone(),

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::layout::Layout;
-use super::loader::Loader;
+use super::loader::{Facts, Loader};
 use super::manifest::Label;
 
 /// How one manifest line ended.
@@ -177,6 +177,30 @@ pub fn manifest_csv(
     w.into_inner().map_err(|e| format!("manifest.csv: {e}"))
 }
 
+fn parent(path: &str) -> String {
+    path.rsplit_once('/').map_or("", |(d, _)| d).to_string()
+}
+
+/// What was written for one project (for [`super::loader`]): rows' paths are relative to OUT_DIR, `prefix` is
+/// `<project>/`; rows that were not converted and unlabeled entries are left out.
+pub fn load_facts(prefix: &str, rows: &[&Row]) -> Facts {
+    let mut f = Facts::default();
+    for r in rows.iter().filter(|r| matches!(r.outcome, "converted" | "already_converted")) {
+        let Some(image) = r.destination.strip_prefix(prefix) else { continue };
+        if r.label == Label::Normal.as_str() {
+            f.normal_dirs.insert(parent(image));
+        } else if r.label == Label::Anomaly.as_str() {
+            f.anomalies += 1;
+            f.anomaly_dirs.insert(parent(image));
+            if let Some(m) = r.mask_destination.strip_prefix(prefix) {
+                f.masked += 1;
+                f.mask_dirs.insert(parent(m));
+            }
+        }
+    }
+    f
+}
+
 /// A project's `README.txt`: the source, the layout's mapping and how anomalib loads it ([`Loader`]).
 pub fn readme(layout: Layout, source: &str, manifests: &[String], loader: &Loader) -> String {
     let mapping = match layout {
@@ -255,5 +279,27 @@ mod tests {
         assert!(csv.starts_with(
             "project,dataset_type,line,source_uri,destination,label,mask_destination,bytes,sha256,outcome,message\n"
         ));
+    }
+
+    #[test]
+    fn load_facts_count_only_what_was_written() {
+        let mut rows = vec![
+            row("normal", "converted", ""),
+            row("anomaly", "already_converted", "p/mask/k.png"),
+            row("anomaly", "converted", ""),
+            row("anomaly", "failed", "p/test_mask/x.png"),
+            row("unlabeled", "converted", ""),
+        ];
+        rows[1].destination = "p/defect/k.png".into();
+        rows[2].destination = "p/test_defect/j.jpg".into();
+        rows[3].destination = "p/test_defect/x.png".into();
+        rows[4].destination = "p/unlabeled/u.png".into();
+        let refs: Vec<&Row> = rows.iter().collect();
+        let f = load_facts("p/", &refs);
+        let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<std::collections::BTreeSet<_>>();
+        assert_eq!(f.normal_dirs, set(&["good"]));
+        assert_eq!(f.anomaly_dirs, set(&["defect", "test_defect"]));
+        assert_eq!(f.mask_dirs, set(&["mask"]));
+        assert_eq!((f.anomalies, f.masked), (2, 1));
     }
 }
