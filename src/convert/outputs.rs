@@ -283,7 +283,7 @@ mod tests {
 
     #[test]
     fn load_facts_count_only_what_was_written() {
-        let mut rows = vec![
+        let mut rows = [
             row("normal", "converted", ""),
             row("anomaly", "already_converted", "p/mask/k.png"),
             row("anomaly", "converted", ""),
