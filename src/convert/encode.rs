@@ -57,8 +57,8 @@ pub fn size(bytes: &[u8], format: Format) -> Result<(u32, u32), String> {
     }
 }
 
-/// The bytes to write for an image of `format` under `encoding`, and their format: `None` when the fetched
-/// bytes are written as they are.
+/// The PNG to write instead of the fetched bytes of an image of `format` under `encoding` (a JPEG bound for
+/// PNG), or `None` when the fetched bytes are written as they are (their extension is then `format`'s).
 pub fn output(bytes: &[u8], format: Format, encoding: Encoding) -> Result<Option<Vec<u8>>, String> {
     match (format, encoding) {
         (Format::Png, _) | (Format::Jpeg, Encoding::AsFetched) => Ok(None),
@@ -75,8 +75,8 @@ pub fn output(bytes: &[u8], format: Format, encoding: Encoding) -> Result<Option
 mod tests {
     use super::*;
 
-    /// A 5x3 JPEG of a gradient.
-    pub(crate) fn jpeg(w: u32, h: u32) -> Vec<u8> {
+    /// A `w` x `h` JPEG of a gradient.
+    fn jpeg(w: u32, h: u32) -> Vec<u8> {
         let px: Vec<u8> = (0..w * h * 3).map(|i| (i * 7 % 251) as u8).collect();
         let mut out = Vec::new();
         let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
