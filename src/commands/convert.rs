@@ -86,6 +86,9 @@ pub async fn convert(args: ConvertArgs) -> Result<ExitCode> {
         summary.refused,
         opts.to.join("convert.csv").display()
     );
+    for c in &summary.cannot_load {
+        eprintln!("convert: project {}: {} (see its README.txt)", c.project, c.reason);
+    }
     if *cancel.borrow() {
         return Err(Error::Interrupted { resume: command_line() });
     }

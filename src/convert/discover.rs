@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::layout::{Layout, Namer, Placement};
+use super::layout::{Layout, Placement, ToPlace, place_all};
 use super::manifest::{Entry, EntryError, parse_entry};
 use lfv_fs::names;
 use lfv_model::backup_layout;
@@ -121,28 +121,48 @@ pub fn manifest_path(dir: &Path, dataset_type: &str) -> Option<PathBuf> {
     std::fs::symlink_metadata(&p).ok().filter(|m| m.is_file()).map(|_| p)
 }
 
-/// The items of one project, placed with `layout` (train lines first, then test).
+/// The items of one project, placed with `layout` (train lines first, then test). A placement whose paths
+/// would not be plain relative paths (never, by the naming rules; checked all the same) is refused.
 pub fn items(index: usize, source: &Source, layout: Layout, manifests: &[(&'static str, String)]) -> Vec<Item> {
-    let mut namer = Namer::default();
-    let mut out = Vec::new();
+    let mut lines = Vec::new();
     for (dataset_type, text) in manifests {
         for (i, line) in text.lines().enumerate() {
-            let line_no = i as u64 + 1;
             let source_uri = serde_json::from_str::<serde_json::Value>(line)
                 .ok()
                 .and_then(|v| v.get("source-ref").and_then(|s| s.as_str()).map(str::to_string))
                 .unwrap_or_default();
-            let plan = match &source.problem {
+            let entry = match &source.problem {
                 Some(p) => Err(EntryError::UnsafeKey(p.clone())),
-                None => parse_entry(line).map(|e| {
-                    let p = namer.place(layout, dataset_type, line_no, &e);
-                    (e, p)
-                }),
+                None => parse_entry(line),
             };
-            out.push(Item { source: index, dataset_type, line: line_no, source_uri, plan });
+            lines.push((*dataset_type, i as u64 + 1, source_uri, entry));
         }
     }
+    let to_place: Vec<ToPlace<'_>> =
+        lines.iter().filter_map(|(t, n, _, e)| e.as_ref().ok().map(|e| (*t, *n, e))).collect();
+    let mut placements = place_all(layout, &source.out_name, &to_place).into_iter();
+    let mut out = Vec::with_capacity(lines.len());
+    for (dataset_type, line, source_uri, entry) in lines {
+        let plan = entry.and_then(|e| {
+            let p = placements.next().expect("one placement per parsed entry");
+            check_placement(&p).map(|()| (e, p))
+        });
+        out.push(Item { source: index, dataset_type, line, source_uri, plan });
+    }
     out
+}
+
+/// Every path of a placement is relative, of plain segments of `[A-Za-z0-9._@-]` (`@` from a project's
+/// `<project>@<account>-<region>` directory).
+fn check_placement(p: &Placement) -> Result<(), EntryError> {
+    let paths = [Some(p.image("png")), p.mask.clone()];
+    for path in paths.iter().flatten() {
+        let plain = path.split('/').all(|s| s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._@-".contains(&b)));
+        if !plain || super::safe_fs::check_rel(path).is_err() {
+            return Err(EntryError::UnsafeKey(format!("output path {path:?} is not a plain relative path")));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
-//! Converting one entry: skip it if an earlier run's files still verify, else fetch the image (and mask) with
-//! the tool's limiter and retry, verify them, turn the colour mask binary, and write both atomically.
+//! Converting one entry: skip it if an earlier run's files of the same source still verify, else fetch the
+//! image (and mask) with the tool's limiter and retry, verify them, name the image by its content (PNG or JPEG,
+//! converted to PNG where the layout needs it: [`super::encode`]), turn the colour mask binary, and write both
+//! atomically.
 //!
 //! Verification of a fetched object: its length equals `Content-Length`; for a single-part object (an
 //! ETag of 32 hex digits) its MD5 equals the ETag; if S3 sent `x-amz-checksum-sha256`, its SHA-256 equals it
@@ -14,9 +16,10 @@ use md5::{Digest as _, Md5};
 use sha2::Sha256;
 
 use super::discover::Item;
+use super::encode;
 use super::layout::Placement;
 use super::manifest::{Entry, S3Ref};
-use super::mask::{binary_mask_png, is_png, png_size};
+use super::mask::binary_mask_png;
 use super::outputs::{Outcome, Row};
 use super::safe_fs::{Done, Journal, verified, write_atomic};
 use crate::cloud::{CallError, ErrorKind, S3Client, S3Object};
@@ -37,7 +40,7 @@ pub struct Ctx {
     pub cancel: Cancel,
     /// The resume journal.
     pub journal: Journal,
-    /// What earlier runs converted, by image path.
+    /// What earlier runs converted, by image path without its extension ([`Placement::stem_path`]).
     pub done: HashMap<String, Done>,
     /// Progress events.
     pub events: EventSink,
@@ -138,15 +141,15 @@ pub async fn convert_one(ctx: Arc<Ctx>, origin: Origin, item: Item) -> Row {
         }
     };
     row.label = entry.label.as_str().to_string();
-    row.destination = format!("{}/{}", origin.out_name, place.image);
-    row.mask_destination = place.mask.as_ref().map(|m| format!("{}/{m}", origin.out_name)).unwrap_or_default();
-    let result = match previous(&ctx, &row) {
+    row.mask_destination = place.mask.clone().unwrap_or_default();
+    let result = match previous(&ctx, place, &row) {
         Some(d) => Ok((Outcome::AlreadyConverted, d)),
         None => run_one(&ctx, &origin, entry, place, &row).await.map(|d| (Outcome::Converted, d)),
     };
     match result {
         Ok((outcome, d)) => {
             row.outcome = outcome.as_str();
+            row.destination = d.image.clone();
             row.bytes = Some(d.bytes);
             row.sha256 = d.sha256;
             if entry.label == super::manifest::Label::Anomaly && entry.mask.is_none() {
@@ -167,9 +170,12 @@ pub async fn convert_one(ctx: Arc<Ctx>, origin: Origin, item: Item) -> Row {
     row
 }
 
-/// An earlier run's record of this entry, if its files still verify.
-fn previous(ctx: &Ctx, row: &Row) -> Option<Done> {
-    let d = ctx.done.get(&row.destination)?;
+/// An earlier run's record of this entry (same place, same source), if its files still verify.
+fn previous(ctx: &Ctx, place: &Placement, row: &Row) -> Option<Done> {
+    let d = ctx.done.get(&place.stem_path)?;
+    if d.source.as_deref() != Some(row.source_uri.as_str()) {
+        return None;
+    }
     let mask_ok = match (&d.mask, &d.mask_sha256) {
         (None, None) => row.mask_destination.is_empty(),
         (Some(m), Some(sha)) => *m == row.mask_destination && verified(&ctx.out, m, sha),
@@ -180,10 +186,11 @@ fn previous(ctx: &Ctx, row: &Row) -> Option<Done> {
 
 async fn run_one(ctx: &Ctx, origin: &Origin, entry: &Entry, place: &Placement, row: &Row) -> Result<Done, Stop> {
     let (image, image_sha) = fetch(ctx, origin, "image", &entry.image).await?;
+    let format = encode::sniff(&image.bytes).map_err(|m| Stop::Failed(format!("image {} {m}", entry.image.uri())))?;
     let mask = match (&entry.mask, &place.mask) {
         (Some(m), Some(_)) => {
             let (colour, _) = fetch(ctx, origin, "mask", &m.object).await?;
-            let size = if is_png(&image.bytes) { png_size(&image.bytes).ok() } else { None };
+            let size = encode::size(&image.bytes, format).ok();
             let colors: Vec<[u8; 3]> = m.classes.iter().map(|(_, c)| *c).collect();
             let bin = binary_mask_png(&colour.bytes, &colors, size)
                 .map_err(|e| Stop::Failed(format!("mask {}: {e}", m.object.uri())))?;
@@ -191,14 +198,22 @@ async fn run_one(ctx: &Ctx, origin: &Origin, entry: &Entry, place: &Placement, r
         }
         _ => None,
     };
+    let converted = encode::output(&image.bytes, format, place.encoding)
+        .map_err(|e| Stop::Failed(format!("image {}: {e}", entry.image.uri())))?;
+    let (bytes, sha256, ext) = match &converted {
+        Some(png) => (png.as_slice(), lfv_model::sha256::hex(png), encode::Format::Png.ext()),
+        None => (&image.bytes[..], image_sha, format.ext()),
+    };
+    let destination = place.image(ext);
     let io = |what: &str, e: std::io::Error| Stop::Failed(format!("failed to write {what}: {e}"));
-    write_atomic(&ctx.out, &row.destination, &image.bytes).map_err(|e| io(&row.destination, e))?;
+    write_atomic(&ctx.out, &destination, bytes).map_err(|e| io(&destination, e))?;
     let mut done = Done {
-        image: row.destination.clone(),
-        sha256: image_sha,
-        bytes: image.bytes.len() as u64,
+        image: destination,
+        sha256,
+        bytes: bytes.len() as u64,
         mask: None,
         mask_sha256: None,
+        source: Some(row.source_uri.clone()),
     };
     if let Some(bin) = mask {
         write_atomic(&ctx.out, &row.mask_destination, &bin).map_err(|e| io(&row.mask_destination, e))?;

@@ -3,9 +3,11 @@
 //! from S3.
 //!
 //! Layout: `manifest.rs` (a manifest line understood, unsafe keys refused), `layout.rs` (where each entry
-//! goes: pure, table-tested), `mask.rs` (colour mask to binary mask), `discover.rs` (the backup tree, read
-//! only), `safe_fs.rs` (writes that never leave OUT_DIR nor follow symlinks; the resume journal),
-//! `fetch.rs` (one entry: skip if verified, fetch, verify, write) and `outputs.rs` (CSV, README, summary).
+//! goes: pure, table-tested), `mask.rs` (colour mask to binary mask), `encode.rs` (an image's format from its
+//! content; JPEG to PNG), `discover.rs` (the backup tree, read only), `safe_fs.rs` (writes that never leave
+//! OUT_DIR nor follow symlinks; the resume journal), `fetch.rs` (one entry: skip if verified, fetch, verify,
+//! write), `loader.rs` (the anomalib call that loads a converted project: pure) and `outputs.rs` (CSV,
+//! README, summary).
 //!
 //! The run: read every selected project's manifests, place every entry, then convert up to `concurrency`
 //! entries at once; each GetObject goes through the command's pace (the limiter of its (account, region) and
@@ -14,8 +16,10 @@
 //! under BACKUP_DIR.
 
 mod discover;
+mod encode;
 mod fetch;
 pub mod layout;
+mod loader;
 mod manifest;
 mod mask;
 mod outputs;
@@ -34,7 +38,7 @@ use crate::exec::events::{Event, EventSink};
 use crate::exec::retry::Cancel;
 use crate::service::{Op, Pace};
 pub use layout::Layout;
-pub use outputs::{Row, Summary};
+pub use outputs::{CannotLoad, Row, Summary};
 
 /// Everything a conversion needs besides its S3 clients.
 #[derive(Debug, Clone)]
@@ -97,6 +101,7 @@ pub async fn run(
     for (i, s) in sources.iter().enumerate() {
         if s.problem.is_none() && safe_fs::check_rel(&s.out_name).is_ok() {
             safe_fs::remove_stale_temps(&opts.to, &s.out_name);
+            safe_fs::remove_stale_temps(&opts.to, &format!("_unlabeled/{}", s.out_name));
         }
         let mut manifests = Vec::new();
         for t in discover::DATASET_TYPES {
@@ -141,15 +146,21 @@ pub async fn run(
     rows.sort_by(|a, b| {
         (&a.project, order(&a.dataset_type), a.line).cmp(&(&b.project, order(&b.dataset_type), b.line))
     });
-    write_outputs(opts, sources, &rows)?;
+    let cannot_load = write_outputs(opts, sources, &rows)?;
     let mut summary = Summary::of(opts.layout, sources.len(), &rows);
+    summary.cannot_load = cannot_load;
     summary.bytes_written = rows.iter().filter(|r| r.outcome == "converted").filter_map(|r| r.bytes).sum();
     summary.elapsed_secs = started.elapsed().as_secs_f64();
     summary.throttled = opts.pace.calls().get(&Op::GetObject).map_or(0, |c| c.throttled);
     Ok((rows, summary))
 }
 
-fn write_outputs(opts: &Options, sources: &[Source], rows: &[Row]) -> Result<(), Error> {
+/// Write `convert.csv` and each project's `manifest.csv` and `README.txt`; returns the projects the layout's
+/// own datamodule cannot load, sorted.
+fn write_outputs(opts: &Options, sources: &[Source], rows: &[Row]) -> Result<Vec<CannotLoad>, Error> {
+    let out_abs = safe_fs::resolve(&opts.to).map_err(|e| Error::io("resolve", &opts.to, e))?;
+    let out_abs = out_abs.to_string_lossy();
+    let mut cannot = Vec::new();
     let csv = outputs::csv_bytes(rows).map_err(Error::Internal)?;
     let csv_path = opts.to.join("convert.csv");
     safe_fs::write_atomic(&opts.to, "convert.csv", &csv).map_err(|e| Error::io("write", &csv_path, e))?;
@@ -169,10 +180,19 @@ fn write_outputs(opts: &Options, sources: &[Source], rows: &[Row]) -> Result<(),
             .map(|p| sha_line(&p))
             .collect();
         let source = format!("{} (account {}, region {}, project {})", s.dir.display(), s.account, s.region, s.project);
-        let text = outputs::readme(opts.layout, &source, &shas);
+        let load = loader::loader(opts.layout, &out_abs, &s.out_name, &outputs::load_facts(&prefix, &mine));
+        if let Some(reason) = &load.cannot {
+            cannot.push(CannotLoad {
+                project: s.out_name.clone(),
+                reason: reason.clone(),
+                loadable_otherwise: load.call.is_some(),
+            });
+        }
+        let text = outputs::readme(opts.layout, &source, &shas, &load);
         let rel = format!("{}/README.txt", s.out_name);
         safe_fs::write_atomic(&opts.to, &rel, text.as_bytes())
             .map_err(|e| Error::io("write", opts.to.join(&rel), e))?;
     }
-    Ok(())
+    cannot.sort_by(|a, b| a.project.cmp(&b.project));
+    Ok(cannot)
 }

@@ -139,6 +139,10 @@ pub struct Done {
     /// The mask's SHA-256 (hex).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mask_sha256: Option<String>,
+    /// The entry's `source-ref`: a file is only reused for the same source (names are per position in the
+    /// MVTec layout). Absent in journals of earlier versions, whose entries are fetched again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// The append-only resume journal: one JSON [`Done`] per line, flushed after each.
@@ -149,7 +153,8 @@ pub struct Journal {
 
 impl Journal {
     /// Open (or create, `0600`) the journal in `out` and read what earlier runs recorded, keyed by image
-    /// path. Unreadable lines (a torn last line after a kill) are ignored.
+    /// path without its extension (the extension comes from the content). Unreadable lines (a torn last line
+    /// after a kill) are ignored; of two records of one path the later wins.
     pub fn open(out: &Path) -> std::io::Result<(Journal, HashMap<String, Done>)> {
         let path = out.join(JOURNAL);
         let mut done = HashMap::new();
@@ -158,7 +163,8 @@ impl Journal {
             Ok(_) => {
                 for line in std::fs::read_to_string(&path)?.lines() {
                     if let Ok(d) = serde_json::from_str::<Done>(line) {
-                        done.insert(d.image.clone(), d);
+                        let stem = d.image.rsplit_once('.').map_or(d.image.as_str(), |(s, _)| s).to_string();
+                        done.insert(stem, d);
                     }
                 }
             }

@@ -185,36 +185,147 @@ async fn folder_layout_with_binary_masks_then_a_rerun_fetches_nothing() {
     assert_eq!(std::fs::read(out.join("pcb/good/n1.png")).unwrap(), s3_object(&env, "s3://bucket/train/n1.png").await);
 }
 
+/// (manifest, line) of every file of a project, from its `manifest.csv` (paths relative to the project).
+fn origins(project_dir: &Path) -> BTreeMap<String, (String, String)> {
+    read_csv(&project_dir.join("manifest.csv"))
+        .into_iter()
+        .map(|m| (m["output_path"].clone(), (m["source_manifest"].clone(), m["line"].clone())))
+        .collect()
+}
+
+/// anomalib's pairing (`make_folder_dataset`, `make_mvtec_ad_dataset`): the anomalies' image paths sorted, the
+/// mask paths sorted, zipped. Asserts the counts match and every pair comes from one manifest line; returns
+/// the number of pairs.
+fn anomalib_pairs(project_dir: &Path, images: &dyn Fn(&str) -> bool, masks: &dyn Fn(&str) -> bool) -> usize {
+    let files = files_under(project_dir);
+    let imgs: Vec<&String> = files.iter().filter(|f| images(f)).collect();
+    let msks: Vec<&String> = files.iter().filter(|f| masks(f)).collect();
+    assert_eq!(imgs.len(), msks.len(), "{imgs:?} {msks:?}");
+    let from = origins(project_dir);
+    for (i, m) in imgs.iter().zip(&msks) {
+        assert_eq!(from[*i], from[*m], "{i} is paired with {m}");
+    }
+    imgs.len()
+}
+
+fn is_mvtec_anomaly(f: &str) -> bool {
+    f.starts_with("test/") && !f.starts_with("test/good/")
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn mvtec_layout_puts_anomalies_under_their_class_with_ground_truth_masks() {
     let env = backed_up(fast(pcb_seed())).await;
     let endpoint = env.emu.endpoint();
-    env.run(&convert_args(&env, &endpoint, "mv", "mvtec")).await.ok();
+    let run = env.run(&convert_args(&env, &endpoint, "mv", "mvtec")).await;
+    run.ok();
     let out = env.path("mv");
     let files = files_under(&out.join("pcb"));
-    for f in [
-        "train/good/n1.png",
-        "test/good/n1.png",
-        "test/combined/a1.png",
-        "ground_truth/combined/a1_mask.png",
-        "test/combined/a3.png",
-        "ground_truth/combined/a3_mask.png",
-        "unlabeled/u1.png",
-    ] {
-        assert!(files.contains(f), "{f} in {files:?}");
+    let from = origins(&out.join("pcb"));
+    let train = "backups/123456789012/us-east-1/pcb/train.manifest.jsonl";
+    let test = "backups/123456789012/us-east-1/pcb/test.manifest.jsonl";
+    let at = |f: &str| {
+        let (m, line) = &from[f];
+        (m.rsplit_once("/pcb/").unwrap().1.to_string(), line.clone())
+    };
+    // Sequential names per folder in manifest order (train, then test), mapped back by manifest.csv.
+    assert_eq!(at("train/good/000.png"), ("train.manifest.jsonl".to_string(), "1".to_string()));
+    assert_eq!(at("test/combined/000.png"), ("train.manifest.jsonl".to_string(), "2".to_string()));
+    assert_eq!(at("ground_truth/combined/000_mask.png"), at("test/combined/000.png"));
+    assert_eq!(at("test/good/000.png"), ("test.manifest.jsonl".to_string(), "1".to_string()));
+    assert_eq!(at("test/crack/000.png"), ("test.manifest.jsonl".to_string(), "3".to_string()));
+    assert!(files.contains("ground_truth/crack/000_mask.png"), "{files:?}");
+    assert!(from.values().all(|(m, _)| m.ends_with(train) || m.ends_with(test)));
+    // Only PNG under the category, MVTec AD's names only, and unlabeled images outside it.
+    for f in files.iter().filter(|f| !matches!(f.as_str(), "README.txt" | "manifest.csv")) {
+        let (dir, name) = f.rsplit_once('/').unwrap();
+        let stem = name.strip_suffix("_mask.png").or_else(|| name.strip_suffix(".png"));
+        assert!(stem.is_some_and(|s| s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit())), "{f}");
+        assert!(dir.starts_with("train/good") || dir.starts_with("test/") || dir.starts_with("ground_truth/"), "{f}");
+        assert_eq!(&std::fs::read(out.join("pcb").join(f)).unwrap()[..4], b"\x89PNG", "{f}");
     }
-    // test/a1 has one class (crack) but its stem collides with train/a1 only in another directory.
-    assert!(files.contains("test/crack/a1.png") && files.contains("ground_truth/crack/a1_mask.png"), "{files:?}");
-    assert!(
-        files.iter().all(|f| !f.starts_with("train/") || f.starts_with("train/good/")),
-        "MVTec trains on good only"
-    );
-    for f in files.iter().filter(|f| f.starts_with("ground_truth/")) {
-        let image_stem = f.replacen("ground_truth/", "test/", 1).replace("_mask.png", ".");
-        assert!(files.iter().any(|g| g.starts_with(&image_stem)), "{f} has no image");
-    }
+    assert!(files.iter().all(|f| !f.starts_with("unlabeled")), "{files:?}");
+    let unlabeled = files_under(&out.join("_unlabeled/pcb"));
+    assert!(unlabeled.contains("000.png"), "{unlabeled:?}");
+    assert_eq!(from["../_unlabeled/pcb/000.png"].1, "3");
+    let pairs = anomalib_pairs(&out.join("pcb"), &|f| is_mvtec_anomaly(f), &|f| f.starts_with("ground_truth/"));
     let rows = read_csv(&out.join("convert.csv"));
-    assert!(check_masks(&env, &out, &rows).await >= 3);
+    assert_eq!(check_masks(&env, &out, &rows).await, pairs);
+    let readme = std::fs::read_to_string(out.join("pcb/README.txt")).unwrap();
+    let root = std::fs::canonicalize(&out).unwrap();
+    assert!(
+        readme.contains(&format!("datamodule = MVTecAD(\n    root=\"{}\",\n    category=\"pcb\",\n)", root.display())),
+        "{readme}"
+    );
+    assert_eq!(run.json()["cannot_load"], serde_json::json!([]));
+}
+
+/// Anomalies `img1` ... `img12` (which sort differently as numbers and as strings), JPEG images, an anomaly
+/// without a mask in one project and a classification-only project: both layouts pair every anomaly with
+/// its own mask under anomalib's sorted pairing, name images by their content, and say which loader loads
+/// each project.
+#[tokio::test(flavor = "multi_thread")]
+async fn both_layouts_pair_each_anomaly_with_its_own_mask_and_say_how_to_load() {
+    let classes = [("scratch", "#2ca02c"), ("dent", "#1f77b4")];
+    let mut train: Vec<String> = (1..=12).map(|i| normal(&format!("good/img{i}"))).collect();
+    train.extend((1..=12).map(|i| anomaly(&format!("bad/img{i}"), &classes[..1 + i % 2])));
+    let test: Vec<String> = (1..=12).map(|i| anomaly(&format!("test/img{i}"), &classes[..1])).collect();
+    let jpeg = |key: &str, label: u8| format!(r#"{{"source-ref":"s3://bucket/{key}","anomaly-label":{label}}}"#);
+    let jpg_train = vec![jpeg("j/n1.jpg", 0), jpeg("j/n2.JPEG", 0), jpeg("j/a1.jpg", 1)];
+    let class_only = vec![normal("c/n1"), jpeg("c/a1.png", 1), normal("c/n2")];
+    let mut seed = one_region(vec![
+        project("names", vec![ds("train", train, 0), ds("test", test, 0)]),
+        project("jpegs", vec![ds("train", jpg_train, 0)]),
+        project("classification", vec![ds("train", class_only, 0)]),
+    ]);
+    seed.jpeg_images = true;
+    let env = backed_up(fast(seed)).await;
+    let endpoint = env.emu.endpoint();
+    let folder = env.run(&convert_args(&env, &endpoint, "f", "folder")).await;
+    folder.ok();
+    let mvtec = env.run(&convert_args(&env, &endpoint, "m", "mvtec")).await;
+    mvtec.ok();
+    let (f, m) = (env.path("f"), env.path("m"));
+
+    let in_dirs = |dirs: &'static [&'static str]| move |p: &str| dirs.iter().any(|d| p.starts_with(d));
+    let folder_pairs =
+        anomalib_pairs(&f.join("names"), &in_dirs(&["defect/", "test_defect/"]), &in_dirs(&["mask/", "test_mask/"]));
+    assert_eq!(folder_pairs, 24);
+    let mvtec_pairs = anomalib_pairs(&m.join("names"), &|p| is_mvtec_anomaly(p), &|p| p.starts_with("ground_truth/"));
+    assert_eq!(mvtec_pairs, 24);
+    assert!(files_under(&m.join("names")).contains("test/scratch/017.png"), "18 one-class anomalies");
+
+    // JPEG: the folder layout keeps S3's bytes as .jpg; MVTec holds PNGs of the same pixels.
+    let fj = files_under(&f.join("jpegs"));
+    assert!(fj.contains("good/n1.jpg") && fj.contains("good/n2.jpg") && fj.contains("defect/a1.jpg"), "{fj:?}");
+    let original = s3_object(&env, "s3://bucket/j/n2.JPEG").await;
+    assert_eq!(&original[..3], &[0xff, 0xd8, 0xff]);
+    assert_eq!(std::fs::read(f.join("jpegs/good/n2.jpg")).unwrap(), original);
+    let png = std::fs::read(m.join("jpegs/train/good/001.png")).unwrap();
+    let (w, h, colour, pixels) = decode(&png);
+    let want = image::load_from_memory(&original).unwrap().to_rgb8();
+    assert_eq!((w, h, colour, pixels), (want.width(), want.height(), png::ColorType::Rgb, want.into_raw()));
+    let rows = read_csv(&m.join("convert.csv"));
+    let row = rows.iter().find(|r| r["destination"] == "jpegs/train/good/001.png").unwrap();
+    assert_eq!(row["sha256"], sha256_file(&m.join("jpegs/train/good/001.png")), "the written file's SHA-256");
+
+    // How each project loads: MVTecAD cannot load the projects with unmasked anomalies; Folder can.
+    let readme = |dir: &Path, p: &str| std::fs::read_to_string(dir.join(p).join("README.txt")).unwrap();
+    let fr = readme(&f, "names");
+    assert!(
+        fr.contains("abnormal_dir=[\"defect\", \"test_defect\"],\n    mask_dir=[\"mask\", \"test_mask\"],"),
+        "{fr}"
+    );
+    assert!(!fr.contains("normal_test_dir"), "no test normals: {fr}");
+    let fc = readme(&f, "classification");
+    assert!(fc.contains("abnormal_dir=[\"defect\"]") && !fc.contains("mask_dir"), "{fc}");
+    let mc = readme(&m, "classification");
+    assert!(mc.contains("MVTecAD cannot load it: 1 of 1 anomalies have no mask"), "{mc}");
+    assert!(mc.contains("normal_dir=\"train/good\",\n    abnormal_dir=[\"test/anomaly\"],\n)"), "{mc}");
+    let cannot = mvtec.json()["cannot_load"].clone();
+    let names: Vec<&str> = cannot.as_array().unwrap().iter().map(|c| c["project"].as_str().unwrap()).collect();
+    assert_eq!(names, ["classification", "jpegs"]);
+    assert_eq!(folder.json()["cannot_load"], serde_json::json!([]));
+    mvtec.stderr_has("convert: project classification: MVTecAD cannot load it");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -85,7 +85,7 @@ impl Shared {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("invalid seed: {e}")))?;
         let default_account = config.seed.default_account.clone().unwrap_or_else(|| DEFAULT_ACCOUNT.to_string());
         let identity = Identity::new(&config.seed, default_account.clone(), config.session_ttl.as_secs());
-        let s3 = Store::from_world(&world, &config.seed.missing_objects, config.s3_image_side);
+        let s3 = Store::from_world(&world, &config.seed.missing_objects, config.s3_image_side, config.seed.jpeg_images);
         let shared = Shared {
             s3,
             s3_quota: Quota::new(config.s3_rate, 0),

@@ -2,7 +2,8 @@
 //! deterministic bytes of each object.
 //!
 //! - Every `source-ref` (`s3://bucket/key`) is an image: a 32x32 (`EmulatorConfig::s3_image_side`) 8-bit RGB PNG whose pixels are a function of
-//!   the key alone (FNV-1a of the key, then SplitMix64 per pixel), whatever the key's extension.
+//!   the key alone (FNV-1a of the key, then SplitMix64 per pixel), whatever the key's extension; with the seed's
+//!   `jpeg_images`, a key ending in `.jpg` or `.jpeg` (any case) is a baseline JPEG (quality 90) of those pixels.
 //! - Every `anomaly-mask-ref` is a colour mask: an RGB PNG of the same size filled with the entry's BACKGROUND colour
 //!   (white `#ffffff` if its `internal-color-map` names none) with one rectangle per anomaly class of the
 //!   colour map, each in its class's `hex-color`, at positions drawn from the key's hash (class `i` of `n` in
@@ -28,8 +29,10 @@ pub const DEFAULT_SIDE: u32 = 32;
 /// What an object is, which decides its bytes.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum ObjSpec {
-    /// An image, drawn from its key.
+    /// An image, drawn from its key: a PNG.
     Image,
+    /// The same pixels as a JPEG.
+    Jpeg,
     /// A colour mask: background colour, then one colour per anomaly class.
     Mask { background: [u8; 3], classes: Vec<[u8; 3]> },
 }
@@ -116,7 +119,7 @@ fn mask_spec(entry: &serde_json::Value) -> ObjSpec {
 
 impl Store {
     /// Index every `source-ref` and `anomaly-mask-ref` of the world's datasets, less `missing` URIs.
-    pub(crate) fn from_world(world: &World, missing: &[String], side: u32) -> Store {
+    pub(crate) fn from_world(world: &World, missing: &[String], side: u32, jpeg: bool) -> Store {
         let missing: BTreeSet<&str> = missing.iter().map(String::as_str).collect();
         let mut store = Store { side: side.max(16), ..Store::default() };
         for (account, regions) in &world.accounts {
@@ -132,7 +135,7 @@ impl Store {
                             created: d.created,
                         };
                         for i in 0..d.entry_count() {
-                            store.add_entry(&d.entry(&key, i), &missing);
+                            store.add_entry(&d.entry(&key, i), &missing, jpeg);
                         }
                     }
                 }
@@ -141,7 +144,7 @@ impl Store {
         store
     }
 
-    fn add_entry(&mut self, line: &str, missing: &BTreeSet<&str>) {
+    fn add_entry(&mut self, line: &str, missing: &BTreeSet<&str>, jpeg: bool) {
         let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { return };
         let mut add = |field: &str, spec: ObjSpec| {
             let Some(uri) = v.get(field).and_then(|s| s.as_str()) else { return };
@@ -151,7 +154,9 @@ impl Store {
                 objects.insert(key.to_string(), Obj::new(spec));
             }
         };
-        add("source-ref", ObjSpec::Image);
+        let src = v.get("source-ref").and_then(|s| s.as_str()).unwrap_or_default().to_ascii_lowercase();
+        let is_jpeg = jpeg && (src.ends_with(".jpg") || src.ends_with(".jpeg"));
+        add("source-ref", if is_jpeg { ObjSpec::Jpeg } else { ObjSpec::Image });
         add("anomaly-mask-ref", mask_spec(&v));
     }
 }
@@ -161,7 +166,7 @@ pub(crate) fn pixels(key: &str, spec: &ObjSpec, side: u32) -> Vec<u8> {
     let seed = fnv1a(&[key]);
     let n = (side * side) as usize;
     match spec {
-        ObjSpec::Image => {
+        ObjSpec::Image | ObjSpec::Jpeg => {
             let mut px = Vec::with_capacity(n * 3 + 8);
             for i in 0..(n as u64 * 3).div_ceil(8) {
                 px.extend_from_slice(&splitmix64(seed ^ i).to_le_bytes());
@@ -190,9 +195,18 @@ pub(crate) fn pixels(key: &str, spec: &ObjSpec, side: u32) -> Vec<u8> {
     }
 }
 
-/// PNG bytes of an object.
+/// PNG (or JPEG) bytes of an object.
 fn render(key: &str, spec: &ObjSpec, side: u32) -> Vec<u8> {
     let mut out = Vec::new();
+    if *spec == ObjSpec::Jpeg {
+        let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
+        if let Err(e) =
+            image::ImageEncoder::write_image(enc, &pixels(key, spec, side), side, side, image::ExtendedColorType::Rgb8)
+        {
+            tracing::error!("failed to render emulated object {key}: {e}");
+        }
+        return out;
+    }
     let mut enc = png::Encoder::new(&mut out, side, side);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
@@ -223,6 +237,22 @@ mod tests {
         assert!(px.chunks(3).any(|p| p == [255, 255, 255]));
         assert_ne!(pixels("a.png", &ObjSpec::Image, 32), pixels("b.png", &ObjSpec::Image, 32));
         assert_eq!(pixels("a.png", &ObjSpec::Image, 32), pixels("a.png", &ObjSpec::Image, 32));
+    }
+
+    #[test]
+    fn jpeg_keys_are_jpeg_only_when_the_seed_asks() {
+        let line = r#"{"source-ref":"s3://b/p/a.JPG","anomaly-label":0}"#;
+        for (jpeg, want) in [(false, ObjSpec::Image), (true, ObjSpec::Jpeg)] {
+            let mut store = Store::default();
+            store.add_entry(line, &BTreeSet::new(), jpeg);
+            assert_eq!(store.buckets["b"]["p/a.JPG"].spec, want);
+        }
+        let jpg = render("p/a.JPG", &ObjSpec::Jpeg, 32);
+        assert!(jpg.starts_with(&[0xff, 0xd8, 0xff]), "{:?}", &jpg[..4]);
+        assert!(render("p/a.JPG", &ObjSpec::Image, 32).starts_with(b"\x89PNG"));
+        let mut store = Store::default();
+        store.add_entry(r#"{"source-ref":"s3://b/p/a.png"}"#, &BTreeSet::new(), true);
+        assert_eq!(store.buckets["b"]["p/a.png"].spec, ObjSpec::Image);
     }
 
     #[test]

@@ -195,6 +195,7 @@ mod tests {
         };
         Seed {
             missing_objects: Vec::new(),
+            jpeg_images: false,
             organization: None,
             roles: Vec::new(),
             disabled_regions: BTreeMap::new(),

@@ -28,6 +28,10 @@ pub struct Seed {
     /// GetObject and HeadObject answer 404 NoSuchKey for them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing_objects: Vec<String>,
+    /// Serve every image whose key ends in `.jpg` or `.jpeg` (any case) as a baseline JPEG (quality 90) of the
+    /// same pixels instead of a PNG. Default false: every image is a PNG whatever its key's extension.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub jpeg_images: bool,
     /// The AWS Organizations organisation that ListAccounts shows; none: every caller gets
     /// AWSOrganizationsNotInUseException.
     #[serde(default, skip_serializing_if = "Option::is_none")]
