@@ -37,6 +37,8 @@
 //!   exit-code decision.
 //! - [`verify`]: verify's runner (for `verify` and the end of `sweep`): what of a plan, or of whole targets,
 //!   is left.
+//! - [`version`]: which build this is (version and commit), for `--version`, plans and journals.
+//! - [`term`]: stderr's habits: `--color` (with `NO_COLOR`, `CLICOLOR_FORCE`) and `--quiet`, decided once.
 //! - [`redact`]: the log writer that keeps credentials out of every log line.
 //! - [`report`]: consumers of runs: progress display, CSV audit, JSON summary, `leftovers.csv`.
 //! - [`service`]: the one caller of Lookout for Vision for every runner: limiters keyed by (target,
@@ -59,4 +61,6 @@ pub mod report;
 pub mod service;
 pub mod sweep;
 pub mod targets;
+pub mod term;
 pub mod verify;
+pub mod version;

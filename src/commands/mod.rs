@@ -6,6 +6,7 @@ mod confirm;
 mod convert;
 mod demo;
 mod emulator;
+mod generate;
 mod plan;
 mod show;
 mod sweep;
@@ -31,6 +32,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo(a) => demo::demo(a).await,
         Command::Emulator(a) => emulator::emulator(a).await,
         Command::Convert(a) => convert::convert(a).await,
+        Command::Completions(a) => generate::completions(a),
+        Command::Man(a) => generate::man(a),
     }
 }
 

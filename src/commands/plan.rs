@@ -39,17 +39,18 @@ pub(crate) async fn selected(
         ));
     }
     let filter = Filter::new(&select.include, &select.exclude, dataset_type, before, after)?;
-    let base = crate::identity::endpoints(&select.profiles, &select.regions, &connect.endpoint_url).await?;
+    let regions = super::verify::regions(&select.regions);
+    let base = crate::identity::endpoints(&select.profiles, &regions, &connect.endpoint_url).await?;
     // Who each target's credentials belong to, before the first call to it (recorded per target).
     let reach = reach(&select.targets, base, client, plan_id, pace).await.map_err(|e| match e {
         Error::Unreachable(m) => Error::Unreachable(format!("{m}; {not_done}")),
         other => other,
     })?;
     for n in &reach.notes {
-        eprintln!("note: {}", escape_lines(n));
+        crate::term::status!("note: {}", escape_lines(n));
     }
     let selection = Selection {
-        regions: select.regions.clone(),
+        regions,
         profiles: select.profiles.clone(),
         endpoint_url: connect.endpoint_url.clone(),
         include: select.include.clone(),

@@ -40,9 +40,18 @@ pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
             let plan = Plan::load(path)?;
             verify_plan(&plan, &opts).await?
         }
-        None => verify_all(&args.regions, args.scope, &opts).await?,
+        None => verify_all(&regions(&args.regions), args.scope, &opts).await?,
     };
     Ok(print_report(&report, args.format))
+}
+
+/// `--region` with `all` expanded ([`crate::targets::regions::expand`]), each warning printed.
+pub(crate) fn regions(given: &[String]) -> Vec<String> {
+    let (regions, warnings) = crate::targets::regions::expand(given);
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    regions
 }
 
 /// Print the report in `format` and give its exit code.
