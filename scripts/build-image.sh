@@ -54,7 +54,7 @@ rootfs() {
     LFV_BUILD_COMMIT=$COMMIT cargo build --release --locked --bin lfv-sunset
     bin=${CARGO_TARGET_DIR:-target}/release/lfv-sunset
     rm -rf "$root"
-    mkdir -p "$root/usr/local/bin" "$root/bin" "$root/etc/ssl/certs" "$root/tmp" "$root/work" \
+    mkdir -p "$root/usr/local/bin" "$root/bin" "$root/etc/ssl/certs" "$root/tmp" "$root/work" "$root/proc" "$root/dev" \
         "$root/usr/local/share/man/man1" "$root/usr/share/bash-completion/completions" \
         "$root/usr/share/zsh/vendor-completions" "$root/usr/share/fish/vendor_completions.d" \
         "$root/usr/local/share/lfv-sunset" "$root/usr/local/share/doc/lfv-sunset"
@@ -80,12 +80,16 @@ rootfs() {
     echo "root filesystem: $(du -sh "$root" | cut -f1); binary: $(wc -c < "$root/usr/local/bin/lfv-sunset") bytes"
     # As the image runs it: user 10001, in /work, through sh; demo twice (it owns its directory).
     run="cd /work && lfv-sunset --version && lfv-sunset demo --projects 4 --dir /work/demo > /work/demo1.log \
-        && lfv-sunset demo --projects 4 --dir /work/demo > /work/demo2.log && tail -n 1 /work/demo2.log"
-    if [ "$(id -u)" = 0 ]; then
-        chroot --userspec=10001:10001 "$root" /bin/sh -c "$run"
-    else
-        unshare --map-root-user chroot "$root" /bin/sh -c "$run"
-    fi
+        && lfv-sunset demo --projects 4 --dir /work/demo > /work/demo2.log \
+        && while read -r line; do last=\$line; done < /work/demo2.log && echo \"second demo: \$last\""
+    # A container gets its own /proc (the demo finds its own executable there) and /dev (/dev/null): so does
+    # this run, in new mount and pid namespaces, so nothing stays mounted on the host.
+    as_user="--userspec=10001:10001"
+    userns=""
+    if [ "$(id -u)" != 0 ]; then as_user=""; userns="--map-root-user"; fi
+    # shellcheck disable=SC2086
+    unshare $userns --mount --pid --fork --mount-proc="$root/proc" \
+        sh -c 'mount --rbind /dev "$1/dev" && exec chroot $2 "$1" /bin/sh -c "$3"' sh "$root" "$as_user" "$run"
     echo "demo ran twice in the root filesystem, as uid 10001, exit 0"
 }
 
