@@ -45,6 +45,10 @@ pub struct Cli {
     /// colour), `always` (colour even into a pipe) or `never` (plain log and progress lines, no bar).
     #[arg(help_heading = "Output", long, global = true, env = "LFV_COLOR", value_enum, value_name = "WHEN", default_value_t = crate::term::ColorChoice::Auto)]
     pub color: crate::term::ColorChoice,
+    /// Also append the log lines (at --log's level, even with --quiet; never coloured; credentials redacted)
+    /// to FILE, created owner-only (0600) if missing; a symlink is refused.
+    #[arg(help_heading = "Output", long, global = true, env = "LFV_LOG_FILE", value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
     /// No progress and no status lines on stderr, and logs at `error` only (overrides --log); results on
     /// stdout, warnings and errors are still printed.
     #[arg(help_heading = "Output", short, long, global = true, env = "LFV_QUIET")]

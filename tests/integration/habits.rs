@@ -204,3 +204,27 @@ async fn demo_reruns_in_the_same_directory() {
     }
     assert_eq!(std::fs::read_to_string(env.path("d/notes.txt")).unwrap(), "mine", "other files are left alone");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn log_file_gets_the_log_lines_plain_and_redacted() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new(fast(seed(2))).await;
+    let endpoint = env.emu.endpoint();
+    let plan = ["plan", "--out", "p.json", "--force", "--rate", "200", "--endpoint-url", &endpoint];
+    let mut args = vec!["-q", "--color", "always", "--log", "debug", "--log-file", "run.log"];
+    args.extend(plan);
+    let run = env.run(&args).await;
+    assert_eq!(run.ok().stderr, "", "--quiet still rules stderr");
+    let text = std::fs::read_to_string(env.path("run.log")).unwrap();
+    assert!(text.contains("DEBUG"), "the file has --log's level: {text}");
+    assert!(!text.contains('\u{1b}'), "never coloured");
+    assert!(!text.contains("test-secret"), "the secret key is redacted");
+    assert_eq!(std::fs::metadata(env.path("run.log")).unwrap().permissions().mode() & 0o777, 0o600);
+    // Appended, not replaced.
+    let before = text.len();
+    env.run(&args).await.ok();
+    assert!(std::fs::read_to_string(env.path("run.log")).unwrap().len() > before);
+    std::os::unix::fs::symlink(env.path("elsewhere"), env.path("link.log")).unwrap();
+    env.run(&["--log-file", "link.log", "show", "p.json"]).await.code(2).stderr_has("--log-file link.log");
+    assert!(!env.path("elsewhere").exists());
+}
