@@ -98,6 +98,12 @@ pub(crate) fn plan_request(
 }
 
 pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
+    plan_to(args, true).await
+}
+
+/// `plan`; its closing lines (the file, the counts) go to stdout, or with `on_stdout` false to stderr (as a
+/// status line), for `sweep --dry-run`, whose stdout is the dry run's summary.
+pub(crate) async fn plan_to(args: PlanArgs, on_stdout: bool) -> Result<ExitCode> {
     let calls = Calls::of_pace(&args.sweep, &args.connect);
     if !args.force && args.out.exists() {
         return Err(Error::Usage(format!("{} already exists; pass --force to replace it", args.out.display())));
@@ -128,7 +134,7 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     } else {
         format!("{} items ({})", s.items, per_kind(&s.items_by_kind, |_| None))
     };
-    out(&escape_lines(&format!(
+    let closing: String = escape_lines(&format!(
         "{}\nplan {}: {what} in {} projects, {} targets; {} projects seen; skipped: {}\n",
         args.out.display(),
         plan.plan_id,
@@ -136,7 +142,13 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         s.targets,
         s.projects_seen,
         if skipped.is_empty() { "none".into() } else { skipped.join(", ") }
-    )));
+    ))
+    .into_owned();
+    if on_stdout {
+        out(&closing);
+    } else {
+        crate::term::status!("{}", closing.trim_end());
+    }
     if !plan.unreachable.is_empty() {
         tell_unreachable(&plan.unreachable, "the plan");
     }

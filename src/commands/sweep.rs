@@ -189,13 +189,16 @@ async fn finish(args: &SweepCommandArgs, paths: &SweepPaths, backup: &Path, ran:
 async fn dry_run(args: SweepCommandArgs) -> Result<ExitCode> {
     dir::prepare(&args.dir)?;
     let plan = args.dir.join("dry-run.plan.json");
-    let planned = super::plan::plan(crate::cli::PlanArgs {
-        out: plan.clone(),
-        select: args.select.clone(),
-        connect: args.connect.clone(),
-        sweep: args.sweep.clone(),
-        force: true,
-    })
+    let planned = super::plan::plan_to(
+        crate::cli::PlanArgs {
+            out: plan.clone(),
+            select: args.select.clone(),
+            connect: args.connect.clone(),
+            sweep: args.sweep.clone(),
+            force: true,
+        },
+        false,
+    )
     .await?;
     if !matches!(planned, ExitCode::Ok | ExitCode::Unreachable) {
         return Ok(planned);

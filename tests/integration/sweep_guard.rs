@@ -33,7 +33,10 @@ async fn sweep_dry_run_makes_no_mutating_call_and_writes_its_plan_and_report() {
         let dir = format!("dry-{scope}");
         let args =
             ["sweep", "--dir", &dir, "--dry-run", "--scope", scope, "--rate", "200", "--endpoint-url", &endpoint];
-        env.run(&args).await.ok();
+        let mut json = args.to_vec();
+        json.extend(["--format", "json"]);
+        let summary = env.run(&json).await.ok().json();
+        assert_eq!(summary["exit_code"], 0, "stdout is the dry run's JSON summary alone");
         let plan = Plan::load(&env.path(&dir).join("dry-run.plan.json")).expect("the plan is in DIR");
         assert!(plan.items.len() >= want, "{scope}: {}", plan.items.len());
         let rows = read_csv(&env.path(&dir).join("dry-run.audit.csv"));
