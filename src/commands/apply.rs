@@ -341,13 +341,6 @@ fn kinds_lines(summary: &Summary) -> String {
 
 pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
     let plan = load_checked(&args.run)?;
-    // An empty plan of fully reached targets: nothing to confirm, nothing to journal (a plan that lists
-    // unreachable targets goes the usual way, whose exit code says the estate was not all seen; a dry run
-    // still writes its empty report).
-    if plan.items.is_empty() && plan.unreachable.is_empty() && !args.dry_run {
-        eprintln!("nothing to do: plan {} holds no item; nothing was called or written", escape(&plan.plan_id));
-        return Ok(ExitCode::Ok);
-    }
     let destructive = plan.items.iter().filter(|i| i.kind.is_destructive()).count();
     if let Some(max) = args.max_delete
         && destructive > max
@@ -381,6 +374,12 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
     if args.dry_run {
         crate::term::status!("dry run: will check {scope} (read-only, no backup, nothing deleted)");
         confirm::print_blocked(&plan, &models);
+    } else if plan.items.is_empty() && plan.unreachable.is_empty() {
+        // An empty plan of fully reached targets: nothing to confirm (not "0 datasets in 0 projects"). It still
+        // goes through the run, so its checks (a foreign --checkpoint, an unwritable output) and its files
+        // (journal, empty report, summary) are as for any plan; it exits 0. A plan that lists unreachable
+        // targets is confirmed as usual: its exit code says the estate was not all seen.
+        eprintln!("nothing to do: plan {} holds no item; no confirmation needed", escape(&plan.plan_id));
     } else {
         let datasets_only = datasets_only(&by_kind(&plan.items));
         eprintln!("will back up and {} {scope}", if datasets_only { "delete" } else { "then run" });

@@ -171,8 +171,10 @@ async fn an_empty_plan_is_nothing_to_do() {
     // No --yes and no terminal: still nothing to confirm.
     let run = env.run(&["apply", "plan.json"]).await;
     run.ok().stderr_has("nothing to do");
-    assert!(!run.stderr.contains("confirm"), "{}", run.stderr);
-    assert!(!env.path("plan.journal.jsonl").exists());
+    assert!(!run.stderr.contains("to confirm"), "{}", run.stderr);
+    assert!(!run.stderr.contains("0 datasets"), "{}", run.stderr);
+    // The run's files, as for any plan (empty).
+    assert_eq!(crate::support::read_csv(&env.path("plan.audit.csv")).len(), 0);
     assert_eq!(env.emu.stats().mutating_calls(), 0);
 }
 
