@@ -50,8 +50,8 @@ pub struct Cli {
     #[arg(help_heading = "Output", long, global = true, env = "LFV_LOG_FILE", value_name = "FILE")]
     pub log_file: Option<PathBuf>,
     /// No progress and no status lines on stderr, and logs at `error` only (overrides --log); results on
-    /// stdout, warnings and errors are still printed.
-    #[arg(help_heading = "Output", short, long, global = true, env = "LFV_QUIET")]
+    /// stdout, warnings and errors are still printed. LFV_QUIET: any value but empty, 0, false, no, off.
+    #[arg(help_heading = "Output", short, long, global = true, env = "LFV_QUIET", value_parser = clap::builder::FalseyValueParser::new())]
     pub quiet: bool,
 }
 

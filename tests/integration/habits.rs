@@ -119,6 +119,13 @@ async fn quiet_prints_no_progress_and_no_status_lines() {
     run.stdout_has("p.json");
     let dry = env.run(&["apply", "p.json", "--dry-run", "--quiet"]).await;
     assert_eq!(dry.ok().stderr, "");
+    // LFV_QUIET as people set such variables.
+    for (value, quiet) in [("1", true), ("yes", true), ("0", false), ("false", false)] {
+        let mut cmd = env.command(&plan);
+        cmd.env("LFV_QUIET", value);
+        let run = env.run_cmd(cmd, &plan).await;
+        assert_eq!(run.ok().stderr.is_empty(), quiet, "LFV_QUIET={value}: {}", run.stderr);
+    }
     // Errors still show.
     env.run(&["-q", "show", "missing.json"]).await.code(2).stderr_has("missing.json");
 }
