@@ -75,7 +75,7 @@ pub fn max_delete_refusal(max: Option<usize>, destructive: usize, new: usize) ->
     (destructive + new > max).then(|| {
         Error::Refused(format!(
             "--max-delete {max}: the sweep found more than {max} items that delete something (delete_model, \
-             delete_dataset, delete_project); the {destructive} already queued were carried out, nothing more"
+             delete_dataset, delete_project); the {destructive} found before were queued, nothing more"
         ))
     })
 }
