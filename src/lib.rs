@@ -37,6 +37,8 @@
 //!   exit-code decision.
 //! - [`verify`]: verify's runner (for `verify` and the end of `sweep`): what of a plan, or of whole targets,
 //!   is left.
+//! - [`version`]: which build this is (version and commit), for `--version`, plans and journals.
+//! - [`term`]: stderr's habits: `--color` (with `NO_COLOR`, `CLICOLOR_FORCE`) and `--quiet`, decided once.
 //! - [`redact`]: the log writer that keeps credentials out of every log line.
 //! - [`report`]: consumers of runs: progress display, CSV audit, JSON summary, `leftovers.csv`.
 //! - [`schemas`]: the JSON Schemas of the JSON documents (summary, verify, error), generated from their types.
@@ -61,4 +63,6 @@ pub mod schemas;
 pub mod service;
 pub mod sweep;
 pub mod targets;
+pub mod term;
 pub mod verify;
+pub mod version;

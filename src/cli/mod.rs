@@ -15,25 +15,44 @@ mod tools;
 mod values;
 pub use select::{SelectArgs, SweepCommandArgs};
 pub use targets::{RoleArgs, TargetArgs};
-pub use tools::{ConvertArgs, DemoArgs, EmulatorArgs};
+pub use tools::{CompletionsArgs, ConvertArgs, DemoArgs, EmulatorArgs, ManArgs};
 pub use values::{
     EmulatorRate, check_endpoint_url, is_region, parse_account_id, parse_attempt_timeout, parse_emulator_rate,
-    parse_endpoint_url, parse_external_id, parse_max_plan_age, parse_rate, parse_region, parse_role_arn_template,
-    parse_role_name, parse_session_name, parse_shard, parse_time, parse_wait_timeout,
+    parse_endpoint_url, parse_external_id, parse_max_plan_age, parse_rate, parse_region, parse_region_or_all,
+    parse_role_arn_template, parse_role_name, parse_session_name, parse_shard, parse_time, parse_wait_timeout,
 };
 use values::{concurrency, max_attempts, max_in_flight, millis};
 
 /// Decommission Amazon Lookout for Vision datasets in bulk, safely and provably: plan, review, back up,
 /// delete, verify.
 #[derive(Debug, Parser)]
-#[command(name = "lfv-sunset", version, propagate_version = true)]
+#[command(name = "lfv-sunset", version = crate::version::TOOL_BUILD, propagate_version = true)]
 pub struct Cli {
     /// The command.
     #[command(subcommand)]
     pub command: Command,
     /// Log filter for diagnostics on stderr (tracing syntax, e.g. `debug`, `lfv_sunset=trace`).
-    #[arg(long, global = true, env = "LFV_LOG", value_name = "FILTER", default_value = "warn")]
+    #[arg(
+        help_heading = "Output",
+        long,
+        global = true,
+        env = "LFV_LOG",
+        value_name = "FILTER",
+        default_value = "warn"
+    )]
     pub log: String,
+    /// Escape sequences on stderr: `auto` (on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE forces
+    /// colour), `always` (colour even into a pipe) or `never` (plain log and progress lines, no bar).
+    #[arg(help_heading = "Output", long, global = true, env = "LFV_COLOR", value_enum, value_name = "WHEN", default_value_t = crate::term::ColorChoice::Auto)]
+    pub color: crate::term::ColorChoice,
+    /// Also append the log lines (at --log's level, even with --quiet; never coloured; credentials redacted)
+    /// to FILE, created owner-only (0600) if missing; a symlink is refused.
+    #[arg(help_heading = "Output", long, global = true, env = "LFV_LOG_FILE", value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+    /// No progress and no status lines on stderr, and logs at `error` only (overrides --log); results on
+    /// stdout, warnings and errors are still printed. LFV_QUIET: any value but empty, 0, false, no, off.
+    #[arg(help_heading = "Output", short, long, global = true, env = "LFV_QUIET", value_parser = clap::builder::FalseyValueParser::new())]
+    pub quiet: bool,
 }
 
 /// Commands.
@@ -60,10 +79,15 @@ pub enum Command {
     /// Convert preserved datasets (a backup tree) into anomalib Folder or MVTec AD layouts, images and
     /// binary masks fetched from S3.
     Convert(ConvertArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout, or write every command's page into a directory.
+    Man(ManArgs),
 }
 
 /// How to reach the service, shared by the commands that call it.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Connection")]
 pub struct ConnectArgs {
     /// Endpoint URL for every target: `http://` or `https://`, a host, an optional port and path (default: the
     /// AWS chain's, e.g. AWS_ENDPOINT_URL, else AWS's own).
@@ -76,6 +100,7 @@ pub struct ConnectArgs {
 
 /// How `plan` and `verify` pace their enumeration (ListProjects, DescribeProject).
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Pacing")]
 pub struct SweepArgs {
     /// Requests per second per (target, operation) (default 5, the service's documented quota; 0.1 to 10,000).
     #[arg(long, env = "LFV_RATE", value_name = "TPS", default_value_t = 5.0, value_parser = parse_rate)]
@@ -95,7 +120,7 @@ pub struct SweepArgs {
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// Where to write the plan (JSON). Refuses to replace an existing file without --force.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Output", long, value_name = "FILE")]
     pub out: PathBuf,
     /// What to plan.
     #[command(flatten)]
@@ -107,10 +132,10 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub sweep: SweepArgs,
     /// Replace an existing --out file.
-    #[arg(long)]
+    #[arg(help_heading = "Output", long)]
     pub force: bool,
     /// What stdout says of the plan written: text, or one JSON document (`lfv-sunset-planned/1`).
-    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+    #[arg(help_heading = "Output", long, value_enum, default_value_t = TextFormat::Text)]
     pub format: TextFormat,
 }
 
@@ -184,7 +209,7 @@ pub struct ShowArgs {
 pub struct MetricsArgs {
     /// Also write the run's figures to FILE in Prometheus's text format, atomically, for node_exporter's
     /// textfile collector (e.g. /var/lib/node_exporter/textfile/lfv-sunset.prom); also when the command fails.
-    #[arg(long, env = "LFV_METRICS_FILE", value_name = "FILE")]
+    #[arg(help_heading = "Output", long, env = "LFV_METRICS_FILE", value_name = "FILE")]
     pub metrics_file: Option<PathBuf>,
 }
 
@@ -196,34 +221,34 @@ pub struct RunArgs {
     pub plan: PathBuf,
     /// Requests per second per (account, region, operation) (default 5, the documented quota; 0.1 to 10,000).
     /// Lowered automatically on throttling and recovered towards this value.
-    #[arg(long, env = "LFV_RATE", value_name = "TPS", default_value_t = 5.0, value_parser = parse_rate)]
+    #[arg(help_heading = "Pacing", long, env = "LFV_RATE", value_name = "TPS", default_value_t = 5.0, value_parser = parse_rate)]
     pub rate: f64,
     /// Projects worked on at once per target; each has at most one call in flight (default 32; 1 to 1,024).
-    #[arg(long, env = "LFV_CONCURRENCY", value_name = "N", default_value_t = 32, value_parser = concurrency())]
+    #[arg(help_heading = "Pacing", long, env = "LFV_CONCURRENCY", value_name = "N", default_value_t = 32, value_parser = concurrency())]
     pub concurrency: usize,
     /// Calls in flight across every target, shared fairly so that no target holds another back (default 256;
     /// 1 to 65,536).
-    #[arg(long, env = "LFV_MAX_IN_FLIGHT", value_name = "N", default_value_t = crate::service::schedule::DEFAULT_MAX_IN_FLIGHT, value_parser = max_in_flight())]
+    #[arg(help_heading = "Pacing", long, env = "LFV_MAX_IN_FLIGHT", value_name = "N", default_value_t = crate::service::schedule::DEFAULT_MAX_IN_FLIGHT, value_parser = max_in_flight())]
     pub max_in_flight: usize,
     /// Attempts per call, including the first (1 to 100).
-    #[arg(long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = crate::service::retry::DEFAULT_MAX_ATTEMPTS, value_parser = max_attempts())]
+    #[arg(help_heading = "Pacing", long, env = "LFV_MAX_ATTEMPTS", value_name = "N", default_value_t = crate::service::retry::DEFAULT_MAX_ATTEMPTS, value_parser = max_attempts())]
     pub max_attempts: u32,
     /// Checkpoint journal (default: PLAN.journal.jsonl beside the plan; PLAN.dry-run.journal.jsonl for
     /// --dry-run; PLAN.export.journal.jsonl for export).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Output", long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
     /// CSV audit report (default: PLAN.audit.csv; PLAN.dry-run.audit.csv; PLAN.export.csv).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Output", long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// The run's JSON summary, written on every path that reaches the journal, also when the run stops early
     /// (default: PLAN.summary.json; PLAN.dry-run.summary.json; PLAN.export.summary.json).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Output", long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
     /// Refuse plans older than this (default 7d; e.g. 12h, 30d; 1m to 3650d).
     #[arg(long, env = "LFV_MAX_PLAN_AGE", value_name = "DURATION", default_value = "7d", value_parser = parse_max_plan_age)]
     pub max_plan_age: Duration,
     /// Summary format on stdout.
-    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+    #[arg(help_heading = "Output", long, value_enum, default_value_t = TextFormat::Text)]
     pub format: TextFormat,
     /// Profile for every target (default: the profile recorded in the plan).
     #[arg(long, value_name = "PROFILE")]
@@ -235,14 +260,14 @@ pub struct RunArgs {
     #[command(flatten)]
     pub role: RoleArgs,
     /// Where backups go (default: PLAN.backup/ beside the plan, PLAN being its path without .json).
-    #[arg(long, env = "LFV_BACKUP_DIR", value_name = "DIR")]
+    #[arg(help_heading = "Output", long, env = "LFV_BACKUP_DIR", value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
     /// Bound on waiting for a dataset in progress, a conflict to clear, or a deletion to be confirmed
     /// (default 10m; 1s to 24h).
-    #[arg(long, env = "LFV_WAIT_TIMEOUT", value_name = "DURATION", default_value = "10m", value_parser = parse_wait_timeout)]
+    #[arg(help_heading = "Pacing", long, env = "LFV_WAIT_TIMEOUT", value_name = "DURATION", default_value = "10m", value_parser = parse_wait_timeout)]
     pub wait_timeout: Duration,
     /// Attempt again the items a previous run recorded as failed.
-    #[arg(long)]
+    #[arg(help_heading = None, long)]
     pub retry_failed: bool,
     /// Metrics for scheduled jobs.
     #[command(flatten)]
@@ -256,19 +281,19 @@ pub struct ApplyArgs {
     #[command(flatten)]
     pub run: RunArgs,
     /// Check every item (read-only) and report `would_delete`; no mutating call, no backup.
-    #[arg(long)]
+    #[arg(help_heading = None, long)]
     pub dry_run: bool,
     /// Do not ask for confirmation (for scheduled jobs).
-    #[arg(long)]
+    #[arg(help_heading = None, long)]
     pub yes: bool,
     /// Refuse a plan with more than N items (0 to 10,000,000; 0 refuses every plan that has an item).
-    #[arg(long, env = "LFV_MAX_DELETE", value_name = "N", value_parser = RangedU64ValueParser::<usize>::new().range(0..=10_000_000))]
+    #[arg(help_heading = None, long, env = "LFV_MAX_DELETE", value_name = "N", value_parser = RangedU64ValueParser::<usize>::new().range(0..=10_000_000))]
     pub max_delete: Option<usize>,
     /// Skip the backup of each dataset's entries before deleting it (recorded in every report row).
-    #[arg(long)]
+    #[arg(help_heading = None, long)]
     pub no_backup: bool,
     /// Benchmark only: SDK default retries and no limiter, the naive approach.
-    #[arg(long, hide = true)]
+    #[arg(help_heading = None, long, hide = true)]
     pub naive: bool,
 }
 
@@ -286,7 +311,7 @@ pub struct ReportArgs {
     /// The checkpoint journal.
     #[arg(value_name = "CHECKPOINT")]
     pub checkpoint: PathBuf,
-    /// Where to write the CSV.
+    /// Where to write the CSV (replaced atomically), or `-` for stdout (the row counts then go to stderr).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
 }
@@ -300,21 +325,22 @@ pub struct VerifyArgs {
     /// Sweep whole targets and list every dataset that exists at all.
     #[arg(long)]
     pub all: bool,
-    /// With --all: region to sweep, e.g. `us-east-1`; repeat for several (default: the AWS chain's region).
-    #[arg(long = "region", value_name = "REGION", requires = "all", value_parser = parse_region)]
+    /// With --all: region to sweep, e.g. `us-east-1`, or `all` for the 7 Lookout for Vision regions; repeat
+    /// for several (default: the AWS chain's region).
+    #[arg(help_heading = "Selection", long = "region", value_name = "REGION", requires = "all", value_parser = parse_region_or_all)]
     pub regions: Vec<String>,
     /// With --all: `datasets` (default) lists every dataset that exists; `all` lists every project too, so the
     /// command exits 3 while any project exists in the targets.
-    #[arg(long, value_name = "SCOPE", default_value = "datasets", value_parser = |s: &str| s.parse::<crate::plan::Scope>())]
+    #[arg(help_heading = "Selection", long, value_name = "SCOPE", default_value = "datasets", value_parser = |s: &str| s.parse::<crate::plan::Scope>())]
     pub scope: crate::plan::Scope,
     /// With --all: profile to sweep; repeat for several. With a plan: profile for every target.
-    #[arg(long = "profile", value_name = "PROFILE")]
+    #[arg(help_heading = "Selection", long = "profile", value_name = "PROFILE")]
     pub profiles: Vec<String>,
     /// Connection options.
     #[command(flatten)]
     pub connect: ConnectArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+    #[arg(help_heading = "Output", long, value_enum, default_value_t = TextFormat::Text)]
     pub format: TextFormat,
     /// Pace of the enumeration.
     #[command(flatten)]

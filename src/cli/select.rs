@@ -7,14 +7,17 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::Args;
 
-use super::values::{parse_region, parse_time, parse_wait_timeout};
+use super::values::{parse_region_or_all, parse_time, parse_wait_timeout};
 use super::{ConnectArgs, DatasetTypeArg, ScopeArg, SweepArgs, TargetArgs, TextFormat};
 
 /// What `plan` and `sweep` select: targets (regions x profiles) and, within them, projects and datasets.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Selection")]
 pub struct SelectArgs {
-    /// Region to enumerate, e.g. `us-east-1`; repeat for several (default: the AWS chain's region).
-    #[arg(long = "region", value_name = "REGION", value_parser = parse_region)]
+    /// Region to enumerate, e.g. `us-east-1`, or `all` for the 7 where Lookout for Vision was offered
+    /// (us-east-1, us-east-2, us-west-2, eu-west-1, eu-central-1, ap-northeast-1, ap-northeast-2); repeat for
+    /// several (default: the AWS chain's region). A region outside those 7 is enumerated with a warning.
+    #[arg(long = "region", value_name = "REGION", value_parser = parse_region_or_all)]
     pub regions: Vec<String>,
     /// Named AWS profile; repeat for several accounts (default: the default credential chain).
     #[arg(long = "profile", value_name = "PROFILE")]
@@ -50,7 +53,7 @@ pub struct SweepCommandArgs {
     /// The sweep's directory (created 0700; a symlink is refused): `sweep.json`, the sealed `plan.json`,
     /// `journal.jsonl`, `audit.csv`, `summary.json`, `leftovers.csv`, `backup/`. A rerun with the same DIR and
     /// flags resumes.
-    #[arg(long, value_name = "DIR")]
+    #[arg(help_heading = "Output", long, value_name = "DIR")]
     pub dir: PathBuf,
     /// What to sweep.
     #[command(flatten)]
@@ -62,17 +65,28 @@ pub struct SweepCommandArgs {
     #[command(flatten)]
     pub sweep: SweepArgs,
     /// Where backups go (default: DIR/backup).
-    #[arg(long, env = "LFV_BACKUP_DIR", value_name = "DIR")]
+    #[arg(help_heading = "Output", long, env = "LFV_BACKUP_DIR", value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
     /// Bound on waiting for a dataset in progress, a conflict to clear, or a deletion to be confirmed
     /// (default 10m; 1s to 24h).
-    #[arg(long, env = "LFV_WAIT_TIMEOUT", value_name = "DURATION", default_value = "10m", value_parser = parse_wait_timeout)]
+    #[arg(help_heading = "Pacing", long, env = "LFV_WAIT_TIMEOUT", value_name = "DURATION", default_value = "10m", value_parser = parse_wait_timeout)]
     pub wait_timeout: Duration,
-    /// Do not ask for confirmation (scheduled jobs); without a terminal, sweep refuses without it.
-    #[arg(long)]
+    /// Do not ask for confirmation (scheduled jobs); without a terminal, sweep refuses without it, before
+    /// creating DIR or writing anything.
+    #[arg(help_heading = None, long)]
     pub yes: bool,
+    /// Stop once the sweep has found more than N items that delete something (0 to 10,000,000; every kind but
+    /// stop_model, as apply's --max-delete): the project that crosses N is not started, what was already
+    /// queued finishes, and the sweep exits 5. A resumed sweep counts the items of its earlier runs.
+    #[arg(help_heading = None, long, env = "LFV_MAX_DELETE", value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=10_000_000))]
+    pub max_delete: Option<usize>,
+    /// Read-only rehearsal: plan into DIR/dry-run.plan.json, then check every item as `apply --dry-run`
+    /// does (no mutating call, no backup) into DIR/dry-run.journal.jsonl, dry-run.audit.csv (the would-do
+    /// report) and dry-run.summary.json. A later real sweep in the same DIR starts afresh. No confirmation.
+    #[arg(help_heading = None, long)]
+    pub dry_run: bool,
     /// Summary format on stdout.
-    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+    #[arg(help_heading = "Output", long, value_enum, default_value_t = TextFormat::Text)]
     pub format: TextFormat,
     /// Metrics for scheduled jobs.
     #[command(flatten)]

@@ -11,6 +11,7 @@ use super::values::{
 
 /// How `plan`, `apply`, `export` and `verify` assume the roles that reach other accounts.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Accounts and roles")]
 pub struct RoleArgs {
     /// ExternalId passed to every role assumed (2 to 1,224 of letters, digits and _+=,.@:/-); never stored in the
     /// plan: `apply`, `export` and `verify` need it again.
@@ -24,6 +25,7 @@ pub struct RoleArgs {
 
 /// Which accounts `plan` covers and how it reaches them.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Accounts and roles")]
 pub struct TargetArgs {
     /// Accounts to plan: one 12-digit id per line (`#` comments), or CSV with an `account_id` column (and
     /// optionally `name`). Each account is reached by assuming a role (see --role-name); the caller's own

@@ -1,4 +1,5 @@
-//! Flags of the commands that are not steps of a decommission: `demo`, `emulator` and `convert`.
+//! Flags of the commands that are not steps of a decommission: `demo`, `emulator`, `convert`, `completions`
+//! and `man`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,7 +14,8 @@ use super::{
 /// `demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Where the demo writes its plan, journal, report, summary and backups.
+    /// Where the demo writes its plan, journal, report, summary and backups; a rerun first removes what an
+    /// earlier demo wrote there (plan.json, plan.*, summary.json) and leaves anything else.
     #[arg(long, value_name = "DIR", default_value = "lfv-sunset-demo")]
     pub dir: PathBuf,
     /// Projects in the emulated account, split over two regions (default 40; 2 to 10,000: one per region at
@@ -109,4 +111,22 @@ pub struct ConvertArgs {
     /// Connection options.
     #[command(flatten)]
     pub connect: ConnectArgs,
+}
+
+/// `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for; the script goes to stdout, e.g. `lfv-sunset completions bash >
+    /// /etc/bash_completion.d/lfv-sunset`, or `source <(lfv-sunset completions zsh)`.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write `lfv-sunset.1` and one page per command (`lfv-sunset-plan.1`, ...) into DIR (created if missing)
+    /// instead of `lfv-sunset.1` to stdout.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }

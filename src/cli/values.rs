@@ -87,6 +87,16 @@ pub fn parse_region(s: &str) -> Result<String, String> {
     if is_region(s) { Ok(s.to_string()) } else { Err("expected an AWS region name like us-east-1".to_string()) }
 }
 
+/// `--region` of `plan`, `sweep` and `verify --all`: a region name as [`parse_region`], or `all` for the
+/// regions of [`crate::targets::regions::LOOKOUT_FOR_VISION_REGIONS`] (expanded by
+/// [`crate::targets::regions::expand`]).
+pub fn parse_region_or_all(s: &str) -> Result<String, String> {
+    if s == crate::targets::regions::ALL {
+        return Ok(s.to_string());
+    }
+    parse_region(s).map_err(|e| format!("{e}, or `all` for the 7 Lookout for Vision regions"))
+}
+
 pub use crate::cloud::check_endpoint_url;
 
 /// `--endpoint-url`: see [`check_endpoint_url`].

@@ -148,7 +148,7 @@ pub(super) async fn sdk_config_renewing(
         sdk.credentials_provider().ok_or_else(|| Error::Unreachable(format!("no credentials found in {who}")))?;
     let creds = provider.provide_credentials().await.map_err(|e| match endpoint.role {
         Some(_) => Error::Unreachable(format!("could not assume {who}: {}", convert::brief(&e))),
-        None => Error::NoCredentials(format!("none found in {who}: {}", convert::chain(&e))),
+        None => Error::NoCredentials(no_credentials(endpoint.profile.as_deref(), &e)),
     })?;
     // Hidden from every later log line (the SDK logs identities and signed headers at debug/trace).
     crate::redact::register(creds.access_key_id());
@@ -157,6 +157,27 @@ pub(super) async fn sdk_config_renewing(
         crate::redact::register(token);
     }
     Ok((sdk, renewing))
+}
+
+/// One actionable line for credentials that did not load: what the chain tried and what to set; the SDK's
+/// own text only when a provider failed for a reason of its own (an expired SSO token, a bad profile).
+fn no_credentials(profile: Option<&str>, e: &aws_credential_types::provider::error::CredentialsError) -> String {
+    use aws_credential_types::provider::error::CredentialsError;
+    let not_loaded = matches!(e, CredentialsError::CredentialsNotLoaded(_));
+    match profile {
+        Some(p) if not_loaded => format!(
+            "profile {p} has none (AWS_CONFIG_FILE or ~/.aws/config, AWS_SHARED_CREDENTIALS_FILE or \
+             ~/.aws/credentials): give it keys, sso_session, credential_process or role_arn, or run `aws sso login \
+             --profile {p}`"
+        ),
+        Some(p) => format!("profile {p}: {}", convert::chain(e)),
+        None if not_loaded => "none found by the default chain, which tried the environment (AWS_ACCESS_KEY_ID, \
+             AWS_SECRET_ACCESS_KEY), the profile AWS_PROFILE or `default` in ~/.aws/config and ~/.aws/credentials, \
+             web identity (AWS_WEB_IDENTITY_TOKEN_FILE), the ECS container endpoint and EC2 instance metadata; set \
+             AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE (or --profile)"
+            .to_string(),
+        None => format!("the default credential chain failed: {}", convert::chain(e)),
+    }
 }
 
 /// The region the standard chain resolves (AWS_REGION, profile), for commands given no `--region`.

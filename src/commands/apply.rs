@@ -252,7 +252,7 @@ fn open_journal(paths: &Paths, plan: &Plan, mode: Mode) -> Result<(Journal, jour
     }
     let resumed = state.by_seq.values().filter(|s| s.outcome.is_some()).count();
     if resumed > 0 {
-        eprintln!(
+        crate::term::status!(
             "resuming from {}: {resumed} of {} items already have an outcome",
             paths.checkpoint.display(),
             plan.items.len()
@@ -387,8 +387,14 @@ pub(crate) async fn apply(args: ApplyArgs) -> Result<ExitCode> {
     let models = confirm::models_before_asking(&plan, &args.run, &pace).await?;
     let (accounts, scope) = describe_scope(&plan, &models);
     if args.dry_run {
-        eprintln!("dry run: will check {scope} (read-only, no backup, nothing deleted)");
+        crate::term::status!("dry run: will check {scope} (read-only, no backup, nothing deleted)");
         confirm::print_blocked(&plan, &models);
+    } else if plan.items.is_empty() && plan.unreachable.is_empty() {
+        // An empty plan of fully reached targets: nothing to confirm (not "0 datasets in 0 projects"). It still
+        // goes through the run, so its checks (a foreign --checkpoint, an unwritable output) and its files
+        // (journal, empty report, summary) are as for any plan; it exits 0. A plan that lists unreachable
+        // targets is confirmed as usual: its exit code says the estate was not all seen.
+        eprintln!("nothing to do: plan {} holds no item; no confirmation needed", escape(&plan.plan_id));
     } else {
         let datasets_only = datasets_only(&by_kind(&plan.items));
         eprintln!("will back up and {} {scope}", if datasets_only { "delete" } else { "then run" });
@@ -402,9 +408,9 @@ pub(crate) async fn export(args: ExportArgs) -> Result<ExitCode> {
     let plan = load_checked(&args.run)?;
     let (_, scope) = describe_scope(&plan, &BTreeMap::new());
     if datasets_only(&by_kind(&plan.items)) {
-        eprintln!("export: will back up {scope} (read-only towards the service)");
+        crate::term::status!("export: will back up {scope} (read-only towards the service)");
     } else {
-        eprintln!(
+        crate::term::status!(
             "export: will back up the datasets and project.json of the plan's projects (read-only towards the service)"
         );
     }
@@ -420,6 +426,17 @@ pub(crate) async fn export(args: ExportArgs) -> Result<ExitCode> {
 
 pub(crate) fn report(args: ReportArgs) -> Result<ExitCode> {
     let lock = journal::lock_path(&args.checkpoint);
+    if args.out.as_os_str() == "-" {
+        // The CSV is the machine output (stdout); the counts go to stderr.
+        let state = journal::read(&args.checkpoint)?;
+        for w in &state.warnings {
+            eprintln!("warning: {}", escape_lines(w));
+        }
+        out(&String::from_utf8_lossy(&audit::csv(&state)?));
+        let counts: Vec<String> = audit::counts(&state).iter().map(|(k, v)| format!("{k} {v}")).collect();
+        crate::term::status!("{}", escape_lines(&format!("{} rows: {}", state.items.len(), counts.join(", "))));
+        return Ok(ExitCode::Ok);
+    }
     overlap::check(&[
         (format!("the checkpoint {}", args.checkpoint.display()), args.checkpoint.as_path()),
         (format!("the checkpoint's lock file {}", lock.display()), lock.as_path()),

@@ -71,6 +71,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<ExitCode> {
     let emu = Arc::new(emu);
     let endpoint = emu.endpoint();
     lfv_fs::create_dir_private(&args.dir).map_err(|e| Error::io("create", &args.dir, e))?;
+    clear_previous(&args.dir)?;
     let dir = args.dir.display().to_string();
     let plan = format!("{dir}/plan.json");
     println!(
@@ -123,6 +124,26 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<ExitCode> {
         println!("\ndemo finished: every planned dataset is gone and verify passed");
     }
     Ok(code)
+}
+
+/// The demo owns its directory: what an earlier demo wrote there (`plan.json`, every `plan.*` file and
+/// `plan.backup/`, `summary.json`) is removed, so each run is a fresh one (a stale journal would belong to
+/// another plan). Anything else in `dir` is left alone; a symlink is removed, never followed.
+fn clear_previous(dir: &Path) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io("read", dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("read", dir, e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with("plan.") || name == "summary.json") {
+            continue;
+        }
+        let path = entry.path();
+        let is_dir = entry.file_type().map_err(|e| Error::io("inspect", &path, e))?.is_dir();
+        let removed = if is_dir { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+        removed.map_err(|e| Error::io("remove the earlier demo's", &path, e))?;
+    }
+    Ok(())
 }
 
 /// What the demo leaves in `dir`, for the reader.

@@ -6,6 +6,7 @@ mod confirm;
 mod convert;
 mod demo;
 mod emulator;
+mod generate;
 mod plan;
 mod show;
 mod sweep;
@@ -98,6 +99,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Demo(a) => demo::demo(a).await,
         Command::Emulator(a) => emulator::emulator(a).await,
         Command::Convert(a) => convert::convert(a).await,
+        Command::Completions(a) => generate::completions(a),
+        Command::Man(a) => generate::man(a),
     }
 }
 

@@ -40,17 +40,18 @@ pub(crate) async fn selected(
         ));
     }
     let filter = Filter::new(&select.include, &select.exclude, dataset_type, before, after)?;
-    let base = crate::identity::endpoints(&select.profiles, &select.regions, &connect.endpoint_url).await?;
+    let regions = super::verify::regions(&select.regions);
+    let base = crate::identity::endpoints(&select.profiles, &regions, &connect.endpoint_url).await?;
     // Who each target's credentials belong to, before the first call to it (recorded per target).
     let reach = reach(&select.targets, base, client, plan_id, pace).await.map_err(|e| match e {
         Error::Unreachable(m) => Error::Unreachable(format!("{m}; {not_done}")),
         other => other,
     })?;
     for n in &reach.notes {
-        eprintln!("note: {}", escape_lines(n));
+        crate::term::status!("note: {}", escape_lines(n));
     }
     let selection = Selection {
-        regions: select.regions.clone(),
+        regions,
         profiles: select.profiles.clone(),
         endpoint_url: connect.endpoint_url.clone(),
         include: select.include.clone(),
@@ -97,6 +98,12 @@ pub(crate) fn plan_request(
 }
 
 pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
+    plan_to(args, true).await
+}
+
+/// `plan`; its closing lines (the file, the counts) go to stdout, or with `on_stdout` false to stderr (as a
+/// status line), for `sweep --dry-run`, whose stdout is the dry run's summary.
+pub(crate) async fn plan_to(args: PlanArgs, on_stdout: bool) -> Result<ExitCode> {
     let calls = Calls::of_pace(&args.sweep, &args.connect);
     if !args.force && args.out.exists() {
         return Err(Error::Usage(format!("{} already exists; pass --force to replace it", args.out.display())));
@@ -141,7 +148,7 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
     } else {
         format!("{} items ({})", s.items, per_kind(&s.items_by_kind, |_| None))
     };
-    out(&escape_lines(&format!(
+    let closing: String = escape_lines(&format!(
         "{}\nplan {}: {what} in {} projects, {} targets; {} projects seen; skipped: {}\n",
         args.out.display(),
         plan.plan_id,
@@ -149,7 +156,13 @@ pub(crate) async fn plan(args: PlanArgs) -> Result<ExitCode> {
         s.targets,
         s.projects_seen,
         if skipped.is_empty() { "none".into() } else { skipped.join(", ") }
-    )));
+    ))
+    .into_owned();
+    if on_stdout {
+        out(&closing);
+    } else {
+        crate::term::status!("{}", closing.trim_end());
+    }
     if !plan.unreachable.is_empty() {
         tell_unreachable(&plan.unreachable, "the plan");
     }

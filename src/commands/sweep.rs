@@ -58,6 +58,12 @@ fn run_options(args: &SweepCommandArgs, calls: Calls, pace: Arc<Pace>, backup: P
 }
 
 pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
+    if args.dry_run {
+        return dry_run(args).await;
+    }
+    // Refused (no --yes, no terminal) before anything is created: a refused sweep leaves no DIR and no
+    // sweep.json behind, so the next run does not "resume" it.
+    super::apply::confirmation_terminal(args.yes)?;
     let calls = Calls::of_pace(&args.sweep, &args.connect);
     // One pace for reaching the targets, the enumeration and the run (one set of limiters, every call counted
     // in the summary).
@@ -79,7 +85,7 @@ pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
     lfv_fs::probe_dir(&backup)
         .map_err(|e| Error::Usage(format!("--backup-dir {}: cannot write there ({e})", backup.display())))?;
     confirm(args.yes, &file.plan_id)?;
-    eprintln!(
+    crate::term::status!(
         "{} sweep {} in {}",
         if resumed { "resuming" } else { "starting" },
         escape(&file.plan_id),
@@ -95,6 +101,7 @@ pub(crate) async fn sweep(args: SweepCommandArgs) -> Result<ExitCode> {
         request: req,
         external_id: role.external_id.clone(),
         session_name: role.session_name.clone(),
+        max_delete: args.max_delete,
     };
     let cancel = cancel_on_signals();
     let (events, rx) = EventSink::channel();
@@ -128,7 +135,7 @@ async fn finish(
             let mut rest = unconfirmed(plan, &state, chrono::Utc::now());
             // A target that refused its enumeration cannot be proven either way (it is why the code is 6).
             rest.items.retain(|i| !plan.unreachable.iter().any(|u| u.account == i.account && u.region == i.region));
-            eprintln!(
+            crate::term::status!(
                 "verify: {} items confirmed gone by this run's own DescribeProject within {} s; describing the \
                  projects of the other {}",
                 plan.items.len() - rest.items.len(),
@@ -194,9 +201,66 @@ async fn finish(
         return Err(Error::Unreachable(why));
     }
     if let Some(e) = planning.filter(|_| !result.interrupted) {
-        eprintln!("error: enumeration did not finish; items found so far were journalled and a rerun resumes");
+        if !matches!(e, Error::Refused(_)) {
+            eprintln!("error: enumeration did not finish; items found so far were journalled and a rerun resumes");
+        }
         return Err(e);
     }
     // The metrics file is one of our own outputs: not written, a run that was otherwise fine ends 1.
     Ok(if metrics_failed.is_some() && code == ExitCode::Ok { ExitCode::Internal } else { code })
+}
+
+/// `sweep --dry-run`: `plan` into DIR/dry-run.plan.json, then `apply --dry-run` of it (read-only: no mutating
+/// call, no backup) into DIR/dry-run.journal.jsonl, dry-run.audit.csv and dry-run.summary.json. The names
+/// keep a later real sweep of DIR (`sweep.json`, `plan.json`, ...) apart from the rehearsal. Exit code:
+/// the dry run's, or plan's 6 when targets were left out with --allow-unreachable and the dry run found
+/// nothing worse.
+async fn dry_run(args: SweepCommandArgs) -> Result<ExitCode> {
+    dir::prepare(&args.dir)?;
+    let plan = args.dir.join("dry-run.plan.json");
+    let planned = super::plan::plan_to(
+        crate::cli::PlanArgs {
+            out: plan.clone(),
+            select: args.select.clone(),
+            connect: args.connect.clone(),
+            sweep: args.sweep.clone(),
+            force: true,
+            format: TextFormat::Text,
+        },
+        false,
+    )
+    .await?;
+    if !matches!(planned, ExitCode::Ok | ExitCode::Unreachable) {
+        return Ok(planned);
+    }
+    let s = &args.sweep;
+    let run = crate::cli::RunArgs {
+        plan,
+        rate: s.rate,
+        concurrency: s.concurrency,
+        max_in_flight: s.max_in_flight,
+        max_attempts: s.max_attempts,
+        checkpoint: Some(args.dir.join("dry-run.journal.jsonl")),
+        report: Some(args.dir.join("dry-run.audit.csv")),
+        summary: Some(args.dir.join("dry-run.summary.json")),
+        max_plan_age: std::time::Duration::from_secs(3600),
+        format: args.format,
+        profile: None,
+        connect: args.connect.clone(),
+        role: args.select.targets.role.clone(),
+        backup_dir: None,
+        wait_timeout: args.wait_timeout,
+        retry_failed: false,
+        metrics: args.metrics.clone(),
+    };
+    let apply = crate::cli::ApplyArgs {
+        run,
+        dry_run: true,
+        yes: true,
+        max_delete: args.max_delete,
+        no_backup: true,
+        naive: false,
+    };
+    let checked = super::apply::apply(apply).await?;
+    Ok(if checked == ExitCode::Ok { planned } else { checked })
 }

@@ -41,7 +41,7 @@ pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
             let plan = Plan::load(path)?;
             verify_plan(&plan, &opts).await?
         }
-        None => verify_all(&args.regions, args.scope, &opts).await?,
+        None => verify_all(&regions(&args.regions), args.scope, &opts).await?,
     };
     let code = print_report(&report, args.format);
     if let Some(path) = &args.metrics.metrics_file {
@@ -49,6 +49,15 @@ pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
         super::write_metrics(path, &report.metrics("verify", secs))?;
     }
     Ok(code)
+}
+
+/// `--region` with `all` expanded ([`crate::targets::regions::expand`]), each warning printed.
+pub(crate) fn regions(given: &[String]) -> Vec<String> {
+    let (regions, warnings) = crate::targets::regions::expand(given);
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    regions
 }
 
 /// Print the report in `format` and give its exit code.

@@ -25,7 +25,7 @@ pub(crate) fn assemble(
         format: FORMAT.to_string(),
         plan_id,
         created_at: Utc::now(),
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        tool_version: crate::version::TOOL_BUILD.to_string(),
         selection,
         targets: Vec::new(),
         unreachable: Vec::new(),

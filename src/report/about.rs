@@ -19,9 +19,9 @@ pub const PLANNED: &str = "lfv-sunset-planned/1";
 /// What a command prints with `--format json` when it fails or is refused before its own document.
 pub const ERROR: &str = "lfv-sunset-error/1";
 
-/// The build that writes a document: the package version.
+/// The build that writes a document: the package version and the commit ([`crate::version::TOOL_BUILD`]).
 pub fn tool_version() -> String {
-    env!("CARGO_PKG_VERSION").to_string()
+    crate::version::TOOL_BUILD.to_string()
 }
 
 /// The members every JSON document starts with.

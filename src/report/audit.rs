@@ -188,8 +188,13 @@ pub fn has_problems(state: &JournalState) -> bool {
 /// Write the report atomically and owner-only ([`lfv_fs::write_atomic`]), every cell neutralised
 /// against formula injection ([`csv_cells::to_csv`]).
 pub fn write(state: &JournalState, path: &Path) -> Result<()> {
-    let bytes = csv_cells::to_csv(&COLUMNS, rows(state))?;
+    let bytes = csv(state)?;
     lfv_fs::write_atomic(path, &bytes).map_err(|e| Error::io("write", path, e))
+}
+
+/// The report's bytes, as [`write()`] writes them (`report --out -` prints them).
+pub fn csv(state: &JournalState) -> Result<Vec<u8>> {
+    csv_cells::to_csv(&COLUMNS, rows(state))
 }
 
 #[cfg(test)]
@@ -253,7 +258,7 @@ mod tests {
     fn a_deleted_item_row_field_by_field() {
         let s = state(vec![
             header(vec![item(1, "pcb", "test"), item(2, "pcb", "train")]),
-            Record::Run { run: 1, started_at: at(0), pid: 7, args: vec![] },
+            Record::Run { run: 1, started_at: at(0), pid: 7, args: vec![], tool: None },
             Record::Export(ExportRec {
                 seq: 1,
                 path: "plan.backup/111122223333/us-east-1/pcb/test.manifest".into(),

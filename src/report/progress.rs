@@ -1,8 +1,10 @@
 //! The human progress display: consumes `exec::events` and draws on stderr. On a terminal (and not under
-//! CI) an indicatif bar shows done/total, rate, ETA, throttled and failed counts; otherwise a plain line is
-//! printed every 5 s and at each phase's end. Both add the items finished so far per kind once a plan item
-//! of a kind other than `delete_dataset` has finished (`kinds: stop_model 2, delete_model 4, ...`). Notes are always printed as their own lines. Text from events
-//! goes through [`crate::escape`] (notes quote plan fields and service answers).
+//! CI, `--color never`, `NO_COLOR` or `--quiet`: see [`fancy`]) an indicatif bar shows done/total, rate, ETA,
+//! throttled and failed counts; otherwise a plain line is printed every 5 s and at each phase's end. Both add
+//! the items finished so far per kind once a plan item of a kind other than `delete_dataset` has finished
+//! (`kinds: stop_model 2, delete_model 4, ...`). Notes are printed as their own lines. Under `--quiet` nothing
+//! is printed but why a run stopped early. Text from events goes through [`crate::escape`] (notes quote plan
+//! fields and service answers).
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -19,9 +21,11 @@ use crate::plan::Kind;
 /// Interval of plain progress lines.
 pub const PLAIN_INTERVAL: Duration = Duration::from_secs(5);
 
-/// True if a bar should be drawn.
+/// True if a bar should be drawn: stderr is a terminal, not under CI, escape sequences allowed
+/// ([`crate::term`]: not `--color never`, not `NO_COLOR`) and not `--quiet`.
 pub fn fancy() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+    let o = crate::term::output();
+    o.color && !o.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
 }
 
 /// The per-kind part of a progress line: `; kinds: stop_model 2, delete_model 4` in [`Kind::ALL`] order, or
@@ -81,7 +85,24 @@ fn waiting_line(w: &Waiting) -> String {
 
 /// Spawn the display; it ends when every sender is dropped.
 pub fn spawn(rx: UnboundedReceiver<Event>) -> JoinHandle<()> {
-    tokio::spawn(async move { if fancy() { bar(rx).await } else { plain(rx).await } })
+    tokio::spawn(async move {
+        if crate::term::output().quiet {
+            quiet(rx).await
+        } else if fancy() {
+            bar(rx).await
+        } else {
+            plain(rx).await
+        }
+    })
+}
+
+/// `--quiet`: nothing but why a run stopped early.
+async fn quiet(mut rx: UnboundedReceiver<Event>) {
+    while let Some(e) = rx.recv().await {
+        if let Event::Stopping(stop) = e {
+            eprintln!("{}", escape_lines(&stop.to_string()));
+        }
+    }
 }
 
 /// On a terminal: one progress bar per phase, notes printed above it.

@@ -60,6 +60,24 @@ pub struct Options {
     pub external_id: Option<String>,
     /// `--session-name`, likewise.
     pub session_name: Option<String>,
+    /// `--max-delete`: at most this many items that delete something (every kind but `stop_model`), counting
+    /// those an earlier run journalled; see [`max_delete_refusal`].
+    pub max_delete: Option<usize>,
+}
+
+/// `--max-delete N` in a sweep, where enumeration and deletion overlap: `destructive` items that delete
+/// something are journalled so far (this run and earlier ones) and a described project brings `new` more.
+/// Past `max`, that project's items are neither journalled nor queued, nothing further is queued, the items
+/// already queued finish, and the sweep ends with this refusal (exit 5). A sealed plan (a resumed sweep whose
+/// enumeration had finished) is refused whole, as `apply --max-delete` refuses it.
+pub fn max_delete_refusal(max: Option<usize>, destructive: usize, new: usize) -> Option<Error> {
+    let max = max?;
+    (destructive + new > max).then(|| {
+        Error::Refused(format!(
+            "--max-delete {max}: the sweep found more than {max} items that delete something (delete_model, \
+             delete_dataset, delete_project); the {destructive} found before were queued, nothing more"
+        ))
+    })
 }
 
 /// What a sweep's run produced.
@@ -87,9 +105,10 @@ impl Ran {
 pub async fn run(opts: Options, events: EventSink, cancel: watch::Receiver<bool>) -> Result<Ran> {
     let (result, plan, planning) = if opts.paths.plan.exists() {
         let role = (opts.external_id.as_ref(), opts.session_name.as_ref());
-        resume_sealed(&opts.paths, role, opts.run, events, cancel).await?
+        resume_sealed(&opts.paths, role, opts.max_delete, opts.run, events, cancel).await?
     } else {
-        pipelined(&opts.paths, &opts.file, &opts.reach, opts.request, opts.run, events, cancel).await?
+        let file = (&opts.file, opts.max_delete);
+        pipelined(&opts.paths, file, &opts.reach, opts.request, opts.run, events, cancel).await?
     };
     Ok(Ran { result, plan, planning })
 }
@@ -131,11 +150,16 @@ pub fn unconfirmed(plan: &Plan, state: &JournalState, now: chrono::DateTime<chro
 async fn resume_sealed(
     paths: &SweepPaths,
     (external_id, session_name): (Option<&String>, Option<&String>),
+    max_delete: Option<usize>,
     mut opts: RunOptions,
     events: EventSink,
     cancel: watch::Receiver<bool>,
 ) -> Result<(RunResult, Option<Plan>, Option<Error>)> {
     let plan = Plan::load(&paths.plan)?;
+    let destructive = plan.items.iter().filter(|i| i.kind.is_destructive()).count();
+    if let Some(e) = max_delete_refusal(max_delete, 0, destructive) {
+        return Err(e);
+    }
     // Killed between writing plan.json and rewriting the journal for it: finish the rewrite.
     journal::rekey(&paths.journal, &plan)?;
     let (journal, state) = Journal::open(&paths.journal, &plan, Mode::Apply)?;
@@ -159,7 +183,7 @@ fn provisional(file: &SweepFile) -> Plan {
         format: FORMAT.to_string(),
         plan_id: file.plan_id.clone(),
         created_at: file.created_at,
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        tool_version: crate::version::TOOL_BUILD.to_string(),
         selection: file.selection.clone(),
         targets: Vec::new(),
         unreachable: Vec::new(),
@@ -174,7 +198,7 @@ fn provisional(file: &SweepFile) -> Plan {
 /// failed or was stopped), and the enumeration's error.
 async fn pipelined(
     paths: &SweepPaths,
-    file: &SweepFile,
+    (file, max_delete): (&SweepFile, Option<usize>),
     reach: &Reach,
     req: PlanRequest,
     opts: RunOptions,
@@ -197,9 +221,11 @@ async fn pipelined(
     let executor = run_on(svc.clone(), stop_tx, journal.clone(), feed, opts, events.clone(), cancel);
     let enumerate = async {
         let scanning = scan_all(req.clone(), svc.clone(), events.clone(), Some(on_project));
-        let feeding = feed_units(described_rx, unit_tx, &journal, &state, &file.plan_id, &req, &events);
+        let feeding = feed_units(described_rx, unit_tx, &journal, &state, (&file.plan_id, max_delete), &req, &events);
         let (scans, items) = tokio::join!(scanning, feeding);
-        Ok::<_, Error>((scans?, items?))
+        // The feed's refusal (--max-delete) first: it ends the executor, whose end then cancels the scan.
+        let items = items?;
+        Ok::<_, Error>((scans?, items))
     };
     let (result, enumerated) = tokio::join!(executor, enumerate);
     drop(journal);
@@ -277,19 +303,26 @@ async fn feed_units(
     units: mpsc::UnboundedSender<(usize, Unit)>,
     journal: &Journal,
     state: &JournalState,
-    plan_id: &str,
+    (plan_id, max_delete): (&str, Option<usize>),
     req: &PlanRequest,
     events: &EventSink,
 ) -> Result<BTreeMap<u64, Item>> {
     let mut items: BTreeMap<u64, Item> = state.items.iter().map(|i| (i.seq, i.clone())).collect();
     let mut by_token: HashMap<String, u64> = items.values().map(|i| (i.client_token.clone(), i.seq)).collect();
     let mut next = items.keys().next_back().map_or(1, |s| s + 1);
+    let mut destructive = items.values().filter(|i| i.kind.is_destructive()).count();
     while let Some((target, info, models, at)) = described.recv().await {
         let mut mine: Vec<Item> = Vec::new();
         // Within-project number -> seq; `after` names only earlier items, numbered before it.
         let mut seq_of: HashMap<u64, u64> = HashMap::new();
         let mut added = false;
-        for mut item in found_items(plan_id, target, req, &info, &models) {
+        let found = found_items(plan_id, target, req, &info, &models);
+        let new = found.iter().filter(|i| i.kind.is_destructive() && !by_token.contains_key(&i.client_token)).count();
+        if let Some(e) = max_delete_refusal(max_delete, destructive, new) {
+            return Err(e);
+        }
+        destructive += new;
+        for mut item in found {
             if let Some(seq) = by_token.get(&item.client_token) {
                 seq_of.insert(item.seq, *seq);
                 mine.push(items[seq].clone());

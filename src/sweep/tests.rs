@@ -147,3 +147,25 @@ fn the_sweep_s_exit_code_follows_its_facts_in_the_documented_order() {
         assert_eq!(exit_code_of(ran, *left, *failed), *want, "case {n}");
     }
 }
+
+#[test]
+fn max_delete_refuses_the_project_that_would_cross_n() {
+    // (max, journalled so far, the project's new items) -> refused
+    let cases = [
+        (None, 1_000, 1_000, false),
+        (Some(5), 4, 1, false),
+        (Some(5), 4, 2, true),
+        (Some(5), 5, 0, false),
+        (Some(0), 0, 0, false),
+        (Some(0), 0, 1, true),
+        (Some(5), 6, 0, true),
+    ];
+    for (max, journalled, new, refused) in cases {
+        let got = super::max_delete_refusal(max, journalled, new);
+        assert_eq!(got.is_some(), refused, "{max:?} {journalled} {new}");
+        if let Some(e) = got {
+            assert_eq!(e.exit_code(), crate::error::ExitCode::Refused);
+            assert!(e.to_string().contains("--max-delete"), "{e}");
+        }
+    }
+}

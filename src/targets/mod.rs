@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod check;
+pub mod regions;
 pub mod shard;
 
 pub use check::{Verdict, verdict};

@@ -28,6 +28,7 @@ const VALID: &[(&str, &str)] = &[
     ("BACKUP_DIR", "backup"),
     ("OUT_DIR", "converted"),
     ("LAYOUT", "folder"),
+    ("SHELL", "bash"),
 ];
 
 /// Bad values: every one must be refused by every driven flag unless listed in [`MAY_ACCEPT`].
@@ -55,6 +56,7 @@ const ENV_VALUES: &[&str] = &["-1", "1e300", "NaN", "garbage"];
 const MAY_ACCEPT: &[(&str, &str, &[&str])] = &[
     ("show", "items", &["0"]),
     ("apply", "max-delete", &["0"]),
+    ("sweep", "max-delete", &["0"]),
     ("emulator", "rng-seed", &["0", "99999999999"]),
     ("emulator", "burst", &["0"]),
     ("emulator", "latency-ms", &["0"]),
@@ -206,6 +208,7 @@ fn every_value_flag_refuses_bad_values_with_exit_2_naming_it() {
         ("sweep", "created-before"),
         ("sweep", "region"),
         ("sweep", "shard"),
+        ("sweep", "max-delete"),
     ] {
         assert!(driven.contains(&(c.to_string(), l.to_string())), "{c} --{l} not driven: {driven:?}");
     }

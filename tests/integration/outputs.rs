@@ -18,7 +18,7 @@ async fn small() -> Env {
 /// The members every document starts with, and the time order of its two instants.
 fn about(v: &serde_json::Value, format: &str) {
     assert_eq!(v["format"], format, "{v:#}");
-    assert_eq!(v["tool_version"], env!("CARGO_PKG_VERSION"), "{v:#}");
+    assert_eq!(v["tool_version"], lfv_sunset::version::TOOL_BUILD, "{v:#}");
     let at = |k: &str| chrono::DateTime::parse_from_rfc3339(v[k].as_str().unwrap_or_default()).expect(k);
     assert!(at("started_at") <= at("finished_at"), "{v:#}");
 }

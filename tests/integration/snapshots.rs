@@ -2,7 +2,7 @@
 //! datasets plan and a teardown plan. A change to any of them shows up as a diff in review (`cargo insta
 //! review`, or the `.snap.new` files next to the snapshots); CI (`CI` set) never writes a snapshot, it fails.
 //! Only what differs between two runs of the same test is masked: the plan's id, its creation time, its
-//! digest, its client tokens (derived from the id) and the emulator's port.
+//! digest, its client tokens (derived from the id), the emulator's port and the tool build (its commit).
 
 use clap::CommandFactory;
 use lfv_emulator::seed::{GenSpec, Mix, Seed};
@@ -57,7 +57,10 @@ fn masked(text: &str, env: &Env, plan: &Plan) -> String {
     for form in [created.to_rfc3339(), created.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)] {
         out = out.replace(&form, "CREATED_AT");
     }
-    out = out.replace(&plan.digest, "sha256:DIGEST").replace(env!("CARGO_PKG_VERSION"), "VERSION");
+    out = out
+        .replace(&plan.digest, "sha256:DIGEST")
+        .replace(lfv_sunset::version::TOOL_BUILD, "VERSION")
+        .replace(env!("CARGO_PKG_VERSION"), "VERSION");
     // The instants a document was made (`started_at`, `finished_at`) differ on every run.
     out.lines()
         .map(|l| match l.trim_start().split_once(':') {

@@ -6,7 +6,8 @@
 //! - `header`: `{format, mode, plan_id, plan_digest, created_at, items}`; the first line. `format` is
 //!   `lfv-sunset-journal/1`; `mode` is `apply`, `dry-run` or `export`; `items` is the plan's item list, so the
 //!   journal alone can rebuild the report. A journal whose `plan_digest` differs from the plan's is refused.
-//! - `run`: `{run, started_at, pid, args}` at the start of every invocation.
+//! - `run`: `{run, started_at, pid, args, tool}` at the start of every invocation; `tool` is the build
+//!   (`0.1.0+1a2b3c4d5e6f`, `-dirty` appended for a modified tree), absent in older journals.
 //! - `start`: `{seq, at}` just before an item's first DeleteDataset attempt (fsynced: a start without an
 //!   outcome marks a call that may have gone out).
 //! - `attempt`: `{seq, op, n, at, status, error_code, message, request_id, throttled}` after every
@@ -222,6 +223,10 @@ pub enum Record {
         pid: u32,
         /// Command line.
         args: Vec<String>,
+        /// The tool build that ran, `VERSION+COMMIT` (the tool's `version::TOOL_BUILD`); absent in journals
+        /// written before it was recorded, and then not written back.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tool: Option<String>,
     },
     /// An item's first DeleteDataset attempt is about to go out.
     Start {

@@ -275,6 +275,7 @@ fn first_lines(new: bool, state: &JournalState, plan: &Plan, mode: Mode) -> Vec<
         started_at: Utc::now(),
         pid: std::process::id(),
         args: std::env::args().collect(),
+        tool: Some(crate::version::TOOL_BUILD.to_string()),
     }));
     first
 }

@@ -138,7 +138,7 @@ fn lines(recs: &[Record]) -> Vec<u8> {
 }
 
 fn run(n: u32) -> Record {
-    Record::Run { run: n, started_at: t(0), pid: 7, args: vec!["lfv-sunset".into(), "apply".into()] }
+    Record::Run { run: n, started_at: t(0), pid: 7, args: vec!["lfv-sunset".into(), "apply".into()], tool: None }
 }
 
 #[test]
