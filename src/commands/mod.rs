@@ -42,6 +42,8 @@ fn named(command: &Command) -> (&'static str, bool, Option<PathBuf>) {
         Command::Demo(_) => ("demo", false, None),
         Command::Emulator(_) => ("emulator", false, None),
         Command::Convert(_) => ("convert", false, None),
+        Command::Completions(_) => ("completions", false, None),
+        Command::Man(_) => ("man", false, None),
     }
 }
 
