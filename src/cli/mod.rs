@@ -314,6 +314,10 @@ pub struct ReportArgs {
     /// Where to write the CSV (replaced atomically), or `-` for stdout (the row counts then go to stderr).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// What stdout says of the report written: text, or one JSON document (`lfv-sunset-report/1`; not with
+    /// `--out -`, where stdout is the CSV).
+    #[arg(help_heading = "Output", long, value_enum, default_value_t = TextFormat::Text)]
+    pub format: TextFormat,
 }
 
 /// `verify`.

@@ -425,7 +425,11 @@ pub(crate) async fn export(args: ExportArgs) -> Result<ExitCode> {
 }
 
 pub(crate) fn report(args: ReportArgs) -> Result<ExitCode> {
+    let started = chrono::Utc::now();
     let lock = journal::lock_path(&args.checkpoint);
+    if args.out.as_os_str() == "-" && args.format == TextFormat::Json {
+        return Err(Error::Usage("--format json needs --out FILE: with --out - stdout is the CSV".into()));
+    }
     if args.out.as_os_str() == "-" {
         // The CSV is the machine output (stdout); the counts go to stderr.
         let state = journal::read(&args.checkpoint)?;
@@ -448,6 +452,18 @@ pub(crate) fn report(args: ReportArgs) -> Result<ExitCode> {
         eprintln!("warning: {}", escape_lines(w));
     }
     audit::write(&state, &args.out)?;
+    if args.format == TextFormat::Json {
+        let doc = crate::report::about::ReportDoc {
+            about: crate::report::about::About::new(crate::report::about::REPORTED, started),
+            plan_id: state.plan_id.clone(),
+            out: args.out.display().to_string(),
+            rows: state.items.len(),
+            outcomes: audit::counts(&state).iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            exit_code: ExitCode::Ok.code(),
+        };
+        super::out_json(&format!("{}\n", serde_json::to_string_pretty(&doc).expect("a report document serialises")));
+        return Ok(ExitCode::Ok);
+    }
     let counts: Vec<String> = audit::counts(&state).iter().map(|(k, v)| format!("{k} {v}")).collect();
     out(&escape_lines(&format!("{}\n{} rows: {}\n", args.out.display(), state.items.len(), counts.join(", "))));
     Ok(ExitCode::Ok)

@@ -37,7 +37,7 @@ fn named(command: &Command) -> (&'static str, bool, Option<PathBuf>) {
         Command::Apply(a) => ("apply", text(a.run.format), a.run.metrics.metrics_file.clone()),
         Command::Sweep(a) => ("sweep", text(a.format), a.metrics.metrics_file.clone()),
         Command::Export(a) => ("export", text(a.run.format), a.run.metrics.metrics_file.clone()),
-        Command::Report(_) => ("report", false, None),
+        Command::Report(a) => ("report", text(a.format), None),
         Command::Verify(a) => ("verify", text(a.format), a.metrics.metrics_file.clone()),
         Command::Demo(_) => ("demo", false, None),
         Command::Emulator(_) => ("emulator", false, None),

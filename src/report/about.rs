@@ -16,6 +16,8 @@ pub const VERIFY: &str = "lfv-sunset-verify/1";
 pub const SHOW: &str = "lfv-sunset-show/1";
 /// `plan --format json`: what was planned and where the plan went.
 pub const PLANNED: &str = "lfv-sunset-planned/1";
+/// `report --format json`: the audit report rebuilt from a journal.
+pub const REPORTED: &str = "lfv-sunset-report/1";
 /// What a command prints with `--format json` when it fails or is refused before its own document.
 pub const ERROR: &str = "lfv-sunset-error/1";
 
@@ -81,6 +83,24 @@ pub struct PlannedDoc {
     pub unreachable: Vec<String>,
     /// 0, or 6 when a target could not be reached (the plan is written all the same with
     /// `--allow-unreachable`).
+    pub exit_code: u8,
+}
+
+/// `report --format json`: the CSV written, its rows by outcome.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ReportDoc {
+    /// [`REPORTED`], the build, when.
+    #[serde(flatten)]
+    pub about: About,
+    /// The plan the journal belongs to.
+    pub plan_id: String,
+    /// Where the CSV was written.
+    pub out: String,
+    /// Rows (one per plan item).
+    pub rows: usize,
+    /// Rows per outcome (`pending` for undecided).
+    pub outcomes: std::collections::BTreeMap<String, u64>,
+    /// 0.
     pub exit_code: u8,
 }
 

@@ -57,6 +57,13 @@ async fn every_document_says_what_it_is_and_a_sweep_nests_its_verify() {
 
     let summary = env.run(&["apply", "plan.json", "--yes", "--no-backup", "--format", "json"]).await.ok().json();
     about(&summary, "lfv-sunset-summary/1");
+    let report = env.run(&["report", "plan.journal.jsonl", "--out", "copy.csv", "--format", "json"]).await;
+    let report = report.ok().json();
+    about(&report, "lfv-sunset-report/1");
+    valid("report.schema.json", &report);
+    assert_eq!((&report["rows"], &report["outcomes"]["deleted"]), (&serde_json::json!(3), &serde_json::json!(3)));
+    let both = env.run(&["report", "plan.journal.jsonl", "--out", "-", "--format", "json"]).await;
+    about(&both.code(2).json(), "lfv-sunset-error/1");
     valid("summary.schema.json", &summary);
     assert_eq!(summary["targets"], verify["targets"]);
 
