@@ -142,7 +142,9 @@ async fn finish(
                 DESCRIPTION_FRESH_FOR.as_secs(),
                 rest.items.len()
             );
-            Some(crate::verify::verify_plan(&rest, &opts).await?)
+            let mut report = crate::verify::verify_plan(&rest, &opts).await?;
+            report.not_verified = plan.unreachable.iter().map(crate::reach::unreachable_line).collect();
+            Some(report)
         }
         _ => None,
     };

@@ -102,7 +102,14 @@ fn table(report: &Report) -> String {
         ));
     }
     if report.left.is_empty() {
-        s.push_str("nothing left\n");
+        if report.not_verified.is_empty() {
+            s.push_str("nothing left\n");
+        } else {
+            s.push_str(&format!(
+                "nothing left in the targets verified; {} targets could not be reached and are not verified\n",
+                report.not_verified.len()
+            ));
+        }
     }
     s.push_str(&format!("{}\n", e(&report.outside_scope.line())));
     s

@@ -117,6 +117,10 @@ pub struct Report {
     pub outside_scope: Outside,
     /// 0 when nothing is left in the scope, 3 when something is (a verify that cannot prove prints no report).
     pub exit_code: u8,
+    /// Targets of the plan this report did not look at, because they could not be reached (`sweep`, whose
+    /// sealed plan lists them under `unreachable`), one line each: "nothing left" is about the others only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_verified: Vec<String>,
 }
 
 /// Verify's exit code for what it found `left`: 3 if anything, else 0.
@@ -189,6 +193,7 @@ impl Report {
             projects_left: count(Kind::DeleteProject),
             left,
             outside_scope,
+            not_verified: Vec::new(),
         }
     }
 }

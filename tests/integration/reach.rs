@@ -142,7 +142,11 @@ async fn sweep_goes_on_past_a_target_refused_while_enumerating() {
     let endpoint = env.emu.endpoint();
     let mut args = vec!["sweep", "--dir", "d", "--yes", "--endpoint-url", &endpoint, "--rate", "200"];
     args.extend(PROFILES);
-    with_profiles(&env, &args).await.code(6).stderr_has(&format!("account {DENIED} region {ON}"));
+    let run = with_profiles(&env, &args).await;
+    run.code(6).stderr_has(&format!("account {DENIED} region {ON}"));
+    // Its verify speaks of the targets it verified, never "nothing left" alone.
+    run.stdout_has("nothing left in the targets verified; 1 targets could not be reached");
+    assert!(!run.stdout.lines().any(|l| l == "nothing left"), "{}", run.stdout);
     let deleted = env.deleted(|e| e.account.clone());
     assert_eq!(deleted, [ALLOWED; 3], "every dataset of the account that answered, none of the other");
     let sealed = Plan::load(&env.path("d/plan.json")).expect("the sweep sealed its plan");
