@@ -12,16 +12,7 @@ fn seed(projects: usize) -> Seed {
     Seed::generate(&GenSpec { projects, mix: Mix::TrainTest, entries: (1, 2), rng_seed: 31, ..GenSpec::default() })
 }
 
-const MUTATING: [&str; 8] = [
-    "CreateProject",
-    "DeleteProject",
-    "CreateDataset",
-    "DeleteDataset",
-    "StopModel",
-    "DeleteModel",
-    "TagResource",
-    "UntagResource",
-];
+const MUTATING: [&str; 8] = lfv_emulator::MUTATING_OPS;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sweep_dry_run_makes_no_mutating_call_and_writes_its_plan_and_report() {

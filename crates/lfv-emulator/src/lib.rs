@@ -91,7 +91,7 @@ use tokio::task::JoinHandle;
 
 use server::Shared;
 
-pub use metrics::{LogEntry, Mutations, Stats};
+pub use metrics::{LogEntry, MUTATING_OPS, Mutations, Stats};
 pub use seed::{GenSpec, Mix, Seed};
 
 /// Everything the emulator is started with.

@@ -50,6 +50,19 @@ pub struct Mutations {
     pub tags_removed: u64,
 }
 
+/// The Lookout for Vision operations that change state (Create*, Delete*, StopModel, TagResource,
+/// UntagResource): what "no mutating call" is checked against.
+pub const MUTATING_OPS: [&str; 8] = [
+    "CreateProject",
+    "DeleteProject",
+    "CreateDataset",
+    "DeleteDataset",
+    "StopModel",
+    "DeleteModel",
+    "TagResource",
+    "UntagResource",
+];
+
 impl Stats {
     /// Total responses for one operation, any status.
     pub fn calls(&self, op: &str) -> u64 {
@@ -62,19 +75,7 @@ impl Stats {
     /// Requests of mutating operations (Create*, Delete*, StopModel, TagResource, UntagResource) that reached the
     /// emulator, any outcome.
     pub fn mutating_calls(&self) -> u64 {
-        [
-            "CreateProject",
-            "DeleteProject",
-            "CreateDataset",
-            "DeleteDataset",
-            "StopModel",
-            "DeleteModel",
-            "TagResource",
-            "UntagResource",
-        ]
-        .iter()
-        .map(|op| self.calls(op))
-        .sum()
+        MUTATING_OPS.iter().map(|op| self.calls(op)).sum()
     }
 }
 

@@ -77,35 +77,30 @@ pub fn create_dir_private(dir: &Path) -> std::io::Result<()> {
 /// Write `bytes` to `path` atomically with mode 0600 (see the module docs). Creates the parent directory
 /// (0700) if missing.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = parent_dir(path);
-    create_dir_private(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
-    let result = (|| {
-        let mut f = create_new(&tmp)?;
-        f.write_all(bytes)?;
-        commit(f, &tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    create_dir_private(parent_dir(path))?;
+    write_through_temporary(path, bytes, None)
 }
 
 /// [`write_atomic`], but the file ends mode 0644: for a file another user's process must read and that holds
 /// no data (the metrics file, which node_exporter's textfile collector reads). The parent directory must
 /// exist (it is the collector's, never created here).
 pub fn write_atomic_shared(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_through_temporary(path, bytes, Some(0o644))
+}
+
+/// `bytes` into a new private temporary file beside `path` (a dot name that no collector or glob reads), its
+/// mode then set to `mode` if given, committed over `path`; the temporary file is removed on failure.
+fn write_through_temporary(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result<()> {
     let dir = parent_dir(path);
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    // Not ending `.prom`: the collector never reads a half-written file.
     let tmp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
     let result = (|| {
         let mut f = create_new(&tmp)?;
         f.write_all(bytes)?;
-        f.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        if let Some(mode) = mode {
+            f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        }
         commit(f, &tmp, path)
     })();
     if result.is_err() {
