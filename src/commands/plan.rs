@@ -187,11 +187,7 @@ fn planned_doc(
         projects_planned: s.projects_planned,
         projects_seen: s.projects_seen,
         skipped_by_reason: s.skipped_by_reason.iter().map(|(r, n)| (r.as_str().to_string(), *n)).collect(),
-        targets: plan
-            .targets
-            .iter()
-            .map(|t| TargetRef { account: t.account.clone().unwrap_or_default(), region: t.region.clone() })
-            .collect(),
+        targets: TargetRef::of_targets(&plan.targets),
         unreachable: plan.unreachable.iter().map(unreachable_line).collect(),
         exit_code: code.code(),
     }

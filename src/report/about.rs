@@ -104,6 +104,23 @@ pub struct ReportDoc {
     pub exit_code: u8,
 }
 
+impl TargetRef {
+    /// The distinct (account, region) pairs of `items`, in order.
+    pub fn of_items(items: &[crate::plan::Item]) -> Vec<TargetRef> {
+        let set: std::collections::BTreeSet<TargetRef> =
+            items.iter().map(|i| TargetRef { account: i.account.clone(), region: i.region.clone() }).collect();
+        set.into_iter().collect()
+    }
+
+    /// A plan's targets, in the plan's order (an account not known yet is empty).
+    pub fn of_targets(targets: &[crate::plan::Target]) -> Vec<TargetRef> {
+        targets
+            .iter()
+            .map(|t| TargetRef { account: t.account.clone().unwrap_or_default(), region: t.region.clone() })
+            .collect()
+    }
+}
+
 /// The document a command prints with `--format json` when it fails or is refused: the error, its exit code.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ErrorDoc {

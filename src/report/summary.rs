@@ -103,12 +103,10 @@ impl Summary {
             }
         }
         let started = Utc::now() - chrono::Duration::from_std(run.wall).unwrap_or_default();
-        let targets: std::collections::BTreeSet<TargetRef> =
-            state.items.iter().map(|i| TargetRef { account: i.account.clone(), region: i.region.clone() }).collect();
         Self {
             about: About::new(super::about::SUMMARY, started),
             plan_id: state.plan_id.clone(),
-            targets: targets.into_iter().collect(),
+            targets: TargetRef::of_items(&state.items),
             mode: state.mode.as_str().into(),
             items: state.items.len(),
             outcomes: super::audit::counts(state),

@@ -294,9 +294,7 @@ pub async fn verify_plan(plan: &Plan, opts: &Options) -> Result<Report> {
     let found = seen_of(joined, &svc, plan)?;
     let what = if datasets_only(&by_kind(&plan.items)) { "datasets" } else { "items" };
     let outside = outside::of_plan(&svc, &plan.items).await;
-    let targets: BTreeSet<TargetRef> =
-        plan.items.iter().map(|i| TargetRef { account: i.account.clone(), region: i.region.clone() }).collect();
-    let of = Of { plan_id: Some(plan.plan_id.clone()), targets: targets.into_iter().collect(), started_at };
+    let of = Of { plan_id: Some(plan.plan_id.clone()), targets: TargetRef::of_items(&plan.items), started_at };
     Ok(Report::new(
         of,
         format!("plan {} ({} {what})", plan.plan_id, plan.items.len()),
@@ -395,13 +393,11 @@ pub async fn verify_all(regions: &[String], scope: Scope, opts: &Options) -> Res
     let plan = make_plan(crate::planner::new_plan_id(), req, EventSink::none()).await?;
     // A target that refused a call of the enumeration after its probe answered proves nothing either.
     unproven(&plan.unreachable)?;
-    let (inside, beyond): (Vec<&Item>, Vec<Item>) = {
-        let (a, b): (Vec<&Item>, Vec<&Item>) = plan.items.iter().partition(|i| outside::in_scope(scope, i.kind));
-        (a, b.into_iter().cloned().collect())
-    };
-    let outside = outside::of_scope(&svc, scope, &beyond).await;
-    let left: Vec<Left> = inside
-        .into_iter()
+    let outside = outside::of_scope(&svc, scope, &plan.items).await;
+    let left: Vec<Left> = plan
+        .items
+        .iter()
+        .filter(|i| outside::in_scope(scope, i.kind))
         .map(|i| Left {
             account: i.account.clone(),
             region: i.region.clone(),
@@ -415,11 +411,6 @@ pub async fn verify_all(regions: &[String], scope: Scope, opts: &Options) -> Res
         })
         .collect();
     let what = if scope == Scope::All { "project, model version and dataset" } else { "dataset" };
-    let targets = plan
-        .targets
-        .iter()
-        .map(|t| TargetRef { account: t.account.clone().unwrap_or_default(), region: t.region.clone() })
-        .collect();
-    let of = Of { plan_id: None, targets, started_at };
+    let of = Of { plan_id: None, targets: TargetRef::of_targets(&plan.targets), started_at };
     Ok(Report::new(of, format!("every {what} in {regions}"), plan.summary.projects_seen, left, outside))
 }

@@ -136,34 +136,33 @@ pub(crate) async fn of_plan(svc: &Arc<Service>, items: &[Item]) -> Outside {
     };
     let (projects, versions, hosted) = not_planned(&census, items);
     (outside.projects, outside.model_versions, outside.hosted) = (projects, versions, hosted.len());
-    match inference_units(svc, &hosted).await {
-        Ok(units) => outside.inference_units = units,
-        Err(why) => outside.not_measured = Some(why),
-    }
-    outside
+    with_units(svc, outside, &hosted).await
 }
 
 /// What remains outside `scope` among `items`, a `--scope all` enumeration of whole targets (every project,
-/// model version and dataset, as the teardown planner lists them), the inference units asked through `svc`.
+/// model version and dataset, as the teardown planner lists them): those not [`in_scope`], the inference
+/// units of the hosted ones asked through `svc` (none with `--scope all`, which leaves nothing out).
 pub(crate) async fn of_scope(svc: &Service, scope: Scope, items: &[Item]) -> Outside {
-    let of = format!("--scope {}", scope.as_str());
-    if scope == Scope::All {
-        return Outside { of, ..Outside::default() };
-    }
-    let count = |k: Kind| items.iter().filter(|i| i.kind == k).count();
-    let hosted: Vec<(usize, String, String)> = items
+    let beyond: Vec<&Item> = items.iter().filter(|i| !in_scope(scope, i.kind)).collect();
+    let count = |k: Kind| beyond.iter().filter(|i| i.kind == k).count();
+    let hosted: Vec<(usize, String, String)> = beyond
         .iter()
         .filter(|i| i.kind == Kind::StopModel)
         .map(|i| (i.target, i.project.clone(), i.resource.clone()))
         .collect();
-    let mut outside = Outside {
-        of,
+    let outside = Outside {
+        of: format!("--scope {}", scope.as_str()),
         projects: count(Kind::DeleteProject),
         model_versions: count(Kind::DeleteModel),
         hosted: hosted.len(),
         ..Outside::default()
     };
-    match inference_units(svc, &hosted).await {
+    with_units(svc, outside, &hosted).await
+}
+
+/// `outside` with the inference units of `hosted` (DescribeModel of each), or why they were not measured.
+async fn with_units(svc: &Service, mut outside: Outside, hosted: &[(usize, String, String)]) -> Outside {
+    match inference_units(svc, hosted).await {
         Ok(units) => outside.inference_units = units,
         Err(why) => outside.not_measured = Some(why),
     }
